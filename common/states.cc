@@ -1,0 +1,18 @@
+#include "common/states.h"
+
+namespace arena {
+
+const char* StateName(v1::State state) {
+  switch (state) {
+    case v1::QUEUED: return "queued";
+    case v1::RUNNING: return "running";
+    case v1::PASSED: return "passed";
+    case v1::FAILED: return "failed";
+    case v1::ERROR: return "error";
+    case v1::CANCELLED: return "cancelled";
+    case v1::TIMED_OUT: return "timed_out";
+    default: return "unknown";
+  }
+}
+
+}  // namespace arena

@@ -1,0 +1,14 @@
+// User-facing names of job and task states.
+#ifndef ARENA_COMMON_STATES_H_
+#define ARENA_COMMON_STATES_H_
+
+#include "arena/v1/jobs.pb.h"
+
+namespace arena {
+
+// "queued", "running", "passed", "failed", "error", "cancelled", "timed_out".
+const char* StateName(v1::State state);
+
+}  // namespace arena
+
+#endif  // ARENA_COMMON_STATES_H_

@@ -1,0 +1,32 @@
+#include "controller/gateway/http_server.h"
+
+#include <httplib.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace arena {
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& host,
+                                                               int port) {
+  std::unique_ptr<HttpServer> http(new HttpServer());
+  http->server_ = std::make_unique<httplib::Server>();
+  http->server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  int bound = port == 0 ? http->server_->bind_to_any_port(host)
+                        : (http->server_->bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on http ", host, ":", port));
+  }
+  http->port_ = bound;
+  httplib::Server* server = http->server_.get();
+  http->thread_ = std::thread([server] { server->listen_after_bind(); });
+  return http;
+}
+
+HttpServer::~HttpServer() {
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace arena

@@ -1,0 +1,159 @@
+// arena-controller: scheduler, SQLite store, gRPC API for agents and users,
+// HTTP endpoints, and the certificate authority for agents.
+#include <signal.h>
+#include <unistd.h>
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/security/server_credentials.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
+#include "common/arch.h"
+#include "common/files.h"
+#include "common/flags.h"
+#include "common/logging.h"
+#include "controller/api/agent_service.h"
+#include "controller/api/job_service.h"
+#include "controller/auth/pki.h"
+#include "controller/auth/tokens.h"
+#include "controller/gateway/http_server.h"
+#include "controller/scheduler/scheduler.h"
+#include "controller/store/log_store.h"
+#include "controller/store/store.h"
+
+namespace arena {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: arena-controller --data-dir DIR [--listen HOST:PORT] [--http-listen HOST:PORT]\n"
+    "                        [--advertise NAME,...] [--default-image IMAGE]\n"
+    "                        [--agent-cert-ttl DURATION]\n";
+
+absl::Notification* g_shutdown = nullptr;
+
+void OnSignal(int) {
+  // Notify is not async-signal-safe in theory; a self-pipe would be. The
+  // handler only runs once per process for SIGINT/SIGTERM, which is enough.
+  if (g_shutdown != nullptr && !g_shutdown->HasBeenNotified()) g_shutdown->Notify();
+}
+
+absl::StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& address) {
+  size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("bad address \"", address, "\", want HOST:PORT"));
+  }
+  std::string host = address.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return std::make_pair(host, port);
+}
+
+int Fail(const absl::Status& status) {
+  std::cerr << "arena-controller: " << status.message() << "\n";
+  return 1;
+}
+
+int Main(int argc, char** argv) {
+  FlagSpec spec;
+  spec.value_flags = {"data-dir", "listen", "http-listen", "advertise", "default-image",
+                      "agent-cert-ttl"};
+  spec.bool_flags = {"help"};
+  absl::StatusOr<ParsedFlags> flags = ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
+  if (!flags.ok()) {
+    std::cerr << "arena-controller: " << flags.status().message() << "\n" << kUsage;
+    return 2;
+  }
+  if (flags->Has("help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  std::string data_dir = flags->Get("data-dir");
+  if (data_dir.empty()) {
+    std::cerr << "arena-controller: --data-dir is required\n" << kUsage;
+    return 2;
+  }
+  absl::StatusOr<std::pair<std::string, int>> grpc_addr =
+      SplitHostPort(flags->Get("listen", "127.0.0.1:7443"));
+  if (!grpc_addr.ok()) return Fail(grpc_addr.status());
+  absl::StatusOr<std::pair<std::string, int>> http_addr =
+      SplitHostPort(flags->Get("http-listen", "127.0.0.1:7080"));
+  if (!http_addr.ok()) return Fail(http_addr.status());
+  absl::Duration cert_ttl = absl::Hours(24);
+  if (flags->Has("agent-cert-ttl") && !absl::ParseDuration(flags->Get("agent-cert-ttl"), &cert_ttl)) {
+    return Fail(absl::InvalidArgumentError("bad --agent-cert-ttl"));
+  }
+  std::vector<std::string> names =
+      absl::StrSplit(flags->Get("advertise", "localhost,127.0.0.1"), ',', absl::SkipEmpty());
+
+  absl::Status status = MakeDirs(data_dir, 0700);
+  if (!status.ok()) return Fail(status);
+  absl::StatusOr<ControllerPki> pki = LoadOrCreatePki(data_dir, names);
+  if (!pki.ok()) return Fail(pki.status());
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(absl::StrCat(data_dir, "/arena.db"));
+  if (!store.ok()) return Fail(store.status());
+  absl::StatusOr<std::string> admin = EnsureAdminToken(store->get(), data_dir);
+  if (!admin.ok()) return Fail(admin.status());
+  LogStore logs(absl::StrCat(data_dir, "/logs"));
+  Scheduler scheduler(store->get(), &logs);
+  status = scheduler.Start();
+  if (!status.ok()) return Fail(status);
+
+  AgentServiceImpl agent_service(store->get(), &scheduler, &pki->ca, cert_ttl);
+  JobServiceOptions options;
+  options.default_image = flags->Get("default-image");
+  options.default_arch = NativeArch();
+  JobServiceImpl job_service(store->get(), &logs, &scheduler, options);
+
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = pki->ca.cert_pem;
+  ssl.pem_key_cert_pairs.push_back({pki->server.key_pem, pki->server.cert_pem});
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  std::string grpc_host = grpc_addr->first.find(':') != std::string::npos
+                              ? absl::StrCat("[", grpc_addr->first, "]")
+                              : grpc_addr->first;
+  builder.AddListeningPort(absl::StrCat(grpc_host, ":", grpc_addr->second),
+                           grpc::SslServerCredentials(ssl), &grpc_port);
+  builder.RegisterService(&agent_service);
+  builder.RegisterService(&job_service);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || grpc_port == 0) {
+    return Fail(absl::UnavailableError(absl::StrCat("cannot listen on ", flags->Get("listen"))));
+  }
+  absl::StatusOr<std::unique_ptr<HttpServer>> http =
+      HttpServer::Start(http_addr->first, http_addr->second);
+  if (!http.ok()) return Fail(http.status());
+
+  std::string ports = absl::StrCat("{\"grpc\": ", grpc_port, ", \"http\": ", (*http)->port(), "}\n");
+  status = WriteFileAtomic(absl::StrCat(data_dir, "/ports.json"), ports);
+  if (!status.ok()) return Fail(status);
+  std::printf("arena-controller listening: grpc %s:%d http %s:%d data %s\n",
+              grpc_addr->first.c_str(), grpc_port, http_addr->first.c_str(), (*http)->port(),
+              data_dir.c_str());
+  std::fflush(stdout);
+
+  absl::Notification shutdown;
+  g_shutdown = &shutdown;
+  signal(SIGINT, OnSignal);
+  signal(SIGTERM, OnSignal);
+  shutdown.WaitForNotification();
+  LogLine("controller", "shutting down");
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  http->reset();
+  scheduler.Stop();
+  return 0;
+}
+
+}  // namespace
+}  // namespace arena
+
+int main(int argc, char** argv) { return arena::Main(argc, argv); }

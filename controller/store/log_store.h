@@ -1,0 +1,56 @@
+// Attempt logs on disk: DATA/logs/JOB/ATTEMPT.log holds the bytes exactly as
+// the container produced them (stdout and stderr interleaved in arrival
+// order); ATTEMPT.streams tags them: one "OFFSET STREAM" line each time the
+// stream changes (1 stdout, 2 stderr, 3 Arena's own messages).
+//
+// Appends are idempotent by offset, so a chunk resent after a reconnect is
+// stored once. Thread-safe. Readers can wait for new bytes with
+// WaitForChange().
+#ifndef ARENA_CONTROLLER_STORE_LOG_STORE_H_
+#define ARENA_CONTROLLER_STORE_LOG_STORE_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace arena {
+
+class LogStore {
+ public:
+  explicit LogStore(std::string root) : root_(std::move(root)) {}
+
+  // Stores `data` found at `offset` of the attempt's log and returns the
+  // durable length. Bytes already stored are skipped; a gap (offset beyond
+  // the stored length) is refused with FailedPrecondition.
+  absl::StatusOr<int64_t> Append(const std::string& job_id,
+                                 const std::string& attempt_id, int64_t offset,
+                                 absl::string_view data, int stream);
+  // Up to `max_bytes` bytes from `offset`; empty at the end.
+  absl::StatusOr<std::string> Read(const std::string& job_id,
+                                   const std::string& attempt_id, int64_t offset,
+                                   int64_t max_bytes) const;
+  int64_t Size(const std::string& job_id, const std::string& attempt_id) const;
+
+  // Wakes every waiter (new bytes, or a task changed state).
+  void Notify();
+  uint64_t Generation() const;
+  // Blocks until Generation() != seen or the timeout passes.
+  void WaitForChange(uint64_t seen, absl::Duration timeout) const;
+
+ private:
+  std::string PathFor(const std::string& job_id, const std::string& attempt_id) const;
+
+  const std::string root_;
+  mutable absl::Mutex mu_;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, int> last_stream_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace arena
+
+#endif  // ARENA_CONTROLLER_STORE_LOG_STORE_H_

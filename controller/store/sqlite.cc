@@ -1,0 +1,91 @@
+#include "controller/store/sqlite.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace arena {
+
+absl::Status SqliteError(sqlite3* db, absl::string_view what) {
+  int code = sqlite3_errcode(db);
+  std::string message = absl::StrCat(what, ": ", sqlite3_errmsg(db));
+  if (code == SQLITE_FULL || code == SQLITE_IOERR) return absl::ResourceExhaustedError(message);
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return absl::UnavailableError(message);
+  if (code == SQLITE_CONSTRAINT) return absl::AlreadyExistsError(message);
+  return absl::InternalError(message);
+}
+
+Statement& Statement::Bind(int index, absl::string_view text) {
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                    SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::BindBlob(int index, absl::string_view blob) {
+  sqlite3_bind_blob(stmt_, index, blob.data(), static_cast<int>(blob.size()),
+                    SQLITE_TRANSIENT);
+  return *this;
+}
+
+absl::StatusOr<bool> Statement::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteError(db_, "sqlite step");
+}
+
+absl::Status Statement::Run() {
+  while (true) {
+    absl::StatusOr<bool> row = Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+  }
+}
+
+std::string Statement::Text(int column) const {
+  const void* data = sqlite3_column_blob(stmt_, column);
+  int size = sqlite3_column_bytes(stmt_, column);
+  if (data == nullptr) return "";
+  return std::string(static_cast<const char*>(data), static_cast<size_t>(size));
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status status = SqliteError(db, absl::StrCat("cannot open ", path));
+    sqlite3_close(db);
+    return status;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return std::unique_ptr<Database>(new Database(db));
+}
+
+Database::~Database() { sqlite3_close(db_); }
+
+absl::StatusOr<Statement> Database::Prepare(absl::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt,
+                         nullptr) != SQLITE_OK) {
+    return SqliteError(db_, absl::StrCat("prepare ", sql));
+  }
+  return Statement(db_, stmt);
+}
+
+absl::Status Database::Exec(absl::string_view sql) {
+  std::string copy(sql);
+  char* err = nullptr;
+  if (sqlite3_exec(db_, copy.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    absl::Status status = SqliteError(db_, absl::StrCat("exec: ", err ? err : ""));
+    sqlite3_free(err);
+    return status;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace arena

@@ -1,0 +1,64 @@
+// Thin RAII wrapper over the SQLite C API, used only by the store.
+// Not thread-safe: the owner serialises access.
+#ifndef ARENA_CONTROLLER_STORE_SQLITE_H_
+#define ARENA_CONTROLLER_STORE_SQLITE_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace arena {
+
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+    other.stmt_ = nullptr;
+  }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement() { sqlite3_finalize(stmt_); }
+
+  // Binding indexes start at 1, as in SQLite.
+  Statement& Bind(int index, absl::string_view text);
+  Statement& Bind(int index, int64_t value);
+  Statement& BindBlob(int index, absl::string_view blob);
+
+  // Returns true when a row is available, false when done.
+  absl::StatusOr<bool> Step();
+  // Steps to completion, for statements that return no rows.
+  absl::Status Run();
+
+  int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  std::string Text(int column) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class Database {
+ public:
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path);
+  ~Database();
+
+  absl::StatusOr<Statement> Prepare(absl::string_view sql);
+  absl::Status Exec(absl::string_view sql);
+  int64_t Changes() const { return sqlite3_changes64(db_); }
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+absl::Status SqliteError(sqlite3* db, absl::string_view what);
+
+}  // namespace arena
+
+#endif  // ARENA_CONTROLLER_STORE_SQLITE_H_

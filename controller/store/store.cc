@@ -1,0 +1,426 @@
+#include "controller/store/store.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "controller/store/sqlite.h"
+
+namespace arena {
+namespace {
+
+// Each entry migrates from version i to i+1. Append only; never edit one that
+// has shipped.
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE jobs(
+  id TEXT PRIMARY KEY,
+  spec BLOB NOT NULL,
+  state INTEGER NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  finished_ms INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX jobs_created ON jobs(created_ms);
+CREATE TABLE tasks(
+  id TEXT PRIMARY KEY,
+  job_id TEXT NOT NULL REFERENCES jobs(id),
+  seq INTEGER NOT NULL,
+  arch TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  exit_code INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT '',
+  agent_id TEXT NOT NULL DEFAULT '',
+  attempt_id TEXT NOT NULL DEFAULT '',
+  started_ms INTEGER NOT NULL DEFAULT 0,
+  finished_ms INTEGER NOT NULL DEFAULT 0,
+  log_bytes INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX tasks_job ON tasks(job_id, seq);
+CREATE TABLE attempts(
+  id TEXT PRIMARY KEY,
+  task_id TEXT NOT NULL REFERENCES tasks(id),
+  job_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  exit_code INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT '',
+  started_ms INTEGER NOT NULL DEFAULT 0,
+  finished_ms INTEGER NOT NULL DEFAULT 0,
+  log_bytes INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX attempts_task ON attempts(task_id);
+CREATE TABLE agents(
+  id TEXT PRIMARY KEY,
+  hostname TEXT NOT NULL,
+  platforms TEXT NOT NULL DEFAULT '',
+  labels TEXT NOT NULL DEFAULT '',
+  slots INTEGER NOT NULL DEFAULT 0,
+  enrolled_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL DEFAULT 0,
+  revoked INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE join_tokens(
+  hash TEXT PRIMARY KEY,
+  expires_ms INTEGER NOT NULL,
+  uses_left INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL);
+CREATE TABLE api_tokens(
+  hash TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  created_ms INTEGER NOT NULL);
+)sql",
+};
+
+constexpr const char* kTaskColumns =
+    "id, arch, state, exit_code, reason, agent_id, attempt_id, started_ms, "
+    "finished_ms, log_bytes";
+
+v1::Task ReadTask(const Statement& row) {
+  v1::Task task;
+  task.set_id(row.Text(0));
+  task.set_arch(row.Text(1));
+  task.set_state(static_cast<v1::State>(row.Int(2)));
+  task.set_exit_code(static_cast<int32_t>(row.Int(3)));
+  task.set_reason(row.Text(4));
+  task.set_agent_id(row.Text(5));
+  task.set_attempt_id(row.Text(6));
+  task.set_started_unix_ms(row.Int(7));
+  task.set_finished_unix_ms(row.Int(8));
+  task.set_log_bytes(row.Int(9));
+  return task;
+}
+
+AgentRecord ReadAgent(const Statement& row) {
+  AgentRecord agent;
+  agent.id = row.Text(0);
+  agent.hostname = row.Text(1);
+  agent.platforms = row.Text(2);
+  agent.labels = row.Text(3);
+  agent.slots = static_cast<int32_t>(row.Int(4));
+  agent.enrolled_ms = row.Int(5);
+  agent.last_seen_ms = row.Int(6);
+  agent.revoked = row.Int(7) != 0;
+  return agent;
+}
+
+constexpr const char* kAgentColumns =
+    "id, hostname, platforms, labels, slots, enrolled_ms, last_seen_ms, revoked";
+
+}  // namespace
+
+bool IsTerminal(v1::State state) {
+  return state != v1::QUEUED && state != v1::RUNNING && state != v1::STATE_UNSPECIFIED;
+}
+
+Store::Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+Store::~Store() = default;
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path));
+  RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                           "PRAGMA foreign_keys=ON;"));
+  std::unique_ptr<Store> store(new Store(std::move(db)));
+  absl::MutexLock lock(&store->mu_);
+  RETURN_IF_ERROR(store->Migrate());
+  return store;
+}
+
+absl::Status Store::Migrate() {
+  ASSIGN_OR_RETURN(Statement version_stmt, db_->Prepare("PRAGMA user_version"));
+  ASSIGN_OR_RETURN(bool has_row, version_stmt.Step());
+  int version = has_row ? static_cast<int>(version_stmt.Int(0)) : 0;
+  constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);
+  if (version > kLatest) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database schema version ", version, " is newer than this controller (",
+        kLatest, ")"));
+  }
+  for (int v = version; v < kLatest; ++v) {
+    RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+    absl::Status status = db_->Exec(kMigrations[v]);
+    if (status.ok()) status = db_->Exec(absl::StrCat("PRAGMA user_version=", v + 1));
+    if (!status.ok()) {
+      db_->Exec("ROLLBACK").IgnoreError();
+      return status;
+    }
+    RETURN_IF_ERROR(db_->Exec("COMMIT"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> Store::SchemaVersion() {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("PRAGMA user_version"));
+  ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+  return has_row ? static_cast<int>(stmt.Int(0)) : 0;
+}
+
+absl::Status Store::InsertJoinToken(const std::string& hash, int64_t expires_ms,
+                                    int32_t uses, int64_t now_ms) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("INSERT INTO join_tokens(hash, expires_ms, "
+                                "uses_left, created_ms) VALUES(?,?,?,?)"));
+  return stmt.Bind(1, hash).Bind(2, expires_ms).Bind(3, uses).Bind(4, now_ms).Run();
+}
+
+absl::Status Store::ConsumeJoinToken(const std::string& hash, int64_t now_ms) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("UPDATE join_tokens SET uses_left = uses_left - 1 "
+                                "WHERE hash = ? AND uses_left > 0 AND expires_ms > ?"));
+  RETURN_IF_ERROR(stmt.Bind(1, hash).Bind(2, now_ms).Run());
+  if (db_->Changes() != 1) {
+    return absl::PermissionDeniedError("join token is unknown, expired or used up");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Store::InsertApiToken(const std::string& hash, const std::string& name,
+                                   const std::string& role, int64_t now_ms) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("INSERT INTO api_tokens(hash, name, role, created_ms) "
+                                "VALUES(?,?,?,?)"));
+  return stmt.Bind(1, hash).Bind(2, name).Bind(3, role).Bind(4, now_ms).Run();
+}
+
+absl::StatusOr<std::string> Store::LookupApiToken(const std::string& hash) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("SELECT role FROM api_tokens WHERE hash = ?"));
+  stmt.Bind(1, hash);
+  ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return absl::NotFoundError("unknown API token");
+  return stmt.Text(0);
+}
+
+absl::Status Store::UpsertAgent(const AgentRecord& agent) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare(absl::StrCat(
+          "INSERT INTO agents(", kAgentColumns,
+          ") VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+          "hostname=excluded.hostname, platforms=excluded.platforms, "
+          "labels=excluded.labels, slots=excluded.slots, "
+          "last_seen_ms=excluded.last_seen_ms, revoked=excluded.revoked")));
+  return stmt.Bind(1, agent.id)
+      .Bind(2, agent.hostname)
+      .Bind(3, agent.platforms)
+      .Bind(4, agent.labels)
+      .Bind(5, agent.slots)
+      .Bind(6, agent.enrolled_ms)
+      .Bind(7, agent.last_seen_ms)
+      .Bind(8, agent.revoked ? 1 : 0)
+      .Run();
+}
+
+absl::StatusOr<AgentRecord> Store::GetAgent(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare(absl::StrCat("SELECT ", kAgentColumns,
+                                             " FROM agents WHERE id = ?")));
+  stmt.Bind(1, id);
+  ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return absl::NotFoundError(absl::StrCat("unknown agent ", id));
+  return ReadAgent(stmt);
+}
+
+absl::StatusOr<std::vector<AgentRecord>> Store::ListAgents() {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare(absl::StrCat("SELECT ", kAgentColumns,
+                                             " FROM agents ORDER BY id")));
+  std::vector<AgentRecord> agents;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    agents.push_back(ReadAgent(stmt));
+  }
+  return agents;
+}
+
+absl::Status Store::InsertJob(const v1::Job& job) {
+  absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  auto insert_all = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement job_stmt,
+                     db_->Prepare("INSERT INTO jobs(id, spec, state, reason, "
+                                  "created_ms) VALUES(?,?,?,?,?)"));
+    RETURN_IF_ERROR(job_stmt.Bind(1, job.id())
+                        .BindBlob(2, job.spec().SerializeAsString())
+                        .Bind(3, job.state())
+                        .Bind(4, job.reason())
+                        .Bind(5, job.created_unix_ms())
+                        .Run());
+    for (int i = 0; i < job.tasks_size(); ++i) {
+      const v1::Task& task = job.tasks(i);
+      ASSIGN_OR_RETURN(Statement task_stmt,
+                       db_->Prepare("INSERT INTO tasks(id, job_id, seq, arch, state) "
+                                    "VALUES(?,?,?,?,?)"));
+      RETURN_IF_ERROR(task_stmt.Bind(1, task.id())
+                          .Bind(2, job.id())
+                          .Bind(3, i)
+                          .Bind(4, task.arch())
+                          .Bind(5, task.state())
+                          .Run());
+    }
+    return absl::OkStatus();
+  };
+  absl::Status status = insert_all();
+  if (!status.ok()) {
+    db_->Exec("ROLLBACK").IgnoreError();
+    return status;
+  }
+  return db_->Exec("COMMIT");
+}
+
+absl::StatusOr<std::vector<v1::Task>> Store::LoadTasks(const std::string& job_id) {
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare(absl::StrCat("SELECT ", kTaskColumns,
+                                             " FROM tasks WHERE job_id = ? ORDER BY seq")));
+  stmt.Bind(1, job_id);
+  std::vector<v1::Task> tasks;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    tasks.push_back(ReadTask(stmt));
+  }
+  return tasks;
+}
+
+absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("SELECT id, spec, state, reason, created_ms, "
+                                "finished_ms FROM jobs WHERE id = ?"));
+  stmt.Bind(1, id);
+  ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
+  v1::Job job;
+  job.set_id(stmt.Text(0));
+  if (!job.mutable_spec()->ParseFromString(stmt.Text(1))) {
+    return absl::DataLossError(absl::StrCat("job ", id, " has a corrupt spec"));
+  }
+  job.set_state(static_cast<v1::State>(stmt.Int(2)));
+  job.set_reason(stmt.Text(3));
+  job.set_created_unix_ms(stmt.Int(4));
+  job.set_finished_unix_ms(stmt.Int(5));
+  ASSIGN_OR_RETURN(std::vector<v1::Task> tasks, LoadTasks(id));
+  for (v1::Task& task : tasks) *job.add_tasks() = std::move(task);
+  return job;
+}
+
+absl::StatusOr<std::vector<v1::Job>> Store::ListJobs(int limit) {
+  std::vector<std::string> ids;
+  {
+    absl::MutexLock lock(&mu_);
+    ASSIGN_OR_RETURN(Statement stmt,
+                     db_->Prepare("SELECT id FROM jobs ORDER BY created_ms DESC, "
+                                  "rowid DESC LIMIT ?"));
+    stmt.Bind(1, limit);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      ids.push_back(stmt.Text(0));
+    }
+  }
+  std::vector<v1::Job> jobs;
+  for (const std::string& id : ids) {
+    ASSIGN_OR_RETURN(v1::Job job, GetJob(id));
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
+absl::StatusOr<std::vector<std::string>> Store::ListActiveJobIds() {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("SELECT id FROM jobs WHERE state IN (?, ?) "
+                                "ORDER BY created_ms, rowid"));
+  stmt.Bind(1, v1::QUEUED).Bind(2, v1::RUNNING);
+  std::vector<std::string> ids;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    ids.push_back(stmt.Text(0));
+  }
+  return ids;
+}
+
+absl::Status Store::UpdateTask(const v1::Task& task) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("UPDATE tasks SET state=?, exit_code=?, reason=?, "
+                                "agent_id=?, attempt_id=?, started_ms=?, "
+                                "finished_ms=?, log_bytes=? WHERE id=?"));
+  return stmt.Bind(1, task.state())
+      .Bind(2, task.exit_code())
+      .Bind(3, task.reason())
+      .Bind(4, task.agent_id())
+      .Bind(5, task.attempt_id())
+      .Bind(6, task.started_unix_ms())
+      .Bind(7, task.finished_unix_ms())
+      .Bind(8, task.log_bytes())
+      .Bind(9, task.id())
+      .Run();
+}
+
+absl::Status Store::UpdateJobState(const std::string& job_id, v1::State state,
+                                   const std::string& reason, int64_t finished_ms) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("UPDATE jobs SET state=?, reason=?, finished_ms=? "
+                                "WHERE id=?"));
+  return stmt.Bind(1, state).Bind(2, reason).Bind(3, finished_ms).Bind(4, job_id).Run();
+}
+
+absl::Status Store::InsertAttempt(const AttemptRecord& a) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("INSERT INTO attempts(id, task_id, job_id, agent_id, "
+                                "state, started_ms) VALUES(?,?,?,?,?,?)"));
+  return stmt.Bind(1, a.id)
+      .Bind(2, a.task_id)
+      .Bind(3, a.job_id)
+      .Bind(4, a.agent_id)
+      .Bind(5, a.state)
+      .Bind(6, a.started_ms)
+      .Run();
+}
+
+absl::Status Store::UpdateAttempt(const AttemptRecord& a) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("UPDATE attempts SET state=?, exit_code=?, reason=?, "
+                                "finished_ms=?, log_bytes=? WHERE id=?"));
+  return stmt.Bind(1, a.state)
+      .Bind(2, a.exit_code)
+      .Bind(3, a.reason)
+      .Bind(4, a.finished_ms)
+      .Bind(5, a.log_bytes)
+      .Bind(6, a.id)
+      .Run();
+}
+
+absl::StatusOr<AttemptRecord> Store::GetAttempt(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("SELECT id, task_id, job_id, agent_id, state, "
+                                "exit_code, reason, started_ms, finished_ms, "
+                                "log_bytes FROM attempts WHERE id = ?"));
+  stmt.Bind(1, id);
+  ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return absl::NotFoundError(absl::StrCat("unknown attempt ", id));
+  AttemptRecord a;
+  a.id = stmt.Text(0);
+  a.task_id = stmt.Text(1);
+  a.job_id = stmt.Text(2);
+  a.agent_id = stmt.Text(3);
+  a.state = static_cast<v1::State>(stmt.Int(4));
+  a.exit_code = static_cast<int32_t>(stmt.Int(5));
+  a.reason = stmt.Text(6);
+  a.started_ms = stmt.Int(7);
+  a.finished_ms = stmt.Int(8);
+  a.log_bytes = stmt.Int(9);
+  return a;
+}
+
+}  // namespace arena

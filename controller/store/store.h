@@ -1,0 +1,99 @@
+// Durable state of the controller: jobs, tasks, attempts, agents and secrets,
+// in one SQLite file (WAL, synchronous=FULL: a write that returned is on disk).
+//
+// Thread-safe: one connection serialised by a mutex. Secrets (join and API
+// tokens) are stored only as SHA-256 hashes.
+#ifndef ARENA_CONTROLLER_STORE_STORE_H_
+#define ARENA_CONTROLLER_STORE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "arena/v1/jobs.pb.h"
+
+namespace arena {
+
+class Database;
+
+struct AgentRecord {
+  std::string id;
+  std::string hostname;
+  std::string platforms;  // "amd64,arm64(emulated)"
+  std::string labels;     // "k=v,k2=v2"
+  int32_t slots = 0;
+  int64_t enrolled_ms = 0;
+  int64_t last_seen_ms = 0;
+  bool revoked = false;
+};
+
+struct AttemptRecord {
+  std::string id;
+  std::string task_id;
+  std::string job_id;
+  std::string agent_id;
+  v1::State state = v1::QUEUED;
+  int32_t exit_code = 0;
+  std::string reason;
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;
+  int64_t log_bytes = 0;
+};
+
+class Store {
+ public:
+  // Opens or creates the database at `path` and applies pending migrations.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
+  ~Store();
+
+  // Schema version after migrations (PRAGMA user_version).
+  absl::StatusOr<int> SchemaVersion();
+
+  absl::Status InsertJoinToken(const std::string& hash, int64_t expires_ms,
+                               int32_t uses, int64_t now_ms);
+  // Uses up one use of the token; PermissionDenied if unknown, expired or used.
+  absl::Status ConsumeJoinToken(const std::string& hash, int64_t now_ms);
+
+  absl::Status InsertApiToken(const std::string& hash, const std::string& name,
+                              const std::string& role, int64_t now_ms);
+  // Returns the token's role, or NotFound.
+  absl::StatusOr<std::string> LookupApiToken(const std::string& hash);
+
+  absl::Status UpsertAgent(const AgentRecord& agent);
+  absl::StatusOr<AgentRecord> GetAgent(const std::string& id);
+  absl::StatusOr<std::vector<AgentRecord>> ListAgents();
+
+  // Inserts the job and its tasks in one transaction.
+  absl::Status InsertJob(const v1::Job& job);
+  absl::StatusOr<v1::Job> GetJob(const std::string& id);
+  absl::StatusOr<std::vector<v1::Job>> ListJobs(int limit);
+  // Ids of jobs not yet in a terminal state, oldest first.
+  absl::StatusOr<std::vector<std::string>> ListActiveJobIds();
+
+  absl::Status UpdateTask(const v1::Task& task);
+  absl::Status UpdateJobState(const std::string& job_id, v1::State state,
+                              const std::string& reason, int64_t finished_ms);
+
+  absl::Status InsertAttempt(const AttemptRecord& attempt);
+  absl::Status UpdateAttempt(const AttemptRecord& attempt);
+  absl::StatusOr<AttemptRecord> GetAttempt(const std::string& id);
+
+ private:
+  explicit Store(std::unique_ptr<Database> db);
+  absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<v1::Task>> LoadTasks(const std::string& job_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  absl::Mutex mu_;
+  std::unique_ptr<Database> db_ ABSL_GUARDED_BY(mu_);
+};
+
+bool IsTerminal(v1::State state);
+
+}  // namespace arena
+
+#endif  // ARENA_CONTROLLER_STORE_STORE_H_
