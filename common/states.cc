@@ -15,4 +15,8 @@ const char* StateName(v1::State state) {
   }
 }
 
+bool IsTerminal(v1::State state) {
+  return state != v1::QUEUED && state != v1::RUNNING && state != v1::STATE_UNSPECIFIED;
+}
+
 }  // namespace arena

@@ -9,6 +9,9 @@ namespace arena {
 // "queued", "running", "passed", "failed", "error", "cancelled", "timed_out".
 const char* StateName(v1::State state);
 
+// passed, failed, error, cancelled, timed_out.
+bool IsTerminal(v1::State state);
+
 }  // namespace arena
 
 #endif  // ARENA_COMMON_STATES_H_

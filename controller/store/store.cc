@@ -104,10 +104,6 @@ constexpr const char* kAgentColumns =
 
 }  // namespace
 
-bool IsTerminal(v1::State state) {
-  return state != v1::QUEUED && state != v1::RUNNING && state != v1::STATE_UNSPECIFIED;
-}
-
 Store::Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
 Store::~Store() = default;
 

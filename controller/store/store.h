@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "arena/v1/jobs.pb.h"
+#include "common/states.h"
 
 namespace arena {
 
@@ -91,8 +92,6 @@ class Store {
   absl::Mutex mu_;
   std::unique_ptr<Database> db_ ABSL_GUARDED_BY(mu_);
 };
-
-bool IsTerminal(v1::State state);
 
 }  // namespace arena
 

@@ -1,0 +1,280 @@
+#include "agent/executor/docker_client.h"
+
+#include <curl/curl.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "agent/executor/frame_demuxer.h"
+
+namespace arena {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr char kMaxApiVersion[] = "1.41";
+
+struct CurlGlobal {
+  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+};
+
+struct WriteTarget {
+  std::string* body;
+  const std::function<bool(absl::string_view)>* stream;
+  long code = 0;
+  CURL* curl;
+};
+
+size_t OnWrite(char* data, size_t size, size_t count, void* user) {
+  auto* target = static_cast<WriteTarget*>(user);
+  absl::string_view chunk(data, size * count);
+  if (target->stream != nullptr && *target->stream) {
+    curl_easy_getinfo(target->curl, CURLINFO_RESPONSE_CODE, &target->code);
+    if (target->code / 100 == 2) return (*target->stream)(chunk) ? chunk.size() : 0;
+  }
+  target->body->append(chunk.data(), chunk.size());
+  return chunk.size();
+}
+
+// Compares "1.41" style versions.
+bool VersionLess(absl::string_view a, absl::string_view b) {
+  std::pair<std::string, std::string> pa = absl::StrSplit(a, absl::MaxSplits('.', 1));
+  std::pair<std::string, std::string> pb = absl::StrSplit(b, absl::MaxSplits('.', 1));
+  int a1 = 0, a2 = 0, b1 = 0, b2 = 0;
+  if (!absl::SimpleAtoi(pa.first, &a1) || !absl::SimpleAtoi(pa.second, &a2) ||
+      !absl::SimpleAtoi(pb.first, &b1) || !absl::SimpleAtoi(pb.second, &b2)) {
+    return false;
+  }
+  return a1 < b1 || (a1 == b1 && a2 < b2);
+}
+
+std::string UrlEscape(absl::string_view text) {
+  char* escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
+  std::string out(escaped);
+  curl_free(escaped);
+  return out;
+}
+
+absl::Status HttpError(absl::string_view what, long code, const std::string& body) {
+  std::string message = absl::StrCat(what, ": ", DockerErrorMessage(body));
+  if (code == 404) return absl::NotFoundError(message);
+  if (code == 409) return absl::FailedPreconditionError(message);
+  if (code == 400) return absl::InvalidArgumentError(message);
+  return absl::InternalError(absl::StrCat(message, " (HTTP ", code, ")"));
+}
+
+}  // namespace
+
+std::string DockerErrorMessage(const std::string& body) {
+  json parsed = json::parse(body, nullptr, false);
+  if (parsed.is_object() && parsed.contains("message") && parsed["message"].is_string()) {
+    return parsed["message"].get<std::string>();
+  }
+  std::string trimmed = body.substr(0, 200);
+  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r')) trimmed.pop_back();
+  return trimmed;
+}
+
+DockerClient::DockerClient(std::string socket_path) : socket_path_(std::move(socket_path)) {
+  static CurlGlobal global;
+}
+
+std::string DockerClient::Path(absl::string_view path) const {
+  return absl::StrCat("/v", api_version_, path);
+}
+
+absl::StatusOr<DockerClient::Response> DockerClient::Request(
+    const std::string& method, const std::string& path, const std::string& body,
+    long timeout_seconds, const std::function<bool(absl::string_view)>& stream) {
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
+  Response response;
+  WriteTarget target{&response.body, &stream, 0, curl};
+  std::string url = absl::StrCat("http://docker", path);
+  curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path_.c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnWrite);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &target);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_seconds);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  struct curl_slist* headers = nullptr;
+  if (method == "POST") {
+    headers = curl_slist_append(headers, "Content-Type: application/json");
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  }
+  CURLcode rc = curl_easy_perform(curl);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.code);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  if (rc != CURLE_OK) {
+    if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
+      return absl::UnavailableError(
+          absl::StrCat("dockerd is not reachable at ", socket_path_, ": ", curl_easy_strerror(rc)));
+    }
+    return absl::UnavailableError(
+        absl::StrCat("docker ", method, " ", path, ": ", curl_easy_strerror(rc)));
+  }
+  return response;
+}
+
+absl::Status DockerClient::Connect() {
+  absl::StatusOr<Response> response = Request("GET", "/version", "", 10);
+  if (!response.ok()) return response.status();
+  json parsed = json::parse(response->body, nullptr, false);
+  if (response->code != 200 || !parsed.is_object() || !parsed.contains("ApiVersion")) {
+    return absl::UnavailableError("dockerd answered /version without an API version");
+  }
+  std::string daemon = parsed["ApiVersion"].get<std::string>();
+  api_version_ = VersionLess(daemon, kMaxApiVersion) ? daemon : kMaxApiVersion;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> DockerClient::CreateContainer(const ContainerSpec& spec) {
+  json body;
+  body["Image"] = spec.image;
+  body["Cmd"] = spec.command;
+  body["Env"] = spec.env;
+  body["Labels"] = spec.labels;
+  body["Tty"] = false;
+  body["AttachStdout"] = true;
+  body["AttachStderr"] = true;
+  if (!spec.working_dir.empty()) body["WorkingDir"] = spec.working_dir;
+  json host;
+  host["Binds"] = spec.binds;
+  host["NetworkMode"] = spec.network_mode;
+  host["Privileged"] = false;
+  host["SecurityOpt"] = {"no-new-privileges"};
+  if (spec.memory_bytes > 0) host["Memory"] = spec.memory_bytes;
+  if (spec.pids_limit > 0) host["PidsLimit"] = spec.pids_limit;
+  body["HostConfig"] = host;
+  std::string path = absl::StrCat("/containers/create?name=", UrlEscape(spec.name));
+  if (!spec.platform.empty()) absl::StrAppend(&path, "&platform=", UrlEscape(spec.platform));
+  absl::StatusOr<Response> response = Request("POST", Path(path), body.dump(), 60);
+  if (!response.ok()) return response.status();
+  if (response->code == 404) {
+    return absl::NotFoundError(absl::StrCat("image ", spec.image, " not found on this host: ",
+                                            DockerErrorMessage(response->body)));
+  }
+  if (response->code != 201) return HttpError("create container", response->code, response->body);
+  json parsed = json::parse(response->body, nullptr, false);
+  if (!parsed.is_object() || !parsed.contains("Id")) {
+    return absl::InternalError("create container: no Id in the answer");
+  }
+  return parsed["Id"].get<std::string>();
+}
+
+absl::Status DockerClient::StartContainer(const std::string& id) {
+  absl::StatusOr<Response> response =
+      Request("POST", Path(absl::StrCat("/containers/", id, "/start")), "", 60);
+  if (!response.ok()) return response.status();
+  if (response->code != 204 && response->code != 304) {
+    return HttpError("start container", response->code, response->body);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DockerClient::FollowLogs(const std::string& id,
+                                      const std::function<void(int, absl::string_view)>& sink) {
+  FrameDemuxer demuxer(sink);
+  absl::Status frame_status;
+  std::function<bool(absl::string_view)> stream = [&](absl::string_view chunk) {
+    frame_status = demuxer.Feed(chunk);
+    return frame_status.ok();
+  };
+  absl::StatusOr<Response> response = Request(
+      "GET", Path(absl::StrCat("/containers/", id, "/logs?follow=1&stdout=1&stderr=1")), "",
+      0, stream);
+  if (!frame_status.ok()) return frame_status;
+  if (!response.ok()) return response.status();
+  if (response->code != 200) return HttpError("container logs", response->code, response->body);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> DockerClient::WaitContainer(const std::string& id) {
+  absl::StatusOr<Response> response =
+      Request("POST", Path(absl::StrCat("/containers/", id, "/wait")), "", 0);
+  if (!response.ok()) return response.status();
+  if (response->code != 200) return HttpError("wait container", response->code, response->body);
+  json parsed = json::parse(response->body, nullptr, false);
+  if (!parsed.is_object() || !parsed.contains("StatusCode")) {
+    return absl::InternalError("wait container: no StatusCode in the answer");
+  }
+  return parsed["StatusCode"].get<int>();
+}
+
+absl::Status DockerClient::StopContainer(const std::string& id, int grace_seconds) {
+  absl::StatusOr<Response> response = Request(
+      "POST", Path(absl::StrCat("/containers/", id, "/stop?t=", grace_seconds)), "",
+      grace_seconds + 30);
+  if (!response.ok()) return response.status();
+  if (response->code != 204 && response->code != 304) {
+    return HttpError("stop container", response->code, response->body);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DockerClient::RemoveContainer(const std::string& id) {
+  absl::StatusOr<Response> response =
+      Request("DELETE", Path(absl::StrCat("/containers/", id, "?force=1&v=1")), "", 60);
+  if (!response.ok()) return response.status();
+  if (response->code != 204 && response->code != 404) {
+    return HttpError("remove container", response->code, response->body);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> DockerClient::ListContainersWithLabel(
+    const std::string& label) {
+  json filters;
+  filters["label"] = {label};
+  absl::StatusOr<Response> response = Request(
+      "GET", Path(absl::StrCat("/containers/json?all=1&filters=", UrlEscape(filters.dump()))), "",
+      30);
+  if (!response.ok()) return response.status();
+  if (response->code != 200) return HttpError("list containers", response->code, response->body);
+  json parsed = json::parse(response->body, nullptr, false);
+  std::vector<std::string> ids;
+  if (!parsed.is_array()) return ids;
+  for (const json& c : parsed) {
+    if (c.contains("Id") && c["Id"].is_string()) ids.push_back(c["Id"].get<std::string>());
+  }
+  return ids;
+}
+
+absl::StatusOr<std::vector<std::string>> DockerClient::ListImageTags() {
+  absl::StatusOr<Response> response = Request("GET", Path("/images/json"), "", 30);
+  if (!response.ok()) return response.status();
+  if (response->code != 200) return HttpError("list images", response->code, response->body);
+  json parsed = json::parse(response->body, nullptr, false);
+  std::vector<std::string> tags;
+  if (!parsed.is_array()) return tags;
+  for (const json& image : parsed) {
+    if (!image.contains("RepoTags") || !image["RepoTags"].is_array()) continue;
+    for (const json& tag : image["RepoTags"]) {
+      if (tag.is_string() && tag.get<std::string>() != "<none>:<none>") tags.push_back(tag.get<std::string>());
+    }
+  }
+  return tags;
+}
+
+absl::StatusOr<std::string> DockerClient::ImagePlatform(const std::string& image) {
+  absl::StatusOr<Response> response =
+      Request("GET", Path(absl::StrCat("/images/", image, "/json")), "", 30);
+  if (!response.ok()) return response.status();
+  if (response->code == 404) return absl::NotFoundError(absl::StrCat("image ", image, " not found on this host"));
+  if (response->code != 200) return HttpError("inspect image", response->code, response->body);
+  json parsed = json::parse(response->body, nullptr, false);
+  if (!parsed.is_object()) return absl::InternalError("inspect image: bad answer");
+  std::string platform = absl::StrCat(parsed.value("Os", "linux"), "/", parsed.value("Architecture", ""));
+  std::string variant = parsed.value("Variant", "");
+  if (!variant.empty()) absl::StrAppend(&platform, "/", variant);
+  return platform;
+}
+
+}  // namespace arena

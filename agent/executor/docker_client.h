@@ -1,0 +1,78 @@
+// A client for the Docker Engine API over its unix socket (libcurl), with the
+// API version negotiated against the daemon. Only what the executor needs.
+// Thread-safe: each call uses its own curl handle.
+#ifndef ARENA_AGENT_EXECUTOR_DOCKER_CLIENT_H_
+#define ARENA_AGENT_EXECUTOR_DOCKER_CLIENT_H_
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace arena {
+
+struct ContainerSpec {
+  std::string name;
+  std::string image;
+  std::string platform;  // "linux/arm64"; empty for the daemon's default
+  std::vector<std::string> command;
+  std::vector<std::string> env;  // "K=V"
+  std::map<std::string, std::string> labels;
+  std::string working_dir;
+  std::vector<std::string> binds;  // "host:container[:ro]"
+  std::string network_mode = "none";
+  int64_t memory_bytes = 0;
+  int64_t pids_limit = 0;
+};
+
+class DockerClient {
+ public:
+  explicit DockerClient(std::string socket_path);
+
+  // Queries /version and picks min(daemon API, 1.41). Unavailable when the
+  // daemon does not answer.
+  absl::Status Connect();
+  const std::string& api_version() const { return api_version_; }
+
+  // NotFound (with the image named) when the image is not present.
+  absl::StatusOr<std::string> CreateContainer(const ContainerSpec& spec);
+  absl::Status StartContainer(const std::string& id);
+  // Follows the container's output from its start until it exits; `sink`
+  // gets (stream, bytes) with stream 1 stdout, 2 stderr.
+  absl::Status FollowLogs(const std::string& id,
+                          const std::function<void(int, absl::string_view)>& sink);
+  // Blocks until the container exits; returns its exit status.
+  absl::StatusOr<int> WaitContainer(const std::string& id);
+  // SIGTERM, then SIGKILL after `grace_seconds`.
+  absl::Status StopContainer(const std::string& id, int grace_seconds);
+  absl::Status RemoveContainer(const std::string& id);
+  // Ids of containers (running or not) carrying `label`.
+  absl::StatusOr<std::vector<std::string>> ListContainersWithLabel(const std::string& label);
+  // "repo:tag" of every local image.
+  absl::StatusOr<std::vector<std::string>> ListImageTags();
+  // The image's "os/arch[/variant]", e.g. "linux/arm64"; NotFound if absent.
+  absl::StatusOr<std::string> ImagePlatform(const std::string& image);
+
+ private:
+  struct Response {
+    long code = 0;
+    std::string body;
+  };
+  absl::StatusOr<Response> Request(const std::string& method, const std::string& path,
+                                   const std::string& body, long timeout_seconds,
+                                   const std::function<bool(absl::string_view)>& stream = nullptr);
+  std::string Path(absl::string_view path) const;
+
+  const std::string socket_path_;
+  std::string api_version_ = "1.41";
+};
+
+// The error message Docker put in a JSON error body, or the body itself.
+std::string DockerErrorMessage(const std::string& body);
+
+}  // namespace arena
+
+#endif  // ARENA_AGENT_EXECUTOR_DOCKER_CLIENT_H_

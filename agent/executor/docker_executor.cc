@@ -1,0 +1,128 @@
+#include "agent/executor/docker_executor.h"
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "agent/executor/docker_client.h"
+#include "common/logging.h"
+
+namespace arena {
+namespace {
+
+RunResult Error(std::string reason) {
+  RunResult result;
+  result.outcome = RunResult::Outcome::kError;
+  result.reason = std::move(reason);
+  return result;
+}
+
+ContainerSpec SpecFor(const RunRequest& request) {
+  ContainerSpec spec;
+  spec.name = absl::StrCat("arena-", request.attempt_id);
+  spec.image = request.image;
+  spec.platform = absl::StrCat("linux/", request.arch);
+  spec.command = request.command;
+  for (const auto& [key, value] : request.env) spec.env.push_back(absl::StrCat(key, "=", value));
+  spec.labels["arena.attempt"] = request.attempt_id;
+  spec.labels["arena.task"] = request.task_id;
+  spec.labels["arena.job"] = request.job_id;
+  if (!request.workspace.empty()) {
+    spec.binds.push_back(absl::StrCat(request.workspace, ":/workspace"));
+    spec.working_dir = "/workspace";
+  }
+  spec.pids_limit = 4096;
+  return spec;
+}
+
+}  // namespace
+
+RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer,
+                              StopSignal* stop) {
+  DockerClient docker(socket_path_);
+  absl::Status status = docker.Connect();
+  if (!status.ok()) return Error(std::string(status.message()));
+  absl::StatusOr<std::string> id = docker.CreateContainer(SpecFor(request));
+  if (!id.ok()) return Error(std::string(id.status().message()));
+  auto remove = [&] {
+    absl::Status removed = docker.RemoveContainer(*id);
+    if (!removed.ok()) LogLine("docker", removed.ToString());
+  };
+  if (stop->cancelled()) {
+    remove();
+    RunResult result = Error(stop->reason());
+    result.outcome = RunResult::Outcome::kCancelled;
+    return result;
+  }
+  status = docker.StartContainer(*id);
+  if (!status.ok()) {
+    remove();
+    return Error(absl::StrCat("cannot start container: ", status.message()));
+  }
+  observer->OnStarted();
+
+  // The watchdog stops the container on cancel or timeout; the log stream
+  // and the wait below then end by themselves.
+  absl::Mutex mu;
+  bool finished = false;
+  RunResult::Outcome stopped_as = RunResult::Outcome::kExited;
+  std::thread watchdog([&] {
+    absl::Time deadline = absl::Now() + request.timeout;
+    bool cancelled = false;
+    while (true) {
+      {
+        absl::MutexLock lock(&mu);
+        if (finished) return;
+      }
+      absl::Time step = std::min(deadline, absl::Now() + absl::Milliseconds(200));
+      cancelled = stop->WaitUntil(step);
+      if (cancelled || absl::Now() >= deadline) break;
+    }
+    {
+      absl::MutexLock lock(&mu);
+      if (finished) return;
+      stopped_as = cancelled ? RunResult::Outcome::kCancelled : RunResult::Outcome::kTimedOut;
+    }
+    int grace = static_cast<int>(absl::ToInt64Seconds(request.stop_grace));
+    absl::Status stopped = DockerClient(socket_path_).StopContainer(*id, grace);
+    if (!stopped.ok()) LogLine("docker", stopped.ToString());
+  });
+
+  absl::Status logs = docker.FollowLogs(
+      *id, [observer](int stream, absl::string_view data) { observer->OnOutput(stream, data); });
+  absl::StatusOr<int> exit_code = docker.WaitContainer(*id);
+  {
+    absl::MutexLock lock(&mu);
+    finished = true;
+  }
+  watchdog.join();
+  remove();
+
+  RunResult result;
+  if (!exit_code.ok()) return Error(absl::StrCat("lost the container: ", exit_code.status().message()));
+  if (!logs.ok()) LogLine("docker", absl::StrCat("log stream of ", *id, ": ", logs.message()));
+  result.exit_code = *exit_code;
+  result.outcome = stopped_as;
+  if (stopped_as == RunResult::Outcome::kTimedOut) {
+    result.reason = absl::StrCat("timed out after ", absl::FormatDuration(request.timeout));
+  } else if (stopped_as == RunResult::Outcome::kCancelled) {
+    result.reason = stop->reason();
+  } else if (*exit_code != 0) {
+    result.reason = absl::StrCat("exited with code ", *exit_code);
+  }
+  return result;
+}
+
+int DockerExecutor::RemoveOrphans() {
+  DockerClient docker(socket_path_);
+  if (!docker.Connect().ok()) return 0;
+  absl::StatusOr<std::vector<std::string>> ids = docker.ListContainersWithLabel("arena.attempt");
+  if (!ids.ok()) return 0;
+  int removed = 0;
+  for (const std::string& id : *ids) {
+    if (docker.RemoveContainer(id).ok()) ++removed;
+  }
+  return removed;
+}
+
+}  // namespace arena

@@ -1,0 +1,30 @@
+// Runs an attempt as a Docker container: create (labelled arena.task /
+// arena.attempt, network none, no-new-privileges), start, follow the
+// demultiplexed output, wait for the exit status, remove. A timeout or a
+// cancel stops the container: SIGTERM, a grace period, then SIGKILL.
+#ifndef ARENA_AGENT_EXECUTOR_DOCKER_EXECUTOR_H_
+#define ARENA_AGENT_EXECUTOR_DOCKER_EXECUTOR_H_
+
+#include <string>
+
+#include "agent/executor/executor.h"
+
+namespace arena {
+
+class DockerExecutor final : public Executor {
+ public:
+  explicit DockerExecutor(std::string socket_path) : socket_path_(std::move(socket_path)) {}
+
+  RunResult Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) override;
+
+  // Removes containers left behind by an earlier agent process (label
+  // arena.attempt). Returns how many were removed.
+  int RemoveOrphans();
+
+ private:
+  const std::string socket_path_;
+};
+
+}  // namespace arena
+
+#endif  // ARENA_AGENT_EXECUTOR_DOCKER_EXECUTOR_H_

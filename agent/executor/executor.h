@@ -1,0 +1,84 @@
+// What an executor runs and what it reports. The session owns attempts and
+// hands each one to an Executor on its own thread.
+#ifndef ARENA_AGENT_EXECUTOR_EXECUTOR_H_
+#define ARENA_AGENT_EXECUTOR_EXECUTOR_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace arena {
+
+struct RunRequest {
+  std::string attempt_id;
+  std::string task_id;
+  std::string job_id;
+  std::string arch;  // normalised
+  std::string image;
+  std::vector<std::string> command;
+  std::map<std::string, std::string> env;
+  std::string workspace;  // host directory mounted at /workspace, or empty
+  absl::Duration timeout = absl::Hours(1);
+  absl::Duration stop_grace = absl::Seconds(10);
+};
+
+struct RunResult {
+  enum class Outcome { kExited, kError, kTimedOut, kCancelled };
+  Outcome outcome = Outcome::kError;
+  int exit_code = -1;
+  std::string reason;
+};
+
+// Receives an attempt's progress. Called from the executor's thread.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void OnStarted() = 0;
+  // stream: 1 stdout, 2 stderr, 3 Arena's own messages.
+  virtual void OnOutput(int stream, absl::string_view data) = 0;
+};
+
+// Lets another thread stop a running attempt. Thread-safe.
+class StopSignal {
+ public:
+  void Cancel(const std::string& reason) {
+    absl::MutexLock lock(&mu_);
+    if (!cancelled_) reason_ = reason;
+    cancelled_ = true;
+  }
+  bool cancelled() const {
+    absl::MutexLock lock(&mu_);
+    return cancelled_;
+  }
+  std::string reason() const {
+    absl::MutexLock lock(&mu_);
+    return reason_;
+  }
+  // Waits until cancelled or `deadline`; true when cancelled.
+  bool WaitUntil(absl::Time deadline) const {
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithDeadline(absl::Condition(&cancelled_), deadline);
+    return cancelled_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::string reason_ ABSL_GUARDED_BY(mu_);
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Runs the attempt to completion. Blocks; never throws.
+  virtual RunResult Run(const RunRequest& request, RunObserver* observer,
+                        StopSignal* stop) = 0;
+};
+
+}  // namespace arena
+
+#endif  // ARENA_AGENT_EXECUTOR_EXECUTOR_H_

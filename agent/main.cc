@@ -1,0 +1,120 @@
+// arena-agent: enrolls once with a join token, then keeps one mTLS stream to
+// the controller and runs the attempts it is given in Docker containers.
+#include <signal.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "agent/executor/docker_client.h"
+#include "agent/executor/docker_executor.h"
+#include "agent/session/enrollment.h"
+#include "agent/session/platforms.h"
+#include "agent/session/session.h"
+#include "common/arch.h"
+#include "common/files.h"
+#include "common/flags.h"
+#include "common/logging.h"
+
+namespace arena {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: arena-agent --controller HOST:PORT --ca-file FILE --state-dir DIR\n"
+    "                   [--join-token TOKEN] [--slots N] [--labels k=v,...]\n"
+    "                   [--docker-socket PATH] [--work-dir DIR] [--hostname NAME]\n";
+
+absl::Notification* g_stop = nullptr;
+
+void OnSignal(int) {
+  if (g_stop != nullptr && !g_stop->HasBeenNotified()) g_stop->Notify();
+}
+
+int Usage(const std::string& message) {
+  std::cerr << "arena-agent: " << message << "\n" << kUsage;
+  return 2;
+}
+
+std::string Hostname() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof(buf) - 1) != 0) return "unknown";
+  return buf;
+}
+
+int Main(int argc, char** argv) {
+  FlagSpec spec;
+  spec.value_flags = {"controller", "ca-file", "join-token", "state-dir", "slots",
+                      "labels", "docker-socket", "work-dir", "hostname"};
+  spec.bool_flags = {"help"};
+  absl::StatusOr<ParsedFlags> flags = ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
+  if (!flags.ok()) return Usage(std::string(flags.status().message()));
+  if (flags->Has("help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (flags->Get("controller").empty()) return Usage("--controller is required");
+  if (flags->Get("state-dir").empty()) return Usage("--state-dir is required");
+  int slots = 1;
+  if (!absl::SimpleAtoi(flags->Get("slots", "1"), &slots) || slots < 1 || slots > 1024) {
+    return Usage("--slots must be a number from 1 to 1024");
+  }
+  absl::StatusOr<std::map<std::string, std::string>> labels = ParseKeyValues(flags->Get("labels"));
+  if (!labels.ok()) return Usage(absl::StrCat("--labels: ", labels.status().message()));
+
+  EnrollOptions enroll;
+  enroll.controller = flags->Get("controller");
+  enroll.ca_file = flags->Get("ca-file");
+  enroll.join_token = flags->Get("join-token");
+  enroll.state_dir = flags->Get("state-dir");
+  enroll.hostname = flags->Get("hostname", Hostname());
+  absl::StatusOr<AgentIdentity> identity = LoadOrEnroll(enroll);
+  if (!identity.ok()) {
+    std::cerr << "arena-agent: " << identity.status().message() << "\n";
+    return 1;
+  }
+  LogLine("agent", absl::StrCat("identity ", identity->agent_id));
+
+  std::string socket = flags->Get("docker-socket", "/var/run/docker.sock");
+  DockerExecutor executor(socket);
+  int orphans = executor.RemoveOrphans();
+  if (orphans > 0) LogLine("agent", absl::StrCat("removed ", orphans, " orphaned containers"));
+
+  SessionOptions options;
+  options.controller = enroll.controller;
+  options.identity = *identity;
+  options.hostname = enroll.hostname;
+  options.slots = slots;
+  options.labels = *labels;
+  options.platforms = DetectPlatforms(NativeArch());
+  options.work_dir = flags->Get("work-dir", absl::StrCat(enroll.state_dir, "/work"));
+  DockerClient docker(socket);
+  if (docker.Connect().ok()) {
+    absl::StatusOr<std::vector<std::string>> images = docker.ListImageTags();
+    if (images.ok()) options.images = *images;
+  } else {
+    LogLine("agent", absl::StrCat("dockerd not reachable at ", socket,
+                                  "; attempts will fail until it is"));
+  }
+  absl::Status made = MakeDirs(options.work_dir, 0700);
+  if (!made.ok()) {
+    std::cerr << "arena-agent: " << made.message() << "\n";
+    return 1;
+  }
+
+  absl::Notification stop;
+  g_stop = &stop;
+  signal(SIGINT, OnSignal);
+  signal(SIGTERM, OnSignal);
+  signal(SIGPIPE, SIG_IGN);
+  AgentSession session(options, &executor);
+  session.Run(&stop, absl::Seconds(30));
+  LogLine("agent", "stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace arena
+
+int main(int argc, char** argv) { return arena::Main(argc, argv); }

@@ -1,0 +1,34 @@
+// The agent's identity: a key generated on this host, a client certificate
+// signed by the controller's CA, and the CA to trust. Kept in the state dir:
+// agent.key (0600), agent.pem, ca.pem, agent.id.
+#ifndef ARENA_AGENT_SESSION_ENROLLMENT_H_
+#define ARENA_AGENT_SESSION_ENROLLMENT_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace arena {
+
+struct AgentIdentity {
+  std::string agent_id;
+  std::string key_pem;
+  std::string cert_pem;
+  std::string ca_pem;
+};
+
+struct EnrollOptions {
+  std::string controller;  // host:port
+  std::string ca_file;     // trusted CA for the controller
+  std::string join_token;  // needed only on first start
+  std::string state_dir;
+  std::string hostname;
+};
+
+// Returns the stored identity, or enrolls with the join token when there is
+// none. The private key never leaves the host.
+absl::StatusOr<AgentIdentity> LoadOrEnroll(const EnrollOptions& options);
+
+}  // namespace arena
+
+#endif  // ARENA_AGENT_SESSION_ENROLLMENT_H_

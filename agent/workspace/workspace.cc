@@ -1,0 +1,90 @@
+#include "agent/workspace/workspace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/files.h"
+#include "common/status_macros.h"
+
+namespace arena {
+
+absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv, OutputSink output,
+                               int timeout_seconds) {
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+  if (pid == 0) {
+    dup2(pipe_fds[1], STDOUT_FILENO);
+    dup2(pipe_fds[1], STDERR_FILENO);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    setenv("GIT_TERMINAL_PROMPT", "0", 1);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  absl::Time deadline = absl::Now() + absl::Seconds(timeout_seconds);
+  char buf[4096];
+  bool killed = false;
+  while (true) {
+    int wait_ms = static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now())));
+    struct pollfd pfd = {pipe_fds[0], POLLIN, 0};
+    int ready = poll(&pfd, 1, std::min(wait_ms, 1000));
+    if (ready > 0) {
+      ssize_t n = read(pipe_fds[0], buf, sizeof(buf));
+      if (n <= 0) break;
+      output(absl::string_view(buf, static_cast<size_t>(n)));
+    } else if (absl::Now() >= deadline) {
+      kill(pid, SIGKILL);
+      killed = true;
+      break;
+    }
+  }
+  close(pipe_fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (killed) return absl::DeadlineExceededError(absl::StrCat(argv[0], " timed out"));
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+absl::StatusOr<std::string> PrepareWorkspace(const std::string& root,
+                                             const std::string& attempt_id,
+                                             const std::string& repo,
+                                             const std::string& commit, OutputSink output) {
+  std::string dir = absl::StrCat(root, "/", attempt_id);
+  RETURN_IF_ERROR(RemoveTree(dir));
+  RETURN_IF_ERROR(MakeDirs(root, 0700));
+  std::string messages;
+  auto capture = [&](absl::string_view data) {
+    messages.append(data.data(), data.size());
+    output(data);
+  };
+  output(absl::StrCat("arena: cloning ", repo, commit.empty() ? "" : absl::StrCat(" at ", commit), "\n"));
+  ASSIGN_OR_RETURN(int code, RunProcess({"git", "clone", "--quiet", "--no-checkout", "--", repo, dir},
+                                        capture, 600));
+  if (code != 0) {
+    return absl::FailedPreconditionError(absl::StrCat("git clone of ", repo, " failed (exit ", code, ")"));
+  }
+  std::string ref = commit.empty() ? "HEAD" : commit;
+  ASSIGN_OR_RETURN(code, RunProcess({"git", "-C", dir, "checkout", "--quiet", "--detach", ref, "--"},
+                                    capture, 300));
+  if (code != 0) {
+    RemoveTree(dir).IgnoreError();
+    return absl::FailedPreconditionError(absl::StrCat("git checkout of ", ref, " in ", repo, " failed"));
+  }
+  return dir;
+}
+
+}  // namespace arena

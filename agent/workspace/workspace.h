@@ -1,0 +1,32 @@
+// Per-attempt workspaces: DIR/ATTEMPT holds a checkout of the job's repo at
+// its commit, mounted into the container at /workspace, removed afterwards.
+#ifndef ARENA_AGENT_WORKSPACE_WORKSPACE_H_
+#define ARENA_AGENT_WORKSPACE_WORKSPACE_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace arena {
+
+using OutputSink = std::function<void(absl::string_view)>;
+
+// Runs argv (no shell) with stdout and stderr sent to `output`; returns the
+// exit status. Bounded by `timeout_seconds` (then SIGKILL).
+absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv, OutputSink output,
+                               int timeout_seconds);
+
+// Clones `repo` into root/attempt_id and checks out `commit` (the default
+// branch when empty). Returns the directory. FailedPrecondition with git's
+// message when the clone or checkout fails.
+absl::StatusOr<std::string> PrepareWorkspace(const std::string& root,
+                                             const std::string& attempt_id,
+                                             const std::string& repo,
+                                             const std::string& commit, OutputSink output);
+
+}  // namespace arena
+
+#endif  // ARENA_AGENT_WORKSPACE_WORKSPACE_H_

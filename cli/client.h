@@ -1,0 +1,40 @@
+// arenactl's connection to the controller: TLS channel, bearer token,
+// deadlines, and the mapping of gRPC failures to one readable line.
+#ifndef ARENA_CLI_CLIENT_H_
+#define ARENA_CLI_CLIENT_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "arena/v1/jobs.grpc.pb.h"
+
+namespace arena {
+
+struct ClientOptions {
+  std::string controller;  // host:port
+  std::string ca_file;
+  std::string token;
+};
+
+class Client {
+ public:
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(const ClientOptions& options);
+
+  v1::JobService::Stub* stub() { return stub_.get(); }
+  // A context carrying the token; with a deadline unless `streaming`.
+  std::unique_ptr<grpc::ClientContext> Context(bool streaming = false) const;
+  // "cannot reach controller at X: ..." for transport errors, else the
+  // server's message.
+  std::string Describe(const grpc::Status& status) const;
+
+ private:
+  ClientOptions options_;
+  std::unique_ptr<v1::JobService::Stub> stub_;
+};
+
+}  // namespace arena
+
+#endif  // ARENA_CLI_CLIENT_H_
