@@ -198,6 +198,12 @@ void Scheduler::OnAgentConnected(const std::string& agent_id,
       link->Send(cancel);
       continue;
     }
+    if (it->second.cancelled) {
+      v1::ControllerMessage cancel;
+      cancel.mutable_cancel()->set_attempt_id(attempt_id);
+      cancel.mutable_cancel()->set_reason("cancelled by user");
+      link->Send(cancel);
+    }
     // Tell the agent how much of the log is durable so it resends the rest.
     v1::ControllerMessage ack;
     ack.mutable_log_ack()->set_attempt_id(attempt_id);

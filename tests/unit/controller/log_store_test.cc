@@ -1,0 +1,50 @@
+#include "controller/store/log_store.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/test_dir.h"
+
+namespace arena {
+namespace {
+
+TEST(LogStore, AppendIsIdempotentByOffset) {
+  TestDir dir;
+  LogStore logs(dir.path());
+  EXPECT_EQ(*logs.Append("job", "att", 0, "hello ", 1), 6);
+  EXPECT_EQ(*logs.Append("job", "att", 0, "hello ", 1), 6);      // resent
+  EXPECT_EQ(*logs.Append("job", "att", 3, "lo world", 1), 11);   // overlaps
+  EXPECT_EQ(*logs.Read("job", "att", 0, 100), "hello world");
+  EXPECT_EQ(*logs.Read("job", "att", 6, 3), "wor");
+  EXPECT_EQ(logs.Size("job", "att"), 11);
+}
+
+TEST(LogStore, RefusesAGap) {
+  TestDir dir;
+  LogStore logs(dir.path());
+  ASSERT_TRUE(logs.Append("job", "att", 0, "abc", 1).ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(logs.Append("job", "att", 10, "x", 1).status()));
+  EXPECT_EQ(*logs.Read("job", "att", 0, 100), "abc");
+}
+
+TEST(LogStore, KeepsBinaryBytesExactlyAndTagsStreams) {
+  TestDir dir;
+  LogStore logs(dir.path());
+  std::string binary("\0\x01\xff\n\r", 5);
+  ASSERT_TRUE(logs.Append("job", "att", 0, binary, 1).ok());
+  ASSERT_TRUE(logs.Append("job", "att", 5, "err", 2).ok());
+  EXPECT_EQ(*logs.Read("job", "att", 0, 100), binary + "err");
+  EXPECT_EQ(*ReadFile(dir.File("job/att.streams")), "0 1\n5 2\n");
+}
+
+TEST(LogStore, WaitersWakeOnAppend) {
+  TestDir dir;
+  LogStore logs(dir.path());
+  uint64_t seen = logs.Generation();
+  ASSERT_TRUE(logs.Append("job", "att", 0, "x", 1).ok());
+  absl::Time start = absl::Now();
+  logs.WaitForChange(seen, absl::Seconds(5));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+}
+
+}  // namespace
+}  // namespace arena

@@ -1,0 +1,59 @@
+#include "controller/scheduler/matching.h"
+
+#include <gtest/gtest.h>
+
+namespace arena {
+namespace {
+
+AgentView Agent(std::string id, std::vector<AgentPlatform> platforms, int credits,
+                std::map<std::string, std::string> labels = {}) {
+  AgentView view;
+  view.id = std::move(id);
+  view.platforms = std::move(platforms);
+  view.slots = 4;
+  view.credits = credits;
+  view.labels = std::move(labels);
+  return view;
+}
+
+TEST(Matching, NeverPicksAnAgentWithoutCredits) {
+  std::vector<AgentView> agents = {Agent("a", {{"amd64", false}}, 0)};
+  EXPECT_FALSE(PickAgent({"amd64", {}}, agents).has_value());
+  EXPECT_EQ(ExplainWait({"amd64", {}}, agents), "1 matching agent, all slots busy");
+}
+
+TEST(Matching, PrefersNativeOverEmulatedThenSpreads) {
+  std::vector<AgentView> agents = {
+      Agent("emu", {{"amd64", false}, {"arm64", true}}, 4),
+      Agent("native", {{"arm64", false}}, 1),
+  };
+  auto pick = PickAgent({"arm64", {}}, agents);
+  ASSERT_TRUE(pick.has_value());
+  EXPECT_EQ(pick->agent_id, "native");
+  EXPECT_FALSE(pick->emulated);
+  agents[1].credits = 0;
+  pick = PickAgent({"arm64", {}}, agents);
+  ASSERT_TRUE(pick.has_value());
+  EXPECT_EQ(pick->agent_id, "emu");
+  EXPECT_TRUE(pick->emulated);
+
+  std::vector<AgentView> two = {Agent("b", {{"amd64", false}}, 1), Agent("c", {{"amd64", false}}, 3)};
+  EXPECT_EQ(PickAgent({"amd64", {}}, two)->agent_id, "c");
+}
+
+TEST(Matching, RequiredLabelsMustAllMatch) {
+  std::vector<AgentView> agents = {Agent("a", {{"amd64", false}}, 1, {{"gpu", "0"}})};
+  EXPECT_FALSE(PickAgent({"amd64", {{"gpu", "1"}}}, agents).has_value());
+  EXPECT_EQ(ExplainWait({"amd64", {{"gpu", "1"}}}, agents),
+            "required label gpu=1 matches no agent offering amd64");
+  EXPECT_TRUE(PickAgent({"amd64", {{"gpu", "0"}}}, agents).has_value());
+}
+
+TEST(Matching, ExplainsMissingPlatformAndNoAgents) {
+  EXPECT_EQ(ExplainWait({"arm64", {}}, {}), "no agent is connected");
+  std::vector<AgentView> agents = {Agent("a", {{"amd64", false}}, 1)};
+  EXPECT_EQ(ExplainWait({"arm64", {}}, agents), "no connected agent offers arm64");
+}
+
+}  // namespace
+}  // namespace arena

@@ -1,0 +1,230 @@
+#include "controller/scheduler/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/synchronization/mutex.h"
+#include "controller/store/log_store.h"
+#include "controller/store/store.h"
+#include "tests/unit/test_dir.h"
+
+namespace arena {
+namespace {
+
+// Records what the scheduler sends to one agent.
+class FakeLink final : public AgentLink {
+ public:
+  void Send(const v1::ControllerMessage& message) override {
+    absl::MutexLock lock(&mu_);
+    sent_.push_back(message);
+  }
+  void Close(const absl::Status& status) override {
+    absl::MutexLock lock(&mu_);
+    closed_ = status;
+  }
+  std::vector<v1::Assign> Assigns() {
+    absl::MutexLock lock(&mu_);
+    std::vector<v1::Assign> out;
+    for (const auto& m : sent_) if (m.has_assign()) out.push_back(m.assign());
+    return out;
+  }
+  std::vector<v1::ControllerMessage> Sent() {
+    absl::MutexLock lock(&mu_);
+    return sent_;
+  }
+  absl::Status closed() {
+    absl::MutexLock lock(&mu_);
+    return closed_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<v1::ControllerMessage> sent_;
+  absl::Status closed_ = absl::OkStatus();
+};
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(*Store::Open(dir_.File("arena.db")));
+    logs_ = std::make_unique<LogStore>(dir_.File("logs"));
+    scheduler_ = std::make_unique<Scheduler>(store_.get(), logs_.get());
+    ASSERT_TRUE(scheduler_->Start().ok());
+  }
+
+  std::shared_ptr<FakeLink> Connect(const std::string& id, int credits,
+                                    std::vector<v1::RunningAttempt> running = {}) {
+    AgentRecord record;
+    record.id = id;
+    record.hostname = "h";
+    if (!store_->GetAgent(id).ok()) EXPECT_TRUE(store_->UpsertAgent(record).ok());
+    auto link = std::make_shared<FakeLink>();
+    v1::Hello hello;
+    hello.add_platforms()->set_arch("amd64");
+    hello.set_slots(4);
+    hello.set_credits(credits);
+    for (const auto& r : running) *hello.add_running() = r;
+    scheduler_->AgentConnected(id, link, hello);
+    scheduler_->Flush();
+    return link;
+  }
+
+  std::string Submit(const std::string& id) {
+    v1::Job job;
+    job.set_id(id);
+    job.mutable_spec()->set_image("img");
+    job.mutable_spec()->add_command("true");
+    job.set_state(v1::QUEUED);
+    v1::Task* task = job.add_tasks();
+    task->set_id(id + "-task");
+    task->set_arch("amd64");
+    task->set_state(v1::QUEUED);
+    EXPECT_TRUE(store_->InsertJob(job).ok());
+    scheduler_->JobSubmitted(id);
+    scheduler_->Flush();
+    return id;
+  }
+
+  void Send(const std::string& agent, const v1::AgentMessage& message) {
+    scheduler_->AgentMessageReceived(agent, message);
+    scheduler_->Flush();
+  }
+
+  v1::AgentMessage Exited(const std::string& attempt, int code, int64_t log_bytes = 0) {
+    v1::AgentMessage m;
+    m.mutable_event()->set_attempt_id(attempt);
+    m.mutable_event()->set_kind(v1::TASK_EVENT_EXITED);
+    m.mutable_event()->set_exit_code(code);
+    m.mutable_event()->set_log_bytes(log_bytes);
+    return m;
+  }
+
+  TestDir dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<LogStore> logs_;
+  std::unique_ptr<Scheduler> scheduler_;
+};
+
+TEST_F(SchedulerTest, NeverAssignsMoreThanAgentCredits) {
+  auto link = Connect("agent-1", 1);
+  Submit("job-1");
+  Submit("job-2");
+  ASSERT_EQ(link->Assigns().size(), 1u);
+  EXPECT_EQ(store_->GetJob("job-2")->tasks(0).state(), v1::QUEUED);
+  TaskNeeds needs{"amd64", {}};
+  EXPECT_EQ(scheduler_->WaitingReason(needs), "1 matching agent, all slots busy");
+
+  Send("agent-1", Exited(link->Assigns()[0].attempt_id(), 0));
+  EXPECT_EQ(link->Assigns().size(), 1u);  // no credit granted yet
+  v1::AgentMessage grant;
+  grant.mutable_grant()->set_credits(1);
+  Send("agent-1", grant);
+  ASSERT_EQ(link->Assigns().size(), 2u);
+  EXPECT_EQ(link->Assigns()[1].job_id(), "job-2");
+}
+
+TEST_F(SchedulerTest, ExitCodeIsRecordedAndJobFails) {
+  auto link = Connect("agent-1", 2);
+  Submit("job-1");
+  ASSERT_EQ(link->Assigns().size(), 1u);
+  std::string attempt = link->Assigns()[0].attempt_id();
+  v1::AgentMessage log;
+  log.mutable_log()->set_attempt_id(attempt);
+  log.mutable_log()->set_data("boom\n");
+  log.mutable_log()->set_stream(v1::LOG_STREAM_STDERR);
+  Send("agent-1", log);
+  Send("agent-1", Exited(attempt, 7, 5));
+  v1::Job job = *store_->GetJob("job-1");
+  EXPECT_EQ(job.state(), v1::FAILED);
+  EXPECT_EQ(job.tasks(0).exit_code(), 7);
+  EXPECT_EQ(job.tasks(0).log_bytes(), 5);
+  EXPECT_EQ(*logs_->Read("job-1", attempt, 0, 100), "boom\n");
+  const auto sent = link->Sent();
+  ASSERT_TRUE(sent.back().has_log_ack());
+  EXPECT_TRUE(sent.back().log_ack().result_recorded());
+}
+
+TEST_F(SchedulerTest, ResultWaitsForItsLogBytes) {
+  auto link = Connect("agent-1", 1);
+  Submit("job-1");
+  std::string attempt = link->Assigns()[0].attempt_id();
+  Send("agent-1", Exited(attempt, 0, /*log_bytes=*/3));
+  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::RUNNING);
+  v1::AgentMessage log;
+  log.mutable_log()->set_attempt_id(attempt);
+  log.mutable_log()->set_data("abc");
+  Send("agent-1", log);
+  Send("agent-1", Exited(attempt, 0, 3));
+  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::PASSED);
+}
+
+TEST_F(SchedulerTest, MessagesNamingAnotherAgentsAttemptAreIgnored) {
+  auto link = Connect("agent-1", 1);
+  Connect("agent-2", 0);
+  Submit("job-1");
+  std::string attempt = link->Assigns()[0].attempt_id();
+  v1::AgentMessage log;
+  log.mutable_log()->set_attempt_id(attempt);
+  log.mutable_log()->set_data("forged");
+  Send("agent-2", log);
+  Send("agent-2", Exited(attempt, 0));
+  EXPECT_EQ(logs_->Size("job-1", attempt), 0);
+  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::RUNNING);
+}
+
+TEST_F(SchedulerTest, CancelStopsRunningAttemptAndNeverPasses) {
+  auto link = Connect("agent-1", 1);
+  Submit("job-1");
+  std::string attempt = link->Assigns()[0].attempt_id();
+  scheduler_->CancelJob("job-1", "cancelled by user");
+  scheduler_->Flush();
+  bool cancel_sent = false;
+  for (const auto& m : link->Sent()) cancel_sent |= m.has_cancel() && m.cancel().attempt_id() == attempt;
+  EXPECT_TRUE(cancel_sent);
+  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::CANCELLED);
+  Send("agent-1", Exited(attempt, 0));
+  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::CANCELLED);
+}
+
+TEST_F(SchedulerTest, ReconnectWithoutTheAttemptMarksItLost) {
+  auto link = Connect("agent-1", 1);
+  Submit("job-1");
+  scheduler_->AgentDisconnected("agent-1", link.get());
+  Connect("agent-1", 1);
+  v1::Job job = *store_->GetJob("job-1");
+  EXPECT_EQ(job.state(), v1::ERROR);
+  EXPECT_NE(job.tasks(0).reason().find("lost"), std::string::npos);
+}
+
+TEST_F(SchedulerTest, ReconnectWithTheAttemptKeepsItAndAcksTheLog) {
+  auto link = Connect("agent-1", 1);
+  Submit("job-1");
+  std::string attempt = link->Assigns()[0].attempt_id();
+  scheduler_->AgentDisconnected("agent-1", link.get());
+  v1::RunningAttempt running;
+  running.set_attempt_id(attempt);
+  auto again = Connect("agent-1", 0, {running});
+  ASSERT_FALSE(again->Sent().empty());
+  EXPECT_TRUE(again->Sent()[0].has_log_ack());
+  Send("agent-1", Exited(attempt, 0));
+  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::PASSED);
+}
+
+TEST_F(SchedulerTest, UnknownOrRevokedAgentIsClosed) {
+  auto link = std::make_shared<FakeLink>();
+  scheduler_->AgentConnected("agent-ghost", link, v1::Hello());
+  scheduler_->Flush();
+  EXPECT_TRUE(absl::IsPermissionDenied(link->closed()));
+}
+
+TEST_F(SchedulerTest, QueuedWorkSurvivesARestart) {
+  Submit("job-1");
+  scheduler_->Stop();
+  scheduler_ = std::make_unique<Scheduler>(store_.get(), logs_.get());
+  ASSERT_TRUE(scheduler_->Start().ok());
+  auto link = Connect("agent-1", 1);
+  ASSERT_EQ(link->Assigns().size(), 1u);
+  EXPECT_EQ(link->Assigns()[0].job_id(), "job-1");
+}
+
+}  // namespace
+}  // namespace arena

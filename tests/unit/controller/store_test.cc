@@ -1,0 +1,104 @@
+#include "controller/store/store.h"
+
+#include <gtest/gtest.h>
+
+#include "common/ids.h"
+#include "tests/unit/test_dir.h"
+
+namespace arena {
+namespace {
+
+v1::Job NewJob(const std::string& id, int tasks) {
+  v1::Job job;
+  job.set_id(id);
+  job.mutable_spec()->set_image("img");
+  job.mutable_spec()->add_command("true");
+  job.set_state(v1::QUEUED);
+  job.set_created_unix_ms(1000);
+  for (int i = 0; i < tasks; ++i) {
+    v1::Task* task = job.add_tasks();
+    task->set_id(id + "-t" + std::to_string(i));
+    task->set_arch(i == 0 ? "amd64" : "arm64");
+    task->set_state(v1::QUEUED);
+  }
+  return job;
+}
+
+TEST(Store, MigratesToLatestVersionAndReopens) {
+  TestDir dir;
+  {
+    auto store = Store::Open(dir.File("arena.db"));
+    ASSERT_TRUE(store.ok()) << store.status();
+    EXPECT_EQ(*(*store)->SchemaVersion(), 1);
+    ASSERT_TRUE((*store)->InsertJob(NewJob("job-a", 2)).ok());
+  }
+  auto reopened = Store::Open(dir.File("arena.db"));
+  ASSERT_TRUE(reopened.ok());
+  auto job = (*reopened)->GetJob("job-a");
+  ASSERT_TRUE(job.ok()) << job.status();
+  ASSERT_EQ(job->tasks_size(), 2);
+  EXPECT_EQ(job->tasks(1).arch(), "arm64");
+  EXPECT_EQ(job->spec().command(0), "true");
+}
+
+TEST(Store, TaskAndJobUpdatesPersist) {
+  TestDir dir;
+  auto store = *Store::Open(dir.File("arena.db"));
+  ASSERT_TRUE(store->InsertJob(NewJob("job-b", 1)).ok());
+  v1::Task task = store->GetJob("job-b")->tasks(0);
+  task.set_state(v1::FAILED);
+  task.set_exit_code(7);
+  task.set_reason("exited with code 7");
+  ASSERT_TRUE(store->UpdateTask(task).ok());
+  ASSERT_TRUE(store->UpdateJobState("job-b", v1::FAILED, "", 2000).ok());
+  auto job = store->GetJob("job-b");
+  EXPECT_EQ(job->state(), v1::FAILED);
+  EXPECT_EQ(job->tasks(0).exit_code(), 7);
+  EXPECT_EQ(job->finished_unix_ms(), 2000);
+  EXPECT_TRUE(store->ListActiveJobIds()->empty());
+}
+
+TEST(Store, UnknownJobIsNotFoundAndDuplicateIdIsRefused) {
+  TestDir dir;
+  auto store = *Store::Open(dir.File("arena.db"));
+  EXPECT_TRUE(absl::IsNotFound(store->GetJob("job-nope").status()));
+  ASSERT_TRUE(store->InsertJob(NewJob("job-c", 1)).ok());
+  EXPECT_FALSE(store->InsertJob(NewJob("job-c", 1)).ok());
+  // The failed insert rolled back and left the first job intact.
+  EXPECT_EQ(store->GetJob("job-c")->tasks_size(), 1);
+}
+
+TEST(Store, JoinTokenIsSingleUseAndExpires) {
+  TestDir dir;
+  auto store = *Store::Open(dir.File("arena.db"));
+  ASSERT_TRUE(store->InsertJoinToken(Sha256Hex("tok"), /*expires_ms=*/5000, 1, 0).ok());
+  EXPECT_TRUE(absl::IsPermissionDenied(store->ConsumeJoinToken(Sha256Hex("other"), 100)));
+  EXPECT_TRUE(absl::IsPermissionDenied(store->ConsumeJoinToken(Sha256Hex("tok"), 6000)));
+  EXPECT_TRUE(store->ConsumeJoinToken(Sha256Hex("tok"), 100).ok());
+  EXPECT_TRUE(absl::IsPermissionDenied(store->ConsumeJoinToken(Sha256Hex("tok"), 100)));
+}
+
+TEST(Store, ApiTokensAreLookedUpByHash) {
+  TestDir dir;
+  auto store = *Store::Open(dir.File("arena.db"));
+  ASSERT_TRUE(store->InsertApiToken(Sha256Hex("secret"), "ci", "admin", 0).ok());
+  EXPECT_EQ(*store->LookupApiToken(Sha256Hex("secret")), "admin");
+  EXPECT_TRUE(absl::IsNotFound(store->LookupApiToken("secret").status()));
+}
+
+TEST(Store, ListJobsNewestFirst) {
+  TestDir dir;
+  auto store = *Store::Open(dir.File("arena.db"));
+  v1::Job older = NewJob("job-old", 1);
+  v1::Job newer = NewJob("job-new", 1);
+  newer.set_created_unix_ms(9000);
+  ASSERT_TRUE(store->InsertJob(older).ok());
+  ASSERT_TRUE(store->InsertJob(newer).ok());
+  auto jobs = store->ListJobs(10);
+  ASSERT_EQ(jobs->size(), 2u);
+  EXPECT_EQ((*jobs)[0].id(), "job-new");
+  EXPECT_EQ(store->ListJobs(1)->size(), 1u);
+}
+
+}  // namespace
+}  // namespace arena
