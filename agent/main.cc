@@ -33,7 +33,7 @@ void OnSignal(int) {
 }
 
 int Usage(const std::string& message) {
-  std::cerr << "arena-agent: " << message << "\n" << kUsage;
+  std::cerr << "arena-agent: " << message << " (see arena-agent --help)\n";
   return 2;
 }
 

@@ -66,7 +66,7 @@ int Main(int argc, char** argv) {
   spec.bool_flags = {"help"};
   absl::StatusOr<ParsedFlags> flags = ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
   if (!flags.ok()) {
-    std::cerr << "arena-controller: " << flags.status().message() << "\n" << kUsage;
+    std::cerr << "arena-controller: " << flags.status().message() << " (see --help)\n";
     return 2;
   }
   if (flags->Has("help")) {
@@ -75,7 +75,7 @@ int Main(int argc, char** argv) {
   }
   std::string data_dir = flags->Get("data-dir");
   if (data_dir.empty()) {
-    std::cerr << "arena-controller: --data-dir is required\n" << kUsage;
+    std::cerr << "arena-controller: --data-dir is required (see --help)\n";
     return 2;
   }
   absl::StatusOr<std::pair<std::string, int>> grpc_addr =

@@ -20,6 +20,21 @@ struct CurlGlobal {
   CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 };
 
+struct HeaderTarget {
+  const std::function<void()>* on_headers;
+  bool done = false;
+};
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* target = static_cast<HeaderTarget*>(user);
+  absl::string_view line(data, size * count);
+  if ((line == "\r\n" || line == "\n") && !target->done) {
+    target->done = true;
+    if (*target->on_headers) (*target->on_headers)();
+  }
+  return size * count;
+}
+
 struct WriteTarget {
   std::string* body;
   const std::function<bool(absl::string_view)>* stream;
@@ -87,7 +102,8 @@ std::string DockerClient::Path(absl::string_view path) const {
 
 absl::StatusOr<DockerClient::Response> DockerClient::Request(
     const std::string& method, const std::string& path, const std::string& body,
-    long timeout_seconds, const std::function<bool(absl::string_view)>& stream) {
+    long timeout_seconds, const std::function<bool(absl::string_view)>& stream,
+    const std::function<void()>& on_headers) {
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
   Response response;
@@ -98,6 +114,11 @@ absl::StatusOr<DockerClient::Response> DockerClient::Request(
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnWrite);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &target);
+  HeaderTarget header_target{&on_headers};
+  if (on_headers) {
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &header_target);
+  }
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_seconds);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -148,6 +169,7 @@ absl::StatusOr<std::string> DockerClient::CreateContainer(const ContainerSpec& s
   json host;
   host["Binds"] = spec.binds;
   host["NetworkMode"] = spec.network_mode;
+  host["LogConfig"] = {{"Type", spec.log_driver}, {"Config", json::object()}};
   host["Privileged"] = false;
   host["SecurityOpt"] = {"no-new-privileges"};
   if (spec.memory_bytes > 0) host["Memory"] = spec.memory_bytes;
@@ -179,20 +201,29 @@ absl::Status DockerClient::StartContainer(const std::string& id) {
   return absl::OkStatus();
 }
 
-absl::Status DockerClient::FollowLogs(const std::string& id,
-                                      const std::function<void(int, absl::string_view)>& sink) {
+absl::Status DockerClient::AttachOutput(const std::string& id,
+                                        const std::function<void(int, absl::string_view)>& sink,
+                                        const std::function<void()>& attached) {
   FrameDemuxer demuxer(sink);
   absl::Status frame_status;
   std::function<bool(absl::string_view)> stream = [&](absl::string_view chunk) {
     frame_status = demuxer.Feed(chunk);
     return frame_status.ok();
   };
+  bool signalled = false;
+  std::function<void()> on_headers = [&] {
+    signalled = true;
+    attached();
+  };
   absl::StatusOr<Response> response = Request(
-      "GET", Path(absl::StrCat("/containers/", id, "/logs?follow=1&stdout=1&stderr=1")), "",
-      0, stream);
+      "POST", Path(absl::StrCat("/containers/", id, "/attach?stream=1&stdout=1&stderr=1")), "",
+      0, stream, on_headers);
+  if (!signalled) attached();  // never leave the caller waiting
   if (!frame_status.ok()) return frame_status;
   if (!response.ok()) return response.status();
-  if (response->code != 200) return HttpError("container logs", response->code, response->body);
+  if (response->code != 200 && response->code != 101) {
+    return HttpError("attach container", response->code, response->body);
+  }
   return absl::OkStatus();
 }
 

@@ -22,6 +22,9 @@ struct ContainerSpec {
   std::vector<std::string> env;  // "K=V"
   std::map<std::string, std::string> labels;
   std::string working_dir;
+  // Output goes only to the attach stream (no json-file copy: exact bytes,
+  // no second copy on the host's disk).
+  std::string log_driver = "none";
   std::vector<std::string> binds;  // "host:container[:ro]"
   std::string network_mode = "none";
   int64_t memory_bytes = 0;
@@ -40,10 +43,13 @@ class DockerClient {
   // NotFound (with the image named) when the image is not present.
   absl::StatusOr<std::string> CreateContainer(const ContainerSpec& spec);
   absl::Status StartContainer(const std::string& id);
-  // Follows the container's output from its start until it exits; `sink`
-  // gets (stream, bytes) with stream 1 stdout, 2 stderr.
-  absl::Status FollowLogs(const std::string& id,
-                          const std::function<void(int, absl::string_view)>& sink);
+  // Attaches to the container's raw stdout/stderr and streams them to
+  // `sink` (stream 1 stdout, 2 stderr) until the container exits. Call before
+  // StartContainer: `attached` runs once the daemon has accepted the attach,
+  // so no output is missed. Bytes are passed on exactly as produced.
+  absl::Status AttachOutput(const std::string& id,
+                            const std::function<void(int, absl::string_view)>& sink,
+                            const std::function<void()>& attached);
   // Blocks until the container exits; returns its exit status.
   absl::StatusOr<int> WaitContainer(const std::string& id);
   // SIGTERM, then SIGKILL after `grace_seconds`.
@@ -61,9 +67,12 @@ class DockerClient {
     long code = 0;
     std::string body;
   };
+  // `stream`, when set, receives the body of a 2xx answer as it arrives;
+  // `on_headers` runs once the answer's headers are in.
   absl::StatusOr<Response> Request(const std::string& method, const std::string& path,
                                    const std::string& body, long timeout_seconds,
-                                   const std::function<bool(absl::string_view)>& stream = nullptr);
+                                   const std::function<bool(absl::string_view)>& stream = nullptr,
+                                   const std::function<void()>& on_headers = nullptr);
   std::string Path(absl::string_view path) const;
 
   const std::string socket_path_;

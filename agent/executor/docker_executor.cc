@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "agent/executor/docker_client.h"
 #include "common/logging.h"
@@ -54,9 +55,18 @@ RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer,
     result.outcome = RunResult::Outcome::kCancelled;
     return result;
   }
+  absl::Notification attached;
+  absl::Status output_status;
+  std::thread output([&] {
+    output_status = docker.AttachOutput(
+        *id, [observer](int stream, absl::string_view data) { observer->OnOutput(stream, data); },
+        [&attached] { attached.Notify(); });
+  });
+  attached.WaitForNotification();
   status = docker.StartContainer(*id);
   if (!status.ok()) {
-    remove();
+    remove();  // ends the attach stream
+    output.join();
     return Error(absl::StrCat("cannot start container: ", status.message()));
   }
   observer->OnStarted();
@@ -88,9 +98,8 @@ RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer,
     if (!stopped.ok()) LogLine("docker", stopped.ToString());
   });
 
-  absl::Status logs = docker.FollowLogs(
-      *id, [observer](int stream, absl::string_view data) { observer->OnOutput(stream, data); });
   absl::StatusOr<int> exit_code = docker.WaitContainer(*id);
+  output.join();
   {
     absl::MutexLock lock(&mu);
     finished = true;
@@ -100,7 +109,9 @@ RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer,
 
   RunResult result;
   if (!exit_code.ok()) return Error(absl::StrCat("lost the container: ", exit_code.status().message()));
-  if (!logs.ok()) LogLine("docker", absl::StrCat("log stream of ", *id, ": ", logs.message()));
+  if (!output_status.ok()) {
+    LogLine("docker", absl::StrCat("output stream of ", *id, ": ", output_status.message()));
+  }
   result.exit_code = *exit_code;
   result.outcome = stopped_as;
   if (stopped_as == RunResult::Outcome::kTimedOut) {

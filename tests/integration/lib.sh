@@ -1,0 +1,104 @@
+# Helpers for Arena's integration tests: real arena-controller and
+# arena-agent processes on loopback with mTLS, a real dockerd, real SQLite.
+# Every test gets its own temp dir; processes are killed on exit. Loops are
+# bounded in count and time.
+set -euo pipefail
+
+BIN="${ARENA_BIN:?ARENA_BIN must point at build/bin}"
+IMAGE="${ARENA_TEST_IMAGE:-arena-test/busybox:latest}"
+WORK=$(mktemp -d /tmp/arena-it.XXXXXX)
+PIDS=()
+
+cleanup() {
+  local rc=$?
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  if [ $rc -ne 0 ]; then
+    for f in "$WORK"/*.log; do
+      [ -f "$f" ] || continue
+      echo "---- $f (last 30 lines)"
+      tail -n 30 "$f"
+    done
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+pass() { echo "ok - $*"; }
+
+assert_eq() {  # expected actual message
+  [ "$1" = "$2" ] || fail "$3: expected [$1], got [$2]"
+}
+
+assert_contains() {  # haystack needle message
+  case "$1" in *"$2"*) ;; *) fail "$3: [$2] not in [$1]" ;; esac
+}
+
+# wait_until SECONDS COMMAND...: retries COMMAND every 0.1 s.
+wait_until() {
+  local limit=$(( $1 * 10 )); shift
+  for _ in $(seq 1 "$limit"); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# start_controller NAME [PORT] [extra flags...]: sets CONTROLLER, CA, TOKEN,
+# CTL_DIR, CTL_PID, CTL_HTTP.
+start_controller() {
+  local name=$1 port=${2:-0}
+  shift; [ $# -gt 0 ] && shift
+  CTL_DIR="$WORK/$name"
+  rm -f "$CTL_DIR/ports.json"
+  "$BIN/arena-controller" --data-dir "$CTL_DIR" --listen "127.0.0.1:$port" \
+    --http-listen 127.0.0.1:0 --default-image "$IMAGE" "$@" >>"$WORK/$name.log" 2>&1 &
+  CTL_PID=$!
+  disown "$CTL_PID"
+  PIDS+=("$CTL_PID")
+  wait_until 10 test -f "$CTL_DIR/ports.json" || fail "controller $name did not start"
+  local grpc_port
+  grpc_port=$(sed -E 's/.*"grpc": ([0-9]+).*/\1/' "$CTL_DIR/ports.json")
+  CTL_HTTP=$(sed -E 's/.*"http": ([0-9]+).*/\1/' "$CTL_DIR/ports.json")
+  CONTROLLER="127.0.0.1:$grpc_port"
+  CA="$CTL_DIR/ca.pem"
+  TOKEN=$(cat "$CTL_DIR/admin.token")
+}
+
+actl() {
+  "$BIN/arenactl" --controller "$CONTROLLER" --ca-file "$CA" --token "$TOKEN" "$@"
+}
+
+agent_connected() {  # AGENT_ID
+  actl -o json agents | tr -d ' \n' | grep -q "\"id\":\"$1\"[^}]*\"connected\":true"
+}
+
+# start_agent NAME [extra flags...]: enrolls on first start; sets AGENT_ID,
+# AGENT_PID, AGENT_DIR, and waits until the controller lists it connected.
+start_agent() {
+  local name=$1; shift
+  AGENT_DIR="$WORK/$name"
+  local join=()
+  if [ ! -f "$AGENT_DIR/agent.pem" ]; then join=(--join-token "$(actl join-token create)"); fi
+  "$BIN/arena-agent" --controller "$CONTROLLER" --ca-file "$CA" --state-dir "$AGENT_DIR" \
+    "${join[@]}" "$@" >>"$WORK/$name.log" 2>&1 &
+  AGENT_PID=$!
+  disown "$AGENT_PID"
+  PIDS+=("$AGENT_PID")
+  wait_until 10 test -f "$AGENT_DIR/agent.id" || fail "agent $name did not enroll"
+  AGENT_ID=$(cat "$AGENT_DIR/agent.id")
+  wait_until 10 agent_connected "$AGENT_ID" || fail "agent $name did not connect"
+}
+
+# json_field FIELD: first value of "FIELD" in the JSON on stdin.
+json_field() {
+  python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {}, {"d": d}))' "$1"
+}
+
+job_containers() {  # JOB_ID: containers Docker still has for the job
+  docker ps -aq --filter "label=arena.job=$1"
+}
