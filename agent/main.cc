@@ -77,7 +77,7 @@ int Main(int argc, char** argv) {
   LogLine("agent", absl::StrCat("identity ", identity->agent_id));
 
   std::string socket = flags->Get("docker-socket", "/var/run/docker.sock");
-  DockerExecutor executor(socket);
+  DockerExecutor executor(socket, identity->agent_id);
   int orphans = executor.RemoveOrphans();
   if (orphans > 0) LogLine("agent", absl::StrCat("removed ", orphans, " orphaned containers"));
 

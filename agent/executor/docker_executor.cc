@@ -18,7 +18,7 @@ RunResult Error(std::string reason) {
   return result;
 }
 
-ContainerSpec SpecFor(const RunRequest& request) {
+ContainerSpec SpecFor(const RunRequest& request, const std::string& agent_id) {
   ContainerSpec spec;
   spec.name = absl::StrCat("arena-", request.attempt_id);
   spec.image = request.image;
@@ -28,6 +28,7 @@ ContainerSpec SpecFor(const RunRequest& request) {
   spec.labels["arena.attempt"] = request.attempt_id;
   spec.labels["arena.task"] = request.task_id;
   spec.labels["arena.job"] = request.job_id;
+  spec.labels["arena.agent"] = agent_id;
   if (!request.workspace.empty()) {
     spec.binds.push_back(absl::StrCat(request.workspace, ":/workspace"));
     spec.working_dir = "/workspace";
@@ -43,7 +44,7 @@ RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer,
   DockerClient docker(socket_path_);
   absl::Status status = docker.Connect();
   if (!status.ok()) return Error(std::string(status.message()));
-  absl::StatusOr<std::string> id = docker.CreateContainer(SpecFor(request));
+  absl::StatusOr<std::string> id = docker.CreateContainer(SpecFor(request, agent_id_));
   if (!id.ok()) return Error(std::string(id.status().message()));
   auto remove = [&] {
     absl::Status removed = docker.RemoveContainer(*id);
@@ -127,7 +128,7 @@ RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer,
 int DockerExecutor::RemoveOrphans() {
   DockerClient docker(socket_path_);
   if (!docker.Connect().ok()) return 0;
-  absl::StatusOr<std::vector<std::string>> ids = docker.ListContainersWithLabel("arena.attempt");
+  absl::StatusOr<std::vector<std::string>> ids = docker.ListContainersWithLabel(absl::StrCat("arena.agent=", agent_id_));
   if (!ids.ok()) return 0;
   int removed = 0;
   for (const std::string& id : *ids) {

@@ -13,16 +13,20 @@ namespace arena {
 
 class DockerExecutor final : public Executor {
  public:
-  explicit DockerExecutor(std::string socket_path) : socket_path_(std::move(socket_path)) {}
+  // Containers are labelled arena.agent=`agent_id`, so several agents can
+  // share one Docker host without touching each other's containers.
+  DockerExecutor(std::string socket_path, std::string agent_id)
+      : socket_path_(std::move(socket_path)), agent_id_(std::move(agent_id)) {}
 
   RunResult Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) override;
 
-  // Removes containers left behind by an earlier agent process (label
-  // arena.attempt). Returns how many were removed.
+  // Removes containers an earlier process of this agent left behind.
+  // Returns how many were removed.
   int RemoveOrphans();
 
  private:
   const std::string socket_path_;
+  const std::string agent_id_;
 };
 
 }  // namespace arena

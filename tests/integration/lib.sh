@@ -102,3 +102,19 @@ json_field() {
 job_containers() {  # JOB_ID: containers Docker still has for the job
   docker ps -aq --filter "label=arena.job=$1"
 }
+
+log_has() {  # JOB TEXT: the job's (single-task) log contains TEXT
+  actl logs "$1" 2>/dev/null | grep -q -- "$2"
+}
+
+no_containers() {  # JOB
+  [ -z "$(job_containers "$1")" ]
+}
+
+task_started() {  # JOB
+  actl -o json status "$1" | grep -q '"started_unix_ms"'
+}
+
+process_gone() {  # PID
+  ! kill -0 "$1" 2>/dev/null
+}
