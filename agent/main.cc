@@ -24,7 +24,8 @@ namespace {
 constexpr char kUsage[] =
     "usage: arena-agent --controller HOST:PORT --ca-file FILE --state-dir DIR\n"
     "                   [--join-token TOKEN] [--slots N] [--labels k=v,...]\n"
-    "                   [--docker-socket PATH] [--work-dir DIR] [--hostname NAME]\n";
+    "                   [--docker-socket PATH] [--work-dir DIR] [--hostname "
+    "NAME]\n";
 
 absl::Notification* g_stop = nullptr;
 
@@ -45,23 +46,29 @@ std::string Hostname() {
 
 int Main(int argc, char** argv) {
   FlagSpec spec;
-  spec.value_flags = {"controller", "ca-file", "join-token", "state-dir", "slots",
-                      "labels", "docker-socket", "work-dir", "hostname"};
+  spec.value_flags = {"controller",    "ca-file",  "join-token",
+                      "state-dir",     "slots",    "labels",
+                      "docker-socket", "work-dir", "hostname"};
   spec.bool_flags = {"help"};
-  absl::StatusOr<ParsedFlags> flags = ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
+  absl::StatusOr<ParsedFlags> flags =
+      ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
   if (!flags.ok()) return Usage(std::string(flags.status().message()));
   if (flags->Has("help")) {
     std::cout << kUsage;
     return 0;
   }
-  if (flags->Get("controller").empty()) return Usage("--controller is required");
+  if (flags->Get("controller").empty())
+    return Usage("--controller is required");
   if (flags->Get("state-dir").empty()) return Usage("--state-dir is required");
   int slots = 1;
-  if (!absl::SimpleAtoi(flags->Get("slots", "1"), &slots) || slots < 1 || slots > 1024) {
+  if (!absl::SimpleAtoi(flags->Get("slots", "1"), &slots) || slots < 1 ||
+      slots > 1024) {
     return Usage("--slots must be a number from 1 to 1024");
   }
-  absl::StatusOr<std::map<std::string, std::string>> labels = ParseKeyValues(flags->Get("labels"));
-  if (!labels.ok()) return Usage(absl::StrCat("--labels: ", labels.status().message()));
+  absl::StatusOr<std::map<std::string, std::string>> labels =
+      ParseKeyValues(flags->Get("labels"));
+  if (!labels.ok())
+    return Usage(absl::StrCat("--labels: ", labels.status().message()));
 
   EnrollOptions enroll;
   enroll.controller = flags->Get("controller");
@@ -79,7 +86,8 @@ int Main(int argc, char** argv) {
   std::string socket = flags->Get("docker-socket", "/var/run/docker.sock");
   DockerExecutor executor(socket, identity->agent_id);
   int orphans = executor.RemoveOrphans();
-  if (orphans > 0) LogLine("agent", absl::StrCat("removed ", orphans, " orphaned containers"));
+  if (orphans > 0)
+    LogLine("agent", absl::StrCat("removed ", orphans, " orphaned containers"));
 
   SessionOptions options;
   options.controller = enroll.controller;
@@ -88,7 +96,8 @@ int Main(int argc, char** argv) {
   options.slots = slots;
   options.labels = *labels;
   options.platforms = DetectPlatforms(NativeArch());
-  options.work_dir = flags->Get("work-dir", absl::StrCat(enroll.state_dir, "/work"));
+  options.work_dir =
+      flags->Get("work-dir", absl::StrCat(enroll.state_dir, "/work"));
   DockerClient docker(socket);
   if (docker.Connect().ok()) {
     absl::StatusOr<std::vector<std::string>> images = docker.ListImageTags();

@@ -2,6 +2,7 @@
 //
 // Exit codes: 0 passed (or success), 1 a task failed, 3 error / cancelled /
 // timed out, 2 usage or connection error.
+#include <google/protobuf/util/json_util.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,8 +10,6 @@
 #include <iostream>
 #include <map>
 #include <thread>
-
-#include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -30,7 +29,8 @@ constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitError = 3;
 
-constexpr char kUsage[] = R"(usage: arenactl [--controller HOST:PORT] [--ca-file FILE] [--token TOKEN] [-o table|json] COMMAND
+constexpr char kUsage[] =
+    R"(usage: arenactl [--controller HOST:PORT] [--ca-file FILE] [--token TOKEN] [-o table|json] COMMAND
 
 commands:
   run [JOB FLAGS] -- COMMAND...      submit, stream logs, print the verdict; exit 0 passed, 1 failed, 3 error
@@ -56,21 +56,27 @@ int Fail(int code, const std::string& message) {
 
 int ExitCodeFor(v1::State state) {
   switch (state) {
-    case v1::PASSED: return kExitPassed;
-    case v1::FAILED: return kExitFailed;
-    default: return kExitError;
+    case v1::PASSED:
+      return kExitPassed;
+    case v1::FAILED:
+      return kExitFailed;
+    default:
+      return kExitError;
   }
 }
 
 std::string FormatMs(int64_t ms) {
   if (ms <= 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(ms), absl::LocalTimeZone());
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(ms),
+                          absl::LocalTimeZone());
 }
 
 std::string Duration(const v1::Task& task) {
   if (task.started_unix_ms() <= 0) return "-";
-  int64_t end = task.finished_unix_ms() > 0 ? task.finished_unix_ms() : absl::ToUnixMillis(absl::Now());
-  return absl::FormatDuration(absl::Milliseconds(std::max<int64_t>(0, end - task.started_unix_ms())));
+  int64_t end = task.finished_unix_ms() > 0 ? task.finished_unix_ms()
+                                            : absl::ToUnixMillis(absl::Now());
+  return absl::FormatDuration(
+      absl::Milliseconds(std::max<int64_t>(0, end - task.started_unix_ms())));
 }
 
 void PrintJson(const google::protobuf::Message& message) {
@@ -83,14 +89,18 @@ void PrintJson(const google::protobuf::Message& message) {
 }
 
 void PrintTasks(const v1::Job& job) {
-  std::printf("%-8s %-10s %-5s %-10s %-20s %s\n", "ARCH", "STATUS", "EXIT", "DURATION", "AGENT",
-              "DETAIL");
+  std::printf("%-8s %-10s %-5s %-10s %-20s %s\n", "ARCH", "STATUS", "EXIT",
+              "DURATION", "AGENT", "DETAIL");
   for (const v1::Task& t : job.tasks()) {
-    std::string exit_code = IsTerminal(t.state()) && t.exit_code() >= 0 ? absl::StrCat(t.exit_code()) : "-";
-    std::string detail = t.state() == v1::QUEUED ? t.waiting_reason() : t.reason();
-    std::printf("%-8s %-10s %-5s %-10s %-20s %s\n", t.arch().c_str(), StateName(t.state()),
-                exit_code.c_str(), Duration(t).c_str(),
-                t.agent_id().empty() ? "-" : t.agent_id().c_str(), detail.c_str());
+    std::string exit_code = IsTerminal(t.state()) && t.exit_code() >= 0
+                                ? absl::StrCat(t.exit_code())
+                                : "-";
+    std::string detail =
+        t.state() == v1::QUEUED ? t.waiting_reason() : t.reason();
+    std::printf("%-8s %-10s %-5s %-10s %-20s %s\n", t.arch().c_str(),
+                StateName(t.state()), exit_code.c_str(), Duration(t).c_str(),
+                t.agent_id().empty() ? "-" : t.agent_id().c_str(),
+                detail.c_str());
   }
 }
 
@@ -105,7 +115,8 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
   v1::JobSpec spec;
   spec.set_image(flags.Get("image"));
   for (const std::string& value : flags.GetAll("arch")) {
-    for (absl::string_view arch : absl::StrSplit(value, ',', absl::SkipEmpty())) {
+    for (absl::string_view arch :
+         absl::StrSplit(value, ',', absl::SkipEmpty())) {
       spec.add_architectures(std::string(arch));
     }
   }
@@ -114,27 +125,33 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
   for (const std::string& kv : flags.GetAll("env")) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("--env wants K=V, got \"", kv, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--env wants K=V, got \"", kv, "\""));
     }
     (*spec.mutable_env())[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   for (const std::string& kv : flags.GetAll("label")) {
-    absl::StatusOr<std::map<std::string, std::string>> labels = ParseKeyValues(kv);
+    absl::StatusOr<std::map<std::string, std::string>> labels =
+        ParseKeyValues(kv);
     if (!labels.ok()) return labels.status();
     spec.mutable_required_labels()->insert(labels->begin(), labels->end());
   }
   if (flags.Has("timeout")) {
     absl::Duration timeout;
-    if (!absl::ParseDuration(flags.Get("timeout"), &timeout) || timeout <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError(absl::StrCat("--timeout wants a duration like 30s, 10m or 1h, got \"",
-                                                     flags.Get("timeout"), "\""));
+    if (!absl::ParseDuration(flags.Get("timeout"), &timeout) ||
+        timeout <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--timeout wants a duration like 30s, 10m or 1h, got \"",
+                       flags.Get("timeout"), "\""));
     }
     spec.set_timeout_ms(absl::ToInt64Milliseconds(timeout));
   }
   for (const std::string& arg : flags.passthrough()) spec.add_command(arg);
   for (const std::string& arg : flags.positional()) spec.add_command(arg);
   if (spec.command_size() == 0) {
-    return absl::InvalidArgumentError("no command: put it after --, e.g. arenactl run --image IMG -- pytest -q");
+    return absl::InvalidArgumentError(
+        "no command: put it after --, e.g. arenactl run --image IMG -- pytest "
+        "-q");
   }
   return spec;
 }
@@ -148,9 +165,11 @@ absl::StatusOr<ParsedFlags> CommandFlags(const Cli& cli, FlagSpec spec) {
   return ParseFlags(spec, args);
 }
 
-absl::StatusOr<std::string> OneJobId(const ParsedFlags& flags, const char* command) {
+absl::StatusOr<std::string> OneJobId(const ParsedFlags& flags,
+                                     const char* command) {
   if (flags.positional().size() != 1) {
-    return absl::InvalidArgumentError(absl::StrCat("usage: arenactl ", command, " JOB"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("usage: arenactl ", command, " JOB"));
   }
   return flags.positional()[0];
 }
@@ -162,20 +181,23 @@ int Submit(Cli& cli, const ParsedFlags& flags, v1::Job* job) {
   v1::SubmitJobRequest request;
   *request.mutable_spec() = *spec;
   auto context = cli.client->Context();
-  grpc::Status status = cli.client->stub()->SubmitJob(context.get(), request, job);
+  grpc::Status status =
+      cli.client->stub()->SubmitJob(context.get(), request, job);
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   return -1;
 }
 
 FlagSpec JobFlagSpec() {
   FlagSpec spec;
-  spec.value_flags = {"image", "arch", "repo", "commit", "env", "timeout", "label"};
+  spec.value_flags = {"image", "arch",    "repo", "commit",
+                      "env",   "timeout", "label"};
   return spec;
 }
 
 int CmdSubmit(Cli& cli) {
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, JobFlagSpec());
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok())
+    return Fail(kExitUsage, std::string(flags.status().message()));
   v1::Job job;
   int rc = Submit(cli, *flags, &job);
   if (rc >= 0) return rc;
@@ -188,8 +210,9 @@ int CmdSubmit(Cli& cli) {
 }
 
 // Copies one task's log to `out`, following until the task ends.
-grpc::Status StreamTaskLog(Cli& cli, const std::string& job_id, const std::string& task,
-                           bool follow, const std::function<void(const std::string&)>& out) {
+grpc::Status StreamTaskLog(Cli& cli, const std::string& job_id,
+                           const std::string& task, bool follow,
+                           const std::function<void(const std::string&)>& out) {
   v1::StreamLogsRequest request;
   request.set_job_id(job_id);
   request.set_task(task);
@@ -206,9 +229,11 @@ absl::StatusOr<v1::Job> GetJob(Cli& cli, const std::string& job_id) {
   request.set_job_id(job_id);
   v1::Job job;
   auto context = cli.client->Context();
-  grpc::Status status = cli.client->stub()->GetJob(context.get(), request, &job);
+  grpc::Status status =
+      cli.client->stub()->GetJob(context.get(), request, &job);
   if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), cli.client->Describe(status));
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        cli.client->Describe(status));
   }
   return job;
 }
@@ -229,7 +254,8 @@ int WaitAndReport(Cli& cli, const std::string& job_id) {
         std::fflush(stdout);
         std::printf("\n");
         PrintTasks(*job);
-        std::printf("verdict: %s (job %s)\n", StateName(job->state()), job->id().c_str());
+        std::printf("verdict: %s (job %s)\n", StateName(job->state()),
+                    job->id().c_str());
       }
       return ExitCodeFor(job->state());
     }
@@ -242,11 +268,13 @@ int WaitAndReport(Cli& cli, const std::string& job_id) {
 // prefixed with its architecture.
 void StreamAllLogs(Cli& cli, const v1::Job& job) {
   if (job.tasks_size() == 1) {
-    grpc::Status status = StreamTaskLog(cli, job.id(), job.tasks(0).id(), true, [](const std::string& d) {
-      std::fwrite(d.data(), 1, d.size(), stdout);
-      std::fflush(stdout);
-    });
-    if (!status.ok()) Fail(0, absl::StrCat("log stream: ", cli.client->Describe(status)));
+    grpc::Status status = StreamTaskLog(
+        cli, job.id(), job.tasks(0).id(), true, [](const std::string& d) {
+          std::fwrite(d.data(), 1, d.size(), stdout);
+          std::fflush(stdout);
+        });
+    if (!status.ok())
+      Fail(0, absl::StrCat("log stream: ", cli.client->Describe(status)));
     return;
   }
   absl::Mutex out_mu;
@@ -282,29 +310,35 @@ void StreamAllLogs(Cli& cli, const v1::Job& job) {
 
 int CmdRun(Cli& cli) {
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, JobFlagSpec());
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok())
+    return Fail(kExitUsage, std::string(flags.status().message()));
   v1::Job job;
   int rc = Submit(cli, *flags, &job);
   if (rc >= 0) return rc;
-  std::fprintf(stderr, "arenactl: job %s submitted (%d task%s)\n", job.id().c_str(),
-               job.tasks_size(), job.tasks_size() == 1 ? "" : "s");
+  std::fprintf(stderr, "arenactl: job %s submitted (%d task%s)\n",
+               job.id().c_str(), job.tasks_size(),
+               job.tasks_size() == 1 ? "" : "s");
   if (cli.output != "json") StreamAllLogs(cli, job);
   return WaitAndReport(cli, job.id());
 }
 
 int CmdWait(Cli& cli) {
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok())
+    return Fail(kExitUsage, std::string(flags.status().message()));
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "wait");
-  if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
+  if (!job_id.ok())
+    return Fail(kExitUsage, std::string(job_id.status().message()));
   return WaitAndReport(cli, *job_id);
 }
 
 int CmdStatus(Cli& cli) {
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok())
+    return Fail(kExitUsage, std::string(flags.status().message()));
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "status");
-  if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
+  if (!job_id.ok())
+    return Fail(kExitUsage, std::string(job_id.status().message()));
   absl::StatusOr<v1::Job> job = GetJob(cli, *job_id);
   if (!job.ok()) return Fail(kExitUsage, std::string(job.status().message()));
   if (cli.output == "json") {
@@ -313,8 +347,10 @@ int CmdStatus(Cli& cli) {
   }
   std::printf("job %s: %s\n", job->id().c_str(), StateName(job->state()));
   std::printf("image %s, command:", job->spec().image().c_str());
-  for (const std::string& arg : job->spec().command()) std::printf(" %s", arg.c_str());
-  std::printf("\ncreated %s, finished %s\n\n", FormatMs(job->created_unix_ms()).c_str(),
+  for (const std::string& arg : job->spec().command())
+    std::printf(" %s", arg.c_str());
+  std::printf("\ncreated %s, finished %s\n\n",
+              FormatMs(job->created_unix_ms()).c_str(),
               FormatMs(job->finished_unix_ms()).c_str());
   PrintTasks(*job);
   return 0;
@@ -324,30 +360,37 @@ int CmdJobs(Cli& cli) {
   FlagSpec spec;
   spec.value_flags = {"limit"};
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok())
+    return Fail(kExitUsage, std::string(flags.status().message()));
   v1::ListJobsRequest request;
   int limit = 20;
-  if (flags->Has("limit") && (!absl::SimpleAtoi(flags->Get("limit"), &limit) || limit < 1)) {
+  if (flags->Has("limit") &&
+      (!absl::SimpleAtoi(flags->Get("limit"), &limit) || limit < 1)) {
     return Fail(kExitUsage, "--limit wants a positive number");
   }
   request.set_limit(limit);
   v1::ListJobsResponse response;
   auto context = cli.client->Context();
-  grpc::Status status = cli.client->stub()->ListJobs(context.get(), request, &response);
+  grpc::Status status =
+      cli.client->stub()->ListJobs(context.get(), request, &response);
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   if (cli.output == "json") {
     PrintJson(response);
     return 0;
   }
-  std::printf("%-18s %-10s %-20s %-16s %s\n", "JOB", "STATUS", "CREATED", "ARCHS", "COMMAND");
+  std::printf("%-18s %-10s %-20s %-16s %s\n", "JOB", "STATUS", "CREATED",
+              "ARCHS", "COMMAND");
   for (const v1::Job& job : response.jobs()) {
     std::string archs;
-    for (const v1::Task& t : job.tasks()) absl::StrAppend(&archs, archs.empty() ? "" : ",", t.arch());
+    for (const v1::Task& t : job.tasks())
+      absl::StrAppend(&archs, archs.empty() ? "" : ",", t.arch());
     std::string command;
-    for (const std::string& arg : job.spec().command()) absl::StrAppend(&command, command.empty() ? "" : " ", arg);
+    for (const std::string& arg : job.spec().command())
+      absl::StrAppend(&command, command.empty() ? "" : " ", arg);
     if (command.size() > 60) command = command.substr(0, 57) + "...";
-    std::printf("%-18s %-10s %-20s %-16s %s\n", job.id().c_str(), StateName(job.state()),
-                FormatMs(job.created_unix_ms()).c_str(), archs.c_str(), command.c_str());
+    std::printf("%-18s %-10s %-20s %-16s %s\n", job.id().c_str(),
+                StateName(job.state()), FormatMs(job.created_unix_ms()).c_str(),
+                archs.c_str(), command.c_str());
   }
   return 0;
 }
@@ -358,28 +401,34 @@ int CmdLogs(Cli& cli) {
   spec.bool_flags = {"follow"};
   spec.short_aliases = {{"f", "follow"}};
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok())
+    return Fail(kExitUsage, std::string(flags.status().message()));
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "logs");
-  if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
-  grpc::Status status = StreamTaskLog(cli, *job_id, flags->Get("task"), flags->Get("follow") == "true",
-                                      [](const std::string& d) {
-                                        std::fwrite(d.data(), 1, d.size(), stdout);
-                                        std::fflush(stdout);
-                                      });
+  if (!job_id.ok())
+    return Fail(kExitUsage, std::string(job_id.status().message()));
+  grpc::Status status =
+      StreamTaskLog(cli, *job_id, flags->Get("task"),
+                    flags->Get("follow") == "true", [](const std::string& d) {
+                      std::fwrite(d.data(), 1, d.size(), stdout);
+                      std::fflush(stdout);
+                    });
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   return 0;
 }
 
 int CmdCancel(Cli& cli) {
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok())
+    return Fail(kExitUsage, std::string(flags.status().message()));
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "cancel");
-  if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
+  if (!job_id.ok())
+    return Fail(kExitUsage, std::string(job_id.status().message()));
   v1::CancelJobRequest request;
   request.set_job_id(*job_id);
   v1::Job job;
   auto context = cli.client->Context();
-  grpc::Status status = cli.client->stub()->CancelJob(context.get(), request, &job);
+  grpc::Status status =
+      cli.client->stub()->CancelJob(context.get(), request, &job);
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   if (cli.output == "json") {
     PrintJson(job);
@@ -391,23 +440,29 @@ int CmdCancel(Cli& cli) {
 
 int CmdAgents(Cli& cli) {
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok())
+    return Fail(kExitUsage, std::string(flags.status().message()));
   v1::ListAgentsResponse response;
   auto context = cli.client->Context();
-  grpc::Status status = cli.client->stub()->ListAgents(context.get(), v1::ListAgentsRequest(), &response);
+  grpc::Status status = cli.client->stub()->ListAgents(
+      context.get(), v1::ListAgentsRequest(), &response);
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   if (cli.output == "json") {
     PrintJson(response);
     return 0;
   }
-  std::printf("%-20s %-16s %-12s %-6s %-28s %s\n", "AGENT", "HOSTNAME", "STATE", "BUSY", "PLATFORMS", "LABELS");
+  std::printf("%-20s %-16s %-12s %-6s %-28s %s\n", "AGENT", "HOSTNAME", "STATE",
+              "BUSY", "PLATFORMS", "LABELS");
   for (const v1::AgentInfo& a : response.agents()) {
     std::string platforms;
-    for (const std::string& p : a.platforms()) absl::StrAppend(&platforms, platforms.empty() ? "" : ",", p);
-    std::map<std::string, std::string> labels(a.labels().begin(), a.labels().end());
+    for (const std::string& p : a.platforms())
+      absl::StrAppend(&platforms, platforms.empty() ? "" : ",", p);
+    std::map<std::string, std::string> labels(a.labels().begin(),
+                                              a.labels().end());
     std::string busy = absl::StrCat(a.busy(), "/", a.slots());
-    std::printf("%-20s %-16s %-12s %-6s %-28s %s\n", a.id().c_str(), a.hostname().c_str(),
-                a.connected() ? "connected" : "offline", busy.c_str(), platforms.c_str(),
+    std::printf("%-20s %-16s %-12s %-6s %-28s %s\n", a.id().c_str(),
+                a.hostname().c_str(), a.connected() ? "connected" : "offline",
+                busy.c_str(), platforms.c_str(),
                 FormatKeyValues(labels).c_str());
   }
   return 0;
@@ -417,24 +472,31 @@ int CmdJoinToken(Cli& cli) {
   FlagSpec spec;
   spec.value_flags = {"ttl", "uses"};
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok())
+    return Fail(kExitUsage, std::string(flags.status().message()));
   if (flags->positional().size() != 1 || flags->positional()[0] != "create") {
-    return Fail(kExitUsage, "usage: arenactl join-token create [--ttl 24h] [--uses 1]");
+    return Fail(kExitUsage,
+                "usage: arenactl join-token create [--ttl 24h] [--uses 1]");
   }
   v1::CreateJoinTokenRequest request;
   absl::Duration ttl = absl::Hours(24);
-  if (flags->Has("ttl") && (!absl::ParseDuration(flags->Get("ttl"), &ttl) || ttl <= absl::ZeroDuration())) {
-    return Fail(kExitUsage, absl::StrCat("--ttl wants a duration like 24h, got \"", flags->Get("ttl"), "\""));
+  if (flags->Has("ttl") && (!absl::ParseDuration(flags->Get("ttl"), &ttl) ||
+                            ttl <= absl::ZeroDuration())) {
+    return Fail(kExitUsage,
+                absl::StrCat("--ttl wants a duration like 24h, got \"",
+                             flags->Get("ttl"), "\""));
   }
   int uses = 1;
-  if (flags->Has("uses") && (!absl::SimpleAtoi(flags->Get("uses"), &uses) || uses < 1)) {
+  if (flags->Has("uses") &&
+      (!absl::SimpleAtoi(flags->Get("uses"), &uses) || uses < 1)) {
     return Fail(kExitUsage, "--uses wants a positive number");
   }
   request.set_ttl_ms(absl::ToInt64Milliseconds(ttl));
   request.set_uses(uses);
   v1::CreateJoinTokenResponse response;
   auto context = cli.client->Context();
-  grpc::Status status = cli.client->stub()->CreateJoinToken(context.get(), request, &response);
+  grpc::Status status =
+      cli.client->stub()->CreateJoinToken(context.get(), request, &response);
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   std::printf("%s\n", response.token().c_str());
   return 0;
@@ -453,22 +515,28 @@ int Main(int argc, char** argv) {
   global.bool_flags = {"help"};
   global.short_aliases = {{"o", "output"}, {"h", "help"}};
   size_t command_at = 0;
-  while (command_at < args.size() && args[command_at].size() > 1 && args[command_at][0] == '-') {
+  while (command_at < args.size() && args[command_at].size() > 1 &&
+         args[command_at][0] == '-') {
     const std::string& a = args[command_at];
-    bool takes_value = a.find('=') == std::string::npos && a != "--help" && a != "-h";
+    bool takes_value =
+        a.find('=') == std::string::npos && a != "--help" && a != "-h";
     command_at += takes_value ? 2 : 1;
   }
-  if (command_at > args.size()) return Fail(kExitUsage, "a global flag is missing its value");
-  absl::StatusOr<ParsedFlags> flags =
-      ParseFlags(global, std::vector<std::string>(args.begin(), args.begin() + command_at));
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (command_at > args.size())
+    return Fail(kExitUsage, "a global flag is missing its value");
+  absl::StatusOr<ParsedFlags> flags = ParseFlags(
+      global,
+      std::vector<std::string>(args.begin(), args.begin() + command_at));
+  if (!flags.ok())
+    return Fail(kExitUsage, std::string(flags.status().message()));
   if (flags->Has("help") || command_at == args.size()) {
     std::cout << kUsage;
     return flags->Has("help") ? 0 : kExitUsage;
   }
   Cli cli;
   cli.output = flags->Get("output", "table");
-  if (cli.output != "table" && cli.output != "json") return Fail(kExitUsage, "-o wants table or json");
+  if (cli.output != "table" && cli.output != "json")
+    return Fail(kExitUsage, "-o wants table or json");
   std::string command = args[command_at];
   cli.args.assign(args.begin() + command_at + 1, args.end());
   auto dashdash = std::find(cli.args.begin(), cli.args.end(), "--");
@@ -477,18 +545,27 @@ int Main(int argc, char** argv) {
     cli.args.erase(dashdash, cli.args.end());
   }
   static const std::map<std::string, int (*)(Cli&)> kCommands = {
-      {"run", CmdRun},       {"submit", CmdSubmit}, {"status", CmdStatus},
-      {"jobs", CmdJobs},     {"logs", CmdLogs},     {"wait", CmdWait},
-      {"cancel", CmdCancel}, {"agents", CmdAgents}, {"join-token", CmdJoinToken},
+      {"run", CmdRun},
+      {"submit", CmdSubmit},
+      {"status", CmdStatus},
+      {"jobs", CmdJobs},
+      {"logs", CmdLogs},
+      {"wait", CmdWait},
+      {"cancel", CmdCancel},
+      {"agents", CmdAgents},
+      {"join-token", CmdJoinToken},
   };
   auto handler = kCommands.find(command);
-  if (handler == kCommands.end()) return Fail(kExitUsage, absl::StrCat("unknown command \"", command, "\"; see arenactl --help"));
+  if (handler == kCommands.end())
+    return Fail(kExitUsage, absl::StrCat("unknown command \"", command,
+                                         "\"; see arenactl --help"));
   ClientOptions options;
   options.controller = flags->Get("controller", EnvOr("ARENA_CONTROLLER"));
   options.ca_file = flags->Get("ca-file", EnvOr("ARENA_CA_FILE"));
   options.token = flags->Get("token", EnvOr("ARENA_TOKEN"));
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
-  if (!client.ok()) return Fail(kExitUsage, std::string(client.status().message()));
+  if (!client.ok())
+    return Fail(kExitUsage, std::string(client.status().message()));
   cli.client = std::move(*client);
   return handler->second(cli);
 }

@@ -16,14 +16,17 @@ namespace arena {
 namespace {
 
 absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
-  return absl::InternalError(absl::StrCat(what, " ", path, ": ", strerror(errno)));
+  return absl::InternalError(
+      absl::StrCat(what, " ", path, ": ", strerror(errno)));
 }
 
 }  // namespace
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", strerror(errno)));
+  if (!in)
+    return absl::NotFoundError(
+        absl::StrCat("cannot read ", path, ": ", strerror(errno)));
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
@@ -46,7 +49,8 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
     done += static_cast<size_t>(n);
   }
   if (fsync(fd) != 0 || close(fd) != 0) return ErrnoStatus("cannot sync", tmp);
-  if (rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus("cannot rename", tmp);
+  if (rename(tmp.c_str(), path.c_str()) != 0)
+    return ErrnoStatus("cannot rename", tmp);
   return absl::OkStatus();
 }
 

@@ -49,8 +49,8 @@ absl::StatusOr<ParsedFlags> ParseFlags(const FlagSpec& spec,
     }
     if (spec.bool_flags.count(name)) {
       if (has_value && value != "true" && value != "false") {
-        return absl::InvalidArgumentError(
-            absl::StrCat("flag --", name, " takes true or false, not \"", value, "\""));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "flag --", name, " takes true or false, not \"", value, "\""));
       }
       out.values_[name].push_back(has_value ? value : "true");
       continue;
@@ -60,7 +60,8 @@ absl::StatusOr<ParsedFlags> ParseFlags(const FlagSpec& spec,
     }
     if (!has_value) {
       if (i + 1 >= args.size()) {
-        return absl::InvalidArgumentError(absl::StrCat("flag ", arg, " needs a value"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("flag ", arg, " needs a value"));
       }
       value = args[++i];
     }

@@ -4,19 +4,28 @@ namespace arena {
 
 const char* StateName(v1::State state) {
   switch (state) {
-    case v1::QUEUED: return "queued";
-    case v1::RUNNING: return "running";
-    case v1::PASSED: return "passed";
-    case v1::FAILED: return "failed";
-    case v1::ERROR: return "error";
-    case v1::CANCELLED: return "cancelled";
-    case v1::TIMED_OUT: return "timed_out";
-    default: return "unknown";
+    case v1::QUEUED:
+      return "queued";
+    case v1::RUNNING:
+      return "running";
+    case v1::PASSED:
+      return "passed";
+    case v1::FAILED:
+      return "failed";
+    case v1::ERROR:
+      return "error";
+    case v1::CANCELLED:
+      return "cancelled";
+    case v1::TIMED_OUT:
+      return "timed_out";
+    default:
+      return "unknown";
   }
 }
 
 bool IsTerminal(v1::State state) {
-  return state != v1::QUEUED && state != v1::RUNNING && state != v1::STATE_UNSPECIFIED;
+  return state != v1::QUEUED && state != v1::RUNNING &&
+         state != v1::STATE_UNSPECIFIED;
 }
 
 }  // namespace arena

@@ -8,9 +8,9 @@
 #define ARENA_CONCAT_INNER(a, b) a##b
 #define ARENA_CONCAT(a, b) ARENA_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                \
-  do {                                       \
-    ::absl::Status arena_status_ = (expr);   \
+#define RETURN_IF_ERROR(expr)                      \
+  do {                                             \
+    ::absl::Status arena_status_ = (expr);         \
     if (!arena_status_.ok()) return arena_status_; \
   } while (0)
 

@@ -20,10 +20,14 @@ constexpr char kVersion[] = "0.1.0";
 
 v1::TaskEventKind KindFor(RunResult::Outcome outcome) {
   switch (outcome) {
-    case RunResult::Outcome::kExited: return v1::TASK_EVENT_EXITED;
-    case RunResult::Outcome::kTimedOut: return v1::TASK_EVENT_TIMED_OUT;
-    case RunResult::Outcome::kCancelled: return v1::TASK_EVENT_CANCELLED;
-    case RunResult::Outcome::kError: return v1::TASK_EVENT_ERROR;
+    case RunResult::Outcome::kExited:
+      return v1::TASK_EVENT_EXITED;
+    case RunResult::Outcome::kTimedOut:
+      return v1::TASK_EVENT_TIMED_OUT;
+    case RunResult::Outcome::kCancelled:
+      return v1::TASK_EVENT_CANCELLED;
+    case RunResult::Outcome::kError:
+      return v1::TASK_EVENT_ERROR;
   }
   return v1::TASK_EVENT_ERROR;
 }
@@ -72,7 +76,8 @@ void AgentSession::Enqueue(v1::AgentMessage message) {
   if (connected_) outgoing_.push_back(std::move(message));
 }
 
-void AgentSession::AppendOutput(Attempt* attempt, int stream, absl::string_view data) {
+void AgentSession::AppendOutput(Attempt* attempt, int stream,
+                                absl::string_view data) {
   absl::MutexLock lock(&mu_);
   while (!data.empty()) {
     size_t take = std::min(data.size(), kMaxChunkBytes);
@@ -96,7 +101,8 @@ v1::AgentMessage AgentSession::MakeHello() {
   hello->set_version(kVersion);
   hello->set_hostname(options_.hostname);
   for (const v1::Platform& p : options_.platforms) *hello->add_platforms() = p;
-  hello->mutable_labels()->insert(options_.labels.begin(), options_.labels.end());
+  hello->mutable_labels()->insert(options_.labels.begin(),
+                                  options_.labels.end());
   hello->set_slots(options_.slots);
   hello->set_credits(std::max(0, options_.slots - busy_slots_));
   for (const std::string& image : options_.images) hello->add_images(image);
@@ -123,12 +129,16 @@ void AgentSession::Run(const absl::Notification* stop, absl::Duration drain) {
     backoff = std::min(backoff * 2, absl::Seconds(10));
   }
   absl::MutexLock lock(&mu_);
-  for (auto& [id, attempt] : attempts_) attempt->stop.Cancel("agent is shutting down");
-  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return busy_slots_ == 0; };
+  for (auto& [id, attempt] : attempts_)
+    attempt->stop.Cancel("agent is shutting down");
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return busy_slots_ == 0;
+  };
   mu_.AwaitWithTimeout(absl::Condition(&idle), drain);
 }
 
-void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said_hello) {
+void AgentSession::ServeOneConnection(const absl::Notification* stop,
+                                      bool* said_hello) {
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = options_.identity.ca_pem;
   ssl.pem_private_key = options_.identity.key_pem;
@@ -137,7 +147,8 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  auto channel = grpc::CreateCustomChannel(options_.controller, grpc::SslCredentials(ssl), args);
+  auto channel = grpc::CreateCustomChannel(options_.controller,
+                                           grpc::SslCredentials(ssl), args);
   auto stub = v1::AgentService::NewStub(channel);
   grpc::ClientContext context;
   auto stream = stub->Connect(&context);
@@ -150,8 +161,8 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said
   }
   if (!stream->Write(hello)) {
     grpc::Status status = stream->Finish();
-    LogLine("session", absl::StrCat("cannot connect to ", options_.controller, ": ",
-                                    status.error_message()));
+    LogLine("session", absl::StrCat("cannot connect to ", options_.controller,
+                                    ": ", status.error_message()));
     return;
   }
   *said_hello = true;
@@ -174,7 +185,8 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said
         mu_.AwaitWithTimeout(absl::Condition(&ready), options_.heartbeat);
         if (!connected_) return;
         if (outgoing_.empty()) {
-          message.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(absl::Now()));
+          message.mutable_heartbeat()->set_unix_ms(
+              absl::ToUnixMillis(absl::Now()));
         } else {
           message = std::move(outgoing_.front());
           outgoing_.pop_front();
@@ -189,7 +201,8 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said
   // Ends the read loop when the agent is asked to stop.
   absl::Notification connection_over;
   std::thread stopper([&] {
-    while (!connection_over.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
+    while (!connection_over.WaitForNotificationWithTimeout(
+        absl::Milliseconds(200))) {
       if (stop->HasBeenNotified()) {
         context.TryCancel();
         return;
@@ -209,8 +222,9 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said
   stopper.join();
   grpc::Status status = stream->Finish();
   if (!stop->HasBeenNotified()) {
-    LogLine("session", absl::StrCat("stream to ", options_.controller, " ended: ",
-                                    status.error_code(), " ", status.error_message()));
+    LogLine("session", absl::StrCat("stream to ", options_.controller,
+                                    " ended: ", status.error_code(), " ",
+                                    status.error_message()));
   }
 }
 
@@ -222,7 +236,8 @@ void AgentSession::Handle(const v1::ControllerMessage& message) {
     case v1::ControllerMessage::kCancel: {
       absl::MutexLock lock(&mu_);
       auto it = attempts_.find(message.cancel().attempt_id());
-      if (it != attempts_.end()) it->second->stop.Cancel(message.cancel().reason());
+      if (it != attempts_.end())
+        it->second->stop.Cancel(message.cancel().reason());
       break;
     }
     case v1::ControllerMessage::kLogAck:
@@ -242,8 +257,9 @@ void AgentSession::HandleAssign(const v1::Assign& assign) {
     attempts_[assign.attempt_id()] = attempt;
     ++busy_slots_;
   }
-  LogLine("session", absl::StrCat("running ", assign.attempt_id(), " (job ", assign.job_id(),
-                                  ", ", assign.arch(), ", image ", assign.image(), ")"));
+  LogLine("session", absl::StrCat("running ", assign.attempt_id(), " (job ",
+                                  assign.job_id(), ", ", assign.arch(),
+                                  ", image ", assign.image(), ")"));
   std::thread([this, attempt] { RunAttempt(attempt); }).detach();
 }
 
@@ -258,7 +274,9 @@ void AgentSession::HandleLogAck(const v1::LogAck& ack) {
   }
   while (!attempt->unacked.empty()) {
     const v1::LogChunk& front = attempt->unacked.front();
-    if (front.offset() + static_cast<int64_t>(front.data().size()) > ack.durable_offset()) break;
+    if (front.offset() + static_cast<int64_t>(front.data().size()) >
+        ack.durable_offset())
+      break;
     attempt->unacked.pop_front();
   }
   if (!attempt->needs_resync) return;
@@ -286,14 +304,17 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
   request.image = assign.image();
   request.command.assign(assign.command().begin(), assign.command().end());
   request.env.insert(assign.env().begin(), assign.env().end());
-  if (assign.timeout_ms() > 0) request.timeout = absl::Milliseconds(assign.timeout_ms());
+  if (assign.timeout_ms() > 0)
+    request.timeout = absl::Milliseconds(assign.timeout_ms());
 
   RunResult result;
   bool ready = true;
   if (!assign.repo().empty()) {
-    absl::StatusOr<std::string> workspace = PrepareWorkspace(
-        options_.work_dir, assign.attempt_id(), assign.repo(), assign.commit(),
-        [&observer](absl::string_view data) { observer.OnOutput(v1::LOG_STREAM_SYSTEM, data); });
+    absl::StatusOr<std::string> workspace =
+        PrepareWorkspace(options_.work_dir, assign.attempt_id(), assign.repo(),
+                         assign.commit(), [&observer](absl::string_view data) {
+                           observer.OnOutput(v1::LOG_STREAM_SYSTEM, data);
+                         });
     if (workspace.ok()) {
       request.workspace = *workspace;
     } else {
@@ -307,10 +328,12 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
     if (!removed.ok()) LogLine("session", removed.ToString());
   }
   if (result.outcome == RunResult::Outcome::kError) {
-    observer.OnOutput(v1::LOG_STREAM_SYSTEM, absl::StrCat("arena: error: ", result.reason, "\n"));
+    observer.OnOutput(v1::LOG_STREAM_SYSTEM,
+                      absl::StrCat("arena: error: ", result.reason, "\n"));
   }
-  LogLine("session", absl::StrCat("attempt ", assign.attempt_id(), " ended: exit ",
-                                  result.exit_code, " ", result.reason));
+  LogLine("session",
+          absl::StrCat("attempt ", assign.attempt_id(), " ended: exit ",
+                       result.exit_code, " ", result.reason));
 
   absl::MutexLock lock(&mu_);
   v1::TaskEvent& event = attempt->result;

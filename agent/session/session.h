@@ -64,7 +64,8 @@ class AgentSession {
   Executor* const executor_;
 
   absl::Mutex mu_;
-  std::map<std::string, std::shared_ptr<Attempt>> attempts_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<Attempt>> attempts_
+      ABSL_GUARDED_BY(mu_);
   int busy_slots_ ABSL_GUARDED_BY(mu_) = 0;
   // Messages for the current connection, in send order; cleared when it ends.
   std::deque<v1::AgentMessage> outgoing_ ABSL_GUARDED_BY(mu_);

@@ -15,15 +15,18 @@
 
 namespace arena {
 
-absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv, OutputSink output,
-                               int timeout_seconds) {
+absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv,
+                               OutputSink output, int timeout_seconds) {
   int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0)
+    return absl::InternalError("pipe failed");
   std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = fork();
-  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+  if (pid < 0)
+    return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
   if (pid == 0) {
     dup2(pipe_fds[1], STDOUT_FILENO);
     dup2(pipe_fds[1], STDERR_FILENO);
@@ -38,7 +41,8 @@ absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv, OutputSink 
   char buf[4096];
   bool killed = false;
   while (true) {
-    int wait_ms = static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now())));
+    int wait_ms = static_cast<int>(std::max<int64_t>(
+        0, absl::ToInt64Milliseconds(deadline - absl::Now())));
     struct pollfd pfd = {pipe_fds[0], POLLIN, 0};
     int ready = poll(&pfd, 1, std::min(wait_ms, 1000));
     if (ready > 0) {
@@ -54,7 +58,8 @@ absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv, OutputSink 
   close(pipe_fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  if (killed) return absl::DeadlineExceededError(absl::StrCat(argv[0], " timed out"));
+  if (killed)
+    return absl::DeadlineExceededError(absl::StrCat(argv[0], " timed out"));
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);
 }
@@ -62,7 +67,8 @@ absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv, OutputSink 
 absl::StatusOr<std::string> PrepareWorkspace(const std::string& root,
                                              const std::string& attempt_id,
                                              const std::string& repo,
-                                             const std::string& commit, OutputSink output) {
+                                             const std::string& commit,
+                                             OutputSink output) {
   std::string dir = absl::StrCat(root, "/", attempt_id);
   RETURN_IF_ERROR(RemoveTree(dir));
   RETURN_IF_ERROR(MakeDirs(root, 0700));
@@ -71,18 +77,24 @@ absl::StatusOr<std::string> PrepareWorkspace(const std::string& root,
     messages.append(data.data(), data.size());
     output(data);
   };
-  output(absl::StrCat("arena: cloning ", repo, commit.empty() ? "" : absl::StrCat(" at ", commit), "\n"));
-  ASSIGN_OR_RETURN(int code, RunProcess({"git", "clone", "--quiet", "--no-checkout", "--", repo, dir},
+  output(absl::StrCat("arena: cloning ", repo,
+                      commit.empty() ? "" : absl::StrCat(" at ", commit),
+                      "\n"));
+  ASSIGN_OR_RETURN(int code, RunProcess({"git", "clone", "--quiet",
+                                         "--no-checkout", "--", repo, dir},
                                         capture, 600));
   if (code != 0) {
-    return absl::FailedPreconditionError(absl::StrCat("git clone of ", repo, " failed (exit ", code, ")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("git clone of ", repo, " failed (exit ", code, ")"));
   }
   std::string ref = commit.empty() ? "HEAD" : commit;
-  ASSIGN_OR_RETURN(code, RunProcess({"git", "-C", dir, "checkout", "--quiet", "--detach", ref, "--"},
+  ASSIGN_OR_RETURN(code, RunProcess({"git", "-C", dir, "checkout", "--quiet",
+                                     "--detach", ref, "--"},
                                     capture, 300));
   if (code != 0) {
     RemoveTree(dir).IgnoreError();
-    return absl::FailedPreconditionError(absl::StrCat("git checkout of ", ref, " in ", repo, " failed"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("git checkout of ", ref, " in ", repo, " failed"));
   }
   return dir;
 }

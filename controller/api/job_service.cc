@@ -37,11 +37,13 @@ bool ValidEnvName(const std::string& name) {
 
 // Resolves the --task selector: a task id, an architecture, or empty when the
 // job has exactly one task.
-absl::StatusOr<v1::Task> SelectTask(const v1::Job& job, const std::string& selector) {
+absl::StatusOr<v1::Task> SelectTask(const v1::Job& job,
+                                    const std::string& selector) {
   if (selector.empty()) {
     if (job.tasks_size() == 1) return job.tasks(0);
     std::vector<std::string> names;
-    for (const v1::Task& t : job.tasks()) names.push_back(absl::StrCat(t.arch(), " (", t.id(), ")"));
+    for (const v1::Task& t : job.tasks())
+      names.push_back(absl::StrCat(t.arch(), " (", t.id(), ")"));
     return absl::InvalidArgumentError(absl::StrCat(
         "job ", job.id(), " has ", job.tasks_size(),
         " tasks; choose one with --task: ", absl::StrJoin(names, ", ")));
@@ -50,7 +52,8 @@ absl::StatusOr<v1::Task> SelectTask(const v1::Job& job, const std::string& selec
   for (const v1::Task& t : job.tasks()) {
     if (t.id() == selector || (arch.ok() && t.arch() == *arch)) return t;
   }
-  return absl::NotFoundError(absl::StrCat("job ", job.id(), " has no task ", selector));
+  return absl::NotFoundError(
+      absl::StrCat("job ", job.id(), " has no task ", selector));
 }
 
 }  // namespace
@@ -58,21 +61,26 @@ absl::StatusOr<v1::Task> SelectTask(const v1::Job& job, const std::string& selec
 absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec,
                                             const JobServiceOptions& options) {
   if (spec.image().empty()) spec.set_image(options.default_image);
-  if (spec.image().empty()) return absl::InvalidArgumentError("image is required");
-  if (spec.command_size() == 0) return absl::InvalidArgumentError("command is empty");
+  if (spec.image().empty())
+    return absl::InvalidArgumentError("image is required");
+  if (spec.command_size() == 0)
+    return absl::InvalidArgumentError("command is empty");
   size_t command_bytes = 0;
   for (const std::string& arg : spec.command()) command_bytes += arg.size();
   if (command_bytes > kMaxCommandBytes || spec.command(0).empty()) {
-    return absl::InvalidArgumentError("command is empty or longer than 128 KiB");
+    return absl::InvalidArgumentError(
+        "command is empty or longer than 128 KiB");
   }
-  if (spec.architectures_size() == 0) spec.add_architectures(options.default_arch);
+  if (spec.architectures_size() == 0)
+    spec.add_architectures(options.default_arch);
   if (spec.architectures_size() > kMaxArchitectures) {
     return absl::InvalidArgumentError("too many architectures");
   }
   std::vector<std::string> archs;
   for (const std::string& name : spec.architectures()) {
     ASSIGN_OR_RETURN(std::string arch, NormalizeArch(name));
-    if (std::find(archs.begin(), archs.end(), arch) == archs.end()) archs.push_back(arch);
+    if (std::find(archs.begin(), archs.end(), arch) == archs.end())
+      archs.push_back(arch);
   }
   spec.clear_architectures();
   for (const std::string& arch : archs) spec.add_architectures(arch);
@@ -82,7 +90,8 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec,
   if (spec.timeout_ms() == 0) spec.set_timeout_ms(kDefaultTimeoutMs);
   for (const auto& [name, value] : spec.env()) {
     if (!ValidEnvName(name)) {
-      return absl::InvalidArgumentError(absl::StrCat("invalid environment variable name \"", name, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid environment variable name \"", name, "\""));
     }
   }
   if (!spec.commit().empty() && spec.repo().empty()) {
@@ -91,9 +100,12 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec,
   return spec;
 }
 
-JobServiceImpl::JobServiceImpl(Store* store, LogStore* logs, Scheduler* scheduler,
-                               JobServiceOptions options)
-    : store_(store), logs_(logs), scheduler_(scheduler), options_(std::move(options)) {}
+JobServiceImpl::JobServiceImpl(Store* store, LogStore* logs,
+                               Scheduler* scheduler, JobServiceOptions options)
+    : store_(store),
+      logs_(logs),
+      scheduler_(scheduler),
+      options_(std::move(options)) {}
 
 grpc::Status JobServiceImpl::Authenticate(grpc::ServerContext* context) {
   const auto& metadata = context->client_metadata();
@@ -143,7 +155,8 @@ grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* context,
 }
 
 grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* context,
-                                    const v1::GetJobRequest* request, v1::Job* response) {
+                                    const v1::GetJobRequest* request,
+                                    v1::Job* response) {
   grpc::Status auth = Authenticate(context);
   if (!auth.ok()) return auth;
   absl::StatusOr<v1::Job> job = LoadJob(request->job_id());
@@ -183,9 +196,9 @@ grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::StreamLogs(grpc::ServerContext* context,
-                                        const v1::StreamLogsRequest* request,
-                                        grpc::ServerWriter<v1::LogData>* writer) {
+grpc::Status JobServiceImpl::StreamLogs(
+    grpc::ServerContext* context, const v1::StreamLogsRequest* request,
+    grpc::ServerWriter<v1::LogData>* writer) {
   grpc::Status auth = Authenticate(context);
   if (!auth.ok()) return auth;
   int64_t offset = std::max<int64_t>(0, request->offset());
@@ -229,11 +242,14 @@ grpc::Status JobServiceImpl::ListAgents(grpc::ServerContext* context,
     info->set_hostname(record.hostname);
     info->set_slots(record.slots);
     info->set_last_seen_unix_ms(record.last_seen_ms);
-    for (const absl::string_view p : absl::StrSplit(record.platforms, ',', absl::SkipEmpty())) {
+    for (const absl::string_view p :
+         absl::StrSplit(record.platforms, ',', absl::SkipEmpty())) {
       info->add_platforms(std::string(p));
     }
-    for (const absl::string_view kv : absl::StrSplit(record.labels, ',', absl::SkipEmpty())) {
-      std::pair<std::string, std::string> pair = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+    for (const absl::string_view kv :
+         absl::StrSplit(record.labels, ',', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> pair =
+          absl::StrSplit(kv, absl::MaxSplits('=', 1));
       (*info->mutable_labels())[pair.first] = pair.second;
     }
     for (const AgentView& view : connected) {
@@ -245,12 +261,14 @@ grpc::Status JobServiceImpl::ListAgents(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::CreateJoinToken(grpc::ServerContext* context,
-                                             const v1::CreateJoinTokenRequest* request,
-                                             v1::CreateJoinTokenResponse* response) {
+grpc::Status JobServiceImpl::CreateJoinToken(
+    grpc::ServerContext* context, const v1::CreateJoinTokenRequest* request,
+    v1::CreateJoinTokenResponse* response) {
   grpc::Status auth = Authenticate(context);
   if (!auth.ok()) return auth;
-  absl::Duration ttl = request->ttl_ms() == 0 ? absl::Hours(24) : absl::Milliseconds(request->ttl_ms());
+  absl::Duration ttl = request->ttl_ms() == 0
+                           ? absl::Hours(24)
+                           : absl::Milliseconds(request->ttl_ms());
   int uses = request->uses() == 0 ? 1 : request->uses();
   absl::StatusOr<std::string> token = arena::CreateJoinToken(store_, ttl, uses);
   if (!token.ok()) return ToGrpc(token.status());

@@ -30,18 +30,23 @@ class JobServiceImpl final : public v1::JobService::Service {
   JobServiceImpl(Store* store, LogStore* logs, Scheduler* scheduler,
                  JobServiceOptions options);
 
-  grpc::Status SubmitJob(grpc::ServerContext* context, const v1::SubmitJobRequest* request,
+  grpc::Status SubmitJob(grpc::ServerContext* context,
+                         const v1::SubmitJobRequest* request,
                          v1::Job* response) override;
-  grpc::Status GetJob(grpc::ServerContext* context, const v1::GetJobRequest* request,
+  grpc::Status GetJob(grpc::ServerContext* context,
+                      const v1::GetJobRequest* request,
                       v1::Job* response) override;
-  grpc::Status ListJobs(grpc::ServerContext* context, const v1::ListJobsRequest* request,
+  grpc::Status ListJobs(grpc::ServerContext* context,
+                        const v1::ListJobsRequest* request,
                         v1::ListJobsResponse* response) override;
-  grpc::Status CancelJob(grpc::ServerContext* context, const v1::CancelJobRequest* request,
+  grpc::Status CancelJob(grpc::ServerContext* context,
+                         const v1::CancelJobRequest* request,
                          v1::Job* response) override;
   grpc::Status StreamLogs(grpc::ServerContext* context,
                           const v1::StreamLogsRequest* request,
                           grpc::ServerWriter<v1::LogData>* writer) override;
-  grpc::Status ListAgents(grpc::ServerContext* context, const v1::ListAgentsRequest* request,
+  grpc::Status ListAgents(grpc::ServerContext* context,
+                          const v1::ListAgentsRequest* request,
                           v1::ListAgentsResponse* response) override;
   grpc::Status CreateJoinToken(grpc::ServerContext* context,
                                const v1::CreateJoinTokenRequest* request,

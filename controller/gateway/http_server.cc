@@ -6,17 +6,19 @@
 
 namespace arena {
 
-absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& host,
-                                                               int port) {
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
+    const std::string& host, int port) {
   std::unique_ptr<HttpServer> http(new HttpServer());
   http->server_ = std::make_unique<httplib::Server>();
-  http->server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
+  http->server_->Get("/healthz",
+                     [](const httplib::Request&, httplib::Response& res) {
+                       res.set_content("ok\n", "text/plain");
+                     });
   int bound = port == 0 ? http->server_->bind_to_any_port(host)
                         : (http->server_->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on http ", host, ":", port));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on http ", host, ":", port));
   }
   http->port_ = bound;
   httplib::Server* server = http->server_.get();

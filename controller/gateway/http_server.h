@@ -18,7 +18,8 @@ namespace arena {
 class HttpServer {
  public:
   // Binds host:port (port 0 picks one); serving starts on a background thread.
-  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const std::string& host, int port);
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
+      const std::string& host, int port);
   ~HttpServer();
 
   int port() const { return port_; }

@@ -6,12 +6,18 @@ namespace {
 // Severity order among terminal states; higher wins.
 int Severity(v1::State state) {
   switch (state) {
-    case v1::PASSED: return 1;
-    case v1::FAILED: return 2;
-    case v1::ERROR: return 3;
-    case v1::TIMED_OUT: return 4;
-    case v1::CANCELLED: return 5;
-    default: return 0;
+    case v1::PASSED:
+      return 1;
+    case v1::FAILED:
+      return 2;
+    case v1::ERROR:
+      return 3;
+    case v1::TIMED_OUT:
+      return 4;
+    case v1::CANCELLED:
+      return 5;
+    default:
+      return 0;
   }
 }
 
@@ -39,10 +45,14 @@ v1::State TaskStateForEvent(const v1::TaskEvent& event) {
   switch (event.kind()) {
     case v1::TASK_EVENT_EXITED:
       return event.exit_code() == 0 ? v1::PASSED : v1::FAILED;
-    case v1::TASK_EVENT_ERROR: return v1::ERROR;
-    case v1::TASK_EVENT_TIMED_OUT: return v1::TIMED_OUT;
-    case v1::TASK_EVENT_CANCELLED: return v1::CANCELLED;
-    default: return v1::RUNNING;
+    case v1::TASK_EVENT_ERROR:
+      return v1::ERROR;
+    case v1::TASK_EVENT_TIMED_OUT:
+      return v1::TIMED_OUT;
+    case v1::TASK_EVENT_CANCELLED:
+      return v1::CANCELLED;
+    default:
+      return v1::RUNNING;
   }
 }
 

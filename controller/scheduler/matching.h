@@ -41,7 +41,8 @@ std::optional<Placement> PickAgent(const TaskNeeds& needs,
                                    const std::vector<AgentView>& agents);
 
 // One sentence for an operator on why no agent takes the task right now.
-std::string ExplainWait(const TaskNeeds& needs, const std::vector<AgentView>& agents);
+std::string ExplainWait(const TaskNeeds& needs,
+                        const std::vector<AgentView>& agents);
 
 }  // namespace arena
 

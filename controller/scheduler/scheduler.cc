@@ -17,7 +17,8 @@ int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 std::string PlatformsText(const std::vector<AgentPlatform>& platforms) {
   std::string out;
   for (const AgentPlatform& p : platforms) {
-    absl::StrAppend(&out, out.empty() ? "" : ",", p.arch, p.emulated ? "(emulated)" : "");
+    absl::StrAppend(&out, out.empty() ? "" : ",", p.arch,
+                    p.emulated ? "(emulated)" : "");
   }
   return out;
 }
@@ -32,7 +33,8 @@ TaskNeeds NeedsOf(const v1::Job& job, const v1::Task& task) {
 
 }  // namespace
 
-Scheduler::Scheduler(Store* store, LogStore* logs) : store_(store), logs_(logs) {}
+Scheduler::Scheduler(Store* store, LogStore* logs)
+    : store_(store), logs_(logs) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
@@ -47,7 +49,8 @@ absl::Status Scheduler::Start() {
         queue_.push_back({job_id, task.id(), NeedsOf(*job, task)});
       } else if (task.state() == v1::RUNNING) {
         // The agent still runs it; it reports back when it reconnects.
-        attempts_[task.attempt_id()] = {job_id, task.id(), task.agent_id(), false};
+        attempts_[task.attempt_id()] = {job_id, task.id(), task.agent_id(),
+                                        false};
       }
     }
   }
@@ -62,7 +65,8 @@ void Scheduler::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
-  for (auto& [id, agent] : agents_) agent.link->Close(absl::UnavailableError("controller stopping"));
+  for (auto& [id, agent] : agents_)
+    agent.link->Close(absl::UnavailableError("controller stopping"));
   agents_.clear();
 }
 
@@ -100,11 +104,15 @@ void Scheduler::Flush() {
 }
 
 void Scheduler::AgentConnected(const std::string& agent_id,
-                               std::shared_ptr<AgentLink> link, const v1::Hello& hello) {
-  Post([this, agent_id, link, hello] { OnAgentConnected(agent_id, link, hello); });
+                               std::shared_ptr<AgentLink> link,
+                               const v1::Hello& hello) {
+  Post([this, agent_id, link, hello] {
+    OnAgentConnected(agent_id, link, hello);
+  });
 }
 
-void Scheduler::AgentDisconnected(const std::string& agent_id, const AgentLink* link) {
+void Scheduler::AgentDisconnected(const std::string& agent_id,
+                                  const AgentLink* link) {
   Post([this, agent_id, link] { OnAgentDisconnected(agent_id, link); });
 }
 
@@ -117,7 +125,8 @@ void Scheduler::JobSubmitted(const std::string& job_id) {
   Post([this, job_id] { OnJobSubmitted(job_id); });
 }
 
-void Scheduler::CancelJob(const std::string& job_id, const std::string& reason) {
+void Scheduler::CancelJob(const std::string& job_id,
+                          const std::string& reason) {
   Post([this, job_id, reason] { OnCancelJob(job_id, reason); });
 }
 
@@ -142,7 +151,8 @@ void Scheduler::PublishAgents() {
 }
 
 void Scheduler::OnAgentConnected(const std::string& agent_id,
-                                 std::shared_ptr<AgentLink> link, const v1::Hello& hello) {
+                                 std::shared_ptr<AgentLink> link,
+                                 const v1::Hello& hello) {
   absl::StatusOr<AgentRecord> record = store_->GetAgent(agent_id);
   if (!record.ok() || record->revoked) {
     link->Close(absl::PermissionDeniedError(
@@ -151,7 +161,8 @@ void Scheduler::OnAgentConnected(const std::string& agent_id,
   }
   auto previous = agents_.find(agent_id);
   if (previous != agents_.end() && previous->second.link != link) {
-    previous->second.link->Close(absl::AbortedError("replaced by a newer connection"));
+    previous->second.link->Close(
+        absl::AbortedError("replaced by a newer connection"));
   }
   ConnectedAgent agent;
   agent.link = link;
@@ -171,22 +182,26 @@ void Scheduler::OnAgentConnected(const std::string& agent_id,
   record->slots = hello.slots();
   record->last_seen_ms = NowMs();
   LogError(store_->UpsertAgent(*record));
-  LogLine("scheduler", absl::StrCat("agent ", agent_id, " connected (", record->platforms,
-                                    ", ", hello.credits(), "/", hello.slots(), " slots free)"));
+  LogLine("scheduler", absl::StrCat("agent ", agent_id, " connected (",
+                                    record->platforms, ", ", hello.credits(),
+                                    "/", hello.slots(), " slots free)"));
 
   // Reconcile attempts: the agent lists what it still runs.
   std::map<std::string, int64_t> still_running;
-  for (const v1::RunningAttempt& r : hello.running()) still_running[r.attempt_id()] = r.log_offset();
+  for (const v1::RunningAttempt& r : hello.running())
+    still_running[r.attempt_id()] = r.log_offset();
   std::vector<std::string> lost;
   for (const auto& [attempt_id, attempt] : attempts_) {
-    if (attempt.agent_id == agent_id && !still_running.count(attempt_id)) lost.push_back(attempt_id);
+    if (attempt.agent_id == agent_id && !still_running.count(attempt_id))
+      lost.push_back(attempt_id);
   }
   for (const std::string& attempt_id : lost) {
     RunningAttempt attempt = attempts_[attempt_id];
     attempts_.erase(attempt_id);
     if (!attempt.cancelled) {
       FinishTask(attempt.job_id, attempt.task_id, v1::ERROR, -1,
-                 "attempt lost: the agent no longer runs it", logs_->Size(attempt.job_id, attempt_id));
+                 "attempt lost: the agent no longer runs it",
+                 logs_->Size(attempt.job_id, attempt_id));
     }
   }
   for (const auto& [attempt_id, offset] : still_running) {
@@ -207,14 +222,16 @@ void Scheduler::OnAgentConnected(const std::string& agent_id,
     // Tell the agent how much of the log is durable so it resends the rest.
     v1::ControllerMessage ack;
     ack.mutable_log_ack()->set_attempt_id(attempt_id);
-    ack.mutable_log_ack()->set_durable_offset(logs_->Size(it->second.job_id, attempt_id));
+    ack.mutable_log_ack()->set_durable_offset(
+        logs_->Size(it->second.job_id, attempt_id));
     link->Send(ack);
   }
   PublishAgents();
   Dispatch();
 }
 
-void Scheduler::OnAgentDisconnected(const std::string& agent_id, const AgentLink* link) {
+void Scheduler::OnAgentDisconnected(const std::string& agent_id,
+                                    const AgentLink* link) {
   auto it = agents_.find(agent_id);
   if (it == agents_.end() || it->second.link.get() != link) return;
   agents_.erase(it);
@@ -227,7 +244,8 @@ void Scheduler::OnAgentDisconnected(const std::string& agent_id, const AgentLink
   PublishAgents();
 }
 
-void Scheduler::OnAgentMessage(const std::string& agent_id, const v1::AgentMessage& message) {
+void Scheduler::OnAgentMessage(const std::string& agent_id,
+                               const v1::AgentMessage& message) {
   auto agent = agents_.find(agent_id);
   if (agent == agents_.end()) return;  // a stream that was replaced
   switch (message.msg_case()) {
@@ -250,12 +268,14 @@ void Scheduler::OnAgentMessage(const std::string& agent_id, const v1::AgentMessa
   }
 }
 
-void Scheduler::OnLogChunk(const std::string& agent_id, const v1::LogChunk& chunk) {
+void Scheduler::OnLogChunk(const std::string& agent_id,
+                           const v1::LogChunk& chunk) {
   auto it = attempts_.find(chunk.attempt_id());
-  if (it == attempts_.end() || it->second.agent_id != agent_id) return;  // fenced
+  if (it == attempts_.end() || it->second.agent_id != agent_id)
+    return;  // fenced
   absl::StatusOr<int64_t> durable =
-      logs_->Append(it->second.job_id, chunk.attempt_id(), chunk.offset(), chunk.data(),
-                    chunk.stream());
+      logs_->Append(it->second.job_id, chunk.attempt_id(), chunk.offset(),
+                    chunk.data(), chunk.stream());
   if (!durable.ok()) {
     LogError(durable.status());
     return;
@@ -266,7 +286,8 @@ void Scheduler::OnLogChunk(const std::string& agent_id, const v1::LogChunk& chun
   agents_[agent_id].link->Send(ack);
 }
 
-void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& event) {
+void Scheduler::OnTaskEvent(const std::string& agent_id,
+                            const v1::TaskEvent& event) {
   auto it = attempts_.find(event.attempt_id());
   if (it == attempts_.end() || it->second.agent_id != agent_id) {
     // Already recorded (a resend after reconnect) or not current: confirm so
@@ -307,8 +328,8 @@ void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& ev
   LogError(store_->UpdateAttempt(record));
   attempts_.erase(it);
   if (!attempt.cancelled) {
-    FinishTask(attempt.job_id, attempt.task_id, state, event.exit_code(), event.reason(),
-               durable);
+    FinishTask(attempt.job_id, attempt.task_id, state, event.exit_code(),
+               event.reason(), durable);
   }
   v1::ControllerMessage ack;
   ack.mutable_log_ack()->set_attempt_id(event.attempt_id());
@@ -317,8 +338,9 @@ void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& ev
   agents_[agent_id].link->Send(ack);
 }
 
-void Scheduler::FinishTask(const std::string& job_id, const std::string& task_id,
-                           v1::State state, int exit_code, const std::string& reason,
+void Scheduler::FinishTask(const std::string& job_id,
+                           const std::string& task_id, v1::State state,
+                           int exit_code, const std::string& reason,
                            int64_t log_bytes) {
   absl::StatusOr<v1::Job> job = store_->GetJob(job_id);
   if (!job.ok()) return LogError(job.status());
@@ -343,7 +365,8 @@ void Scheduler::OnJobSubmitted(const std::string& job_id) {
   absl::StatusOr<v1::Job> job = store_->GetJob(job_id);
   if (!job.ok()) return LogError(job.status());
   for (const v1::Task& task : job->tasks()) {
-    if (task.state() == v1::QUEUED) queue_.push_back({job_id, task.id(), NeedsOf(*job, task)});
+    if (task.state() == v1::QUEUED)
+      queue_.push_back({job_id, task.id(), NeedsOf(*job, task)});
   }
   Dispatch();
 }
@@ -379,7 +402,8 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   for (v1::Task& t : *job->mutable_tasks()) {
     if (t.id() == queued.task_id) task = &t;
   }
-  if (task == nullptr || task->state() != v1::QUEUED) return false;  // cancelled meanwhile
+  if (task == nullptr || task->state() != v1::QUEUED)
+    return false;  // cancelled meanwhile
   AttemptRecord attempt;
   attempt.id = NewId("att");
   attempt.task_id = task->id();
@@ -422,7 +446,8 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   return true;
 }
 
-void Scheduler::OnCancelJob(const std::string& job_id, const std::string& reason) {
+void Scheduler::OnCancelJob(const std::string& job_id,
+                            const std::string& reason) {
   for (auto it = queue_.begin(); it != queue_.end();) {
     it = it->job_id == job_id ? queue_.erase(it) : std::next(it);
   }
@@ -441,8 +466,9 @@ void Scheduler::OnCancelJob(const std::string& job_id, const std::string& reason
         agent->second.link->Send(cancel);
       }
     }
-    FinishTask(job_id, task.id(), v1::CANCELLED, -1, reason,
-               task.attempt_id().empty() ? 0 : logs_->Size(job_id, task.attempt_id()));
+    FinishTask(
+        job_id, task.id(), v1::CANCELLED, -1, reason,
+        task.attempt_id().empty() ? 0 : logs_->Size(job_id, task.attempt_id()));
   }
 }
 

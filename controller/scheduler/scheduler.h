@@ -39,10 +39,11 @@ class Scheduler {
   // Drains pending events and joins the thread.
   void Stop();
 
-  void AgentConnected(const std::string& agent_id, std::shared_ptr<AgentLink> link,
-                      const v1::Hello& hello);
+  void AgentConnected(const std::string& agent_id,
+                      std::shared_ptr<AgentLink> link, const v1::Hello& hello);
   void AgentDisconnected(const std::string& agent_id, const AgentLink* link);
-  void AgentMessageReceived(const std::string& agent_id, const v1::AgentMessage& message);
+  void AgentMessageReceived(const std::string& agent_id,
+                            const v1::AgentMessage& message);
   void JobSubmitted(const std::string& job_id);
   void CancelJob(const std::string& job_id, const std::string& reason);
 
@@ -75,10 +76,12 @@ class Scheduler {
   void Run();
 
   // Everything below runs on the scheduler thread only.
-  void OnAgentConnected(const std::string& agent_id, std::shared_ptr<AgentLink> link,
+  void OnAgentConnected(const std::string& agent_id,
+                        std::shared_ptr<AgentLink> link,
                         const v1::Hello& hello);
   void OnAgentDisconnected(const std::string& agent_id, const AgentLink* link);
-  void OnAgentMessage(const std::string& agent_id, const v1::AgentMessage& message);
+  void OnAgentMessage(const std::string& agent_id,
+                      const v1::AgentMessage& message);
   void OnLogChunk(const std::string& agent_id, const v1::LogChunk& chunk);
   void OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& event);
   void OnJobSubmitted(const std::string& job_id);

@@ -32,8 +32,8 @@ class LogStore {
                                  absl::string_view data, int stream);
   // Up to `max_bytes` bytes from `offset`; empty at the end.
   absl::StatusOr<std::string> Read(const std::string& job_id,
-                                   const std::string& attempt_id, int64_t offset,
-                                   int64_t max_bytes) const;
+                                   const std::string& attempt_id,
+                                   int64_t offset, int64_t max_bytes) const;
   int64_t Size(const std::string& job_id, const std::string& attempt_id) const;
 
   // Wakes every waiter (new bytes, or a task changed state).
@@ -43,7 +43,8 @@ class LogStore {
   void WaitForChange(uint64_t seen, absl::Duration timeout) const;
 
  private:
-  std::string PathFor(const std::string& job_id, const std::string& attempt_id) const;
+  std::string PathFor(const std::string& job_id,
+                      const std::string& attempt_id) const;
 
   const std::string root_;
   mutable absl::Mutex mu_;

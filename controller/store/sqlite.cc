@@ -7,8 +7,10 @@ namespace arena {
 absl::Status SqliteError(sqlite3* db, absl::string_view what) {
   int code = sqlite3_errcode(db);
   std::string message = absl::StrCat(what, ": ", sqlite3_errmsg(db));
-  if (code == SQLITE_FULL || code == SQLITE_IOERR) return absl::ResourceExhaustedError(message);
-  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return absl::UnavailableError(message);
+  if (code == SQLITE_FULL || code == SQLITE_IOERR)
+    return absl::ResourceExhaustedError(message);
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    return absl::UnavailableError(message);
   if (code == SQLITE_CONSTRAINT) return absl::AlreadyExistsError(message);
   return absl::InternalError(message);
 }
@@ -52,11 +54,13 @@ std::string Statement::Text(int column) const {
   return std::string(static_cast<const char*>(data), static_cast<size_t>(size));
 }
 
-absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(
+    const std::string& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+      nullptr);
   if (rc != SQLITE_OK) {
     absl::Status status = SqliteError(db, absl::StrCat("cannot open ", path));
     sqlite3_close(db);
@@ -81,7 +85,8 @@ absl::Status Database::Exec(absl::string_view sql) {
   std::string copy(sql);
   char* err = nullptr;
   if (sqlite3_exec(db_, copy.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    absl::Status status = SqliteError(db_, absl::StrCat("exec: ", err ? err : ""));
+    absl::Status status =
+        SqliteError(db_, absl::StrCat("exec: ", err ? err : ""));
     sqlite3_free(err);
     return status;
   }

@@ -100,7 +100,8 @@ AgentRecord ReadAgent(const Statement& row) {
 }
 
 constexpr const char* kAgentColumns =
-    "id, hostname, platforms, labels, slots, enrolled_ms, last_seen_ms, revoked";
+    "id, hostname, platforms, labels, slots, enrolled_ms, last_seen_ms, "
+    "revoked";
 
 }  // namespace
 
@@ -109,8 +110,9 @@ Store::~Store() = default;
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path));
-  RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                           "PRAGMA foreign_keys=ON;"));
+  RETURN_IF_ERROR(
+      db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+               "PRAGMA foreign_keys=ON;"));
   std::unique_ptr<Store> store(new Store(std::move(db)));
   absl::MutexLock lock(&store->mu_);
   RETURN_IF_ERROR(store->Migrate());
@@ -123,14 +125,15 @@ absl::Status Store::Migrate() {
   int version = has_row ? static_cast<int>(version_stmt.Int(0)) : 0;
   constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);
   if (version > kLatest) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "database schema version ", version, " is newer than this controller (",
-        kLatest, ")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("database schema version ", version,
+                     " is newer than this controller (", kLatest, ")"));
   }
   for (int v = version; v < kLatest; ++v) {
     RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
     absl::Status status = db_->Exec(kMigrations[v]);
-    if (status.ok()) status = db_->Exec(absl::StrCat("PRAGMA user_version=", v + 1));
+    if (status.ok())
+      status = db_->Exec(absl::StrCat("PRAGMA user_version=", v + 1));
     if (!status.ok()) {
       db_->Exec("ROLLBACK").IgnoreError();
       return status;
@@ -153,27 +156,35 @@ absl::Status Store::InsertJoinToken(const std::string& hash, int64_t expires_ms,
   ASSIGN_OR_RETURN(Statement stmt,
                    db_->Prepare("INSERT INTO join_tokens(hash, expires_ms, "
                                 "uses_left, created_ms) VALUES(?,?,?,?)"));
-  return stmt.Bind(1, hash).Bind(2, expires_ms).Bind(3, uses).Bind(4, now_ms).Run();
+  return stmt.Bind(1, hash)
+      .Bind(2, expires_ms)
+      .Bind(3, uses)
+      .Bind(4, now_ms)
+      .Run();
 }
 
 absl::Status Store::ConsumeJoinToken(const std::string& hash, int64_t now_ms) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare("UPDATE join_tokens SET uses_left = uses_left - 1 "
-                                "WHERE hash = ? AND uses_left > 0 AND expires_ms > ?"));
+  ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare("UPDATE join_tokens SET uses_left = uses_left - 1 "
+                   "WHERE hash = ? AND uses_left > 0 AND expires_ms > ?"));
   RETURN_IF_ERROR(stmt.Bind(1, hash).Bind(2, now_ms).Run());
   if (db_->Changes() != 1) {
-    return absl::PermissionDeniedError("join token is unknown, expired or used up");
+    return absl::PermissionDeniedError(
+        "join token is unknown, expired or used up");
   }
   return absl::OkStatus();
 }
 
-absl::Status Store::InsertApiToken(const std::string& hash, const std::string& name,
+absl::Status Store::InsertApiToken(const std::string& hash,
+                                   const std::string& name,
                                    const std::string& role, int64_t now_ms) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare("INSERT INTO api_tokens(hash, name, role, created_ms) "
-                                "VALUES(?,?,?,?)"));
+  ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare("INSERT INTO api_tokens(hash, name, role, created_ms) "
+                   "VALUES(?,?,?,?)"));
   return stmt.Bind(1, hash).Bind(2, name).Bind(3, role).Bind(4, now_ms).Run();
 }
 
@@ -248,9 +259,10 @@ absl::Status Store::InsertJob(const v1::Job& job) {
                         .Run());
     for (int i = 0; i < job.tasks_size(); ++i) {
       const v1::Task& task = job.tasks(i);
-      ASSIGN_OR_RETURN(Statement task_stmt,
-                       db_->Prepare("INSERT INTO tasks(id, job_id, seq, arch, state) "
-                                    "VALUES(?,?,?,?,?)"));
+      ASSIGN_OR_RETURN(
+          Statement task_stmt,
+          db_->Prepare("INSERT INTO tasks(id, job_id, seq, arch, state) "
+                       "VALUES(?,?,?,?,?)"));
       RETURN_IF_ERROR(task_stmt.Bind(1, task.id())
                           .Bind(2, job.id())
                           .Bind(3, i)
@@ -268,10 +280,12 @@ absl::Status Store::InsertJob(const v1::Job& job) {
   return db_->Exec("COMMIT");
 }
 
-absl::StatusOr<std::vector<v1::Task>> Store::LoadTasks(const std::string& job_id) {
-  ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare(absl::StrCat("SELECT ", kTaskColumns,
-                                             " FROM tasks WHERE job_id = ? ORDER BY seq")));
+absl::StatusOr<std::vector<v1::Task>> Store::LoadTasks(
+    const std::string& job_id) {
+  ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare(absl::StrCat("SELECT ", kTaskColumns,
+                                " FROM tasks WHERE job_id = ? ORDER BY seq")));
   stmt.Bind(1, job_id);
   std::vector<v1::Task> tasks;
   while (true) {
@@ -289,7 +303,8 @@ absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
                                 "finished_ms FROM jobs WHERE id = ?"));
   stmt.Bind(1, id);
   ASSIGN_OR_RETURN(bool found, stmt.Step());
-  if (!found) return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
+  if (!found)
+    return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
   v1::Job job;
   job.set_id(stmt.Text(0));
   if (!job.mutable_spec()->ParseFromString(stmt.Text(1))) {
@@ -308,9 +323,10 @@ absl::StatusOr<std::vector<v1::Job>> Store::ListJobs(int limit) {
   std::vector<std::string> ids;
   {
     absl::MutexLock lock(&mu_);
-    ASSIGN_OR_RETURN(Statement stmt,
-                     db_->Prepare("SELECT id FROM jobs ORDER BY created_ms DESC, "
-                                  "rowid DESC LIMIT ?"));
+    ASSIGN_OR_RETURN(
+        Statement stmt,
+        db_->Prepare("SELECT id FROM jobs ORDER BY created_ms DESC, "
+                     "rowid DESC LIMIT ?"));
     stmt.Bind(1, limit);
     while (true) {
       ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -343,10 +359,11 @@ absl::StatusOr<std::vector<std::string>> Store::ListActiveJobIds() {
 
 absl::Status Store::UpdateTask(const v1::Task& task) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare("UPDATE tasks SET state=?, exit_code=?, reason=?, "
-                                "agent_id=?, attempt_id=?, started_ms=?, "
-                                "finished_ms=?, log_bytes=? WHERE id=?"));
+  ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare("UPDATE tasks SET state=?, exit_code=?, reason=?, "
+                   "agent_id=?, attempt_id=?, started_ms=?, "
+                   "finished_ms=?, log_bytes=? WHERE id=?"));
   return stmt.Bind(1, task.state())
       .Bind(2, task.exit_code())
       .Bind(3, task.reason())
@@ -360,19 +377,26 @@ absl::Status Store::UpdateTask(const v1::Task& task) {
 }
 
 absl::Status Store::UpdateJobState(const std::string& job_id, v1::State state,
-                                   const std::string& reason, int64_t finished_ms) {
+                                   const std::string& reason,
+                                   int64_t finished_ms) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare("UPDATE jobs SET state=?, reason=?, finished_ms=? "
-                                "WHERE id=?"));
-  return stmt.Bind(1, state).Bind(2, reason).Bind(3, finished_ms).Bind(4, job_id).Run();
+  ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare("UPDATE jobs SET state=?, reason=?, finished_ms=? "
+                   "WHERE id=?"));
+  return stmt.Bind(1, state)
+      .Bind(2, reason)
+      .Bind(3, finished_ms)
+      .Bind(4, job_id)
+      .Run();
 }
 
 absl::Status Store::InsertAttempt(const AttemptRecord& a) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare("INSERT INTO attempts(id, task_id, job_id, agent_id, "
-                                "state, started_ms) VALUES(?,?,?,?,?,?)"));
+  ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare("INSERT INTO attempts(id, task_id, job_id, agent_id, "
+                   "state, started_ms) VALUES(?,?,?,?,?,?)"));
   return stmt.Bind(1, a.id)
       .Bind(2, a.task_id)
       .Bind(3, a.job_id)
@@ -384,9 +408,10 @@ absl::Status Store::InsertAttempt(const AttemptRecord& a) {
 
 absl::Status Store::UpdateAttempt(const AttemptRecord& a) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare("UPDATE attempts SET state=?, exit_code=?, reason=?, "
-                                "finished_ms=?, log_bytes=? WHERE id=?"));
+  ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare("UPDATE attempts SET state=?, exit_code=?, reason=?, "
+                   "finished_ms=?, log_bytes=? WHERE id=?"));
   return stmt.Bind(1, a.state)
       .Bind(2, a.exit_code)
       .Bind(3, a.reason)

@@ -11,7 +11,10 @@ namespace {
 TEST(Platforms, AddsEnabledQemuInterpretersAsEmulated) {
   char tmpl[] = "/tmp/arena-binfmt-XXXXXX";
   std::string dir = mkdtemp(tmpl);
-  ASSERT_TRUE(WriteFileAtomic(dir + "/qemu-aarch64", "enabled\ninterpreter /usr/bin/qemu-aarch64-static\n").ok());
+  ASSERT_TRUE(
+      WriteFileAtomic(dir + "/qemu-aarch64",
+                      "enabled\ninterpreter /usr/bin/qemu-aarch64-static\n")
+          .ok());
   ASSERT_TRUE(WriteFileAtomic(dir + "/qemu-riscv64", "disabled\n").ok());
   ASSERT_TRUE(WriteFileAtomic(dir + "/qemu-arm", "enabled\n").ok());
   ASSERT_TRUE(WriteFileAtomic(dir + "/qemu-x86_64", "enabled\n").ok());
@@ -27,7 +30,8 @@ TEST(Platforms, AddsEnabledQemuInterpretersAsEmulated) {
 }
 
 TEST(Platforms, MissingBinfmtMeansNativeOnly) {
-  std::vector<v1::Platform> platforms = DetectPlatforms("arm64", "/nonexistent/binfmt");
+  std::vector<v1::Platform> platforms =
+      DetectPlatforms("arm64", "/nonexistent/binfmt");
   ASSERT_EQ(platforms.size(), 1u);
   EXPECT_EQ(platforms[0].arch(), "arm64");
 }

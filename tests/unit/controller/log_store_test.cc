@@ -11,8 +11,8 @@ TEST(LogStore, AppendIsIdempotentByOffset) {
   TestDir dir;
   LogStore logs(dir.path());
   EXPECT_EQ(*logs.Append("job", "att", 0, "hello ", 1), 6);
-  EXPECT_EQ(*logs.Append("job", "att", 0, "hello ", 1), 6);      // resent
-  EXPECT_EQ(*logs.Append("job", "att", 3, "lo world", 1), 11);   // overlaps
+  EXPECT_EQ(*logs.Append("job", "att", 0, "hello ", 1), 6);     // resent
+  EXPECT_EQ(*logs.Append("job", "att", 3, "lo world", 1), 11);  // overlaps
   EXPECT_EQ(*logs.Read("job", "att", 0, 100), "hello world");
   EXPECT_EQ(*logs.Read("job", "att", 6, 3), "wor");
   EXPECT_EQ(logs.Size("job", "att"), 11);
@@ -22,7 +22,8 @@ TEST(LogStore, RefusesAGap) {
   TestDir dir;
   LogStore logs(dir.path());
   ASSERT_TRUE(logs.Append("job", "att", 0, "abc", 1).ok());
-  EXPECT_TRUE(absl::IsFailedPrecondition(logs.Append("job", "att", 10, "x", 1).status()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      logs.Append("job", "att", 10, "x", 1).status()));
   EXPECT_EQ(*logs.Read("job", "att", 0, 100), "abc");
 }
 

@@ -5,8 +5,8 @@
 namespace arena {
 namespace {
 
-AgentView Agent(std::string id, std::vector<AgentPlatform> platforms, int credits,
-                std::map<std::string, std::string> labels = {}) {
+AgentView Agent(std::string id, std::vector<AgentPlatform> platforms,
+                int credits, std::map<std::string, std::string> labels = {}) {
   AgentView view;
   view.id = std::move(id);
   view.platforms = std::move(platforms);
@@ -19,7 +19,8 @@ AgentView Agent(std::string id, std::vector<AgentPlatform> platforms, int credit
 TEST(Matching, NeverPicksAnAgentWithoutCredits) {
   std::vector<AgentView> agents = {Agent("a", {{"amd64", false}}, 0)};
   EXPECT_FALSE(PickAgent({"amd64", {}}, agents).has_value());
-  EXPECT_EQ(ExplainWait({"amd64", {}}, agents), "1 matching agent, all slots busy");
+  EXPECT_EQ(ExplainWait({"amd64", {}}, agents),
+            "1 matching agent, all slots busy");
 }
 
 TEST(Matching, PrefersNativeOverEmulatedThenSpreads) {
@@ -37,12 +38,14 @@ TEST(Matching, PrefersNativeOverEmulatedThenSpreads) {
   EXPECT_EQ(pick->agent_id, "emu");
   EXPECT_TRUE(pick->emulated);
 
-  std::vector<AgentView> two = {Agent("b", {{"amd64", false}}, 1), Agent("c", {{"amd64", false}}, 3)};
+  std::vector<AgentView> two = {Agent("b", {{"amd64", false}}, 1),
+                                Agent("c", {{"amd64", false}}, 3)};
   EXPECT_EQ(PickAgent({"amd64", {}}, two)->agent_id, "c");
 }
 
 TEST(Matching, RequiredLabelsMustAllMatch) {
-  std::vector<AgentView> agents = {Agent("a", {{"amd64", false}}, 1, {{"gpu", "0"}})};
+  std::vector<AgentView> agents = {
+      Agent("a", {{"amd64", false}}, 1, {{"gpu", "0"}})};
   EXPECT_FALSE(PickAgent({"amd64", {{"gpu", "1"}}}, agents).has_value());
   EXPECT_EQ(ExplainWait({"amd64", {{"gpu", "1"}}}, agents),
             "required label gpu=1 matches no agent offering amd64");
@@ -52,7 +55,8 @@ TEST(Matching, RequiredLabelsMustAllMatch) {
 TEST(Matching, ExplainsMissingPlatformAndNoAgents) {
   EXPECT_EQ(ExplainWait({"arm64", {}}, {}), "no agent is connected");
   std::vector<AgentView> agents = {Agent("a", {{"amd64", false}}, 1)};
-  EXPECT_EQ(ExplainWait({"arm64", {}}, agents), "no connected agent offers arm64");
+  EXPECT_EQ(ExplainWait({"arm64", {}}, agents),
+            "no connected agent offers arm64");
 }
 
 }  // namespace

@@ -24,7 +24,8 @@ class FakeLink final : public AgentLink {
   std::vector<v1::Assign> Assigns() {
     absl::MutexLock lock(&mu_);
     std::vector<v1::Assign> out;
-    for (const auto& m : sent_) if (m.has_assign()) out.push_back(m.assign());
+    for (const auto& m : sent_)
+      if (m.has_assign()) out.push_back(m.assign());
     return out;
   }
   std::vector<v1::ControllerMessage> Sent() {
@@ -51,12 +52,14 @@ class SchedulerTest : public ::testing::Test {
     ASSERT_TRUE(scheduler_->Start().ok());
   }
 
-  std::shared_ptr<FakeLink> Connect(const std::string& id, int credits,
-                                    std::vector<v1::RunningAttempt> running = {}) {
+  std::shared_ptr<FakeLink> Connect(
+      const std::string& id, int credits,
+      std::vector<v1::RunningAttempt> running = {}) {
     AgentRecord record;
     record.id = id;
     record.hostname = "h";
-    if (!store_->GetAgent(id).ok()) EXPECT_TRUE(store_->UpsertAgent(record).ok());
+    if (!store_->GetAgent(id).ok())
+      EXPECT_TRUE(store_->UpsertAgent(record).ok());
     auto link = std::make_shared<FakeLink>();
     v1::Hello hello;
     hello.add_platforms()->set_arch("amd64");
@@ -89,7 +92,8 @@ class SchedulerTest : public ::testing::Test {
     scheduler_->Flush();
   }
 
-  v1::AgentMessage Exited(const std::string& attempt, int code, int64_t log_bytes = 0) {
+  v1::AgentMessage Exited(const std::string& attempt, int code,
+                          int64_t log_bytes = 0) {
     v1::AgentMessage m;
     m.mutable_event()->set_attempt_id(attempt);
     m.mutable_event()->set_kind(v1::TASK_EVENT_EXITED);
@@ -111,7 +115,8 @@ TEST_F(SchedulerTest, NeverAssignsMoreThanAgentCredits) {
   ASSERT_EQ(link->Assigns().size(), 1u);
   EXPECT_EQ(store_->GetJob("job-2")->tasks(0).state(), v1::QUEUED);
   TaskNeeds needs{"amd64", {}};
-  EXPECT_EQ(scheduler_->WaitingReason(needs), "1 matching agent, all slots busy");
+  EXPECT_EQ(scheduler_->WaitingReason(needs),
+            "1 matching agent, all slots busy");
 
   Send("agent-1", Exited(link->Assigns()[0].attempt_id(), 0));
   EXPECT_EQ(link->Assigns().size(), 1u);  // no credit granted yet
@@ -178,7 +183,8 @@ TEST_F(SchedulerTest, CancelStopsRunningAttemptAndNeverPasses) {
   scheduler_->CancelJob("job-1", "cancelled by user");
   scheduler_->Flush();
   bool cancel_sent = false;
-  for (const auto& m : link->Sent()) cancel_sent |= m.has_cancel() && m.cancel().attempt_id() == attempt;
+  for (const auto& m : link->Sent())
+    cancel_sent |= m.has_cancel() && m.cancel().attempt_id() == attempt;
   EXPECT_TRUE(cancel_sent);
   EXPECT_EQ(store_->GetJob("job-1")->state(), v1::CANCELLED);
   Send("agent-1", Exited(attempt, 0));

@@ -71,17 +71,22 @@ TEST(Store, UnknownJobIsNotFoundAndDuplicateIdIsRefused) {
 TEST(Store, JoinTokenIsSingleUseAndExpires) {
   TestDir dir;
   auto store = *Store::Open(dir.File("arena.db"));
-  ASSERT_TRUE(store->InsertJoinToken(Sha256Hex("tok"), /*expires_ms=*/5000, 1, 0).ok());
-  EXPECT_TRUE(absl::IsPermissionDenied(store->ConsumeJoinToken(Sha256Hex("other"), 100)));
-  EXPECT_TRUE(absl::IsPermissionDenied(store->ConsumeJoinToken(Sha256Hex("tok"), 6000)));
+  ASSERT_TRUE(
+      store->InsertJoinToken(Sha256Hex("tok"), /*expires_ms=*/5000, 1, 0).ok());
+  EXPECT_TRUE(absl::IsPermissionDenied(
+      store->ConsumeJoinToken(Sha256Hex("other"), 100)));
+  EXPECT_TRUE(absl::IsPermissionDenied(
+      store->ConsumeJoinToken(Sha256Hex("tok"), 6000)));
   EXPECT_TRUE(store->ConsumeJoinToken(Sha256Hex("tok"), 100).ok());
-  EXPECT_TRUE(absl::IsPermissionDenied(store->ConsumeJoinToken(Sha256Hex("tok"), 100)));
+  EXPECT_TRUE(
+      absl::IsPermissionDenied(store->ConsumeJoinToken(Sha256Hex("tok"), 100)));
 }
 
 TEST(Store, ApiTokensAreLookedUpByHash) {
   TestDir dir;
   auto store = *Store::Open(dir.File("arena.db"));
-  ASSERT_TRUE(store->InsertApiToken(Sha256Hex("secret"), "ci", "admin", 0).ok());
+  ASSERT_TRUE(
+      store->InsertApiToken(Sha256Hex("secret"), "ci", "admin", 0).ok());
   EXPECT_EQ(*store->LookupApiToken(Sha256Hex("secret")), "admin");
   EXPECT_TRUE(absl::IsNotFound(store->LookupApiToken("secret").status()));
 }
