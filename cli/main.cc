@@ -18,6 +18,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cli/client.h"
+#include "cli/junit.h"
+#include "common/files.h"
 #include "common/flags.h"
 #include "common/states.h"
 
@@ -38,13 +40,14 @@ commands:
   status JOB                         job and per-task state (why a task waits)
   jobs [--limit N]                   recent jobs
   logs JOB [--task ID|ARCH] [-f]     a task's log bytes exactly as produced
-  wait JOB                           wait for the verdict; exit codes as run
+  wait JOB [--junit-out FILE]        wait for the verdict; exit codes as run
   cancel JOB                         stop a job's tasks
   agents                             enrolled agents
   join-token create [--ttl 24h] [--uses 1]
 
-job flags: --image IMG  --arch amd64,arm64  --repo URL --commit REF  --env K=V (repeatable)
-           --timeout 10m  --label k=v (required agent label, repeatable)
+job flags: --image IMG (may hold {arch}) or --image ARCH=IMG (repeatable)  --arch amd64,arm64
+           --repo URL --commit REF (sha, tag or branch)  --env K=V (repeatable)  --timeout 10m
+           --label k=v (required agent label, repeatable)  --junit-out FILE (run only)
 
 environment: ARENA_CONTROLLER, ARENA_CA_FILE, ARENA_TOKEN
 )";
@@ -89,18 +92,16 @@ void PrintJson(const google::protobuf::Message& message) {
 }
 
 void PrintTasks(const v1::Job& job) {
-  std::printf("%-8s %-10s %-5s %-10s %-20s %s\n", "ARCH", "STATUS", "EXIT",
-              "DURATION", "AGENT", "DETAIL");
+  std::printf("%-8s %-10s %-5s %-10s %-9s %-20s %s\n", "ARCH", "STATUS", "EXIT", "DURATION",
+              "RUNS", "AGENT", "DETAIL");
   for (const v1::Task& t : job.tasks()) {
-    std::string exit_code = IsTerminal(t.state()) && t.exit_code() >= 0
-                                ? absl::StrCat(t.exit_code())
-                                : "-";
-    std::string detail =
-        t.state() == v1::QUEUED ? t.waiting_reason() : t.reason();
-    std::printf("%-8s %-10s %-5s %-10s %-20s %s\n", t.arch().c_str(),
-                StateName(t.state()), exit_code.c_str(), Duration(t).c_str(),
-                t.agent_id().empty() ? "-" : t.agent_id().c_str(),
-                detail.c_str());
+    std::string exit_code =
+        IsTerminal(t.state()) && t.exit_code() >= 0 ? absl::StrCat(t.exit_code()) : "-";
+    std::string detail = t.state() == v1::QUEUED ? t.waiting_reason() : t.reason();
+    const char* runs = t.agent_id().empty() ? "-" : t.emulated() ? "emulated" : "native";
+    std::printf("%-8s %-10s %-5s %-10s %-9s %-20s %s\n", t.arch().c_str(), StateName(t.state()),
+                exit_code.c_str(), Duration(t).c_str(), runs,
+                t.agent_id().empty() ? "-" : t.agent_id().c_str(), detail.c_str());
   }
 }
 
@@ -113,7 +114,17 @@ struct Cli {
 
 absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
   v1::JobSpec spec;
-  spec.set_image(flags.Get("image"));
+  // --image IMG (may hold "{arch}"), or --image ARCH=IMG per architecture.
+  for (const std::string& value : flags.GetAll("image")) {
+    size_t eq = value.find('=');
+    if (eq == std::string::npos) {
+      spec.set_image(value);
+    } else if (eq == 0 || eq + 1 == value.size()) {
+      return absl::InvalidArgumentError(absl::StrCat("--image wants IMG or ARCH=IMG, got \"", value, "\""));
+    } else {
+      (*spec.mutable_images())[value.substr(0, eq)] = value.substr(eq + 1);
+    }
+  }
   for (const std::string& value : flags.GetAll("arch")) {
     for (absl::string_view arch :
          absl::StrSplit(value, ',', absl::SkipEmpty())) {
@@ -189,8 +200,7 @@ int Submit(Cli& cli, const ParsedFlags& flags, v1::Job* job) {
 
 FlagSpec JobFlagSpec() {
   FlagSpec spec;
-  spec.value_flags = {"image", "arch",    "repo", "commit",
-                      "env",   "timeout", "label"};
+  spec.value_flags = {"image", "arch", "repo", "commit", "env", "timeout", "label", "junit-out"};
   return spec;
 }
 
@@ -238,29 +248,52 @@ absl::StatusOr<v1::Job> GetJob(Cli& cli, const std::string& job_id) {
   return job;
 }
 
-// Waits for a terminal state, printing the verdict. Returns the exit code.
-int WaitAndReport(Cli& cli, const std::string& job_id) {
+// The last lines of each unsuccessful task's log, for JUnit failures.
+std::map<std::string, std::string> FailureTails(Cli& cli, const v1::Job& job) {
+  constexpr int64_t kTailBytes = 16 * 1024;
+  std::map<std::string, std::string> tails;
+  for (const v1::Task& task : job.tasks()) {
+    if (task.state() == v1::PASSED || task.attempt_id().empty()) continue;
+    v1::StreamLogsRequest request;
+    request.set_job_id(job.id());
+    request.set_task(task.id());
+    request.set_offset(std::max<int64_t>(0, task.log_bytes() - kTailBytes));
+    auto context = cli.client->Context();
+    auto reader = cli.client->stub()->StreamLogs(context.get(), request);
+    std::string text;
+    v1::LogData data;
+    while (reader->Read(&data)) text += data.data();
+    if (reader->Finish().ok()) tails[task.id()] = LastLines(text, 50);
+  }
+  return tails;
+}
+
+// Waits for a terminal state, printing the verdict (and writing JUnit XML
+// when asked). Returns the exit code.
+int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_out) {
   absl::Duration poll = absl::Milliseconds(100);
   while (true) {
     absl::StatusOr<v1::Job> job = GetJob(cli, job_id);
-    if (!job.ok()) {
-      int code = absl::IsNotFound(job.status()) ? kExitUsage : kExitUsage;
-      return Fail(code, std::string(job.status().message()));
+    if (!job.ok()) return Fail(kExitUsage, std::string(job.status().message()));
+    if (!IsTerminal(job->state())) {
+      absl::SleepFor(poll);
+      poll = std::min(poll * 2, absl::Seconds(1));
+      continue;
     }
-    if (IsTerminal(job->state())) {
-      if (cli.output == "json") {
-        PrintJson(*job);
-      } else {
-        std::fflush(stdout);
-        std::printf("\n");
-        PrintTasks(*job);
-        std::printf("verdict: %s (job %s)\n", StateName(job->state()),
-                    job->id().c_str());
-      }
-      return ExitCodeFor(job->state());
+    if (!junit_out.empty()) {
+      std::string xml = JunitXml(*job, FailureTails(cli, *job));
+      absl::Status written = WriteFileAtomic(junit_out, xml);
+      if (!written.ok()) return Fail(kExitUsage, std::string(written.message()));
     }
-    absl::SleepFor(poll);
-    poll = std::min(poll * 2, absl::Seconds(1));
+    if (cli.output == "json") {
+      PrintJson(*job);
+    } else {
+      std::fflush(stdout);
+      std::printf("\n");
+      PrintTasks(*job);
+      std::printf("verdict: %s (job %s)\n", StateName(job->state()), job->id().c_str());
+    }
+    return ExitCodeFor(job->state());
   }
 }
 
@@ -319,17 +352,19 @@ int CmdRun(Cli& cli) {
                job.id().c_str(), job.tasks_size(),
                job.tasks_size() == 1 ? "" : "s");
   if (cli.output != "json") StreamAllLogs(cli, job);
-  return WaitAndReport(cli, job.id());
+  return WaitAndReport(cli, job.id(), flags->Get("junit-out"));
 }
 
 int CmdWait(Cli& cli) {
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
+  FlagSpec spec;
+  spec.value_flags = {"junit-out"};
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
   if (!flags.ok())
     return Fail(kExitUsage, std::string(flags.status().message()));
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "wait");
   if (!job_id.ok())
     return Fail(kExitUsage, std::string(job_id.status().message()));
-  return WaitAndReport(cli, *job_id);
+  return WaitAndReport(cli, *job_id, flags->Get("junit-out"));
 }
 
 int CmdStatus(Cli& cli) {

@@ -2,12 +2,17 @@
 #ifndef ARENA_COMMON_STATES_H_
 #define ARENA_COMMON_STATES_H_
 
+#include <string>
+
 #include "arena/v1/jobs.pb.h"
 
 namespace arena {
 
 // "queued", "running", "passed", "failed", "error", "cancelled", "timed_out".
 const char* StateName(v1::State state);
+
+// The state named by StateName(); STATE_UNSPECIFIED for anything else.
+v1::State StateFromName(const std::string& name);
 
 // passed, failed, error, cancelled, timed_out.
 bool IsTerminal(v1::State state);

@@ -17,10 +17,12 @@
 #include "common/flags.h"
 #include "common/logging.h"
 #include "controller/api/agent_service.h"
+#include "controller/api/job_api.h"
 #include "controller/api/job_service.h"
 #include "controller/auth/pki.h"
 #include "controller/auth/tokens.h"
 #include "controller/gateway/http_server.h"
+#include "controller/gateway/rest_gateway.h"
 #include "controller/scheduler/scheduler.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"
@@ -114,10 +116,11 @@ int Main(int argc, char** argv) {
   if (!status.ok()) return Fail(status);
 
   AgentServiceImpl agent_service(store->get(), &scheduler, &pki->ca, cert_ttl);
-  JobServiceOptions options;
+  JobApiOptions options;
   options.default_image = flags->Get("default-image");
   options.default_arch = NativeArch();
-  JobServiceImpl job_service(store->get(), &logs, &scheduler, options);
+  JobApi job_api(store->get(), &logs, &scheduler, options);
+  JobServiceImpl job_service(&job_api);
 
   grpc::SslServerCredentialsOptions ssl(
       GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
@@ -141,8 +144,10 @@ int Main(int argc, char** argv) {
     return Fail(absl::UnavailableError(
         absl::StrCat("cannot listen on ", flags->Get("listen"))));
   }
+  RestGateway rest(&job_api);
   absl::StatusOr<std::unique_ptr<HttpServer>> http =
-      HttpServer::Start(http_addr->first, http_addr->second);
+      HttpServer::Start(http_addr->first, http_addr->second,
+                        {[&rest](httplib::Server* server) { rest.Register(server); }});
   if (!http.ok()) return Fail(http.status());
 
   std::string ports = absl::StrCat("{\"grpc\": ", grpc_port,

@@ -6,6 +6,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "agent/executor/docker_client.h"
+#include "common/arch.h"
 #include "common/logging.h"
 
 namespace arena {
@@ -38,6 +39,19 @@ ContainerSpec SpecFor(const RunRequest& request, const std::string& agent_id) {
   return spec;
 }
 
+// A local image must exist and be built for the task's architecture; Arena
+// never pulls (test hosts need not reach a registry).
+absl::Status CheckImagePlatform(DockerClient& docker, const RunRequest& request) {
+  absl::StatusOr<std::string> platform = docker.ImagePlatform(request.image);
+  if (!platform.ok()) return platform.status();
+  std::string arch_part = platform->substr(platform->find('/') + 1);
+  absl::StatusOr<std::string> arch = NormalizeArch(arch_part);
+  if (arch.ok() && *arch == request.arch) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat("image ", request.image, " is built for ",
+                                                    *platform, " but the task runs on linux/",
+                                                    request.arch));
+}
+
 }  // namespace
 
 RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer,
@@ -45,8 +59,9 @@ RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer,
   DockerClient docker(socket_path_);
   absl::Status status = docker.Connect();
   if (!status.ok()) return Error(std::string(status.message()));
-  absl::StatusOr<std::string> id =
-      docker.CreateContainer(SpecFor(request, agent_id_));
+  status = CheckImagePlatform(docker, request);
+  if (!status.ok()) return Error(std::string(status.message()));
+  absl::StatusOr<std::string> id = docker.CreateContainer(SpecFor(request, agent_id_));
   if (!id.ok()) return Error(std::string(id.status().message()));
   auto remove = [&] {
     absl::Status removed = docker.RemoveContainer(*id);

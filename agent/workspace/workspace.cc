@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/files.h"
@@ -88,13 +89,31 @@ absl::StatusOr<std::string> PrepareWorkspace(const std::string& root,
         absl::StrCat("git clone of ", repo, " failed (exit ", code, ")"));
   }
   std::string ref = commit.empty() ? "HEAD" : commit;
-  ASSIGN_OR_RETURN(code, RunProcess({"git", "-C", dir, "checkout", "--quiet",
-                                     "--detach", ref, "--"},
+  // A sha, a tag or a branch: branches exist only as origin/NAME in a fresh
+  // clone, so try that second.
+  std::string resolved;
+  for (const std::string& candidate : {ref, absl::StrCat("origin/", ref)}) {
+    std::string sha;
+    ASSIGN_OR_RETURN(code, RunProcess({"git", "-C", dir, "rev-parse", "--verify", "--quiet",
+                                       absl::StrCat(candidate, "^{commit}")},
+                                      [&sha](absl::string_view d) { sha.append(d.data(), d.size()); },
+                                      60));
+    if (code == 0) {
+      resolved = std::string(absl::StripAsciiWhitespace(sha));
+      break;
+    }
+  }
+  if (resolved.empty()) {
+    RemoveTree(dir).IgnoreError();
+    return absl::NotFoundError(absl::StrCat("unknown ref \"", ref, "\" in ", repo,
+                                            " (not a commit, tag or branch)"));
+  }
+  output(absl::StrCat("arena: checking out ", resolved, "\n"));
+  ASSIGN_OR_RETURN(code, RunProcess({"git", "-C", dir, "checkout", "--quiet", "--detach", resolved},
                                     capture, 300));
   if (code != 0) {
     RemoveTree(dir).IgnoreError();
-    return absl::FailedPreconditionError(
-        absl::StrCat("git checkout of ", ref, " in ", repo, " failed"));
+    return absl::FailedPreconditionError(absl::StrCat("git checkout of ", ref, " in ", repo, " failed"));
   }
   return dir;
 }

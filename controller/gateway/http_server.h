@@ -1,11 +1,13 @@
-// The controller's HTTP side: /healthz now; the REST gateway, dashboard and
-// /metrics hang off the same server.
+// The controller's HTTP listener (cpp-httplib). Components register their
+// routes before it starts serving; requests run on httplib's thread pool.
 #ifndef ARENA_CONTROLLER_GATEWAY_HTTP_SERVER_H_
 #define ARENA_CONTROLLER_GATEWAY_HTTP_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -15,11 +17,14 @@ class Server;
 
 namespace arena {
 
+using RouteRegistrar = std::function<void(httplib::Server*)>;
+
 class HttpServer {
  public:
-  // Binds host:port (port 0 picks one); serving starts on a background thread.
+  // Binds host:port (port 0 picks one), registers /healthz and every
+  // registrar's routes, and serves on a background thread.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
-      const std::string& host, int port);
+      const std::string& host, int port, const std::vector<RouteRegistrar>& routes);
   ~HttpServer();
 
   int port() const { return port_; }

@@ -415,6 +415,7 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   task->set_state(v1::RUNNING);
   task->set_agent_id(placement.agent_id);
   task->set_attempt_id(attempt.id);
+  task->set_emulated(placement.emulated);
   if (status.ok()) status = store_->UpdateTask(*task);
   if (status.ok() && job->state() == v1::QUEUED) {
     status = store_->UpdateJobState(job->id(), v1::RUNNING, "", 0);
@@ -435,7 +436,7 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   assign->set_task_id(task->id());
   assign->set_job_id(job->id());
   assign->set_arch(task->arch());
-  assign->set_image(spec.image());
+  assign->set_image(task->image().empty() ? spec.image() : task->image());
   *assign->mutable_command() = spec.command();
   *assign->mutable_env() = spec.env();
   assign->set_repo(spec.repo());

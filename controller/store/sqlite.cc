@@ -16,23 +16,26 @@ absl::Status SqliteError(sqlite3* db, absl::string_view what) {
 }
 
 Statement& Statement::Bind(int index, absl::string_view text) {
-  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
-                    SQLITE_TRANSIENT);
+  Check(sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                          SQLITE_TRANSIENT));
   return *this;
 }
 
 Statement& Statement::Bind(int index, int64_t value) {
-  sqlite3_bind_int64(stmt_, index, value);
+  Check(sqlite3_bind_int64(stmt_, index, value));
   return *this;
 }
 
 Statement& Statement::BindBlob(int index, absl::string_view blob) {
-  sqlite3_bind_blob(stmt_, index, blob.data(), static_cast<int>(blob.size()),
-                    SQLITE_TRANSIENT);
+  Check(sqlite3_bind_blob(stmt_, index, blob.data(), static_cast<int>(blob.size()),
+                          SQLITE_TRANSIENT));
   return *this;
 }
 
 absl::StatusOr<bool> Statement::Step() {
+  if (bind_error_ != SQLITE_OK) {
+    return absl::InternalError(absl::StrCat("sqlite bind: ", sqlite3_errstr(bind_error_)));
+  }
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;

@@ -25,7 +25,8 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
   ~Statement() { sqlite3_finalize(stmt_); }
 
-  // Binding indexes start at 1, as in SQLite.
+  // Binding indexes start at 1, as in SQLite. A failed bind (an index out
+  // of range) is reported by the next Step().
   Statement& Bind(int index, absl::string_view text);
   Statement& Bind(int index, int64_t value);
   Statement& BindBlob(int index, absl::string_view blob);
@@ -39,8 +40,13 @@ class Statement {
   std::string Text(int column) const;
 
  private:
+  void Check(int rc) {
+    if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+  }
+
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  int bind_error_ = SQLITE_OK;
 };
 
 class Database {

@@ -65,11 +65,15 @@ CREATE TABLE api_tokens(
   role TEXT NOT NULL,
   created_ms INTEGER NOT NULL);
 )sql",
+    R"sql(
+ALTER TABLE tasks ADD COLUMN image TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN emulated INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr const char* kTaskColumns =
     "id, arch, state, exit_code, reason, agent_id, attempt_id, started_ms, "
-    "finished_ms, log_bytes";
+    "finished_ms, log_bytes, image, emulated";
 
 v1::Task ReadTask(const Statement& row) {
   v1::Task task;
@@ -83,6 +87,11 @@ v1::Task ReadTask(const Statement& row) {
   task.set_started_unix_ms(row.Int(7));
   task.set_finished_unix_ms(row.Int(8));
   task.set_log_bytes(row.Int(9));
+  task.set_image(row.Text(10));
+  task.set_emulated(row.Int(11) != 0);
+  if (task.started_unix_ms() > 0 && task.finished_unix_ms() >= task.started_unix_ms()) {
+    task.set_duration_ms(task.finished_unix_ms() - task.started_unix_ms());
+  }
   return task;
 }
 
@@ -261,13 +270,14 @@ absl::Status Store::InsertJob(const v1::Job& job) {
       const v1::Task& task = job.tasks(i);
       ASSIGN_OR_RETURN(
           Statement task_stmt,
-          db_->Prepare("INSERT INTO tasks(id, job_id, seq, arch, state) "
-                       "VALUES(?,?,?,?,?)"));
+          db_->Prepare("INSERT INTO tasks(id, job_id, seq, arch, state, image) "
+                       "VALUES(?,?,?,?,?,?)"));
       RETURN_IF_ERROR(task_stmt.Bind(1, task.id())
                           .Bind(2, job.id())
                           .Bind(3, i)
                           .Bind(4, task.arch())
                           .Bind(5, task.state())
+                          .Bind(6, task.image())
                           .Run());
     }
     return absl::OkStatus();
@@ -319,27 +329,39 @@ absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
   return job;
 }
 
-absl::StatusOr<std::vector<v1::Job>> Store::ListJobs(int limit) {
+absl::StatusOr<JobPage> Store::ListJobs(const JobQuery& query) {
   std::vector<std::string> ids;
+  int64_t last_rowid = 0;
   {
     absl::MutexLock lock(&mu_);
-    ASSIGN_OR_RETURN(
-        Statement stmt,
-        db_->Prepare("SELECT id FROM jobs ORDER BY created_ms DESC, "
-                     "rowid DESC LIMIT ?"));
-    stmt.Bind(1, limit);
+    ASSIGN_OR_RETURN(Statement stmt,
+                     db_->Prepare("SELECT id, rowid FROM jobs WHERE (?1 = 0 OR rowid < ?1) "
+                                  "AND (?2 = 0 OR state = ?2) ORDER BY rowid DESC LIMIT ?3"));
+    stmt.Bind(1, query.before_rowid).Bind(2, query.state).Bind(3, query.limit + 1);
     while (true) {
       ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
       ids.push_back(stmt.Text(0));
+      last_rowid = stmt.Int(1);
     }
   }
-  std::vector<v1::Job> jobs;
+  JobPage page;
+  if (static_cast<int>(ids.size()) > query.limit) {
+    ids.pop_back();
+    page.more = true;
+  }
   for (const std::string& id : ids) {
     ASSIGN_OR_RETURN(v1::Job job, GetJob(id));
-    jobs.push_back(std::move(job));
+    page.jobs.push_back(std::move(job));
   }
-  return jobs;
+  if (page.more) {
+    absl::MutexLock lock(&mu_);
+    ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT rowid FROM jobs WHERE id = ?"));
+    stmt.Bind(1, ids.back());
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    page.next_before_rowid = row ? stmt.Int(0) : last_rowid;
+  }
+  return page;
 }
 
 absl::StatusOr<std::vector<std::string>> Store::ListActiveJobIds() {
@@ -363,7 +385,7 @@ absl::Status Store::UpdateTask(const v1::Task& task) {
       Statement stmt,
       db_->Prepare("UPDATE tasks SET state=?, exit_code=?, reason=?, "
                    "agent_id=?, attempt_id=?, started_ms=?, "
-                   "finished_ms=?, log_bytes=? WHERE id=?"));
+                   "finished_ms=?, log_bytes=?, emulated=? WHERE id=?"));
   return stmt.Bind(1, task.state())
       .Bind(2, task.exit_code())
       .Bind(3, task.reason())
@@ -372,7 +394,8 @@ absl::Status Store::UpdateTask(const v1::Task& task) {
       .Bind(6, task.started_unix_ms())
       .Bind(7, task.finished_unix_ms())
       .Bind(8, task.log_bytes())
-      .Bind(9, task.id())
+      .Bind(9, task.emulated() ? 1 : 0)
+      .Bind(10, task.id())
       .Run();
 }
 

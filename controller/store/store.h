@@ -45,6 +45,18 @@ struct AttemptRecord {
   int64_t log_bytes = 0;
 };
 
+struct JobQuery {
+  int limit = 50;
+  int64_t before_rowid = 0;  // page cursor; 0 for the first page
+  int state = 0;             // v1::State, 0 for any
+};
+
+struct JobPage {
+  std::vector<v1::Job> jobs;  // newest first
+  bool more = false;
+  int64_t next_before_rowid = 0;
+};
+
 class Store {
  public:
   // Opens or creates the database at `path` and applies pending migrations.
@@ -71,7 +83,7 @@ class Store {
   // Inserts the job and its tasks in one transaction.
   absl::Status InsertJob(const v1::Job& job);
   absl::StatusOr<v1::Job> GetJob(const std::string& id);
-  absl::StatusOr<std::vector<v1::Job>> ListJobs(int limit);
+  absl::StatusOr<JobPage> ListJobs(const JobQuery& query);
   // Ids of jobs not yet in a terminal state, oldest first.
   absl::StatusOr<std::vector<std::string>> ListActiveJobIds();
 

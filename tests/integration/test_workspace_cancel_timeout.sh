@@ -25,7 +25,7 @@ out=$(actl run --repo "file://$repo" --commit deadbeef -- true 2>&1)
 rc=$?
 set -e
 assert_eq 3 "$rc" "bad commit exit code"
-assert_contains "$out" "git checkout of deadbeef" "bad commit reason"
+assert_contains "$out" "unknown ref \"deadbeef\"" "bad commit reason"
 pass "workspace checkout at a commit, removed afterwards"
 
 job=$(actl submit -- sh -c 'trap "echo got TERM; exit 143" TERM; echo started; while true; do sleep 0.1; done')

@@ -1,11 +1,11 @@
 #include <gtest/gtest.h>
 
-#include "controller/api/job_service.h"
+#include "controller/api/job_api.h"
 
 namespace arena {
 namespace {
 
-JobServiceOptions Options() { return {"default-image", "amd64"}; }
+JobApiOptions Options() { return {"default-image", "amd64"}; }
 
 TEST(JobSpec, FillsDefaultsAndNormalisesArchitectures) {
   v1::JobSpec spec;
@@ -20,6 +20,29 @@ TEST(JobSpec, FillsDefaultsAndNormalisesArchitectures) {
   ASSERT_EQ(valid->architectures_size(), 2);
   EXPECT_EQ(valid->architectures(0), "amd64");
   EXPECT_EQ(valid->architectures(1), "arm64");
+}
+
+TEST(JobSpec, ResolvesImagesPerArchitecture) {
+  v1::JobSpec spec;
+  spec.add_command("true");
+  spec.set_image("tests:{arch}");
+  spec.add_architectures("amd64");
+  spec.add_architectures("arm64");
+  spec.add_architectures("armv7l");
+  (*spec.mutable_images())["aarch64"] = "special-arm:1";
+  auto valid = ValidateJobSpec(spec, Options());
+  ASSERT_TRUE(valid.ok()) << valid.status();
+  EXPECT_EQ(ImageForArch(*valid, "amd64"), "tests:amd64");
+  EXPECT_EQ(ImageForArch(*valid, "arm64"), "special-arm:1");
+  EXPECT_EQ(ImageForArch(*valid, "arm/v7"), "tests:arm/v7");
+
+  v1::JobSpec only_map;
+  only_map.add_command("true");
+  only_map.add_architectures("arm64");
+  (*only_map.mutable_images())["arm64"] = "a";
+  EXPECT_TRUE(ValidateJobSpec(only_map, JobApiOptions{"", "amd64"}).ok());
+  only_map.add_architectures("amd64");
+  EXPECT_FALSE(ValidateJobSpec(only_map, JobApiOptions{"", "amd64"}).ok());
 }
 
 TEST(JobSpec, RejectsBadInputWithAReason) {
@@ -42,7 +65,7 @@ TEST(JobSpec, RejectsBadInputWithAReason) {
 
   v1::JobSpec no_image;
   no_image.add_command("true");
-  EXPECT_FALSE(ValidateJobSpec(no_image, JobServiceOptions{"", "amd64"}).ok());
+  EXPECT_FALSE(ValidateJobSpec(no_image, JobApiOptions{"", "amd64"}).ok());
 
   v1::JobSpec negative_timeout;
   negative_timeout.add_command("true");

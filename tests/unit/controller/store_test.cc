@@ -29,7 +29,7 @@ TEST(Store, MigratesToLatestVersionAndReopens) {
   {
     auto store = Store::Open(dir.File("arena.db"));
     ASSERT_TRUE(store.ok()) << store.status();
-    EXPECT_EQ(*(*store)->SchemaVersion(), 1);
+    EXPECT_EQ(*(*store)->SchemaVersion(), 2);
     ASSERT_TRUE((*store)->InsertJob(NewJob("job-a", 2)).ok());
   }
   auto reopened = Store::Open(dir.File("arena.db"));
@@ -99,10 +99,30 @@ TEST(Store, ListJobsNewestFirst) {
   newer.set_created_unix_ms(9000);
   ASSERT_TRUE(store->InsertJob(older).ok());
   ASSERT_TRUE(store->InsertJob(newer).ok());
-  auto jobs = store->ListJobs(10);
-  ASSERT_EQ(jobs->size(), 2u);
-  EXPECT_EQ((*jobs)[0].id(), "job-new");
-  EXPECT_EQ(store->ListJobs(1)->size(), 1u);
+  auto page = store->ListJobs(JobQuery{10, 0, 0});
+  ASSERT_EQ(page->jobs.size(), 2u);
+  EXPECT_EQ(page->jobs[0].id(), "job-new");
+  EXPECT_FALSE(page->more);
+}
+
+TEST(Store, ListJobsPagesAndFiltersByState) {
+  TestDir dir;
+  auto store = *Store::Open(dir.File("arena.db"));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->InsertJob(NewJob("job-" + std::to_string(i), 1)).ok());
+  ASSERT_TRUE(store->UpdateJobState("job-1", v1::PASSED, "", 1).ok());
+  auto first = store->ListJobs(JobQuery{2, 0, 0});
+  ASSERT_EQ(first->jobs.size(), 2u);
+  EXPECT_EQ(first->jobs[0].id(), "job-4");
+  ASSERT_TRUE(first->more);
+  auto second = store->ListJobs(JobQuery{2, first->next_before_rowid, 0});
+  ASSERT_EQ(second->jobs.size(), 2u);
+  EXPECT_EQ(second->jobs[0].id(), "job-2");
+  auto third = store->ListJobs(JobQuery{2, second->next_before_rowid, 0});
+  ASSERT_EQ(third->jobs.size(), 1u);
+  EXPECT_FALSE(third->more);
+  auto passed = store->ListJobs(JobQuery{10, 0, v1::PASSED});
+  ASSERT_EQ(passed->jobs.size(), 1u);
+  EXPECT_EQ(passed->jobs[0].id(), "job-1");
 }
 
 }  // namespace

@@ -1,0 +1,247 @@
+#include "controller/api/job_api.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/arch.h"
+#include "common/ids.h"
+#include "common/status_macros.h"
+#include "controller/scheduler/scheduler.h"
+#include "controller/store/log_store.h"
+#include "controller/store/store.h"
+
+namespace arena {
+namespace {
+constexpr int64_t kDefaultTimeoutMs = 60 * 60 * 1000;
+constexpr int64_t kMaxTimeoutMs = 7 * 24 * 60 * 60 * 1000LL;
+constexpr int kMaxArchitectures = 16;
+constexpr int64_t kLogReadBytes = 64 * 1024;
+constexpr size_t kMaxCommandBytes = 128 * 1024;
+
+bool ValidEnvName(const std::string& name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  for (char c : name) {
+    if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Resolves the --task selector: a task id, an architecture, or empty when the
+// job has exactly one task.
+absl::StatusOr<v1::Task> SelectTask(const v1::Job& job,
+                                    const std::string& selector) {
+  if (selector.empty()) {
+    if (job.tasks_size() == 1) return job.tasks(0);
+    std::vector<std::string> names;
+    for (const v1::Task& t : job.tasks())
+      names.push_back(absl::StrCat(t.arch(), " (", t.id(), ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "job ", job.id(), " has ", job.tasks_size(),
+        " tasks; choose one with --task: ", absl::StrJoin(names, ", ")));
+  }
+  absl::StatusOr<std::string> arch = NormalizeArch(selector);
+  for (const v1::Task& t : job.tasks()) {
+    if (t.id() == selector || (arch.ok() && t.arch() == *arch)) return t;
+  }
+  return absl::NotFoundError(
+      absl::StrCat("job ", job.id(), " has no task ", selector));
+}
+
+}  // namespace
+
+std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch) {
+  auto it = spec.images().find(arch);
+  if (it != spec.images().end()) return it->second;
+  return absl::StrReplaceAll(spec.image(), {{"{arch}", arch}});
+}
+
+absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOptions& options) {
+  if (spec.command_size() == 0) return absl::InvalidArgumentError("command is empty");
+  size_t command_bytes = 0;
+  for (const std::string& arg : spec.command()) command_bytes += arg.size();
+  if (command_bytes > kMaxCommandBytes || spec.command(0).empty()) {
+    return absl::InvalidArgumentError("command is empty or longer than 128 KiB");
+  }
+  if (spec.architectures_size() == 0) spec.add_architectures(options.default_arch);
+  if (spec.architectures_size() > kMaxArchitectures) {
+    return absl::InvalidArgumentError("too many architectures");
+  }
+  std::vector<std::string> archs;
+  for (const std::string& name : spec.architectures()) {
+    ASSIGN_OR_RETURN(std::string arch, NormalizeArch(name));
+    if (std::find(archs.begin(), archs.end(), arch) == archs.end()) archs.push_back(arch);
+  }
+  spec.clear_architectures();
+  for (const std::string& arch : archs) spec.add_architectures(arch);
+  google::protobuf::Map<std::string, std::string> images;
+  for (const auto& [name, image] : spec.images()) {
+    ASSIGN_OR_RETURN(std::string arch, NormalizeArch(name));
+    if (image.empty()) return absl::InvalidArgumentError(absl::StrCat("empty image for ", arch));
+    images[arch] = image;
+  }
+  *spec.mutable_images() = images;
+  if (spec.image().empty()) spec.set_image(options.default_image);
+  for (const std::string& arch : archs) {
+    if (ImageForArch(spec, arch).empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("image is required (none given for ", arch, ")"));
+    }
+  }
+  if (spec.timeout_ms() < 0 || spec.timeout_ms() > kMaxTimeoutMs) {
+    return absl::InvalidArgumentError("timeout must be between 1ms and 7 days");
+  }
+  if (spec.timeout_ms() == 0) spec.set_timeout_ms(kDefaultTimeoutMs);
+  for (const auto& [name, value] : spec.env()) {
+    if (!ValidEnvName(name)) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid environment variable name \"", name, "\""));
+    }
+  }
+  if (!spec.commit().empty() && spec.repo().empty()) {
+    return absl::InvalidArgumentError("commit given without repo");
+  }
+  return spec;
+}
+
+JobApi::JobApi(Store* store, LogStore* logs, Scheduler* scheduler, JobApiOptions options)
+    : store_(store), logs_(logs), scheduler_(scheduler), options_(std::move(options)) {}
+
+absl::StatusOr<Principal> JobApi::Authenticate(absl::string_view authorization) const {
+  return AuthenticateBearer(store_, authorization);
+}
+
+absl::StatusOr<v1::Job> JobApi::Get(const std::string& job_id) {
+  if (job_id.empty()) return absl::InvalidArgumentError("job id is required");
+  ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(job_id));
+  for (v1::Task& task : *job.mutable_tasks()) {
+    if (task.state() != v1::QUEUED) continue;
+    TaskNeeds needs;
+    needs.arch = task.arch();
+    needs.labels.insert(job.spec().required_labels().begin(), job.spec().required_labels().end());
+    task.set_waiting_reason(scheduler_->WaitingReason(needs));
+  }
+  return job;
+}
+
+absl::StatusOr<v1::Job> JobApi::Submit(const v1::SubmitJobRequest& request) {
+  ASSIGN_OR_RETURN(v1::JobSpec spec, ValidateJobSpec(request.spec(), options_));
+  v1::Job job;
+  job.set_id(NewId("job"));
+  *job.mutable_spec() = spec;
+  job.set_state(v1::QUEUED);
+  job.set_created_unix_ms(absl::ToUnixMillis(absl::Now()));
+  for (const std::string& arch : spec.architectures()) {
+    v1::Task* task = job.add_tasks();
+    task->set_id(NewId("task"));
+    task->set_arch(arch);
+    task->set_state(v1::QUEUED);
+    task->set_image(ImageForArch(spec, arch));
+  }
+  RETURN_IF_ERROR(store_->InsertJob(job));
+  scheduler_->JobSubmitted(job.id());
+  return Get(job.id());
+}
+
+absl::StatusOr<v1::ListJobsResponse> JobApi::List(const v1::ListJobsRequest& request) {
+  JobQuery query;
+  query.limit = request.limit() <= 0 ? 50 : std::min(request.limit(), 1000);
+  query.state = request.state();
+  if (!request.page_token().empty() &&
+      (!absl::SimpleAtoi(request.page_token(), &query.before_rowid) || query.before_rowid <= 0)) {
+    return absl::InvalidArgumentError("bad page_token");
+  }
+  ASSIGN_OR_RETURN(JobPage page, store_->ListJobs(query));
+  v1::ListJobsResponse response;
+  for (v1::Job& job : page.jobs) *response.add_jobs() = std::move(job);
+  if (page.more) response.set_next_page_token(absl::StrCat(page.next_before_rowid));
+  return response;
+}
+
+absl::StatusOr<v1::Job> JobApi::Cancel(const std::string& job_id) {
+  ASSIGN_OR_RETURN(v1::Job job, Get(job_id));
+  if (IsTerminal(job.state())) {
+    return absl::FailedPreconditionError(absl::StrCat("job ", job.id(), " already finished"));
+  }
+  scheduler_->CancelJob(job.id(), "cancelled by user");
+  scheduler_->Flush();
+  return Get(job_id);
+}
+
+absl::StatusOr<v1::Task> JobApi::ResolveTask(const std::string& job_id,
+                                              const std::string& selector) {
+  ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(job_id));
+  return SelectTask(job, selector);
+}
+
+absl::Status JobApi::StreamLogs(const v1::StreamLogsRequest& request,
+                                const std::function<bool(const v1::LogData&)>& write,
+                                const std::function<bool()>& cancelled) {
+  int64_t offset = std::max<int64_t>(0, request.offset());
+  while (!cancelled()) {
+    uint64_t generation = logs_->Generation();
+    ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(request.job_id()));
+    ASSIGN_OR_RETURN(v1::Task task, SelectTask(job, request.task()));
+    bool done = IsTerminal(task.state());
+    if (!task.attempt_id().empty()) {
+      while (true) {
+        ASSIGN_OR_RETURN(std::string data,
+                         logs_->Read(job.id(), task.attempt_id(), offset, kLogReadBytes));
+        if (data.empty()) break;
+        v1::LogData out;
+        out.set_offset(offset);
+        offset += static_cast<int64_t>(data.size());
+        out.set_data(std::move(data));
+        if (!write(out)) return absl::CancelledError("log reader went away");
+      }
+    }
+    if (done || !request.follow()) return absl::OkStatus();
+    logs_->WaitForChange(generation, absl::Seconds(1));
+  }
+  return absl::CancelledError("log reader went away");
+}
+
+absl::StatusOr<v1::ListAgentsResponse> JobApi::ListAgents() {
+  ASSIGN_OR_RETURN(std::vector<AgentRecord> records, store_->ListAgents());
+  std::vector<AgentView> connected = scheduler_->ConnectedAgents();
+  v1::ListAgentsResponse response;
+  for (const AgentRecord& record : records) {
+    v1::AgentInfo* info = response.add_agents();
+    info->set_id(record.id);
+    info->set_hostname(record.hostname);
+    info->set_slots(record.slots);
+    info->set_last_seen_unix_ms(record.last_seen_ms);
+    for (absl::string_view p : absl::StrSplit(record.platforms, ',', absl::SkipEmpty())) {
+      info->add_platforms(std::string(p));
+    }
+    for (absl::string_view kv : absl::StrSplit(record.labels, ',', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> pair = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+      (*info->mutable_labels())[pair.first] = pair.second;
+    }
+    for (const AgentView& view : connected) {
+      if (view.id != record.id) continue;
+      info->set_connected(true);
+      info->set_busy(view.slots - view.credits);
+    }
+  }
+  return response;
+}
+
+absl::StatusOr<v1::CreateJoinTokenResponse> JobApi::CreateJoinToken(
+    const v1::CreateJoinTokenRequest& request) {
+  absl::Duration ttl =
+      request.ttl_ms() == 0 ? absl::Hours(24) : absl::Milliseconds(request.ttl_ms());
+  int uses = request.uses() == 0 ? 1 : request.uses();
+  ASSIGN_OR_RETURN(std::string token, arena::CreateJoinToken(store_, ttl, uses));
+  v1::CreateJoinTokenResponse response;
+  response.set_token(token);
+  response.set_expires_unix_ms(absl::ToUnixMillis(absl::Now() + ttl));
+  return response;
+}
+
+}  // namespace arena

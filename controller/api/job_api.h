@@ -1,0 +1,70 @@
+// The public job API, independent of transport: the gRPC JobService and the
+// REST gateway both call it after authenticating the caller. Thread-safe.
+#ifndef ARENA_CONTROLLER_API_JOB_API_H_
+#define ARENA_CONTROLLER_API_JOB_API_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "arena/v1/jobs.pb.h"
+#include "controller/auth/tokens.h"
+
+namespace arena {
+
+class LogStore;
+class Scheduler;
+class Store;
+
+struct JobApiOptions {
+  std::string default_image;
+  std::string default_arch;  // when a job names none: the controller's own
+};
+
+// Checks and normalises a submitted spec (architectures, images, defaults,
+// limits). Returns InvalidArgument with a message naming the bad field.
+absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOptions& options);
+
+// The image a task of `arch` runs: images[arch], else image with "{arch}"
+// replaced by the architecture's name.
+std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch);
+
+class JobApi {
+ public:
+  // All pointers must outlive the API.
+  JobApi(Store* store, LogStore* logs, Scheduler* scheduler, JobApiOptions options);
+
+  // Checks an "Authorization" header value ("Bearer TOKEN").
+  absl::StatusOr<Principal> Authenticate(absl::string_view authorization) const;
+
+  absl::StatusOr<v1::Job> Submit(const v1::SubmitJobRequest& request);
+  // The job with waiting reasons filled in for queued tasks.
+  absl::StatusOr<v1::Job> Get(const std::string& job_id);
+  absl::StatusOr<v1::ListJobsResponse> List(const v1::ListJobsRequest& request);
+  absl::StatusOr<v1::Job> Cancel(const std::string& job_id);
+  absl::StatusOr<v1::ListAgentsResponse> ListAgents();
+  absl::StatusOr<v1::CreateJoinTokenResponse> CreateJoinToken(
+      const v1::CreateJoinTokenRequest& request);
+
+  // The task `selector` names (a task id or an architecture; empty when the
+  // job has one task).
+  absl::StatusOr<v1::Task> ResolveTask(const std::string& job_id, const std::string& selector);
+
+  // Sends one task's log bytes through `write` in order, from the request's
+  // offset; with follow, until the task ends. Stops early when `write`
+  // returns false or `cancelled` returns true.
+  absl::Status StreamLogs(const v1::StreamLogsRequest& request,
+                          const std::function<bool(const v1::LogData&)>& write,
+                          const std::function<bool()>& cancelled);
+
+ private:
+  Store* const store_;
+  LogStore* const logs_;
+  Scheduler* const scheduler_;
+  const JobApiOptions options_;
+};
+
+}  // namespace arena
+
+#endif  // ARENA_CONTROLLER_API_JOB_API_H_

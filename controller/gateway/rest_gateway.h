@@ -1,0 +1,41 @@
+// The REST gateway: the public job API as JSON over HTTP (protobuf's JSON
+// mapping of the gRPC messages) under /api/v1, plus the minimal
+// POST /jobs, GET /jobs/{id} shape shell-based CI loops use.
+// Auth: "Authorization: Bearer TOKEN" on every route but /healthz.
+#ifndef ARENA_CONTROLLER_GATEWAY_REST_GATEWAY_H_
+#define ARENA_CONTROLLER_GATEWAY_REST_GATEWAY_H_
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "arena/v1/jobs.pb.h"
+#include "arena/v1/rest.pb.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace arena {
+
+class JobApi;
+
+// HTTP status for an API error: 400, 401, 403, 404, 409, 503, 500...
+int HttpStatusFor(const absl::Status& status);
+
+// The minimal CI shape, converted to and from the API's messages.
+absl::StatusOr<v1::SubmitJobRequest> FromSimpleRequest(const v1::SimpleJobRequest& simple);
+v1::SimpleJobStatus ToSimpleStatus(const v1::Job& job);
+
+class RestGateway {
+ public:
+  // `api` must outlive the gateway and the server it registers on.
+  explicit RestGateway(JobApi* api) : api_(api) {}
+
+  void Register(httplib::Server* server);
+
+ private:
+  JobApi* const api_;
+};
+
+}  // namespace arena
+
+#endif  // ARENA_CONTROLLER_GATEWAY_REST_GATEWAY_H_
