@@ -25,7 +25,8 @@ constexpr char kUsage[] =
     "usage: arena-agent --controller HOST:PORT --ca-file FILE --state-dir DIR\n"
     "                   [--join-token TOKEN] [--slots N] [--labels k=v,...]\n"
     "                   [--docker-socket PATH] [--work-dir DIR] [--hostname "
-    "NAME]\n";
+    "NAME]\n"
+    "                   [--emulation true|false]\n";
 
 absl::Notification* g_stop = nullptr;
 
@@ -46,9 +47,9 @@ std::string Hostname() {
 
 int Main(int argc, char** argv) {
   FlagSpec spec;
-  spec.value_flags = {"controller",    "ca-file",  "join-token",
-                      "state-dir",     "slots",    "labels",
-                      "docker-socket", "work-dir", "hostname"};
+  spec.value_flags = {"controller", "ca-file",  "join-token",    "state-dir",
+                      "slots",      "labels",   "docker-socket", "work-dir",
+                      "hostname",   "emulation"};
   spec.bool_flags = {"help"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
@@ -60,6 +61,9 @@ int Main(int argc, char** argv) {
   if (flags->Get("controller").empty())
     return Usage("--controller is required");
   if (flags->Get("state-dir").empty()) return Usage("--state-dir is required");
+  std::string emulation = flags->Get("emulation", "true");
+  if (emulation != "true" && emulation != "false")
+    return Usage("--emulation takes true or false");
   int slots = 1;
   if (!absl::SimpleAtoi(flags->Get("slots", "1"), &slots) || slots < 1 ||
       slots > 1024) {
@@ -95,7 +99,11 @@ int Main(int argc, char** argv) {
   options.hostname = enroll.hostname;
   options.slots = slots;
   options.labels = *labels;
-  options.platforms = DetectPlatforms(NativeArch());
+  // --emulation false: offer only the native platform even when qemu is
+  // registered (for hosts where emulated runs are not wanted).
+  options.platforms = emulation == "false"
+                          ? DetectPlatforms(NativeArch(), /*binfmt_dir=*/"")
+                          : DetectPlatforms(NativeArch());
   options.work_dir =
       flags->Get("work-dir", absl::StrCat(enroll.state_dir, "/work"));
   DockerClient docker(socket);

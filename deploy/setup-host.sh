@@ -10,7 +10,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libsqlite3-dev libssl-dev libgtest-dev libgmock-dev
   libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev
-  docker.io busybox-static
+  docker.io busybox-static qemu-user-static jq python3-yaml
 )
 
 as_root() {
@@ -25,6 +25,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# arm64 (and other) containers on this host by qemu emulation: the kernel's
+# binfmt_misc must be mounted and qemu's interpreters registered in it.
+if [ -d /proc/sys/fs/binfmt_misc ] && [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] &&
+   [ "$(uname -m)" != aarch64 ]; then
+  mountpoint -q /proc/sys/fs/binfmt_misc ||
+    as_root mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || true
+  if [ -x /usr/lib/systemd/systemd-binfmt ]; then
+    as_root /usr/lib/systemd/systemd-binfmt >/dev/null 2>&1 || true
+  fi
+  [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] ||
+    echo "setup: arm64 emulation unavailable (binfmt_misc not registered)" >&2
 fi
 
 if [ "${ARENA_SKIP_DOCKERD:-0}" != 1 ] && ! docker info >/dev/null 2>&1; then

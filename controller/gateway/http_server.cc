@@ -1,8 +1,10 @@
 #include "controller/gateway/http_server.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
 #include "absl/strings/str_cat.h"
+#include "arena/v1/rest.pb.h"
 
 namespace arena {
 namespace {
@@ -12,7 +14,8 @@ constexpr size_t kMaxBodyBytes = 1 << 20;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
-    const std::string& host, int port, const std::vector<RouteRegistrar>& routes) {
+    const std::string& host, int port,
+    const std::vector<RouteRegistrar>& routes) {
   std::unique_ptr<HttpServer> http(new HttpServer());
   http->server_ = std::make_unique<httplib::Server>();
   httplib::Server* server = http->server_.get();
@@ -21,10 +24,41 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     res.set_content("ok\n", "text/plain");
   });
   for (const RouteRegistrar& registrar : routes) registrar(server);
+  // Errors httplib raises itself (no route, a POST without Content-Length,
+  // a body over the limit) get a JSON body like the API's own errors.
+  server->set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty())
+          return httplib::Server::HandlerResponse::Unhandled;
+        std::string message;
+        switch (res.status) {
+          case 404:
+            message = absl::StrCat("no endpoint ", req.method, " ", req.path);
+            break;
+          case 400:
+            message =
+                "bad request (a POST needs a Content-Length; send -d '' for no "
+                "body)";
+            break;
+          case 413:
+            message = "request body is larger than 1 MiB";
+            break;
+          default:
+            message = absl::StrCat("HTTP ", res.status);
+        }
+        v1::ErrorBody body;
+        body.set_error(message);
+        body.set_code(absl::StrCat("HTTP_", res.status));
+        std::string json;
+        (void)google::protobuf::util::MessageToJsonString(body, &json);
+        res.set_content(json + "\n", "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   int bound = port == 0 ? server->bind_to_any_port(host)
                         : (server->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on http ", host, ":", port));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on http ", host, ":", port));
   }
   http->port_ = bound;
   http->thread_ = std::thread([server] { server->listen_after_bind(); });
