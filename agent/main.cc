@@ -13,6 +13,7 @@
 #include "agent/session/enrollment.h"
 #include "agent/session/platforms.h"
 #include "agent/session/session.h"
+#include "agent/workspace/workspace.h"
 #include "common/arch.h"
 #include "common/files.h"
 #include "common/flags.h"
@@ -26,7 +27,7 @@ constexpr char kUsage[] =
     "                   [--join-token TOKEN] [--slots N] [--labels k=v,...]\n"
     "                   [--docker-socket PATH] [--work-dir DIR] [--hostname "
     "NAME]\n"
-    "                   [--emulation true|false]\n";
+    "                   [--emulation true|false] [--heartbeat 10s]\n";
 
 absl::Notification* g_stop = nullptr;
 
@@ -106,6 +107,12 @@ int Main(int argc, char** argv) {
                           : DetectPlatforms(NativeArch());
   options.work_dir =
       flags->Get("work-dir", absl::StrCat(enroll.state_dir, "/work"));
+  options.spool_dir = absl::StrCat(enroll.state_dir, "/spool");
+  if (flags->Has("heartbeat") &&
+      (!absl::ParseDuration(flags->Get("heartbeat"), &options.heartbeat) ||
+       options.heartbeat < absl::Milliseconds(100))) {
+    return Usage("--heartbeat wants a duration of at least 100ms");
+  }
   DockerClient docker(socket);
   if (docker.Connect().ok()) {
     absl::StatusOr<std::vector<std::string>> images = docker.ListImageTags();
@@ -114,7 +121,10 @@ int Main(int argc, char** argv) {
     LogLine("agent", absl::StrCat("dockerd not reachable at ", socket,
                                   "; attempts will fail until it is"));
   }
-  absl::Status made = MakeDirs(options.work_dir, 0700);
+  // Workspaces and spools of attempts an earlier process ran are stale: their
+  // containers were removed above and the controller will hear they are gone.
+  absl::Status made = RemoveStaleAttempts(options.work_dir);
+  if (made.ok()) made = RemoveStaleAttempts(options.spool_dir);
   if (!made.ok()) {
     std::cerr << "arena-agent: " << made.message() << "\n";
     return 1;

@@ -39,13 +39,15 @@ commands:
   submit [JOB FLAGS] -- COMMAND...   submit and print the job id
   status JOB                         job and per-task state (why a task waits)
   jobs [--limit N]                   recent jobs
-  logs JOB [--task ID|ARCH] [-f]     a task's log bytes exactly as produced
+  logs JOB [--task ID|ARCH] [--attempt N] [-f]
+                                     a task's log bytes exactly as produced
   wait JOB [--junit-out FILE]        wait for the verdict; exit codes as run
   cancel JOB                         stop a job's tasks
   agents                             enrolled agents
   join-token create [--ttl 24h] [--uses 1]
 
-job flags: --image IMG (may hold {arch}) or --image ARCH=IMG (repeatable)  --arch amd64,arm64
+job flags: --retries N [--retry-test-failures]  --queue-timeout 1h  --idempotency-key KEY
+           --image IMG (may hold {arch}) or --image ARCH=IMG (repeatable)  --arch amd64,arm64
            --repo URL --commit REF (sha, tag or branch)  --env K=V (repeatable)  --timeout 10m
            --label k=v (required agent label, repeatable)  --junit-out FILE (run only)
 
@@ -92,16 +94,43 @@ void PrintJson(const google::protobuf::Message& message) {
 }
 
 void PrintTasks(const v1::Job& job) {
-  std::printf("%-8s %-10s %-5s %-10s %-9s %-20s %s\n", "ARCH", "STATUS", "EXIT", "DURATION",
-              "RUNS", "AGENT", "DETAIL");
+  std::printf("%-8s %-10s %-5s %-10s %-9s %-20s %s\n", "ARCH", "STATUS", "EXIT",
+              "DURATION", "RUNS", "AGENT", "DETAIL");
   for (const v1::Task& t : job.tasks()) {
-    std::string exit_code =
-        IsTerminal(t.state()) && t.exit_code() >= 0 ? absl::StrCat(t.exit_code()) : "-";
-    std::string detail = t.state() == v1::QUEUED ? t.waiting_reason() : t.reason();
-    const char* runs = t.agent_id().empty() ? "-" : t.emulated() ? "emulated" : "native";
-    std::printf("%-8s %-10s %-5s %-10s %-9s %-20s %s\n", t.arch().c_str(), StateName(t.state()),
-                exit_code.c_str(), Duration(t).c_str(), runs,
-                t.agent_id().empty() ? "-" : t.agent_id().c_str(), detail.c_str());
+    std::string exit_code = IsTerminal(t.state()) && t.exit_code() >= 0
+                                ? absl::StrCat(t.exit_code())
+                                : "-";
+    std::string detail =
+        t.state() == v1::QUEUED ? t.waiting_reason() : t.reason();
+    const char* runs = t.agent_id().empty() ? "-"
+                       : t.emulated()       ? "emulated"
+                                            : "native";
+    std::printf("%-8s %-10s %-5s %-10s %-9s %-20s %s\n", t.arch().c_str(),
+                StateName(t.state()), exit_code.c_str(), Duration(t).c_str(),
+                runs, t.agent_id().empty() ? "-" : t.agent_id().c_str(),
+                detail.c_str());
+  }
+}
+
+// Every attempt of tasks that needed more than one.
+void PrintAttempts(const v1::Job& job) {
+  bool header = false;
+  for (const v1::Task& t : job.tasks()) {
+    if (t.attempts_size() < 2) continue;
+    if (!header) {
+      std::printf("\nattempts:\n%-8s %-3s %-16s %-10s %-5s %-20s %s\n", "ARCH",
+                  "#", "ATTEMPT", "STATUS", "EXIT", "AGENT", "DETAIL");
+      header = true;
+    }
+    for (int i = 0; i < t.attempts_size(); ++i) {
+      const v1::Attempt& a = t.attempts(i);
+      std::string exit_code = a.exit_code() >= 0 && IsTerminal(a.state())
+                                  ? absl::StrCat(a.exit_code())
+                                  : "-";
+      std::printf("%-8s %-3d %-16s %-10s %-5s %-20s %s\n", t.arch().c_str(),
+                  i + 1, a.id().c_str(), StateName(a.state()),
+                  exit_code.c_str(), a.agent_id().c_str(), a.reason().c_str());
+    }
   }
 }
 
@@ -120,7 +149,8 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
     if (eq == std::string::npos) {
       spec.set_image(value);
     } else if (eq == 0 || eq + 1 == value.size()) {
-      return absl::InvalidArgumentError(absl::StrCat("--image wants IMG or ARCH=IMG, got \"", value, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--image wants IMG or ARCH=IMG, got \"", value, "\""));
     } else {
       (*spec.mutable_images())[value.substr(0, eq)] = value.substr(eq + 1);
     }
@@ -157,6 +187,25 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
     }
     spec.set_timeout_ms(absl::ToInt64Milliseconds(timeout));
   }
+  if (flags.Has("retries")) {
+    int retries = 0;
+    if (!absl::SimpleAtoi(flags.Get("retries"), &retries) || retries < 0) {
+      return absl::InvalidArgumentError(
+          "--retries wants a number from 0 to 10");
+    }
+    spec.set_retries(retries);
+  }
+  spec.set_retry_test_failures(flags.Get("retry-test-failures") == "true");
+  if (flags.Has("queue-timeout")) {
+    absl::Duration timeout;
+    if (!absl::ParseDuration(flags.Get("queue-timeout"), &timeout) ||
+        timeout <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--queue-timeout wants a duration like 10m, got \"",
+                       flags.Get("queue-timeout"), "\""));
+    }
+    spec.set_queue_timeout_ms(absl::ToInt64Milliseconds(timeout));
+  }
   for (const std::string& arg : flags.passthrough()) spec.add_command(arg);
   for (const std::string& arg : flags.positional()) spec.add_command(arg);
   if (spec.command_size() == 0) {
@@ -191,6 +240,7 @@ int Submit(Cli& cli, const ParsedFlags& flags, v1::Job* job) {
   if (!spec.ok()) return Fail(kExitUsage, std::string(spec.status().message()));
   v1::SubmitJobRequest request;
   *request.mutable_spec() = *spec;
+  request.set_idempotency_key(flags.Get("idempotency-key"));
   auto context = cli.client->Context();
   grpc::Status status =
       cli.client->stub()->SubmitJob(context.get(), request, job);
@@ -200,7 +250,10 @@ int Submit(Cli& cli, const ParsedFlags& flags, v1::Job* job) {
 
 FlagSpec JobFlagSpec() {
   FlagSpec spec;
-  spec.value_flags = {"image", "arch", "repo", "commit", "env", "timeout", "label", "junit-out"};
+  spec.value_flags = {"image",         "arch",      "repo",           "commit",
+                      "env",           "timeout",   "label",          "retries",
+                      "queue-timeout", "junit-out", "idempotency-key"};
+  spec.bool_flags = {"retry-test-failures"};
   return spec;
 }
 
@@ -219,20 +272,45 @@ int CmdSubmit(Cli& cli) {
   return 0;
 }
 
-// Copies one task's log to `out`, following until the task ends.
+// Copies one task's log to `out`, following until the task ends. `attempt`
+// pins one attempt (id or number); empty follows the latest, moving on to a
+// retry's attempt when one begins.
 grpc::Status StreamTaskLog(Cli& cli, const std::string& job_id,
                            const std::string& task, bool follow,
-                           const std::function<void(const std::string&)>& out) {
+                           const std::function<void(const v1::LogData&)>& out,
+                           const std::string& attempt = "") {
   v1::StreamLogsRequest request;
   request.set_job_id(job_id);
   request.set_task(task);
   request.set_follow(follow);
+  request.set_attempt(attempt);
   auto context = cli.client->Context(/*streaming=*/true);
   auto reader = cli.client->stub()->StreamLogs(context.get(), request);
   v1::LogData data;
-  while (reader->Read(&data)) out(data.data());
+  while (reader->Read(&data)) out(data);
   return reader->Finish();
 }
+
+// Writes log bytes to stdout; when a retry's attempt begins, says so on
+// stderr (stdout keeps only the task's own bytes).
+class LogPrinter {
+ public:
+  explicit LogPrinter(std::string label = "") : label_(std::move(label)) {}
+  void operator()(const v1::LogData& data) {
+    if (!attempt_.empty() && data.attempt_id() != attempt_) {
+      std::fflush(stdout);
+      std::fprintf(stderr, "arenactl: %sretrying as attempt %s\n",
+                   label_.c_str(), data.attempt_id().c_str());
+    }
+    attempt_ = data.attempt_id();
+    std::fwrite(data.data().data(), 1, data.data().size(), stdout);
+    std::fflush(stdout);
+  }
+
+ private:
+  std::string label_;
+  std::string attempt_;
+};
 
 absl::StatusOr<v1::Job> GetJob(Cli& cli, const std::string& job_id) {
   v1::GetJobRequest request;
@@ -270,7 +348,8 @@ std::map<std::string, std::string> FailureTails(Cli& cli, const v1::Job& job) {
 
 // Waits for a terminal state, printing the verdict (and writing JUnit XML
 // when asked). Returns the exit code.
-int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_out) {
+int WaitAndReport(Cli& cli, const std::string& job_id,
+                  const std::string& junit_out) {
   absl::Duration poll = absl::Milliseconds(100);
   while (true) {
     absl::StatusOr<v1::Job> job = GetJob(cli, job_id);
@@ -283,7 +362,8 @@ int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_
     if (!junit_out.empty()) {
       std::string xml = JunitXml(*job, FailureTails(cli, *job));
       absl::Status written = WriteFileAtomic(junit_out, xml);
-      if (!written.ok()) return Fail(kExitUsage, std::string(written.message()));
+      if (!written.ok())
+        return Fail(kExitUsage, std::string(written.message()));
     }
     if (cli.output == "json") {
       PrintJson(*job);
@@ -291,7 +371,8 @@ int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_
       std::fflush(stdout);
       std::printf("\n");
       PrintTasks(*job);
-      std::printf("verdict: %s (job %s)\n", StateName(job->state()), job->id().c_str());
+      std::printf("verdict: %s (job %s)\n", StateName(job->state()),
+                  job->id().c_str());
     }
     return ExitCodeFor(job->state());
   }
@@ -301,11 +382,10 @@ int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_
 // prefixed with its architecture.
 void StreamAllLogs(Cli& cli, const v1::Job& job) {
   if (job.tasks_size() == 1) {
-    grpc::Status status = StreamTaskLog(
-        cli, job.id(), job.tasks(0).id(), true, [](const std::string& d) {
-          std::fwrite(d.data(), 1, d.size(), stdout);
-          std::fflush(stdout);
-        });
+    LogPrinter printer;
+    grpc::Status status =
+        StreamTaskLog(cli, job.id(), job.tasks(0).id(), true,
+                      [&printer](const v1::LogData& d) { printer(d); });
     if (!status.ok())
       Fail(0, absl::StrCat("log stream: ", cli.client->Describe(status)));
     return;
@@ -331,8 +411,15 @@ void StreamAllLogs(Cli& cli, const v1::Job& job) {
         }
         std::fflush(stdout);
       };
-      StreamTaskLog(cli, job.id(), task.id(), true, [&](const std::string& d) {
-        pending += d;
+      std::string attempt;
+      StreamTaskLog(cli, job.id(), task.id(), true, [&](const v1::LogData& d) {
+        if (!attempt.empty() && d.attempt_id() != attempt) {
+          flush_lines(true);
+          pending = absl::StrCat("--- retrying as attempt ", d.attempt_id(),
+                                 " ---\n");
+        }
+        attempt = d.attempt_id();
+        pending += d.data();
         flush_lines(false);
       }).ok();
       flush_lines(true);
@@ -388,6 +475,7 @@ int CmdStatus(Cli& cli) {
               FormatMs(job->created_unix_ms()).c_str(),
               FormatMs(job->finished_unix_ms()).c_str());
   PrintTasks(*job);
+  PrintAttempts(*job);
   return 0;
 }
 
@@ -432,7 +520,7 @@ int CmdJobs(Cli& cli) {
 
 int CmdLogs(Cli& cli) {
   FlagSpec spec;
-  spec.value_flags = {"task"};
+  spec.value_flags = {"task", "attempt"};
   spec.bool_flags = {"follow"};
   spec.short_aliases = {{"f", "follow"}};
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
@@ -441,12 +529,10 @@ int CmdLogs(Cli& cli) {
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "logs");
   if (!job_id.ok())
     return Fail(kExitUsage, std::string(job_id.status().message()));
-  grpc::Status status =
-      StreamTaskLog(cli, *job_id, flags->Get("task"),
-                    flags->Get("follow") == "true", [](const std::string& d) {
-                      std::fwrite(d.data(), 1, d.size(), stdout);
-                      std::fflush(stdout);
-                    });
+  LogPrinter printer;
+  grpc::Status status = StreamTaskLog(
+      cli, *job_id, flags->Get("task"), flags->Get("follow") == "true",
+      [&printer](const v1::LogData& d) { printer(d); }, flags->Get("attempt"));
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   return 0;
 }

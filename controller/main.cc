@@ -34,7 +34,9 @@ constexpr char kUsage[] =
     "usage: arena-controller --data-dir DIR [--listen HOST:PORT] "
     "[--http-listen HOST:PORT]\n"
     "                        [--advertise NAME,...] [--default-image IMAGE]\n"
-    "                        [--agent-cert-ttl DURATION]\n";
+    "                        [--agent-cert-ttl DURATION] [--agent-lease 30s]\n"
+    "                        [--restart-grace 30s] [--max-log-bytes "
+    "104857600]\n";
 
 absl::Notification* g_shutdown = nullptr;
 
@@ -59,6 +61,31 @@ absl::StatusOr<std::pair<std::string, int>> SplitHostPort(
   if (host.size() > 1 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
   return std::make_pair(host, port);
+}
+
+absl::StatusOr<SchedulerOptions> SchedulerOptionsFrom(
+    const ParsedFlags& flags) {
+  SchedulerOptions options;
+  if (flags.Has("agent-lease") &&
+      (!absl::ParseDuration(flags.Get("agent-lease"), &options.lease) ||
+       options.lease < absl::Seconds(1))) {
+    return absl::InvalidArgumentError(
+        "--agent-lease wants a duration of at least 1s");
+  }
+  options.restart_grace = options.lease;
+  if (flags.Has("restart-grace") &&
+      (!absl::ParseDuration(flags.Get("restart-grace"),
+                            &options.restart_grace) ||
+       options.restart_grace < absl::ZeroDuration())) {
+    return absl::InvalidArgumentError("--restart-grace wants a duration");
+  }
+  if (flags.Has("max-log-bytes") &&
+      (!absl::SimpleAtoi(flags.Get("max-log-bytes"), &options.max_log_bytes) ||
+       options.max_log_bytes < 1024)) {
+    return absl::InvalidArgumentError(
+        "--max-log-bytes wants a number of at least 1024");
+  }
+  return options;
 }
 
 int Fail(const absl::Status& status) {
@@ -93,6 +120,9 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::pair<std::string, int>> http_addr =
       SplitHostPort(flags->Get("http-listen", "127.0.0.1:7080"));
   if (!http_addr.ok()) return Fail(http_addr.status());
+  absl::StatusOr<SchedulerOptions> scheduler_options =
+      SchedulerOptionsFrom(*flags);
+  if (!scheduler_options.ok()) return Fail(scheduler_options.status());
   absl::Duration cert_ttl = absl::Hours(24);
   if (flags->Has("agent-cert-ttl") &&
       !absl::ParseDuration(flags->Get("agent-cert-ttl"), &cert_ttl)) {
@@ -111,7 +141,7 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::string> admin = EnsureAdminToken(store->get(), data_dir);
   if (!admin.ok()) return Fail(admin.status());
   LogStore logs(absl::StrCat(data_dir, "/logs"));
-  Scheduler scheduler(store->get(), &logs);
+  Scheduler scheduler(store->get(), &logs, *scheduler_options);
   status = scheduler.Start();
   if (!status.ok()) return Fail(status);
 
@@ -145,9 +175,9 @@ int Main(int argc, char** argv) {
         absl::StrCat("cannot listen on ", flags->Get("listen"))));
   }
   RestGateway rest(&job_api);
-  absl::StatusOr<std::unique_ptr<HttpServer>> http =
-      HttpServer::Start(http_addr->first, http_addr->second,
-                        {[&rest](httplib::Server* server) { rest.Register(server); }});
+  absl::StatusOr<std::unique_ptr<HttpServer>> http = HttpServer::Start(
+      http_addr->first, http_addr->second,
+      {[&rest](httplib::Server* server) { rest.Register(server); }});
   if (!http.ok()) return Fail(http.status());
 
   std::string ports = absl::StrCat("{\"grpc\": ", grpc_port,

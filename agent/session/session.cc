@@ -1,6 +1,10 @@
 #include "agent/session/session.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <random>
 #include <thread>
@@ -15,7 +19,9 @@
 namespace arena {
 namespace {
 
-constexpr size_t kMaxChunkBytes = 64 * 1024;
+constexpr int64_t kMaxChunkBytes = 64 * 1024;
+// Log bytes sent but not yet acknowledged, per attempt.
+constexpr int64_t kWindowBytes = 4 << 20;
 constexpr char kVersion[] = "0.1.0";
 
 v1::TaskEventKind KindFor(RunResult::Outcome outcome) {
@@ -37,12 +43,41 @@ v1::TaskEventKind KindFor(RunResult::Outcome outcome) {
 struct AgentSession::Attempt {
   v1::Assign assign;
   StopSignal stop;
-  // Log bytes not yet acknowledged durable, as sent (offsets ascending).
-  std::deque<v1::LogChunk> unacked;
-  int64_t produced = 0;
-  bool needs_resync = false;  // resend from the controller's next LogAck
+  int spool_fd = -1;
+  std::string spool_path;
+  int64_t produced = 0;  // bytes in the spool
+  int64_t sent = 0;      // bytes handed to the current connection
+  int64_t acked = 0;     // bytes the controller holds durably
+  bool synced = true;    // `sent` is valid for the current connection
+  std::vector<std::pair<int64_t, int>> runs;  // (first offset, stream)
+  bool truncated = false;
+  int64_t started_ms = 0;
   bool finished = false;
-  v1::TaskEvent result;  // valid once finished
+  bool result_sent = false;
+  bool fenced = false;  // no longer current: run down and forget
+  v1::TaskEvent result;
+
+  bool HasLogToSend() const {
+    return synced && sent < produced && sent - acked < kWindowBytes;
+  }
+  bool ResultReady() const {
+    return finished && !fenced && synced && sent == produced && !result_sent;
+  }
+  int StreamAt(int64_t offset) const {
+    int stream = 1;
+    for (const auto& [start, s] : runs) {
+      if (start > offset) break;
+      stream = s;
+    }
+    return stream;
+  }
+  // End of the run containing `offset` (chunks carry a single stream).
+  int64_t RunEnd(int64_t offset) const {
+    for (const auto& [start, s] : runs) {
+      if (start > offset) return start;
+    }
+    return produced;
+  }
 };
 
 class AgentSession::Observer final : public RunObserver {
@@ -56,7 +91,8 @@ class AgentSession::Observer final : public RunObserver {
     event->set_kind(v1::TASK_EVENT_STARTED);
     event->set_unix_ms(absl::ToUnixMillis(absl::Now()));
     absl::MutexLock lock(&session_->mu_);
-    session_->Enqueue(std::move(message));
+    attempt_->started_ms = event->unix_ms();
+    if (session_->connected_) session_->control_.push_back(std::move(message));
   }
   void OnOutput(int stream, absl::string_view data) override {
     session_->AppendOutput(attempt_.get(), stream, data);
@@ -70,29 +106,50 @@ class AgentSession::Observer final : public RunObserver {
 AgentSession::AgentSession(SessionOptions options, Executor* executor)
     : options_(std::move(options)), executor_(executor) {}
 
-AgentSession::~AgentSession() = default;
-
-void AgentSession::Enqueue(v1::AgentMessage message) {
-  if (connected_) outgoing_.push_back(std::move(message));
+AgentSession::~AgentSession() {
+  absl::MutexLock lock(&mu_);
+  for (auto& [id, attempt] : attempts_) {
+    if (attempt->spool_fd >= 0) close(attempt->spool_fd);
+  }
 }
 
 void AgentSession::AppendOutput(Attempt* attempt, int stream,
                                 absl::string_view data) {
   absl::MutexLock lock(&mu_);
-  while (!data.empty()) {
-    size_t take = std::min(data.size(), kMaxChunkBytes);
-    v1::LogChunk chunk;
-    chunk.set_attempt_id(attempt->assign.attempt_id());
-    chunk.set_offset(attempt->produced);
-    chunk.set_data(std::string(data.substr(0, take)));
-    chunk.set_stream(static_cast<v1::LogStream>(stream));
-    attempt->produced += static_cast<int64_t>(take);
-    data.remove_prefix(take);
-    v1::AgentMessage message;
-    *message.mutable_log() = chunk;
-    attempt->unacked.push_back(std::move(chunk));
-    Enqueue(std::move(message));
+  if (attempt->truncated || attempt->spool_fd < 0) return;
+  int64_t cap = attempt->assign.max_log_bytes();
+  std::string marker;
+  if (cap > 0 && attempt->produced + static_cast<int64_t>(data.size()) > cap) {
+    data = data.substr(
+        0, static_cast<size_t>(std::max<int64_t>(0, cap - attempt->produced)));
+    marker =
+        absl::StrCat("\n[arena: log truncated: the task printed more than ",
+                     cap, " bytes; the rest was dropped]\n");
+    attempt->truncated = true;
   }
+  auto write_run = [attempt](int s, absl::string_view bytes) {
+    if (bytes.empty()) return;
+    if (attempt->runs.empty() || attempt->runs.back().second != s) {
+      attempt->runs.emplace_back(attempt->produced, s);
+    }
+    size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n =
+          pwrite(attempt->spool_fd, bytes.data() + done, bytes.size() - done,
+                 attempt->produced + static_cast<int64_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        LogLine("session",
+                absl::StrCat("spool write for ", attempt->assign.attempt_id(),
+                             " failed: ", strerror(errno)));
+        break;
+      }
+      done += static_cast<size_t>(n);
+    }
+    attempt->produced += static_cast<int64_t>(done);
+  };
+  write_run(stream, data);
+  write_run(v1::LOG_STREAM_SYSTEM, marker);
 }
 
 v1::AgentMessage AgentSession::MakeHello() {
@@ -110,9 +167,53 @@ v1::AgentMessage AgentSession::MakeHello() {
     v1::RunningAttempt* running = hello->add_running();
     running->set_attempt_id(id);
     running->set_log_offset(attempt->produced);
-    attempt->needs_resync = true;
+    attempt->synced = false;  // resume where the controller's LogAck says
+    attempt->result_sent = false;
   }
   return message;
+}
+
+bool AgentSession::HasWork() const {
+  if (!connected_ || !control_.empty()) return true;
+  for (const auto& [id, attempt] : attempts_) {
+    if (attempt->HasLogToSend() || attempt->ResultReady()) return true;
+  }
+  return false;
+}
+
+std::optional<v1::AgentMessage> AgentSession::NextMessage() {
+  if (!control_.empty()) {
+    v1::AgentMessage message = std::move(control_.front());
+    control_.pop_front();
+    return message;
+  }
+  for (auto& [id, attempt] : attempts_) {
+    if (!attempt->HasLogToSend()) continue;
+    int64_t end = std::min({attempt->produced, attempt->sent + kMaxChunkBytes,
+                            attempt->RunEnd(attempt->sent)});
+    std::string data(static_cast<size_t>(end - attempt->sent), '\0');
+    ssize_t n =
+        pread(attempt->spool_fd, data.data(), data.size(), attempt->sent);
+    if (n <= 0) continue;
+    data.resize(static_cast<size_t>(n));
+    v1::AgentMessage message;
+    v1::LogChunk* chunk = message.mutable_log();
+    chunk->set_attempt_id(id);
+    chunk->set_offset(attempt->sent);
+    chunk->set_stream(
+        static_cast<v1::LogStream>(attempt->StreamAt(attempt->sent)));
+    attempt->sent += n;
+    chunk->set_data(std::move(data));
+    return message;
+  }
+  for (auto& [id, attempt] : attempts_) {
+    if (!attempt->ResultReady()) continue;
+    attempt->result_sent = true;
+    v1::AgentMessage message;
+    *message.mutable_event() = attempt->result;
+    return message;
+  }
+  return std::nullopt;
 }
 
 void AgentSession::Run(const absl::Notification* stop, absl::Duration drain) {
@@ -123,7 +224,7 @@ void AgentSession::Run(const absl::Notification* stop, absl::Duration drain) {
     ServeOneConnection(stop, &said_hello);
     if (stop->HasBeenNotified()) break;
     if (said_hello) backoff = absl::Milliseconds(200);
-    // Full jitter: sleep uniformly in [backoff/2, backoff].
+    // Jitter: sleep uniformly in [backoff/2, backoff].
     double factor = std::uniform_real_distribution<double>(0.5, 1.0)(rng);
     stop->WaitForNotificationWithTimeout(backoff * factor);
     backoff = std::min(backoff * 2, absl::Seconds(10));
@@ -147,6 +248,8 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop,
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   auto channel = grpc::CreateCustomChannel(options_.controller,
                                            grpc::SslCredentials(ssl), args);
   auto stub = v1::AgentService::NewStub(channel);
@@ -156,8 +259,17 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop,
   v1::AgentMessage hello;
   {
     absl::MutexLock lock(&mu_);
-    outgoing_.clear();
+    control_.clear();
     hello = MakeHello();
+    // The controller may have missed when running attempts started.
+    for (auto& [id, attempt] : attempts_) {
+      if (attempt->started_ms == 0 || attempt->finished) continue;
+      v1::AgentMessage started;
+      started.mutable_event()->set_attempt_id(id);
+      started.mutable_event()->set_kind(v1::TASK_EVENT_STARTED);
+      started.mutable_event()->set_unix_ms(attempt->started_ms);
+      control_.push_back(std::move(started));
+    }
   }
   if (!stream->Write(hello)) {
     grpc::Status status = stream->Finish();
@@ -173,23 +285,21 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop,
   LogLine("session", absl::StrCat("connected to ", options_.controller, " as ",
                                   options_.identity.agent_id));
 
-  // Writer: sends queued messages in order, and a heartbeat when idle.
+  // Writer: one message in flight, in order; a heartbeat when idle.
   std::thread writer([&] {
     while (true) {
       v1::AgentMessage message;
       {
         absl::MutexLock lock(&mu_);
-        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-          return !connected_ || !outgoing_.empty();
-        };
-        mu_.AwaitWithTimeout(absl::Condition(&ready), options_.heartbeat);
+        mu_.AwaitWithTimeout(absl::Condition(this, &AgentSession::HasWork),
+                             options_.heartbeat);
         if (!connected_) return;
-        if (outgoing_.empty()) {
+        std::optional<v1::AgentMessage> next = NextMessage();
+        if (next.has_value()) {
+          message = std::move(*next);
+        } else {
           message.mutable_heartbeat()->set_unix_ms(
               absl::ToUnixMillis(absl::Now()));
-        } else {
-          message = std::move(outgoing_.front());
-          outgoing_.pop_front();
         }
       }
       if (!stream->Write(message)) {
@@ -215,7 +325,7 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop,
   {
     absl::MutexLock lock(&mu_);
     connected_ = false;
-    outgoing_.clear();
+    control_.clear();
   }
   connection_over.Notify();
   writer.join();
@@ -233,13 +343,9 @@ void AgentSession::Handle(const v1::ControllerMessage& message) {
     case v1::ControllerMessage::kAssign:
       HandleAssign(message.assign());
       break;
-    case v1::ControllerMessage::kCancel: {
-      absl::MutexLock lock(&mu_);
-      auto it = attempts_.find(message.cancel().attempt_id());
-      if (it != attempts_.end())
-        it->second->stop.Cancel(message.cancel().reason());
+    case v1::ControllerMessage::kCancel:
+      HandleCancel(message.cancel());
       break;
-    }
     case v1::ControllerMessage::kLogAck:
       HandleLogAck(message.log_ack());
       break;
@@ -251,9 +357,16 @@ void AgentSession::Handle(const v1::ControllerMessage& message) {
 void AgentSession::HandleAssign(const v1::Assign& assign) {
   auto attempt = std::make_shared<Attempt>();
   attempt->assign = assign;
+  attempt->spool_path =
+      absl::StrCat(options_.spool_dir, "/", assign.attempt_id(), ".log");
+  attempt->spool_fd = open(attempt->spool_path.c_str(),
+                           O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   {
     absl::MutexLock lock(&mu_);
-    if (attempts_.count(assign.attempt_id())) return;  // duplicate delivery
+    if (attempts_.count(assign.attempt_id())) {  // duplicate delivery
+      if (attempt->spool_fd >= 0) close(attempt->spool_fd);
+      return;
+    }
     attempts_[assign.attempt_id()] = attempt;
     ++busy_slots_;
   }
@@ -263,34 +376,41 @@ void AgentSession::HandleAssign(const v1::Assign& assign) {
   std::thread([this, attempt] { RunAttempt(attempt); }).detach();
 }
 
+void AgentSession::HandleCancel(const v1::Cancel& cancel) {
+  absl::MutexLock lock(&mu_);
+  auto it = attempts_.find(cancel.attempt_id());
+  if (it == attempts_.end()) return;
+  LogLine("session", absl::StrCat("stopping ", cancel.attempt_id(), ": ",
+                                  cancel.reason()));
+  it->second->stop.Cancel(cancel.reason());
+  if (!cancel.fenced()) return;
+  it->second->fenced = true;
+  if (it->second->finished) Forget(cancel.attempt_id());
+}
+
 void AgentSession::HandleLogAck(const v1::LogAck& ack) {
   absl::MutexLock lock(&mu_);
   auto it = attempts_.find(ack.attempt_id());
   if (it == attempts_.end()) return;
   Attempt* attempt = it->second.get();
-  if (ack.result_recorded() && attempt->finished) {
-    attempts_.erase(it);
+  if (ack.result_recorded()) {
+    if (attempt->finished) Forget(ack.attempt_id());
     return;
   }
-  while (!attempt->unacked.empty()) {
-    const v1::LogChunk& front = attempt->unacked.front();
-    if (front.offset() + static_cast<int64_t>(front.data().size()) >
-        ack.durable_offset())
-      break;
-    attempt->unacked.pop_front();
+  attempt->acked = std::max(attempt->acked,
+                            std::min(ack.durable_offset(), attempt->produced));
+  if (!attempt->synced) {
+    attempt->synced = true;
+    attempt->sent = attempt->acked;
   }
-  if (!attempt->needs_resync) return;
-  attempt->needs_resync = false;
-  for (const v1::LogChunk& chunk : attempt->unacked) {
-    v1::AgentMessage message;
-    *message.mutable_log() = chunk;
-    Enqueue(std::move(message));
-  }
-  if (attempt->finished) {
-    v1::AgentMessage message;
-    *message.mutable_event() = attempt->result;
-    Enqueue(std::move(message));
-  }
+}
+
+void AgentSession::Forget(const std::string& attempt_id) {
+  auto it = attempts_.find(attempt_id);
+  if (it == attempts_.end()) return;
+  if (it->second->spool_fd >= 0) close(it->second->spool_fd);
+  unlink(it->second->spool_path.c_str());
+  attempts_.erase(it);
 }
 
 void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
@@ -308,8 +428,11 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
     request.timeout = absl::Milliseconds(assign.timeout_ms());
 
   RunResult result;
-  bool ready = true;
-  if (!assign.repo().empty()) {
+  bool ready = attempt->spool_fd >= 0;
+  if (!ready)
+    result.reason =
+        absl::StrCat("cannot create the log spool ", attempt->spool_path);
+  if (ready && !assign.repo().empty()) {
     absl::StatusOr<std::string> workspace =
         PrepareWorkspace(options_.work_dir, assign.attempt_id(), assign.repo(),
                          assign.commit(), [&observer](absl::string_view data) {
@@ -345,12 +468,12 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
   event.set_log_bytes(attempt->produced);
   attempt->finished = true;
   --busy_slots_;
-  v1::AgentMessage message;
-  *message.mutable_event() = event;
-  Enqueue(std::move(message));
-  v1::AgentMessage grant;
-  grant.mutable_grant()->set_credits(1);
-  Enqueue(std::move(grant));
+  if (connected_) {
+    v1::AgentMessage grant;
+    grant.mutable_grant()->set_credits(1);
+    control_.push_back(std::move(grant));
+  }
+  if (attempt->fenced) Forget(assign.attempt_id());
 }
 
 }  // namespace arena

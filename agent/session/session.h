@@ -2,16 +2,19 @@
 //
 // Run() connects over mTLS, says Hello (platforms, labels, free slots as
 // credits, attempts still held), then pulls work: each Assign runs on its own
-// thread through the Executor. Every log byte is kept until the controller
-// acknowledges it durable; after a reconnect the unacknowledged bytes and any
-// unrecorded result are sent again. Reconnects use jittered exponential
-// backoff. Thread-safe.
+// thread through the Executor. An attempt's output is appended to a spool
+// file; the writer sends it in offset order, at most kWindow bytes ahead of
+// what the controller has acknowledged durable, so memory stays bounded
+// whatever the container prints. After a reconnect the controller's LogAck
+// says where to resume, then the result follows its last byte. Reconnects
+// use jittered exponential backoff. Thread-safe.
 #ifndef ARENA_AGENT_SESSION_SESSION_H_
 #define ARENA_AGENT_SESSION_SESSION_H_
 
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,7 +35,8 @@ struct SessionOptions {
   std::map<std::string, std::string> labels;
   std::vector<v1::Platform> platforms;
   std::vector<std::string> images;
-  std::string work_dir;  // per-attempt workspaces live below it
+  std::string work_dir;   // per-attempt workspaces live below it
+  std::string spool_dir;  // per-attempt output spools live below it
   absl::Duration heartbeat = absl::Seconds(10);
 };
 
@@ -49,26 +53,30 @@ class AgentSession {
  private:
   struct Attempt;
   class Observer;
-  class Connection;
 
   void ServeOneConnection(const absl::Notification* stop, bool* said_hello);
   v1::AgentMessage MakeHello() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The next message for the writer, if any is ready.
+  std::optional<v1::AgentMessage> NextMessage()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Handle(const v1::ControllerMessage& message);
   void HandleAssign(const v1::Assign& assign);
+  void HandleCancel(const v1::Cancel& cancel);
   void HandleLogAck(const v1::LogAck& ack);
   void RunAttempt(std::shared_ptr<Attempt> attempt);
   void AppendOutput(Attempt* attempt, int stream, absl::string_view data);
-  void Enqueue(v1::AgentMessage message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Forget(const std::string& attempt_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SessionOptions options_;
   Executor* const executor_;
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Attempt>> attempts_
       ABSL_GUARDED_BY(mu_);
   int busy_slots_ ABSL_GUARDED_BY(mu_) = 0;
-  // Messages for the current connection, in send order; cleared when it ends.
-  std::deque<v1::AgentMessage> outgoing_ ABSL_GUARDED_BY(mu_);
+  // Control messages (started events, credits) for the current connection.
+  std::deque<v1::AgentMessage> control_ ABSL_GUARDED_BY(mu_);
   bool connected_ ABSL_GUARDED_BY(mu_) = false;
 };
 

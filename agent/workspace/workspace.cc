@@ -1,5 +1,6 @@
 #include "agent/workspace/workspace.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/files.h"
@@ -65,6 +67,21 @@ absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv,
   return 128 + WTERMSIG(status);
 }
 
+absl::Status RemoveStaleAttempts(const std::string& dir) {
+  RETURN_IF_ERROR(MakeDirs(dir, 0700));
+  DIR* handle = opendir(dir.c_str());
+  if (handle == nullptr)
+    return absl::InternalError(absl::StrCat("cannot list ", dir));
+  std::vector<std::string> stale;
+  while (struct dirent* entry = readdir(handle)) {
+    if (absl::StartsWith(entry->d_name, "att-")) stale.push_back(entry->d_name);
+  }
+  closedir(handle);
+  for (const std::string& name : stale)
+    RETURN_IF_ERROR(RemoveTree(absl::StrCat(dir, "/", name)));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> PrepareWorkspace(const std::string& root,
                                              const std::string& attempt_id,
                                              const std::string& repo,
@@ -94,10 +111,13 @@ absl::StatusOr<std::string> PrepareWorkspace(const std::string& root,
   std::string resolved;
   for (const std::string& candidate : {ref, absl::StrCat("origin/", ref)}) {
     std::string sha;
-    ASSIGN_OR_RETURN(code, RunProcess({"git", "-C", dir, "rev-parse", "--verify", "--quiet",
-                                       absl::StrCat(candidate, "^{commit}")},
-                                      [&sha](absl::string_view d) { sha.append(d.data(), d.size()); },
-                                      60));
+    ASSIGN_OR_RETURN(
+        code,
+        RunProcess(
+            {"git", "-C", dir, "rev-parse", "--verify", "--quiet",
+             absl::StrCat(candidate, "^{commit}")},
+            [&sha](absl::string_view d) { sha.append(d.data(), d.size()); },
+            60));
     if (code == 0) {
       resolved = std::string(absl::StripAsciiWhitespace(sha));
       break;
@@ -105,15 +125,18 @@ absl::StatusOr<std::string> PrepareWorkspace(const std::string& root,
   }
   if (resolved.empty()) {
     RemoveTree(dir).IgnoreError();
-    return absl::NotFoundError(absl::StrCat("unknown ref \"", ref, "\" in ", repo,
+    return absl::NotFoundError(absl::StrCat("unknown ref \"", ref, "\" in ",
+                                            repo,
                                             " (not a commit, tag or branch)"));
   }
   output(absl::StrCat("arena: checking out ", resolved, "\n"));
-  ASSIGN_OR_RETURN(code, RunProcess({"git", "-C", dir, "checkout", "--quiet", "--detach", resolved},
+  ASSIGN_OR_RETURN(code, RunProcess({"git", "-C", dir, "checkout", "--quiet",
+                                     "--detach", resolved},
                                     capture, 300));
   if (code != 0) {
     RemoveTree(dir).IgnoreError();
-    return absl::FailedPreconditionError(absl::StrCat("git checkout of ", ref, " in ", repo, " failed"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("git checkout of ", ref, " in ", repo, " failed"));
   }
   return dir;
 }

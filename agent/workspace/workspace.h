@@ -28,6 +28,10 @@ absl::StatusOr<std::string> PrepareWorkspace(const std::string& root,
                                              const std::string& commit,
                                              OutputSink output);
 
+// Removes what earlier attempts left in `dir` (entries named "att-*"), and
+// nothing else, so a shared --work-dir is safe. Creates `dir` if missing.
+absl::Status RemoveStaleAttempts(const std::string& dir);
+
 }  // namespace arena
 
 #endif  // ARENA_AGENT_WORKSPACE_WORKSPACE_H_

@@ -5,12 +5,15 @@
 #include "common/flags.h"
 #include "common/ids.h"
 #include "common/logging.h"
+#include "common/states.h"
 #include "controller/scheduler/job_state.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"
 
 namespace arena {
 namespace {
+
+constexpr absl::Duration kDefaultQueueTimeout = absl::Hours(1);
 
 int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 
@@ -31,34 +34,70 @@ TaskNeeds NeedsOf(const v1::Job& job, const v1::Task& task) {
   return needs;
 }
 
+v1::Task* FindTask(v1::Job& job, const std::string& task_id) {
+  for (v1::Task& task : *job.mutable_tasks()) {
+    if (task.id() == task_id) return &task;
+  }
+  return nullptr;
+}
+
+v1::ControllerMessage LogAck(const std::string& attempt_id, int64_t durable,
+                             bool recorded) {
+  v1::ControllerMessage ack;
+  ack.mutable_log_ack()->set_attempt_id(attempt_id);
+  ack.mutable_log_ack()->set_durable_offset(durable);
+  ack.mutable_log_ack()->set_result_recorded(recorded);
+  return ack;
+}
+
+v1::ControllerMessage CancelMessage(const std::string& attempt_id,
+                                    const std::string& reason, bool fenced) {
+  v1::ControllerMessage cancel;
+  cancel.mutable_cancel()->set_attempt_id(attempt_id);
+  cancel.mutable_cancel()->set_reason(reason);
+  cancel.mutable_cancel()->set_fenced(fenced);
+  return cancel;
+}
+
 }  // namespace
 
-Scheduler::Scheduler(Store* store, LogStore* logs)
-    : store_(store), logs_(logs) {}
+Scheduler::Scheduler(Store* store, LogStore* logs, SchedulerOptions options)
+    : store_(store), logs_(logs), options_(options) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
 absl::Status Scheduler::Start() {
   absl::StatusOr<std::vector<std::string>> active = store_->ListActiveJobIds();
   if (!active.ok()) return active.status();
+  absl::Time now = absl::Now();
   for (const std::string& job_id : *active) {
     absl::StatusOr<v1::Job> job = store_->GetJob(job_id);
     if (!job.ok()) return job.status();
     for (const v1::Task& task : job->tasks()) {
       if (task.state() == v1::QUEUED) {
-        queue_.push_back({job_id, task.id(), NeedsOf(*job, task)});
+        Enqueue(*job, task, now);
       } else if (task.state() == v1::RUNNING) {
-        // The agent still runs it; it reports back when it reconnects.
+        // The agent still runs it and reports back when it reconnects; until
+        // the grace window passes nothing is declared lost.
         attempts_[task.attempt_id()] = {job_id, task.id(), task.agent_id(),
                                         false};
+        last_heard_[task.agent_id()] =
+            now - options_.lease + options_.restart_grace;
       }
     }
   }
   thread_ = std::thread([this] { Run(); });
+  ticker_ = std::thread([this] {
+    while (!stop_ticker_.WaitForNotificationWithTimeout(options_.tick)) {
+      Post([this] { OnTick(absl::Now()); });
+    }
+  });
   return absl::OkStatus();
 }
 
 void Scheduler::Stop() {
+  if (!stop_ticker_.HasBeenNotified()) stop_ticker_.Notify();
+  if (ticker_.joinable()) ticker_.join();
   {
     absl::MutexLock lock(&queue_mu_);
     if (stopping_) return;
@@ -101,6 +140,11 @@ void Scheduler::Flush() {
   });
   absl::MutexLock lock(&done_mu);
   done_mu.Await(absl::Condition(&done));
+}
+
+void Scheduler::Tick(absl::Time now) {
+  Post([this, now] { OnTick(now); });
+  Flush();
 }
 
 void Scheduler::AgentConnected(const std::string& agent_id,
@@ -172,62 +216,56 @@ void Scheduler::OnAgentConnected(const std::string& agent_id,
   }
   agent.view.labels.insert(hello.labels().begin(), hello.labels().end());
   agent.view.slots = hello.slots();
-  agent.view.credits = hello.credits();
-  agent.running = hello.running_size();
-  agents_[agent_id] = std::move(agent);
+  agent.view.credits = std::min(hello.credits(), hello.slots());
+  last_heard_[agent_id] = absl::Now();
 
   record->hostname = hello.hostname();
-  record->platforms = PlatformsText(agents_[agent_id].view.platforms);
-  record->labels = FormatKeyValues(agents_[agent_id].view.labels);
+  record->platforms = PlatformsText(agent.view.platforms);
+  record->labels = FormatKeyValues(agent.view.labels);
   record->slots = hello.slots();
   record->last_seen_ms = NowMs();
   LogError(store_->UpsertAgent(*record));
   LogLine("scheduler", absl::StrCat("agent ", agent_id, " connected (",
-                                    record->platforms, ", ", hello.credits(),
-                                    "/", hello.slots(), " slots free)"));
+                                    record->platforms, ", ", agent.view.credits,
+                                    "/", hello.slots(), " slots free, ",
+                                    hello.running_size(), " attempts held)"));
+  agents_[agent_id] = std::move(agent);
+  ReconcileAttempts(agent_id, link.get(), hello);
+  PublishAgents();
+  Dispatch();
+}
 
-  // Reconcile attempts: the agent lists what it still runs.
-  std::map<std::string, int64_t> still_running;
+void Scheduler::ReconcileAttempts(const std::string& agent_id, AgentLink* link,
+                                  const v1::Hello& hello) {
+  std::map<std::string, int64_t> held;
   for (const v1::RunningAttempt& r : hello.running())
-    still_running[r.attempt_id()] = r.log_offset();
+    held[r.attempt_id()] = r.log_offset();
   std::vector<std::string> lost;
   for (const auto& [attempt_id, attempt] : attempts_) {
-    if (attempt.agent_id == agent_id && !still_running.count(attempt_id))
+    if (attempt.agent_id == agent_id && !held.count(attempt_id))
       lost.push_back(attempt_id);
   }
   for (const std::string& attempt_id : lost) {
-    RunningAttempt attempt = attempts_[attempt_id];
-    attempts_.erase(attempt_id);
-    if (!attempt.cancelled) {
-      FinishTask(attempt.job_id, attempt.task_id, v1::ERROR, -1,
-                 "attempt lost: the agent no longer runs it",
-                 logs_->Size(attempt.job_id, attempt_id));
-    }
+    EndAttempt(attempt_id, v1::LOST, -1,
+               "the agent restarted and no longer runs the attempt");
   }
-  for (const auto& [attempt_id, offset] : still_running) {
+  for (const auto& [attempt_id, offset] : held) {
     auto it = attempts_.find(attempt_id);
     if (it == attempts_.end() || it->second.agent_id != agent_id) {
-      v1::ControllerMessage cancel;
-      cancel.mutable_cancel()->set_attempt_id(attempt_id);
-      cancel.mutable_cancel()->set_reason("attempt is no longer current");
-      link->Send(cancel);
+      SendFencedCancel(link, attempt_id);
       continue;
     }
-    if (it->second.cancelled) {
-      v1::ControllerMessage cancel;
-      cancel.mutable_cancel()->set_attempt_id(attempt_id);
-      cancel.mutable_cancel()->set_reason("cancelled by user");
-      link->Send(cancel);
-    }
-    // Tell the agent how much of the log is durable so it resends the rest.
-    v1::ControllerMessage ack;
-    ack.mutable_log_ack()->set_attempt_id(attempt_id);
-    ack.mutable_log_ack()->set_durable_offset(
-        logs_->Size(it->second.job_id, attempt_id));
-    link->Send(ack);
+    if (it->second.cancelled)
+      link->Send(CancelMessage(attempt_id, "cancelled by user", false));
+    // The durable length tells the agent where to resend its log from.
+    link->Send(
+        LogAck(attempt_id, logs_->Size(it->second.job_id, attempt_id), false));
   }
-  PublishAgents();
-  Dispatch();
+}
+
+void Scheduler::SendFencedCancel(AgentLink* link,
+                                 const std::string& attempt_id) {
+  link->Send(CancelMessage(attempt_id, "attempt is no longer current", true));
 }
 
 void Scheduler::OnAgentDisconnected(const std::string& agent_id,
@@ -247,13 +285,13 @@ void Scheduler::OnAgentDisconnected(const std::string& agent_id,
 void Scheduler::OnAgentMessage(const std::string& agent_id,
                                const v1::AgentMessage& message) {
   auto agent = agents_.find(agent_id);
-  if (agent == agents_.end()) return;  // a stream that was replaced
+  if (agent == agents_.end()) return;  // a stream that was replaced or expired
+  last_heard_[agent_id] = absl::Now();
   switch (message.msg_case()) {
     case v1::AgentMessage::kGrant:
-      agent->second.view.credits += message.grant().credits();
-      if (agent->second.view.credits > agent->second.view.slots) {
-        agent->second.view.credits = agent->second.view.slots;
-      }
+      agent->second.view.credits =
+          std::min(agent->second.view.slots,
+                   agent->second.view.credits + message.grant().credits());
       PublishAgents();
       Dispatch();
       break;
@@ -270,89 +308,120 @@ void Scheduler::OnAgentMessage(const std::string& agent_id,
 
 void Scheduler::OnLogChunk(const std::string& agent_id,
                            const v1::LogChunk& chunk) {
+  AgentLink* link = agents_[agent_id].link.get();
   auto it = attempts_.find(chunk.attempt_id());
-  if (it == attempts_.end() || it->second.agent_id != agent_id)
-    return;  // fenced
+  if (it == attempts_.end() || it->second.agent_id != agent_id) {
+    SendFencedCancel(link, chunk.attempt_id());  // a stale attempt: stop it
+    return;
+  }
   absl::StatusOr<int64_t> durable =
       logs_->Append(it->second.job_id, chunk.attempt_id(), chunk.offset(),
                     chunk.data(), chunk.stream());
   if (!durable.ok()) {
+    // A gap or a full disk: acknowledge what is durable so the agent
+    // resends from there rather than losing bytes.
     LogError(durable.status());
+    link->Send(LogAck(chunk.attempt_id(),
+                      logs_->Size(it->second.job_id, chunk.attempt_id()),
+                      false));
     return;
   }
-  v1::ControllerMessage ack;
-  ack.mutable_log_ack()->set_attempt_id(chunk.attempt_id());
-  ack.mutable_log_ack()->set_durable_offset(*durable);
-  agents_[agent_id].link->Send(ack);
+  link->Send(LogAck(chunk.attempt_id(), *durable, false));
 }
 
 void Scheduler::OnTaskEvent(const std::string& agent_id,
                             const v1::TaskEvent& event) {
+  AgentLink* link = agents_[agent_id].link.get();
   auto it = attempts_.find(event.attempt_id());
   if (it == attempts_.end() || it->second.agent_id != agent_id) {
-    // Already recorded (a resend after reconnect) or not current: confirm so
-    // the agent forgets it; a stale attempt changes nothing.
-    v1::ControllerMessage ack;
-    ack.mutable_log_ack()->set_attempt_id(event.attempt_id());
-    ack.mutable_log_ack()->set_result_recorded(true);
-    agents_[agent_id].link->Send(ack);
+    // Already recorded (a resend after a reconnect) or fenced: confirm so the
+    // agent forgets it; a stale attempt changes nothing.
+    link->Send(LogAck(event.attempt_id(), 0, true));
     return;
   }
-  RunningAttempt attempt = it->second;
+  const RunningAttempt attempt = it->second;
   v1::State state = TaskStateForEvent(event);
   if (state == v1::RUNNING) {
-    if (event.kind() == v1::TASK_EVENT_STARTED && !attempt.cancelled) {
-      absl::StatusOr<v1::Job> job = store_->GetJob(attempt.job_id);
-      if (!job.ok()) return LogError(job.status());
-      for (v1::Task task : job->tasks()) {
-        if (task.id() != attempt.task_id) continue;
-        task.set_started_unix_ms(event.unix_ms() ? event.unix_ms() : NowMs());
-        LogError(store_->UpdateTask(task));
-      }
-      logs_->Notify();
-    }
+    if (event.kind() != v1::TASK_EVENT_STARTED || attempt.cancelled) return;
+    absl::StatusOr<v1::Job> job = store_->GetJob(attempt.job_id);
+    if (!job.ok()) return LogError(job.status());
+    v1::Task* task = FindTask(*job, attempt.task_id);
+    if (task == nullptr || task->attempt_id() != event.attempt_id()) return;
+    task->set_started_unix_ms(event.unix_ms() > 0 ? event.unix_ms() : NowMs());
+    LogError(store_->UpdateTask(*task));
+    logs_->Notify();
     return;
   }
   int64_t durable = logs_->Size(attempt.job_id, event.attempt_id());
-  if (event.log_bytes() > durable) {
-    // Wait for the remaining log bytes: the agent resends the event with them.
+  if (event.log_bytes() > durable)
+    return;  // the agent resends it after the log
+  EndAttempt(event.attempt_id(), state, event.exit_code(), event.reason());
+  link->Send(LogAck(event.attempt_id(), durable, true));
+}
+
+void Scheduler::EndAttempt(const std::string& attempt_id, v1::State state,
+                           int exit_code, const std::string& reason) {
+  auto it = attempts_.find(attempt_id);
+  if (it == attempts_.end()) return;
+  const RunningAttempt attempt = it->second;
+  attempts_.erase(it);
+  AttemptRecord record;
+  record.id = attempt_id;
+  record.state = state;
+  record.exit_code = exit_code;
+  record.reason = reason;
+  record.finished_ms = NowMs();
+  record.log_bytes = logs_->Size(attempt.job_id, attempt_id);
+  LogError(store_->UpdateAttempt(record));
+  if (attempt.cancelled) {
+    logs_->Notify();
     return;
   }
-  AttemptRecord record;
-  record.id = event.attempt_id();
-  record.state = state;
-  record.exit_code = event.exit_code();
-  record.reason = event.reason();
-  record.finished_ms = NowMs();
-  record.log_bytes = durable;
-  LogError(store_->UpdateAttempt(record));
-  attempts_.erase(it);
-  if (!attempt.cancelled) {
-    FinishTask(attempt.job_id, attempt.task_id, state, event.exit_code(),
-               event.reason(), durable);
+  absl::StatusOr<v1::Job> job = store_->GetJob(attempt.job_id);
+  if (!job.ok()) return LogError(job.status());
+  v1::Task* task = FindTask(*job, attempt.task_id);
+  if (task == nullptr) return;
+  const v1::JobSpec& spec = job->spec();
+  bool infrastructure = state == v1::ERROR || state == v1::LOST;
+  bool test_failure = state == v1::FAILED || state == v1::TIMED_OUT;
+  bool retry = task->attempts_size() <= spec.retries() &&
+               (infrastructure || (test_failure && spec.retry_test_failures()));
+  if (!retry) {
+    FinishTask(
+        attempt.job_id, attempt.task_id, state == v1::LOST ? v1::ERROR : state,
+        exit_code,
+        state == v1::LOST ? absl::StrCat("agent lost: ", reason) : reason);
+    return;
   }
-  v1::ControllerMessage ack;
-  ack.mutable_log_ack()->set_attempt_id(event.attempt_id());
-  ack.mutable_log_ack()->set_durable_offset(durable);
-  ack.mutable_log_ack()->set_result_recorded(true);
-  agents_[agent_id].link->Send(ack);
+  LogLine("scheduler", absl::StrCat("retrying task ", task->id(),
+                                    " after attempt ", task->attempts_size(),
+                                    " ended ", StateName(state), ": ", reason));
+  task->set_state(v1::QUEUED);
+  task->set_reason(absl::StrCat("retrying after attempt ",
+                                task->attempts_size(), " ended ",
+                                StateName(state), ": ", reason));
+  task->set_agent_id("");
+  task->set_exit_code(exit_code);
+  LogError(store_->UpdateTask(*task));
+  Enqueue(*job, *task, absl::Now());
+  logs_->Notify();
+  Dispatch();
 }
 
 void Scheduler::FinishTask(const std::string& job_id,
                            const std::string& task_id, v1::State state,
-                           int exit_code, const std::string& reason,
-                           int64_t log_bytes) {
+                           int exit_code, const std::string& reason) {
   absl::StatusOr<v1::Job> job = store_->GetJob(job_id);
   if (!job.ok()) return LogError(job.status());
-  for (v1::Task& task : *job->mutable_tasks()) {
-    if (task.id() != task_id) continue;
-    task.set_state(state);
-    task.set_exit_code(exit_code);
-    task.set_reason(reason);
-    task.set_finished_unix_ms(NowMs());
-    task.set_log_bytes(log_bytes);
-    LogError(store_->UpdateTask(task));
-  }
+  v1::Task* task = FindTask(*job, task_id);
+  if (task == nullptr) return;
+  task->set_state(state);
+  task->set_exit_code(exit_code);
+  task->set_reason(reason);
+  task->set_finished_unix_ms(NowMs());
+  task->set_log_bytes(
+      task->attempt_id().empty() ? 0 : logs_->Size(job_id, task->attempt_id()));
+  LogError(store_->UpdateTask(*task));
   v1::State job_state = JobStateFromTasks(*job);
   if (job_state != job->state()) {
     LogError(store_->UpdateJobState(job_id, job_state, job->reason(),
@@ -361,14 +430,69 @@ void Scheduler::FinishTask(const std::string& job_id,
   logs_->Notify();
 }
 
+void Scheduler::Enqueue(const v1::Job& job, const v1::Task& task,
+                        absl::Time queued_at) {
+  absl::Duration timeout =
+      job.spec().queue_timeout_ms() > 0
+          ? absl::Milliseconds(job.spec().queue_timeout_ms())
+          : kDefaultQueueTimeout;
+  queue_.push_back(
+      {job.id(), task.id(), NeedsOf(job, task), queued_at, timeout});
+}
+
 void Scheduler::OnJobSubmitted(const std::string& job_id) {
   absl::StatusOr<v1::Job> job = store_->GetJob(job_id);
   if (!job.ok()) return LogError(job.status());
   for (const v1::Task& task : job->tasks()) {
-    if (task.state() == v1::QUEUED)
-      queue_.push_back({job_id, task.id(), NeedsOf(*job, task)});
+    if (task.state() == v1::QUEUED) Enqueue(*job, task, absl::Now());
   }
   Dispatch();
+}
+
+void Scheduler::OnTick(absl::Time now) {
+  // Leases: an agent silent past its lease loses its attempts.
+  std::vector<std::string> expired;
+  for (const auto& [agent_id, heard] : last_heard_) {
+    if (now - heard > options_.lease) expired.push_back(agent_id);
+  }
+  for (const std::string& agent_id : expired) {
+    absl::Duration silent = now - last_heard_[agent_id];
+    last_heard_.erase(agent_id);
+    auto connected = agents_.find(agent_id);
+    if (connected != agents_.end()) {
+      connected->second.link->Close(absl::UnavailableError("lease expired"));
+      agents_.erase(connected);
+      PublishAgents();
+    }
+    std::vector<std::string> lost;
+    for (const auto& [attempt_id, attempt] : attempts_) {
+      if (attempt.agent_id == agent_id) lost.push_back(attempt_id);
+    }
+    if (lost.empty()) continue;
+    std::string reason = absl::StrCat(
+        "agent ", agent_id, " silent for ",
+        absl::FormatDuration(absl::Trunc(silent, absl::Seconds(1))), " (lease ",
+        absl::FormatDuration(options_.lease), ")");
+    LogLine("scheduler", reason);
+    for (const std::string& attempt_id : lost)
+      EndAttempt(attempt_id, v1::LOST, -1, reason);
+  }
+  // Queue timeouts.
+  std::vector<QueuedTask> timed_out;
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (now - it->queued_at > it->queue_timeout) {
+      timed_out.push_back(*it);
+      it = queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const QueuedTask& q : timed_out) {
+    FinishTask(q.job_id, q.task_id, v1::ERROR, -1,
+               absl::StrCat("not started within ",
+                            absl::FormatDuration(q.queue_timeout), ": ",
+                            WaitingReason(q.needs)));
+  }
 }
 
 void Scheduler::Dispatch() {
@@ -398,10 +522,7 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
     LogError(job.status());
     return false;
   }
-  v1::Task* task = nullptr;
-  for (v1::Task& t : *job->mutable_tasks()) {
-    if (t.id() == queued.task_id) task = &t;
-  }
+  v1::Task* task = FindTask(*job, queued.task_id);
   if (task == nullptr || task->state() != v1::QUEUED)
     return false;  // cancelled meanwhile
   AttemptRecord attempt;
@@ -411,11 +532,14 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   attempt.agent_id = placement.agent_id;
   attempt.state = v1::RUNNING;
   attempt.started_ms = NowMs();
+  attempt.emulated = placement.emulated;
   absl::Status status = store_->InsertAttempt(attempt);
   task->set_state(v1::RUNNING);
   task->set_agent_id(placement.agent_id);
   task->set_attempt_id(attempt.id);
   task->set_emulated(placement.emulated);
+  task->set_started_unix_ms(0);
+  task->set_log_bytes(0);
   if (status.ok()) status = store_->UpdateTask(*task);
   if (status.ok() && job->state() == v1::QUEUED) {
     status = store_->UpdateJobState(job->id(), v1::RUNNING, "", 0);
@@ -427,7 +551,6 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   attempts_[attempt.id] = {job->id(), task->id(), placement.agent_id, false};
   ConnectedAgent& agent = agents_[placement.agent_id];
   --agent.view.credits;
-  ++agent.running;
 
   v1::ControllerMessage message;
   v1::Assign* assign = message.mutable_assign();
@@ -442,6 +565,7 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   assign->set_repo(spec.repo());
   assign->set_commit(spec.commit());
   assign->set_timeout_ms(spec.timeout_ms());
+  assign->set_max_log_bytes(options_.max_log_bytes);
   agent.link->Send(message);
   logs_->Notify();
   return true;
@@ -461,15 +585,11 @@ void Scheduler::OnCancelJob(const std::string& job_id,
       attempt->second.cancelled = true;
       auto agent = agents_.find(attempt->second.agent_id);
       if (agent != agents_.end()) {
-        v1::ControllerMessage cancel;
-        cancel.mutable_cancel()->set_attempt_id(task.attempt_id());
-        cancel.mutable_cancel()->set_reason(reason);
-        agent->second.link->Send(cancel);
+        agent->second.link->Send(
+            CancelMessage(task.attempt_id(), reason, false));
       }
     }
-    FinishTask(
-        job_id, task.id(), v1::CANCELLED, -1, reason,
-        task.attempt_id().empty() ? 0 : logs_->Size(job_id, task.attempt_id()));
+    FinishTask(job_id, task.id(), v1::CANCELLED, -1, reason);
   }
 }
 

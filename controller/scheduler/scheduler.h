@@ -1,10 +1,12 @@
 // The scheduler: the single owner of dispatch state (queued tasks, connected
-// agents and their credits, running attempts), fed by events.
+// agents and their credits, running attempts and their leases), fed by
+// events.
 //
 // Thread-safe: every public method posts an event to the scheduler's own
 // thread, which does the store and log writes, so gRPC reactions never block
-// on SQLite or disk. Snapshot queries (Agents, WaitingReason) read state the
-// thread publishes under a separate mutex.
+// on SQLite or disk. Snapshot queries (ConnectedAgents, WaitingReason) read
+// state the thread publishes under a separate mutex. A ticker posts a tick
+// twice a second for leases and queue timeouts.
 #ifndef ARENA_CONTROLLER_SCHEDULER_SCHEDULER_H_
 #define ARENA_CONTROLLER_SCHEDULER_SCHEDULER_H_
 
@@ -18,6 +20,8 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "arena/v1/agent.pb.h"
 #include "arena/v1/jobs.pb.h"
 #include "controller/scheduler/agent_link.h"
@@ -28,15 +32,25 @@ namespace arena {
 class Store;
 class LogStore;
 
+struct SchedulerOptions {
+  // An agent silent this long loses its attempts (they end `lost`).
+  absl::Duration lease = absl::Seconds(30);
+  // After a controller start, agents with running attempts get this long to
+  // reconnect before their attempts are declared lost.
+  absl::Duration restart_grace = absl::Seconds(30);
+  int64_t max_log_bytes = 100 << 20;
+  absl::Duration tick = absl::Milliseconds(500);
+};
+
 class Scheduler {
  public:
   // `store` and `logs` must outlive the scheduler.
-  Scheduler(Store* store, LogStore* logs);
+  Scheduler(Store* store, LogStore* logs, SchedulerOptions options = {});
   ~Scheduler();
 
-  // Loads queued and running work from the store and starts the thread.
+  // Loads queued and running work from the store and starts the threads.
   absl::Status Start();
-  // Drains pending events and joins the thread.
+  // Drains pending events and joins the threads.
   void Stop();
 
   void AgentConnected(const std::string& agent_id,
@@ -51,19 +65,22 @@ class Scheduler {
   std::vector<AgentView> ConnectedAgents() const;
   // Why a queued task with these needs waits, given the connected agents.
   std::string WaitingReason(const TaskNeeds& needs) const;
-  // Blocks until every event posted before the call has been handled (tests).
+  // Blocks until every event posted before the call has been handled.
   void Flush();
+  // Runs lease and queue-timeout checks as of `now` (tests call it directly).
+  void Tick(absl::Time now);
 
  private:
   struct ConnectedAgent {
     std::shared_ptr<AgentLink> link;
     AgentView view;
-    int running = 0;
   };
   struct QueuedTask {
     std::string job_id;
     std::string task_id;
     TaskNeeds needs;
+    absl::Time queued_at;
+    absl::Duration queue_timeout;
   };
   struct RunningAttempt {
     std::string job_id;
@@ -79,6 +96,8 @@ class Scheduler {
   void OnAgentConnected(const std::string& agent_id,
                         std::shared_ptr<AgentLink> link,
                         const v1::Hello& hello);
+  void ReconcileAttempts(const std::string& agent_id, AgentLink* link,
+                         const v1::Hello& hello);
   void OnAgentDisconnected(const std::string& agent_id, const AgentLink* link);
   void OnAgentMessage(const std::string& agent_id,
                       const v1::AgentMessage& message);
@@ -86,27 +105,36 @@ class Scheduler {
   void OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& event);
   void OnJobSubmitted(const std::string& job_id);
   void OnCancelJob(const std::string& job_id, const std::string& reason);
+  void OnTick(absl::Time now);
+  void Enqueue(const v1::Job& job, const v1::Task& task, absl::Time queued_at);
   void Dispatch();
   bool Assign(const QueuedTask& queued, const Placement& placement);
-  // Records a terminal state for the attempt's task and rolls up the job.
+  // Records how an attempt ended; retries the task or finishes it.
+  void EndAttempt(const std::string& attempt_id, v1::State state, int exit_code,
+                  const std::string& reason);
+  // Records a terminal state for the task and rolls up the job.
   void FinishTask(const std::string& job_id, const std::string& task_id,
-                  v1::State state, int exit_code, const std::string& reason,
-                  int64_t log_bytes);
+                  v1::State state, int exit_code, const std::string& reason);
+  void SendFencedCancel(AgentLink* link, const std::string& attempt_id);
   void PublishAgents();
   void LogError(const absl::Status& status);
 
   Store* const store_;
   LogStore* const logs_;
+  const SchedulerOptions options_;
 
   absl::Mutex queue_mu_;
   std::deque<std::function<void()>> events_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
   std::thread thread_;
+  std::thread ticker_;
+  absl::Notification stop_ticker_;
 
   // Owned by the scheduler thread.
   std::map<std::string, ConnectedAgent> agents_;
   std::deque<QueuedTask> queue_;
   std::map<std::string, RunningAttempt> attempts_;
+  std::map<std::string, absl::Time> last_heard_;  // by agent id
 
   mutable absl::Mutex snapshot_mu_;
   std::vector<AgentView> agent_snapshot_ ABSL_GUARDED_BY(snapshot_mu_);

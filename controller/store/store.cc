@@ -69,6 +69,13 @@ CREATE TABLE api_tokens(
 ALTER TABLE tasks ADD COLUMN image TEXT NOT NULL DEFAULT '';
 ALTER TABLE tasks ADD COLUMN emulated INTEGER NOT NULL DEFAULT 0;
 )sql",
+    R"sql(
+ALTER TABLE jobs ADD COLUMN idempotency_key TEXT;
+CREATE UNIQUE INDEX jobs_idempotency ON jobs(idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+ALTER TABLE attempts ADD COLUMN emulated INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX attempts_job ON attempts(job_id);
+)sql",
 };
 
 constexpr const char* kTaskColumns =
@@ -89,7 +96,8 @@ v1::Task ReadTask(const Statement& row) {
   task.set_log_bytes(row.Int(9));
   task.set_image(row.Text(10));
   task.set_emulated(row.Int(11) != 0);
-  if (task.started_unix_ms() > 0 && task.finished_unix_ms() >= task.started_unix_ms()) {
+  if (task.started_unix_ms() > 0 &&
+      task.finished_unix_ms() >= task.started_unix_ms()) {
     task.set_duration_ms(task.finished_unix_ms() - task.started_unix_ms());
   }
   return task;
@@ -253,18 +261,21 @@ absl::StatusOr<std::vector<AgentRecord>> Store::ListAgents() {
   return agents;
 }
 
-absl::Status Store::InsertJob(const v1::Job& job) {
+absl::Status Store::InsertJob(const v1::Job& job,
+                              const std::string& idempotency_key) {
   absl::MutexLock lock(&mu_);
   RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   auto insert_all = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Statement job_stmt,
-                     db_->Prepare("INSERT INTO jobs(id, spec, state, reason, "
-                                  "created_ms) VALUES(?,?,?,?,?)"));
+    ASSIGN_OR_RETURN(
+        Statement job_stmt,
+        db_->Prepare("INSERT INTO jobs(id, spec, state, reason, created_ms, "
+                     "idempotency_key) VALUES(?,?,?,?,?,NULLIF(?,''))"));
     RETURN_IF_ERROR(job_stmt.Bind(1, job.id())
                         .BindBlob(2, job.spec().SerializeAsString())
                         .Bind(3, job.state())
                         .Bind(4, job.reason())
                         .Bind(5, job.created_unix_ms())
+                        .Bind(6, idempotency_key)
                         .Run());
     for (int i = 0; i < job.tasks_size(); ++i) {
       const v1::Task& task = job.tasks(i);
@@ -325,6 +336,29 @@ absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
   job.set_created_unix_ms(stmt.Int(4));
   job.set_finished_unix_ms(stmt.Int(5));
   ASSIGN_OR_RETURN(std::vector<v1::Task> tasks, LoadTasks(id));
+  ASSIGN_OR_RETURN(
+      Statement attempts,
+      db_->Prepare("SELECT id, task_id, agent_id, state, exit_code, reason, "
+                   "started_ms, finished_ms, log_bytes, emulated FROM attempts "
+                   "WHERE job_id = ? ORDER BY started_ms, rowid"));
+  attempts.Bind(1, id);
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, attempts.Step());
+    if (!row) break;
+    for (v1::Task& task : tasks) {
+      if (task.id() != attempts.Text(1)) continue;
+      v1::Attempt* a = task.add_attempts();
+      a->set_id(attempts.Text(0));
+      a->set_agent_id(attempts.Text(2));
+      a->set_state(static_cast<v1::State>(attempts.Int(3)));
+      a->set_exit_code(static_cast<int32_t>(attempts.Int(4)));
+      a->set_reason(attempts.Text(5));
+      a->set_started_unix_ms(attempts.Int(6));
+      a->set_finished_unix_ms(attempts.Int(7));
+      a->set_log_bytes(attempts.Int(8));
+      a->set_emulated(attempts.Int(9) != 0);
+    }
+  }
   for (v1::Task& task : tasks) *job.add_tasks() = std::move(task);
   return job;
 }
@@ -334,10 +368,14 @@ absl::StatusOr<JobPage> Store::ListJobs(const JobQuery& query) {
   int64_t last_rowid = 0;
   {
     absl::MutexLock lock(&mu_);
-    ASSIGN_OR_RETURN(Statement stmt,
-                     db_->Prepare("SELECT id, rowid FROM jobs WHERE (?1 = 0 OR rowid < ?1) "
-                                  "AND (?2 = 0 OR state = ?2) ORDER BY rowid DESC LIMIT ?3"));
-    stmt.Bind(1, query.before_rowid).Bind(2, query.state).Bind(3, query.limit + 1);
+    ASSIGN_OR_RETURN(
+        Statement stmt,
+        db_->Prepare(
+            "SELECT id, rowid FROM jobs WHERE (?1 = 0 OR rowid < ?1) "
+            "AND (?2 = 0 OR state = ?2) ORDER BY rowid DESC LIMIT ?3"));
+    stmt.Bind(1, query.before_rowid)
+        .Bind(2, query.state)
+        .Bind(3, query.limit + 1);
     while (true) {
       ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
@@ -356,7 +394,8 @@ absl::StatusOr<JobPage> Store::ListJobs(const JobQuery& query) {
   }
   if (page.more) {
     absl::MutexLock lock(&mu_);
-    ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT rowid FROM jobs WHERE id = ?"));
+    ASSIGN_OR_RETURN(Statement stmt,
+                     db_->Prepare("SELECT rowid FROM jobs WHERE id = ?"));
     stmt.Bind(1, ids.back());
     ASSIGN_OR_RETURN(bool row, stmt.Step());
     page.next_before_rowid = row ? stmt.Int(0) : last_rowid;
@@ -418,15 +457,28 @@ absl::Status Store::InsertAttempt(const AttemptRecord& a) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(
       Statement stmt,
-      db_->Prepare("INSERT INTO attempts(id, task_id, job_id, agent_id, "
-                   "state, started_ms) VALUES(?,?,?,?,?,?)"));
+      db_->Prepare("INSERT INTO attempts(id, task_id, job_id, agent_id, state, "
+                   "started_ms, emulated) VALUES(?,?,?,?,?,?,?)"));
   return stmt.Bind(1, a.id)
       .Bind(2, a.task_id)
       .Bind(3, a.job_id)
       .Bind(4, a.agent_id)
       .Bind(5, a.state)
       .Bind(6, a.started_ms)
+      .Bind(7, a.emulated ? 1 : 0)
       .Run();
+}
+
+absl::StatusOr<std::string> Store::FindJobByIdempotencyKey(
+    const std::string& key) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare("SELECT id FROM jobs WHERE idempotency_key = ?"));
+  stmt.Bind(1, key);
+  ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return absl::NotFoundError("no job with that idempotency key");
+  return stmt.Text(0);
 }
 
 absl::Status Store::UpdateAttempt(const AttemptRecord& a) {

@@ -43,6 +43,7 @@ struct AttemptRecord {
   int64_t started_ms = 0;
   int64_t finished_ms = 0;
   int64_t log_bytes = 0;
+  bool emulated = false;
 };
 
 struct JobQuery {
@@ -80,8 +81,11 @@ class Store {
   absl::StatusOr<AgentRecord> GetAgent(const std::string& id);
   absl::StatusOr<std::vector<AgentRecord>> ListAgents();
 
-  // Inserts the job and its tasks in one transaction.
-  absl::Status InsertJob(const v1::Job& job);
+  // Inserts the job and its tasks in one transaction. A non-empty
+  // idempotency key already in use fails with AlreadyExists.
+  absl::Status InsertJob(const v1::Job& job,
+                         const std::string& idempotency_key = "");
+  absl::StatusOr<std::string> FindJobByIdempotencyKey(const std::string& key);
   absl::StatusOr<v1::Job> GetJob(const std::string& id);
   absl::StatusOr<JobPage> ListJobs(const JobQuery& query);
   // Ids of jobs not yet in a terminal state, oldest first.

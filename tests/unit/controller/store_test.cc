@@ -29,7 +29,7 @@ TEST(Store, MigratesToLatestVersionAndReopens) {
   {
     auto store = Store::Open(dir.File("arena.db"));
     ASSERT_TRUE(store.ok()) << store.status();
-    EXPECT_EQ(*(*store)->SchemaVersion(), 2);
+    EXPECT_EQ(*(*store)->SchemaVersion(), 3);
     ASSERT_TRUE((*store)->InsertJob(NewJob("job-a", 2)).ok());
   }
   auto reopened = Store::Open(dir.File("arena.db"));
@@ -108,7 +108,8 @@ TEST(Store, ListJobsNewestFirst) {
 TEST(Store, ListJobsPagesAndFiltersByState) {
   TestDir dir;
   auto store = *Store::Open(dir.File("arena.db"));
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->InsertJob(NewJob("job-" + std::to_string(i), 1)).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(store->InsertJob(NewJob("job-" + std::to_string(i), 1)).ok());
   ASSERT_TRUE(store->UpdateJobState("job-1", v1::PASSED, "", 1).ok());
   auto first = store->ListJobs(JobQuery{2, 0, 0});
   ASSERT_EQ(first->jobs.size(), 2u);
