@@ -48,9 +48,8 @@ std::string Hostname() {
 
 int Main(int argc, char** argv) {
   FlagSpec spec;
-  spec.value_flags = {"controller", "ca-file",  "join-token",    "state-dir",
-                      "slots",      "labels",   "docker-socket", "work-dir",
-                      "hostname",   "emulation"};
+  spec.value_flags = {"controller",    "ca-file",  "join-token", "state-dir", "slots",    "labels",
+                      "docker-socket", "work-dir", "hostname",   "emulation", "heartbeat"};
   spec.bool_flags = {"help"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
@@ -59,21 +58,16 @@ int Main(int argc, char** argv) {
     std::cout << kUsage;
     return 0;
   }
-  if (flags->Get("controller").empty())
-    return Usage("--controller is required");
+  if (flags->Get("controller").empty()) return Usage("--controller is required");
   if (flags->Get("state-dir").empty()) return Usage("--state-dir is required");
   std::string emulation = flags->Get("emulation", "true");
-  if (emulation != "true" && emulation != "false")
-    return Usage("--emulation takes true or false");
+  if (emulation != "true" && emulation != "false") return Usage("--emulation takes true or false");
   int slots = 1;
-  if (!absl::SimpleAtoi(flags->Get("slots", "1"), &slots) || slots < 1 ||
-      slots > 1024) {
+  if (!absl::SimpleAtoi(flags->Get("slots", "1"), &slots) || slots < 1 || slots > 1024) {
     return Usage("--slots must be a number from 1 to 1024");
   }
-  absl::StatusOr<std::map<std::string, std::string>> labels =
-      ParseKeyValues(flags->Get("labels"));
-  if (!labels.ok())
-    return Usage(absl::StrCat("--labels: ", labels.status().message()));
+  absl::StatusOr<std::map<std::string, std::string>> labels = ParseKeyValues(flags->Get("labels"));
+  if (!labels.ok()) return Usage(absl::StrCat("--labels: ", labels.status().message()));
 
   EnrollOptions enroll;
   enroll.controller = flags->Get("controller");
@@ -91,8 +85,7 @@ int Main(int argc, char** argv) {
   std::string socket = flags->Get("docker-socket", "/var/run/docker.sock");
   DockerExecutor executor(socket, identity->agent_id);
   int orphans = executor.RemoveOrphans();
-  if (orphans > 0)
-    LogLine("agent", absl::StrCat("removed ", orphans, " orphaned containers"));
+  if (orphans > 0) LogLine("agent", absl::StrCat("removed ", orphans, " orphaned containers"));
 
   SessionOptions options;
   options.controller = enroll.controller;
@@ -102,11 +95,9 @@ int Main(int argc, char** argv) {
   options.labels = *labels;
   // --emulation false: offer only the native platform even when qemu is
   // registered (for hosts where emulated runs are not wanted).
-  options.platforms = emulation == "false"
-                          ? DetectPlatforms(NativeArch(), /*binfmt_dir=*/"")
-                          : DetectPlatforms(NativeArch());
-  options.work_dir =
-      flags->Get("work-dir", absl::StrCat(enroll.state_dir, "/work"));
+  options.platforms = emulation == "false" ? DetectPlatforms(NativeArch(), /*binfmt_dir=*/"")
+                                           : DetectPlatforms(NativeArch());
+  options.work_dir = flags->Get("work-dir", absl::StrCat(enroll.state_dir, "/work"));
   options.spool_dir = absl::StrCat(enroll.state_dir, "/spool");
   if (flags->Has("heartbeat") &&
       (!absl::ParseDuration(flags->Get("heartbeat"), &options.heartbeat) ||
@@ -118,8 +109,8 @@ int Main(int argc, char** argv) {
     absl::StatusOr<std::vector<std::string>> images = docker.ListImageTags();
     if (images.ok()) options.images = *images;
   } else {
-    LogLine("agent", absl::StrCat("dockerd not reachable at ", socket,
-                                  "; attempts will fail until it is"));
+    LogLine("agent",
+            absl::StrCat("dockerd not reachable at ", socket, "; attempts will fail until it is"));
   }
   // Workspaces and spools of attempts an earlier process ran are stale: their
   // containers were removed above and the controller will hear they are gone.

@@ -21,8 +21,7 @@ struct ClientOptions {
 
 class Client {
  public:
-  static absl::StatusOr<std::unique_ptr<Client>> Connect(
-      const ClientOptions& options);
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(const ClientOptions& options);
 
   v1::JobService::Stub* stub() { return stub_.get(); }
   // A context carrying the token; with a deadline unless `streaming`.

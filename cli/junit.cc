@@ -11,11 +11,21 @@ std::string XmlEscape(absl::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
           out += '?';
@@ -46,12 +56,13 @@ std::string JunitXml(const v1::Job& job, const std::map<std::string, std::string
   for (const v1::Task& task : job.tasks()) {
     double seconds = static_cast<double>(task.duration_ms()) / 1000.0;
     total_seconds += seconds;
-    absl::StrAppend(&cases, "    <testcase classname=\"arena.", XmlEscape(job.id()),
-                    "\" name=\"", XmlEscape(task.arch()), "\" time=\"",
-                    absl::StrFormat("%.3f", seconds), "\">\n");
+    absl::StrAppend(&cases, "    <testcase classname=\"arena.", XmlEscape(job.id()), "\" name=\"",
+                    XmlEscape(task.arch()), "\" time=\"", absl::StrFormat("%.3f", seconds),
+                    "\">\n");
     auto tail = log_tails.find(task.id());
     std::string body = tail == log_tails.end() ? "" : XmlEscape(tail->second);
-    std::string message = XmlEscape(task.reason().empty() ? StateName(task.state()) : task.reason());
+    std::string message =
+        XmlEscape(task.reason().empty() ? StateName(task.state()) : task.reason());
     if (task.state() == v1::FAILED) {
       ++failures;
       absl::StrAppend(&cases, "      <failure type=\"failed\" message=\"", message, "\">", body,
@@ -68,13 +79,12 @@ std::string JunitXml(const v1::Job& job, const std::map<std::string, std::string
                     "        <property name=\"exit_code\" value=\"", task.exit_code(), "\"/>\n",
                     "      </properties>\n    </testcase>\n");
   }
-  std::string counts = absl::StrCat("tests=\"", job.tasks_size(), "\" failures=\"", failures,
-                                    "\" errors=\"", errors, "\" time=\"",
-                                    absl::StrFormat("%.3f", total_seconds), "\"");
-  return absl::StrCat("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
-                      "<testsuites name=\"arena\" ", counts, ">\n",
-                      "  <testsuite name=\"", XmlEscape(job.id()), "\" ", counts, ">\n", cases,
-                      "  </testsuite>\n</testsuites>\n");
+  std::string counts =
+      absl::StrCat("tests=\"", job.tasks_size(), "\" failures=\"", failures, "\" errors=\"", errors,
+                   "\" time=\"", absl::StrFormat("%.3f", total_seconds), "\"");
+  return absl::StrCat("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", "<testsuites name=\"arena\" ",
+                      counts, ">\n", "  <testsuite name=\"", XmlEscape(job.id()), "\" ", counts,
+                      ">\n", cases, "  </testsuite>\n</testsuites>\n");
 }
 
 }  // namespace arena

@@ -72,14 +72,13 @@ int ExitCodeFor(v1::State state) {
 
 std::string FormatMs(int64_t ms) {
   if (ms <= 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(ms),
-                          absl::LocalTimeZone());
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(ms), absl::LocalTimeZone());
 }
 
 std::string Duration(const v1::Task& task) {
   if (task.started_unix_ms() <= 0) return "-";
-  int64_t end = task.finished_unix_ms() > 0 ? task.finished_unix_ms()
-                                            : absl::ToUnixMillis(absl::Now());
+  int64_t end =
+      task.finished_unix_ms() > 0 ? task.finished_unix_ms() : absl::ToUnixMillis(absl::Now());
   return absl::FormatDuration(
       absl::Milliseconds(std::max<int64_t>(0, end - task.started_unix_ms())));
 }
@@ -94,21 +93,16 @@ void PrintJson(const google::protobuf::Message& message) {
 }
 
 void PrintTasks(const v1::Job& job) {
-  std::printf("%-8s %-10s %-5s %-10s %-9s %-20s %s\n", "ARCH", "STATUS", "EXIT",
-              "DURATION", "RUNS", "AGENT", "DETAIL");
+  std::printf("%-8s %-10s %-5s %-10s %-9s %-20s %s\n", "ARCH", "STATUS", "EXIT", "DURATION", "RUNS",
+              "AGENT", "DETAIL");
   for (const v1::Task& t : job.tasks()) {
-    std::string exit_code = IsTerminal(t.state()) && t.exit_code() >= 0
-                                ? absl::StrCat(t.exit_code())
-                                : "-";
-    std::string detail =
-        t.state() == v1::QUEUED ? t.waiting_reason() : t.reason();
-    const char* runs = t.agent_id().empty() ? "-"
-                       : t.emulated()       ? "emulated"
-                                            : "native";
-    std::printf("%-8s %-10s %-5s %-10s %-9s %-20s %s\n", t.arch().c_str(),
-                StateName(t.state()), exit_code.c_str(), Duration(t).c_str(),
-                runs, t.agent_id().empty() ? "-" : t.agent_id().c_str(),
-                detail.c_str());
+    std::string exit_code =
+        IsTerminal(t.state()) && t.exit_code() >= 0 ? absl::StrCat(t.exit_code()) : "-";
+    std::string detail = t.state() == v1::QUEUED ? t.waiting_reason() : t.reason();
+    const char* runs = t.agent_id().empty() ? "-" : t.emulated() ? "emulated" : "native";
+    std::printf("%-8s %-10s %-5s %-10s %-9s %-20s %s\n", t.arch().c_str(), StateName(t.state()),
+                exit_code.c_str(), Duration(t).c_str(), runs,
+                t.agent_id().empty() ? "-" : t.agent_id().c_str(), detail.c_str());
   }
 }
 
@@ -118,18 +112,17 @@ void PrintAttempts(const v1::Job& job) {
   for (const v1::Task& t : job.tasks()) {
     if (t.attempts_size() < 2) continue;
     if (!header) {
-      std::printf("\nattempts:\n%-8s %-3s %-16s %-10s %-5s %-20s %s\n", "ARCH",
-                  "#", "ATTEMPT", "STATUS", "EXIT", "AGENT", "DETAIL");
+      std::printf("\nattempts:\n%-8s %-3s %-16s %-10s %-5s %-20s %s\n", "ARCH", "#", "ATTEMPT",
+                  "STATUS", "EXIT", "AGENT", "DETAIL");
       header = true;
     }
     for (int i = 0; i < t.attempts_size(); ++i) {
       const v1::Attempt& a = t.attempts(i);
-      std::string exit_code = a.exit_code() >= 0 && IsTerminal(a.state())
-                                  ? absl::StrCat(a.exit_code())
-                                  : "-";
-      std::printf("%-8s %-3d %-16s %-10s %-5s %-20s %s\n", t.arch().c_str(),
-                  i + 1, a.id().c_str(), StateName(a.state()),
-                  exit_code.c_str(), a.agent_id().c_str(), a.reason().c_str());
+      std::string exit_code =
+          a.exit_code() >= 0 && IsTerminal(a.state()) ? absl::StrCat(a.exit_code()) : "-";
+      std::printf("%-8s %-3d %-16s %-10s %-5s %-20s %s\n", t.arch().c_str(), i + 1, a.id().c_str(),
+                  StateName(a.state()), exit_code.c_str(), a.agent_id().c_str(),
+                  a.reason().c_str());
     }
   }
 }
@@ -156,8 +149,7 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
     }
   }
   for (const std::string& value : flags.GetAll("arch")) {
-    for (absl::string_view arch :
-         absl::StrSplit(value, ',', absl::SkipEmpty())) {
+    for (absl::string_view arch : absl::StrSplit(value, ',', absl::SkipEmpty())) {
       spec.add_architectures(std::string(arch));
     }
   }
@@ -166,32 +158,27 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
   for (const std::string& kv : flags.GetAll("env")) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--env wants K=V, got \"", kv, "\""));
+      return absl::InvalidArgumentError(absl::StrCat("--env wants K=V, got \"", kv, "\""));
     }
     (*spec.mutable_env())[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   for (const std::string& kv : flags.GetAll("label")) {
-    absl::StatusOr<std::map<std::string, std::string>> labels =
-        ParseKeyValues(kv);
+    absl::StatusOr<std::map<std::string, std::string>> labels = ParseKeyValues(kv);
     if (!labels.ok()) return labels.status();
     spec.mutable_required_labels()->insert(labels->begin(), labels->end());
   }
   if (flags.Has("timeout")) {
     absl::Duration timeout;
-    if (!absl::ParseDuration(flags.Get("timeout"), &timeout) ||
-        timeout <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--timeout wants a duration like 30s, 10m or 1h, got \"",
-                       flags.Get("timeout"), "\""));
+    if (!absl::ParseDuration(flags.Get("timeout"), &timeout) || timeout <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--timeout wants a duration like 30s, 10m or 1h, got \"", flags.Get("timeout"), "\""));
     }
     spec.set_timeout_ms(absl::ToInt64Milliseconds(timeout));
   }
   if (flags.Has("retries")) {
     int retries = 0;
     if (!absl::SimpleAtoi(flags.Get("retries"), &retries) || retries < 0) {
-      return absl::InvalidArgumentError(
-          "--retries wants a number from 0 to 10");
+      return absl::InvalidArgumentError("--retries wants a number from 0 to 10");
     }
     spec.set_retries(retries);
   }
@@ -200,9 +187,8 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
     absl::Duration timeout;
     if (!absl::ParseDuration(flags.Get("queue-timeout"), &timeout) ||
         timeout <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--queue-timeout wants a duration like 10m, got \"",
-                       flags.Get("queue-timeout"), "\""));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--queue-timeout wants a duration like 10m, got \"", flags.Get("queue-timeout"), "\""));
     }
     spec.set_queue_timeout_ms(absl::ToInt64Milliseconds(timeout));
   }
@@ -225,11 +211,9 @@ absl::StatusOr<ParsedFlags> CommandFlags(const Cli& cli, FlagSpec spec) {
   return ParseFlags(spec, args);
 }
 
-absl::StatusOr<std::string> OneJobId(const ParsedFlags& flags,
-                                     const char* command) {
+absl::StatusOr<std::string> OneJobId(const ParsedFlags& flags, const char* command) {
   if (flags.positional().size() != 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("usage: arenactl ", command, " JOB"));
+    return absl::InvalidArgumentError(absl::StrCat("usage: arenactl ", command, " JOB"));
   }
   return flags.positional()[0];
 }
@@ -242,8 +226,7 @@ int Submit(Cli& cli, const ParsedFlags& flags, v1::Job* job) {
   *request.mutable_spec() = *spec;
   request.set_idempotency_key(flags.Get("idempotency-key"));
   auto context = cli.client->Context();
-  grpc::Status status =
-      cli.client->stub()->SubmitJob(context.get(), request, job);
+  grpc::Status status = cli.client->stub()->SubmitJob(context.get(), request, job);
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   return -1;
 }
@@ -259,8 +242,7 @@ FlagSpec JobFlagSpec() {
 
 int CmdSubmit(Cli& cli) {
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, JobFlagSpec());
-  if (!flags.ok())
-    return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   v1::Job job;
   int rc = Submit(cli, *flags, &job);
   if (rc >= 0) return rc;
@@ -275,9 +257,8 @@ int CmdSubmit(Cli& cli) {
 // Copies one task's log to `out`, following until the task ends. `attempt`
 // pins one attempt (id or number); empty follows the latest, moving on to a
 // retry's attempt when one begins.
-grpc::Status StreamTaskLog(Cli& cli, const std::string& job_id,
-                           const std::string& task, bool follow,
-                           const std::function<void(const v1::LogData&)>& out,
+grpc::Status StreamTaskLog(Cli& cli, const std::string& job_id, const std::string& task,
+                           bool follow, const std::function<void(const v1::LogData&)>& out,
                            const std::string& attempt = "") {
   v1::StreamLogsRequest request;
   request.set_job_id(job_id);
@@ -299,8 +280,8 @@ class LogPrinter {
   void operator()(const v1::LogData& data) {
     if (!attempt_.empty() && data.attempt_id() != attempt_) {
       std::fflush(stdout);
-      std::fprintf(stderr, "arenactl: %sretrying as attempt %s\n",
-                   label_.c_str(), data.attempt_id().c_str());
+      std::fprintf(stderr, "arenactl: %sretrying as attempt %s\n", label_.c_str(),
+                   data.attempt_id().c_str());
     }
     attempt_ = data.attempt_id();
     std::fwrite(data.data().data(), 1, data.data().size(), stdout);
@@ -317,8 +298,7 @@ absl::StatusOr<v1::Job> GetJob(Cli& cli, const std::string& job_id) {
   request.set_job_id(job_id);
   v1::Job job;
   auto context = cli.client->Context();
-  grpc::Status status =
-      cli.client->stub()->GetJob(context.get(), request, &job);
+  grpc::Status status = cli.client->stub()->GetJob(context.get(), request, &job);
   if (!status.ok()) {
     return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                         cli.client->Describe(status));
@@ -348,8 +328,7 @@ std::map<std::string, std::string> FailureTails(Cli& cli, const v1::Job& job) {
 
 // Waits for a terminal state, printing the verdict (and writing JUnit XML
 // when asked). Returns the exit code.
-int WaitAndReport(Cli& cli, const std::string& job_id,
-                  const std::string& junit_out) {
+int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_out) {
   absl::Duration poll = absl::Milliseconds(100);
   while (true) {
     absl::StatusOr<v1::Job> job = GetJob(cli, job_id);
@@ -362,8 +341,7 @@ int WaitAndReport(Cli& cli, const std::string& job_id,
     if (!junit_out.empty()) {
       std::string xml = JunitXml(*job, FailureTails(cli, *job));
       absl::Status written = WriteFileAtomic(junit_out, xml);
-      if (!written.ok())
-        return Fail(kExitUsage, std::string(written.message()));
+      if (!written.ok()) return Fail(kExitUsage, std::string(written.message()));
     }
     if (cli.output == "json") {
       PrintJson(*job);
@@ -371,8 +349,7 @@ int WaitAndReport(Cli& cli, const std::string& job_id,
       std::fflush(stdout);
       std::printf("\n");
       PrintTasks(*job);
-      std::printf("verdict: %s (job %s)\n", StateName(job->state()),
-                  job->id().c_str());
+      std::printf("verdict: %s (job %s)\n", StateName(job->state()), job->id().c_str());
     }
     return ExitCodeFor(job->state());
   }
@@ -383,11 +360,9 @@ int WaitAndReport(Cli& cli, const std::string& job_id,
 void StreamAllLogs(Cli& cli, const v1::Job& job) {
   if (job.tasks_size() == 1) {
     LogPrinter printer;
-    grpc::Status status =
-        StreamTaskLog(cli, job.id(), job.tasks(0).id(), true,
-                      [&printer](const v1::LogData& d) { printer(d); });
-    if (!status.ok())
-      Fail(0, absl::StrCat("log stream: ", cli.client->Describe(status)));
+    grpc::Status status = StreamTaskLog(cli, job.id(), job.tasks(0).id(), true,
+                                        [&printer](const v1::LogData& d) { printer(d); });
+    if (!status.ok()) Fail(0, absl::StrCat("log stream: ", cli.client->Describe(status)));
     return;
   }
   absl::Mutex out_mu;
@@ -415,8 +390,7 @@ void StreamAllLogs(Cli& cli, const v1::Job& job) {
       StreamTaskLog(cli, job.id(), task.id(), true, [&](const v1::LogData& d) {
         if (!attempt.empty() && d.attempt_id() != attempt) {
           flush_lines(true);
-          pending = absl::StrCat("--- retrying as attempt ", d.attempt_id(),
-                                 " ---\n");
+          pending = absl::StrCat("--- retrying as attempt ", d.attempt_id(), " ---\n");
         }
         attempt = d.attempt_id();
         pending += d.data();
@@ -430,14 +404,12 @@ void StreamAllLogs(Cli& cli, const v1::Job& job) {
 
 int CmdRun(Cli& cli) {
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, JobFlagSpec());
-  if (!flags.ok())
-    return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   v1::Job job;
   int rc = Submit(cli, *flags, &job);
   if (rc >= 0) return rc;
-  std::fprintf(stderr, "arenactl: job %s submitted (%d task%s)\n",
-               job.id().c_str(), job.tasks_size(),
-               job.tasks_size() == 1 ? "" : "s");
+  std::fprintf(stderr, "arenactl: job %s submitted (%d task%s)\n", job.id().c_str(),
+               job.tasks_size(), job.tasks_size() == 1 ? "" : "s");
   if (cli.output != "json") StreamAllLogs(cli, job);
   return WaitAndReport(cli, job.id(), flags->Get("junit-out"));
 }
@@ -446,21 +418,17 @@ int CmdWait(Cli& cli) {
   FlagSpec spec;
   spec.value_flags = {"junit-out"};
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
-  if (!flags.ok())
-    return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "wait");
-  if (!job_id.ok())
-    return Fail(kExitUsage, std::string(job_id.status().message()));
+  if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
   return WaitAndReport(cli, *job_id, flags->Get("junit-out"));
 }
 
 int CmdStatus(Cli& cli) {
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
-  if (!flags.ok())
-    return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "status");
-  if (!job_id.ok())
-    return Fail(kExitUsage, std::string(job_id.status().message()));
+  if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
   absl::StatusOr<v1::Job> job = GetJob(cli, *job_id);
   if (!job.ok()) return Fail(kExitUsage, std::string(job.status().message()));
   if (cli.output == "json") {
@@ -469,10 +437,8 @@ int CmdStatus(Cli& cli) {
   }
   std::printf("job %s: %s\n", job->id().c_str(), StateName(job->state()));
   std::printf("image %s, command:", job->spec().image().c_str());
-  for (const std::string& arg : job->spec().command())
-    std::printf(" %s", arg.c_str());
-  std::printf("\ncreated %s, finished %s\n\n",
-              FormatMs(job->created_unix_ms()).c_str(),
+  for (const std::string& arg : job->spec().command()) std::printf(" %s", arg.c_str());
+  std::printf("\ncreated %s, finished %s\n\n", FormatMs(job->created_unix_ms()).c_str(),
               FormatMs(job->finished_unix_ms()).c_str());
   PrintTasks(*job);
   PrintAttempts(*job);
@@ -483,26 +449,22 @@ int CmdJobs(Cli& cli) {
   FlagSpec spec;
   spec.value_flags = {"limit"};
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
-  if (!flags.ok())
-    return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   v1::ListJobsRequest request;
   int limit = 20;
-  if (flags->Has("limit") &&
-      (!absl::SimpleAtoi(flags->Get("limit"), &limit) || limit < 1)) {
+  if (flags->Has("limit") && (!absl::SimpleAtoi(flags->Get("limit"), &limit) || limit < 1)) {
     return Fail(kExitUsage, "--limit wants a positive number");
   }
   request.set_limit(limit);
   v1::ListJobsResponse response;
   auto context = cli.client->Context();
-  grpc::Status status =
-      cli.client->stub()->ListJobs(context.get(), request, &response);
+  grpc::Status status = cli.client->stub()->ListJobs(context.get(), request, &response);
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   if (cli.output == "json") {
     PrintJson(response);
     return 0;
   }
-  std::printf("%-18s %-10s %-20s %-16s %s\n", "JOB", "STATUS", "CREATED",
-              "ARCHS", "COMMAND");
+  std::printf("%-18s %-10s %-20s %-16s %s\n", "JOB", "STATUS", "CREATED", "ARCHS", "COMMAND");
   for (const v1::Job& job : response.jobs()) {
     std::string archs;
     for (const v1::Task& t : job.tasks())
@@ -511,9 +473,8 @@ int CmdJobs(Cli& cli) {
     for (const std::string& arg : job.spec().command())
       absl::StrAppend(&command, command.empty() ? "" : " ", arg);
     if (command.size() > 60) command = command.substr(0, 57) + "...";
-    std::printf("%-18s %-10s %-20s %-16s %s\n", job.id().c_str(),
-                StateName(job.state()), FormatMs(job.created_unix_ms()).c_str(),
-                archs.c_str(), command.c_str());
+    std::printf("%-18s %-10s %-20s %-16s %s\n", job.id().c_str(), StateName(job.state()),
+                FormatMs(job.created_unix_ms()).c_str(), archs.c_str(), command.c_str());
   }
   return 0;
 }
@@ -524,11 +485,9 @@ int CmdLogs(Cli& cli) {
   spec.bool_flags = {"follow"};
   spec.short_aliases = {{"f", "follow"}};
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
-  if (!flags.ok())
-    return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "logs");
-  if (!job_id.ok())
-    return Fail(kExitUsage, std::string(job_id.status().message()));
+  if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
   LogPrinter printer;
   grpc::Status status = StreamTaskLog(
       cli, *job_id, flags->Get("task"), flags->Get("follow") == "true",
@@ -539,17 +498,14 @@ int CmdLogs(Cli& cli) {
 
 int CmdCancel(Cli& cli) {
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
-  if (!flags.ok())
-    return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "cancel");
-  if (!job_id.ok())
-    return Fail(kExitUsage, std::string(job_id.status().message()));
+  if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
   v1::CancelJobRequest request;
   request.set_job_id(*job_id);
   v1::Job job;
   auto context = cli.client->Context();
-  grpc::Status status =
-      cli.client->stub()->CancelJob(context.get(), request, &job);
+  grpc::Status status = cli.client->stub()->CancelJob(context.get(), request, &job);
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   if (cli.output == "json") {
     PrintJson(job);
@@ -561,29 +517,26 @@ int CmdCancel(Cli& cli) {
 
 int CmdAgents(Cli& cli) {
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
-  if (!flags.ok())
-    return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   v1::ListAgentsResponse response;
   auto context = cli.client->Context();
-  grpc::Status status = cli.client->stub()->ListAgents(
-      context.get(), v1::ListAgentsRequest(), &response);
+  grpc::Status status =
+      cli.client->stub()->ListAgents(context.get(), v1::ListAgentsRequest(), &response);
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   if (cli.output == "json") {
     PrintJson(response);
     return 0;
   }
-  std::printf("%-20s %-16s %-12s %-6s %-28s %s\n", "AGENT", "HOSTNAME", "STATE",
-              "BUSY", "PLATFORMS", "LABELS");
+  std::printf("%-20s %-16s %-12s %-6s %-28s %s\n", "AGENT", "HOSTNAME", "STATE", "BUSY",
+              "PLATFORMS", "LABELS");
   for (const v1::AgentInfo& a : response.agents()) {
     std::string platforms;
     for (const std::string& p : a.platforms())
       absl::StrAppend(&platforms, platforms.empty() ? "" : ",", p);
-    std::map<std::string, std::string> labels(a.labels().begin(),
-                                              a.labels().end());
+    std::map<std::string, std::string> labels(a.labels().begin(), a.labels().end());
     std::string busy = absl::StrCat(a.busy(), "/", a.slots());
-    std::printf("%-20s %-16s %-12s %-6s %-28s %s\n", a.id().c_str(),
-                a.hostname().c_str(), a.connected() ? "connected" : "offline",
-                busy.c_str(), platforms.c_str(),
+    std::printf("%-20s %-16s %-12s %-6s %-28s %s\n", a.id().c_str(), a.hostname().c_str(),
+                a.connected() ? "connected" : "offline", busy.c_str(), platforms.c_str(),
                 FormatKeyValues(labels).c_str());
   }
   return 0;
@@ -593,31 +546,26 @@ int CmdJoinToken(Cli& cli) {
   FlagSpec spec;
   spec.value_flags = {"ttl", "uses"};
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
-  if (!flags.ok())
-    return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   if (flags->positional().size() != 1 || flags->positional()[0] != "create") {
-    return Fail(kExitUsage,
-                "usage: arenactl join-token create [--ttl 24h] [--uses 1]");
+    return Fail(kExitUsage, "usage: arenactl join-token create [--ttl 24h] [--uses 1]");
   }
   v1::CreateJoinTokenRequest request;
   absl::Duration ttl = absl::Hours(24);
-  if (flags->Has("ttl") && (!absl::ParseDuration(flags->Get("ttl"), &ttl) ||
-                            ttl <= absl::ZeroDuration())) {
+  if (flags->Has("ttl") &&
+      (!absl::ParseDuration(flags->Get("ttl"), &ttl) || ttl <= absl::ZeroDuration())) {
     return Fail(kExitUsage,
-                absl::StrCat("--ttl wants a duration like 24h, got \"",
-                             flags->Get("ttl"), "\""));
+                absl::StrCat("--ttl wants a duration like 24h, got \"", flags->Get("ttl"), "\""));
   }
   int uses = 1;
-  if (flags->Has("uses") &&
-      (!absl::SimpleAtoi(flags->Get("uses"), &uses) || uses < 1)) {
+  if (flags->Has("uses") && (!absl::SimpleAtoi(flags->Get("uses"), &uses) || uses < 1)) {
     return Fail(kExitUsage, "--uses wants a positive number");
   }
   request.set_ttl_ms(absl::ToInt64Milliseconds(ttl));
   request.set_uses(uses);
   v1::CreateJoinTokenResponse response;
   auto context = cli.client->Context();
-  grpc::Status status =
-      cli.client->stub()->CreateJoinToken(context.get(), request, &response);
+  grpc::Status status = cli.client->stub()->CreateJoinToken(context.get(), request, &response);
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   std::printf("%s\n", response.token().c_str());
   return 0;
@@ -636,20 +584,15 @@ int Main(int argc, char** argv) {
   global.bool_flags = {"help"};
   global.short_aliases = {{"o", "output"}, {"h", "help"}};
   size_t command_at = 0;
-  while (command_at < args.size() && args[command_at].size() > 1 &&
-         args[command_at][0] == '-') {
+  while (command_at < args.size() && args[command_at].size() > 1 && args[command_at][0] == '-') {
     const std::string& a = args[command_at];
-    bool takes_value =
-        a.find('=') == std::string::npos && a != "--help" && a != "-h";
+    bool takes_value = a.find('=') == std::string::npos && a != "--help" && a != "-h";
     command_at += takes_value ? 2 : 1;
   }
-  if (command_at > args.size())
-    return Fail(kExitUsage, "a global flag is missing its value");
-  absl::StatusOr<ParsedFlags> flags = ParseFlags(
-      global,
-      std::vector<std::string>(args.begin(), args.begin() + command_at));
-  if (!flags.ok())
-    return Fail(kExitUsage, std::string(flags.status().message()));
+  if (command_at > args.size()) return Fail(kExitUsage, "a global flag is missing its value");
+  absl::StatusOr<ParsedFlags> flags =
+      ParseFlags(global, std::vector<std::string>(args.begin(), args.begin() + command_at));
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   if (flags->Has("help") || command_at == args.size()) {
     std::cout << kUsage;
     return flags->Has("help") ? 0 : kExitUsage;
@@ -666,27 +609,19 @@ int Main(int argc, char** argv) {
     cli.args.erase(dashdash, cli.args.end());
   }
   static const std::map<std::string, int (*)(Cli&)> kCommands = {
-      {"run", CmdRun},
-      {"submit", CmdSubmit},
-      {"status", CmdStatus},
-      {"jobs", CmdJobs},
-      {"logs", CmdLogs},
-      {"wait", CmdWait},
-      {"cancel", CmdCancel},
-      {"agents", CmdAgents},
-      {"join-token", CmdJoinToken},
+      {"run", CmdRun},       {"submit", CmdSubmit}, {"status", CmdStatus},
+      {"jobs", CmdJobs},     {"logs", CmdLogs},     {"wait", CmdWait},
+      {"cancel", CmdCancel}, {"agents", CmdAgents}, {"join-token", CmdJoinToken},
   };
   auto handler = kCommands.find(command);
   if (handler == kCommands.end())
-    return Fail(kExitUsage, absl::StrCat("unknown command \"", command,
-                                         "\"; see arenactl --help"));
+    return Fail(kExitUsage, absl::StrCat("unknown command \"", command, "\"; see arenactl --help"));
   ClientOptions options;
   options.controller = flags->Get("controller", EnvOr("ARENA_CONTROLLER"));
   options.ca_file = flags->Get("ca-file", EnvOr("ARENA_CA_FILE"));
   options.token = flags->Get("token", EnvOr("ARENA_TOKEN"));
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
-  if (!client.ok())
-    return Fail(kExitUsage, std::string(client.status().message()));
+  if (!client.ok()) return Fail(kExitUsage, std::string(client.status().message()));
   cli.client = std::move(*client);
   return handler->second(cli);
 }

@@ -14,12 +14,11 @@ absl::StatusOr<std::string> NormalizeArch(absl::string_view name) {
     const char* to;
   };
   static constexpr Alias kAliases[] = {
-      {"amd64", "amd64"},     {"x86_64", "amd64"},  {"x86-64", "amd64"},
-      {"arm64", "arm64"},     {"aarch64", "arm64"}, {"arm64/v8", "arm64"},
-      {"arm/v7", "arm/v7"},   {"armv7l", "arm/v7"}, {"armv7", "arm/v7"},
-      {"armhf", "arm/v7"},    {"arm/v6", "arm/v6"}, {"armv6l", "arm/v6"},
-      {"386", "386"},         {"i386", "386"},      {"i686", "386"},
-      {"ppc64le", "ppc64le"}, {"s390x", "s390x"},   {"riscv64", "riscv64"},
+      {"amd64", "amd64"},   {"x86_64", "amd64"},    {"x86-64", "amd64"},  {"arm64", "arm64"},
+      {"aarch64", "arm64"}, {"arm64/v8", "arm64"},  {"arm/v7", "arm/v7"}, {"armv7l", "arm/v7"},
+      {"armv7", "arm/v7"},  {"armhf", "arm/v7"},    {"arm/v6", "arm/v6"}, {"armv6l", "arm/v6"},
+      {"386", "386"},       {"i386", "386"},        {"i686", "386"},      {"ppc64le", "ppc64le"},
+      {"s390x", "s390x"},   {"riscv64", "riscv64"},
   };
   std::string lower = absl::AsciiStrToLower(absl::StripAsciiWhitespace(name));
   if (absl::StartsWith(lower, "linux/")) lower = lower.substr(6);

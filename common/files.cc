@@ -16,24 +16,20 @@ namespace arena {
 namespace {
 
 absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
-  return absl::InternalError(
-      absl::StrCat(what, " ", path, ": ", strerror(errno)));
+  return absl::InternalError(absl::StrCat(what, " ", path, ": ", strerror(errno)));
 }
 
 }  // namespace
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return absl::NotFoundError(
-        absl::StrCat("cannot read ", path, ": ", strerror(errno)));
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", strerror(errno)));
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
 }
 
-absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
-                             int mode) {
+absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, int mode) {
   std::string tmp = absl::StrCat(path, ".tmp");
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return ErrnoStatus("cannot create", tmp);
@@ -49,8 +45,7 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
     done += static_cast<size_t>(n);
   }
   if (fsync(fd) != 0 || close(fd) != 0) return ErrnoStatus("cannot sync", tmp);
-  if (rename(tmp.c_str(), path.c_str()) != 0)
-    return ErrnoStatus("cannot rename", tmp);
+  if (rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus("cannot rename", tmp);
   return absl::OkStatus();
 }
 
@@ -75,9 +70,7 @@ absl::Status MakeDirs(const std::string& path, int mode) {
 
 absl::Status RemoveTree(const std::string& path) {
   if (!FileExists(path)) return absl::OkStatus();
-  auto remove_one = [](const char* p, const struct stat*, int, struct FTW*) {
-    return remove(p);
-  };
+  auto remove_one = [](const char* p, const struct stat*, int, struct FTW*) { return remove(p); };
   if (nftw(path.c_str(), remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0) {
     return ErrnoStatus("cannot remove", path);
   }

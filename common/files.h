@@ -13,8 +13,7 @@ namespace arena {
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 // Writes to a temporary file, fsyncs it and renames it over `path`, so a
 // reader sees either the old or the new content.
-absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
-                             int mode = 0644);
+absl::Status WriteFileAtomic(const std::string& path, absl::string_view data, int mode = 0644);
 bool FileExists(const std::string& path);
 absl::Status MakeDirs(const std::string& path, int mode = 0755);
 // Removes a directory tree; missing paths are not an error.

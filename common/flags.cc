@@ -4,8 +4,7 @@
 
 namespace arena {
 
-std::string ParsedFlags::Get(const std::string& name,
-                             const std::string& fallback) const {
+std::string ParsedFlags::Get(const std::string& name, const std::string& fallback) const {
   auto it = values_.find(name);
   if (it == values_.end() || it->second.empty()) return fallback;
   return it->second.back();
@@ -16,8 +15,7 @@ std::vector<std::string> ParsedFlags::GetAll(const std::string& name) const {
   return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
 
-absl::StatusOr<ParsedFlags> ParseFlags(const FlagSpec& spec,
-                                       const std::vector<std::string>& args) {
+absl::StatusOr<ParsedFlags> ParseFlags(const FlagSpec& spec, const std::vector<std::string>& args) {
   ParsedFlags out;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -49,8 +47,8 @@ absl::StatusOr<ParsedFlags> ParseFlags(const FlagSpec& spec,
     }
     if (spec.bool_flags.count(name)) {
       if (has_value && value != "true" && value != "false") {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "flag --", name, " takes true or false, not \"", value, "\""));
+        return absl::InvalidArgumentError(
+            absl::StrCat("flag --", name, " takes true or false, not \"", value, "\""));
       }
       out.values_[name].push_back(has_value ? value : "true");
       continue;
@@ -60,8 +58,7 @@ absl::StatusOr<ParsedFlags> ParseFlags(const FlagSpec& spec,
     }
     if (!has_value) {
       if (i + 1 >= args.size()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("flag ", arg, " needs a value"));
+        return absl::InvalidArgumentError(absl::StrCat("flag ", arg, " needs a value"));
       }
       value = args[++i];
     }
@@ -74,8 +71,7 @@ absl::StatusOr<ParsedFlags> ParseFlags(const FlagSpec& spec,
 
 namespace arena {
 
-absl::StatusOr<std::map<std::string, std::string>> ParseKeyValues(
-    const std::string& text) {
+absl::StatusOr<std::map<std::string, std::string>> ParseKeyValues(const std::string& text) {
   std::map<std::string, std::string> out;
   size_t start = 0;
   while (start < text.size()) {
@@ -86,8 +82,7 @@ absl::StatusOr<std::map<std::string, std::string>> ParseKeyValues(
     if (item.empty()) continue;
     size_t eq = item.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("expected key=value, got \"", item, "\""));
+      return absl::InvalidArgumentError(absl::StrCat("expected key=value, got \"", item, "\""));
     }
     out[item.substr(0, eq)] = item.substr(eq + 1);
   }

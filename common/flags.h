@@ -25,31 +25,27 @@ class ParsedFlags {
  public:
   bool Has(const std::string& name) const { return values_.count(name) > 0; }
   // Last value given for `name`, or `fallback`.
-  std::string Get(const std::string& name,
-                  const std::string& fallback = "") const;
+  std::string Get(const std::string& name, const std::string& fallback = "") const;
   // Every value given for a repeatable flag, in order.
   std::vector<std::string> GetAll(const std::string& name) const;
   const std::vector<std::string>& positional() const { return positional_; }
   const std::vector<std::string>& passthrough() const { return passthrough_; }
 
  private:
-  friend absl::StatusOr<ParsedFlags> ParseFlags(
-      const FlagSpec&, const std::vector<std::string>&);
+  friend absl::StatusOr<ParsedFlags> ParseFlags(const FlagSpec&, const std::vector<std::string>&);
   std::map<std::string, std::vector<std::string>> values_;
   std::vector<std::string> positional_;
   std::vector<std::string> passthrough_;
 };
 
-absl::StatusOr<ParsedFlags> ParseFlags(const FlagSpec& spec,
-                                       const std::vector<std::string>& args);
+absl::StatusOr<ParsedFlags> ParseFlags(const FlagSpec& spec, const std::vector<std::string>& args);
 
 }  // namespace arena
 
 namespace arena {
 
 // "k=v,k2=v2" <-> map. An item without '=' or with an empty key is an error.
-absl::StatusOr<std::map<std::string, std::string>> ParseKeyValues(
-    const std::string& text);
+absl::StatusOr<std::map<std::string, std::string>> ParseKeyValues(const std::string& text);
 std::string FormatKeyValues(const std::map<std::string, std::string>& values);
 
 }  // namespace arena

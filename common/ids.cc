@@ -21,9 +21,7 @@ std::string RandomHex(int bytes) {
 
 }  // namespace
 
-std::string NewId(absl::string_view prefix) {
-  return absl::StrCat(prefix, "-", RandomHex(6));
-}
+std::string NewId(absl::string_view prefix) { return absl::StrCat(prefix, "-", RandomHex(6)); }
 
 std::string NewSecret(int bytes) { return RandomHex(bytes); }
 
@@ -31,8 +29,7 @@ std::string Sha256Hex(absl::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(md), len));
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(md), len));
 }
 
 }  // namespace arena

@@ -12,9 +12,8 @@ namespace arena {
 
 void LogLine(absl::string_view component, absl::string_view message) {
   std::string line =
-      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
-                                    absl::UTCTimeZone()),
-                   " ", component, ": ", message, "\n");
+      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ",
+                   component, ": ", message, "\n");
   ssize_t unused = write(STDERR_FILENO, line.data(), line.size());
   (void)unused;
 }

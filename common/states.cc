@@ -24,16 +24,15 @@ const char* StateName(v1::State state) {
 }
 
 v1::State StateFromName(const std::string& name) {
-  for (v1::State state : {v1::QUEUED, v1::RUNNING, v1::PASSED, v1::FAILED, v1::ERROR,
-                          v1::CANCELLED, v1::TIMED_OUT}) {
+  for (v1::State state :
+       {v1::QUEUED, v1::RUNNING, v1::PASSED, v1::FAILED, v1::ERROR, v1::CANCELLED, v1::TIMED_OUT}) {
     if (name == StateName(state)) return state;
   }
   return v1::STATE_UNSPECIFIED;
 }
 
 bool IsTerminal(v1::State state) {
-  return state != v1::QUEUED && state != v1::RUNNING &&
-         state != v1::STATE_UNSPECIFIED;
+  return state != v1::QUEUED && state != v1::RUNNING && state != v1::STATE_UNSPECIFIED;
 }
 
 }  // namespace arena

@@ -43,17 +43,14 @@ absl::Notification* g_shutdown = nullptr;
 void OnSignal(int) {
   // Notify is not async-signal-safe in theory; a self-pipe would be. The
   // handler only runs once per process for SIGINT/SIGTERM, which is enough.
-  if (g_shutdown != nullptr && !g_shutdown->HasBeenNotified())
-    g_shutdown->Notify();
+  if (g_shutdown != nullptr && !g_shutdown->HasBeenNotified()) g_shutdown->Notify();
 }
 
-absl::StatusOr<std::pair<std::string, int>> SplitHostPort(
-    const std::string& address) {
+absl::StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& address) {
   size_t colon = address.rfind(':');
   int port = 0;
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
     return absl::InvalidArgumentError(
         absl::StrCat("bad address \"", address, "\", want HOST:PORT"));
   }
@@ -63,27 +60,22 @@ absl::StatusOr<std::pair<std::string, int>> SplitHostPort(
   return std::make_pair(host, port);
 }
 
-absl::StatusOr<SchedulerOptions> SchedulerOptionsFrom(
-    const ParsedFlags& flags) {
+absl::StatusOr<SchedulerOptions> SchedulerOptionsFrom(const ParsedFlags& flags) {
   SchedulerOptions options;
-  if (flags.Has("agent-lease") &&
-      (!absl::ParseDuration(flags.Get("agent-lease"), &options.lease) ||
-       options.lease < absl::Seconds(1))) {
-    return absl::InvalidArgumentError(
-        "--agent-lease wants a duration of at least 1s");
+  if (flags.Has("agent-lease") && (!absl::ParseDuration(flags.Get("agent-lease"), &options.lease) ||
+                                   options.lease < absl::Seconds(1))) {
+    return absl::InvalidArgumentError("--agent-lease wants a duration of at least 1s");
   }
   options.restart_grace = options.lease;
   if (flags.Has("restart-grace") &&
-      (!absl::ParseDuration(flags.Get("restart-grace"),
-                            &options.restart_grace) ||
+      (!absl::ParseDuration(flags.Get("restart-grace"), &options.restart_grace) ||
        options.restart_grace < absl::ZeroDuration())) {
     return absl::InvalidArgumentError("--restart-grace wants a duration");
   }
   if (flags.Has("max-log-bytes") &&
       (!absl::SimpleAtoi(flags.Get("max-log-bytes"), &options.max_log_bytes) ||
        options.max_log_bytes < 1024)) {
-    return absl::InvalidArgumentError(
-        "--max-log-bytes wants a number of at least 1024");
+    return absl::InvalidArgumentError("--max-log-bytes wants a number of at least 1024");
   }
   return options;
 }
@@ -101,8 +93,7 @@ int Main(int argc, char** argv) {
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
   if (!flags.ok()) {
-    std::cerr << "arena-controller: " << flags.status().message()
-              << " (see --help)\n";
+    std::cerr << "arena-controller: " << flags.status().message() << " (see --help)\n";
     return 2;
   }
   if (flags->Has("help")) {
@@ -120,23 +111,21 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::pair<std::string, int>> http_addr =
       SplitHostPort(flags->Get("http-listen", "127.0.0.1:7080"));
   if (!http_addr.ok()) return Fail(http_addr.status());
-  absl::StatusOr<SchedulerOptions> scheduler_options =
-      SchedulerOptionsFrom(*flags);
+  absl::StatusOr<SchedulerOptions> scheduler_options = SchedulerOptionsFrom(*flags);
   if (!scheduler_options.ok()) return Fail(scheduler_options.status());
   absl::Duration cert_ttl = absl::Hours(24);
   if (flags->Has("agent-cert-ttl") &&
       !absl::ParseDuration(flags->Get("agent-cert-ttl"), &cert_ttl)) {
     return Fail(absl::InvalidArgumentError("bad --agent-cert-ttl"));
   }
-  std::vector<std::string> names = absl::StrSplit(
-      flags->Get("advertise", "localhost,127.0.0.1"), ',', absl::SkipEmpty());
+  std::vector<std::string> names =
+      absl::StrSplit(flags->Get("advertise", "localhost,127.0.0.1"), ',', absl::SkipEmpty());
 
   absl::Status status = MakeDirs(data_dir, 0700);
   if (!status.ok()) return Fail(status);
   absl::StatusOr<ControllerPki> pki = LoadOrCreatePki(data_dir, names);
   if (!pki.ok()) return Fail(pki.status());
-  absl::StatusOr<std::unique_ptr<Store>> store =
-      Store::Open(absl::StrCat(data_dir, "/arena.db"));
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(absl::StrCat(data_dir, "/arena.db"));
   if (!store.ok()) return Fail(store.status());
   absl::StatusOr<std::string> admin = EnsureAdminToken(store->get(), data_dir);
   if (!admin.ok()) return Fail(admin.status());
@@ -152,8 +141,7 @@ int Main(int argc, char** argv) {
   JobApi job_api(store->get(), &logs, &scheduler, options);
   JobServiceImpl job_service(&job_api);
 
-  grpc::SslServerCredentialsOptions ssl(
-      GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
   ssl.pem_root_certs = pki->ca.cert_pem;
   ssl.pem_key_cert_pairs.push_back({pki->server.key_pem, pki->server.cert_pem});
   grpc::ServerBuilder builder;
@@ -166,27 +154,25 @@ int Main(int argc, char** argv) {
   builder.RegisterService(&agent_service);
   builder.RegisterService(&job_service);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
-  builder.AddChannelArgument(
-      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || grpc_port == 0) {
-    return Fail(absl::UnavailableError(
-        absl::StrCat("cannot listen on ", flags->Get("listen"))));
+    return Fail(absl::UnavailableError(absl::StrCat("cannot listen on ", flags->Get("listen"))));
   }
   RestGateway rest(&job_api);
-  absl::StatusOr<std::unique_ptr<HttpServer>> http = HttpServer::Start(
-      http_addr->first, http_addr->second,
-      {[&rest](httplib::Server* server) { rest.Register(server); }});
+  absl::StatusOr<std::unique_ptr<HttpServer>> http =
+      HttpServer::Start(http_addr->first, http_addr->second,
+                        {[&rest](httplib::Server* server) { rest.Register(server); }});
   if (!http.ok()) return Fail(http.status());
 
-  std::string ports = absl::StrCat("{\"grpc\": ", grpc_port,
-                                   ", \"http\": ", (*http)->port(), "}\n");
+  std::string ports =
+      absl::StrCat("{\"grpc\": ", grpc_port, ", \"http\": ", (*http)->port(), "}\n");
   status = WriteFileAtomic(absl::StrCat(data_dir, "/ports.json"), ports);
   if (!status.ok()) return Fail(status);
   std::printf("arena-controller listening: grpc %s:%d http %s:%d data %s\n",
-              grpc_addr->first.c_str(), grpc_port, http_addr->first.c_str(),
-              (*http)->port(), data_dir.c_str());
+              grpc_addr->first.c_str(), grpc_port, http_addr->first.c_str(), (*http)->port(),
+              data_dir.c_str());
   std::fflush(stdout);
 
   absl::Notification shutdown;

@@ -47,8 +47,7 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
   absl::string_view chunk(data, size * count);
   if (target->stream != nullptr && *target->stream) {
     curl_easy_getinfo(target->curl, CURLINFO_RESPONSE_CODE, &target->code);
-    if (target->code / 100 == 2)
-      return (*target->stream)(chunk) ? chunk.size() : 0;
+    if (target->code / 100 == 2) return (*target->stream)(chunk) ? chunk.size() : 0;
   }
   target->body->append(chunk.data(), chunk.size());
   return chunk.size();
@@ -56,10 +55,8 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
 
 // Compares "1.41" style versions.
 bool VersionLess(absl::string_view a, absl::string_view b) {
-  std::pair<std::string, std::string> pa =
-      absl::StrSplit(a, absl::MaxSplits('.', 1));
-  std::pair<std::string, std::string> pb =
-      absl::StrSplit(b, absl::MaxSplits('.', 1));
+  std::pair<std::string, std::string> pa = absl::StrSplit(a, absl::MaxSplits('.', 1));
+  std::pair<std::string, std::string> pb = absl::StrSplit(b, absl::MaxSplits('.', 1));
   int a1 = 0, a2 = 0, b1 = 0, b2 = 0;
   if (!absl::SimpleAtoi(pa.first, &a1) || !absl::SimpleAtoi(pa.second, &a2) ||
       !absl::SimpleAtoi(pb.first, &b1) || !absl::SimpleAtoi(pb.second, &b2)) {
@@ -69,15 +66,13 @@ bool VersionLess(absl::string_view a, absl::string_view b) {
 }
 
 std::string UrlEscape(absl::string_view text) {
-  char* escaped =
-      curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
+  char* escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
   std::string out(escaped);
   curl_free(escaped);
   return out;
 }
 
-absl::Status HttpError(absl::string_view what, long code,
-                       const std::string& body) {
+absl::Status HttpError(absl::string_view what, long code, const std::string& body) {
   std::string message = absl::StrCat(what, ": ", DockerErrorMessage(body));
   if (code == 404) return absl::NotFoundError(message);
   if (code == 409) return absl::FailedPreconditionError(message);
@@ -89,18 +84,15 @@ absl::Status HttpError(absl::string_view what, long code,
 
 std::string DockerErrorMessage(const std::string& body) {
   json parsed = json::parse(body, nullptr, false);
-  if (parsed.is_object() && parsed.contains("message") &&
-      parsed["message"].is_string()) {
+  if (parsed.is_object() && parsed.contains("message") && parsed["message"].is_string()) {
     return parsed["message"].get<std::string>();
   }
   std::string trimmed = body.substr(0, 200);
-  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r'))
-    trimmed.pop_back();
+  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r')) trimmed.pop_back();
   return trimmed;
 }
 
-DockerClient::DockerClient(std::string socket_path)
-    : socket_path_(std::move(socket_path)) {
+DockerClient::DockerClient(std::string socket_path) : socket_path_(std::move(socket_path)) {
   static CurlGlobal global;
 }
 
@@ -135,8 +127,7 @@ absl::StatusOr<DockerClient::Response> DockerClient::Request(
     headers = curl_slist_append(headers, "Content-Type: application/json");
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE,
-                     static_cast<long>(body.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   }
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.code);
@@ -144,12 +135,11 @@ absl::StatusOr<DockerClient::Response> DockerClient::Request(
   curl_easy_cleanup(curl);
   if (rc != CURLE_OK) {
     if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
-      return absl::UnavailableError(absl::StrCat("dockerd is not reachable at ",
-                                                 socket_path_, ": ",
-                                                 curl_easy_strerror(rc)));
+      return absl::UnavailableError(
+          absl::StrCat("dockerd is not reachable at ", socket_path_, ": ", curl_easy_strerror(rc)));
     }
-    return absl::UnavailableError(absl::StrCat("docker ", method, " ", path,
-                                               ": ", curl_easy_strerror(rc)));
+    return absl::UnavailableError(
+        absl::StrCat("docker ", method, " ", path, ": ", curl_easy_strerror(rc)));
   }
   return response;
 }
@@ -158,18 +148,15 @@ absl::Status DockerClient::Connect() {
   absl::StatusOr<Response> response = Request("GET", "/version", "", 10);
   if (!response.ok()) return response.status();
   json parsed = json::parse(response->body, nullptr, false);
-  if (response->code != 200 || !parsed.is_object() ||
-      !parsed.contains("ApiVersion")) {
-    return absl::UnavailableError(
-        "dockerd answered /version without an API version");
+  if (response->code != 200 || !parsed.is_object() || !parsed.contains("ApiVersion")) {
+    return absl::UnavailableError("dockerd answered /version without an API version");
   }
   std::string daemon = parsed["ApiVersion"].get<std::string>();
   api_version_ = VersionLess(daemon, kMaxApiVersion) ? daemon : kMaxApiVersion;
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> DockerClient::CreateContainer(
-    const ContainerSpec& spec) {
+absl::StatusOr<std::string> DockerClient::CreateContainer(const ContainerSpec& spec) {
   json body;
   body["Image"] = spec.image;
   body["Cmd"] = spec.command;
@@ -188,20 +175,15 @@ absl::StatusOr<std::string> DockerClient::CreateContainer(
   if (spec.memory_bytes > 0) host["Memory"] = spec.memory_bytes;
   if (spec.pids_limit > 0) host["PidsLimit"] = spec.pids_limit;
   body["HostConfig"] = host;
-  std::string path =
-      absl::StrCat("/containers/create?name=", UrlEscape(spec.name));
-  if (!spec.platform.empty())
-    absl::StrAppend(&path, "&platform=", UrlEscape(spec.platform));
-  absl::StatusOr<Response> response =
-      Request("POST", Path(path), body.dump(), 60);
+  std::string path = absl::StrCat("/containers/create?name=", UrlEscape(spec.name));
+  if (!spec.platform.empty()) absl::StrAppend(&path, "&platform=", UrlEscape(spec.platform));
+  absl::StatusOr<Response> response = Request("POST", Path(path), body.dump(), 60);
   if (!response.ok()) return response.status();
   if (response->code == 404) {
     return absl::NotFoundError(absl::StrCat(
-        "image ", spec.image,
-        " not found on this host: ", DockerErrorMessage(response->body)));
+        "image ", spec.image, " not found on this host: ", DockerErrorMessage(response->body)));
   }
-  if (response->code != 201)
-    return HttpError("create container", response->code, response->body);
+  if (response->code != 201) return HttpError("create container", response->code, response->body);
   json parsed = json::parse(response->body, nullptr, false);
   if (!parsed.is_object() || !parsed.contains("Id")) {
     return absl::InternalError("create container: no Id in the answer");
@@ -219,10 +201,9 @@ absl::Status DockerClient::StartContainer(const std::string& id) {
   return absl::OkStatus();
 }
 
-absl::Status DockerClient::AttachOutput(
-    const std::string& id,
-    const std::function<void(int, absl::string_view)>& sink,
-    const std::function<void()>& attached) {
+absl::Status DockerClient::AttachOutput(const std::string& id,
+                                        const std::function<void(int, absl::string_view)>& sink,
+                                        const std::function<void()>& attached) {
   FrameDemuxer demuxer(sink);
   absl::Status frame_status;
   std::function<bool(absl::string_view)> stream = [&](absl::string_view chunk) {
@@ -235,9 +216,7 @@ absl::Status DockerClient::AttachOutput(
     attached();
   };
   absl::StatusOr<Response> response =
-      Request("POST",
-              Path(absl::StrCat("/containers/", id,
-                                "/attach?stream=1&stdout=1&stderr=1")),
+      Request("POST", Path(absl::StrCat("/containers/", id, "/attach?stream=1&stdout=1&stderr=1")),
               "", 0, stream, on_headers);
   if (!signalled) attached();  // never leave the caller waiting
   if (!frame_status.ok()) return frame_status;
@@ -252,8 +231,7 @@ absl::StatusOr<int> DockerClient::WaitContainer(const std::string& id) {
   absl::StatusOr<Response> response =
       Request("POST", Path(absl::StrCat("/containers/", id, "/wait")), "", 0);
   if (!response.ok()) return response.status();
-  if (response->code != 200)
-    return HttpError("wait container", response->code, response->body);
+  if (response->code != 200) return HttpError("wait container", response->code, response->body);
   json parsed = json::parse(response->body, nullptr, false);
   if (!parsed.is_object() || !parsed.contains("StatusCode")) {
     return absl::InternalError("wait container: no StatusCode in the answer");
@@ -261,11 +239,10 @@ absl::StatusOr<int> DockerClient::WaitContainer(const std::string& id) {
   return parsed["StatusCode"].get<int>();
 }
 
-absl::Status DockerClient::StopContainer(const std::string& id,
-                                         int grace_seconds) {
-  absl::StatusOr<Response> response = Request(
-      "POST", Path(absl::StrCat("/containers/", id, "/stop?t=", grace_seconds)),
-      "", grace_seconds + 30);
+absl::Status DockerClient::StopContainer(const std::string& id, int grace_seconds) {
+  absl::StatusOr<Response> response =
+      Request("POST", Path(absl::StrCat("/containers/", id, "/stop?t=", grace_seconds)), "",
+              grace_seconds + 30);
   if (!response.ok()) return response.status();
   if (response->code != 204 && response->code != 304) {
     return HttpError("stop container", response->code, response->body);
@@ -274,8 +251,8 @@ absl::Status DockerClient::StopContainer(const std::string& id,
 }
 
 absl::Status DockerClient::RemoveContainer(const std::string& id) {
-  absl::StatusOr<Response> response = Request(
-      "DELETE", Path(absl::StrCat("/containers/", id, "?force=1&v=1")), "", 60);
+  absl::StatusOr<Response> response =
+      Request("DELETE", Path(absl::StrCat("/containers/", id, "?force=1&v=1")), "", 60);
   if (!response.ok()) return response.status();
   if (response->code != 204 && response->code != 404) {
     return HttpError("remove container", response->code, response->body);
@@ -287,30 +264,24 @@ absl::StatusOr<std::vector<std::string>> DockerClient::ListContainersWithLabel(
     const std::string& label) {
   json filters;
   filters["label"] = {label};
-  absl::StatusOr<Response> response =
-      Request("GET",
-              Path(absl::StrCat("/containers/json?all=1&filters=",
-                                UrlEscape(filters.dump()))),
-              "", 30);
+  absl::StatusOr<Response> response = Request(
+      "GET", Path(absl::StrCat("/containers/json?all=1&filters=", UrlEscape(filters.dump()))), "",
+      30);
   if (!response.ok()) return response.status();
-  if (response->code != 200)
-    return HttpError("list containers", response->code, response->body);
+  if (response->code != 200) return HttpError("list containers", response->code, response->body);
   json parsed = json::parse(response->body, nullptr, false);
   std::vector<std::string> ids;
   if (!parsed.is_array()) return ids;
   for (const json& c : parsed) {
-    if (c.contains("Id") && c["Id"].is_string())
-      ids.push_back(c["Id"].get<std::string>());
+    if (c.contains("Id") && c["Id"].is_string()) ids.push_back(c["Id"].get<std::string>());
   }
   return ids;
 }
 
 absl::StatusOr<std::vector<std::string>> DockerClient::ListImageTags() {
-  absl::StatusOr<Response> response =
-      Request("GET", Path("/images/json"), "", 30);
+  absl::StatusOr<Response> response = Request("GET", Path("/images/json"), "", 30);
   if (!response.ok()) return response.status();
-  if (response->code != 200)
-    return HttpError("list images", response->code, response->body);
+  if (response->code != 200) return HttpError("list images", response->code, response->body);
   json parsed = json::parse(response->body, nullptr, false);
   std::vector<std::string> tags;
   if (!parsed.is_array()) return tags;
@@ -324,21 +295,17 @@ absl::StatusOr<std::vector<std::string>> DockerClient::ListImageTags() {
   return tags;
 }
 
-absl::StatusOr<std::string> DockerClient::ImagePlatform(
-    const std::string& image) {
+absl::StatusOr<std::string> DockerClient::ImagePlatform(const std::string& image) {
   absl::StatusOr<Response> response =
       Request("GET", Path(absl::StrCat("/images/", image, "/json")), "", 30);
   if (!response.ok()) return response.status();
   if (response->code == 404)
-    return absl::NotFoundError(
-        absl::StrCat("image ", image, " not found on this host"));
-  if (response->code != 200)
-    return HttpError("inspect image", response->code, response->body);
+    return absl::NotFoundError(absl::StrCat("image ", image, " not found on this host"));
+  if (response->code != 200) return HttpError("inspect image", response->code, response->body);
   json parsed = json::parse(response->body, nullptr, false);
-  if (!parsed.is_object())
-    return absl::InternalError("inspect image: bad answer");
-  std::string platform = absl::StrCat(parsed.value("Os", "linux"), "/",
-                                      parsed.value("Architecture", ""));
+  if (!parsed.is_object()) return absl::InternalError("inspect image: bad answer");
+  std::string platform =
+      absl::StrCat(parsed.value("Os", "linux"), "/", parsed.value("Architecture", ""));
   std::string variant = parsed.value("Variant", "");
   if (!variant.empty()) absl::StrAppend(&platform, "/", variant);
   return platform;

@@ -47,18 +47,16 @@ class DockerClient {
   // `sink` (stream 1 stdout, 2 stderr) until the container exits. Call before
   // StartContainer: `attached` runs once the daemon has accepted the attach,
   // so no output is missed. Bytes are passed on exactly as produced.
-  absl::Status AttachOutput(
-      const std::string& id,
-      const std::function<void(int, absl::string_view)>& sink,
-      const std::function<void()>& attached);
+  absl::Status AttachOutput(const std::string& id,
+                            const std::function<void(int, absl::string_view)>& sink,
+                            const std::function<void()>& attached);
   // Blocks until the container exits; returns its exit status.
   absl::StatusOr<int> WaitContainer(const std::string& id);
   // SIGTERM, then SIGKILL after `grace_seconds`.
   absl::Status StopContainer(const std::string& id, int grace_seconds);
   absl::Status RemoveContainer(const std::string& id);
   // Ids of containers (running or not) carrying `label`.
-  absl::StatusOr<std::vector<std::string>> ListContainersWithLabel(
-      const std::string& label);
+  absl::StatusOr<std::vector<std::string>> ListContainersWithLabel(const std::string& label);
   // "repo:tag" of every local image.
   absl::StatusOr<std::vector<std::string>> ListImageTags();
   // The image's "os/arch[/variant]", e.g. "linux/arm64"; NotFound if absent.
@@ -71,11 +69,10 @@ class DockerClient {
   };
   // `stream`, when set, receives the body of a 2xx answer as it arrives;
   // `on_headers` runs once the answer's headers are in.
-  absl::StatusOr<Response> Request(
-      const std::string& method, const std::string& path,
-      const std::string& body, long timeout_seconds,
-      const std::function<bool(absl::string_view)>& stream = nullptr,
-      const std::function<void()>& on_headers = nullptr);
+  absl::StatusOr<Response> Request(const std::string& method, const std::string& path,
+                                   const std::string& body, long timeout_seconds,
+                                   const std::function<bool(absl::string_view)>& stream = nullptr,
+                                   const std::function<void()>& on_headers = nullptr);
   std::string Path(absl::string_view path) const;
 
   const std::string socket_path_;

@@ -25,8 +25,7 @@ ContainerSpec SpecFor(const RunRequest& request, const std::string& agent_id) {
   spec.image = request.image;
   spec.platform = absl::StrCat("linux/", request.arch);
   spec.command = request.command;
-  for (const auto& [key, value] : request.env)
-    spec.env.push_back(absl::StrCat(key, "=", value));
+  for (const auto& [key, value] : request.env) spec.env.push_back(absl::StrCat(key, "=", value));
   spec.labels["arena.attempt"] = request.attempt_id;
   spec.labels["arena.task"] = request.task_id;
   spec.labels["arena.job"] = request.job_id;
@@ -54,8 +53,7 @@ absl::Status CheckImagePlatform(DockerClient& docker, const RunRequest& request)
 
 }  // namespace
 
-RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer,
-                              StopSignal* stop) {
+RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) {
   DockerClient docker(socket_path_);
   absl::Status status = docker.Connect();
   if (!status.ok()) return Error(std::string(status.message()));
@@ -77,10 +75,7 @@ RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer,
   absl::Status output_status;
   std::thread output([&] {
     output_status = docker.AttachOutput(
-        *id,
-        [observer](int stream, absl::string_view data) {
-          observer->OnOutput(stream, data);
-        },
+        *id, [observer](int stream, absl::string_view data) { observer->OnOutput(stream, data); },
         [&attached] { attached.Notify(); });
   });
   attached.WaitForNotification();
@@ -105,16 +100,14 @@ RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer,
         absl::MutexLock lock(&mu);
         if (finished) return;
       }
-      absl::Time step =
-          std::min(deadline, absl::Now() + absl::Milliseconds(200));
+      absl::Time step = std::min(deadline, absl::Now() + absl::Milliseconds(200));
       cancelled = stop->WaitUntil(step);
       if (cancelled || absl::Now() >= deadline) break;
     }
     {
       absl::MutexLock lock(&mu);
       if (finished) return;
-      stopped_as = cancelled ? RunResult::Outcome::kCancelled
-                             : RunResult::Outcome::kTimedOut;
+      stopped_as = cancelled ? RunResult::Outcome::kCancelled : RunResult::Outcome::kTimedOut;
     }
     int grace = static_cast<int>(absl::ToInt64Seconds(request.stop_grace));
     absl::Status stopped = DockerClient(socket_path_).StopContainer(*id, grace);
@@ -132,17 +125,14 @@ RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer,
 
   RunResult result;
   if (!exit_code.ok())
-    return Error(
-        absl::StrCat("lost the container: ", exit_code.status().message()));
+    return Error(absl::StrCat("lost the container: ", exit_code.status().message()));
   if (!output_status.ok()) {
-    LogLine("docker", absl::StrCat("output stream of ", *id, ": ",
-                                   output_status.message()));
+    LogLine("docker", absl::StrCat("output stream of ", *id, ": ", output_status.message()));
   }
   result.exit_code = *exit_code;
   result.outcome = stopped_as;
   if (stopped_as == RunResult::Outcome::kTimedOut) {
-    result.reason =
-        absl::StrCat("timed out after ", absl::FormatDuration(request.timeout));
+    result.reason = absl::StrCat("timed out after ", absl::FormatDuration(request.timeout));
   } else if (stopped_as == RunResult::Outcome::kCancelled) {
     result.reason = stop->reason();
   } else if (*exit_code != 0) {

@@ -18,8 +18,7 @@ class DockerExecutor final : public Executor {
   DockerExecutor(std::string socket_path, std::string agent_id)
       : socket_path_(std::move(socket_path)), agent_id_(std::move(agent_id)) {}
 
-  RunResult Run(const RunRequest& request, RunObserver* observer,
-                StopSignal* stop) override;
+  RunResult Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) override;
 
   // Removes containers an earlier process of this agent left behind.
   // Returns how many were removed.

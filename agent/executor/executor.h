@@ -75,8 +75,7 @@ class Executor {
  public:
   virtual ~Executor() = default;
   // Runs the attempt to completion. Blocks; never throws.
-  virtual RunResult Run(const RunRequest& request, RunObserver* observer,
-                        StopSignal* stop) = 0;
+  virtual RunResult Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) = 0;
 };
 
 }  // namespace arena

@@ -20,12 +20,11 @@ absl::Status FrameDemuxer::Feed(absl::string_view data) {
     if (header_.size() < 8) break;
     auto byte = [this](int i) { return static_cast<uint8_t>(header_[i]); };
     if (byte(0) > 2 || byte(1) != 0 || byte(2) != 0 || byte(3) != 0) {
-      return absl::DataLossError(
-          absl::StrCat("bad Docker stream header, type byte ", byte(0)));
+      return absl::DataLossError(absl::StrCat("bad Docker stream header, type byte ", byte(0)));
     }
     stream_ = byte(0) == 2 ? 2 : 1;
-    remaining_ = (uint32_t{byte(4)} << 24) | (uint32_t{byte(5)} << 16) |
-                 (uint32_t{byte(6)} << 8) | uint32_t{byte(7)};
+    remaining_ = (uint32_t{byte(4)} << 24) | (uint32_t{byte(5)} << 16) | (uint32_t{byte(6)} << 8) |
+                 uint32_t{byte(7)};
     header_.clear();
   }
   return absl::OkStatus();

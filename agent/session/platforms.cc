@@ -21,12 +21,10 @@ std::vector<v1::Platform> DetectPlatforms(const std::string& native_arch,
   std::sort(names.begin(), names.end());
   for (const std::string& name : names) {
     if (!absl::StartsWith(name, "qemu-")) continue;
-    absl::StatusOr<std::string> state =
-        ReadFile(absl::StrCat(binfmt_dir, "/", name));
+    absl::StatusOr<std::string> state = ReadFile(absl::StrCat(binfmt_dir, "/", name));
     if (!state.ok() || !absl::StartsWith(*state, "enabled")) continue;
     std::string cpu = name.substr(5);
-    absl::StatusOr<std::string> arch =
-        NormalizeArch(cpu == "arm" ? "arm/v7" : cpu);
+    absl::StatusOr<std::string> arch = NormalizeArch(cpu == "arm" ? "arm/v7" : cpu);
     if (!arch.ok() || *arch == native_arch) continue;
     bool seen = false;
     for (const v1::Platform& p : platforms) seen = seen || p.arch() == *arch;

@@ -11,8 +11,7 @@
 namespace arena {
 
 std::vector<v1::Platform> DetectPlatforms(
-    const std::string& native_arch,
-    const std::string& binfmt_dir = "/proc/sys/fs/binfmt_misc");
+    const std::string& native_arch, const std::string& binfmt_dir = "/proc/sys/fs/binfmt_misc");
 
 }  // namespace arena
 

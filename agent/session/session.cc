@@ -45,10 +45,10 @@ struct AgentSession::Attempt {
   StopSignal stop;
   int spool_fd = -1;
   std::string spool_path;
-  int64_t produced = 0;  // bytes in the spool
-  int64_t sent = 0;      // bytes handed to the current connection
-  int64_t acked = 0;     // bytes the controller holds durably
-  bool synced = true;    // `sent` is valid for the current connection
+  int64_t produced = 0;                       // bytes in the spool
+  int64_t sent = 0;                           // bytes handed to the current connection
+  int64_t acked = 0;                          // bytes the controller holds durably
+  bool synced = true;                         // `sent` is valid for the current connection
   std::vector<std::pair<int64_t, int>> runs;  // (first offset, stream)
   bool truncated = false;
   int64_t started_ms = 0;
@@ -57,9 +57,7 @@ struct AgentSession::Attempt {
   bool fenced = false;  // no longer current: run down and forget
   v1::TaskEvent result;
 
-  bool HasLogToSend() const {
-    return synced && sent < produced && sent - acked < kWindowBytes;
-  }
+  bool HasLogToSend() const { return synced && sent < produced && sent - acked < kWindowBytes; }
   bool ResultReady() const {
     return finished && !fenced && synced && sent == produced && !result_sent;
   }
@@ -113,18 +111,15 @@ AgentSession::~AgentSession() {
   }
 }
 
-void AgentSession::AppendOutput(Attempt* attempt, int stream,
-                                absl::string_view data) {
+void AgentSession::AppendOutput(Attempt* attempt, int stream, absl::string_view data) {
   absl::MutexLock lock(&mu_);
   if (attempt->truncated || attempt->spool_fd < 0) return;
   int64_t cap = attempt->assign.max_log_bytes();
   std::string marker;
   if (cap > 0 && attempt->produced + static_cast<int64_t>(data.size()) > cap) {
-    data = data.substr(
-        0, static_cast<size_t>(std::max<int64_t>(0, cap - attempt->produced)));
-    marker =
-        absl::StrCat("\n[arena: log truncated: the task printed more than ",
-                     cap, " bytes; the rest was dropped]\n");
+    data = data.substr(0, static_cast<size_t>(std::max<int64_t>(0, cap - attempt->produced)));
+    marker = absl::StrCat("\n[arena: log truncated: the task printed more than ", cap,
+                          " bytes; the rest was dropped]\n");
     attempt->truncated = true;
   }
   auto write_run = [attempt](int s, absl::string_view bytes) {
@@ -134,14 +129,12 @@ void AgentSession::AppendOutput(Attempt* attempt, int stream,
     }
     size_t done = 0;
     while (done < bytes.size()) {
-      ssize_t n =
-          pwrite(attempt->spool_fd, bytes.data() + done, bytes.size() - done,
-                 attempt->produced + static_cast<int64_t>(done));
+      ssize_t n = pwrite(attempt->spool_fd, bytes.data() + done, bytes.size() - done,
+                         attempt->produced + static_cast<int64_t>(done));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
-        LogLine("session",
-                absl::StrCat("spool write for ", attempt->assign.attempt_id(),
-                             " failed: ", strerror(errno)));
+        LogLine("session", absl::StrCat("spool write for ", attempt->assign.attempt_id(),
+                                        " failed: ", strerror(errno)));
         break;
       }
       done += static_cast<size_t>(n);
@@ -158,8 +151,7 @@ v1::AgentMessage AgentSession::MakeHello() {
   hello->set_version(kVersion);
   hello->set_hostname(options_.hostname);
   for (const v1::Platform& p : options_.platforms) *hello->add_platforms() = p;
-  hello->mutable_labels()->insert(options_.labels.begin(),
-                                  options_.labels.end());
+  hello->mutable_labels()->insert(options_.labels.begin(), options_.labels.end());
   hello->set_slots(options_.slots);
   hello->set_credits(std::max(0, options_.slots - busy_slots_));
   for (const std::string& image : options_.images) hello->add_images(image);
@@ -189,19 +181,17 @@ std::optional<v1::AgentMessage> AgentSession::NextMessage() {
   }
   for (auto& [id, attempt] : attempts_) {
     if (!attempt->HasLogToSend()) continue;
-    int64_t end = std::min({attempt->produced, attempt->sent + kMaxChunkBytes,
-                            attempt->RunEnd(attempt->sent)});
+    int64_t end = std::min(
+        {attempt->produced, attempt->sent + kMaxChunkBytes, attempt->RunEnd(attempt->sent)});
     std::string data(static_cast<size_t>(end - attempt->sent), '\0');
-    ssize_t n =
-        pread(attempt->spool_fd, data.data(), data.size(), attempt->sent);
+    ssize_t n = pread(attempt->spool_fd, data.data(), data.size(), attempt->sent);
     if (n <= 0) continue;
     data.resize(static_cast<size_t>(n));
     v1::AgentMessage message;
     v1::LogChunk* chunk = message.mutable_log();
     chunk->set_attempt_id(id);
     chunk->set_offset(attempt->sent);
-    chunk->set_stream(
-        static_cast<v1::LogStream>(attempt->StreamAt(attempt->sent)));
+    chunk->set_stream(static_cast<v1::LogStream>(attempt->StreamAt(attempt->sent)));
     attempt->sent += n;
     chunk->set_data(std::move(data));
     return message;
@@ -230,16 +220,12 @@ void AgentSession::Run(const absl::Notification* stop, absl::Duration drain) {
     backoff = std::min(backoff * 2, absl::Seconds(10));
   }
   absl::MutexLock lock(&mu_);
-  for (auto& [id, attempt] : attempts_)
-    attempt->stop.Cancel("agent is shutting down");
-  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return busy_slots_ == 0;
-  };
+  for (auto& [id, attempt] : attempts_) attempt->stop.Cancel("agent is shutting down");
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return busy_slots_ == 0; };
   mu_.AwaitWithTimeout(absl::Condition(&idle), drain);
 }
 
-void AgentSession::ServeOneConnection(const absl::Notification* stop,
-                                      bool* said_hello) {
+void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said_hello) {
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = options_.identity.ca_pem;
   ssl.pem_private_key = options_.identity.key_pem;
@@ -250,8 +236,7 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop,
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  auto channel = grpc::CreateCustomChannel(options_.controller,
-                                           grpc::SslCredentials(ssl), args);
+  auto channel = grpc::CreateCustomChannel(options_.controller, grpc::SslCredentials(ssl), args);
   auto stub = v1::AgentService::NewStub(channel);
   grpc::ClientContext context;
   auto stream = stub->Connect(&context);
@@ -273,8 +258,8 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop,
   }
   if (!stream->Write(hello)) {
     grpc::Status status = stream->Finish();
-    LogLine("session", absl::StrCat("cannot connect to ", options_.controller,
-                                    ": ", status.error_message()));
+    LogLine("session",
+            absl::StrCat("cannot connect to ", options_.controller, ": ", status.error_message()));
     return;
   }
   *said_hello = true;
@@ -282,8 +267,8 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop,
     absl::MutexLock lock(&mu_);
     connected_ = true;
   }
-  LogLine("session", absl::StrCat("connected to ", options_.controller, " as ",
-                                  options_.identity.agent_id));
+  LogLine("session",
+          absl::StrCat("connected to ", options_.controller, " as ", options_.identity.agent_id));
 
   // Writer: one message in flight, in order; a heartbeat when idle.
   std::thread writer([&] {
@@ -291,15 +276,13 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop,
       v1::AgentMessage message;
       {
         absl::MutexLock lock(&mu_);
-        mu_.AwaitWithTimeout(absl::Condition(this, &AgentSession::HasWork),
-                             options_.heartbeat);
+        mu_.AwaitWithTimeout(absl::Condition(this, &AgentSession::HasWork), options_.heartbeat);
         if (!connected_) return;
         std::optional<v1::AgentMessage> next = NextMessage();
         if (next.has_value()) {
           message = std::move(*next);
         } else {
-          message.mutable_heartbeat()->set_unix_ms(
-              absl::ToUnixMillis(absl::Now()));
+          message.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(absl::Now()));
         }
       }
       if (!stream->Write(message)) {
@@ -311,8 +294,7 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop,
   // Ends the read loop when the agent is asked to stop.
   absl::Notification connection_over;
   std::thread stopper([&] {
-    while (!connection_over.WaitForNotificationWithTimeout(
-        absl::Milliseconds(200))) {
+    while (!connection_over.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
       if (stop->HasBeenNotified()) {
         context.TryCancel();
         return;
@@ -333,8 +315,7 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop,
   grpc::Status status = stream->Finish();
   if (!stop->HasBeenNotified()) {
     LogLine("session", absl::StrCat("stream to ", options_.controller,
-                                    " ended: ", status.error_code(), " ",
-                                    status.error_message()));
+                                    " ended: ", status.error_code(), " ", status.error_message()));
   }
 }
 
@@ -357,10 +338,9 @@ void AgentSession::Handle(const v1::ControllerMessage& message) {
 void AgentSession::HandleAssign(const v1::Assign& assign) {
   auto attempt = std::make_shared<Attempt>();
   attempt->assign = assign;
-  attempt->spool_path =
-      absl::StrCat(options_.spool_dir, "/", assign.attempt_id(), ".log");
-  attempt->spool_fd = open(attempt->spool_path.c_str(),
-                           O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  attempt->spool_path = absl::StrCat(options_.spool_dir, "/", assign.attempt_id(), ".log");
+  attempt->spool_fd =
+      open(attempt->spool_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   {
     absl::MutexLock lock(&mu_);
     if (attempts_.count(assign.attempt_id())) {  // duplicate delivery
@@ -370,9 +350,8 @@ void AgentSession::HandleAssign(const v1::Assign& assign) {
     attempts_[assign.attempt_id()] = attempt;
     ++busy_slots_;
   }
-  LogLine("session", absl::StrCat("running ", assign.attempt_id(), " (job ",
-                                  assign.job_id(), ", ", assign.arch(),
-                                  ", image ", assign.image(), ")"));
+  LogLine("session", absl::StrCat("running ", assign.attempt_id(), " (job ", assign.job_id(), ", ",
+                                  assign.arch(), ", image ", assign.image(), ")"));
   std::thread([this, attempt] { RunAttempt(attempt); }).detach();
 }
 
@@ -380,8 +359,7 @@ void AgentSession::HandleCancel(const v1::Cancel& cancel) {
   absl::MutexLock lock(&mu_);
   auto it = attempts_.find(cancel.attempt_id());
   if (it == attempts_.end()) return;
-  LogLine("session", absl::StrCat("stopping ", cancel.attempt_id(), ": ",
-                                  cancel.reason()));
+  LogLine("session", absl::StrCat("stopping ", cancel.attempt_id(), ": ", cancel.reason()));
   it->second->stop.Cancel(cancel.reason());
   if (!cancel.fenced()) return;
   it->second->fenced = true;
@@ -397,8 +375,7 @@ void AgentSession::HandleLogAck(const v1::LogAck& ack) {
     if (attempt->finished) Forget(ack.attempt_id());
     return;
   }
-  attempt->acked = std::max(attempt->acked,
-                            std::min(ack.durable_offset(), attempt->produced));
+  attempt->acked = std::max(attempt->acked, std::min(ack.durable_offset(), attempt->produced));
   if (!attempt->synced) {
     attempt->synced = true;
     attempt->sent = attempt->acked;
@@ -424,20 +401,15 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
   request.image = assign.image();
   request.command.assign(assign.command().begin(), assign.command().end());
   request.env.insert(assign.env().begin(), assign.env().end());
-  if (assign.timeout_ms() > 0)
-    request.timeout = absl::Milliseconds(assign.timeout_ms());
+  if (assign.timeout_ms() > 0) request.timeout = absl::Milliseconds(assign.timeout_ms());
 
   RunResult result;
   bool ready = attempt->spool_fd >= 0;
-  if (!ready)
-    result.reason =
-        absl::StrCat("cannot create the log spool ", attempt->spool_path);
+  if (!ready) result.reason = absl::StrCat("cannot create the log spool ", attempt->spool_path);
   if (ready && !assign.repo().empty()) {
-    absl::StatusOr<std::string> workspace =
-        PrepareWorkspace(options_.work_dir, assign.attempt_id(), assign.repo(),
-                         assign.commit(), [&observer](absl::string_view data) {
-                           observer.OnOutput(v1::LOG_STREAM_SYSTEM, data);
-                         });
+    absl::StatusOr<std::string> workspace = PrepareWorkspace(
+        options_.work_dir, assign.attempt_id(), assign.repo(), assign.commit(),
+        [&observer](absl::string_view data) { observer.OnOutput(v1::LOG_STREAM_SYSTEM, data); });
     if (workspace.ok()) {
       request.workspace = *workspace;
     } else {
@@ -451,12 +423,10 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
     if (!removed.ok()) LogLine("session", removed.ToString());
   }
   if (result.outcome == RunResult::Outcome::kError) {
-    observer.OnOutput(v1::LOG_STREAM_SYSTEM,
-                      absl::StrCat("arena: error: ", result.reason, "\n"));
+    observer.OnOutput(v1::LOG_STREAM_SYSTEM, absl::StrCat("arena: error: ", result.reason, "\n"));
   }
-  LogLine("session",
-          absl::StrCat("attempt ", assign.attempt_id(), " ended: exit ",
-                       result.exit_code, " ", result.reason));
+  LogLine("session", absl::StrCat("attempt ", assign.attempt_id(), " ended: exit ",
+                                  result.exit_code, " ", result.reason));
 
   absl::MutexLock lock(&mu_);
   v1::TaskEvent& event = attempt->result;

@@ -57,8 +57,7 @@ class AgentSession {
   void ServeOneConnection(const absl::Notification* stop, bool* said_hello);
   v1::AgentMessage MakeHello() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The next message for the writer, if any is ready.
-  std::optional<v1::AgentMessage> NextMessage()
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::optional<v1::AgentMessage> NextMessage() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Handle(const v1::ControllerMessage& message);
   void HandleAssign(const v1::Assign& assign);
@@ -72,8 +71,7 @@ class AgentSession {
   Executor* const executor_;
 
   mutable absl::Mutex mu_;
-  std::map<std::string, std::shared_ptr<Attempt>> attempts_
-      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<Attempt>> attempts_ ABSL_GUARDED_BY(mu_);
   int busy_slots_ ABSL_GUARDED_BY(mu_) = 0;
   // Control messages (started events, credits) for the current connection.
   std::deque<v1::AgentMessage> control_ ABSL_GUARDED_BY(mu_);

@@ -18,18 +18,15 @@
 
 namespace arena {
 
-absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv,
-                               OutputSink output, int timeout_seconds) {
+absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv, OutputSink output,
+                               int timeout_seconds) {
   int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0)
-    return absl::InternalError("pipe failed");
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
   std::vector<char*> args;
-  for (const std::string& a : argv)
-    args.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = fork();
-  if (pid < 0)
-    return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
   if (pid == 0) {
     dup2(pipe_fds[1], STDOUT_FILENO);
     dup2(pipe_fds[1], STDERR_FILENO);
@@ -44,8 +41,8 @@ absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv,
   char buf[4096];
   bool killed = false;
   while (true) {
-    int wait_ms = static_cast<int>(std::max<int64_t>(
-        0, absl::ToInt64Milliseconds(deadline - absl::Now())));
+    int wait_ms =
+        static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now())));
     struct pollfd pfd = {pipe_fds[0], POLLIN, 0};
     int ready = poll(&pfd, 1, std::min(wait_ms, 1000));
     if (ready > 0) {
@@ -61,8 +58,7 @@ absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv,
   close(pipe_fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  if (killed)
-    return absl::DeadlineExceededError(absl::StrCat(argv[0], " timed out"));
+  if (killed) return absl::DeadlineExceededError(absl::StrCat(argv[0], " timed out"));
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);
 }
@@ -70,22 +66,18 @@ absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv,
 absl::Status RemoveStaleAttempts(const std::string& dir) {
   RETURN_IF_ERROR(MakeDirs(dir, 0700));
   DIR* handle = opendir(dir.c_str());
-  if (handle == nullptr)
-    return absl::InternalError(absl::StrCat("cannot list ", dir));
+  if (handle == nullptr) return absl::InternalError(absl::StrCat("cannot list ", dir));
   std::vector<std::string> stale;
   while (struct dirent* entry = readdir(handle)) {
     if (absl::StartsWith(entry->d_name, "att-")) stale.push_back(entry->d_name);
   }
   closedir(handle);
-  for (const std::string& name : stale)
-    RETURN_IF_ERROR(RemoveTree(absl::StrCat(dir, "/", name)));
+  for (const std::string& name : stale) RETURN_IF_ERROR(RemoveTree(absl::StrCat(dir, "/", name)));
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> PrepareWorkspace(const std::string& root,
-                                             const std::string& attempt_id,
-                                             const std::string& repo,
-                                             const std::string& commit,
+absl::StatusOr<std::string> PrepareWorkspace(const std::string& root, const std::string& attempt_id,
+                                             const std::string& repo, const std::string& commit,
                                              OutputSink output) {
   std::string dir = absl::StrCat(root, "/", attempt_id);
   RETURN_IF_ERROR(RemoveTree(dir));
@@ -95,12 +87,11 @@ absl::StatusOr<std::string> PrepareWorkspace(const std::string& root,
     messages.append(data.data(), data.size());
     output(data);
   };
-  output(absl::StrCat("arena: cloning ", repo,
-                      commit.empty() ? "" : absl::StrCat(" at ", commit),
+  output(absl::StrCat("arena: cloning ", repo, commit.empty() ? "" : absl::StrCat(" at ", commit),
                       "\n"));
-  ASSIGN_OR_RETURN(int code, RunProcess({"git", "clone", "--quiet",
-                                         "--no-checkout", "--", repo, dir},
-                                        capture, 600));
+  ASSIGN_OR_RETURN(
+      int code,
+      RunProcess({"git", "clone", "--quiet", "--no-checkout", "--", repo, dir}, capture, 600));
   if (code != 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("git clone of ", repo, " failed (exit ", code, ")"));
@@ -111,13 +102,11 @@ absl::StatusOr<std::string> PrepareWorkspace(const std::string& root,
   std::string resolved;
   for (const std::string& candidate : {ref, absl::StrCat("origin/", ref)}) {
     std::string sha;
-    ASSIGN_OR_RETURN(
-        code,
-        RunProcess(
-            {"git", "-C", dir, "rev-parse", "--verify", "--quiet",
-             absl::StrCat(candidate, "^{commit}")},
-            [&sha](absl::string_view d) { sha.append(d.data(), d.size()); },
-            60));
+    ASSIGN_OR_RETURN(code,
+                     RunProcess(
+                         {"git", "-C", dir, "rev-parse", "--verify", "--quiet",
+                          absl::StrCat(candidate, "^{commit}")},
+                         [&sha](absl::string_view d) { sha.append(d.data(), d.size()); }, 60));
     if (code == 0) {
       resolved = std::string(absl::StripAsciiWhitespace(sha));
       break;
@@ -125,13 +114,11 @@ absl::StatusOr<std::string> PrepareWorkspace(const std::string& root,
   }
   if (resolved.empty()) {
     RemoveTree(dir).IgnoreError();
-    return absl::NotFoundError(absl::StrCat("unknown ref \"", ref, "\" in ",
-                                            repo,
-                                            " (not a commit, tag or branch)"));
+    return absl::NotFoundError(
+        absl::StrCat("unknown ref \"", ref, "\" in ", repo, " (not a commit, tag or branch)"));
   }
   output(absl::StrCat("arena: checking out ", resolved, "\n"));
-  ASSIGN_OR_RETURN(code, RunProcess({"git", "-C", dir, "checkout", "--quiet",
-                                     "--detach", resolved},
+  ASSIGN_OR_RETURN(code, RunProcess({"git", "-C", dir, "checkout", "--quiet", "--detach", resolved},
                                     capture, 300));
   if (code != 0) {
     RemoveTree(dir).IgnoreError();

@@ -16,16 +16,14 @@ using OutputSink = std::function<void(absl::string_view)>;
 
 // Runs argv (no shell) with stdout and stderr sent to `output`; returns the
 // exit status. Bounded by `timeout_seconds` (then SIGKILL).
-absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv,
-                               OutputSink output, int timeout_seconds);
+absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv, OutputSink output,
+                               int timeout_seconds);
 
 // Clones `repo` into root/attempt_id and checks out `commit` (the default
 // branch when empty). Returns the directory. FailedPrecondition with git's
 // message when the clone or checkout fails.
-absl::StatusOr<std::string> PrepareWorkspace(const std::string& root,
-                                             const std::string& attempt_id,
-                                             const std::string& repo,
-                                             const std::string& commit,
+absl::StatusOr<std::string> PrepareWorkspace(const std::string& root, const std::string& attempt_id,
+                                             const std::string& repo, const std::string& commit,
                                              OutputSink output);
 
 // Removes what earlier attempts left in `dir` (entries named "att-*"), and

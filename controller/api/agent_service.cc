@@ -36,8 +36,7 @@ class StreamLink final : public AgentLink {
 
 // One agent's Connect stream. Reads are handed to the scheduler; writes are
 // queued here with at most one in flight, as the callback API requires.
-class AgentStream final
-    : public grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage> {
+class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage> {
  public:
   AgentStream(Scheduler* scheduler, std::string agent_id)
       : scheduler_(scheduler),
@@ -102,8 +101,7 @@ class AgentStream final
   }
 
  private:
-  void FinishLocked(const grpc::Status& status)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finishing_) return;
     finishing_ = true;
     if (writing_) {
@@ -142,8 +140,7 @@ void StreamLink::Close(const absl::Status& status) {
 std::string PeerAgentId(const grpc::ServerContextBase& context) {
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth == nullptr || !auth->IsPeerAuthenticated()) return "";
-  std::vector<grpc::string_ref> names =
-      auth->FindPropertyValues("x509_common_name");
+  std::vector<grpc::string_ref> names = auth->FindPropertyValues("x509_common_name");
   if (names.empty()) return "";
   return std::string(names.front().data(), names.front().size());
 }
@@ -158,13 +155,9 @@ class RejectedStream final
 
 }  // namespace
 
-AgentServiceImpl::AgentServiceImpl(Store* store, Scheduler* scheduler,
-                                   const CertifiedKey* ca,
+AgentServiceImpl::AgentServiceImpl(Store* store, Scheduler* scheduler, const CertifiedKey* ca,
                                    absl::Duration cert_validity)
-    : store_(store),
-      scheduler_(scheduler),
-      ca_(ca),
-      cert_validity_(cert_validity) {}
+    : store_(store), scheduler_(scheduler), ca_(ca), cert_validity_(cert_validity) {}
 
 grpc::Status AgentServiceImpl::Enroll(grpc::ServerContext* context,
                                       const v1::EnrollRequest* request,
@@ -174,11 +167,10 @@ grpc::Status AgentServiceImpl::Enroll(grpc::ServerContext* context,
                         "enrollment needs a join token and a CSR");
   }
   int64_t now = absl::ToUnixMillis(absl::Now());
-  absl::Status consumed =
-      store_->ConsumeJoinToken(Sha256Hex(request->join_token()), now);
+  absl::Status consumed = store_->ConsumeJoinToken(Sha256Hex(request->join_token()), now);
   if (!consumed.ok()) {
-    LogLine("enroll", absl::StrCat("refused enrollment from ", context->peer(),
-                                   ": ", consumed.message()));
+    LogLine("enroll",
+            absl::StrCat("refused enrollment from ", context->peer(), ": ", consumed.message()));
     return ToGrpc(consumed);
   }
   std::string agent_id = NewId("agent");
@@ -192,21 +184,19 @@ grpc::Status AgentServiceImpl::Enroll(grpc::ServerContext* context,
   record.last_seen_ms = now;
   absl::Status stored = store_->UpsertAgent(record);
   if (!stored.ok()) return ToGrpc(stored);
-  LogLine("enroll",
-          absl::StrCat("enrolled ", agent_id, " (", request->hostname(), ")"));
+  LogLine("enroll", absl::StrCat("enrolled ", agent_id, " (", request->hostname(), ")"));
   response->set_agent_id(agent_id);
   response->set_certificate_pem(*cert);
   response->set_ca_pem(ca_->cert_pem);
   return grpc::Status::OK;
 }
 
-grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage>*
-AgentServiceImpl::Connect(grpc::CallbackServerContext* context) {
+grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage>* AgentServiceImpl::Connect(
+    grpc::CallbackServerContext* context) {
   std::string agent_id = PeerAgentId(*context);
   if (agent_id.empty()) {
     return new RejectedStream(
-        grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                     "Connect needs a client certificate"));
+        grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "Connect needs a client certificate"));
   }
   return new AgentStream(scheduler_, agent_id);
 }

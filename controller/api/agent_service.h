@@ -13,15 +13,13 @@ class Scheduler;
 class Store;
 
 class AgentServiceImpl final
-    : public v1::AgentService::WithCallbackMethod_Connect<
-          v1::AgentService::Service> {
+    : public v1::AgentService::WithCallbackMethod_Connect<v1::AgentService::Service> {
  public:
   // All pointers must outlive the service.
   AgentServiceImpl(Store* store, Scheduler* scheduler, const CertifiedKey* ca,
                    absl::Duration cert_validity);
 
-  grpc::Status Enroll(grpc::ServerContext* context,
-                      const v1::EnrollRequest* request,
+  grpc::Status Enroll(grpc::ServerContext* context, const v1::EnrollRequest* request,
                       v1::EnrollResponse* response) override;
   grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage>* Connect(
       grpc::CallbackServerContext* context) override;

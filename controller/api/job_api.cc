@@ -30,8 +30,7 @@ constexpr size_t kMaxCommandBytes = 128 * 1024;
 bool ValidEnvName(const std::string& name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
   for (char c : name) {
-    if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (c >= '0' && c <= '9'))) {
+    if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
       return false;
     }
   }
@@ -40,29 +39,26 @@ bool ValidEnvName(const std::string& name) {
 
 // Resolves the --task selector: a task id, an architecture, or empty when the
 // job has exactly one task.
-absl::StatusOr<v1::Task> SelectTask(const v1::Job& job,
-                                    const std::string& selector) {
+absl::StatusOr<v1::Task> SelectTask(const v1::Job& job, const std::string& selector) {
   if (selector.empty()) {
     if (job.tasks_size() == 1) return job.tasks(0);
     std::vector<std::string> names;
     for (const v1::Task& t : job.tasks())
       names.push_back(absl::StrCat(t.arch(), " (", t.id(), ")"));
-    return absl::InvalidArgumentError(absl::StrCat(
-        "job ", job.id(), " has ", job.tasks_size(),
-        " tasks; choose one with --task: ", absl::StrJoin(names, ", ")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("job ", job.id(), " has ", job.tasks_size(),
+                     " tasks; choose one with --task: ", absl::StrJoin(names, ", ")));
   }
   absl::StatusOr<std::string> arch = NormalizeArch(selector);
   for (const v1::Task& t : job.tasks()) {
     if (t.id() == selector || (arch.ok() && t.arch() == *arch)) return t;
   }
-  return absl::NotFoundError(
-      absl::StrCat("job ", job.id(), " has no task ", selector));
+  return absl::NotFoundError(absl::StrCat("job ", job.id(), " has no task ", selector));
 }
 
 // The attempt `selector` names: empty for the task's latest, an attempt id,
 // or a 1-based attempt number.
-absl::StatusOr<std::string> SelectAttempt(const v1::Task& task,
-                                          const std::string& selector) {
+absl::StatusOr<std::string> SelectAttempt(const v1::Task& task, const std::string& selector) {
   if (selector.empty()) return task.attempt_id();
   int number = 0;
   for (int i = 0; i < task.attempts_size(); ++i) {
@@ -71,9 +67,8 @@ absl::StatusOr<std::string> SelectAttempt(const v1::Task& task,
       return task.attempts(i).id();
     }
   }
-  return absl::NotFoundError(
-      absl::StrCat("task ", task.arch(), " has no attempt ", selector,
-                   " (it has ", task.attempts_size(), ")"));
+  return absl::NotFoundError(absl::StrCat("task ", task.arch(), " has no attempt ", selector,
+                                          " (it has ", task.attempts_size(), ")"));
 }
 
 }  // namespace
@@ -84,34 +79,28 @@ std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch) {
   return absl::StrReplaceAll(spec.image(), {{"{arch}", arch}});
 }
 
-absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec,
-                                            const JobApiOptions& options) {
-  if (spec.command_size() == 0)
-    return absl::InvalidArgumentError("command is empty");
+absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOptions& options) {
+  if (spec.command_size() == 0) return absl::InvalidArgumentError("command is empty");
   size_t command_bytes = 0;
   for (const std::string& arg : spec.command()) command_bytes += arg.size();
   if (command_bytes > kMaxCommandBytes || spec.command(0).empty()) {
-    return absl::InvalidArgumentError(
-        "command is empty or longer than 128 KiB");
+    return absl::InvalidArgumentError("command is empty or longer than 128 KiB");
   }
-  if (spec.architectures_size() == 0)
-    spec.add_architectures(options.default_arch);
+  if (spec.architectures_size() == 0) spec.add_architectures(options.default_arch);
   if (spec.architectures_size() > kMaxArchitectures) {
     return absl::InvalidArgumentError("too many architectures");
   }
   std::vector<std::string> archs;
   for (const std::string& name : spec.architectures()) {
     ASSIGN_OR_RETURN(std::string arch, NormalizeArch(name));
-    if (std::find(archs.begin(), archs.end(), arch) == archs.end())
-      archs.push_back(arch);
+    if (std::find(archs.begin(), archs.end(), arch) == archs.end()) archs.push_back(arch);
   }
   spec.clear_architectures();
   for (const std::string& arch : archs) spec.add_architectures(arch);
   google::protobuf::Map<std::string, std::string> images;
   for (const auto& [name, image] : spec.images()) {
     ASSIGN_OR_RETURN(std::string arch, NormalizeArch(name));
-    if (image.empty())
-      return absl::InvalidArgumentError(absl::StrCat("empty image for ", arch));
+    if (image.empty()) return absl::InvalidArgumentError(absl::StrCat("empty image for ", arch));
     images[arch] = image;
   }
   *spec.mutable_images() = images;
@@ -127,12 +116,10 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec,
   }
   if (spec.timeout_ms() == 0) spec.set_timeout_ms(kDefaultTimeoutMs);
   if (spec.retries() < 0 || spec.retries() > kMaxRetries) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("retries must be between 0 and ", kMaxRetries));
+    return absl::InvalidArgumentError(absl::StrCat("retries must be between 0 and ", kMaxRetries));
   }
   if (spec.queue_timeout_ms() < 0 || spec.queue_timeout_ms() > kMaxTimeoutMs) {
-    return absl::InvalidArgumentError(
-        "queue timeout must be between 1ms and 7 days");
+    return absl::InvalidArgumentError("queue timeout must be between 1ms and 7 days");
   }
   for (const auto& [name, value] : spec.env()) {
     if (!ValidEnvName(name)) {
@@ -146,15 +133,10 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec,
   return spec;
 }
 
-JobApi::JobApi(Store* store, LogStore* logs, Scheduler* scheduler,
-               JobApiOptions options)
-    : store_(store),
-      logs_(logs),
-      scheduler_(scheduler),
-      options_(std::move(options)) {}
+JobApi::JobApi(Store* store, LogStore* logs, Scheduler* scheduler, JobApiOptions options)
+    : store_(store), logs_(logs), scheduler_(scheduler), options_(std::move(options)) {}
 
-absl::StatusOr<Principal> JobApi::Authenticate(
-    absl::string_view authorization) const {
+absl::StatusOr<Principal> JobApi::Authenticate(absl::string_view authorization) const {
   return AuthenticateBearer(store_, authorization);
 }
 
@@ -165,8 +147,7 @@ absl::StatusOr<v1::Job> JobApi::Get(const std::string& job_id) {
     if (task.state() != v1::QUEUED) continue;
     TaskNeeds needs;
     needs.arch = task.arch();
-    needs.labels.insert(job.spec().required_labels().begin(),
-                        job.spec().required_labels().end());
+    needs.labels.insert(job.spec().required_labels().begin(), job.spec().required_labels().end());
     task.set_waiting_reason(scheduler_->WaitingReason(needs));
   }
   return job;
@@ -176,8 +157,7 @@ absl::StatusOr<v1::Job> JobApi::Submit(const v1::SubmitJobRequest& request) {
   ASSIGN_OR_RETURN(v1::JobSpec spec, ValidateJobSpec(request.spec(), options_));
   const std::string& key = request.idempotency_key();
   if (key.size() > kMaxIdempotencyKeyBytes) {
-    return absl::InvalidArgumentError(
-        "idempotency key is longer than 256 bytes");
+    return absl::InvalidArgumentError("idempotency key is longer than 256 bytes");
   }
   if (!key.empty()) {
     absl::StatusOr<v1::Job> existing = JobForKey(key, spec);
@@ -204,41 +184,35 @@ absl::StatusOr<v1::Job> JobApi::Submit(const v1::SubmitJobRequest& request) {
   return Get(job.id());
 }
 
-absl::StatusOr<v1::Job> JobApi::JobForKey(const std::string& key,
-                                          const v1::JobSpec& spec) {
+absl::StatusOr<v1::Job> JobApi::JobForKey(const std::string& key, const v1::JobSpec& spec) {
   ASSIGN_OR_RETURN(std::string job_id, store_->FindJobByIdempotencyKey(key));
   ASSIGN_OR_RETURN(v1::Job job, Get(job_id));
   if (!google::protobuf::util::MessageDifferencer::Equals(job.spec(), spec)) {
-    return absl::AlreadyExistsError(absl::StrCat("idempotency key \"", key,
-                                                 "\" was used for job ", job_id,
-                                                 " with a different spec"));
+    return absl::AlreadyExistsError(absl::StrCat("idempotency key \"", key, "\" was used for job ",
+                                                 job_id, " with a different spec"));
   }
   return job;
 }
 
-absl::StatusOr<v1::ListJobsResponse> JobApi::List(
-    const v1::ListJobsRequest& request) {
+absl::StatusOr<v1::ListJobsResponse> JobApi::List(const v1::ListJobsRequest& request) {
   JobQuery query;
   query.limit = request.limit() <= 0 ? 50 : std::min(request.limit(), 1000);
   query.state = request.state();
   if (!request.page_token().empty() &&
-      (!absl::SimpleAtoi(request.page_token(), &query.before_rowid) ||
-       query.before_rowid <= 0)) {
+      (!absl::SimpleAtoi(request.page_token(), &query.before_rowid) || query.before_rowid <= 0)) {
     return absl::InvalidArgumentError("bad page_token");
   }
   ASSIGN_OR_RETURN(JobPage page, store_->ListJobs(query));
   v1::ListJobsResponse response;
   for (v1::Job& job : page.jobs) *response.add_jobs() = std::move(job);
-  if (page.more)
-    response.set_next_page_token(absl::StrCat(page.next_before_rowid));
+  if (page.more) response.set_next_page_token(absl::StrCat(page.next_before_rowid));
   return response;
 }
 
 absl::StatusOr<v1::Job> JobApi::Cancel(const std::string& job_id) {
   ASSIGN_OR_RETURN(v1::Job job, Get(job_id));
   if (IsTerminal(job.state())) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("job ", job.id(), " already finished"));
+    return absl::FailedPreconditionError(absl::StrCat("job ", job.id(), " already finished"));
   }
   scheduler_->CancelJob(job.id(), "cancelled by user");
   scheduler_->Flush();
@@ -251,33 +225,28 @@ absl::StatusOr<v1::Task> JobApi::ResolveTask(const std::string& job_id,
   return SelectTask(job, selector);
 }
 
-absl::Status JobApi::StreamLogs(
-    const v1::StreamLogsRequest& request,
-    const std::function<bool(const v1::LogData&)>& write,
-    const std::function<bool()>& cancelled) {
+absl::Status JobApi::StreamLogs(const v1::StreamLogsRequest& request,
+                                const std::function<bool(const v1::LogData&)>& write,
+                                const std::function<bool()>& cancelled) {
   int64_t offset = std::max<int64_t>(0, request.offset());
   std::string streaming;  // the attempt being sent
   while (!cancelled()) {
     uint64_t generation = logs_->Generation();
     ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(request.job_id()));
     ASSIGN_OR_RETURN(v1::Task task, SelectTask(job, request.task()));
-    ASSIGN_OR_RETURN(std::string attempt_id,
-                     SelectAttempt(task, request.attempt()));
+    ASSIGN_OR_RETURN(std::string attempt_id, SelectAttempt(task, request.attempt()));
     bool pinned = !request.attempt().empty();
-    bool done = IsTerminal(task.state()) ||
-                (pinned && attempt_id != task.attempt_id()) ||
+    bool done = IsTerminal(task.state()) || (pinned && attempt_id != task.attempt_id()) ||
                 (pinned && task.state() == v1::QUEUED);
     if (attempt_id != streaming && !streaming.empty()) {
       // A retry began: finish the old attempt's bytes, then start the new
       // one from its beginning.
-      ASSIGN_OR_RETURN(offset,
-                       SendLogBytes(job.id(), streaming, offset, write));
+      ASSIGN_OR_RETURN(offset, SendLogBytes(job.id(), streaming, offset, write));
       offset = 0;
     }
     streaming = attempt_id;
     if (!attempt_id.empty()) {
-      ASSIGN_OR_RETURN(offset,
-                       SendLogBytes(job.id(), attempt_id, offset, write));
+      ASSIGN_OR_RETURN(offset, SendLogBytes(job.id(), attempt_id, offset, write));
     }
     if (done || !request.follow()) return absl::OkStatus();
     logs_->WaitForChange(generation, absl::Seconds(1));
@@ -285,12 +254,11 @@ absl::Status JobApi::StreamLogs(
   return absl::CancelledError("log reader went away");
 }
 
-absl::StatusOr<int64_t> JobApi::SendLogBytes(
-    const std::string& job_id, const std::string& attempt_id, int64_t offset,
-    const std::function<bool(const v1::LogData&)>& write) {
+absl::StatusOr<int64_t> JobApi::SendLogBytes(const std::string& job_id,
+                                             const std::string& attempt_id, int64_t offset,
+                                             const std::function<bool(const v1::LogData&)>& write) {
   while (true) {
-    ASSIGN_OR_RETURN(std::string data,
-                     logs_->Read(job_id, attempt_id, offset, kLogReadBytes));
+    ASSIGN_OR_RETURN(std::string data, logs_->Read(job_id, attempt_id, offset, kLogReadBytes));
     if (data.empty()) return offset;
     v1::LogData out;
     out.set_offset(offset);
@@ -311,14 +279,11 @@ absl::StatusOr<v1::ListAgentsResponse> JobApi::ListAgents() {
     info->set_hostname(record.hostname);
     info->set_slots(record.slots);
     info->set_last_seen_unix_ms(record.last_seen_ms);
-    for (absl::string_view p :
-         absl::StrSplit(record.platforms, ',', absl::SkipEmpty())) {
+    for (absl::string_view p : absl::StrSplit(record.platforms, ',', absl::SkipEmpty())) {
       info->add_platforms(std::string(p));
     }
-    for (absl::string_view kv :
-         absl::StrSplit(record.labels, ',', absl::SkipEmpty())) {
-      std::pair<std::string, std::string> pair =
-          absl::StrSplit(kv, absl::MaxSplits('=', 1));
+    for (absl::string_view kv : absl::StrSplit(record.labels, ',', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> pair = absl::StrSplit(kv, absl::MaxSplits('=', 1));
       (*info->mutable_labels())[pair.first] = pair.second;
     }
     for (const AgentView& view : connected) {
@@ -332,12 +297,10 @@ absl::StatusOr<v1::ListAgentsResponse> JobApi::ListAgents() {
 
 absl::StatusOr<v1::CreateJoinTokenResponse> JobApi::CreateJoinToken(
     const v1::CreateJoinTokenRequest& request) {
-  absl::Duration ttl = request.ttl_ms() == 0
-                           ? absl::Hours(24)
-                           : absl::Milliseconds(request.ttl_ms());
+  absl::Duration ttl =
+      request.ttl_ms() == 0 ? absl::Hours(24) : absl::Milliseconds(request.ttl_ms());
   int uses = request.uses() == 0 ? 1 : request.uses();
-  ASSIGN_OR_RETURN(std::string token,
-                   arena::CreateJoinToken(store_, ttl, uses));
+  ASSIGN_OR_RETURN(std::string token, arena::CreateJoinToken(store_, ttl, uses));
   v1::CreateJoinTokenResponse response;
   response.set_token(token);
   response.set_expires_unix_ms(absl::ToUnixMillis(absl::Now() + ttl));

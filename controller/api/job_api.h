@@ -24,8 +24,7 @@ struct JobApiOptions {
 
 // Checks and normalises a submitted spec (architectures, images, defaults,
 // limits). Returns InvalidArgument with a message naming the bad field.
-absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec,
-                                            const JobApiOptions& options);
+absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOptions& options);
 
 // The image a task of `arch` runs: images[arch], else image with "{arch}"
 // replaced by the architecture's name.
@@ -34,8 +33,7 @@ std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch);
 class JobApi {
  public:
   // All pointers must outlive the API.
-  JobApi(Store* store, LogStore* logs, Scheduler* scheduler,
-         JobApiOptions options);
+  JobApi(Store* store, LogStore* logs, Scheduler* scheduler, JobApiOptions options);
 
   // Checks an "Authorization" header value ("Bearer TOKEN").
   absl::StatusOr<Principal> Authenticate(absl::string_view authorization) const;
@@ -51,8 +49,7 @@ class JobApi {
 
   // The task `selector` names (a task id or an architecture; empty when the
   // job has one task).
-  absl::StatusOr<v1::Task> ResolveTask(const std::string& job_id,
-                                       const std::string& selector);
+  absl::StatusOr<v1::Task> ResolveTask(const std::string& job_id, const std::string& selector);
 
   // Sends one task's log bytes through `write` in order, from the request's
   // offset; with follow, until the task ends. Stops early when `write`
@@ -63,12 +60,11 @@ class JobApi {
 
  private:
   // The job created with `key`; AlreadyExists when its spec differs.
-  absl::StatusOr<v1::Job> JobForKey(const std::string& key,
-                                    const v1::JobSpec& spec);
+  absl::StatusOr<v1::Job> JobForKey(const std::string& key, const v1::JobSpec& spec);
   // Sends an attempt's bytes from `offset` to its current end.
-  absl::StatusOr<int64_t> SendLogBytes(
-      const std::string& job_id, const std::string& attempt_id, int64_t offset,
-      const std::function<bool(const v1::LogData&)>& write);
+  absl::StatusOr<int64_t> SendLogBytes(const std::string& job_id, const std::string& attempt_id,
+                                       int64_t offset,
+                                       const std::function<bool(const v1::LogData&)>& write);
 
   Store* const store_;
   LogStore* const logs_;

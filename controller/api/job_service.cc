@@ -30,8 +30,8 @@ grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* context,
   return auth.ok() ? Reply(api_->Submit(*request), response) : auth;
 }
 
-grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* context,
-                                    const v1::GetJobRequest* request, v1::Job* response) {
+grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* context, const v1::GetJobRequest* request,
+                                    v1::Job* response) {
   grpc::Status auth = Authenticate(context);
   return auth.ok() ? Reply(api_->Get(request->job_id()), response) : auth;
 }

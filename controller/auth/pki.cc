@@ -11,8 +11,7 @@ namespace {
 constexpr absl::Duration kCaValidity = absl::Hours(24 * 365 * 10);
 constexpr absl::Duration kServerValidity = absl::Hours(24 * 365);
 
-absl::StatusOr<CertifiedKey> LoadPair(const std::string& cert_path,
-                                      const std::string& key_path) {
+absl::StatusOr<CertifiedKey> LoadPair(const std::string& cert_path, const std::string& key_path) {
   CertifiedKey pair;
   ASSIGN_OR_RETURN(pair.cert_pem, ReadFile(cert_path));
   ASSIGN_OR_RETURN(pair.key_pem, ReadFile(key_path));
@@ -27,16 +26,15 @@ absl::Status SavePair(const CertifiedKey& pair, const std::string& cert_path,
 
 }  // namespace
 
-absl::StatusOr<ControllerPki> LoadOrCreatePki(
-    const std::string& data_dir, const std::vector<std::string>& names) {
+absl::StatusOr<ControllerPki> LoadOrCreatePki(const std::string& data_dir,
+                                              const std::vector<std::string>& names) {
   ControllerPki pki;
   std::string ca_cert = absl::StrCat(data_dir, "/ca.pem");
   std::string ca_key = absl::StrCat(data_dir, "/ca.key");
   if (FileExists(ca_cert) && FileExists(ca_key)) {
     ASSIGN_OR_RETURN(pki.ca, LoadPair(ca_cert, ca_key));
   } else {
-    ASSIGN_OR_RETURN(pki.ca,
-                     CreateCertificateAuthority("Arena CA", kCaValidity));
+    ASSIGN_OR_RETURN(pki.ca, CreateCertificateAuthority("Arena CA", kCaValidity));
     RETURN_IF_ERROR(SavePair(pki.ca, ca_cert, ca_key));
   }
   std::string server_cert = absl::StrCat(data_dir, "/server.pem");
@@ -48,8 +46,7 @@ absl::StatusOr<ControllerPki> LoadOrCreatePki(
       *current_names == wanted_names) {
     ASSIGN_OR_RETURN(pki.server, LoadPair(server_cert, server_key));
   } else {
-    ASSIGN_OR_RETURN(pki.server,
-                     IssueServerCertificate(pki.ca, names, kServerValidity));
+    ASSIGN_OR_RETURN(pki.server, IssueServerCertificate(pki.ca, names, kServerValidity));
     RETURN_IF_ERROR(SavePair(pki.server, server_cert, server_key));
     RETURN_IF_ERROR(WriteFileAtomic(names_path, wanted_names));
   }

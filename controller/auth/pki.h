@@ -19,8 +19,8 @@ struct ControllerPki {
 
 // Loads the CA and server certificate from `data_dir`, creating what is
 // missing. The server certificate is reissued when its SANs would change.
-absl::StatusOr<ControllerPki> LoadOrCreatePki(
-    const std::string& data_dir, const std::vector<std::string>& names);
+absl::StatusOr<ControllerPki> LoadOrCreatePki(const std::string& data_dir,
+                                              const std::vector<std::string>& names);
 
 }  // namespace arena
 

@@ -19,17 +19,14 @@ struct Principal {
 
 // Checks an "Authorization: Bearer TOKEN" header value. Unauthenticated when
 // missing or malformed, PermissionDenied when the token is unknown.
-absl::StatusOr<Principal> AuthenticateBearer(Store* store,
-                                             absl::string_view header);
+absl::StatusOr<Principal> AuthenticateBearer(Store* store, absl::string_view header);
 
 // Creates a join token good for `uses` enrollments until now + ttl.
-absl::StatusOr<std::string> CreateJoinToken(Store* store, absl::Duration ttl,
-                                            int uses);
+absl::StatusOr<std::string> CreateJoinToken(Store* store, absl::Duration ttl, int uses);
 
 // Returns the admin token kept in DATA/admin.token (0600), creating it and
 // registering its hash on first start.
-absl::StatusOr<std::string> EnsureAdminToken(Store* store,
-                                             const std::string& data_dir);
+absl::StatusOr<std::string> EnsureAdminToken(Store* store, const std::string& data_dir);
 
 }  // namespace arena
 

@@ -14,8 +14,7 @@ constexpr size_t kMaxBodyBytes = 1 << 20;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
-    const std::string& host, int port,
-    const std::vector<RouteRegistrar>& routes) {
+    const std::string& host, int port, const std::vector<RouteRegistrar>& routes) {
   std::unique_ptr<HttpServer> http(new HttpServer());
   http->server_ = std::make_unique<httplib::Server>();
   httplib::Server* server = http->server_.get();
@@ -26,10 +25,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   for (const RouteRegistrar& registrar : routes) registrar(server);
   // Errors httplib raises itself (no route, a POST without Content-Length,
   // a body over the limit) get a JSON body like the API's own errors.
-  server->set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty())
-          return httplib::Server::HandlerResponse::Unhandled;
+  server->set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         std::string message;
         switch (res.status) {
           case 404:
@@ -54,11 +52,10 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
         res.set_content(json + "\n", "application/json");
         return httplib::Server::HandlerResponse::Handled;
       }));
-  int bound = port == 0 ? server->bind_to_any_port(host)
-                        : (server->bind_to_port(host, port) ? port : -1);
+  int bound =
+      port == 0 ? server->bind_to_any_port(host) : (server->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on http ", host, ":", port));
+    return absl::UnavailableError(absl::StrCat("cannot listen on http ", host, ":", port));
   }
   http->port_ = bound;
   http->thread_ = std::thread([server] { server->listen_after_bind(); });

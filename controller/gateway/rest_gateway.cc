@@ -71,15 +71,12 @@ void Reply(httplib::Response& res, const absl::StatusOr<T>& result) {
 }
 
 absl::Status ParseBody(const httplib::Request& req, Message* message) {
-  if (req.body.empty())
-    return absl::InvalidArgumentError("request body is empty; want JSON");
+  if (req.body.empty()) return absl::InvalidArgumentError("request body is empty; want JSON");
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  auto status =
-      google::protobuf::util::JsonStringToMessage(req.body, message, options);
+  auto status = google::protobuf::util::JsonStringToMessage(req.body, message, options);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("bad JSON body: ", status.message().ToString()));
+    return absl::InvalidArgumentError(absl::StrCat("bad JSON body: ", status.message().ToString()));
   }
   return absl::OkStatus();
 }
@@ -112,10 +109,8 @@ int HttpStatusFor(const absl::Status& status) {
   }
 }
 
-absl::StatusOr<v1::SubmitJobRequest> FromSimpleRequest(
-    const v1::SimpleJobRequest& simple) {
-  if (simple.test_command().empty())
-    return absl::InvalidArgumentError("test_command is required");
+absl::StatusOr<v1::SubmitJobRequest> FromSimpleRequest(const v1::SimpleJobRequest& simple) {
+  if (simple.test_command().empty()) return absl::InvalidArgumentError("test_command is required");
   if (simple.timeout_seconds() < 0)
     return absl::InvalidArgumentError("timeout_seconds is negative");
   v1::SubmitJobRequest request;
@@ -142,8 +137,7 @@ v1::SimpleJobStatus ToSimpleStatus(const v1::Job& job) {
     v1::SimpleArchResult& r = (*out.mutable_architectures())[task.arch()];
     r.set_status(StateName(task.state()));
     r.set_exit_code(task.exit_code());
-    r.set_duration_ms(
-        static_cast<int32_t>(std::min<int64_t>(task.duration_ms(), INT32_MAX)));
+    r.set_duration_ms(static_cast<int32_t>(std::min<int64_t>(task.duration_ms(), INT32_MAX)));
     r.set_agent(task.agent_id());
     r.set_emulated(task.emulated());
     r.set_reason(task.reason());
@@ -168,93 +162,79 @@ void RestGateway::Register(httplib::Server* server) {
     };
   };
 
-  server->Post(
-      "/api/v1/jobs",
-      authed([api](const httplib::Request& req, httplib::Response& res) {
-        v1::SubmitJobRequest request;
-        absl::Status parsed = ParseBody(req, &request);
-        if (!parsed.ok()) return WriteError(res, parsed);
-        if (request.idempotency_key().empty()) {
-          request.set_idempotency_key(req.get_header_value("Idempotency-Key"));
-        }
-        Reply(res, api->Submit(request));
-      }));
-  server->Get(
-      "/api/v1/jobs",
-      authed([api](const httplib::Request& req, httplib::Response& res) {
-        v1::ListJobsRequest request;
-        if (req.has_param("state")) {
-          v1::State state = StateFromName(req.get_param_value("state"));
-          if (state == v1::STATE_UNSPECIFIED) {
-            return WriteError(res, absl::InvalidArgumentError(absl::StrCat(
-                                       "unknown state \"",
-                                       req.get_param_value("state"), "\"")));
-          }
-          request.set_state(state);
-        }
-        if (req.has_param("page_size")) {
-          int size = 0;
-          if (!absl::SimpleAtoi(req.get_param_value("page_size"), &size) ||
-              size < 1) {
-            return WriteError(res, absl::InvalidArgumentError(
-                                       "page_size must be a positive number"));
-          }
-          request.set_limit(size);
-        }
-        request.set_page_token(req.get_param_value("page_token"));
-        Reply(res, api->List(request));
-      }));
-  server->Get(
-      R"(/api/v1/jobs/([^/]+))",
-      authed([api](const httplib::Request& req, httplib::Response& res) {
-        Reply(res, api->Get(req.matches[1]));
-      }));
-  server->Post(
-      R"(/api/v1/jobs/([^/]+)/cancel)",
-      authed([api](const httplib::Request& req, httplib::Response& res) {
-        Reply(res, api->Cancel(req.matches[1]));
-      }));
-  server->Get(
-      R"(/api/v1/jobs/([^/]+)/logs)",
-      authed([api](const httplib::Request& req, httplib::Response& res) {
-        v1::StreamLogsRequest request;
-        request.set_job_id(req.matches[1]);
-        request.set_task(req.get_param_value("task"));
-        std::string follow = req.get_param_value("follow");
-        request.set_follow(follow == "true" || follow == "1");
-        if (req.has_param("offset")) {
-          int64_t offset = 0;
-          if (!absl::SimpleAtoi(req.get_param_value("offset"), &offset) ||
-              offset < 0) {
-            return WriteError(
-                res, absl::InvalidArgumentError("offset must be a number"));
-          }
-          request.set_offset(offset);
-        }
-        absl::StatusOr<v1::Task> task =
-            api->ResolveTask(request.job_id(), request.task());
-        if (!task.ok()) return WriteError(res, task.status());
-        res.set_chunked_content_provider(
-            "text/plain; charset=utf-8",
-            [api, request](size_t, httplib::DataSink& sink) {
-              api->StreamLogs(
-                     request,
-                     [&sink](const v1::LogData& data) {
-                       return sink.write(data.data().data(),
-                                         data.data().size());
-                     },
-                     [&sink] { return !sink.is_writable(); })
-                  .IgnoreError();
-              sink.done();
-              return true;
-            });
-      }));
-  server->Get("/api/v1/agents",
-              authed([api](const httplib::Request&, httplib::Response& res) {
+  server->Post("/api/v1/jobs", authed([api](const httplib::Request& req, httplib::Response& res) {
+                 v1::SubmitJobRequest request;
+                 absl::Status parsed = ParseBody(req, &request);
+                 if (!parsed.ok()) return WriteError(res, parsed);
+                 if (request.idempotency_key().empty()) {
+                   request.set_idempotency_key(req.get_header_value("Idempotency-Key"));
+                 }
+                 Reply(res, api->Submit(request));
+               }));
+  server->Get("/api/v1/jobs", authed([api](const httplib::Request& req, httplib::Response& res) {
+                v1::ListJobsRequest request;
+                if (req.has_param("state")) {
+                  v1::State state = StateFromName(req.get_param_value("state"));
+                  if (state == v1::STATE_UNSPECIFIED) {
+                    return WriteError(res,
+                                      absl::InvalidArgumentError(absl::StrCat(
+                                          "unknown state \"", req.get_param_value("state"), "\"")));
+                  }
+                  request.set_state(state);
+                }
+                if (req.has_param("page_size")) {
+                  int size = 0;
+                  if (!absl::SimpleAtoi(req.get_param_value("page_size"), &size) || size < 1) {
+                    return WriteError(
+                        res, absl::InvalidArgumentError("page_size must be a positive number"));
+                  }
+                  request.set_limit(size);
+                }
+                request.set_page_token(req.get_param_value("page_token"));
+                Reply(res, api->List(request));
+              }));
+  server->Get(R"(/api/v1/jobs/([^/]+))",
+              authed([api](const httplib::Request& req, httplib::Response& res) {
+                Reply(res, api->Get(req.matches[1]));
+              }));
+  server->Post(R"(/api/v1/jobs/([^/]+)/cancel)",
+               authed([api](const httplib::Request& req, httplib::Response& res) {
+                 Reply(res, api->Cancel(req.matches[1]));
+               }));
+  server->Get(R"(/api/v1/jobs/([^/]+)/logs)",
+              authed([api](const httplib::Request& req, httplib::Response& res) {
+                v1::StreamLogsRequest request;
+                request.set_job_id(req.matches[1]);
+                request.set_task(req.get_param_value("task"));
+                std::string follow = req.get_param_value("follow");
+                request.set_follow(follow == "true" || follow == "1");
+                if (req.has_param("offset")) {
+                  int64_t offset = 0;
+                  if (!absl::SimpleAtoi(req.get_param_value("offset"), &offset) || offset < 0) {
+                    return WriteError(res, absl::InvalidArgumentError("offset must be a number"));
+                  }
+                  request.set_offset(offset);
+                }
+                absl::StatusOr<v1::Task> task = api->ResolveTask(request.job_id(), request.task());
+                if (!task.ok()) return WriteError(res, task.status());
+                res.set_chunked_content_provider(
+                    "text/plain; charset=utf-8", [api, request](size_t, httplib::DataSink& sink) {
+                      api->StreamLogs(
+                             request,
+                             [&sink](const v1::LogData& data) {
+                               return sink.write(data.data().data(), data.data().size());
+                             },
+                             [&sink] { return !sink.is_writable(); })
+                          .IgnoreError();
+                      sink.done();
+                      return true;
+                    });
+              }));
+  server->Get("/api/v1/agents", authed([api](const httplib::Request&, httplib::Response& res) {
                 Reply(res, api->ListAgents());
               }));
-  server->Post("/api/v1/join-tokens", authed([api](const httplib::Request& req,
-                                                   httplib::Response& res) {
+  server->Post("/api/v1/join-tokens",
+               authed([api](const httplib::Request& req, httplib::Response& res) {
                  v1::CreateJoinTokenRequest request;
                  if (!req.body.empty()) {
                    absl::Status parsed = ParseBody(req, &request);
@@ -264,26 +244,23 @@ void RestGateway::Register(httplib::Server* server) {
                }));
 
   // The minimal shape for curl | jq loops.
-  server->Post(
-      "/jobs",
-      authed([api](const httplib::Request& req, httplib::Response& res) {
-        v1::SimpleJobRequest simple;
-        absl::Status parsed = ParseBody(req, &simple);
-        if (!parsed.ok()) return WriteError(res, parsed);
-        if (simple.idempotency_key().empty()) {
-          simple.set_idempotency_key(req.get_header_value("Idempotency-Key"));
-        }
-        absl::StatusOr<v1::SubmitJobRequest> request =
-            FromSimpleRequest(simple);
-        if (!request.ok()) return WriteError(res, request.status());
-        absl::StatusOr<v1::Job> job = api->Submit(*request);
-        if (!job.ok()) return WriteError(res, job.status());
-        v1::SimpleJobCreated created;
-        created.set_job_id(job->id());
-        WriteMessage(res, created);
-      }));
-  server->Get(R"(/jobs/([^/]+))", authed([api](const httplib::Request& req,
-                                               httplib::Response& res) {
+  server->Post("/jobs", authed([api](const httplib::Request& req, httplib::Response& res) {
+                 v1::SimpleJobRequest simple;
+                 absl::Status parsed = ParseBody(req, &simple);
+                 if (!parsed.ok()) return WriteError(res, parsed);
+                 if (simple.idempotency_key().empty()) {
+                   simple.set_idempotency_key(req.get_header_value("Idempotency-Key"));
+                 }
+                 absl::StatusOr<v1::SubmitJobRequest> request = FromSimpleRequest(simple);
+                 if (!request.ok()) return WriteError(res, request.status());
+                 absl::StatusOr<v1::Job> job = api->Submit(*request);
+                 if (!job.ok()) return WriteError(res, job.status());
+                 v1::SimpleJobCreated created;
+                 created.set_job_id(job->id());
+                 WriteMessage(res, created);
+               }));
+  server->Get(R"(/jobs/([^/]+))",
+              authed([api](const httplib::Request& req, httplib::Response& res) {
                 absl::StatusOr<v1::Job> job = api->Get(req.matches[1]);
                 if (!job.ok()) return WriteError(res, job.status());
                 WriteMessage(res, ToSimpleStatus(*job));

@@ -6,8 +6,7 @@ namespace arena {
 namespace {
 
 // Returns the agent's platform entry for `arch`, or nullptr.
-const AgentPlatform* FindPlatform(const AgentView& agent,
-                                  const std::string& arch) {
+const AgentPlatform* FindPlatform(const AgentView& agent, const std::string& arch) {
   const AgentPlatform* emulated = nullptr;
   for (const AgentPlatform& p : agent.platforms) {
     if (p.arch != arch) continue;
@@ -17,8 +16,7 @@ const AgentPlatform* FindPlatform(const AgentView& agent,
   return emulated;
 }
 
-bool HasLabels(const AgentView& agent,
-               const std::map<std::string, std::string>& labels) {
+bool HasLabels(const AgentView& agent, const std::map<std::string, std::string>& labels) {
   for (const auto& [key, value] : labels) {
     auto it = agent.labels.find(key);
     if (it == agent.labels.end() || it->second != value) return false;
@@ -28,13 +26,11 @@ bool HasLabels(const AgentView& agent,
 
 }  // namespace
 
-std::optional<Placement> PickAgent(const TaskNeeds& needs,
-                                   const std::vector<AgentView>& agents) {
+std::optional<Placement> PickAgent(const TaskNeeds& needs, const std::vector<AgentView>& agents) {
   const AgentView* best = nullptr;
   bool best_emulated = true;
   for (const AgentView& agent : agents) {
-    if (agent.draining || agent.credits <= 0 || !HasLabels(agent, needs.labels))
-      continue;
+    if (agent.draining || agent.credits <= 0 || !HasLabels(agent, needs.labels)) continue;
     const AgentPlatform* platform = FindPlatform(agent, needs.arch);
     if (platform == nullptr) continue;
     bool better = best == nullptr || (best_emulated && !platform->emulated) ||
@@ -50,8 +46,7 @@ std::optional<Placement> PickAgent(const TaskNeeds& needs,
   return Placement{best->id, best_emulated};
 }
 
-std::string ExplainWait(const TaskNeeds& needs,
-                        const std::vector<AgentView>& agents) {
+std::string ExplainWait(const TaskNeeds& needs, const std::vector<AgentView>& agents) {
   int with_platform = 0;
   int with_labels = 0;
   int available = 0;
@@ -63,23 +58,20 @@ std::string ExplainWait(const TaskNeeds& needs,
     if (!agent.draining) ++available;
   }
   if (agents.empty()) return "no agent is connected";
-  if (with_platform == 0)
-    return absl::StrCat("no connected agent offers ", needs.arch);
+  if (with_platform == 0) return absl::StrCat("no connected agent offers ", needs.arch);
   if (with_labels == 0) {
     std::string wanted;
     for (const auto& [key, value] : needs.labels) {
       absl::StrAppend(&wanted, wanted.empty() ? "" : ",", key, "=", value);
     }
-    return absl::StrCat("required label ", wanted,
-                        " matches no agent offering ", needs.arch);
+    return absl::StrCat("required label ", wanted, " matches no agent offering ", needs.arch);
   }
   if (available == 0) {
-    return absl::StrCat(with_labels, " matching agent",
-                        with_labels == 1 ? "" : "s", ", all draining");
+    return absl::StrCat(with_labels, " matching agent", with_labels == 1 ? "" : "s",
+                        ", all draining");
   }
   if (PickAgent(needs, agents).has_value()) return "about to be assigned";
-  return absl::StrCat(available, " matching agent", available == 1 ? "" : "s",
-                      ", all slots busy");
+  return absl::StrCat(available, " matching agent", available == 1 ? "" : "s", ", all slots busy");
 }
 
 }  // namespace arena

@@ -37,12 +37,10 @@ struct Placement {
 // Applicability first (platform, labels, credits), then fitness: a native
 // platform beats emulation, then the agent with the most free credits wins
 // (spread), then the smallest id (determinism).
-std::optional<Placement> PickAgent(const TaskNeeds& needs,
-                                   const std::vector<AgentView>& agents);
+std::optional<Placement> PickAgent(const TaskNeeds& needs, const std::vector<AgentView>& agents);
 
 // One sentence for an operator on why no agent takes the task right now.
-std::string ExplainWait(const TaskNeeds& needs,
-                        const std::vector<AgentView>& agents);
+std::string ExplainWait(const TaskNeeds& needs, const std::vector<AgentView>& agents);
 
 }  // namespace arena
 

@@ -6,6 +6,7 @@
 #include "common/ids.h"
 #include "common/logging.h"
 #include "common/states.h"
+#include "common/status_macros.h"
 #include "controller/scheduler/job_state.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"
@@ -20,8 +21,7 @@ int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 std::string PlatformsText(const std::vector<AgentPlatform>& platforms) {
   std::string out;
   for (const AgentPlatform& p : platforms) {
-    absl::StrAppend(&out, out.empty() ? "" : ",", p.arch,
-                    p.emulated ? "(emulated)" : "");
+    absl::StrAppend(&out, out.empty() ? "" : ",", p.arch, p.emulated ? "(emulated)" : "");
   }
   return out;
 }
@@ -29,8 +29,7 @@ std::string PlatformsText(const std::vector<AgentPlatform>& platforms) {
 TaskNeeds NeedsOf(const v1::Job& job, const v1::Task& task) {
   TaskNeeds needs;
   needs.arch = task.arch();
-  needs.labels.insert(job.spec().required_labels().begin(),
-                      job.spec().required_labels().end());
+  needs.labels.insert(job.spec().required_labels().begin(), job.spec().required_labels().end());
   return needs;
 }
 
@@ -41,8 +40,7 @@ v1::Task* FindTask(v1::Job& job, const std::string& task_id) {
   return nullptr;
 }
 
-v1::ControllerMessage LogAck(const std::string& attempt_id, int64_t durable,
-                             bool recorded) {
+v1::ControllerMessage LogAck(const std::string& attempt_id, int64_t durable, bool recorded) {
   v1::ControllerMessage ack;
   ack.mutable_log_ack()->set_attempt_id(attempt_id);
   ack.mutable_log_ack()->set_durable_offset(durable);
@@ -50,8 +48,8 @@ v1::ControllerMessage LogAck(const std::string& attempt_id, int64_t durable,
   return ack;
 }
 
-v1::ControllerMessage CancelMessage(const std::string& attempt_id,
-                                    const std::string& reason, bool fenced) {
+v1::ControllerMessage CancelMessage(const std::string& attempt_id, const std::string& reason,
+                                    bool fenced) {
   v1::ControllerMessage cancel;
   cancel.mutable_cancel()->set_attempt_id(attempt_id);
   cancel.mutable_cancel()->set_reason(reason);
@@ -79,10 +77,8 @@ absl::Status Scheduler::Start() {
       } else if (task.state() == v1::RUNNING) {
         // The agent still runs it and reports back when it reconnects; until
         // the grace window passes nothing is declared lost.
-        attempts_[task.attempt_id()] = {job_id, task.id(), task.agent_id(),
-                                        false};
-        last_heard_[task.agent_id()] =
-            now - options_.lease + options_.restart_grace;
+        attempts_[task.attempt_id()] = {job_id, task.id(), task.agent_id(), false};
+        last_heard_[task.agent_id()] = now - options_.lease + options_.restart_grace;
       }
     }
   }
@@ -147,21 +143,16 @@ void Scheduler::Tick(absl::Time now) {
   Flush();
 }
 
-void Scheduler::AgentConnected(const std::string& agent_id,
-                               std::shared_ptr<AgentLink> link,
+void Scheduler::AgentConnected(const std::string& agent_id, std::shared_ptr<AgentLink> link,
                                const v1::Hello& hello) {
-  Post([this, agent_id, link, hello] {
-    OnAgentConnected(agent_id, link, hello);
-  });
+  Post([this, agent_id, link, hello] { OnAgentConnected(agent_id, link, hello); });
 }
 
-void Scheduler::AgentDisconnected(const std::string& agent_id,
-                                  const AgentLink* link) {
+void Scheduler::AgentDisconnected(const std::string& agent_id, const AgentLink* link) {
   Post([this, agent_id, link] { OnAgentDisconnected(agent_id, link); });
 }
 
-void Scheduler::AgentMessageReceived(const std::string& agent_id,
-                                     const v1::AgentMessage& message) {
+void Scheduler::AgentMessageReceived(const std::string& agent_id, const v1::AgentMessage& message) {
   Post([this, agent_id, message] { OnAgentMessage(agent_id, message); });
 }
 
@@ -169,8 +160,7 @@ void Scheduler::JobSubmitted(const std::string& job_id) {
   Post([this, job_id] { OnJobSubmitted(job_id); });
 }
 
-void Scheduler::CancelJob(const std::string& job_id,
-                          const std::string& reason) {
+void Scheduler::CancelJob(const std::string& job_id, const std::string& reason) {
   Post([this, job_id, reason] { OnCancelJob(job_id, reason); });
 }
 
@@ -194,8 +184,7 @@ void Scheduler::PublishAgents() {
   agent_snapshot_ = std::move(views);
 }
 
-void Scheduler::OnAgentConnected(const std::string& agent_id,
-                                 std::shared_ptr<AgentLink> link,
+void Scheduler::OnAgentConnected(const std::string& agent_id, std::shared_ptr<AgentLink> link,
                                  const v1::Hello& hello) {
   absl::StatusOr<AgentRecord> record = store_->GetAgent(agent_id);
   if (!record.ok() || record->revoked) {
@@ -205,8 +194,7 @@ void Scheduler::OnAgentConnected(const std::string& agent_id,
   }
   auto previous = agents_.find(agent_id);
   if (previous != agents_.end() && previous->second.link != link) {
-    previous->second.link->Close(
-        absl::AbortedError("replaced by a newer connection"));
+    previous->second.link->Close(absl::AbortedError("replaced by a newer connection"));
   }
   ConnectedAgent agent;
   agent.link = link;
@@ -225,9 +213,8 @@ void Scheduler::OnAgentConnected(const std::string& agent_id,
   record->slots = hello.slots();
   record->last_seen_ms = NowMs();
   LogError(store_->UpsertAgent(*record));
-  LogLine("scheduler", absl::StrCat("agent ", agent_id, " connected (",
-                                    record->platforms, ", ", agent.view.credits,
-                                    "/", hello.slots(), " slots free, ",
+  LogLine("scheduler", absl::StrCat("agent ", agent_id, " connected (", record->platforms, ", ",
+                                    agent.view.credits, "/", hello.slots(), " slots free, ",
                                     hello.running_size(), " attempts held)"));
   agents_[agent_id] = std::move(agent);
   ReconcileAttempts(agent_id, link.get(), hello);
@@ -238,16 +225,14 @@ void Scheduler::OnAgentConnected(const std::string& agent_id,
 void Scheduler::ReconcileAttempts(const std::string& agent_id, AgentLink* link,
                                   const v1::Hello& hello) {
   std::map<std::string, int64_t> held;
-  for (const v1::RunningAttempt& r : hello.running())
-    held[r.attempt_id()] = r.log_offset();
+  for (const v1::RunningAttempt& r : hello.running()) held[r.attempt_id()] = r.log_offset();
   std::vector<std::string> lost;
   for (const auto& [attempt_id, attempt] : attempts_) {
-    if (attempt.agent_id == agent_id && !held.count(attempt_id))
-      lost.push_back(attempt_id);
+    if (attempt.agent_id == agent_id && !held.count(attempt_id)) lost.push_back(attempt_id);
   }
   for (const std::string& attempt_id : lost) {
-    EndAttempt(attempt_id, v1::LOST, -1,
-               "the agent restarted and no longer runs the attempt");
+    LogError(
+        EndAttempt(attempt_id, v1::LOST, -1, "the agent restarted and no longer runs the attempt"));
   }
   for (const auto& [attempt_id, offset] : held) {
     auto it = attempts_.find(attempt_id);
@@ -255,21 +240,17 @@ void Scheduler::ReconcileAttempts(const std::string& agent_id, AgentLink* link,
       SendFencedCancel(link, attempt_id);
       continue;
     }
-    if (it->second.cancelled)
-      link->Send(CancelMessage(attempt_id, "cancelled by user", false));
+    if (it->second.cancelled) link->Send(CancelMessage(attempt_id, "cancelled by user", false));
     // The durable length tells the agent where to resend its log from.
-    link->Send(
-        LogAck(attempt_id, logs_->Size(it->second.job_id, attempt_id), false));
+    link->Send(LogAck(attempt_id, logs_->Size(it->second.job_id, attempt_id), false));
   }
 }
 
-void Scheduler::SendFencedCancel(AgentLink* link,
-                                 const std::string& attempt_id) {
+void Scheduler::SendFencedCancel(AgentLink* link, const std::string& attempt_id) {
   link->Send(CancelMessage(attempt_id, "attempt is no longer current", true));
 }
 
-void Scheduler::OnAgentDisconnected(const std::string& agent_id,
-                                    const AgentLink* link) {
+void Scheduler::OnAgentDisconnected(const std::string& agent_id, const AgentLink* link) {
   auto it = agents_.find(agent_id);
   if (it == agents_.end() || it->second.link.get() != link) return;
   agents_.erase(it);
@@ -282,16 +263,14 @@ void Scheduler::OnAgentDisconnected(const std::string& agent_id,
   PublishAgents();
 }
 
-void Scheduler::OnAgentMessage(const std::string& agent_id,
-                               const v1::AgentMessage& message) {
+void Scheduler::OnAgentMessage(const std::string& agent_id, const v1::AgentMessage& message) {
   auto agent = agents_.find(agent_id);
   if (agent == agents_.end()) return;  // a stream that was replaced or expired
   last_heard_[agent_id] = absl::Now();
   switch (message.msg_case()) {
     case v1::AgentMessage::kGrant:
-      agent->second.view.credits =
-          std::min(agent->second.view.slots,
-                   agent->second.view.credits + message.grant().credits());
+      agent->second.view.credits = std::min(agent->second.view.slots,
+                                            agent->second.view.credits + message.grant().credits());
       PublishAgents();
       Dispatch();
       break;
@@ -306,31 +285,27 @@ void Scheduler::OnAgentMessage(const std::string& agent_id,
   }
 }
 
-void Scheduler::OnLogChunk(const std::string& agent_id,
-                           const v1::LogChunk& chunk) {
+void Scheduler::OnLogChunk(const std::string& agent_id, const v1::LogChunk& chunk) {
   AgentLink* link = agents_[agent_id].link.get();
   auto it = attempts_.find(chunk.attempt_id());
   if (it == attempts_.end() || it->second.agent_id != agent_id) {
     SendFencedCancel(link, chunk.attempt_id());  // a stale attempt: stop it
     return;
   }
-  absl::StatusOr<int64_t> durable =
-      logs_->Append(it->second.job_id, chunk.attempt_id(), chunk.offset(),
-                    chunk.data(), chunk.stream());
+  absl::StatusOr<int64_t> durable = logs_->Append(it->second.job_id, chunk.attempt_id(),
+                                                  chunk.offset(), chunk.data(), chunk.stream());
   if (!durable.ok()) {
-    // A gap or a full disk: acknowledge what is durable so the agent
-    // resends from there rather than losing bytes.
+    // A gap or a full disk: end the stream; the agent reconnects with
+    // backoff and resends everything past the durable offset.
     LogError(durable.status());
-    link->Send(LogAck(chunk.attempt_id(),
-                      logs_->Size(it->second.job_id, chunk.attempt_id()),
-                      false));
+    link->Close(absl::UnavailableError(absl::StrCat("cannot store the log of ", chunk.attempt_id(),
+                                                    ": ", durable.status().message())));
     return;
   }
   link->Send(LogAck(chunk.attempt_id(), *durable, false));
 }
 
-void Scheduler::OnTaskEvent(const std::string& agent_id,
-                            const v1::TaskEvent& event) {
+void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& event) {
   AgentLink* link = agents_[agent_id].link.get();
   auto it = attempts_.find(event.attempt_id());
   if (it == attempts_.end() || it->second.agent_id != agent_id) {
@@ -353,18 +328,23 @@ void Scheduler::OnTaskEvent(const std::string& agent_id,
     return;
   }
   int64_t durable = logs_->Size(attempt.job_id, event.attempt_id());
-  if (event.log_bytes() > durable)
-    return;  // the agent resends it after the log
-  EndAttempt(event.attempt_id(), state, event.exit_code(), event.reason());
+  if (event.log_bytes() > durable) return;  // the agent resends it after the log
+  absl::Status recorded = EndAttempt(event.attempt_id(), state, event.exit_code(), event.reason());
+  if (!recorded.ok()) {
+    // Not durable, so not acknowledged: the agent sends it again.
+    LogError(recorded);
+    link->Close(
+        absl::UnavailableError(absl::StrCat("cannot record the result: ", recorded.message())));
+    return;
+  }
   link->Send(LogAck(event.attempt_id(), durable, true));
 }
 
-void Scheduler::EndAttempt(const std::string& attempt_id, v1::State state,
-                           int exit_code, const std::string& reason) {
+absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State state, int exit_code,
+                                   const std::string& reason) {
   auto it = attempts_.find(attempt_id);
-  if (it == attempts_.end()) return;
+  if (it == attempts_.end()) return absl::OkStatus();
   const RunningAttempt attempt = it->second;
-  attempts_.erase(it);
   AttemptRecord record;
   record.id = attempt_id;
   record.state = state;
@@ -372,72 +352,64 @@ void Scheduler::EndAttempt(const std::string& attempt_id, v1::State state,
   record.reason = reason;
   record.finished_ms = NowMs();
   record.log_bytes = logs_->Size(attempt.job_id, attempt_id);
-  LogError(store_->UpdateAttempt(record));
+  RETURN_IF_ERROR(store_->UpdateAttempt(record));
+  attempts_.erase(it);
   if (attempt.cancelled) {
     logs_->Notify();
-    return;
+    return absl::OkStatus();
   }
-  absl::StatusOr<v1::Job> job = store_->GetJob(attempt.job_id);
-  if (!job.ok()) return LogError(job.status());
-  v1::Task* task = FindTask(*job, attempt.task_id);
-  if (task == nullptr) return;
-  const v1::JobSpec& spec = job->spec();
+  ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(attempt.job_id));
+  v1::Task* task = FindTask(job, attempt.task_id);
+  if (task == nullptr) return absl::OkStatus();
+  const v1::JobSpec& spec = job.spec();
   bool infrastructure = state == v1::ERROR || state == v1::LOST;
   bool test_failure = state == v1::FAILED || state == v1::TIMED_OUT;
   bool retry = task->attempts_size() <= spec.retries() &&
                (infrastructure || (test_failure && spec.retry_test_failures()));
   if (!retry) {
-    FinishTask(
-        attempt.job_id, attempt.task_id, state == v1::LOST ? v1::ERROR : state,
-        exit_code,
-        state == v1::LOST ? absl::StrCat("agent lost: ", reason) : reason);
-    return;
+    return FinishTask(attempt.job_id, attempt.task_id, state == v1::LOST ? v1::ERROR : state,
+                      exit_code, state == v1::LOST ? absl::StrCat("agent lost: ", reason) : reason);
   }
-  LogLine("scheduler", absl::StrCat("retrying task ", task->id(),
-                                    " after attempt ", task->attempts_size(),
-                                    " ended ", StateName(state), ": ", reason));
+  LogLine("scheduler",
+          absl::StrCat("retrying task ", task->id(), " after attempt ", task->attempts_size(),
+                       " ended ", StateName(state), ": ", reason));
   task->set_state(v1::QUEUED);
-  task->set_reason(absl::StrCat("retrying after attempt ",
-                                task->attempts_size(), " ended ",
+  task->set_reason(absl::StrCat("retrying after attempt ", task->attempts_size(), " ended ",
                                 StateName(state), ": ", reason));
   task->set_agent_id("");
   task->set_exit_code(exit_code);
-  LogError(store_->UpdateTask(*task));
-  Enqueue(*job, *task, absl::Now());
+  RETURN_IF_ERROR(store_->UpdateTask(*task));
+  Enqueue(job, *task, absl::Now());
   logs_->Notify();
   Dispatch();
+  return absl::OkStatus();
 }
 
-void Scheduler::FinishTask(const std::string& job_id,
-                           const std::string& task_id, v1::State state,
-                           int exit_code, const std::string& reason) {
-  absl::StatusOr<v1::Job> job = store_->GetJob(job_id);
-  if (!job.ok()) return LogError(job.status());
-  v1::Task* task = FindTask(*job, task_id);
-  if (task == nullptr) return;
+absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string& task_id,
+                                   v1::State state, int exit_code, const std::string& reason) {
+  ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(job_id));
+  v1::Task* task = FindTask(job, task_id);
+  if (task == nullptr) return absl::OkStatus();
   task->set_state(state);
   task->set_exit_code(exit_code);
   task->set_reason(reason);
   task->set_finished_unix_ms(NowMs());
-  task->set_log_bytes(
-      task->attempt_id().empty() ? 0 : logs_->Size(job_id, task->attempt_id()));
-  LogError(store_->UpdateTask(*task));
-  v1::State job_state = JobStateFromTasks(*job);
-  if (job_state != job->state()) {
-    LogError(store_->UpdateJobState(job_id, job_state, job->reason(),
-                                    IsTerminal(job_state) ? NowMs() : 0));
+  task->set_log_bytes(task->attempt_id().empty() ? 0 : logs_->Size(job_id, task->attempt_id()));
+  RETURN_IF_ERROR(store_->UpdateTask(*task));
+  v1::State job_state = JobStateFromTasks(job);
+  if (job_state != job.state()) {
+    RETURN_IF_ERROR(store_->UpdateJobState(job_id, job_state, job.reason(),
+                                           IsTerminal(job_state) ? NowMs() : 0));
   }
   logs_->Notify();
+  return absl::OkStatus();
 }
 
-void Scheduler::Enqueue(const v1::Job& job, const v1::Task& task,
-                        absl::Time queued_at) {
-  absl::Duration timeout =
-      job.spec().queue_timeout_ms() > 0
-          ? absl::Milliseconds(job.spec().queue_timeout_ms())
-          : kDefaultQueueTimeout;
-  queue_.push_back(
-      {job.id(), task.id(), NeedsOf(job, task), queued_at, timeout});
+void Scheduler::Enqueue(const v1::Job& job, const v1::Task& task, absl::Time queued_at) {
+  absl::Duration timeout = job.spec().queue_timeout_ms() > 0
+                               ? absl::Milliseconds(job.spec().queue_timeout_ms())
+                               : kDefaultQueueTimeout;
+  queue_.push_back({job.id(), task.id(), NeedsOf(job, task), queued_at, timeout});
 }
 
 void Scheduler::OnJobSubmitted(const std::string& job_id) {
@@ -469,13 +441,12 @@ void Scheduler::OnTick(absl::Time now) {
       if (attempt.agent_id == agent_id) lost.push_back(attempt_id);
     }
     if (lost.empty()) continue;
-    std::string reason = absl::StrCat(
-        "agent ", agent_id, " silent for ",
-        absl::FormatDuration(absl::Trunc(silent, absl::Seconds(1))), " (lease ",
-        absl::FormatDuration(options_.lease), ")");
+    std::string reason = absl::StrCat("agent ", agent_id, " silent for ",
+                                      absl::FormatDuration(absl::Trunc(silent, absl::Seconds(1))),
+                                      " (lease ", absl::FormatDuration(options_.lease), ")");
     LogLine("scheduler", reason);
     for (const std::string& attempt_id : lost)
-      EndAttempt(attempt_id, v1::LOST, -1, reason);
+      LogError(EndAttempt(attempt_id, v1::LOST, -1, reason));
   }
   // Queue timeouts.
   std::vector<QueuedTask> timed_out;
@@ -488,10 +459,9 @@ void Scheduler::OnTick(absl::Time now) {
     }
   }
   for (const QueuedTask& q : timed_out) {
-    FinishTask(q.job_id, q.task_id, v1::ERROR, -1,
-               absl::StrCat("not started within ",
-                            absl::FormatDuration(q.queue_timeout), ": ",
-                            WaitingReason(q.needs)));
+    LogError(FinishTask(q.job_id, q.task_id, v1::ERROR, -1,
+                        absl::StrCat("not started within ", absl::FormatDuration(q.queue_timeout),
+                                     ": ", WaitingReason(q.needs))));
   }
 }
 
@@ -523,8 +493,7 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
     return false;
   }
   v1::Task* task = FindTask(*job, queued.task_id);
-  if (task == nullptr || task->state() != v1::QUEUED)
-    return false;  // cancelled meanwhile
+  if (task == nullptr || task->state() != v1::QUEUED) return false;  // cancelled meanwhile
   AttemptRecord attempt;
   attempt.id = NewId("att");
   attempt.task_id = task->id();
@@ -571,8 +540,7 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   return true;
 }
 
-void Scheduler::OnCancelJob(const std::string& job_id,
-                            const std::string& reason) {
+void Scheduler::OnCancelJob(const std::string& job_id, const std::string& reason) {
   for (auto it = queue_.begin(); it != queue_.end();) {
     it = it->job_id == job_id ? queue_.erase(it) : std::next(it);
   }
@@ -585,11 +553,10 @@ void Scheduler::OnCancelJob(const std::string& job_id,
       attempt->second.cancelled = true;
       auto agent = agents_.find(attempt->second.agent_id);
       if (agent != agents_.end()) {
-        agent->second.link->Send(
-            CancelMessage(task.attempt_id(), reason, false));
+        agent->second.link->Send(CancelMessage(task.attempt_id(), reason, false));
       }
     }
-    FinishTask(job_id, task.id(), v1::CANCELLED, -1, reason);
+    LogError(FinishTask(job_id, task.id(), v1::CANCELLED, -1, reason));
   }
 }
 

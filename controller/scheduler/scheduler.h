@@ -53,11 +53,10 @@ class Scheduler {
   // Drains pending events and joins the threads.
   void Stop();
 
-  void AgentConnected(const std::string& agent_id,
-                      std::shared_ptr<AgentLink> link, const v1::Hello& hello);
+  void AgentConnected(const std::string& agent_id, std::shared_ptr<AgentLink> link,
+                      const v1::Hello& hello);
   void AgentDisconnected(const std::string& agent_id, const AgentLink* link);
-  void AgentMessageReceived(const std::string& agent_id,
-                            const v1::AgentMessage& message);
+  void AgentMessageReceived(const std::string& agent_id, const v1::AgentMessage& message);
   void JobSubmitted(const std::string& job_id);
   void CancelJob(const std::string& job_id, const std::string& reason);
 
@@ -93,14 +92,11 @@ class Scheduler {
   void Run();
 
   // Everything below runs on the scheduler thread only.
-  void OnAgentConnected(const std::string& agent_id,
-                        std::shared_ptr<AgentLink> link,
+  void OnAgentConnected(const std::string& agent_id, std::shared_ptr<AgentLink> link,
                         const v1::Hello& hello);
-  void ReconcileAttempts(const std::string& agent_id, AgentLink* link,
-                         const v1::Hello& hello);
+  void ReconcileAttempts(const std::string& agent_id, AgentLink* link, const v1::Hello& hello);
   void OnAgentDisconnected(const std::string& agent_id, const AgentLink* link);
-  void OnAgentMessage(const std::string& agent_id,
-                      const v1::AgentMessage& message);
+  void OnAgentMessage(const std::string& agent_id, const v1::AgentMessage& message);
   void OnLogChunk(const std::string& agent_id, const v1::LogChunk& chunk);
   void OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& event);
   void OnJobSubmitted(const std::string& job_id);
@@ -110,11 +106,11 @@ class Scheduler {
   void Dispatch();
   bool Assign(const QueuedTask& queued, const Placement& placement);
   // Records how an attempt ended; retries the task or finishes it.
-  void EndAttempt(const std::string& attempt_id, v1::State state, int exit_code,
-                  const std::string& reason);
+  absl::Status EndAttempt(const std::string& attempt_id, v1::State state, int exit_code,
+                          const std::string& reason);
   // Records a terminal state for the task and rolls up the job.
-  void FinishTask(const std::string& job_id, const std::string& task_id,
-                  v1::State state, int exit_code, const std::string& reason);
+  absl::Status FinishTask(const std::string& job_id, const std::string& task_id, v1::State state,
+                          int exit_code, const std::string& reason);
   void SendFencedCancel(AgentLink* link, const std::string& attempt_id);
   void PublishAgents();
   void LogError(const absl::Status& status);

@@ -19,10 +19,8 @@ absl::Status WriteAll(int fd, absl::string_view data) {
     ssize_t n = write(fd, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      return errno == ENOSPC
-                 ? absl::ResourceExhaustedError("disk full writing log")
-                 : absl::InternalError(
-                       absl::StrCat("log write: ", strerror(errno)));
+      return errno == ENOSPC ? absl::ResourceExhaustedError("disk full writing log")
+                             : absl::InternalError(absl::StrCat("log write: ", strerror(errno)));
     }
     done += static_cast<size_t>(n);
   }
@@ -36,43 +34,34 @@ int64_t FileSize(const std::string& path) {
 
 }  // namespace
 
-std::string LogStore::PathFor(const std::string& job_id,
-                              const std::string& attempt_id) const {
+std::string LogStore::PathFor(const std::string& job_id, const std::string& attempt_id) const {
   return absl::StrCat(root_, "/", job_id, "/", attempt_id, ".log");
 }
 
-absl::StatusOr<int64_t> LogStore::Append(const std::string& job_id,
-                                         const std::string& attempt_id,
-                                         int64_t offset, absl::string_view data,
-                                         int stream) {
+absl::StatusOr<int64_t> LogStore::Append(const std::string& job_id, const std::string& attempt_id,
+                                         int64_t offset, absl::string_view data, int stream) {
   absl::MutexLock lock(&mu_);
   std::string path = PathFor(job_id, attempt_id);
   int64_t size = FileSize(path);
   if (offset > size) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("log gap for attempt ", attempt_id, ": have ", size,
-                     " bytes, got offset ", offset));
+    return absl::FailedPreconditionError(absl::StrCat("log gap for attempt ", attempt_id, ": have ",
+                                                      size, " bytes, got offset ", offset));
   }
   int64_t skip = size - offset;
   if (skip >= static_cast<int64_t>(data.size())) return size;
   data.remove_prefix(static_cast<size_t>(skip));
   RETURN_IF_ERROR(MakeDirs(absl::StrCat(root_, "/", job_id)));
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return absl::InternalError(
-        absl::StrCat("open ", path, ": ", strerror(errno)));
+  if (fd < 0) return absl::InternalError(absl::StrCat("open ", path, ": ", strerror(errno)));
   absl::Status status = WriteAll(fd, data);
-  if (status.ok() && fdatasync(fd) != 0)
-    status = absl::InternalError("log fdatasync failed");
+  if (status.ok() && fdatasync(fd) != 0) status = absl::InternalError("log fdatasync failed");
   close(fd);
   RETURN_IF_ERROR(status);
   auto last = last_stream_.find(attempt_id);
   if (last == last_stream_.end() || last->second != stream) {
     last_stream_[attempt_id] = stream;
-    std::string index_path =
-        absl::StrCat(root_, "/", job_id, "/", attempt_id, ".streams");
-    int ifd = open(index_path.c_str(),
-                   O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    std::string index_path = absl::StrCat(root_, "/", job_id, "/", attempt_id, ".streams");
+    int ifd = open(index_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (ifd >= 0) {
       WriteAll(ifd, absl::StrCat(size, " ", stream, "\n")).IgnoreError();
       close(ifd);
@@ -82,25 +71,20 @@ absl::StatusOr<int64_t> LogStore::Append(const std::string& job_id,
   return size + static_cast<int64_t>(data.size());
 }
 
-absl::StatusOr<std::string> LogStore::Read(const std::string& job_id,
-                                           const std::string& attempt_id,
-                                           int64_t offset,
-                                           int64_t max_bytes) const {
+absl::StatusOr<std::string> LogStore::Read(const std::string& job_id, const std::string& attempt_id,
+                                           int64_t offset, int64_t max_bytes) const {
   std::string path = PathFor(job_id, attempt_id);
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::string();
   std::string out(static_cast<size_t>(max_bytes), '\0');
   ssize_t n = pread(fd, out.data(), out.size(), offset);
   close(fd);
-  if (n < 0)
-    return absl::InternalError(
-        absl::StrCat("read ", path, ": ", strerror(errno)));
+  if (n < 0) return absl::InternalError(absl::StrCat("read ", path, ": ", strerror(errno)));
   out.resize(static_cast<size_t>(n));
   return out;
 }
 
-int64_t LogStore::Size(const std::string& job_id,
-                       const std::string& attempt_id) const {
+int64_t LogStore::Size(const std::string& job_id, const std::string& attempt_id) const {
   return FileSize(PathFor(job_id, attempt_id));
 }
 
@@ -116,9 +100,7 @@ uint64_t LogStore::Generation() const {
 
 void LogStore::WaitForChange(uint64_t seen, absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
-  auto changed = [this, seen]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return generation_ != seen;
-  };
+  auto changed = [this, seen]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return generation_ != seen; };
   mu_.AwaitWithTimeout(absl::Condition(&changed), timeout);
 }
 

@@ -27,12 +27,10 @@ class LogStore {
   // Stores `data` found at `offset` of the attempt's log and returns the
   // durable length. Bytes already stored are skipped; a gap (offset beyond
   // the stored length) is refused with FailedPrecondition.
-  absl::StatusOr<int64_t> Append(const std::string& job_id,
-                                 const std::string& attempt_id, int64_t offset,
-                                 absl::string_view data, int stream);
+  absl::StatusOr<int64_t> Append(const std::string& job_id, const std::string& attempt_id,
+                                 int64_t offset, absl::string_view data, int stream);
   // Up to `max_bytes` bytes from `offset`; empty at the end.
-  absl::StatusOr<std::string> Read(const std::string& job_id,
-                                   const std::string& attempt_id,
+  absl::StatusOr<std::string> Read(const std::string& job_id, const std::string& attempt_id,
                                    int64_t offset, int64_t max_bytes) const;
   int64_t Size(const std::string& job_id, const std::string& attempt_id) const;
 
@@ -43,8 +41,7 @@ class LogStore {
   void WaitForChange(uint64_t seen, absl::Duration timeout) const;
 
  private:
-  std::string PathFor(const std::string& job_id,
-                      const std::string& attempt_id) const;
+  std::string PathFor(const std::string& job_id, const std::string& attempt_id) const;
 
   const std::string root_;
   mutable absl::Mutex mu_;

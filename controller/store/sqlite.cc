@@ -7,10 +7,8 @@ namespace arena {
 absl::Status SqliteError(sqlite3* db, absl::string_view what) {
   int code = sqlite3_errcode(db);
   std::string message = absl::StrCat(what, ": ", sqlite3_errmsg(db));
-  if (code == SQLITE_FULL || code == SQLITE_IOERR)
-    return absl::ResourceExhaustedError(message);
-  if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-    return absl::UnavailableError(message);
+  if (code == SQLITE_FULL || code == SQLITE_IOERR) return absl::ResourceExhaustedError(message);
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return absl::UnavailableError(message);
   if (code == SQLITE_CONSTRAINT) return absl::AlreadyExistsError(message);
   return absl::InternalError(message);
 }
@@ -57,13 +55,11 @@ std::string Statement::Text(int column) const {
   return std::string(static_cast<const char*>(data), static_cast<size_t>(size));
 }
 
-absl::StatusOr<std::unique_ptr<Database>> Database::Open(
-    const std::string& path) {
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(
-      path.c_str(), &db,
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-      nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status status = SqliteError(db, absl::StrCat("cannot open ", path));
     sqlite3_close(db);
@@ -77,8 +73,8 @@ Database::~Database() { sqlite3_close(db_); }
 
 absl::StatusOr<Statement> Database::Prepare(absl::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt,
-                         nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+      SQLITE_OK) {
     return SqliteError(db_, absl::StrCat("prepare ", sql));
   }
   return Statement(db_, stmt);
@@ -88,8 +84,7 @@ absl::Status Database::Exec(absl::string_view sql) {
   std::string copy(sql);
   char* err = nullptr;
   if (sqlite3_exec(db_, copy.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    absl::Status status =
-        SqliteError(db_, absl::StrCat("exec: ", err ? err : ""));
+    absl::Status status = SqliteError(db_, absl::StrCat("exec: ", err ? err : ""));
     sqlite3_free(err);
     return status;
   }

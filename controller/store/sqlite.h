@@ -51,8 +51,7 @@ class Statement {
 
 class Database {
  public:
-  static absl::StatusOr<std::unique_ptr<Database>> Open(
-      const std::string& path);
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path);
   ~Database();
 
   absl::StatusOr<Statement> Prepare(absl::string_view sql);

@@ -96,8 +96,7 @@ v1::Task ReadTask(const Statement& row) {
   task.set_log_bytes(row.Int(9));
   task.set_image(row.Text(10));
   task.set_emulated(row.Int(11) != 0);
-  if (task.started_unix_ms() > 0 &&
-      task.finished_unix_ms() >= task.started_unix_ms()) {
+  if (task.started_unix_ms() > 0 && task.finished_unix_ms() >= task.started_unix_ms()) {
     task.set_duration_ms(task.finished_unix_ms() - task.started_unix_ms());
   }
   return task;
@@ -142,15 +141,13 @@ absl::Status Store::Migrate() {
   int version = has_row ? static_cast<int>(version_stmt.Int(0)) : 0;
   constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);
   if (version > kLatest) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("database schema version ", version,
-                     " is newer than this controller (", kLatest, ")"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database schema version ", version, " is newer than this controller (", kLatest, ")"));
   }
   for (int v = version; v < kLatest; ++v) {
     RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
     absl::Status status = db_->Exec(kMigrations[v]);
-    if (status.ok())
-      status = db_->Exec(absl::StrCat("PRAGMA user_version=", v + 1));
+    if (status.ok()) status = db_->Exec(absl::StrCat("PRAGMA user_version=", v + 1));
     if (!status.ok()) {
       db_->Exec("ROLLBACK").IgnoreError();
       return status;
@@ -167,48 +164,38 @@ absl::StatusOr<int> Store::SchemaVersion() {
   return has_row ? static_cast<int>(stmt.Int(0)) : 0;
 }
 
-absl::Status Store::InsertJoinToken(const std::string& hash, int64_t expires_ms,
-                                    int32_t uses, int64_t now_ms) {
+absl::Status Store::InsertJoinToken(const std::string& hash, int64_t expires_ms, int32_t uses,
+                                    int64_t now_ms) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare("INSERT INTO join_tokens(hash, expires_ms, "
-                                "uses_left, created_ms) VALUES(?,?,?,?)"));
-  return stmt.Bind(1, hash)
-      .Bind(2, expires_ms)
-      .Bind(3, uses)
-      .Bind(4, now_ms)
-      .Run();
+  ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("INSERT INTO join_tokens(hash, expires_ms, "
+                                                "uses_left, created_ms) VALUES(?,?,?,?)"));
+  return stmt.Bind(1, hash).Bind(2, expires_ms).Bind(3, uses).Bind(4, now_ms).Run();
 }
 
 absl::Status Store::ConsumeJoinToken(const std::string& hash, int64_t now_ms) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare("UPDATE join_tokens SET uses_left = uses_left - 1 "
-                   "WHERE hash = ? AND uses_left > 0 AND expires_ms > ?"));
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("UPDATE join_tokens SET uses_left = uses_left - 1 "
+                                "WHERE hash = ? AND uses_left > 0 AND expires_ms > ?"));
   RETURN_IF_ERROR(stmt.Bind(1, hash).Bind(2, now_ms).Run());
   if (db_->Changes() != 1) {
-    return absl::PermissionDeniedError(
-        "join token is unknown, expired or used up");
+    return absl::PermissionDeniedError("join token is unknown, expired or used up");
   }
   return absl::OkStatus();
 }
 
-absl::Status Store::InsertApiToken(const std::string& hash,
-                                   const std::string& name,
+absl::Status Store::InsertApiToken(const std::string& hash, const std::string& name,
                                    const std::string& role, int64_t now_ms) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare("INSERT INTO api_tokens(hash, name, role, created_ms) "
-                   "VALUES(?,?,?,?)"));
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("INSERT INTO api_tokens(hash, name, role, created_ms) "
+                                "VALUES(?,?,?,?)"));
   return stmt.Bind(1, hash).Bind(2, name).Bind(3, role).Bind(4, now_ms).Run();
 }
 
 absl::StatusOr<std::string> Store::LookupApiToken(const std::string& hash) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare("SELECT role FROM api_tokens WHERE hash = ?"));
+  ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT role FROM api_tokens WHERE hash = ?"));
   stmt.Bind(1, hash);
   ASSIGN_OR_RETURN(bool found, stmt.Step());
   if (!found) return absl::NotFoundError("unknown API token");
@@ -219,12 +206,11 @@ absl::Status Store::UpsertAgent(const AgentRecord& agent) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(
       Statement stmt,
-      db_->Prepare(absl::StrCat(
-          "INSERT INTO agents(", kAgentColumns,
-          ") VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-          "hostname=excluded.hostname, platforms=excluded.platforms, "
-          "labels=excluded.labels, slots=excluded.slots, "
-          "last_seen_ms=excluded.last_seen_ms, revoked=excluded.revoked")));
+      db_->Prepare(absl::StrCat("INSERT INTO agents(", kAgentColumns,
+                                ") VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                                "hostname=excluded.hostname, platforms=excluded.platforms, "
+                                "labels=excluded.labels, slots=excluded.slots, "
+                                "last_seen_ms=excluded.last_seen_ms, revoked=excluded.revoked")));
   return stmt.Bind(1, agent.id)
       .Bind(2, agent.hostname)
       .Bind(3, agent.platforms)
@@ -238,9 +224,8 @@ absl::Status Store::UpsertAgent(const AgentRecord& agent) {
 
 absl::StatusOr<AgentRecord> Store::GetAgent(const std::string& id) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare(absl::StrCat("SELECT ", kAgentColumns,
-                                             " FROM agents WHERE id = ?")));
+  ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", kAgentColumns,
+                                                             " FROM agents WHERE id = ?")));
   stmt.Bind(1, id);
   ASSIGN_OR_RETURN(bool found, stmt.Step());
   if (!found) return absl::NotFoundError(absl::StrCat("unknown agent ", id));
@@ -249,9 +234,8 @@ absl::StatusOr<AgentRecord> Store::GetAgent(const std::string& id) {
 
 absl::StatusOr<std::vector<AgentRecord>> Store::ListAgents() {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare(absl::StrCat("SELECT ", kAgentColumns,
-                                             " FROM agents ORDER BY id")));
+  ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", kAgentColumns,
+                                                             " FROM agents ORDER BY id")));
   std::vector<AgentRecord> agents;
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -261,15 +245,13 @@ absl::StatusOr<std::vector<AgentRecord>> Store::ListAgents() {
   return agents;
 }
 
-absl::Status Store::InsertJob(const v1::Job& job,
-                              const std::string& idempotency_key) {
+absl::Status Store::InsertJob(const v1::Job& job, const std::string& idempotency_key) {
   absl::MutexLock lock(&mu_);
   RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   auto insert_all = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(
-        Statement job_stmt,
-        db_->Prepare("INSERT INTO jobs(id, spec, state, reason, created_ms, "
-                     "idempotency_key) VALUES(?,?,?,?,?,NULLIF(?,''))"));
+    ASSIGN_OR_RETURN(Statement job_stmt,
+                     db_->Prepare("INSERT INTO jobs(id, spec, state, reason, created_ms, "
+                                  "idempotency_key) VALUES(?,?,?,?,?,NULLIF(?,''))"));
     RETURN_IF_ERROR(job_stmt.Bind(1, job.id())
                         .BindBlob(2, job.spec().SerializeAsString())
                         .Bind(3, job.state())
@@ -279,10 +261,9 @@ absl::Status Store::InsertJob(const v1::Job& job,
                         .Run());
     for (int i = 0; i < job.tasks_size(); ++i) {
       const v1::Task& task = job.tasks(i);
-      ASSIGN_OR_RETURN(
-          Statement task_stmt,
-          db_->Prepare("INSERT INTO tasks(id, job_id, seq, arch, state, image) "
-                       "VALUES(?,?,?,?,?,?)"));
+      ASSIGN_OR_RETURN(Statement task_stmt,
+                       db_->Prepare("INSERT INTO tasks(id, job_id, seq, arch, state, image) "
+                                    "VALUES(?,?,?,?,?,?)"));
       RETURN_IF_ERROR(task_stmt.Bind(1, task.id())
                           .Bind(2, job.id())
                           .Bind(3, i)
@@ -301,12 +282,10 @@ absl::Status Store::InsertJob(const v1::Job& job,
   return db_->Exec("COMMIT");
 }
 
-absl::StatusOr<std::vector<v1::Task>> Store::LoadTasks(
-    const std::string& job_id) {
-  ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare(absl::StrCat("SELECT ", kTaskColumns,
-                                " FROM tasks WHERE job_id = ? ORDER BY seq")));
+absl::StatusOr<std::vector<v1::Task>> Store::LoadTasks(const std::string& job_id) {
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare(absl::StrCat("SELECT ", kTaskColumns,
+                                             " FROM tasks WHERE job_id = ? ORDER BY seq")));
   stmt.Bind(1, job_id);
   std::vector<v1::Task> tasks;
   while (true) {
@@ -319,13 +298,11 @@ absl::StatusOr<std::vector<v1::Task>> Store::LoadTasks(
 
 absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare("SELECT id, spec, state, reason, created_ms, "
-                                "finished_ms FROM jobs WHERE id = ?"));
+  ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT id, spec, state, reason, created_ms, "
+                                                "finished_ms FROM jobs WHERE id = ?"));
   stmt.Bind(1, id);
   ASSIGN_OR_RETURN(bool found, stmt.Step());
-  if (!found)
-    return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
+  if (!found) return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
   v1::Job job;
   job.set_id(stmt.Text(0));
   if (!job.mutable_spec()->ParseFromString(stmt.Text(1))) {
@@ -336,11 +313,10 @@ absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
   job.set_created_unix_ms(stmt.Int(4));
   job.set_finished_unix_ms(stmt.Int(5));
   ASSIGN_OR_RETURN(std::vector<v1::Task> tasks, LoadTasks(id));
-  ASSIGN_OR_RETURN(
-      Statement attempts,
-      db_->Prepare("SELECT id, task_id, agent_id, state, exit_code, reason, "
-                   "started_ms, finished_ms, log_bytes, emulated FROM attempts "
-                   "WHERE job_id = ? ORDER BY started_ms, rowid"));
+  ASSIGN_OR_RETURN(Statement attempts,
+                   db_->Prepare("SELECT id, task_id, agent_id, state, exit_code, reason, "
+                                "started_ms, finished_ms, log_bytes, emulated FROM attempts "
+                                "WHERE job_id = ? ORDER BY started_ms, rowid"));
   attempts.Bind(1, id);
   while (true) {
     ASSIGN_OR_RETURN(bool row, attempts.Step());
@@ -368,14 +344,10 @@ absl::StatusOr<JobPage> Store::ListJobs(const JobQuery& query) {
   int64_t last_rowid = 0;
   {
     absl::MutexLock lock(&mu_);
-    ASSIGN_OR_RETURN(
-        Statement stmt,
-        db_->Prepare(
-            "SELECT id, rowid FROM jobs WHERE (?1 = 0 OR rowid < ?1) "
-            "AND (?2 = 0 OR state = ?2) ORDER BY rowid DESC LIMIT ?3"));
-    stmt.Bind(1, query.before_rowid)
-        .Bind(2, query.state)
-        .Bind(3, query.limit + 1);
+    ASSIGN_OR_RETURN(Statement stmt,
+                     db_->Prepare("SELECT id, rowid FROM jobs WHERE (?1 = 0 OR rowid < ?1) "
+                                  "AND (?2 = 0 OR state = ?2) ORDER BY rowid DESC LIMIT ?3"));
+    stmt.Bind(1, query.before_rowid).Bind(2, query.state).Bind(3, query.limit + 1);
     while (true) {
       ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
@@ -394,8 +366,7 @@ absl::StatusOr<JobPage> Store::ListJobs(const JobQuery& query) {
   }
   if (page.more) {
     absl::MutexLock lock(&mu_);
-    ASSIGN_OR_RETURN(Statement stmt,
-                     db_->Prepare("SELECT rowid FROM jobs WHERE id = ?"));
+    ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT rowid FROM jobs WHERE id = ?"));
     stmt.Bind(1, ids.back());
     ASSIGN_OR_RETURN(bool row, stmt.Step());
     page.next_before_rowid = row ? stmt.Int(0) : last_rowid;
@@ -405,9 +376,8 @@ absl::StatusOr<JobPage> Store::ListJobs(const JobQuery& query) {
 
 absl::StatusOr<std::vector<std::string>> Store::ListActiveJobIds() {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare("SELECT id FROM jobs WHERE state IN (?, ?) "
-                                "ORDER BY created_ms, rowid"));
+  ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT id FROM jobs WHERE state IN (?, ?) "
+                                                "ORDER BY created_ms, rowid"));
   stmt.Bind(1, v1::QUEUED).Bind(2, v1::RUNNING);
   std::vector<std::string> ids;
   while (true) {
@@ -420,11 +390,10 @@ absl::StatusOr<std::vector<std::string>> Store::ListActiveJobIds() {
 
 absl::Status Store::UpdateTask(const v1::Task& task) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare("UPDATE tasks SET state=?, exit_code=?, reason=?, "
-                   "agent_id=?, attempt_id=?, started_ms=?, "
-                   "finished_ms=?, log_bytes=?, emulated=? WHERE id=?"));
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("UPDATE tasks SET state=?, exit_code=?, reason=?, "
+                                "agent_id=?, attempt_id=?, started_ms=?, "
+                                "finished_ms=?, log_bytes=?, emulated=? WHERE id=?"));
   return stmt.Bind(1, task.state())
       .Bind(2, task.exit_code())
       .Bind(3, task.reason())
@@ -439,26 +408,18 @@ absl::Status Store::UpdateTask(const v1::Task& task) {
 }
 
 absl::Status Store::UpdateJobState(const std::string& job_id, v1::State state,
-                                   const std::string& reason,
-                                   int64_t finished_ms) {
+                                   const std::string& reason, int64_t finished_ms) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare("UPDATE jobs SET state=?, reason=?, finished_ms=? "
-                   "WHERE id=?"));
-  return stmt.Bind(1, state)
-      .Bind(2, reason)
-      .Bind(3, finished_ms)
-      .Bind(4, job_id)
-      .Run();
+  ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("UPDATE jobs SET state=?, reason=?, finished_ms=? "
+                                                "WHERE id=?"));
+  return stmt.Bind(1, state).Bind(2, reason).Bind(3, finished_ms).Bind(4, job_id).Run();
 }
 
 absl::Status Store::InsertAttempt(const AttemptRecord& a) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare("INSERT INTO attempts(id, task_id, job_id, agent_id, state, "
-                   "started_ms, emulated) VALUES(?,?,?,?,?,?,?)"));
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("INSERT INTO attempts(id, task_id, job_id, agent_id, state, "
+                                "started_ms, emulated) VALUES(?,?,?,?,?,?,?)"));
   return stmt.Bind(1, a.id)
       .Bind(2, a.task_id)
       .Bind(3, a.job_id)
@@ -469,12 +430,9 @@ absl::Status Store::InsertAttempt(const AttemptRecord& a) {
       .Run();
 }
 
-absl::StatusOr<std::string> Store::FindJobByIdempotencyKey(
-    const std::string& key) {
+absl::StatusOr<std::string> Store::FindJobByIdempotencyKey(const std::string& key) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare("SELECT id FROM jobs WHERE idempotency_key = ?"));
+  ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT id FROM jobs WHERE idempotency_key = ?"));
   stmt.Bind(1, key);
   ASSIGN_OR_RETURN(bool found, stmt.Step());
   if (!found) return absl::NotFoundError("no job with that idempotency key");
@@ -483,10 +441,9 @@ absl::StatusOr<std::string> Store::FindJobByIdempotencyKey(
 
 absl::Status Store::UpdateAttempt(const AttemptRecord& a) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare("UPDATE attempts SET state=?, exit_code=?, reason=?, "
-                   "finished_ms=?, log_bytes=? WHERE id=?"));
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("UPDATE attempts SET state=?, exit_code=?, reason=?, "
+                                "finished_ms=?, log_bytes=? WHERE id=?"));
   return stmt.Bind(1, a.state)
       .Bind(2, a.exit_code)
       .Bind(3, a.reason)
@@ -498,10 +455,9 @@ absl::Status Store::UpdateAttempt(const AttemptRecord& a) {
 
 absl::StatusOr<AttemptRecord> Store::GetAttempt(const std::string& id) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare("SELECT id, task_id, job_id, agent_id, state, "
-                                "exit_code, reason, started_ms, finished_ms, "
-                                "log_bytes FROM attempts WHERE id = ?"));
+  ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT id, task_id, job_id, agent_id, state, "
+                                                "exit_code, reason, started_ms, finished_ms, "
+                                                "log_bytes FROM attempts WHERE id = ?"));
   stmt.Bind(1, id);
   ASSIGN_OR_RETURN(bool found, stmt.Step());
   if (!found) return absl::NotFoundError(absl::StrCat("unknown attempt ", id));

@@ -67,8 +67,8 @@ class Store {
   // Schema version after migrations (PRAGMA user_version).
   absl::StatusOr<int> SchemaVersion();
 
-  absl::Status InsertJoinToken(const std::string& hash, int64_t expires_ms,
-                               int32_t uses, int64_t now_ms);
+  absl::Status InsertJoinToken(const std::string& hash, int64_t expires_ms, int32_t uses,
+                               int64_t now_ms);
   // Uses up one use of the token; PermissionDenied if unknown, expired or used.
   absl::Status ConsumeJoinToken(const std::string& hash, int64_t now_ms);
 
@@ -83,8 +83,7 @@ class Store {
 
   // Inserts the job and its tasks in one transaction. A non-empty
   // idempotency key already in use fails with AlreadyExists.
-  absl::Status InsertJob(const v1::Job& job,
-                         const std::string& idempotency_key = "");
+  absl::Status InsertJob(const v1::Job& job, const std::string& idempotency_key = "");
   absl::StatusOr<std::string> FindJobByIdempotencyKey(const std::string& key);
   absl::StatusOr<v1::Job> GetJob(const std::string& id);
   absl::StatusOr<JobPage> ListJobs(const JobQuery& query);
@@ -92,8 +91,8 @@ class Store {
   absl::StatusOr<std::vector<std::string>> ListActiveJobIds();
 
   absl::Status UpdateTask(const v1::Task& task);
-  absl::Status UpdateJobState(const std::string& job_id, v1::State state,
-                              const std::string& reason, int64_t finished_ms);
+  absl::Status UpdateJobState(const std::string& job_id, v1::State state, const std::string& reason,
+                              int64_t finished_ms);
 
   absl::Status InsertAttempt(const AttemptRecord& attempt);
   absl::Status UpdateAttempt(const AttemptRecord& attempt);

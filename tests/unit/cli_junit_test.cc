@@ -1,6 +1,6 @@
-#include "cli/junit.h"
-
 #include <gtest/gtest.h>
+
+#include "cli/junit.h"
 
 namespace arena {
 namespace {
@@ -28,8 +28,9 @@ TEST(Junit, OneTestcasePerTaskWithFailureCarryingLogTail) {
   std::string xml = JunitXml(job, {{"t2", "assert 1 == 2 & more\n"}});
   EXPECT_NE(xml.find("tests=\"3\" failures=\"1\" errors=\"1\""), std::string::npos) << xml;
   EXPECT_NE(xml.find("name=\"amd64\" time=\"1.500\""), std::string::npos);
-  EXPECT_NE(xml.find("<failure type=\"failed\" message=\"exited with code 7\">assert 1 == 2 &amp; more"),
-            std::string::npos);
+  EXPECT_NE(
+      xml.find("<failure type=\"failed\" message=\"exited with code 7\">assert 1 == 2 &amp; more"),
+      std::string::npos);
   EXPECT_NE(xml.find("<error type=\"error\" message=\"image &lt;x&gt; not found\">"),
             std::string::npos);
   EXPECT_NE(xml.find("name=\"emulated\" value=\"true\""), std::string::npos);

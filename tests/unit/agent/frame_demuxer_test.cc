@@ -18,10 +18,8 @@ std::string Frame(int stream, const std::string& payload) {
 
 TEST(FrameDemuxer, ReassemblesFramesSplitAtEveryByte) {
   std::string payload_out(std::string("out\0put", 7));
-  std::string wire = Frame(1, payload_out) + Frame(2, "err\n") +
-                     Frame(1, std::string(70000, 'x'));
-  for (size_t split :
-       {size_t{1}, size_t{3}, size_t{8}, size_t{9}, size_t{4096}}) {
+  std::string wire = Frame(1, payload_out) + Frame(2, "err\n") + Frame(1, std::string(70000, 'x'));
+  for (size_t split : {size_t{1}, size_t{3}, size_t{8}, size_t{9}, size_t{4096}}) {
     std::string out, err;
     FrameDemuxer demuxer([&](int stream, absl::string_view data) {
       (stream == 2 ? err : out).append(data.data(), data.size());
@@ -37,8 +35,7 @@ TEST(FrameDemuxer, ReassemblesFramesSplitAtEveryByte) {
 
 TEST(FrameDemuxer, RejectsMalformedHeader) {
   FrameDemuxer demuxer([](int, absl::string_view) {});
-  EXPECT_FALSE(
-      demuxer.Feed(std::string("\x07\x01\x00\x00\x00\x00\x00\x01z", 9)).ok());
+  EXPECT_FALSE(demuxer.Feed(std::string("\x07\x01\x00\x00\x00\x00\x00\x01z", 9)).ok());
 }
 
 }  // namespace

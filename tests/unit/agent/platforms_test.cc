@@ -12,8 +12,7 @@ TEST(Platforms, AddsEnabledQemuInterpretersAsEmulated) {
   char tmpl[] = "/tmp/arena-binfmt-XXXXXX";
   std::string dir = mkdtemp(tmpl);
   ASSERT_TRUE(
-      WriteFileAtomic(dir + "/qemu-aarch64",
-                      "enabled\ninterpreter /usr/bin/qemu-aarch64-static\n")
+      WriteFileAtomic(dir + "/qemu-aarch64", "enabled\ninterpreter /usr/bin/qemu-aarch64-static\n")
           .ok());
   ASSERT_TRUE(WriteFileAtomic(dir + "/qemu-riscv64", "disabled\n").ok());
   ASSERT_TRUE(WriteFileAtomic(dir + "/qemu-arm", "enabled\n").ok());
@@ -30,8 +29,7 @@ TEST(Platforms, AddsEnabledQemuInterpretersAsEmulated) {
 }
 
 TEST(Platforms, MissingBinfmtMeansNativeOnly) {
-  std::vector<v1::Platform> platforms =
-      DetectPlatforms("arm64", "/nonexistent/binfmt");
+  std::vector<v1::Platform> platforms = DetectPlatforms("arm64", "/nonexistent/binfmt");
   ASSERT_EQ(platforms.size(), 1u);
   EXPECT_EQ(platforms[0].arch(), "arm64");
 }

@@ -16,16 +16,14 @@ FlagSpec Spec() {
 }
 
 TEST(Flags, ParsesValuesBoolsPositionalsAndPassthrough) {
-  auto flags =
-      ParseFlags(Spec(), {"job-1", "--image", "img", "--env=A=1", "--env",
-                          "B=2", "-f", "--", "sh", "-c", "--image"});
+  auto flags = ParseFlags(Spec(), {"job-1", "--image", "img", "--env=A=1", "--env", "B=2", "-f",
+                                   "--", "sh", "-c", "--image"});
   ASSERT_TRUE(flags.ok()) << flags.status();
   EXPECT_EQ(flags->Get("image"), "img");
   EXPECT_EQ(flags->GetAll("env"), (std::vector<std::string>{"A=1", "B=2"}));
   EXPECT_EQ(flags->Get("follow"), "true");
   EXPECT_EQ(flags->positional(), std::vector<std::string>{"job-1"});
-  EXPECT_EQ(flags->passthrough(),
-            (std::vector<std::string>{"sh", "-c", "--image"}));
+  EXPECT_EQ(flags->passthrough(), (std::vector<std::string>{"sh", "-c", "--image"}));
 }
 
 TEST(Flags, RejectsUnknownFlagAndMissingValue) {

@@ -25,8 +25,7 @@ TEST(Tls, CertificateFromAnotherCaDoesNotVerify) {
   auto ca = CreateCertificateAuthority("CA one", absl::Hours(1));
   auto other = CreateCertificateAuthority("CA two", absl::Hours(1));
   ASSERT_TRUE(ca.ok() && other.ok());
-  auto server = IssueServerCertificate(*other, {"localhost", "127.0.0.1"},
-                                       absl::Hours(1));
+  auto server = IssueServerCertificate(*other, {"localhost", "127.0.0.1"}, absl::Hours(1));
   ASSERT_TRUE(server.ok()) << server.status();
   EXPECT_TRUE(VerifyCertificate(other->cert_pem, server->cert_pem).ok());
   EXPECT_FALSE(VerifyCertificate(ca->cert_pem, server->cert_pem).ok());

@@ -48,20 +48,17 @@ TEST(JobSpec, ResolvesImagesPerArchitecture) {
 TEST(JobSpec, RejectsBadInputWithAReason) {
   v1::JobSpec empty_command;
   empty_command.set_image("img");
-  EXPECT_EQ(ValidateJobSpec(empty_command, Options()).status().message(),
-            "command is empty");
+  EXPECT_EQ(ValidateJobSpec(empty_command, Options()).status().message(), "command is empty");
 
   v1::JobSpec bad_arch;
   bad_arch.add_command("true");
   bad_arch.add_architectures("sparc");
-  EXPECT_TRUE(
-      absl::IsInvalidArgument(ValidateJobSpec(bad_arch, Options()).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(ValidateJobSpec(bad_arch, Options()).status()));
 
   v1::JobSpec bad_env;
   bad_env.add_command("true");
   (*bad_env.mutable_env())["1BAD"] = "x";
-  EXPECT_TRUE(
-      absl::IsInvalidArgument(ValidateJobSpec(bad_env, Options()).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(ValidateJobSpec(bad_env, Options()).status()));
 
   v1::JobSpec no_image;
   no_image.add_command("true");

@@ -21,10 +21,8 @@ TEST(JobState, PassesOnlyWhenEveryTaskPasses) {
   EXPECT_EQ(JobStateFromTasks(JobWith({v1::PASSED, v1::PASSED})), v1::PASSED);
   EXPECT_EQ(JobStateFromTasks(JobWith({v1::PASSED, v1::FAILED})), v1::FAILED);
   EXPECT_EQ(JobStateFromTasks(JobWith({v1::FAILED, v1::ERROR})), v1::ERROR);
-  EXPECT_EQ(JobStateFromTasks(JobWith({v1::ERROR, v1::TIMED_OUT})),
-            v1::TIMED_OUT);
-  EXPECT_EQ(JobStateFromTasks(JobWith({v1::PASSED, v1::CANCELLED})),
-            v1::CANCELLED);
+  EXPECT_EQ(JobStateFromTasks(JobWith({v1::ERROR, v1::TIMED_OUT})), v1::TIMED_OUT);
+  EXPECT_EQ(JobStateFromTasks(JobWith({v1::PASSED, v1::CANCELLED})), v1::CANCELLED);
   EXPECT_EQ(JobStateFromTasks(JobWith({})), v1::ERROR);
 }
 

@@ -22,8 +22,7 @@ TEST(LogStore, RefusesAGap) {
   TestDir dir;
   LogStore logs(dir.path());
   ASSERT_TRUE(logs.Append("job", "att", 0, "abc", 1).ok());
-  EXPECT_TRUE(absl::IsFailedPrecondition(
-      logs.Append("job", "att", 10, "x", 1).status()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(logs.Append("job", "att", 10, "x", 1).status()));
   EXPECT_EQ(*logs.Read("job", "att", 0, 100), "abc");
 }
 

@@ -5,8 +5,8 @@
 namespace arena {
 namespace {
 
-AgentView Agent(std::string id, std::vector<AgentPlatform> platforms,
-                int credits, std::map<std::string, std::string> labels = {}) {
+AgentView Agent(std::string id, std::vector<AgentPlatform> platforms, int credits,
+                std::map<std::string, std::string> labels = {}) {
   AgentView view;
   view.id = std::move(id);
   view.platforms = std::move(platforms);
@@ -19,8 +19,7 @@ AgentView Agent(std::string id, std::vector<AgentPlatform> platforms,
 TEST(Matching, NeverPicksAnAgentWithoutCredits) {
   std::vector<AgentView> agents = {Agent("a", {{"amd64", false}}, 0)};
   EXPECT_FALSE(PickAgent({"amd64", {}}, agents).has_value());
-  EXPECT_EQ(ExplainWait({"amd64", {}}, agents),
-            "1 matching agent, all slots busy");
+  EXPECT_EQ(ExplainWait({"amd64", {}}, agents), "1 matching agent, all slots busy");
 }
 
 TEST(Matching, PrefersNativeOverEmulatedThenSpreads) {
@@ -44,8 +43,7 @@ TEST(Matching, PrefersNativeOverEmulatedThenSpreads) {
 }
 
 TEST(Matching, RequiredLabelsMustAllMatch) {
-  std::vector<AgentView> agents = {
-      Agent("a", {{"amd64", false}}, 1, {{"gpu", "0"}})};
+  std::vector<AgentView> agents = {Agent("a", {{"amd64", false}}, 1, {{"gpu", "0"}})};
   EXPECT_FALSE(PickAgent({"amd64", {{"gpu", "1"}}}, agents).has_value());
   EXPECT_EQ(ExplainWait({"amd64", {{"gpu", "1"}}}, agents),
             "required label gpu=1 matches no agent offering amd64");
@@ -55,8 +53,7 @@ TEST(Matching, RequiredLabelsMustAllMatch) {
 TEST(Matching, ExplainsMissingPlatformAndNoAgents) {
   EXPECT_EQ(ExplainWait({"arm64", {}}, {}), "no agent is connected");
   std::vector<AgentView> agents = {Agent("a", {{"amd64", false}}, 1)};
-  EXPECT_EQ(ExplainWait({"arm64", {}}, agents),
-            "no connected agent offers arm64");
+  EXPECT_EQ(ExplainWait({"arm64", {}}, agents), "no connected agent offers arm64");
 }
 
 }  // namespace

@@ -52,14 +52,12 @@ class SchedulerTest : public ::testing::Test {
     ASSERT_TRUE(scheduler_->Start().ok());
   }
 
-  std::shared_ptr<FakeLink> Connect(
-      const std::string& id, int credits,
-      std::vector<v1::RunningAttempt> running = {}) {
+  std::shared_ptr<FakeLink> Connect(const std::string& id, int credits,
+                                    std::vector<v1::RunningAttempt> running = {}) {
     AgentRecord record;
     record.id = id;
     record.hostname = "h";
-    if (!store_->GetAgent(id).ok())
-      EXPECT_TRUE(store_->UpsertAgent(record).ok());
+    if (!store_->GetAgent(id).ok()) EXPECT_TRUE(store_->UpsertAgent(record).ok());
     auto link = std::make_shared<FakeLink>();
     v1::Hello hello;
     hello.add_platforms()->set_arch("amd64");
@@ -71,8 +69,18 @@ class SchedulerTest : public ::testing::Test {
     return link;
   }
 
-  std::string Submit(const std::string& id) {
+  void UseOptions(SchedulerOptions options) {
+    scheduler_->Stop();
+    scheduler_ = std::make_unique<Scheduler>(store_.get(), logs_.get(), options);
+    ASSERT_TRUE(scheduler_->Start().ok());
+  }
+
+  std::string Submit(const std::string& id, int retries = 0, bool retry_failures = false,
+                     int64_t queue_timeout_ms = 0) {
     v1::Job job;
+    job.mutable_spec()->set_retries(retries);
+    job.mutable_spec()->set_retry_test_failures(retry_failures);
+    job.mutable_spec()->set_queue_timeout_ms(queue_timeout_ms);
     job.set_id(id);
     job.mutable_spec()->set_image("img");
     job.mutable_spec()->add_command("true");
@@ -92,8 +100,7 @@ class SchedulerTest : public ::testing::Test {
     scheduler_->Flush();
   }
 
-  v1::AgentMessage Exited(const std::string& attempt, int code,
-                          int64_t log_bytes = 0) {
+  v1::AgentMessage Exited(const std::string& attempt, int code, int64_t log_bytes = 0) {
     v1::AgentMessage m;
     m.mutable_event()->set_attempt_id(attempt);
     m.mutable_event()->set_kind(v1::TASK_EVENT_EXITED);
@@ -115,8 +122,7 @@ TEST_F(SchedulerTest, NeverAssignsMoreThanAgentCredits) {
   ASSERT_EQ(link->Assigns().size(), 1u);
   EXPECT_EQ(store_->GetJob("job-2")->tasks(0).state(), v1::QUEUED);
   TaskNeeds needs{"amd64", {}};
-  EXPECT_EQ(scheduler_->WaitingReason(needs),
-            "1 matching agent, all slots busy");
+  EXPECT_EQ(scheduler_->WaitingReason(needs), "1 matching agent, all slots busy");
 
   Send("agent-1", Exited(link->Assigns()[0].attempt_id(), 0));
   EXPECT_EQ(link->Assigns().size(), 1u);  // no credit granted yet
@@ -213,6 +219,87 @@ TEST_F(SchedulerTest, ReconnectWithTheAttemptKeepsItAndAcksTheLog) {
   EXPECT_TRUE(again->Sent()[0].has_log_ack());
   Send("agent-1", Exited(attempt, 0));
   EXPECT_EQ(store_->GetJob("job-1")->state(), v1::PASSED);
+}
+
+TEST_F(SchedulerTest, AgentSilentPastItsLeaseLosesTheAttemptWhichIsRetriedElsewhere) {
+  SchedulerOptions options;
+  options.lease = absl::Milliseconds(600);
+  options.tick = absl::Milliseconds(50);
+  UseOptions(options);
+  auto first = Connect("agent-1", 1);
+  Submit("job-1", /*retries=*/1);
+  ASSERT_EQ(first->Assigns().size(), 1u);
+  std::string lost_attempt = first->Assigns()[0].attempt_id();
+  auto second = Connect("agent-2", 1);
+  // agent-2 keeps talking; agent-1 stays silent past its lease.
+  v1::AgentMessage heartbeat;
+  heartbeat.mutable_heartbeat()->set_unix_ms(1);
+  for (int i = 0; i < 20 && second->Assigns().empty(); ++i) {
+    Send("agent-2", heartbeat);
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_EQ(second->Assigns().size(), 1u);
+  EXPECT_TRUE(absl::IsUnavailable(first->closed()));
+  Send("agent-2", Exited(second->Assigns()[0].attempt_id(), 0));
+  v1::Job job = *store_->GetJob("job-1");
+  EXPECT_EQ(job.state(), v1::PASSED);
+  ASSERT_EQ(job.tasks(0).attempts_size(), 2);
+  EXPECT_EQ(job.tasks(0).attempts(0).state(), v1::LOST);
+  EXPECT_EQ(job.tasks(0).attempts(0).agent_id(), "agent-1");
+  EXPECT_EQ(job.tasks(0).attempts(1).state(), v1::PASSED);
+  // The stale attempt's late messages are rejected and it is stopped.
+  auto back = Connect("agent-1", 0, {[&] {
+                        v1::RunningAttempt r;
+                        r.set_attempt_id(lost_attempt);
+                        return r;
+                      }()});
+  bool fenced = false;
+  for (const auto& m : back->Sent()) fenced |= m.has_cancel() && m.cancel().fenced();
+  EXPECT_TRUE(fenced);
+}
+
+TEST_F(SchedulerTest, TestFailuresAreRetriedOnlyWhenAsked) {
+  auto link = Connect("agent-1", 4);
+  Submit("job-infra-only", /*retries=*/2);
+  Send("agent-1", Exited(link->Assigns()[0].attempt_id(), 1));
+  EXPECT_EQ(store_->GetJob("job-infra-only")->state(), v1::FAILED);
+  EXPECT_EQ(store_->GetJob("job-infra-only")->tasks(0).attempts_size(), 1);
+
+  Submit("job-flaky", /*retries=*/2, /*retry_failures=*/true);
+  ASSERT_EQ(link->Assigns().size(), 2u);
+  Send("agent-1", Exited(link->Assigns()[1].attempt_id(), 1));
+  ASSERT_EQ(link->Assigns().size(), 3u);
+  Send("agent-1", Exited(link->Assigns()[2].attempt_id(), 0));
+  v1::Job job = *store_->GetJob("job-flaky");
+  EXPECT_EQ(job.state(), v1::PASSED);
+  EXPECT_EQ(job.tasks(0).attempts_size(), 2);
+  EXPECT_EQ(job.tasks(0).attempts(0).exit_code(), 1);
+}
+
+TEST_F(SchedulerTest, InfrastructureErrorsUseUpRetriesThenFail) {
+  auto link = Connect("agent-1", 4);
+  Submit("job-1", /*retries=*/1);
+  v1::AgentMessage error;
+  error.mutable_event()->set_kind(v1::TASK_EVENT_ERROR);
+  error.mutable_event()->set_reason("dockerd is not reachable");
+  error.mutable_event()->set_attempt_id(link->Assigns()[0].attempt_id());
+  Send("agent-1", error);
+  ASSERT_EQ(link->Assigns().size(), 2u);
+  error.mutable_event()->set_attempt_id(link->Assigns()[1].attempt_id());
+  Send("agent-1", error);
+  v1::Job job = *store_->GetJob("job-1");
+  EXPECT_EQ(job.state(), v1::ERROR);
+  EXPECT_EQ(job.tasks(0).attempts_size(), 2);
+  EXPECT_EQ(link->Assigns().size(), 2u);
+}
+
+TEST_F(SchedulerTest, QueuedTaskTimesOutWithItsReason) {
+  Submit("job-1", 0, false, /*queue_timeout_ms=*/100);
+  scheduler_->Tick(absl::Now() + absl::Seconds(1));
+  v1::Job job = *store_->GetJob("job-1");
+  EXPECT_EQ(job.state(), v1::ERROR);
+  EXPECT_NE(job.tasks(0).reason().find("not started within"), std::string::npos);
+  EXPECT_NE(job.tasks(0).reason().find("no agent is connected"), std::string::npos);
 }
 
 TEST_F(SchedulerTest, UnknownOrRevokedAgentIsClosed) {

@@ -68,25 +68,32 @@ TEST(Store, UnknownJobIsNotFoundAndDuplicateIdIsRefused) {
   EXPECT_EQ(store->GetJob("job-c")->tasks_size(), 1);
 }
 
+TEST(Store, IdempotencyKeyIsUnique) {
+  TestDir dir;
+  auto store = *Store::Open(dir.File("arena.db"));
+  ASSERT_TRUE(store->InsertJob(NewJob("job-a", 1), "key-1").ok());
+  EXPECT_TRUE(absl::IsAlreadyExists(store->InsertJob(NewJob("job-b", 1), "key-1")));
+  EXPECT_TRUE(store->InsertJob(NewJob("job-c", 1), "").ok());
+  EXPECT_TRUE(store->InsertJob(NewJob("job-d", 1), "").ok());  // no key: no constraint
+  EXPECT_EQ(*store->FindJobByIdempotencyKey("key-1"), "job-a");
+  EXPECT_TRUE(absl::IsNotFound(store->FindJobByIdempotencyKey("key-2").status()));
+  EXPECT_TRUE(absl::IsNotFound(store->GetJob("job-b").status()));
+}
+
 TEST(Store, JoinTokenIsSingleUseAndExpires) {
   TestDir dir;
   auto store = *Store::Open(dir.File("arena.db"));
-  ASSERT_TRUE(
-      store->InsertJoinToken(Sha256Hex("tok"), /*expires_ms=*/5000, 1, 0).ok());
-  EXPECT_TRUE(absl::IsPermissionDenied(
-      store->ConsumeJoinToken(Sha256Hex("other"), 100)));
-  EXPECT_TRUE(absl::IsPermissionDenied(
-      store->ConsumeJoinToken(Sha256Hex("tok"), 6000)));
+  ASSERT_TRUE(store->InsertJoinToken(Sha256Hex("tok"), /*expires_ms=*/5000, 1, 0).ok());
+  EXPECT_TRUE(absl::IsPermissionDenied(store->ConsumeJoinToken(Sha256Hex("other"), 100)));
+  EXPECT_TRUE(absl::IsPermissionDenied(store->ConsumeJoinToken(Sha256Hex("tok"), 6000)));
   EXPECT_TRUE(store->ConsumeJoinToken(Sha256Hex("tok"), 100).ok());
-  EXPECT_TRUE(
-      absl::IsPermissionDenied(store->ConsumeJoinToken(Sha256Hex("tok"), 100)));
+  EXPECT_TRUE(absl::IsPermissionDenied(store->ConsumeJoinToken(Sha256Hex("tok"), 100)));
 }
 
 TEST(Store, ApiTokensAreLookedUpByHash) {
   TestDir dir;
   auto store = *Store::Open(dir.File("arena.db"));
-  ASSERT_TRUE(
-      store->InsertApiToken(Sha256Hex("secret"), "ci", "admin", 0).ok());
+  ASSERT_TRUE(store->InsertApiToken(Sha256Hex("secret"), "ci", "admin", 0).ok());
   EXPECT_EQ(*store->LookupApiToken(Sha256Hex("secret")), "admin");
   EXPECT_TRUE(absl::IsNotFound(store->LookupApiToken("secret").status()));
 }
