@@ -87,8 +87,9 @@ int Fail(const absl::Status& status) {
 
 int Main(int argc, char** argv) {
   FlagSpec spec;
-  spec.value_flags = {"data-dir",  "listen",        "http-listen",
-                      "advertise", "default-image", "agent-cert-ttl"};
+  spec.value_flags = {"data-dir",       "listen",      "http-listen",   "advertise",
+                      "default-image",  "agent-cert-ttl", "agent-lease", "restart-grace",
+                      "max-log-bytes"};
   spec.bool_flags = {"help"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));

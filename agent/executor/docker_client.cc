@@ -1,12 +1,14 @@
 #include "agent/executor/docker_client.h"
 
 #include <curl/curl.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "agent/executor/frame_demuxer.h"
 
 namespace arena {
@@ -144,8 +146,16 @@ absl::StatusOr<DockerClient::Response> DockerClient::Request(
   return response;
 }
 
-absl::Status DockerClient::Connect() {
+absl::Status DockerClient::Connect(absl::Duration wait) {
+  // A daemon that is restarting leaves its socket in place: wait for it
+  // (bounded). No socket at all fails at once.
+  absl::Time deadline = absl::Now() + wait;
   absl::StatusOr<Response> response = Request("GET", "/version", "", 10);
+  while (!response.ok() && absl::IsUnavailable(response.status()) && absl::Now() < deadline &&
+         access(socket_path_.c_str(), F_OK) == 0) {
+    absl::SleepFor(absl::Milliseconds(250));
+    response = Request("GET", "/version", "", 10);
+  }
   if (!response.ok()) return response.status();
   json parsed = json::parse(response->body, nullptr, false);
   if (response->code != 200 || !parsed.is_object() || !parsed.contains("ApiVersion")) {
@@ -154,6 +164,11 @@ absl::Status DockerClient::Connect() {
   std::string daemon = parsed["ApiVersion"].get<std::string>();
   api_version_ = VersionLess(daemon, kMaxApiVersion) ? daemon : kMaxApiVersion;
   return absl::OkStatus();
+}
+
+bool DockerClient::Ping() {
+  absl::StatusOr<Response> response = Request("GET", "/_ping", "", 5);
+  return response.ok() && response->code == 200;
 }
 
 absl::StatusOr<std::string> DockerClient::CreateContainer(const ContainerSpec& spec) {

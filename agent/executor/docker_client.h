@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace arena {
 
@@ -35,9 +36,12 @@ class DockerClient {
  public:
   explicit DockerClient(std::string socket_path);
 
-  // Queries /version and picks min(daemon API, 1.41). Unavailable when the
-  // daemon does not answer.
-  absl::Status Connect();
+  // Queries /version and picks min(daemon API, 1.41). While the socket
+  // exists but nobody answers (a restarting daemon), retries up to `wait`.
+  // Unavailable when the daemon does not answer.
+  absl::Status Connect(absl::Duration wait = absl::ZeroDuration());
+  // True when the daemon answers /_ping.
+  bool Ping();
   const std::string& api_version() const { return api_version_; }
 
   // NotFound (with the image named) when the image is not present.

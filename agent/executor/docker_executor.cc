@@ -12,6 +12,9 @@
 namespace arena {
 namespace {
 
+constexpr int kRemoveTries = 60;
+constexpr absl::Duration kDockerRestartWait = absl::Seconds(20);
+
 RunResult Error(std::string reason) {
   RunResult result;
   result.outcome = RunResult::Outcome::kError;
@@ -55,14 +58,19 @@ absl::Status CheckImagePlatform(DockerClient& docker, const RunRequest& request)
 
 RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) {
   DockerClient docker(socket_path_);
-  absl::Status status = docker.Connect();
+  absl::Status status = docker.Connect(kDockerRestartWait);
   if (!status.ok()) return Error(std::string(status.message()));
   status = CheckImagePlatform(docker, request);
   if (!status.ok()) return Error(std::string(status.message()));
   absl::StatusOr<std::string> id = docker.CreateContainer(SpecFor(request, agent_id_));
   if (!id.ok()) return Error(std::string(id.status().message()));
+  // Removal outlives a daemon restart: retried while dockerd is away.
   auto remove = [&] {
     absl::Status removed = docker.RemoveContainer(*id);
+    for (int i = 0; i < kRemoveTries && absl::IsUnavailable(removed); ++i) {
+      absl::SleepFor(absl::Milliseconds(500));
+      removed = docker.RemoveContainer(*id);
+    }
     if (!removed.ok()) LogLine("docker", removed.ToString());
   };
   if (stop->cancelled()) {
@@ -124,8 +132,13 @@ RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer, 
   remove();
 
   RunResult result;
-  if (!exit_code.ok())
+  if (!exit_code.ok()) {
     return Error(absl::StrCat("lost the container: ", exit_code.status().message()));
+  }
+  if (*exit_code != 0 && stopped_as == RunResult::Outcome::kExited && !docker.Ping()) {
+    // dockerd stopped the container on its way down: not the test's fault.
+    return Error(absl::StrCat("dockerd went away while the task ran (exit ", *exit_code, ")"));
+  }
   if (!output_status.ok()) {
     LogLine("docker", absl::StrCat("output stream of ", *id, ": ", output_status.message()));
   }

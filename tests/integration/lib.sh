@@ -12,6 +12,11 @@ PIDS=()
 cleanup() {
   local rc=$?
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  # Containers of this test's agents that a killed agent could not remove.
+  for f in "$WORK"/*/agent.id; do
+    [ -f "$f" ] || continue
+    docker ps -aq --filter "label=arena.agent=$(cat "$f")" | xargs -r docker rm -f >/dev/null 2>&1 || true
+  done
   if [ $rc -ne 0 ]; then
     for f in "$WORK"/*.log; do
       [ -f "$f" ] || continue
