@@ -401,6 +401,12 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
   request.image = assign.image();
   request.command.assign(assign.command().begin(), assign.command().end());
   request.env.insert(assign.env().begin(), assign.env().end());
+  // Who and where, for the test's own reports (set last: Arena's win).
+  request.env["ARENA_JOB_ID"] = assign.job_id();
+  request.env["ARENA_TASK_ID"] = assign.task_id();
+  request.env["ARENA_ATTEMPT_ID"] = assign.attempt_id();
+  request.env["ARENA_ATTEMPT"] = absl::StrCat(assign.attempt_number());
+  request.env["ARENA_ARCH"] = assign.arch();
   if (assign.timeout_ms() > 0) request.timeout = absl::Milliseconds(assign.timeout_ms());
 
   RunResult result;

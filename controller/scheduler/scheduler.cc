@@ -535,6 +535,7 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   assign->set_commit(spec.commit());
   assign->set_timeout_ms(spec.timeout_ms());
   assign->set_max_log_bytes(options_.max_log_bytes);
+  assign->set_attempt_number(task->attempts_size() + 1);
   agent.link->Send(message);
   logs_->Notify();
   return true;

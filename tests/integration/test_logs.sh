@@ -3,7 +3,7 @@
 # stdout and stderr are both kept, and `logs -f` shows a line within about a
 # second while the task still runs.
 source "$(dirname "$0")/lib.sh"
-start_controller ctl
+start_controller ctl 0 --max-log-bytes 2000000
 start_agent agent
 
 # The same script run by the host's busybox gives the expected bytes.
@@ -38,3 +38,12 @@ wait "$follower" || fail "logs -f exited non-zero"
 assert_eq "first-line
 second-line" "$(cat "$WORK/follow.out")" "logs -f output"
 pass "logs -f streams live and ends with the task"
+
+job=$(actl submit -- sh -c 'yes 0123456789abcdef | head -c 5000000; echo; echo still running >&2; exit 0')
+actl wait "$job" >/dev/null || fail "flooding job"
+actl logs "$job" >"$WORK/capped.bin"
+head -c 2000000 "$WORK/capped.bin" | cmp - <(yes 0123456789abcdef | head -c 2000000) || fail "capped log prefix"
+tail -c +2000001 "$WORK/capped.bin" | grep -q "arena: log truncated: the task printed more than 2000000 bytes" ||
+  fail "no truncation marker"
+[ "$(stat -c %s "$WORK/capped.bin")" -lt 2000200 ] || fail "log exceeds the cap"
+pass "output past --max-log-bytes is dropped after a visible marker; the task still passes"

@@ -49,3 +49,24 @@ assert_eq 3 "$rc" "timed out exit code"
 assert_contains "$out" "timed_out" "timed out verdict"
 [ "$elapsed" -lt 30 ] || fail "timeout took ${elapsed}s"
 pass "timeout aborts with SIGTERM, then SIGKILL after the grace period (${elapsed}s)"
+
+job=$(actl submit --retries 2 --retry-test-failures -- sh -c 'echo "attempt $ARENA_ATTEMPT of $ARENA_JOB_ID on $ARENA_ARCH"; [ "$ARENA_ATTEMPT" -ge 2 ]')
+actl wait "$job" >/dev/null || fail "flaky job did not pass on its second attempt"
+status=$(actl -o json status "$job")
+assert_eq "FAILED PASSED" "$(echo "$status" | json_field '" ".join(a["state"] for a in d["tasks"][0]["attempts"])')" "attempt states"
+assert_eq "attempt 1 of $job on amd64" "$(actl logs "$job" --attempt 1)" "first attempt's own log"
+assert_eq "attempt 2 of $job on amd64" "$(actl logs "$job")" "latest attempt's log"
+assert_contains "$(actl status "$job")" "attempts:" "status lists the attempts"
+job=$(actl submit --retries 2 -- sh -c 'exit 3')
+set +e; actl wait "$job" >/dev/null; rc=$?; set -e
+assert_eq 1 "$rc" "test failure without --retry-test-failures"
+assert_eq 1 "$(actl -o json status "$job" | json_field 'len(d["tasks"][0]["attempts"])')" "not retried"
+pass "--retry-test-failures retries a failing test; without it only infrastructure failures are retried"
+
+set +e
+out=$(actl run --queue-timeout 1s --label pool=nobody -- true 2>&1)
+rc=$?
+set -e
+assert_eq 3 "$rc" "queue timeout exit code"
+assert_contains "$out" "not started within 1s: required label pool=nobody matches no agent" "queue timeout reason"
+pass "a task nobody can run ends after its queue timeout with the reason"
