@@ -24,8 +24,9 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& opt
   ssl.pem_root_certs = *ca;
   std::unique_ptr<Client> client(new Client());
   client->options_ = options;
-  client->stub_ =
-      v1::JobService::NewStub(grpc::CreateChannel(options.controller, grpc::SslCredentials(ssl)));
+  auto channel = grpc::CreateChannel(options.controller, grpc::SslCredentials(ssl));
+  client->stub_ = v1::JobService::NewStub(channel);
+  client->admin_ = v1::AdminService::NewStub(channel);
   return client;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "arena/v1/admin.grpc.pb.h"
 #include "arena/v1/jobs.grpc.pb.h"
 
 namespace arena {
@@ -24,6 +25,7 @@ class Client {
   static absl::StatusOr<std::unique_ptr<Client>> Connect(const ClientOptions& options);
 
   v1::JobService::Stub* stub() { return stub_.get(); }
+  v1::AdminService::Stub* admin() { return admin_.get(); }
   // A context carrying the token; with a deadline unless `streaming`.
   std::unique_ptr<grpc::ClientContext> Context(bool streaming = false) const;
   // "cannot reach controller at X: ..." for transport errors, else the
@@ -33,6 +35,7 @@ class Client {
  private:
   ClientOptions options_;
   std::unique_ptr<v1::JobService::Stub> stub_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
 };
 
 }  // namespace arena

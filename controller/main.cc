@@ -87,9 +87,9 @@ int Fail(const absl::Status& status) {
 
 int Main(int argc, char** argv) {
   FlagSpec spec;
-  spec.value_flags = {"data-dir",       "listen",      "http-listen",   "advertise",
-                      "default-image",  "agent-cert-ttl", "agent-lease", "restart-grace",
-                      "max-log-bytes"};
+  spec.value_flags = {"data-dir",    "listen",        "http-listen",
+                      "advertise",   "default-image", "agent-cert-ttl",
+                      "agent-lease", "restart-grace", "max-log-bytes"};
   spec.bool_flags = {"help"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
@@ -141,6 +141,7 @@ int Main(int argc, char** argv) {
   options.default_arch = NativeArch();
   JobApi job_api(store->get(), &logs, &scheduler, options);
   JobServiceImpl job_service(&job_api);
+  AdminServiceImpl admin_service(&job_api);
 
   grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
   ssl.pem_root_certs = pki->ca.cert_pem;
@@ -154,6 +155,7 @@ int Main(int argc, char** argv) {
                            grpc::SslServerCredentials(ssl), &grpc_port);
   builder.RegisterService(&agent_service);
   builder.RegisterService(&job_service);
+  builder.RegisterService(&admin_service);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);

@@ -169,6 +169,10 @@ grpc::Status AgentServiceImpl::Enroll(grpc::ServerContext* context,
   int64_t now = absl::ToUnixMillis(absl::Now());
   absl::Status consumed = store_->ConsumeJoinToken(Sha256Hex(request->join_token()), now);
   if (!consumed.ok()) {
+    store_
+        ->AppendAudit({now, "anonymous", "enroll.refused", request->hostname(),
+                       absl::StrCat(context->peer(), ": ", consumed.message())})
+        .IgnoreError();
     LogLine("enroll",
             absl::StrCat("refused enrollment from ", context->peer(), ": ", consumed.message()));
     return ToGrpc(consumed);
@@ -185,6 +189,7 @@ grpc::Status AgentServiceImpl::Enroll(grpc::ServerContext* context,
   absl::Status stored = store_->UpsertAgent(record);
   if (!stored.ok()) return ToGrpc(stored);
   LogLine("enroll", absl::StrCat("enrolled ", agent_id, " (", request->hostname(), ")"));
+  store_->AppendAudit({now, agent_id, "enroll", agent_id, request->hostname()}).IgnoreError();
   response->set_agent_id(agent_id);
   response->set_certificate_pem(*cert);
   response->set_ca_pem(ca_->cert_pem);

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "common/arch.h"
 #include "common/ids.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
 #include "controller/scheduler/scheduler.h"
 #include "controller/store/log_store.h"
@@ -140,9 +141,20 @@ absl::StatusOr<Principal> JobApi::Authenticate(absl::string_view authorization) 
   return AuthenticateBearer(store_, authorization);
 }
 
-absl::StatusOr<v1::Job> JobApi::Get(const std::string& job_id) {
+absl::StatusOr<v1::Job> JobApi::VisibleJob(const Principal& who, const std::string& job_id) {
   if (job_id.empty()) return absl::InvalidArgumentError("job id is required");
   ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(job_id));
+  if (!who.SeesEverything() && job.owner() != who.name) {
+    return absl::PermissionDeniedError(absl::StrCat("job ", job_id,
+                                                    " was submitted by another token; ", who.name,
+                                                    " (submitter) sees only its own jobs"));
+  }
+  return job;
+}
+
+absl::StatusOr<v1::Job> JobApi::Get(const Principal& who, const std::string& job_id) {
+  if (job_id.empty()) return absl::InvalidArgumentError("job id is required");
+  ASSIGN_OR_RETURN(v1::Job job, VisibleJob(who, job_id));
   for (v1::Task& task : *job.mutable_tasks()) {
     if (task.state() != v1::QUEUED) continue;
     TaskNeeds needs;
@@ -153,14 +165,14 @@ absl::StatusOr<v1::Job> JobApi::Get(const std::string& job_id) {
   return job;
 }
 
-absl::StatusOr<v1::Job> JobApi::Submit(const v1::SubmitJobRequest& request) {
+absl::StatusOr<v1::Job> JobApi::Submit(const Principal& who, const v1::SubmitJobRequest& request) {
   ASSIGN_OR_RETURN(v1::JobSpec spec, ValidateJobSpec(request.spec(), options_));
   const std::string& key = request.idempotency_key();
   if (key.size() > kMaxIdempotencyKeyBytes) {
     return absl::InvalidArgumentError("idempotency key is longer than 256 bytes");
   }
   if (!key.empty()) {
-    absl::StatusOr<v1::Job> existing = JobForKey(key, spec);
+    absl::StatusOr<v1::Job> existing = JobForKey(who, key, spec);
     if (!absl::IsNotFound(existing.status())) return existing;
   }
   v1::Job job;
@@ -168,6 +180,7 @@ absl::StatusOr<v1::Job> JobApi::Submit(const v1::SubmitJobRequest& request) {
   *job.mutable_spec() = spec;
   job.set_state(v1::QUEUED);
   job.set_created_unix_ms(absl::ToUnixMillis(absl::Now()));
+  job.set_owner(who.name);
   for (const std::string& arch : spec.architectures()) {
     v1::Task* task = job.add_tasks();
     task->set_id(NewId("task"));
@@ -177,16 +190,18 @@ absl::StatusOr<v1::Job> JobApi::Submit(const v1::SubmitJobRequest& request) {
   }
   absl::Status inserted = store_->InsertJob(job, key);
   if (absl::IsAlreadyExists(inserted) && !key.empty()) {
-    return JobForKey(key, spec);  // a concurrent submit with the same key won
+    return JobForKey(who, key, spec);  // a concurrent submit with the same key won
   }
   RETURN_IF_ERROR(inserted);
   scheduler_->JobSubmitted(job.id());
-  return Get(job.id());
+  Audit(who.name, "job.submit", job.id(), absl::StrJoin(spec.architectures(), ","));
+  return Get(who, job.id());
 }
 
-absl::StatusOr<v1::Job> JobApi::JobForKey(const std::string& key, const v1::JobSpec& spec) {
+absl::StatusOr<v1::Job> JobApi::JobForKey(const Principal& who, const std::string& key,
+                                          const v1::JobSpec& spec) {
   ASSIGN_OR_RETURN(std::string job_id, store_->FindJobByIdempotencyKey(key));
-  ASSIGN_OR_RETURN(v1::Job job, Get(job_id));
+  ASSIGN_OR_RETURN(v1::Job job, Get(who, job_id));
   if (!google::protobuf::util::MessageDifferencer::Equals(job.spec(), spec)) {
     return absl::AlreadyExistsError(absl::StrCat("idempotency key \"", key, "\" was used for job ",
                                                  job_id, " with a different spec"));
@@ -194,10 +209,12 @@ absl::StatusOr<v1::Job> JobApi::JobForKey(const std::string& key, const v1::JobS
   return job;
 }
 
-absl::StatusOr<v1::ListJobsResponse> JobApi::List(const v1::ListJobsRequest& request) {
+absl::StatusOr<v1::ListJobsResponse> JobApi::List(const Principal& who,
+                                                  const v1::ListJobsRequest& request) {
   JobQuery query;
   query.limit = request.limit() <= 0 ? 50 : std::min(request.limit(), 1000);
   query.state = request.state();
+  if (!who.SeesEverything()) query.owner = who.name;
   if (!request.page_token().empty() &&
       (!absl::SimpleAtoi(request.page_token(), &query.before_rowid) || query.before_rowid <= 0)) {
     return absl::InvalidArgumentError("bad page_token");
@@ -209,25 +226,27 @@ absl::StatusOr<v1::ListJobsResponse> JobApi::List(const v1::ListJobsRequest& req
   return response;
 }
 
-absl::StatusOr<v1::Job> JobApi::Cancel(const std::string& job_id) {
-  ASSIGN_OR_RETURN(v1::Job job, Get(job_id));
+absl::StatusOr<v1::Job> JobApi::Cancel(const Principal& who, const std::string& job_id) {
+  ASSIGN_OR_RETURN(v1::Job job, Get(who, job_id));
   if (IsTerminal(job.state())) {
     return absl::FailedPreconditionError(absl::StrCat("job ", job.id(), " already finished"));
   }
-  scheduler_->CancelJob(job.id(), "cancelled by user");
+  scheduler_->CancelJob(job.id(), absl::StrCat("cancelled by ", who.name));
   scheduler_->Flush();
-  return Get(job_id);
+  Audit(who.name, "job.cancel", job.id());
+  return Get(who, job_id);
 }
 
-absl::StatusOr<v1::Task> JobApi::ResolveTask(const std::string& job_id,
+absl::StatusOr<v1::Task> JobApi::ResolveTask(const Principal& who, const std::string& job_id,
                                              const std::string& selector) {
-  ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(job_id));
+  ASSIGN_OR_RETURN(v1::Job job, VisibleJob(who, job_id));
   return SelectTask(job, selector);
 }
 
-absl::Status JobApi::StreamLogs(const v1::StreamLogsRequest& request,
+absl::Status JobApi::StreamLogs(const Principal& who, const v1::StreamLogsRequest& request,
                                 const std::function<bool(const v1::LogData&)>& write,
                                 const std::function<bool()>& cancelled) {
+  RETURN_IF_ERROR(VisibleJob(who, request.job_id()).status());
   int64_t offset = std::max<int64_t>(0, request.offset());
   std::string streaming;  // the attempt being sent
   while (!cancelled()) {
@@ -269,7 +288,8 @@ absl::StatusOr<int64_t> JobApi::SendLogBytes(const std::string& job_id,
   }
 }
 
-absl::StatusOr<v1::ListAgentsResponse> JobApi::ListAgents() {
+absl::StatusOr<v1::ListAgentsResponse> JobApi::ListAgents(const Principal& who) {
+  RETURN_IF_ERROR(RequireOperator(who, "listing agents"));
   ASSIGN_OR_RETURN(std::vector<AgentRecord> records, store_->ListAgents());
   std::vector<AgentView> connected = scheduler_->ConnectedAgents();
   v1::ListAgentsResponse response;
@@ -279,6 +299,8 @@ absl::StatusOr<v1::ListAgentsResponse> JobApi::ListAgents() {
     info->set_hostname(record.hostname);
     info->set_slots(record.slots);
     info->set_last_seen_unix_ms(record.last_seen_ms);
+    info->set_revoked(record.revoked);
+    info->set_draining(record.draining);
     for (absl::string_view p : absl::StrSplit(record.platforms, ',', absl::SkipEmpty())) {
       info->add_platforms(std::string(p));
     }
@@ -290,13 +312,15 @@ absl::StatusOr<v1::ListAgentsResponse> JobApi::ListAgents() {
       if (view.id != record.id) continue;
       info->set_connected(true);
       info->set_busy(view.slots - view.credits);
+      info->set_draining(view.draining);
     }
   }
   return response;
 }
 
 absl::StatusOr<v1::CreateJoinTokenResponse> JobApi::CreateJoinToken(
-    const v1::CreateJoinTokenRequest& request) {
+    const Principal& who, const v1::CreateJoinTokenRequest& request) {
+  RETURN_IF_ERROR(RequireOperator(who, "creating join tokens"));
   absl::Duration ttl =
       request.ttl_ms() == 0 ? absl::Hours(24) : absl::Milliseconds(request.ttl_ms());
   int uses = request.uses() == 0 ? 1 : request.uses();
@@ -304,6 +328,108 @@ absl::StatusOr<v1::CreateJoinTokenResponse> JobApi::CreateJoinToken(
   v1::CreateJoinTokenResponse response;
   response.set_token(token);
   response.set_expires_unix_ms(absl::ToUnixMillis(absl::Now() + ttl));
+  Audit(who.name, "join_token.create", "",
+        absl::StrCat(uses, " uses, ttl ", absl::FormatDuration(ttl)));
+  return response;
+}
+
+namespace {
+
+v1::TokenInfo ToInfo(const ApiToken& token) {
+  v1::TokenInfo info;
+  info.set_id(token.id);
+  info.set_name(token.name);
+  info.set_role(token.role);
+  info.set_created_unix_ms(token.created_ms);
+  info.set_expires_unix_ms(token.expires_ms);
+  info.set_revoked(token.revoked);
+  return info;
+}
+
+}  // namespace
+
+void JobApi::Audit(const std::string& actor, const std::string& action, const std::string& target,
+                   const std::string& detail) {
+  absl::Status status = store_->AppendAudit(
+      AuditRecord{absl::ToUnixMillis(absl::Now()), actor, action, target, detail});
+  if (!status.ok()) LogLine("audit", status.ToString());
+}
+
+absl::StatusOr<v1::CreateTokenResponse> JobApi::CreateToken(const Principal& who,
+                                                            const v1::CreateTokenRequest& request) {
+  RETURN_IF_ERROR(RequireAdmin(who, "creating API tokens"));
+  if (request.ttl_ms() < 0) return absl::InvalidArgumentError("ttl must not be negative");
+  ApiToken info;
+  ASSIGN_OR_RETURN(std::string token, CreateApiToken(store_, request.name(), request.role(),
+                                                     absl::Milliseconds(request.ttl_ms()), &info));
+  Audit(who.name, "token.create", info.id, absl::StrCat(info.name, " as ", info.role));
+  v1::CreateTokenResponse response;
+  response.set_token(token);
+  *response.mutable_info() = ToInfo(info);
+  return response;
+}
+
+absl::StatusOr<v1::ListTokensResponse> JobApi::ListTokens(const Principal& who) {
+  RETURN_IF_ERROR(RequireAdmin(who, "listing API tokens"));
+  ASSIGN_OR_RETURN(std::vector<ApiToken> tokens, store_->ListApiTokens());
+  v1::ListTokensResponse response;
+  for (const ApiToken& token : tokens) *response.add_tokens() = ToInfo(token);
+  return response;
+}
+
+absl::StatusOr<v1::TokenInfo> JobApi::RevokeToken(const Principal& who, const std::string& token) {
+  RETURN_IF_ERROR(RequireAdmin(who, "revoking API tokens"));
+  if (token.empty()) return absl::InvalidArgumentError("token id or name is required");
+  ASSIGN_OR_RETURN(ApiToken revoked, store_->RevokeApiToken(token));
+  Audit(who.name, "token.revoke", revoked.id, revoked.name);
+  return ToInfo(revoked);
+}
+
+absl::StatusOr<v1::AgentInfo> JobApi::AgentInfoFor(const std::string& agent_id) {
+  ASSIGN_OR_RETURN(v1::ListAgentsResponse all, ListAgents(Principal{"", "", "admin"}));
+  for (const v1::AgentInfo& info : all.agents()) {
+    if (info.id() == agent_id) return info;
+  }
+  return absl::NotFoundError(absl::StrCat("agent ", agent_id, " not found"));
+}
+
+absl::StatusOr<v1::AgentInfo> JobApi::RevokeAgent(const Principal& who,
+                                                  const std::string& agent_id) {
+  RETURN_IF_ERROR(RequireOperator(who, "revoking agents"));
+  ASSIGN_OR_RETURN(AgentRecord record, store_->GetAgent(agent_id));
+  record.revoked = true;
+  RETURN_IF_ERROR(store_->UpsertAgent(record));
+  scheduler_->RevokeAgent(agent_id);
+  scheduler_->Flush();
+  Audit(who.name, "agent.revoke", agent_id);
+  return AgentInfoFor(agent_id);
+}
+
+absl::StatusOr<v1::AgentInfo> JobApi::DrainAgent(const Principal& who, const std::string& agent_id,
+                                                 bool undo) {
+  RETURN_IF_ERROR(RequireOperator(who, "draining agents"));
+  ASSIGN_OR_RETURN(AgentRecord record, store_->GetAgent(agent_id));
+  record.draining = !undo;
+  RETURN_IF_ERROR(store_->UpsertAgent(record));
+  scheduler_->SetDraining(agent_id, !undo);
+  scheduler_->Flush();
+  Audit(who.name, undo ? "agent.undrain" : "agent.drain", agent_id);
+  return AgentInfoFor(agent_id);
+}
+
+absl::StatusOr<v1::ListAuditResponse> JobApi::ListAudit(const Principal& who, int limit) {
+  RETURN_IF_ERROR(RequireAdmin(who, "reading the audit trail"));
+  ASSIGN_OR_RETURN(std::vector<AuditRecord> entries,
+                   store_->ListAudit(limit <= 0 ? 100 : std::min(limit, 10000)));
+  v1::ListAuditResponse response;
+  for (const AuditRecord& e : entries) {
+    v1::AuditEntry* out = response.add_entries();
+    out->set_unix_ms(e.unix_ms);
+    out->set_actor(e.actor);
+    out->set_action(e.action);
+    out->set_target(e.target);
+    out->set_detail(e.detail);
+  }
   return response;
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "arena/v1/admin.pb.h"
 #include "arena/v1/jobs.pb.h"
 #include "controller/auth/tokens.h"
 
@@ -38,29 +39,50 @@ class JobApi {
   // Checks an "Authorization" header value ("Bearer TOKEN").
   absl::StatusOr<Principal> Authenticate(absl::string_view authorization) const;
 
-  absl::StatusOr<v1::Job> Submit(const v1::SubmitJobRequest& request);
+  absl::StatusOr<v1::Job> Submit(const Principal& who, const v1::SubmitJobRequest& request);
   // The job with waiting reasons filled in for queued tasks.
-  absl::StatusOr<v1::Job> Get(const std::string& job_id);
-  absl::StatusOr<v1::ListJobsResponse> List(const v1::ListJobsRequest& request);
-  absl::StatusOr<v1::Job> Cancel(const std::string& job_id);
-  absl::StatusOr<v1::ListAgentsResponse> ListAgents();
+  absl::StatusOr<v1::Job> Get(const Principal& who, const std::string& job_id);
+  absl::StatusOr<v1::ListJobsResponse> List(const Principal& who,
+                                            const v1::ListJobsRequest& request);
+  absl::StatusOr<v1::Job> Cancel(const Principal& who, const std::string& job_id);
+  absl::StatusOr<v1::ListAgentsResponse> ListAgents(const Principal& who);
   absl::StatusOr<v1::CreateJoinTokenResponse> CreateJoinToken(
-      const v1::CreateJoinTokenRequest& request);
+      const Principal& who, const v1::CreateJoinTokenRequest& request);
 
   // The task `selector` names (a task id or an architecture; empty when the
   // job has one task).
-  absl::StatusOr<v1::Task> ResolveTask(const std::string& job_id, const std::string& selector);
+  absl::StatusOr<v1::Task> ResolveTask(const Principal& who, const std::string& job_id,
+                                       const std::string& selector);
 
   // Sends one task's log bytes through `write` in order, from the request's
   // offset; with follow, until the task ends. Stops early when `write`
   // returns false or `cancelled` returns true.
-  absl::Status StreamLogs(const v1::StreamLogsRequest& request,
+  absl::Status StreamLogs(const Principal& who, const v1::StreamLogsRequest& request,
                           const std::function<bool(const v1::LogData&)>& write,
                           const std::function<bool()>& cancelled);
 
+  // Administration (admin.proto). Tokens and the audit trail need the admin
+  // role; agents need operator.
+  absl::StatusOr<v1::CreateTokenResponse> CreateToken(const Principal& who,
+                                                      const v1::CreateTokenRequest& request);
+  absl::StatusOr<v1::ListTokensResponse> ListTokens(const Principal& who);
+  absl::StatusOr<v1::TokenInfo> RevokeToken(const Principal& who, const std::string& token);
+  absl::StatusOr<v1::AgentInfo> RevokeAgent(const Principal& who, const std::string& agent_id);
+  absl::StatusOr<v1::AgentInfo> DrainAgent(const Principal& who, const std::string& agent_id,
+                                           bool undo);
+  absl::StatusOr<v1::ListAuditResponse> ListAudit(const Principal& who, int limit);
+
+  // Records an action in the audit trail (failures are logged, not fatal).
+  void Audit(const std::string& actor, const std::string& action, const std::string& target,
+             const std::string& detail = "");
+
  private:
+  // The job, if `who` may see it; PermissionDenied for another submitter's.
+  absl::StatusOr<v1::Job> VisibleJob(const Principal& who, const std::string& job_id);
+  absl::StatusOr<v1::AgentInfo> AgentInfoFor(const std::string& agent_id);
   // The job created with `key`; AlreadyExists when its spec differs.
-  absl::StatusOr<v1::Job> JobForKey(const std::string& key, const v1::JobSpec& spec);
+  absl::StatusOr<v1::Job> JobForKey(const Principal& who, const std::string& key,
+                                    const v1::JobSpec& spec);
   // Sends an attempt's bytes from `offset` to its current end.
   absl::StatusOr<int64_t> SendLogBytes(const std::string& job_id, const std::string& attempt_id,
                                        int64_t offset,

@@ -4,11 +4,23 @@
 #include "controller/api/job_api.h"
 
 namespace arena {
+
+absl::StatusOr<Principal> Caller(const JobApi& api, grpc::ServerContext* context) {
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find("authorization");
+  std::string header;
+  if (it != metadata.end()) header.assign(it->second.data(), it->second.size());
+  return api.Authenticate(header);
+}
+
 namespace {
 
-// Copies a successful result into the response, or returns its error.
-template <typename T>
-grpc::Status Reply(absl::StatusOr<T> result, T* response) {
+// Authenticates, runs `call` with the caller, and copies its result out.
+template <typename T, typename Call>
+grpc::Status Serve(const JobApi& api, grpc::ServerContext* context, T* response, Call call) {
+  absl::StatusOr<Principal> who = Caller(api, context);
+  if (!who.ok()) return ToGrpc(who.status());
+  absl::StatusOr<T> result = call(*who);
   if (!result.ok()) return ToGrpc(result.status());
   *response = std::move(*result);
   return grpc::Status::OK;
@@ -16,61 +28,96 @@ grpc::Status Reply(absl::StatusOr<T> result, T* response) {
 
 }  // namespace
 
-grpc::Status JobServiceImpl::Authenticate(grpc::ServerContext* context) {
-  const auto& metadata = context->client_metadata();
-  auto it = metadata.find("authorization");
-  std::string header;
-  if (it != metadata.end()) header.assign(it->second.data(), it->second.size());
-  return ToGrpc(api_->Authenticate(header).status());
-}
-
 grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* context,
                                        const v1::SubmitJobRequest* request, v1::Job* response) {
-  grpc::Status auth = Authenticate(context);
-  return auth.ok() ? Reply(api_->Submit(*request), response) : auth;
+  return Serve(*api_, context, response,
+               [&](const Principal& who) { return api_->Submit(who, *request); });
 }
 
 grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* context, const v1::GetJobRequest* request,
                                     v1::Job* response) {
-  grpc::Status auth = Authenticate(context);
-  return auth.ok() ? Reply(api_->Get(request->job_id()), response) : auth;
+  return Serve(*api_, context, response,
+               [&](const Principal& who) { return api_->Get(who, request->job_id()); });
 }
 
 grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* context,
                                       const v1::ListJobsRequest* request,
                                       v1::ListJobsResponse* response) {
-  grpc::Status auth = Authenticate(context);
-  return auth.ok() ? Reply(api_->List(*request), response) : auth;
+  return Serve(*api_, context, response,
+               [&](const Principal& who) { return api_->List(who, *request); });
 }
 
 grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* context,
                                        const v1::CancelJobRequest* request, v1::Job* response) {
-  grpc::Status auth = Authenticate(context);
-  return auth.ok() ? Reply(api_->Cancel(request->job_id()), response) : auth;
+  return Serve(*api_, context, response,
+               [&](const Principal& who) { return api_->Cancel(who, request->job_id()); });
 }
 
 grpc::Status JobServiceImpl::StreamLogs(grpc::ServerContext* context,
                                         const v1::StreamLogsRequest* request,
                                         grpc::ServerWriter<v1::LogData>* writer) {
-  grpc::Status auth = Authenticate(context);
-  if (!auth.ok()) return auth;
+  absl::StatusOr<Principal> who = Caller(*api_, context);
+  if (!who.ok()) return ToGrpc(who.status());
   return ToGrpc(api_->StreamLogs(
-      *request, [writer](const v1::LogData& data) { return writer->Write(data); },
+      *who, *request, [writer](const v1::LogData& data) { return writer->Write(data); },
       [context] { return context->IsCancelled(); }));
 }
 
 grpc::Status JobServiceImpl::ListAgents(grpc::ServerContext* context,
                                         const v1::ListAgentsRequest* request,
                                         v1::ListAgentsResponse* response) {
-  grpc::Status auth = Authenticate(context);
-  return auth.ok() ? Reply(api_->ListAgents(), response) : auth;
+  return Serve(*api_, context, response,
+               [&](const Principal& who) { return api_->ListAgents(who); });
 }
 
 grpc::Status JobServiceImpl::CreateJoinToken(grpc::ServerContext* context,
                                              const v1::CreateJoinTokenRequest* request,
                                              v1::CreateJoinTokenResponse* response) {
-  grpc::Status auth = Authenticate(context);
-  return auth.ok() ? Reply(api_->CreateJoinToken(*request), response) : auth;
+  return Serve(*api_, context, response,
+               [&](const Principal& who) { return api_->CreateJoinToken(who, *request); });
+}
+
+grpc::Status AdminServiceImpl::CreateToken(grpc::ServerContext* context,
+                                           const v1::CreateTokenRequest* request,
+                                           v1::CreateTokenResponse* response) {
+  return Serve(*api_, context, response,
+               [&](const Principal& who) { return api_->CreateToken(who, *request); });
+}
+
+grpc::Status AdminServiceImpl::ListTokens(grpc::ServerContext* context,
+                                          const v1::ListTokensRequest* request,
+                                          v1::ListTokensResponse* response) {
+  return Serve(*api_, context, response,
+               [&](const Principal& who) { return api_->ListTokens(who); });
+}
+
+grpc::Status AdminServiceImpl::RevokeToken(grpc::ServerContext* context,
+                                           const v1::RevokeTokenRequest* request,
+                                           v1::TokenInfo* response) {
+  return Serve(*api_, context, response,
+               [&](const Principal& who) { return api_->RevokeToken(who, request->token()); });
+}
+
+grpc::Status AdminServiceImpl::RevokeAgent(grpc::ServerContext* context,
+                                           const v1::AgentRequest* request,
+                                           v1::AgentInfo* response) {
+  return Serve(*api_, context, response,
+               [&](const Principal& who) { return api_->RevokeAgent(who, request->agent_id()); });
+}
+
+grpc::Status AdminServiceImpl::DrainAgent(grpc::ServerContext* context,
+                                          const v1::DrainAgentRequest* request,
+                                          v1::AgentInfo* response) {
+  return Serve(*api_, context, response, [&](const Principal& who) {
+    return api_->DrainAgent(who, request->agent_id(), request->undo());
+  });
+}
+
+grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* context,
+                                         const v1::ListAuditRequest* request,
+                                         v1::ListAuditResponse* response) {
+  return Serve(*api_, context, response,
+               [&](const Principal& who) { return api_->ListAudit(who, request->limit()); });
 }
 
 }  // namespace arena

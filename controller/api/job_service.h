@@ -1,13 +1,21 @@
-// JobService over gRPC: authenticates each call from its metadata and hands
-// it to JobApi. Synchronous handlers on the server's thread pool.
+// The public gRPC services: JobService (jobs, logs, agents, join tokens) and
+// AdminService (API tokens, agent revocation and drain, audit). Each call is
+// authenticated from its "authorization" metadata and handed to JobApi.
+// Synchronous handlers on the server's thread pool.
 #ifndef ARENA_CONTROLLER_API_JOB_SERVICE_H_
 #define ARENA_CONTROLLER_API_JOB_SERVICE_H_
 
+#include "absl/status/statusor.h"
+#include "arena/v1/admin.grpc.pb.h"
 #include "arena/v1/jobs.grpc.pb.h"
+#include "controller/auth/tokens.h"
 
 namespace arena {
 
 class JobApi;
+
+// The caller named by the call's bearer token.
+absl::StatusOr<Principal> Caller(const JobApi& api, grpc::ServerContext* context);
 
 class JobServiceImpl final : public v1::JobService::Service {
  public:
@@ -31,8 +39,28 @@ class JobServiceImpl final : public v1::JobService::Service {
                                v1::CreateJoinTokenResponse* response) override;
 
  private:
-  grpc::Status Authenticate(grpc::ServerContext* context);
+  JobApi* const api_;
+};
 
+class AdminServiceImpl final : public v1::AdminService::Service {
+ public:
+  // `api` must outlive the service.
+  explicit AdminServiceImpl(JobApi* api) : api_(api) {}
+
+  grpc::Status CreateToken(grpc::ServerContext* context, const v1::CreateTokenRequest* request,
+                           v1::CreateTokenResponse* response) override;
+  grpc::Status ListTokens(grpc::ServerContext* context, const v1::ListTokensRequest* request,
+                          v1::ListTokensResponse* response) override;
+  grpc::Status RevokeToken(grpc::ServerContext* context, const v1::RevokeTokenRequest* request,
+                           v1::TokenInfo* response) override;
+  grpc::Status RevokeAgent(grpc::ServerContext* context, const v1::AgentRequest* request,
+                           v1::AgentInfo* response) override;
+  grpc::Status DrainAgent(grpc::ServerContext* context, const v1::DrainAgentRequest* request,
+                          v1::AgentInfo* response) override;
+  grpc::Status ListAudit(grpc::ServerContext* context, const v1::ListAuditRequest* request,
+                         v1::ListAuditResponse* response) override;
+
+ private:
   JobApi* const api_;
 };
 

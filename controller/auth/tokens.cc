@@ -18,17 +18,62 @@ absl::StatusOr<Principal> AuthenticateBearer(Store* store, absl::string_view hea
   if (!absl::ConsumePrefix(&header, "Bearer ") || header.empty()) {
     return absl::UnauthenticatedError("malformed Authorization header, want \"Bearer TOKEN\"");
   }
-  absl::StatusOr<std::string> role = store->LookupApiToken(Sha256Hex(header));
-  if (absl::IsNotFound(role.status())) {
-    return absl::PermissionDeniedError("unknown API token");
+  absl::StatusOr<ApiToken> token = store->LookupApiToken(Sha256Hex(header));
+  if (absl::IsNotFound(token.status())) return absl::PermissionDeniedError("unknown API token");
+  if (!token.ok()) return token.status();
+  if (token->revoked) {
+    return absl::PermissionDeniedError(absl::StrCat("API token ", token->name, " was revoked"));
   }
-  if (!role.ok()) return role.status();
-  return Principal{*role};
+  if (token->expires_ms > 0 && token->expires_ms <= absl::ToUnixMillis(absl::Now())) {
+    return absl::PermissionDeniedError(absl::StrCat("API token ", token->name, " has expired"));
+  }
+  return Principal{token->id, token->name, token->role};
+}
+
+absl::Status RequireAdmin(const Principal& principal, absl::string_view what) {
+  if (principal.IsAdmin()) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat(what, " needs the admin role; token ", principal.name, " is ", principal.role));
+}
+
+absl::Status RequireOperator(const Principal& principal, absl::string_view what) {
+  if (principal.SeesEverything()) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(what, " needs the operator or admin role; token ",
+                                                  principal.name, " is ", principal.role));
+}
+
+bool IsValidRole(absl::string_view role) {
+  return role == "admin" || role == "operator" || role == "submitter";
+}
+
+absl::StatusOr<std::string> CreateApiToken(Store* store, const std::string& name,
+                                           const std::string& role, absl::Duration ttl,
+                                           ApiToken* info) {
+  if (name.empty() || name.size() > 64) {
+    return absl::InvalidArgumentError("token name must be 1 to 64 characters");
+  }
+  if (!IsValidRole(role)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown role \"", role, "\" (admin, operator, submitter)"));
+  }
+  if (ttl < absl::ZeroDuration()) return absl::InvalidArgumentError("token ttl is negative");
+  std::string token = absl::StrCat("aat_", NewSecret(24));
+  absl::Time now = absl::Now();
+  ApiToken record;
+  record.id = NewId("tok");
+  record.name = name;
+  record.role = role;
+  record.created_ms = absl::ToUnixMillis(now);
+  record.expires_ms = ttl == absl::ZeroDuration() ? 0 : absl::ToUnixMillis(now + ttl);
+  RETURN_IF_ERROR(store->InsertApiToken(Sha256Hex(token), record));
+  if (info != nullptr) *info = record;
+  return token;
 }
 
 absl::StatusOr<std::string> CreateJoinToken(Store* store, absl::Duration ttl, int uses) {
-  if (ttl <= absl::ZeroDuration())
+  if (ttl <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("join token ttl must be positive");
+  }
   if (uses < 1) return absl::InvalidArgumentError("join token uses must be at least 1");
   std::string token = absl::StrCat("ajt_", NewSecret(24));
   absl::Time now = absl::Now();
@@ -44,9 +89,8 @@ absl::StatusOr<std::string> EnsureAdminToken(Store* store, const std::string& da
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
     if (store->LookupApiToken(Sha256Hex(token)).ok()) return token;
   }
-  std::string token = absl::StrCat("aat_", NewSecret(24));
-  RETURN_IF_ERROR(
-      store->InsertApiToken(Sha256Hex(token), "admin", "admin", absl::ToUnixMillis(absl::Now())));
+  ASSIGN_OR_RETURN(std::string token,
+                   CreateApiToken(store, "admin", "admin", absl::ZeroDuration(), nullptr));
   RETURN_IF_ERROR(WriteFileAtomic(path, absl::StrCat(token, "\n"), 0600));
   return token;
 }

@@ -1,5 +1,9 @@
-// Bearer tokens for people and CI, and join tokens for agents. Only hashes
-// are stored; the plain token is shown once, when it is created.
+// Bearer tokens for people and CI (with roles), join tokens for agents, and
+// the permission checks both APIs share. Only SHA-256 hashes of tokens are
+// stored; a token is shown once, when it is created.
+//
+// Roles: admin (everything), operator (all jobs, agents, join tokens),
+// submitter (submit; see and cancel only the jobs it submitted).
 #ifndef ARENA_CONTROLLER_AUTH_TOKENS_H_
 #define ARENA_CONTROLLER_AUTH_TOKENS_H_
 
@@ -12,14 +16,32 @@
 namespace arena {
 
 class Store;
+struct ApiToken;
 
 struct Principal {
-  std::string role;  // "admin" for now; operator and submitter come later
+  std::string token_id;
+  std::string name;  // recorded as a job's owner and in the audit trail
+  std::string role;
+
+  bool IsAdmin() const { return role == "admin"; }
+  // admin or operator: every job and agent.
+  bool SeesEverything() const { return role == "admin" || role == "operator"; }
 };
 
 // Checks an "Authorization: Bearer TOKEN" header value. Unauthenticated when
-// missing or malformed, PermissionDenied when the token is unknown.
+// missing or malformed; PermissionDenied when unknown, revoked or expired.
 absl::StatusOr<Principal> AuthenticateBearer(Store* store, absl::string_view header);
+
+// PermissionDenied naming the role needed unless the principal has it.
+absl::Status RequireAdmin(const Principal& principal, absl::string_view what);
+absl::Status RequireOperator(const Principal& principal, absl::string_view what);
+
+bool IsValidRole(absl::string_view role);
+
+// Creates an API token; ttl zero means it never expires. Returns the token.
+absl::StatusOr<std::string> CreateApiToken(Store* store, const std::string& name,
+                                           const std::string& role, absl::Duration ttl,
+                                           ApiToken* info);
 
 // Creates a join token good for `uses` enrollments until now + ttl.
 absl::StatusOr<std::string> CreateJoinToken(Store* store, absl::Duration ttl, int uses);

@@ -152,99 +152,142 @@ v1::SimpleJobStatus ToSimpleStatus(const v1::Job& job) {
 
 void RestGateway::Register(httplib::Server* server) {
   JobApi* api = api_;
+  using Handler =
+      std::function<void(const Principal&, const httplib::Request&, httplib::Response&)>;
   // Every route but /healthz runs behind this check.
-  auto authed = [api](auto handler) {
+  auto authed = [api](Handler handler) {
     return [api, handler](const httplib::Request& req, httplib::Response& res) {
-      absl::StatusOr<Principal> principal =
-          api->Authenticate(req.get_header_value("Authorization"));
-      if (!principal.ok()) return WriteError(res, principal.status());
-      handler(req, res);
+      absl::StatusOr<Principal> who = api->Authenticate(req.get_header_value("Authorization"));
+      if (!who.ok()) return WriteError(res, who.status());
+      handler(*who, req, res);
     };
   };
 
-  server->Post("/api/v1/jobs", authed([api](const httplib::Request& req, httplib::Response& res) {
+  server->Post("/api/v1/jobs", authed([api](const Principal& who, const httplib::Request& req,
+                                            httplib::Response& res) {
                  v1::SubmitJobRequest request;
                  absl::Status parsed = ParseBody(req, &request);
                  if (!parsed.ok()) return WriteError(res, parsed);
                  if (request.idempotency_key().empty()) {
                    request.set_idempotency_key(req.get_header_value("Idempotency-Key"));
                  }
-                 Reply(res, api->Submit(request));
+                 Reply(res, api->Submit(who, request));
                }));
-  server->Get("/api/v1/jobs", authed([api](const httplib::Request& req, httplib::Response& res) {
-                v1::ListJobsRequest request;
-                if (req.has_param("state")) {
-                  v1::State state = StateFromName(req.get_param_value("state"));
-                  if (state == v1::STATE_UNSPECIFIED) {
-                    return WriteError(res,
-                                      absl::InvalidArgumentError(absl::StrCat(
-                                          "unknown state \"", req.get_param_value("state"), "\"")));
-                  }
-                  request.set_state(state);
-                }
-                if (req.has_param("page_size")) {
-                  int size = 0;
-                  if (!absl::SimpleAtoi(req.get_param_value("page_size"), &size) || size < 1) {
-                    return WriteError(
-                        res, absl::InvalidArgumentError("page_size must be a positive number"));
-                  }
-                  request.set_limit(size);
-                }
-                request.set_page_token(req.get_param_value("page_token"));
-                Reply(res, api->List(request));
-              }));
+  server->Get(
+      "/api/v1/jobs",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        v1::ListJobsRequest request;
+        if (req.has_param("state")) {
+          v1::State state = StateFromName(req.get_param_value("state"));
+          if (state == v1::STATE_UNSPECIFIED) {
+            return WriteError(res, absl::InvalidArgumentError(absl::StrCat(
+                                       "unknown state \"", req.get_param_value("state"), "\"")));
+          }
+          request.set_state(state);
+        }
+        if (req.has_param("page_size")) {
+          int size = 0;
+          if (!absl::SimpleAtoi(req.get_param_value("page_size"), &size) || size < 1) {
+            return WriteError(res,
+                              absl::InvalidArgumentError("page_size must be a positive number"));
+          }
+          request.set_limit(size);
+        }
+        request.set_page_token(req.get_param_value("page_token"));
+        Reply(res, api->List(who, request));
+      }));
   server->Get(R"(/api/v1/jobs/([^/]+))",
-              authed([api](const httplib::Request& req, httplib::Response& res) {
-                Reply(res, api->Get(req.matches[1]));
+              authed([api](const Principal& who, const httplib::Request& req,
+                           httplib::Response& res) { Reply(res, api->Get(who, req.matches[1])); }));
+  server->Post(
+      R"(/api/v1/jobs/([^/]+)/cancel)",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        Reply(res, api->Cancel(who, req.matches[1]));
+      }));
+  server->Get(
+      R"(/api/v1/jobs/([^/]+)/logs)",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        v1::StreamLogsRequest request;
+        request.set_job_id(req.matches[1]);
+        request.set_task(req.get_param_value("task"));
+        request.set_attempt(req.get_param_value("attempt"));
+        std::string follow = req.get_param_value("follow");
+        request.set_follow(follow == "true" || follow == "1");
+        if (req.has_param("offset")) {
+          int64_t offset = 0;
+          if (!absl::SimpleAtoi(req.get_param_value("offset"), &offset) || offset < 0) {
+            return WriteError(res, absl::InvalidArgumentError("offset must be a number"));
+          }
+          request.set_offset(offset);
+        }
+        absl::StatusOr<v1::Task> task = api->ResolveTask(who, request.job_id(), request.task());
+        if (!task.ok()) return WriteError(res, task.status());
+        res.set_chunked_content_provider(
+            "text/plain; charset=utf-8", [api, who, request](size_t, httplib::DataSink& sink) {
+              api->StreamLogs(
+                     who, request,
+                     [&sink](const v1::LogData& data) {
+                       return sink.write(data.data().data(), data.data().size());
+                     },
+                     [&sink] { return !sink.is_writable(); })
+                  .IgnoreError();
+              sink.done();
+              return true;
+            });
+      }));
+  server->Get("/api/v1/agents",
+              authed([api](const Principal& who, const httplib::Request&, httplib::Response& res) {
+                Reply(res, api->ListAgents(who));
               }));
-  server->Post(R"(/api/v1/jobs/([^/]+)/cancel)",
-               authed([api](const httplib::Request& req, httplib::Response& res) {
-                 Reply(res, api->Cancel(req.matches[1]));
+  server->Post(
+      R"(/api/v1/agents/([^/]+)/revoke)",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        Reply(res, api->RevokeAgent(who, req.matches[1]));
+      }));
+  server->Post(
+      R"(/api/v1/agents/([^/]+)/(drain|undrain))",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        Reply(res, api->DrainAgent(who, req.matches[1], req.matches[2] == "undrain"));
+      }));
+  server->Post(
+      "/api/v1/join-tokens",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        v1::CreateJoinTokenRequest request;
+        if (!req.body.empty()) {
+          absl::Status parsed = ParseBody(req, &request);
+          if (!parsed.ok()) return WriteError(res, parsed);
+        }
+        Reply(res, api->CreateJoinToken(who, request));
+      }));
+  server->Post("/api/v1/tokens", authed([api](const Principal& who, const httplib::Request& req,
+                                              httplib::Response& res) {
+                 v1::CreateTokenRequest request;
+                 absl::Status parsed = ParseBody(req, &request);
+                 if (!parsed.ok()) return WriteError(res, parsed);
+                 Reply(res, api->CreateToken(who, request));
                }));
-  server->Get(R"(/api/v1/jobs/([^/]+)/logs)",
-              authed([api](const httplib::Request& req, httplib::Response& res) {
-                v1::StreamLogsRequest request;
-                request.set_job_id(req.matches[1]);
-                request.set_task(req.get_param_value("task"));
-                std::string follow = req.get_param_value("follow");
-                request.set_follow(follow == "true" || follow == "1");
-                if (req.has_param("offset")) {
-                  int64_t offset = 0;
-                  if (!absl::SimpleAtoi(req.get_param_value("offset"), &offset) || offset < 0) {
-                    return WriteError(res, absl::InvalidArgumentError("offset must be a number"));
-                  }
-                  request.set_offset(offset);
-                }
-                absl::StatusOr<v1::Task> task = api->ResolveTask(request.job_id(), request.task());
-                if (!task.ok()) return WriteError(res, task.status());
-                res.set_chunked_content_provider(
-                    "text/plain; charset=utf-8", [api, request](size_t, httplib::DataSink& sink) {
-                      api->StreamLogs(
-                             request,
-                             [&sink](const v1::LogData& data) {
-                               return sink.write(data.data().data(), data.data().size());
-                             },
-                             [&sink] { return !sink.is_writable(); })
-                          .IgnoreError();
-                      sink.done();
-                      return true;
-                    });
+  server->Get("/api/v1/tokens",
+              authed([api](const Principal& who, const httplib::Request&, httplib::Response& res) {
+                Reply(res, api->ListTokens(who));
               }));
-  server->Get("/api/v1/agents", authed([api](const httplib::Request&, httplib::Response& res) {
-                Reply(res, api->ListAgents());
-              }));
-  server->Post("/api/v1/join-tokens",
-               authed([api](const httplib::Request& req, httplib::Response& res) {
-                 v1::CreateJoinTokenRequest request;
-                 if (!req.body.empty()) {
-                   absl::Status parsed = ParseBody(req, &request);
-                   if (!parsed.ok()) return WriteError(res, parsed);
-                 }
-                 Reply(res, api->CreateJoinToken(request));
-               }));
+  server->Post(
+      R"(/api/v1/tokens/([^/]+)/revoke)",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        Reply(res, api->RevokeToken(who, req.matches[1]));
+      }));
+  server->Get(
+      "/api/v1/audit",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        int limit = 100;
+        if (req.has_param("limit") && !absl::SimpleAtoi(req.get_param_value("limit"), &limit)) {
+          return WriteError(res, absl::InvalidArgumentError("limit must be a number"));
+        }
+        Reply(res, api->ListAudit(who, limit));
+      }));
 
   // The minimal shape for curl | jq loops.
-  server->Post("/jobs", authed([api](const httplib::Request& req, httplib::Response& res) {
+  server->Post("/jobs", authed([api](const Principal& who, const httplib::Request& req,
+                                     httplib::Response& res) {
                  v1::SimpleJobRequest simple;
                  absl::Status parsed = ParseBody(req, &simple);
                  if (!parsed.ok()) return WriteError(res, parsed);
@@ -253,15 +296,15 @@ void RestGateway::Register(httplib::Server* server) {
                  }
                  absl::StatusOr<v1::SubmitJobRequest> request = FromSimpleRequest(simple);
                  if (!request.ok()) return WriteError(res, request.status());
-                 absl::StatusOr<v1::Job> job = api->Submit(*request);
+                 absl::StatusOr<v1::Job> job = api->Submit(who, *request);
                  if (!job.ok()) return WriteError(res, job.status());
                  v1::SimpleJobCreated created;
                  created.set_job_id(job->id());
                  WriteMessage(res, created);
                }));
-  server->Get(R"(/jobs/([^/]+))",
-              authed([api](const httplib::Request& req, httplib::Response& res) {
-                absl::StatusOr<v1::Job> job = api->Get(req.matches[1]);
+  server->Get(R"(/jobs/([^/]+))", authed([api](const Principal& who, const httplib::Request& req,
+                                               httplib::Response& res) {
+                absl::StatusOr<v1::Job> job = api->Get(who, req.matches[1]);
                 if (!job.ok()) return WriteError(res, job.status());
                 WriteMessage(res, ToSimpleStatus(*job));
               }));

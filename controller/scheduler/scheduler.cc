@@ -164,6 +164,20 @@ void Scheduler::CancelJob(const std::string& job_id, const std::string& reason) 
   Post([this, job_id, reason] { OnCancelJob(job_id, reason); });
 }
 
+void Scheduler::RevokeAgent(const std::string& agent_id) {
+  Post([this, agent_id] { LoseAgent(agent_id, absl::StrCat("agent ", agent_id, " was revoked")); });
+}
+
+void Scheduler::SetDraining(const std::string& agent_id, bool draining) {
+  Post([this, agent_id, draining] {
+    auto it = agents_.find(agent_id);
+    if (it == agents_.end()) return;
+    it->second.view.draining = draining;
+    PublishAgents();
+    if (!draining) Dispatch();
+  });
+}
+
 std::vector<AgentView> Scheduler::ConnectedAgents() const {
   absl::MutexLock lock(&snapshot_mu_);
   return agent_snapshot_;
@@ -205,6 +219,7 @@ void Scheduler::OnAgentConnected(const std::string& agent_id, std::shared_ptr<Ag
   agent.view.labels.insert(hello.labels().begin(), hello.labels().end());
   agent.view.slots = hello.slots();
   agent.view.credits = std::min(hello.credits(), hello.slots());
+  agent.view.draining = record->draining;
   last_heard_[agent_id] = absl::Now();
 
   record->hostname = hello.hostname();
@@ -421,6 +436,25 @@ void Scheduler::OnJobSubmitted(const std::string& job_id) {
   Dispatch();
 }
 
+void Scheduler::LoseAgent(const std::string& agent_id, const std::string& reason) {
+  last_heard_.erase(agent_id);
+  auto connected = agents_.find(agent_id);
+  if (connected != agents_.end()) {
+    connected->second.link->Close(absl::UnavailableError(reason));
+    agents_.erase(connected);
+    PublishAgents();
+  }
+  std::vector<std::string> lost;
+  for (const auto& [attempt_id, attempt] : attempts_) {
+    if (attempt.agent_id == agent_id) lost.push_back(attempt_id);
+  }
+  if (lost.empty()) return;
+  LogLine("scheduler", reason);
+  for (const std::string& attempt_id : lost) {
+    LogError(EndAttempt(attempt_id, v1::LOST, -1, reason));
+  }
+}
+
 void Scheduler::OnTick(absl::Time now) {
   // Leases: an agent silent past its lease loses its attempts.
   std::vector<std::string> expired;
@@ -429,24 +463,9 @@ void Scheduler::OnTick(absl::Time now) {
   }
   for (const std::string& agent_id : expired) {
     absl::Duration silent = now - last_heard_[agent_id];
-    last_heard_.erase(agent_id);
-    auto connected = agents_.find(agent_id);
-    if (connected != agents_.end()) {
-      connected->second.link->Close(absl::UnavailableError("lease expired"));
-      agents_.erase(connected);
-      PublishAgents();
-    }
-    std::vector<std::string> lost;
-    for (const auto& [attempt_id, attempt] : attempts_) {
-      if (attempt.agent_id == agent_id) lost.push_back(attempt_id);
-    }
-    if (lost.empty()) continue;
-    std::string reason = absl::StrCat("agent ", agent_id, " silent for ",
-                                      absl::FormatDuration(absl::Trunc(silent, absl::Seconds(1))),
-                                      " (lease ", absl::FormatDuration(options_.lease), ")");
-    LogLine("scheduler", reason);
-    for (const std::string& attempt_id : lost)
-      LogError(EndAttempt(attempt_id, v1::LOST, -1, reason));
+    LoseAgent(agent_id, absl::StrCat("agent ", agent_id, " silent for ",
+                                     absl::FormatDuration(absl::Trunc(silent, absl::Seconds(1))),
+                                     " (lease ", absl::FormatDuration(options_.lease), ")"));
   }
   // Queue timeouts.
   std::vector<QueuedTask> timed_out;

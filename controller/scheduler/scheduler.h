@@ -59,6 +59,10 @@ class Scheduler {
   void AgentMessageReceived(const std::string& agent_id, const v1::AgentMessage& message);
   void JobSubmitted(const std::string& job_id);
   void CancelJob(const std::string& job_id, const std::string& reason);
+  // The agent's stream closes and its attempts end lost (retried elsewhere).
+  // The caller has already marked it revoked in the store.
+  void RevokeAgent(const std::string& agent_id);
+  void SetDraining(const std::string& agent_id, bool draining);
 
   // Connected agents as of the last event handled.
   std::vector<AgentView> ConnectedAgents() const;
@@ -102,6 +106,8 @@ class Scheduler {
   void OnJobSubmitted(const std::string& job_id);
   void OnCancelJob(const std::string& job_id, const std::string& reason);
   void OnTick(absl::Time now);
+  // Closes an agent's stream and ends its attempts as lost.
+  void LoseAgent(const std::string& agent_id, const std::string& reason);
   void Enqueue(const v1::Job& job, const v1::Task& task, absl::Time queued_at);
   void Dispatch();
   bool Assign(const QueuedTask& queued, const Placement& placement);

@@ -76,6 +76,23 @@ CREATE UNIQUE INDEX jobs_idempotency ON jobs(idempotency_key)
 ALTER TABLE attempts ADD COLUMN emulated INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX attempts_job ON attempts(job_id);
 )sql",
+    R"sql(
+ALTER TABLE api_tokens ADD COLUMN id TEXT;
+ALTER TABLE api_tokens ADD COLUMN expires_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_tokens ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;
+UPDATE api_tokens SET id = 'tok-' || substr(hash, 1, 12) WHERE id IS NULL;
+CREATE UNIQUE INDEX api_tokens_id ON api_tokens(id);
+ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+CREATE INDEX jobs_owner ON jobs(owner);
+ALTER TABLE agents ADD COLUMN draining INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE audit(
+  id INTEGER PRIMARY KEY,
+  unix_ms INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL);
+)sql",
 };
 
 constexpr const char* kTaskColumns =
@@ -112,12 +129,12 @@ AgentRecord ReadAgent(const Statement& row) {
   agent.enrolled_ms = row.Int(5);
   agent.last_seen_ms = row.Int(6);
   agent.revoked = row.Int(7) != 0;
+  agent.draining = row.Int(8) != 0;
   return agent;
 }
 
 constexpr const char* kAgentColumns =
-    "id, hostname, platforms, labels, slots, enrolled_ms, last_seen_ms, "
-    "revoked";
+    "id, hostname, platforms, labels, slots, enrolled_ms, last_seen_ms, revoked, draining";
 
 }  // namespace
 
@@ -184,22 +201,102 @@ absl::Status Store::ConsumeJoinToken(const std::string& hash, int64_t now_ms) {
   return absl::OkStatus();
 }
 
-absl::Status Store::InsertApiToken(const std::string& hash, const std::string& name,
-                                   const std::string& role, int64_t now_ms) {
+absl::Status Store::InsertApiToken(const std::string& hash, const ApiToken& token) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare("INSERT INTO api_tokens(hash, name, role, created_ms) "
-                                "VALUES(?,?,?,?)"));
-  return stmt.Bind(1, hash).Bind(2, name).Bind(3, role).Bind(4, now_ms).Run();
+                   db_->Prepare("INSERT INTO api_tokens(hash, id, name, role, created_ms, "
+                                "expires_ms) VALUES(?,?,?,?,?,?)"));
+  return stmt.Bind(1, hash)
+      .Bind(2, token.id)
+      .Bind(3, token.name)
+      .Bind(4, token.role)
+      .Bind(5, token.created_ms)
+      .Bind(6, token.expires_ms)
+      .Run();
 }
 
-absl::StatusOr<std::string> Store::LookupApiToken(const std::string& hash) {
+namespace {
+
+constexpr const char* kTokenColumns = "id, name, role, created_ms, expires_ms, revoked";
+
+ApiToken ReadToken(const Statement& row) {
+  ApiToken token;
+  token.id = row.Text(0);
+  token.name = row.Text(1);
+  token.role = row.Text(2);
+  token.created_ms = row.Int(3);
+  token.expires_ms = row.Int(4);
+  token.revoked = row.Int(5) != 0;
+  return token;
+}
+
+}  // namespace
+
+absl::StatusOr<ApiToken> Store::LookupApiToken(const std::string& hash) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT role FROM api_tokens WHERE hash = ?"));
+  ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", kTokenColumns,
+                                                             " FROM api_tokens WHERE hash = ?")));
   stmt.Bind(1, hash);
   ASSIGN_OR_RETURN(bool found, stmt.Step());
   if (!found) return absl::NotFoundError("unknown API token");
-  return stmt.Text(0);
+  return ReadToken(stmt);
+}
+
+absl::StatusOr<std::vector<ApiToken>> Store::ListApiTokens() {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare(absl::StrCat("SELECT ", kTokenColumns,
+                                             " FROM api_tokens ORDER BY created_ms, rowid")));
+  std::vector<ApiToken> tokens;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    tokens.push_back(ReadToken(stmt));
+  }
+  return tokens;
+}
+
+absl::StatusOr<ApiToken> Store::RevokeApiToken(const std::string& id_or_name) {
+  {
+    absl::MutexLock lock(&mu_);
+    ASSIGN_OR_RETURN(Statement stmt,
+                     db_->Prepare("UPDATE api_tokens SET revoked = 1 WHERE id = ?1 OR name = ?1"));
+    RETURN_IF_ERROR(stmt.Bind(1, id_or_name).Run());
+    if (db_->Changes() == 0) return absl::NotFoundError(absl::StrCat("no API token ", id_or_name));
+  }
+  ASSIGN_OR_RETURN(std::vector<ApiToken> tokens, ListApiTokens());
+  for (const ApiToken& token : tokens) {
+    if (token.id == id_or_name || token.name == id_or_name) return token;
+  }
+  return absl::NotFoundError(absl::StrCat("no API token ", id_or_name));
+}
+
+absl::Status Store::AppendAudit(const AuditRecord& entry) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("INSERT INTO audit(unix_ms, actor, action, target, detail) "
+                                "VALUES(?,?,?,?,?)"));
+  return stmt.Bind(1, entry.unix_ms)
+      .Bind(2, entry.actor)
+      .Bind(3, entry.action)
+      .Bind(4, entry.target)
+      .Bind(5, entry.detail)
+      .Run();
+}
+
+absl::StatusOr<std::vector<AuditRecord>> Store::ListAudit(int limit) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("SELECT unix_ms, actor, action, target, detail FROM audit "
+                                "ORDER BY id DESC LIMIT ?"));
+  stmt.Bind(1, limit);
+  std::vector<AuditRecord> entries;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    entries.push_back({stmt.Int(0), stmt.Text(1), stmt.Text(2), stmt.Text(3), stmt.Text(4)});
+  }
+  return entries;
 }
 
 absl::Status Store::UpsertAgent(const AgentRecord& agent) {
@@ -207,10 +304,11 @@ absl::Status Store::UpsertAgent(const AgentRecord& agent) {
   ASSIGN_OR_RETURN(
       Statement stmt,
       db_->Prepare(absl::StrCat("INSERT INTO agents(", kAgentColumns,
-                                ") VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                                ") VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
                                 "hostname=excluded.hostname, platforms=excluded.platforms, "
                                 "labels=excluded.labels, slots=excluded.slots, "
-                                "last_seen_ms=excluded.last_seen_ms, revoked=excluded.revoked")));
+                                "last_seen_ms=excluded.last_seen_ms, revoked=excluded.revoked, "
+                                "draining=excluded.draining")));
   return stmt.Bind(1, agent.id)
       .Bind(2, agent.hostname)
       .Bind(3, agent.platforms)
@@ -219,6 +317,7 @@ absl::Status Store::UpsertAgent(const AgentRecord& agent) {
       .Bind(6, agent.enrolled_ms)
       .Bind(7, agent.last_seen_ms)
       .Bind(8, agent.revoked ? 1 : 0)
+      .Bind(9, agent.draining ? 1 : 0)
       .Run();
 }
 
@@ -251,13 +350,14 @@ absl::Status Store::InsertJob(const v1::Job& job, const std::string& idempotency
   auto insert_all = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(Statement job_stmt,
                      db_->Prepare("INSERT INTO jobs(id, spec, state, reason, created_ms, "
-                                  "idempotency_key) VALUES(?,?,?,?,?,NULLIF(?,''))"));
+                                  "idempotency_key, owner) VALUES(?,?,?,?,?,NULLIF(?,''),?)"));
     RETURN_IF_ERROR(job_stmt.Bind(1, job.id())
                         .BindBlob(2, job.spec().SerializeAsString())
                         .Bind(3, job.state())
                         .Bind(4, job.reason())
                         .Bind(5, job.created_unix_ms())
                         .Bind(6, idempotency_key)
+                        .Bind(7, job.owner())
                         .Run());
     for (int i = 0; i < job.tasks_size(); ++i) {
       const v1::Task& task = job.tasks(i);
@@ -299,7 +399,7 @@ absl::StatusOr<std::vector<v1::Task>> Store::LoadTasks(const std::string& job_id
 absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT id, spec, state, reason, created_ms, "
-                                                "finished_ms FROM jobs WHERE id = ?"));
+                                                "finished_ms, owner FROM jobs WHERE id = ?"));
   stmt.Bind(1, id);
   ASSIGN_OR_RETURN(bool found, stmt.Step());
   if (!found) return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
@@ -312,6 +412,7 @@ absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
   job.set_reason(stmt.Text(3));
   job.set_created_unix_ms(stmt.Int(4));
   job.set_finished_unix_ms(stmt.Int(5));
+  job.set_owner(stmt.Text(6));
   ASSIGN_OR_RETURN(std::vector<v1::Task> tasks, LoadTasks(id));
   ASSIGN_OR_RETURN(Statement attempts,
                    db_->Prepare("SELECT id, task_id, agent_id, state, exit_code, reason, "
@@ -346,8 +447,12 @@ absl::StatusOr<JobPage> Store::ListJobs(const JobQuery& query) {
     absl::MutexLock lock(&mu_);
     ASSIGN_OR_RETURN(Statement stmt,
                      db_->Prepare("SELECT id, rowid FROM jobs WHERE (?1 = 0 OR rowid < ?1) "
-                                  "AND (?2 = 0 OR state = ?2) ORDER BY rowid DESC LIMIT ?3"));
-    stmt.Bind(1, query.before_rowid).Bind(2, query.state).Bind(3, query.limit + 1);
+                                  "AND (?2 = 0 OR state = ?2) AND (?4 = '' OR owner = ?4) "
+                                  "ORDER BY rowid DESC LIMIT ?3"));
+    stmt.Bind(1, query.before_rowid)
+        .Bind(2, query.state)
+        .Bind(3, query.limit + 1)
+        .Bind(4, query.owner);
     while (true) {
       ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;

@@ -30,6 +30,24 @@ struct AgentRecord {
   int64_t enrolled_ms = 0;
   int64_t last_seen_ms = 0;
   bool revoked = false;
+  bool draining = false;
+};
+
+struct ApiToken {
+  std::string id;
+  std::string name;
+  std::string role;  // admin | operator | submitter
+  int64_t created_ms = 0;
+  int64_t expires_ms = 0;  // 0: never
+  bool revoked = false;
+};
+
+struct AuditRecord {
+  int64_t unix_ms = 0;
+  std::string actor;
+  std::string action;
+  std::string target;
+  std::string detail;
 };
 
 struct AttemptRecord {
@@ -50,6 +68,7 @@ struct JobQuery {
   int limit = 50;
   int64_t before_rowid = 0;  // page cursor; 0 for the first page
   int state = 0;             // v1::State, 0 for any
+  std::string owner;         // only this owner's jobs when set
 };
 
 struct JobPage {
@@ -72,10 +91,15 @@ class Store {
   // Uses up one use of the token; PermissionDenied if unknown, expired or used.
   absl::Status ConsumeJoinToken(const std::string& hash, int64_t now_ms);
 
-  absl::Status InsertApiToken(const std::string& hash, const std::string& name,
-                              const std::string& role, int64_t now_ms);
-  // Returns the token's role, or NotFound.
-  absl::StatusOr<std::string> LookupApiToken(const std::string& hash);
+  absl::Status InsertApiToken(const std::string& hash, const ApiToken& token);
+  // The token with this hash (revoked and expired ones too), or NotFound.
+  absl::StatusOr<ApiToken> LookupApiToken(const std::string& hash);
+  absl::StatusOr<std::vector<ApiToken>> ListApiTokens();
+  // Revokes the token with this id, or every token with this name.
+  absl::StatusOr<ApiToken> RevokeApiToken(const std::string& id_or_name);
+
+  absl::Status AppendAudit(const AuditRecord& entry);
+  absl::StatusOr<std::vector<AuditRecord>> ListAudit(int limit);
 
   absl::Status UpsertAgent(const AgentRecord& agent);
   absl::StatusOr<AgentRecord> GetAgent(const std::string& id);

@@ -29,7 +29,7 @@ TEST(Store, MigratesToLatestVersionAndReopens) {
   {
     auto store = Store::Open(dir.File("arena.db"));
     ASSERT_TRUE(store.ok()) << store.status();
-    EXPECT_EQ(*(*store)->SchemaVersion(), 3);
+    EXPECT_EQ(*(*store)->SchemaVersion(), 4);
     ASSERT_TRUE((*store)->InsertJob(NewJob("job-a", 2)).ok());
   }
   auto reopened = Store::Open(dir.File("arena.db"));
@@ -90,12 +90,20 @@ TEST(Store, JoinTokenIsSingleUseAndExpires) {
   EXPECT_TRUE(absl::IsPermissionDenied(store->ConsumeJoinToken(Sha256Hex("tok"), 100)));
 }
 
-TEST(Store, ApiTokensAreLookedUpByHash) {
+TEST(Store, ApiTokensAreLookedUpByHashAndRevocable) {
   TestDir dir;
   auto store = *Store::Open(dir.File("arena.db"));
-  ASSERT_TRUE(store->InsertApiToken(Sha256Hex("secret"), "ci", "admin", 0).ok());
-  EXPECT_EQ(*store->LookupApiToken(Sha256Hex("secret")), "admin");
+  ApiToken token{"tok-1", "ci", "submitter", 5, 0, false};
+  ASSERT_TRUE(store->InsertApiToken(Sha256Hex("secret"), token).ok());
+  EXPECT_EQ(store->LookupApiToken(Sha256Hex("secret"))->role, "submitter");
   EXPECT_TRUE(absl::IsNotFound(store->LookupApiToken("secret").status()));
+  EXPECT_TRUE(store->RevokeApiToken("ci")->revoked);
+  EXPECT_TRUE(store->LookupApiToken(Sha256Hex("secret"))->revoked);
+  EXPECT_TRUE(absl::IsNotFound(store->RevokeApiToken("nobody").status()));
+  ASSERT_TRUE(store->AppendAudit({1, "admin", "token.revoke", "tok-1", "ci"}).ok());
+  auto audit = store->ListAudit(10);
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ((*audit)[0].action, "token.revoke");
 }
 
 TEST(Store, ListJobsNewestFirst) {
