@@ -313,6 +313,14 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said
   writer.join();
   stopper.join();
   grpc::Status status = stream->Finish();
+  if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+    // Revoked: nothing this agent runs can be reported any more.
+    absl::MutexLock lock(&mu_);
+    for (auto& [id, attempt] : attempts_) {
+      attempt->fenced = true;
+      attempt->stop.Cancel("agent revoked");
+    }
+  }
   if (!stop->HasBeenNotified()) {
     LogLine("session", absl::StrCat("stream to ", options_.controller,
                                     " ended: ", status.error_code(), " ", status.error_message()));
