@@ -50,7 +50,8 @@ commands:
   token list | token revoke ID|NAME  API tokens (admin)
   audit [--limit N]                  who did what, newest first (admin)
 
-job flags: --retries N [--retry-test-failures]  --queue-timeout 1h  --idempotency-key KEY
+job flags: --memory-mb N --cpus N --pids N --network none|host|bridge --user UID[:GID]
+           --retries N [--retry-test-failures]  --queue-timeout 1h  --idempotency-key KEY
            --image IMG (may hold {arch}) or --image ARCH=IMG (repeatable)  --arch amd64,arm64
            --repo URL --commit REF (sha, tag or branch)  --env K=V (repeatable)  --timeout 10m
            --label k=v (required agent label, repeatable)  --junit-out FILE (run only)
@@ -196,6 +197,29 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
     }
     spec.set_queue_timeout_ms(absl::ToInt64Milliseconds(timeout));
   }
+  if (flags.Has("memory-mb")) {
+    int64_t mb = 0;
+    if (!absl::SimpleAtoi(flags.Get("memory-mb"), &mb) || mb < 1) {
+      return absl::InvalidArgumentError("--memory-mb wants a positive number");
+    }
+    spec.mutable_resources()->set_memory_mb(mb);
+  }
+  if (flags.Has("cpus")) {
+    double cpus = 0;
+    if (!absl::SimpleAtod(flags.Get("cpus"), &cpus) || cpus <= 0) {
+      return absl::InvalidArgumentError("--cpus wants a positive number");
+    }
+    spec.mutable_resources()->set_cpus(cpus);
+  }
+  if (flags.Has("pids")) {
+    int64_t pids = 0;
+    if (!absl::SimpleAtoi(flags.Get("pids"), &pids) || pids < 1) {
+      return absl::InvalidArgumentError("--pids wants a positive number");
+    }
+    spec.mutable_resources()->set_pids(pids);
+  }
+  spec.set_network(flags.Get("network"));
+  spec.set_user(flags.Get("user"));
   for (const std::string& arg : flags.passthrough()) spec.add_command(arg);
   for (const std::string& arg : flags.positional()) spec.add_command(arg);
   if (spec.command_size() == 0) {
@@ -237,9 +261,10 @@ int Submit(Cli& cli, const ParsedFlags& flags, v1::Job* job) {
 
 FlagSpec JobFlagSpec() {
   FlagSpec spec;
-  spec.value_flags = {"image",         "arch",      "repo",           "commit",
-                      "env",           "timeout",   "label",          "retries",
-                      "queue-timeout", "junit-out", "idempotency-key"};
+  spec.value_flags = {
+      "image",   "arch",          "repo",      "commit",          "env",       "timeout", "label",
+      "retries", "queue-timeout", "junit-out", "idempotency-key", "memory-mb", "cpus",    "pids",
+      "network", "user"};
   spec.bool_flags = {"retry-test-failures"};
   return spec;
 }

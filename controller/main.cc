@@ -35,8 +35,9 @@ constexpr char kUsage[] =
     "[--http-listen HOST:PORT]\n"
     "                        [--advertise NAME,...] [--default-image IMAGE]\n"
     "                        [--agent-cert-ttl DURATION] [--agent-lease 30s]\n"
-    "                        [--restart-grace 30s] [--max-log-bytes "
-    "104857600]\n";
+    "                        [--restart-grace 30s] [--max-log-bytes 104857600]\n"
+    "                        [--max-memory-mb 8192] [--max-cpus 4] [--max-pids 4096]\n"
+    "                        [--allow-network host,bridge]\n";
 
 absl::Notification* g_shutdown = nullptr;
 
@@ -80,6 +81,35 @@ absl::StatusOr<SchedulerOptions> SchedulerOptionsFrom(const ParsedFlags& flags) 
   return options;
 }
 
+absl::Status ApplyPolicyFlags(const ParsedFlags& flags, JobApiOptions* options) {
+  if (flags.Has("max-memory-mb") &&
+      (!absl::SimpleAtoi(flags.Get("max-memory-mb"), &options->max_memory_mb) ||
+       options->max_memory_mb < 16)) {
+    return absl::InvalidArgumentError("--max-memory-mb wants a number of at least 16");
+  }
+  if (flags.Has("max-cpus") &&
+      (!absl::SimpleAtod(flags.Get("max-cpus"), &options->max_cpus) || options->max_cpus <= 0)) {
+    return absl::InvalidArgumentError("--max-cpus wants a positive number");
+  }
+  if (flags.Has("max-pids") &&
+      (!absl::SimpleAtoi(flags.Get("max-pids"), &options->max_pids) || options->max_pids < 16)) {
+    return absl::InvalidArgumentError("--max-pids wants a number of at least 16");
+  }
+  options->default_memory_mb = std::min(options->default_memory_mb, options->max_memory_mb);
+  options->default_cpus = std::min(options->default_cpus, options->max_cpus);
+  options->default_pids = std::min(options->default_pids, options->max_pids);
+  if (flags.Has("allow-network")) {
+    options->allowed_networks = {"none"};
+    for (absl::string_view n : absl::StrSplit(flags.Get("allow-network"), ',', absl::SkipEmpty())) {
+      if (n != "none" && n != "host" && n != "bridge") {
+        return absl::InvalidArgumentError("--allow-network takes none, host, bridge");
+      }
+      if (n != "none") options->allowed_networks.emplace_back(n);
+    }
+  }
+  return absl::OkStatus();
+}
+
 int Fail(const absl::Status& status) {
   std::cerr << "arena-controller: " << status.message() << "\n";
   return 1;
@@ -87,9 +117,10 @@ int Fail(const absl::Status& status) {
 
 int Main(int argc, char** argv) {
   FlagSpec spec;
-  spec.value_flags = {"data-dir",    "listen",        "http-listen",
-                      "advertise",   "default-image", "agent-cert-ttl",
-                      "agent-lease", "restart-grace", "max-log-bytes"};
+  spec.value_flags = {"data-dir",      "listen",         "http-listen", "advertise",
+                      "default-image", "agent-cert-ttl", "agent-lease", "restart-grace",
+                      "max-log-bytes", "max-memory-mb",  "max-cpus",    "max-pids",
+                      "allow-network"};
   spec.bool_flags = {"help"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
@@ -139,6 +170,8 @@ int Main(int argc, char** argv) {
   JobApiOptions options;
   options.default_image = flags->Get("default-image");
   options.default_arch = NativeArch();
+  absl::Status policy = ApplyPolicyFlags(*flags, &options);
+  if (!policy.ok()) return Fail(policy);
   JobApi job_api(store->get(), &logs, &scheduler, options);
   JobServiceImpl job_service(&job_api);
   AdminServiceImpl admin_service(&job_api);

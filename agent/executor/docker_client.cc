@@ -181,13 +181,20 @@ absl::StatusOr<std::string> DockerClient::CreateContainer(const ContainerSpec& s
   body["AttachStdout"] = true;
   body["AttachStderr"] = true;
   if (!spec.working_dir.empty()) body["WorkingDir"] = spec.working_dir;
+  if (!spec.user.empty()) body["User"] = spec.user;
   json host;
   host["Binds"] = spec.binds;
   host["NetworkMode"] = spec.network_mode;
   host["LogConfig"] = {{"Type", spec.log_driver}, {"Config", json::object()}};
   host["Privileged"] = false;
   host["SecurityOpt"] = {"no-new-privileges"};
-  if (spec.memory_bytes > 0) host["Memory"] = spec.memory_bytes;
+  host["CapDrop"] = {"ALL"};
+  host["CapAdd"] = spec.cap_add;
+  if (spec.memory_bytes > 0) {
+    host["Memory"] = spec.memory_bytes;
+    host["MemorySwap"] = spec.memory_bytes;  // no swap on top
+  }
+  if (spec.nano_cpus > 0) host["NanoCpus"] = spec.nano_cpus;
   if (spec.pids_limit > 0) host["PidsLimit"] = spec.pids_limit;
   body["HostConfig"] = host;
   std::string path = absl::StrCat("/containers/create?name=", UrlEscape(spec.name));
@@ -273,6 +280,20 @@ absl::Status DockerClient::RemoveContainer(const std::string& id) {
     return HttpError("remove container", response->code, response->body);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<ContainerState> DockerClient::InspectState(const std::string& id) {
+  absl::StatusOr<Response> response =
+      Request("GET", Path(absl::StrCat("/containers/", id, "/json")), "", 30);
+  if (!response.ok()) return response.status();
+  if (response->code != 200) return HttpError("inspect container", response->code, response->body);
+  json parsed = json::parse(response->body, nullptr, false);
+  ContainerState state;
+  if (parsed.is_object() && parsed.contains("State") && parsed["State"].is_object()) {
+    state.oom_killed = parsed["State"].value("OOMKilled", false);
+    state.exit_code = parsed["State"].value("ExitCode", 0);
+  }
+  return state;
 }
 
 absl::StatusOr<std::vector<std::string>> DockerClient::ListContainersWithLabel(

@@ -29,7 +29,15 @@ struct ContainerSpec {
   std::vector<std::string> binds;  // "host:container[:ro]"
   std::string network_mode = "none";
   int64_t memory_bytes = 0;
+  int64_t nano_cpus = 0;
   int64_t pids_limit = 0;
+  std::string user;
+  std::vector<std::string> cap_add;  // after dropping ALL
+};
+
+struct ContainerState {
+  bool oom_killed = false;
+  int exit_code = 0;
 };
 
 class DockerClient {
@@ -59,6 +67,7 @@ class DockerClient {
   // SIGTERM, then SIGKILL after `grace_seconds`.
   absl::Status StopContainer(const std::string& id, int grace_seconds);
   absl::Status RemoveContainer(const std::string& id);
+  absl::StatusOr<ContainerState> InspectState(const std::string& id);
   // Ids of containers (running or not) carrying `label`.
   absl::StatusOr<std::vector<std::string>> ListContainersWithLabel(const std::string& label);
   // "repo:tag" of every local image.

@@ -12,6 +12,10 @@
 namespace arena {
 namespace {
 
+// Capabilities a test suite commonly needs (file ownership, setuid helpers,
+// signals, low ports); every other one is dropped.
+const std::vector<std::string> kMinimalCapabilities = {
+    "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "NET_BIND_SERVICE"};
 constexpr int kRemoveTries = 60;
 constexpr absl::Duration kDockerRestartWait = absl::Seconds(20);
 
@@ -37,7 +41,12 @@ ContainerSpec SpecFor(const RunRequest& request, const std::string& agent_id) {
     spec.binds.push_back(absl::StrCat(request.workspace, ":/workspace"));
     spec.working_dir = "/workspace";
   }
-  spec.pids_limit = 4096;
+  spec.pids_limit = request.pids;
+  spec.memory_bytes = request.memory_mb * 1024 * 1024;
+  spec.nano_cpus = static_cast<int64_t>(request.cpus * 1e9);
+  spec.network_mode = request.network;
+  spec.user = request.user;
+  spec.cap_add = {kMinimalCapabilities.begin(), kMinimalCapabilities.end()};
   return spec;
 }
 
@@ -129,6 +138,8 @@ RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer, 
     finished = true;
   }
   watchdog.join();
+  absl::StatusOr<ContainerState> state = docker.InspectState(*id);
+  bool oom_killed = state.ok() && state->oom_killed;
   remove();
 
   RunResult result;
@@ -148,6 +159,10 @@ RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer, 
     result.reason = absl::StrCat("timed out after ", absl::FormatDuration(request.timeout));
   } else if (stopped_as == RunResult::Outcome::kCancelled) {
     result.reason = stop->reason();
+  } else if (oom_killed) {
+    result.oom_killed = true;
+    result.reason = absl::StrCat("out of memory: killed at the ", request.memory_mb,
+                                 " MiB limit (exit ", *exit_code, ")");
   } else if (*exit_code != 0) {
     result.reason = absl::StrCat("exited with code ", *exit_code);
   }

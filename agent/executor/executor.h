@@ -24,6 +24,11 @@ struct RunRequest {
   std::string workspace;  // host directory mounted at /workspace, or empty
   absl::Duration timeout = absl::Hours(1);
   absl::Duration stop_grace = absl::Seconds(10);
+  int64_t memory_mb = 0;  // 0: no limit
+  double cpus = 0;
+  int64_t pids = 0;
+  std::string network = "none";
+  std::string user;
 };
 
 struct RunResult {
@@ -31,6 +36,7 @@ struct RunResult {
   Outcome outcome = Outcome::kError;
   int exit_code = -1;
   std::string reason;
+  bool oom_killed = false;
 };
 
 // Receives an attempt's progress. Called from the executor's thread.

@@ -416,6 +416,11 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
   request.env["ARENA_ATTEMPT"] = absl::StrCat(assign.attempt_number());
   request.env["ARENA_ARCH"] = assign.arch();
   if (assign.timeout_ms() > 0) request.timeout = absl::Milliseconds(assign.timeout_ms());
+  request.memory_mb = assign.memory_mb();
+  request.cpus = assign.cpus();
+  request.pids = assign.pids();
+  if (!assign.network().empty()) request.network = assign.network();
+  request.user = assign.user();
 
   RunResult result;
   bool ready = attempt->spool_fd >= 0;

@@ -80,6 +80,41 @@ std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch) {
   return absl::StrReplaceAll(spec.image(), {{"{arch}", arch}});
 }
 
+absl::Status ApplyContainerPolicy(v1::JobSpec& spec, const JobApiOptions& options) {
+  v1::Resources* r = spec.mutable_resources();
+  if (r->memory_mb() < 0 || r->cpus() < 0 || r->pids() < 0) {
+    return absl::InvalidArgumentError("resources must not be negative");
+  }
+  if (r->memory_mb() == 0) r->set_memory_mb(options.default_memory_mb);
+  if (r->cpus() == 0) r->set_cpus(options.default_cpus);
+  if (r->pids() == 0) r->set_pids(options.default_pids);
+  if (r->memory_mb() > options.max_memory_mb) {
+    return absl::InvalidArgumentError(absl::StrCat("policy: memory ", r->memory_mb(),
+                                                   " MiB exceeds the controller's limit of ",
+                                                   options.max_memory_mb, " MiB"));
+  }
+  if (r->cpus() > options.max_cpus) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "policy: ", r->cpus(), " CPUs exceed the controller's limit of ", options.max_cpus));
+  }
+  if (r->pids() > options.max_pids) {
+    return absl::InvalidArgumentError(absl::StrCat("policy: a pids limit of ", r->pids(),
+                                                   " exceeds the controller's limit of ",
+                                                   options.max_pids));
+  }
+  if (spec.network().empty()) spec.set_network("none");
+  if (std::find(options.allowed_networks.begin(), options.allowed_networks.end(), spec.network()) ==
+      options.allowed_networks.end()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "policy: network \"", spec.network(),
+        "\" is not allowed (allowed: ", absl::StrJoin(options.allowed_networks, ", "), ")"));
+  }
+  if (spec.user().size() > 64 || spec.user().find_first_of(" \t\n") != std::string::npos) {
+    return absl::InvalidArgumentError("user must be a name or uid[:gid] without spaces");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOptions& options) {
   if (spec.command_size() == 0) return absl::InvalidArgumentError("command is empty");
   size_t command_bytes = 0;
@@ -131,6 +166,7 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOption
   if (!spec.commit().empty() && spec.repo().empty()) {
     return absl::InvalidArgumentError("commit given without repo");
   }
+  RETURN_IF_ERROR(ApplyContainerPolicy(spec, options));
   return spec;
 }
 

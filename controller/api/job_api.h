@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -21,6 +22,15 @@ class Store;
 struct JobApiOptions {
   std::string default_image;
   std::string default_arch;  // when a job names none: the controller's own
+  // Container policy: defaults for jobs that name none, and the most a job
+  // may ask for. Networks other than "none" must be listed to be allowed.
+  int64_t default_memory_mb = 2048;
+  int64_t max_memory_mb = 8192;
+  double default_cpus = 2;
+  double max_cpus = 4;
+  int64_t default_pids = 1024;
+  int64_t max_pids = 4096;
+  std::vector<std::string> allowed_networks = {"none"};
 };
 
 // Checks and normalises a submitted spec (architectures, images, defaults,
