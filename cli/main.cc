@@ -50,7 +50,8 @@ commands:
   token list | token revoke ID|NAME  API tokens (admin)
   audit [--limit N]                  who did what, newest first (admin)
 
-job flags: --memory-mb N --cpus N --pids N --network none|host|bridge --user UID[:GID]
+job flags: --secret NAME=VALUE --secret-file NAME=PATH (environment, masked in logs)
+           --memory-mb N --cpus N --pids N --network none|host|bridge --user UID[:GID]
            --retries N [--retry-test-failures]  --queue-timeout 1h  --idempotency-key KEY
            --image IMG (may hold {arch}) or --image ARCH=IMG (repeatable)  --arch amd64,arm64
            --repo URL --commit REF (sha, tag or branch)  --env K=V (repeatable)  --timeout 10m
@@ -218,6 +219,25 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
     }
     spec.mutable_resources()->set_pids(pids);
   }
+  for (const std::string& kv : flags.GetAll("secret")) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return absl::InvalidArgumentError("--secret wants NAME=VALUE");
+    (*spec.mutable_secrets())[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const std::string& kv : flags.GetAll("secret-file")) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return absl::InvalidArgumentError("--secret-file wants NAME=PATH");
+    }
+    absl::StatusOr<std::string> value = ReadFile(kv.substr(eq + 1));
+    if (!value.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot read secret file ", kv.substr(eq + 1)));
+    }
+    while (!value->empty() && (value->back() == '\n' || value->back() == '\r')) value->pop_back();
+    (*spec.mutable_secrets())[kv.substr(0, eq)] = *value;
+  }
   spec.set_network(flags.Get("network"));
   spec.set_user(flags.Get("user"));
   for (const std::string& arg : flags.passthrough()) spec.add_command(arg);
@@ -264,7 +284,7 @@ FlagSpec JobFlagSpec() {
   spec.value_flags = {
       "image",   "arch",          "repo",      "commit",          "env",       "timeout", "label",
       "retries", "queue-timeout", "junit-out", "idempotency-key", "memory-mb", "cpus",    "pids",
-      "network", "user"};
+      "network", "user",          "secret",    "secret-file"};
   spec.bool_flags = {"retry-test-failures"};
   return spec;
 }

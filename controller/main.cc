@@ -20,6 +20,7 @@
 #include "controller/api/job_api.h"
 #include "controller/api/job_service.h"
 #include "controller/auth/pki.h"
+#include "controller/auth/secret_box.h"
 #include "controller/auth/tokens.h"
 #include "controller/gateway/http_server.h"
 #include "controller/gateway/rest_gateway.h"
@@ -162,6 +163,10 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::string> admin = EnsureAdminToken(store->get(), data_dir);
   if (!admin.ok()) return Fail(admin.status());
   LogStore logs(absl::StrCat(data_dir, "/logs"));
+  absl::StatusOr<SecretBox> secret_box =
+      SecretBox::LoadOrCreate(absl::StrCat(data_dir, "/secrets.key"));
+  if (!secret_box.ok()) return Fail(secret_box.status());
+  scheduler_options->secrets = &*secret_box;
   Scheduler scheduler(store->get(), &logs, *scheduler_options);
   status = scheduler.Start();
   if (!status.ok()) return Fail(status);
@@ -172,7 +177,7 @@ int Main(int argc, char** argv) {
   options.default_arch = NativeArch();
   absl::Status policy = ApplyPolicyFlags(*flags, &options);
   if (!policy.ok()) return Fail(policy);
-  JobApi job_api(store->get(), &logs, &scheduler, options);
+  JobApi job_api(store->get(), &logs, &scheduler, &*secret_box, options);
   JobServiceImpl job_service(&job_api);
   AdminServiceImpl admin_service(&job_api);
 

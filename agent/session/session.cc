@@ -15,6 +15,7 @@
 #include "arena/v1/agent.grpc.pb.h"
 #include "common/files.h"
 #include "common/logging.h"
+#include "common/secret_masker.h"
 
 namespace arena {
 namespace {
@@ -56,6 +57,8 @@ struct AgentSession::Attempt {
   bool result_sent = false;
   bool fenced = false;  // no longer current: run down and forget
   v1::TaskEvent result;
+  // One masker per stream: a secret split across two reads is still caught.
+  std::map<int, SecretMasker> maskers;
 
   bool HasLogToSend() const { return synced && sent < produced && sent - acked < kWindowBytes; }
   bool ResultReady() const {
@@ -111,9 +114,21 @@ AgentSession::~AgentSession() {
   }
 }
 
-void AgentSession::AppendOutput(Attempt* attempt, int stream, absl::string_view data) {
+void AgentSession::AppendOutput(Attempt* attempt, int stream, absl::string_view raw) {
   absl::MutexLock lock(&mu_);
   if (attempt->truncated || attempt->spool_fd < 0) return;
+  std::string masked;
+  absl::string_view data = raw;
+  if (!attempt->assign.secrets().empty()) {
+    auto it = attempt->maskers.find(stream);
+    if (it == attempt->maskers.end()) {
+      std::vector<std::string> values;
+      for (const auto& [name, value] : attempt->assign.secrets()) values.push_back(value);
+      it = attempt->maskers.emplace(stream, SecretMasker(std::move(values))).first;
+    }
+    masked = raw.empty() ? it->second.Flush() : it->second.Feed(raw);
+    data = masked;
+  }
   int64_t cap = attempt->assign.max_log_bytes();
   std::string marker;
   if (cap > 0 && attempt->produced + static_cast<int64_t>(data.size()) > cap) {
@@ -421,6 +436,7 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
   request.pids = assign.pids();
   if (!assign.network().empty()) request.network = assign.network();
   request.user = assign.user();
+  for (const auto& [name, value] : assign.secrets()) request.env[name] = value;
 
   RunResult result;
   bool ready = attempt->spool_fd >= 0;
@@ -443,6 +459,10 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
   }
   if (result.outcome == RunResult::Outcome::kError) {
     observer.OnOutput(v1::LOG_STREAM_SYSTEM, absl::StrCat("arena: error: ", result.reason, "\n"));
+  }
+  // An empty append flushes what each stream's masker still holds.
+  for (int stream : {v1::LOG_STREAM_STDOUT, v1::LOG_STREAM_STDERR, v1::LOG_STREAM_SYSTEM}) {
+    AppendOutput(attempt.get(), stream, "");
   }
   LogLine("session", absl::StrCat("attempt ", assign.attempt_id(), " ended: exit ",
                                   result.exit_code, " ", result.reason));

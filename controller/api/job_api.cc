@@ -14,6 +14,7 @@
 #include "common/ids.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "controller/auth/secret_box.h"
 #include "controller/scheduler/scheduler.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"
@@ -24,6 +25,7 @@ constexpr int64_t kDefaultTimeoutMs = 60 * 60 * 1000;
 constexpr int64_t kMaxTimeoutMs = 7 * 24 * 60 * 60 * 1000LL;
 constexpr int kMaxArchitectures = 16;
 constexpr int kMaxRetries = 10;
+constexpr size_t kMaxSecretBytes = 64 * 1024;
 constexpr size_t kMaxIdempotencyKeyBytes = 256;
 constexpr int64_t kLogReadBytes = 64 * 1024;
 constexpr size_t kMaxCommandBytes = 128 * 1024;
@@ -170,8 +172,13 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOption
   return spec;
 }
 
-JobApi::JobApi(Store* store, LogStore* logs, Scheduler* scheduler, JobApiOptions options)
-    : store_(store), logs_(logs), scheduler_(scheduler), options_(std::move(options)) {}
+JobApi::JobApi(Store* store, LogStore* logs, Scheduler* scheduler, const SecretBox* secrets,
+               JobApiOptions options)
+    : store_(store),
+      logs_(logs),
+      scheduler_(scheduler),
+      secrets_(secrets),
+      options_(std::move(options)) {}
 
 absl::StatusOr<Principal> JobApi::Authenticate(absl::string_view authorization) const {
   return AuthenticateBearer(store_, authorization);
@@ -180,6 +187,7 @@ absl::StatusOr<Principal> JobApi::Authenticate(absl::string_view authorization) 
 absl::StatusOr<v1::Job> JobApi::VisibleJob(const Principal& who, const std::string& job_id) {
   if (job_id.empty()) return absl::InvalidArgumentError("job id is required");
   ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(job_id));
+  job.mutable_spec()->clear_sealed_secrets();
   if (!who.SeesEverything() && job.owner() != who.name) {
     return absl::PermissionDeniedError(absl::StrCat("job ", job_id,
                                                     " was submitted by another token; ", who.name,
@@ -203,6 +211,7 @@ absl::StatusOr<v1::Job> JobApi::Get(const Principal& who, const std::string& job
 
 absl::StatusOr<v1::Job> JobApi::Submit(const Principal& who, const v1::SubmitJobRequest& request) {
   ASSIGN_OR_RETURN(v1::JobSpec spec, ValidateJobSpec(request.spec(), options_));
+  RETURN_IF_ERROR(SealSecrets(spec));
   const std::string& key = request.idempotency_key();
   if (key.size() > kMaxIdempotencyKeyBytes) {
     return absl::InvalidArgumentError("idempotency key is longer than 256 bytes");
@@ -234,11 +243,41 @@ absl::StatusOr<v1::Job> JobApi::Submit(const Principal& who, const v1::SubmitJob
   return Get(who, job.id());
 }
 
+absl::Status JobApi::SealSecrets(v1::JobSpec& spec) {
+  spec.clear_sealed_secrets();
+  spec.clear_secret_names();
+  if (spec.secrets().empty()) return absl::OkStatus();
+  size_t bytes = 0;
+  std::vector<std::string> names;
+  for (const auto& [name, value] : spec.secrets()) {
+    if (!ValidEnvName(name)) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid secret name \"", name, "\""));
+    }
+    if (value.empty())
+      return absl::InvalidArgumentError(absl::StrCat("secret ", name, " is empty"));
+    bytes += name.size() + value.size();
+    names.push_back(name);
+  }
+  if (bytes > kMaxSecretBytes) return absl::InvalidArgumentError("secrets exceed 64 KiB");
+  if (secrets_ == nullptr)
+    return absl::FailedPreconditionError("this controller cannot seal secrets");
+  v1::SecretValues values;
+  *values.mutable_values() = spec.secrets();
+  ASSIGN_OR_RETURN(std::string sealed, secrets_->Seal(values.SerializeAsString()));
+  spec.set_sealed_secrets(sealed);
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) spec.add_secret_names(name);
+  spec.clear_secrets();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::Job> JobApi::JobForKey(const Principal& who, const std::string& key,
                                           const v1::JobSpec& spec) {
   ASSIGN_OR_RETURN(std::string job_id, store_->FindJobByIdempotencyKey(key));
   ASSIGN_OR_RETURN(v1::Job job, Get(who, job_id));
-  if (!google::protobuf::util::MessageDifferencer::Equals(job.spec(), spec)) {
+  v1::JobSpec wanted = spec;
+  wanted.clear_sealed_secrets();  // sealed anew each time
+  if (!google::protobuf::util::MessageDifferencer::Equals(job.spec(), wanted)) {
     return absl::AlreadyExistsError(absl::StrCat("idempotency key \"", key, "\" was used for job ",
                                                  job_id, " with a different spec"));
   }
@@ -257,7 +296,10 @@ absl::StatusOr<v1::ListJobsResponse> JobApi::List(const Principal& who,
   }
   ASSIGN_OR_RETURN(JobPage page, store_->ListJobs(query));
   v1::ListJobsResponse response;
-  for (v1::Job& job : page.jobs) *response.add_jobs() = std::move(job);
+  for (v1::Job& job : page.jobs) {
+    job.mutable_spec()->clear_sealed_secrets();
+    *response.add_jobs() = std::move(job);
+  }
   if (page.more) response.set_next_page_token(absl::StrCat(page.next_before_rowid));
   return response;
 }

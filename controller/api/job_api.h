@@ -41,10 +41,13 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOption
 // replaced by the architecture's name.
 std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch);
 
+class SecretBox;
+
 class JobApi {
  public:
   // All pointers must outlive the API.
-  JobApi(Store* store, LogStore* logs, Scheduler* scheduler, JobApiOptions options);
+  JobApi(Store* store, LogStore* logs, Scheduler* scheduler, const SecretBox* secrets,
+         JobApiOptions options);
 
   // Checks an "Authorization" header value ("Bearer TOKEN").
   absl::StatusOr<Principal> Authenticate(absl::string_view authorization) const;
@@ -87,6 +90,8 @@ class JobApi {
              const std::string& detail = "");
 
  private:
+  // Moves the spec's secret values into its sealed copy.
+  absl::Status SealSecrets(v1::JobSpec& spec);
   // The job, if `who` may see it; PermissionDenied for another submitter's.
   absl::StatusOr<v1::Job> VisibleJob(const Principal& who, const std::string& job_id);
   absl::StatusOr<v1::AgentInfo> AgentInfoFor(const std::string& agent_id);
@@ -101,6 +106,7 @@ class JobApi {
   Store* const store_;
   LogStore* const logs_;
   Scheduler* const scheduler_;
+  const SecretBox* const secrets_;
   const JobApiOptions options_;
 };
 

@@ -7,6 +7,7 @@
 #include "common/logging.h"
 #include "common/states.h"
 #include "common/status_macros.h"
+#include "controller/auth/secret_box.h"
 #include "controller/scheduler/job_state.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"
@@ -560,6 +561,15 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   assign->set_pids(spec.resources().pids());
   assign->set_network(spec.network());
   assign->set_user(spec.user());
+  if (!spec.sealed_secrets().empty() && options_.secrets != nullptr) {
+    absl::StatusOr<std::string> opened = options_.secrets->Open(spec.sealed_secrets());
+    v1::SecretValues values;
+    if (opened.ok() && values.ParseFromString(*opened)) {
+      *assign->mutable_secrets() = values.values();
+    } else {
+      LogLine("scheduler", absl::StrCat("cannot open the secrets of job ", job->id()));
+    }
+  }
   agent.link->Send(message);
   logs_->Notify();
   return true;

@@ -31,6 +31,7 @@ namespace arena {
 
 class Store;
 class LogStore;
+class SecretBox;
 
 struct SchedulerOptions {
   // An agent silent this long loses its attempts (they end `lost`).
@@ -40,6 +41,7 @@ struct SchedulerOptions {
   absl::Duration restart_grace = absl::Seconds(30);
   int64_t max_log_bytes = 100 << 20;
   absl::Duration tick = absl::Milliseconds(500);
+  const SecretBox* secrets = nullptr;  // opens jobs' sealed secrets for Assign
 };
 
 class Scheduler {
