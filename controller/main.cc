@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -38,7 +39,7 @@ constexpr char kUsage[] =
     "                        [--agent-cert-ttl DURATION] [--agent-lease 30s]\n"
     "                        [--restart-grace 30s] [--max-log-bytes 104857600]\n"
     "                        [--max-memory-mb 8192] [--max-cpus 4] [--max-pids 4096]\n"
-    "                        [--allow-network host,bridge]\n";
+    "                        [--allow-network host,bridge] [--http-insecure]\n";
 
 absl::Notification* g_shutdown = nullptr;
 
@@ -111,6 +112,10 @@ absl::Status ApplyPolicyFlags(const ParsedFlags& flags, JobApiOptions* options) 
   return absl::OkStatus();
 }
 
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
 int Fail(const absl::Status& status) {
   std::cerr << "arena-controller: " << status.message() << "\n";
   return 1;
@@ -122,7 +127,7 @@ int Main(int argc, char** argv) {
                       "default-image", "agent-cert-ttl", "agent-lease", "restart-grace",
                       "max-log-bytes", "max-memory-mb",  "max-cpus",    "max-pids",
                       "allow-network"};
-  spec.bool_flags = {"help"};
+  spec.bool_flags = {"help", "http-insecure"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
   if (!flags.ok()) {
@@ -202,13 +207,22 @@ int Main(int argc, char** argv) {
     return Fail(absl::UnavailableError(absl::StrCat("cannot listen on ", flags->Get("listen"))));
   }
   RestGateway rest(&job_api);
+  // The REST gateway carries tokens: HTTPS with the controller's certificate,
+  // plain HTTP only when asked for and only on loopback.
+  bool insecure = flags->Has("http-insecure");
+  if (insecure && !IsLoopback(http_addr->first)) {
+    return Fail(
+        absl::InvalidArgumentError("--http-insecure is allowed only on a loopback address"));
+  }
   absl::StatusOr<std::unique_ptr<HttpServer>> http =
       HttpServer::Start(http_addr->first, http_addr->second,
-                        {[&rest](httplib::Server* server) { rest.Register(server); }});
+                        {[&rest](httplib::Server* server) { rest.Register(server); }},
+                        insecure ? "" : absl::StrCat(data_dir, "/server.pem"),
+                        insecure ? "" : absl::StrCat(data_dir, "/server.key"));
   if (!http.ok()) return Fail(http.status());
 
-  std::string ports =
-      absl::StrCat("{\"grpc\": ", grpc_port, ", \"http\": ", (*http)->port(), "}\n");
+  std::string ports = absl::StrCat("{\"grpc\": ", grpc_port, ", \"http\": ", (*http)->port(),
+                                   ", \"http_scheme\": \"", insecure ? "http" : "https", "\"}\n");
   status = WriteFileAtomic(absl::StrCat(data_dir, "/ports.json"), ports);
   if (!status.ok()) return Fail(status);
   std::printf("arena-controller listening: grpc %s:%d http %s:%d data %s\n",

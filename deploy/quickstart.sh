@@ -94,7 +94,7 @@ arenactl exited $verdict (0 passed, 1 failed, 3 error). The controller and agent
   export ARENA_CONTROLLER=$ARENA_CONTROLLER ARENA_CA_FILE=$ARENA_CA_FILE ARENA_TOKEN=\$(cat $state/controller/admin.token)
   $bin/arenactl jobs
   $bin/arenactl run -- sh -c 'echo hello from a container'
-  curl http://127.0.0.1:$http_port/healthz
+  curl --cacert $ARENA_CA_FILE https://127.0.0.1:$http_port/healthz
 Logs: $state/controller.log, $state/agent.log. Stop both: ./deploy/quickstart.sh stop
 MSG
 exit $verdict

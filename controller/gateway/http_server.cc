@@ -14,9 +14,18 @@ constexpr size_t kMaxBodyBytes = 1 << 20;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
-    const std::string& host, int port, const std::vector<RouteRegistrar>& routes) {
+    const std::string& host, int port, const std::vector<RouteRegistrar>& routes,
+    const std::string& cert_path, const std::string& key_path) {
   std::unique_ptr<HttpServer> http(new HttpServer());
-  http->server_ = std::make_unique<httplib::Server>();
+  if (cert_path.empty()) {
+    http->server_ = std::make_unique<httplib::Server>();
+  } else {
+    auto tls = std::make_unique<httplib::SSLServer>(cert_path.c_str(), key_path.c_str());
+    if (!tls->is_valid()) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot load ", cert_path, " for HTTPS"));
+    }
+    http->server_ = std::move(tls);
+  }
   httplib::Server* server = http->server_.get();
   server->set_payload_max_length(kMaxBodyBytes);
   server->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {

@@ -22,9 +22,11 @@ using RouteRegistrar = std::function<void(httplib::Server*)>;
 class HttpServer {
  public:
   // Binds host:port (port 0 picks one), registers /healthz and every
-  // registrar's routes, and serves on a background thread.
+  // registrar's routes, and serves on a background thread. With both PEM
+  // paths set it serves HTTPS; empty paths mean plain HTTP.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
-      const std::string& host, int port, const std::vector<RouteRegistrar>& routes);
+      const std::string& host, int port, const std::vector<RouteRegistrar>& routes,
+      const std::string& cert_path = "", const std::string& key_path = "");
   ~HttpServer();
 
   int port() const { return port_; }

@@ -10,7 +10,7 @@ for n in $(seq 1 12); do
 done
 for n in $(seq 1 12); do
   curl -s -X POST -H "Authorization: Bearer $TOKEN" -H "Idempotency-Key: build-42-rest" \
-    "http://127.0.0.1:$CTL_HTTP/jobs" -d '{"test_command": "echo once"}' | jq -r .job_id >"$WORK/rest.$n" &
+    "$CTL_URL/jobs" -d '{"test_command": "echo once"}' | jq -r .job_id >"$WORK/rest.$n" &
 done
 wait
 ids=$(cat "$WORK"/submit.* | sort -u)

@@ -35,6 +35,9 @@ fail() {
 
 pass() { echo "ok - $*"; }
 
+# The REST gateway serves HTTPS with the controller's certificate.
+curl() { command curl --cacert "$CA" "$@"; }
+
 assert_eq() {  # expected actual message
   [ "$1" = "$2" ] || fail "$3: expected [$1], got [$2]"
 }
@@ -70,6 +73,7 @@ start_controller() {
   grpc_port=$(sed -E 's/.*"grpc": ([0-9]+).*/\1/' "$CTL_DIR/ports.json")
   CTL_HTTP=$(sed -E 's/.*"http": ([0-9]+).*/\1/' "$CTL_DIR/ports.json")
   CONTROLLER="127.0.0.1:$grpc_port"
+  CTL_URL="https://127.0.0.1:$CTL_HTTP"
   CA="$CTL_DIR/ca.pem"
   TOKEN=$(cat "$CTL_DIR/admin.token")
 }

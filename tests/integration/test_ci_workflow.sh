@@ -25,7 +25,7 @@ bad=$(git -C "$src" rev-parse HEAD)
 git clone -q --bare "$src" "$WORK/project.git"
 
 export ARENA_WF_SECRETS_ARENA_CONTROLLER="$CONTROLLER"
-export ARENA_WF_SECRETS_ARENA_URL="http://127.0.0.1:$CTL_HTTP"
+export ARENA_WF_SECRETS_ARENA_URL="$CTL_URL"
 export ARENA_WF_SECRETS_ARENA_TOKEN="$TOKEN"
 ARENA_WF_SECRETS_ARENA_CA_PEM=$(cat "$CA")
 export ARENA_WF_SECRETS_ARENA_CA_PEM

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 start_controller ctl
 start_agent agent --slots 2
-url="http://127.0.0.1:$CTL_HTTP"
+url="$CTL_URL"
 auth="Authorization: Bearer $TOKEN"
 
 # http METHOD PATH [BODY]: prints the body, then the status code on a line.
@@ -101,3 +101,16 @@ expect_http 404 "no endpoint GET /api/v1/nothing" -H "$auth" "$url/api/v1/nothin
 expect_http 413 "larger than 1 MiB" -H "$auth" -X POST "$url/jobs" --data-binary @<(head -c 2000000 /dev/zero | tr '\0' 'a')
 assert_eq passed "$(curl -s -H "$auth" "$url/jobs/$job_id" | jq -r .status)" "earlier job intact after bad requests"
 pass "bad requests get 4xx with a message; nothing stored changes"
+
+code=$(command curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CTL_HTTP/healthz" || true)
+[ "$code" != 200 ] || fail "plain HTTP answered on the HTTPS gateway"
+command curl -s "https://127.0.0.1:$CTL_HTTP/healthz" >/dev/null 2>&1 && fail "HTTPS accepted without trusting the CA"
+set +e
+"$BIN/arena-controller" --data-dir "$WORK/open" --listen 127.0.0.1:0 --http-listen 0.0.0.0:0 --http-insecure >"$WORK/open.log" 2>&1
+rc=$?
+set -e
+[ "$rc" -ne 0 ] || fail "plain HTTP on a public address was accepted"
+assert_contains "$(cat "$WORK/open.log")" "only on a loopback address" "refusal message"
+start_controller plain 0 --http-insecure
+assert_eq ok "$(command curl -s "http://127.0.0.1:$CTL_HTTP/healthz")" "plain HTTP when asked, on loopback"
+pass "the gateway serves HTTPS with the controller's certificate; plain HTTP only on loopback when asked"

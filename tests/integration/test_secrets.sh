@@ -9,7 +9,7 @@ start_agent agent
 value='s3cr3t-V4lue-0123456789'
 printf '%s\n' 'file-held-secret-987' >"$WORK/secret.txt"
 
-script='echo "token=$API_TOKEN"; echo "stderr: $API_TOKEN" >&2; printf "split: s3cr3t-V4"; sleep 0.5; printf "lue-0123456789 done\n"; echo "file: $FROM_FILE"; test ${#API_TOKEN} -eq 23'
+script='echo "token=$API_TOKEN"; printf "split: s3cr3t-V4"; sleep 0.5; printf "lue-0123456789 done\n"; echo "file: $FROM_FILE"; sleep 0.3; echo "stderr: $API_TOKEN" >&2; test ${#API_TOKEN} -eq 23'
 out=$(actl run --secret "API_TOKEN=$value" --secret-file "FROM_FILE=$WORK/secret.txt" -- sh -c "$script" 2>&1) ||
   fail "secret job failed: $out"
 job=$(actl -o json jobs --limit 1 | json_field 'd["jobs"][0]["id"]')
@@ -29,7 +29,7 @@ assert_eq "API_TOKEN,FROM_FILE" "$(echo "$status" | json_field '",".join(d["spec
 if grep -rqa -e "$value" -e file-held-secret "$CTL_DIR" "$WORK/agent" "$WORK/ctl.log" "$WORK/agent.log"; then
   fail "a secret is stored in plain text under the data dirs or in a log"
 fi
-curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$CTL_HTTP/api/v1/jobs/$job" | grep -q "$value" &&
+curl -s -H "Authorization: Bearer $TOKEN" "$CTL_URL/api/v1/jobs/$job" | grep -q "$value" &&
   fail "REST shows the secret"
 pass "secrets never stored or shown in plain text (database, log files, process logs, APIs)"
 

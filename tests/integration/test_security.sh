@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 start_controller ctl 0 --agent-lease 3s
 admin=$TOKEN
-url="http://127.0.0.1:$CTL_HTTP"
+url="$CTL_URL"
 start_agent a --heartbeat 500ms --labels host=a
 agent_a=$AGENT_ID
 agent_a_pid=$AGENT_PID
