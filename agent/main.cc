@@ -99,6 +99,7 @@ int Main(int argc, char** argv) {
                                            : DetectPlatforms(NativeArch());
   options.work_dir = flags->Get("work-dir", absl::StrCat(enroll.state_dir, "/work"));
   options.spool_dir = absl::StrCat(enroll.state_dir, "/spool");
+  options.state_dir = enroll.state_dir;
   if (flags->Has("heartbeat") &&
       (!absl::ParseDuration(flags->Get("heartbeat"), &options.heartbeat) ||
        options.heartbeat < absl::Milliseconds(100))) {

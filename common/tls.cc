@@ -220,6 +220,13 @@ absl::StatusOr<absl::Time> CertificateNotAfter(absl::string_view cert_pem) {
   return absl::FromTM(tm, absl::UTCTimeZone());
 }
 
+absl::StatusOr<absl::Time> CertificateNotBefore(absl::string_view cert_pem) {
+  ASSIGN_OR_RETURN(CertPtr cert, ParseCert(cert_pem));
+  struct tm tm;
+  if (ASN1_TIME_to_tm(X509_get0_notBefore(cert.get()), &tm) != 1) return SslError("bad notBefore");
+  return absl::FromTM(tm, absl::UTCTimeZone());
+}
+
 absl::Status VerifyCertificate(absl::string_view ca_pem, absl::string_view cert_pem) {
   ASSIGN_OR_RETURN(CertPtr ca, ParseCert(ca_pem));
   ASSIGN_OR_RETURN(CertPtr cert, ParseCert(cert_pem));

@@ -38,6 +38,7 @@ absl::StatusOr<std::string> SignClientCsr(const CertifiedKey& ca, absl::string_v
 
 absl::StatusOr<std::string> CertificateCommonName(absl::string_view cert_pem);
 absl::StatusOr<absl::Time> CertificateNotAfter(absl::string_view cert_pem);
+absl::StatusOr<absl::Time> CertificateNotBefore(absl::string_view cert_pem);
 
 // OK when `cert_pem` chains to `ca_pem` and is valid now.
 absl::Status VerifyCertificate(absl::string_view ca_pem, absl::string_view cert_pem);

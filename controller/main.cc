@@ -172,6 +172,8 @@ int Main(int argc, char** argv) {
       SecretBox::LoadOrCreate(absl::StrCat(data_dir, "/secrets.key"));
   if (!secret_box.ok()) return Fail(secret_box.status());
   scheduler_options->secrets = &*secret_box;
+  scheduler_options->ca = &pki->ca;
+  scheduler_options->cert_validity = cert_ttl;
   Scheduler scheduler(store->get(), &logs, *scheduler_options);
   status = scheduler.Start();
   if (!status.ok()) return Fail(status);

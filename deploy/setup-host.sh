@@ -6,7 +6,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  cmake g++ make pkg-config ccache git ca-certificates curl python3
+  cmake g++ make pkg-config ccache git ca-certificates curl python3 openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libsqlite3-dev libssl-dev libgtest-dev libgmock-dev
   libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev

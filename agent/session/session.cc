@@ -16,6 +16,7 @@
 #include "common/files.h"
 #include "common/logging.h"
 #include "common/secret_masker.h"
+#include "common/tls.h"
 
 namespace arena {
 namespace {
@@ -105,7 +106,30 @@ class AgentSession::Observer final : public RunObserver {
 };
 
 AgentSession::AgentSession(SessionOptions options, Executor* executor)
-    : options_(std::move(options)), executor_(executor) {}
+    : options_(std::move(options)), executor_(executor) {
+  absl::MutexLock lock(&mu_);
+  identity_ = options_.identity;
+  ScheduleRenewal();
+}
+
+void AgentSession::ScheduleRenewal() {
+  absl::StatusOr<absl::Time> not_before = CertificateNotBefore(identity_.cert_pem);
+  absl::StatusOr<absl::Time> not_after = CertificateNotAfter(identity_.cert_pem);
+  renew_sent_ = false;
+  if (!not_before.ok() || !not_after.ok()) {
+    renew_at_ = absl::InfiniteFuture();
+    return;
+  }
+  // notBefore is backdated a minute for clock skew; count from the real issue.
+  absl::Time issued = std::min(*not_before + absl::Minutes(1), *not_after);
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  double point = std::uniform_real_distribution<double>(0.7, 0.9)(rng);
+  renew_at_ = issued + (*not_after - issued) * point;
+}
+
+bool AgentSession::RenewalDue() const {
+  return connected_ && !renew_sent_ && absl::Now() >= renew_at_;
+}
 
 AgentSession::~AgentSession() {
   absl::MutexLock lock(&mu_);
@@ -181,7 +205,7 @@ v1::AgentMessage AgentSession::MakeHello() {
 }
 
 bool AgentSession::HasWork() const {
-  if (!connected_ || !control_.empty()) return true;
+  if (!connected_ || !control_.empty() || RenewalDue()) return true;
   for (const auto& [id, attempt] : attempts_) {
     if (attempt->HasLogToSend() || attempt->ResultReady()) return true;
   }
@@ -189,6 +213,19 @@ bool AgentSession::HasWork() const {
 }
 
 std::optional<v1::AgentMessage> AgentSession::NextMessage() {
+  if (RenewalDue()) {
+    absl::StatusOr<std::string> key = GeneratePrivateKeyPem();
+    absl::StatusOr<std::string> csr = key.ok() ? CreateCsr(*key, options_.hostname) : key.status();
+    renew_sent_ = true;
+    if (csr.ok()) {
+      pending_key_ = *key;
+      v1::AgentMessage message;
+      message.mutable_renew()->set_csr_pem(*csr);
+      LogLine("session", "renewing the client certificate");
+      return message;
+    }
+    LogLine("session", absl::StrCat("cannot make a CSR: ", csr.status().message()));
+  }
   if (!control_.empty()) {
     v1::AgentMessage message = std::move(control_.front());
     control_.pop_front();
@@ -242,9 +279,12 @@ void AgentSession::Run(const absl::Notification* stop, absl::Duration drain) {
 
 void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said_hello) {
   grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = options_.identity.ca_pem;
-  ssl.pem_private_key = options_.identity.key_pem;
-  ssl.pem_cert_chain = options_.identity.cert_pem;
+  {
+    absl::MutexLock lock(&mu_);
+    ssl.pem_root_certs = identity_.ca_pem;
+    ssl.pem_private_key = identity_.key_pem;
+    ssl.pem_cert_chain = identity_.cert_pem;
+  }
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
@@ -284,6 +324,10 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said
   }
   LogLine("session",
           absl::StrCat("connected to ", options_.controller, " as ", options_.identity.agent_id));
+  {
+    absl::MutexLock lock(&mu_);
+    if (!pending_key_.empty()) renew_sent_ = false;  // ask again on this stream
+  }
 
   // Writer: one message in flight, in order; a heartbeat when idle.
   std::thread writer([&] {
@@ -291,7 +335,9 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said
       v1::AgentMessage message;
       {
         absl::MutexLock lock(&mu_);
-        mu_.AwaitWithTimeout(absl::Condition(this, &AgentSession::HasWork), options_.heartbeat);
+        absl::Duration wait =
+            std::min(options_.heartbeat, std::max(absl::ZeroDuration(), renew_at_ - absl::Now()));
+        mu_.AwaitWithTimeout(absl::Condition(this, &AgentSession::HasWork), wait);
         if (!connected_) return;
         std::optional<v1::AgentMessage> next = NextMessage();
         if (next.has_value()) {
@@ -353,6 +399,9 @@ void AgentSession::Handle(const v1::ControllerMessage& message) {
     case v1::ControllerMessage::kLogAck:
       HandleLogAck(message.log_ack());
       break;
+    case v1::ControllerMessage::kRenewed:
+      HandleRenewed(message.renewed());
+      break;
     default:
       break;
   }
@@ -403,6 +452,32 @@ void AgentSession::HandleLogAck(const v1::LogAck& ack) {
     attempt->synced = true;
     attempt->sent = attempt->acked;
   }
+}
+
+void AgentSession::HandleRenewed(const v1::RenewCert& renewed) {
+  absl::MutexLock lock(&mu_);
+  const std::string& cert = renewed.certificate_pem();
+  absl::StatusOr<std::string> name = CertificateCommonName(cert);
+  if (pending_key_.empty() || !name.ok() || *name != identity_.agent_id ||
+      !VerifyCertificate(identity_.ca_pem, cert).ok()) {
+    LogLine("session", "ignored a renewed certificate that does not fit");
+    return;
+  }
+  // Key first: a crash between the two writes leaves the old pair unusable
+  // rather than a new certificate without its key.
+  absl::Status saved =
+      WriteFileAtomic(absl::StrCat(options_.state_dir, "/agent.key"), pending_key_, 0600);
+  if (saved.ok())
+    saved = WriteFileAtomic(absl::StrCat(options_.state_dir, "/agent.pem"), cert, 0644);
+  if (!saved.ok())
+    LogLine("session", absl::StrCat("cannot store the renewed certificate: ", saved.message()));
+  identity_.key_pem = pending_key_;
+  identity_.cert_pem = cert;
+  pending_key_.clear();
+  ScheduleRenewal();
+  absl::StatusOr<absl::Time> expires = CertificateNotAfter(cert);
+  LogLine("session", absl::StrCat("client certificate renewed, valid until ",
+                                  expires.ok() ? absl::FormatTime(*expires) : "?"));
 }
 
 void AgentSession::Forget(const std::string& attempt_id) {

@@ -38,6 +38,7 @@ struct SessionOptions {
   std::string work_dir;   // per-attempt workspaces live below it
   std::string spool_dir;  // per-attempt output spools live below it
   absl::Duration heartbeat = absl::Seconds(10);
+  std::string state_dir;  // where a renewed key and certificate are stored
 };
 
 class AgentSession {
@@ -63,6 +64,11 @@ class AgentSession {
   void HandleAssign(const v1::Assign& assign);
   void HandleCancel(const v1::Cancel& cancel);
   void HandleLogAck(const v1::LogAck& ack);
+  void HandleRenewed(const v1::RenewCert& renewed);
+  // Picks when to renew the current certificate: a random point between 70%
+  // and 90% of its lifetime.
+  void ScheduleRenewal() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool RenewalDue() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RunAttempt(std::shared_ptr<Attempt> attempt);
   void AppendOutput(Attempt* attempt, int stream, absl::string_view data);
   void Forget(const std::string& attempt_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -76,6 +82,11 @@ class AgentSession {
   // Control messages (started events, credits) for the current connection.
   std::deque<v1::AgentMessage> control_ ABSL_GUARDED_BY(mu_);
   bool connected_ ABSL_GUARDED_BY(mu_) = false;
+  // The identity in use; a renewal replaces key and certificate.
+  AgentIdentity identity_ ABSL_GUARDED_BY(mu_);
+  absl::Time renew_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  bool renew_sent_ ABSL_GUARDED_BY(mu_) = false;
+  std::string pending_key_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace arena

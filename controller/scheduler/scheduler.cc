@@ -7,6 +7,7 @@
 #include "common/logging.h"
 #include "common/states.h"
 #include "common/status_macros.h"
+#include "common/tls.h"
 #include "controller/auth/secret_box.h"
 #include "controller/scheduler/job_state.h"
 #include "controller/store/log_store.h"
@@ -296,9 +297,31 @@ void Scheduler::OnAgentMessage(const std::string& agent_id, const v1::AgentMessa
     case v1::AgentMessage::kEvent:
       OnTaskEvent(agent_id, message.event());
       break;
+    case v1::AgentMessage::kRenew:
+      OnRenew(agent_id, message.renew());
+      break;
     default:
       break;
   }
+}
+
+void Scheduler::OnRenew(const std::string& agent_id, const v1::RenewRequest& renew) {
+  if (options_.ca == nullptr) return;
+  absl::StatusOr<AgentRecord> record = store_->GetAgent(agent_id);
+  if (!record.ok() || record->revoked) return;
+  // The certificate names the agent the stream authenticated as, whatever
+  // the CSR asks for.
+  absl::StatusOr<std::string> cert =
+      SignClientCsr(*options_.ca, renew.csr_pem(), agent_id, options_.cert_validity);
+  if (!cert.ok()) {
+    LogLine("scheduler",
+            absl::StrCat("renewal for ", agent_id, " refused: ", cert.status().message()));
+    return;
+  }
+  v1::ControllerMessage message;
+  message.mutable_renewed()->set_certificate_pem(*cert);
+  agents_[agent_id].link->Send(message);
+  LogLine("scheduler", absl::StrCat("renewed the certificate of ", agent_id));
 }
 
 void Scheduler::OnLogChunk(const std::string& agent_id, const v1::LogChunk& chunk) {

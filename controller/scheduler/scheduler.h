@@ -32,6 +32,7 @@ namespace arena {
 class Store;
 class LogStore;
 class SecretBox;
+struct CertifiedKey;
 
 struct SchedulerOptions {
   // An agent silent this long loses its attempts (they end `lost`).
@@ -42,6 +43,8 @@ struct SchedulerOptions {
   int64_t max_log_bytes = 100 << 20;
   absl::Duration tick = absl::Milliseconds(500);
   const SecretBox* secrets = nullptr;  // opens jobs' sealed secrets for Assign
+  const CertifiedKey* ca = nullptr;    // signs renewed agent certificates
+  absl::Duration cert_validity = absl::Hours(24);
 };
 
 class Scheduler {
@@ -104,6 +107,7 @@ class Scheduler {
   void OnAgentDisconnected(const std::string& agent_id, const AgentLink* link);
   void OnAgentMessage(const std::string& agent_id, const v1::AgentMessage& message);
   void OnLogChunk(const std::string& agent_id, const v1::LogChunk& chunk);
+  void OnRenew(const std::string& agent_id, const v1::RenewRequest& renew);
   void OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& event);
   void OnJobSubmitted(const std::string& job_id);
   void OnCancelJob(const std::string& job_id, const std::string& reason);
