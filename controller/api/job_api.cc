@@ -26,6 +26,7 @@ constexpr int64_t kMaxTimeoutMs = 7 * 24 * 60 * 60 * 1000LL;
 constexpr int kMaxArchitectures = 16;
 constexpr int kMaxRetries = 10;
 constexpr size_t kMaxSecretBytes = 64 * 1024;
+constexpr size_t kMaxEnvBytes = 64 * 1024;
 constexpr size_t kMaxIdempotencyKeyBytes = 256;
 constexpr int64_t kLogReadBytes = 64 * 1024;
 constexpr size_t kMaxCommandBytes = 128 * 1024;
@@ -164,6 +165,15 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOption
       return absl::InvalidArgumentError(
           absl::StrCat("invalid environment variable name \"", name, "\""));
     }
+  }
+  size_t env_bytes = 0;
+  for (const auto& [name, value] : spec.env()) env_bytes += name.size() + value.size();
+  if (env_bytes > kMaxEnvBytes) return absl::InvalidArgumentError("environment exceeds 64 KiB");
+  if (spec.image().size() > 512 || spec.repo().size() > 2048 || spec.commit().size() > 256) {
+    return absl::InvalidArgumentError("image (512), repo (2048) or commit (256 bytes) too long");
+  }
+  if (spec.required_labels_size() > 64 || spec.images_size() > kMaxArchitectures) {
+    return absl::InvalidArgumentError("too many labels (64) or per-architecture images (16)");
   }
   if (!spec.commit().empty() && spec.repo().empty()) {
     return absl::InvalidArgumentError("commit given without repo");

@@ -344,37 +344,38 @@ absl::StatusOr<std::vector<AgentRecord>> Store::ListAgents() {
   return agents;
 }
 
+absl::Status Store::InsertJobLocked(const v1::Job& job, const std::string& idempotency_key) {
+  ASSIGN_OR_RETURN(Statement job_stmt,
+                   db_->Prepare("INSERT INTO jobs(id, spec, state, reason, created_ms, "
+                                "idempotency_key, owner) VALUES(?,?,?,?,?,NULLIF(?,''),?)"));
+  RETURN_IF_ERROR(job_stmt.Bind(1, job.id())
+                      .BindBlob(2, job.spec().SerializeAsString())
+                      .Bind(3, job.state())
+                      .Bind(4, job.reason())
+                      .Bind(5, job.created_unix_ms())
+                      .Bind(6, idempotency_key)
+                      .Bind(7, job.owner())
+                      .Run());
+  for (int i = 0; i < job.tasks_size(); ++i) {
+    const v1::Task& task = job.tasks(i);
+    ASSIGN_OR_RETURN(Statement task_stmt,
+                     db_->Prepare("INSERT INTO tasks(id, job_id, seq, arch, state, image) "
+                                  "VALUES(?,?,?,?,?,?)"));
+    RETURN_IF_ERROR(task_stmt.Bind(1, task.id())
+                        .Bind(2, job.id())
+                        .Bind(3, i)
+                        .Bind(4, task.arch())
+                        .Bind(5, task.state())
+                        .Bind(6, task.image())
+                        .Run());
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Store::InsertJob(const v1::Job& job, const std::string& idempotency_key) {
   absl::MutexLock lock(&mu_);
   RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-  auto insert_all = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Statement job_stmt,
-                     db_->Prepare("INSERT INTO jobs(id, spec, state, reason, created_ms, "
-                                  "idempotency_key, owner) VALUES(?,?,?,?,?,NULLIF(?,''),?)"));
-    RETURN_IF_ERROR(job_stmt.Bind(1, job.id())
-                        .BindBlob(2, job.spec().SerializeAsString())
-                        .Bind(3, job.state())
-                        .Bind(4, job.reason())
-                        .Bind(5, job.created_unix_ms())
-                        .Bind(6, idempotency_key)
-                        .Bind(7, job.owner())
-                        .Run());
-    for (int i = 0; i < job.tasks_size(); ++i) {
-      const v1::Task& task = job.tasks(i);
-      ASSIGN_OR_RETURN(Statement task_stmt,
-                       db_->Prepare("INSERT INTO tasks(id, job_id, seq, arch, state, image) "
-                                    "VALUES(?,?,?,?,?,?)"));
-      RETURN_IF_ERROR(task_stmt.Bind(1, task.id())
-                          .Bind(2, job.id())
-                          .Bind(3, i)
-                          .Bind(4, task.arch())
-                          .Bind(5, task.state())
-                          .Bind(6, task.image())
-                          .Run());
-    }
-    return absl::OkStatus();
-  };
-  absl::Status status = insert_all();
+  absl::Status status = InsertJobLocked(job, idempotency_key);
   if (!status.ok()) {
     db_->Exec("ROLLBACK").IgnoreError();
     return status;

@@ -125,6 +125,8 @@ class Store {
  private:
   explicit Store(std::unique_ptr<Database> db);
   absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status InsertJobLocked(const v1::Job& job, const std::string& idempotency_key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<v1::Task>> LoadTasks(const std::string& job_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
