@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "cli/cli.h"
 #include "cli/client.h"
 #include "cli/junit.h"
 #include "common/files.h"
@@ -25,11 +26,6 @@
 
 namespace arena {
 namespace {
-
-constexpr int kExitPassed = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitError = 3;
 
 constexpr char kUsage[] =
     R"(usage: arenactl [--controller HOST:PORT] [--ca-file FILE] [--token TOKEN] [-o table|json] COMMAND
@@ -60,11 +56,6 @@ job flags: --secret NAME=VALUE --secret-file NAME=PATH (environment, masked in l
 environment: ARENA_CONTROLLER, ARENA_CA_FILE, ARENA_TOKEN
 )";
 
-int Fail(int code, const std::string& message) {
-  std::cerr << "arenactl: " << message << "\n";
-  return code;
-}
-
 int ExitCodeFor(v1::State state) {
   switch (state) {
     case v1::PASSED:
@@ -76,26 +67,12 @@ int ExitCodeFor(v1::State state) {
   }
 }
 
-std::string FormatMs(int64_t ms) {
-  if (ms <= 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(ms), absl::LocalTimeZone());
-}
-
 std::string Duration(const v1::Task& task) {
   if (task.started_unix_ms() <= 0) return "-";
   int64_t end =
       task.finished_unix_ms() > 0 ? task.finished_unix_ms() : absl::ToUnixMillis(absl::Now());
   return absl::FormatDuration(
       absl::Milliseconds(std::max<int64_t>(0, end - task.started_unix_ms())));
-}
-
-void PrintJson(const google::protobuf::Message& message) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
-  std::cout << out;
 }
 
 void PrintTasks(const v1::Job& job) {
@@ -132,13 +109,6 @@ void PrintAttempts(const v1::Job& job) {
     }
   }
 }
-
-struct Cli {
-  std::unique_ptr<Client> client;
-  std::string output = "table";
-  std::vector<std::string> args;         // after the command name
-  std::vector<std::string> passthrough;  // after "--"
-};
 
 absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
   v1::JobSpec spec;
@@ -248,15 +218,6 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
         "-q");
   }
   return spec;
-}
-
-absl::StatusOr<ParsedFlags> CommandFlags(const Cli& cli, FlagSpec spec) {
-  std::vector<std::string> args = cli.args;
-  if (!cli.passthrough.empty()) {
-    args.push_back("--");
-    args.insert(args.end(), cli.passthrough.begin(), cli.passthrough.end());
-  }
-  return ParseFlags(spec, args);
 }
 
 absl::StatusOr<std::string> OneJobId(const ParsedFlags& flags, const char* command) {
@@ -560,183 +521,6 @@ int CmdCancel(Cli& cli) {
     PrintJson(job);
   } else {
     std::printf("job %s: %s\n", job.id().c_str(), StateName(job.state()));
-  }
-  return 0;
-}
-
-int CmdAgents(Cli& cli) {
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
-  v1::ListAgentsResponse response;
-  auto context = cli.client->Context();
-  grpc::Status status =
-      cli.client->stub()->ListAgents(context.get(), v1::ListAgentsRequest(), &response);
-  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
-  if (cli.output == "json") {
-    PrintJson(response);
-    return 0;
-  }
-  std::printf("%-20s %-16s %-12s %-6s %-28s %s\n", "AGENT", "HOSTNAME", "STATE", "BUSY",
-              "PLATFORMS", "LABELS");
-  for (const v1::AgentInfo& a : response.agents()) {
-    std::string platforms;
-    for (const std::string& p : a.platforms())
-      absl::StrAppend(&platforms, platforms.empty() ? "" : ",", p);
-    std::map<std::string, std::string> labels(a.labels().begin(), a.labels().end());
-    std::string busy = absl::StrCat(a.busy(), "/", a.slots());
-    std::printf("%-20s %-16s %-12s %-6s %-28s %s\n", a.id().c_str(), a.hostname().c_str(),
-                a.revoked()     ? "revoked"
-                : a.draining()  ? "draining"
-                : a.connected() ? "connected"
-                                : "offline",
-                busy.c_str(), platforms.c_str(), FormatKeyValues(labels).c_str());
-  }
-  return 0;
-}
-
-int CmdJoinToken(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"ttl", "uses"};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
-  if (flags->positional().size() != 1 || flags->positional()[0] != "create") {
-    return Fail(kExitUsage, "usage: arenactl join-token create [--ttl 24h] [--uses 1]");
-  }
-  v1::CreateJoinTokenRequest request;
-  absl::Duration ttl = absl::Hours(24);
-  if (flags->Has("ttl") &&
-      (!absl::ParseDuration(flags->Get("ttl"), &ttl) || ttl <= absl::ZeroDuration())) {
-    return Fail(kExitUsage,
-                absl::StrCat("--ttl wants a duration like 24h, got \"", flags->Get("ttl"), "\""));
-  }
-  int uses = 1;
-  if (flags->Has("uses") && (!absl::SimpleAtoi(flags->Get("uses"), &uses) || uses < 1)) {
-    return Fail(kExitUsage, "--uses wants a positive number");
-  }
-  request.set_ttl_ms(absl::ToInt64Milliseconds(ttl));
-  request.set_uses(uses);
-  v1::CreateJoinTokenResponse response;
-  auto context = cli.client->Context();
-  grpc::Status status = cli.client->stub()->CreateJoinToken(context.get(), request, &response);
-  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
-  std::printf("%s\n", response.token().c_str());
-  return 0;
-}
-
-std::string FormatTime(int64_t ms) { return ms <= 0 ? "never" : FormatMs(ms); }
-
-int CmdToken(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"name", "role", "ttl"};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
-  const std::vector<std::string>& args = flags->positional();
-  std::string verb = args.empty() ? "" : args[0];
-  auto context = cli.client->Context();
-  if (verb == "create" && args.size() == 1) {
-    v1::CreateTokenRequest request;
-    request.set_name(flags->Get("name"));
-    request.set_role(flags->Get("role", "submitter"));
-    if (flags->Has("ttl")) {
-      absl::Duration ttl;
-      if (!absl::ParseDuration(flags->Get("ttl"), &ttl) || ttl <= absl::ZeroDuration()) {
-        return Fail(kExitUsage, "--ttl wants a duration like 720h");
-      }
-      request.set_ttl_ms(absl::ToInt64Milliseconds(ttl));
-    }
-    v1::CreateTokenResponse response;
-    grpc::Status status = cli.client->admin()->CreateToken(context.get(), request, &response);
-    if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
-    if (cli.output == "json") {
-      PrintJson(response);
-    } else {
-      std::printf("%s\n", response.token().c_str());
-    }
-    return 0;
-  }
-  if (verb == "list" && args.size() == 1) {
-    v1::ListTokensResponse response;
-    grpc::Status status =
-        cli.client->admin()->ListTokens(context.get(), v1::ListTokensRequest(), &response);
-    if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
-    if (cli.output == "json") {
-      PrintJson(response);
-      return 0;
-    }
-    std::printf("%-18s %-20s %-10s %-20s %-20s %s\n", "ID", "NAME", "ROLE", "CREATED", "EXPIRES",
-                "STATE");
-    for (const v1::TokenInfo& t : response.tokens()) {
-      std::printf("%-18s %-20s %-10s %-20s %-20s %s\n", t.id().c_str(), t.name().c_str(),
-                  t.role().c_str(), FormatMs(t.created_unix_ms()).c_str(),
-                  FormatTime(t.expires_unix_ms()).c_str(), t.revoked() ? "revoked" : "active");
-    }
-    return 0;
-  }
-  if (verb == "revoke" && args.size() == 2) {
-    v1::RevokeTokenRequest request;
-    request.set_token(args[1]);
-    v1::TokenInfo info;
-    grpc::Status status = cli.client->admin()->RevokeToken(context.get(), request, &info);
-    if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
-    std::printf("token %s (%s) revoked\n", info.id().c_str(), info.name().c_str());
-    return 0;
-  }
-  return Fail(kExitUsage,
-              "usage: arenactl token create --name N --role admin|operator|submitter [--ttl D] | "
-              "token list | token revoke ID|NAME");
-}
-
-int CmdAgent(Cli& cli) {
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
-  const std::vector<std::string>& args = flags->positional();
-  if (args.size() != 2 || (args[0] != "revoke" && args[0] != "drain" && args[0] != "undrain")) {
-    return Fail(kExitUsage, "usage: arenactl agent revoke|drain|undrain AGENT");
-  }
-  auto context = cli.client->Context();
-  v1::AgentInfo info;
-  grpc::Status status;
-  if (args[0] == "revoke") {
-    v1::AgentRequest request;
-    request.set_agent_id(args[1]);
-    status = cli.client->admin()->RevokeAgent(context.get(), request, &info);
-  } else {
-    v1::DrainAgentRequest request;
-    request.set_agent_id(args[1]);
-    request.set_undo(args[0] == "undrain");
-    status = cli.client->admin()->DrainAgent(context.get(), request, &info);
-  }
-  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
-  std::printf("agent %s: %s\n", info.id().c_str(),
-              info.revoked()    ? "revoked"
-              : info.draining() ? "draining"
-                                : "active");
-  return 0;
-}
-
-int CmdAudit(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"limit"};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
-  v1::ListAuditRequest request;
-  int limit = 50;
-  if (flags->Has("limit") && (!absl::SimpleAtoi(flags->Get("limit"), &limit) || limit < 1)) {
-    return Fail(kExitUsage, "--limit wants a positive number");
-  }
-  request.set_limit(limit);
-  v1::ListAuditResponse response;
-  auto context = cli.client->Context();
-  grpc::Status status = cli.client->admin()->ListAudit(context.get(), request, &response);
-  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
-  if (cli.output == "json") {
-    PrintJson(response);
-    return 0;
-  }
-  std::printf("%-20s %-20s %-18s %-20s %s\n", "TIME", "ACTOR", "ACTION", "TARGET", "DETAIL");
-  for (const v1::AuditEntry& e : response.entries()) {
-    std::printf("%-20s %-20s %-18s %-20s %s\n", FormatMs(e.unix_ms()).c_str(), e.actor().c_str(),
-                e.action().c_str(), e.target().c_str(), e.detail().c_str());
   }
   return 0;
 }

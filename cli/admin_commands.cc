@@ -1,0 +1,193 @@
+// arenactl's fleet and administration commands: agents, join tokens, API
+// tokens, agent revoke/drain, and the audit trail.
+#include <cstdio>
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "cli/cli.h"
+
+namespace arena {
+namespace {
+
+std::string FormatTime(int64_t ms) { return ms <= 0 ? "never" : FormatMs(ms); }
+
+}  // namespace
+
+int CmdAgents(Cli& cli) {
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  v1::ListAgentsResponse response;
+  auto context = cli.client->Context();
+  grpc::Status status =
+      cli.client->stub()->ListAgents(context.get(), v1::ListAgentsRequest(), &response);
+  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  if (cli.output == "json") {
+    PrintJson(response);
+    return 0;
+  }
+  std::printf("%-20s %-16s %-12s %-6s %-28s %s\n", "AGENT", "HOSTNAME", "STATE", "BUSY",
+              "PLATFORMS", "LABELS");
+  for (const v1::AgentInfo& a : response.agents()) {
+    std::string platforms;
+    for (const std::string& p : a.platforms())
+      absl::StrAppend(&platforms, platforms.empty() ? "" : ",", p);
+    std::map<std::string, std::string> labels(a.labels().begin(), a.labels().end());
+    std::string busy = absl::StrCat(a.busy(), "/", a.slots());
+    std::printf("%-20s %-16s %-12s %-6s %-28s %s\n", a.id().c_str(), a.hostname().c_str(),
+                a.revoked()     ? "revoked"
+                : a.draining()  ? "draining"
+                : a.connected() ? "connected"
+                                : "offline",
+                busy.c_str(), platforms.c_str(), FormatKeyValues(labels).c_str());
+  }
+  return 0;
+}
+
+int CmdJoinToken(Cli& cli) {
+  FlagSpec spec;
+  spec.value_flags = {"ttl", "uses"};
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (flags->positional().size() != 1 || flags->positional()[0] != "create") {
+    return Fail(kExitUsage, "usage: arenactl join-token create [--ttl 24h] [--uses 1]");
+  }
+  v1::CreateJoinTokenRequest request;
+  absl::Duration ttl = absl::Hours(24);
+  if (flags->Has("ttl") &&
+      (!absl::ParseDuration(flags->Get("ttl"), &ttl) || ttl <= absl::ZeroDuration())) {
+    return Fail(kExitUsage,
+                absl::StrCat("--ttl wants a duration like 24h, got \"", flags->Get("ttl"), "\""));
+  }
+  int uses = 1;
+  if (flags->Has("uses") && (!absl::SimpleAtoi(flags->Get("uses"), &uses) || uses < 1)) {
+    return Fail(kExitUsage, "--uses wants a positive number");
+  }
+  request.set_ttl_ms(absl::ToInt64Milliseconds(ttl));
+  request.set_uses(uses);
+  v1::CreateJoinTokenResponse response;
+  auto context = cli.client->Context();
+  grpc::Status status = cli.client->stub()->CreateJoinToken(context.get(), request, &response);
+  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  std::printf("%s\n", response.token().c_str());
+  return 0;
+}
+
+int CmdToken(Cli& cli) {
+  FlagSpec spec;
+  spec.value_flags = {"name", "role", "ttl"};
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  const std::vector<std::string>& args = flags->positional();
+  std::string verb = args.empty() ? "" : args[0];
+  auto context = cli.client->Context();
+  if (verb == "create" && args.size() == 1) {
+    v1::CreateTokenRequest request;
+    request.set_name(flags->Get("name"));
+    request.set_role(flags->Get("role", "submitter"));
+    if (flags->Has("ttl")) {
+      absl::Duration ttl;
+      if (!absl::ParseDuration(flags->Get("ttl"), &ttl) || ttl <= absl::ZeroDuration()) {
+        return Fail(kExitUsage, "--ttl wants a duration like 720h");
+      }
+      request.set_ttl_ms(absl::ToInt64Milliseconds(ttl));
+    }
+    v1::CreateTokenResponse response;
+    grpc::Status status = cli.client->admin()->CreateToken(context.get(), request, &response);
+    if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+    if (cli.output == "json") {
+      PrintJson(response);
+    } else {
+      std::printf("%s\n", response.token().c_str());
+    }
+    return 0;
+  }
+  if (verb == "list" && args.size() == 1) {
+    v1::ListTokensResponse response;
+    grpc::Status status =
+        cli.client->admin()->ListTokens(context.get(), v1::ListTokensRequest(), &response);
+    if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+    if (cli.output == "json") {
+      PrintJson(response);
+      return 0;
+    }
+    std::printf("%-18s %-20s %-10s %-20s %-20s %s\n", "ID", "NAME", "ROLE", "CREATED", "EXPIRES",
+                "STATE");
+    for (const v1::TokenInfo& t : response.tokens()) {
+      std::printf("%-18s %-20s %-10s %-20s %-20s %s\n", t.id().c_str(), t.name().c_str(),
+                  t.role().c_str(), FormatMs(t.created_unix_ms()).c_str(),
+                  FormatTime(t.expires_unix_ms()).c_str(), t.revoked() ? "revoked" : "active");
+    }
+    return 0;
+  }
+  if (verb == "revoke" && args.size() == 2) {
+    v1::RevokeTokenRequest request;
+    request.set_token(args[1]);
+    v1::TokenInfo info;
+    grpc::Status status = cli.client->admin()->RevokeToken(context.get(), request, &info);
+    if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+    std::printf("token %s (%s) revoked\n", info.id().c_str(), info.name().c_str());
+    return 0;
+  }
+  return Fail(kExitUsage,
+              "usage: arenactl token create --name N --role admin|operator|submitter [--ttl D] | "
+              "token list | token revoke ID|NAME");
+}
+
+int CmdAgent(Cli& cli) {
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  const std::vector<std::string>& args = flags->positional();
+  if (args.size() != 2 || (args[0] != "revoke" && args[0] != "drain" && args[0] != "undrain")) {
+    return Fail(kExitUsage, "usage: arenactl agent revoke|drain|undrain AGENT");
+  }
+  auto context = cli.client->Context();
+  v1::AgentInfo info;
+  grpc::Status status;
+  if (args[0] == "revoke") {
+    v1::AgentRequest request;
+    request.set_agent_id(args[1]);
+    status = cli.client->admin()->RevokeAgent(context.get(), request, &info);
+  } else {
+    v1::DrainAgentRequest request;
+    request.set_agent_id(args[1]);
+    request.set_undo(args[0] == "undrain");
+    status = cli.client->admin()->DrainAgent(context.get(), request, &info);
+  }
+  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  std::printf("agent %s: %s\n", info.id().c_str(),
+              info.revoked()    ? "revoked"
+              : info.draining() ? "draining"
+                                : "active");
+  return 0;
+}
+
+int CmdAudit(Cli& cli) {
+  FlagSpec spec;
+  spec.value_flags = {"limit"};
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  v1::ListAuditRequest request;
+  int limit = 50;
+  if (flags->Has("limit") && (!absl::SimpleAtoi(flags->Get("limit"), &limit) || limit < 1)) {
+    return Fail(kExitUsage, "--limit wants a positive number");
+  }
+  request.set_limit(limit);
+  v1::ListAuditResponse response;
+  auto context = cli.client->Context();
+  grpc::Status status = cli.client->admin()->ListAudit(context.get(), request, &response);
+  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  if (cli.output == "json") {
+    PrintJson(response);
+    return 0;
+  }
+  std::printf("%-20s %-20s %-18s %-20s %s\n", "TIME", "ACTOR", "ACTION", "TARGET", "DETAIL");
+  for (const v1::AuditEntry& e : response.entries()) {
+    std::printf("%-20s %-20s %-18s %-20s %s\n", FormatMs(e.unix_ms()).c_str(), e.actor().c_str(),
+                e.action().c_str(), e.target().c_str(), e.detail().c_str());
+  }
+  return 0;
+}
+
+}  // namespace arena

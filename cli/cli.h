@@ -1,0 +1,47 @@
+// Shared pieces of arenactl's commands: the parsed invocation, output
+// helpers and exit codes. Exit codes: 0 passed (or success), 1 a task
+// failed, 3 error / cancelled / timed out, 2 usage or connection error.
+#ifndef ARENA_CLI_CLI_H_
+#define ARENA_CLI_CLI_H_
+
+#include <google/protobuf/message.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cli/client.h"
+#include "common/flags.h"
+
+namespace arena {
+
+constexpr int kExitPassed = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitError = 3;
+
+struct Cli {
+  std::unique_ptr<Client> client;
+  std::string output = "table";
+  std::vector<std::string> args;         // after the command name
+  std::vector<std::string> passthrough;  // after "--"
+};
+
+// Prints "arenactl: MESSAGE" on stderr and returns `code`.
+int Fail(int code, const std::string& message);
+std::string FormatMs(int64_t ms);
+void PrintJson(const google::protobuf::Message& message);
+// Parses the command's own flags (and what follows "--").
+absl::StatusOr<ParsedFlags> CommandFlags(const Cli& cli, FlagSpec spec);
+
+// Fleet and administration commands (cli/admin_commands.cc).
+int CmdAgents(Cli& cli);
+int CmdJoinToken(Cli& cli);
+int CmdToken(Cli& cli);
+int CmdAgent(Cli& cli);
+int CmdAudit(Cli& cli);
+
+}  // namespace arena
+
+#endif  // ARENA_CLI_CLI_H_
