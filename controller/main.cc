@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -17,6 +18,7 @@
 #include "common/files.h"
 #include "common/flags.h"
 #include "common/logging.h"
+#include "common/states.h"
 #include "controller/api/agent_service.h"
 #include "controller/api/job_api.h"
 #include "controller/api/job_service.h"
@@ -24,6 +26,7 @@
 #include "controller/auth/secret_box.h"
 #include "controller/auth/tokens.h"
 #include "controller/gateway/http_server.h"
+#include "controller/gateway/metrics.h"
 #include "controller/gateway/rest_gateway.h"
 #include "controller/scheduler/scheduler.h"
 #include "controller/store/log_store.h"
@@ -112,6 +115,40 @@ absl::Status ApplyPolicyFlags(const ParsedFlags& flags, JobApiOptions* options) 
   return absl::OkStatus();
 }
 
+// Gauges read at scrape time: agents and tasks by state, queue depth.
+void CollectGauges(Store* store, const Scheduler& scheduler, std::set<std::string>& archs_seen,
+                   Metrics& m) {
+  std::map<std::string, int> agents = {
+      {"connected", 0}, {"draining", 0}, {"offline", 0}, {"revoked", 0}};
+  std::vector<AgentView> connected = scheduler.ConnectedAgents();
+  absl::StatusOr<std::vector<AgentRecord>> records = store->ListAgents();
+  if (records.ok()) {
+    for (const AgentRecord& r : *records) {
+      bool online = std::any_of(connected.begin(), connected.end(),
+                                [&](const AgentView& v) { return v.id == r.id; });
+      ++agents[r.revoked              ? "revoked"
+               : r.draining && online ? "draining"
+               : online               ? "connected"
+                                      : "offline"];
+    }
+  }
+  for (const auto& [state, n] : agents) m.Set("arena_agents", n, {{"state", state}});
+  absl::StatusOr<std::map<int, int64_t>> tasks = store->CountTasksByState();
+  if (tasks.ok()) {
+    for (v1::State state : {v1::QUEUED, v1::RUNNING, v1::PASSED, v1::FAILED, v1::ERROR,
+                            v1::CANCELLED, v1::TIMED_OUT}) {
+      auto it = tasks->find(state);
+      m.Set("arena_tasks", it == tasks->end() ? 0 : static_cast<double>(it->second),
+            {{"state", StateName(state)}});
+    }
+  }
+  std::map<std::string, int> depth = scheduler.QueueDepth();
+  for (const auto& [arch, n] : depth) archs_seen.insert(arch);
+  for (const std::string& arch : archs_seen) {  // an emptied queue reads 0, not its last depth
+    m.Set("arena_queue_depth", depth.count(arch) ? depth[arch] : 0, {{"arch", arch}});
+  }
+}
+
 bool IsLoopback(const std::string& host) {
   return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
 }
@@ -171,6 +208,8 @@ int Main(int argc, char** argv) {
   absl::StatusOr<SecretBox> secret_box =
       SecretBox::LoadOrCreate(absl::StrCat(data_dir, "/secrets.key"));
   if (!secret_box.ok()) return Fail(secret_box.status());
+  Metrics metrics;
+  scheduler_options->metrics = &metrics;
   scheduler_options->secrets = &*secret_box;
   scheduler_options->ca = &pki->ca;
   scheduler_options->cert_validity = cert_ttl;
@@ -208,7 +247,9 @@ int Main(int argc, char** argv) {
   if (server == nullptr || grpc_port == 0) {
     return Fail(absl::UnavailableError(absl::StrCat("cannot listen on ", flags->Get("listen"))));
   }
-  RestGateway rest(&job_api);
+  RestGateway rest(&job_api, &metrics);
+  std::set<std::string> archs_seen;  // touched only under the metrics render
+  metrics.OnRender([&](Metrics& m) { CollectGauges(store->get(), scheduler, archs_seen, m); });
   // The REST gateway carries tokens: HTTPS with the controller's certificate,
   // plain HTTP only when asked for and only on loopback.
   bool insecure = flags->Has("http-insecure");

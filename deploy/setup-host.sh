@@ -10,7 +10,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libsqlite3-dev libssl-dev libgtest-dev libgmock-dev
   libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev
-  docker.io busybox-static qemu-user-static jq python3-yaml clang-14 libclang-rt-14-dev
+  docker.io busybox-static qemu-user-static jq python3-yaml clang-14 libclang-rt-14-dev prometheus
 )
 
 as_root() {

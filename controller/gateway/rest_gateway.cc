@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/states.h"
 #include "controller/api/job_api.h"
+#include "controller/gateway/metrics.h"
 
 namespace arena {
 namespace {
@@ -152,6 +153,15 @@ v1::SimpleJobStatus ToSimpleStatus(const v1::Job& job) {
 
 void RestGateway::Register(httplib::Server* server) {
   JobApi* api = api_;
+  Metrics* metrics = metrics_;
+  server->Get("/metrics", [metrics](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics->Render(), "text/plain; version=0.0.4");
+  });
+  server->set_logger([metrics](const httplib::Request&, const httplib::Response& res) {
+    if (res.status >= 400) {
+      metrics->Add("arena_http_errors_total", 1, {{"code", absl::StrCat(res.status)}});
+    }
+  });
   using Handler =
       std::function<void(const Principal&, const httplib::Request&, httplib::Response&)>;
   // Every route but /healthz runs behind this check.

@@ -17,6 +17,7 @@ class Server;
 namespace arena {
 
 class JobApi;
+class Metrics;
 
 // HTTP status for an API error: 400, 401, 403, 404, 409, 503, 500...
 int HttpStatusFor(const absl::Status& status);
@@ -27,13 +28,15 @@ v1::SimpleJobStatus ToSimpleStatus(const v1::Job& job);
 
 class RestGateway {
  public:
-  // `api` must outlive the gateway and the server it registers on.
-  explicit RestGateway(JobApi* api) : api_(api) {}
+  // `api` and `metrics` must outlive the gateway and the server it
+  // registers on. /metrics needs no token (Prometheus scrapes it).
+  RestGateway(JobApi* api, Metrics* metrics) : api_(api), metrics_(metrics) {}
 
   void Register(httplib::Server* server);
 
  private:
   JobApi* const api_;
+  Metrics* const metrics_;
 };
 
 }  // namespace arena

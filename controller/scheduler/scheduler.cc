@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "common/tls.h"
 #include "controller/auth/secret_box.h"
+#include "controller/gateway/metrics.h"
 #include "controller/scheduler/job_state.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"
@@ -125,8 +126,24 @@ void Scheduler::Run() {
       event = std::move(events_.front());
       events_.pop_front();
     }
+    absl::Time start = absl::Now();
     event();
+    std::map<std::string, int> depth;
+    for (const QueuedTask& q : queue_) ++depth[q.needs.arch];
+    {
+      absl::MutexLock lock(&snapshot_mu_);
+      queue_depth_ = std::move(depth);
+    }
+    if (options_.metrics != nullptr) {
+      options_.metrics->Observe("arena_scheduler_event_seconds",
+                                absl::ToDoubleSeconds(absl::Now() - start));
+    }
   }
+}
+
+std::map<std::string, int> Scheduler::QueueDepth() const {
+  absl::MutexLock lock(&snapshot_mu_);
+  return queue_depth_;
 }
 
 void Scheduler::Flush() {
@@ -341,6 +358,9 @@ void Scheduler::OnLogChunk(const std::string& agent_id, const v1::LogChunk& chun
                                                     ": ", durable.status().message())));
     return;
   }
+  if (options_.metrics != nullptr) {
+    options_.metrics->Add("arena_log_bytes_total", static_cast<double>(chunk.data().size()));
+  }
   link->Send(LogAck(chunk.attempt_id(), *durable, false));
 }
 
@@ -362,6 +382,10 @@ void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& ev
     v1::Task* task = FindTask(*job, attempt.task_id);
     if (task == nullptr || task->attempt_id() != event.attempt_id()) return;
     task->set_started_unix_ms(event.unix_ms() > 0 ? event.unix_ms() : NowMs());
+    if (options_.metrics != nullptr && task->attempts_size() == 1) {
+      options_.metrics->Observe("arena_time_to_start_seconds",
+                                (task->started_unix_ms() - job->created_unix_ms()) / 1000.0);
+    }
     LogError(store_->UpdateTask(*task));
     logs_->Notify();
     return;
@@ -433,6 +457,13 @@ absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string&
   task->set_exit_code(exit_code);
   task->set_reason(reason);
   task->set_finished_unix_ms(NowMs());
+  if (options_.metrics != nullptr) {
+    options_.metrics->Add("arena_tasks_finished_total", 1, {{"state", StateName(state)}});
+    if (task->started_unix_ms() > 0) {
+      options_.metrics->Observe("arena_task_duration_seconds",
+                                (task->finished_unix_ms() - task->started_unix_ms()) / 1000.0);
+    }
+  }
   task->set_log_bytes(task->attempt_id().empty() ? 0 : logs_->Size(job_id, task->attempt_id()));
   RETURN_IF_ERROR(store_->UpdateTask(*task));
   v1::State job_state = JobStateFromTasks(job);

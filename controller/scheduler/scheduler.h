@@ -32,6 +32,7 @@ namespace arena {
 class Store;
 class LogStore;
 class SecretBox;
+class Metrics;
 struct CertifiedKey;
 
 struct SchedulerOptions {
@@ -45,6 +46,7 @@ struct SchedulerOptions {
   const SecretBox* secrets = nullptr;  // opens jobs' sealed secrets for Assign
   const CertifiedKey* ca = nullptr;    // signs renewed agent certificates
   absl::Duration cert_validity = absl::Hours(24);
+  Metrics* metrics = nullptr;  // optional
 };
 
 class Scheduler {
@@ -73,6 +75,8 @@ class Scheduler {
   std::vector<AgentView> ConnectedAgents() const;
   // Why a queued task with these needs waits, given the connected agents.
   std::string WaitingReason(const TaskNeeds& needs) const;
+  // Queued tasks per architecture, as of the last event handled.
+  std::map<std::string, int> QueueDepth() const;
   // Blocks until every event posted before the call has been handled.
   void Flush();
   // Runs lease and queue-timeout checks as of `now` (tests call it directly).
@@ -146,6 +150,7 @@ class Scheduler {
 
   mutable absl::Mutex snapshot_mu_;
   std::vector<AgentView> agent_snapshot_ ABSL_GUARDED_BY(snapshot_mu_);
+  std::map<std::string, int> queue_depth_ ABSL_GUARDED_BY(snapshot_mu_);
 };
 
 }  // namespace arena

@@ -513,6 +513,19 @@ absl::Status Store::UpdateTask(const v1::Task& task) {
       .Run();
 }
 
+absl::StatusOr<std::map<int, int64_t>> Store::CountTasksByState() {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("SELECT state, count(*) FROM tasks GROUP BY state"));
+  std::map<int, int64_t> counts;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    counts[static_cast<int>(stmt.Int(0))] = stmt.Int(1);
+  }
+  return counts;
+}
+
 absl::Status Store::UpdateJobState(const std::string& job_id, v1::State state,
                                    const std::string& reason, int64_t finished_ms) {
   absl::MutexLock lock(&mu_);

@@ -7,6 +7,7 @@
 #define ARENA_CONTROLLER_STORE_STORE_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -115,6 +116,8 @@ class Store {
   absl::StatusOr<std::vector<std::string>> ListActiveJobIds();
 
   absl::Status UpdateTask(const v1::Task& task);
+  // Number of tasks in each state.
+  absl::StatusOr<std::map<int, int64_t>> CountTasksByState();
   absl::Status UpdateJobState(const std::string& job_id, v1::State state, const std::string& reason,
                               int64_t finished_ms);
 
