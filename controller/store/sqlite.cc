@@ -48,6 +48,15 @@ absl::Status Statement::Run() {
   }
 }
 
+absl::Status Statement::ForEachRow(const std::function<void(const Statement&)>& row) {
+  while (true) {
+    absl::StatusOr<bool> has_row = Step();
+    if (!has_row.ok()) return has_row.status();
+    if (!*has_row) return absl::OkStatus();
+    row(*this);
+  }
+}
+
 std::string Statement::Text(int column) const {
   const void* data = sqlite3_column_blob(stmt_, column);
   int size = sqlite3_column_bytes(stmt_, column);

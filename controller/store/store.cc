@@ -248,11 +248,7 @@ absl::StatusOr<std::vector<ApiToken>> Store::ListApiTokens() {
                    db_->Prepare(absl::StrCat("SELECT ", kTokenColumns,
                                              " FROM api_tokens ORDER BY created_ms, rowid")));
   std::vector<ApiToken> tokens;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    tokens.push_back(ReadToken(stmt));
-  }
+  RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement&) { tokens.push_back(ReadToken(stmt)); }));
   return tokens;
 }
 
@@ -291,11 +287,9 @@ absl::StatusOr<std::vector<AuditRecord>> Store::ListAudit(int limit) {
                                 "ORDER BY id DESC LIMIT ?"));
   stmt.Bind(1, limit);
   std::vector<AuditRecord> entries;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
+  RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement&) {
     entries.push_back({stmt.Int(0), stmt.Text(1), stmt.Text(2), stmt.Text(3), stmt.Text(4)});
-  }
+  }));
   return entries;
 }
 
@@ -336,11 +330,7 @@ absl::StatusOr<std::vector<AgentRecord>> Store::ListAgents() {
   ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", kAgentColumns,
                                                              " FROM agents ORDER BY id")));
   std::vector<AgentRecord> agents;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    agents.push_back(ReadAgent(stmt));
-  }
+  RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement&) { agents.push_back(ReadAgent(stmt)); }));
   return agents;
 }
 
@@ -389,11 +379,7 @@ absl::StatusOr<std::vector<v1::Task>> Store::LoadTasks(const std::string& job_id
                                              " FROM tasks WHERE job_id = ? ORDER BY seq")));
   stmt.Bind(1, job_id);
   std::vector<v1::Task> tasks;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    tasks.push_back(ReadTask(stmt));
-  }
+  RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement&) { tasks.push_back(ReadTask(stmt)); }));
   return tasks;
 }
 
@@ -420,9 +406,7 @@ absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
                                 "started_ms, finished_ms, log_bytes, emulated FROM attempts "
                                 "WHERE job_id = ? ORDER BY started_ms, rowid"));
   attempts.Bind(1, id);
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, attempts.Step());
-    if (!row) break;
+  RETURN_IF_ERROR(attempts.ForEachRow([&](const Statement&) {
     for (v1::Task& task : tasks) {
       if (task.id() != attempts.Text(1)) continue;
       v1::Attempt* a = task.add_attempts();
@@ -436,7 +420,7 @@ absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
       a->set_log_bytes(attempts.Int(8));
       a->set_emulated(attempts.Int(9) != 0);
     }
-  }
+  }));
   for (v1::Task& task : tasks) *job.add_tasks() = std::move(task);
   return job;
 }
@@ -454,12 +438,10 @@ absl::StatusOr<JobPage> Store::ListJobs(const JobQuery& query) {
         .Bind(2, query.state)
         .Bind(3, query.limit + 1)
         .Bind(4, query.owner);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, stmt.Step());
-      if (!row) break;
+    RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement&) {
       ids.push_back(stmt.Text(0));
       last_rowid = stmt.Int(1);
-    }
+    }));
   }
   JobPage page;
   if (static_cast<int>(ids.size()) > query.limit) {
@@ -486,11 +468,7 @@ absl::StatusOr<std::vector<std::string>> Store::ListActiveJobIds() {
                                                 "ORDER BY created_ms, rowid"));
   stmt.Bind(1, v1::QUEUED).Bind(2, v1::RUNNING);
   std::vector<std::string> ids;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    ids.push_back(stmt.Text(0));
-  }
+  RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement&) { ids.push_back(stmt.Text(0)); }));
   return ids;
 }
 
@@ -518,11 +496,8 @@ absl::StatusOr<std::map<int, int64_t>> Store::CountTasksByState() {
   ASSIGN_OR_RETURN(Statement stmt,
                    db_->Prepare("SELECT state, count(*) FROM tasks GROUP BY state"));
   std::map<int, int64_t> counts;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    counts[static_cast<int>(stmt.Int(0))] = stmt.Int(1);
-  }
+  RETURN_IF_ERROR(stmt.ForEachRow(
+      [&](const Statement&) { counts[static_cast<int>(stmt.Int(0))] = stmt.Int(1); }));
   return counts;
 }
 
