@@ -44,3 +44,17 @@ start_agent good   # no token: reuses the stored identity
 out=$(actl run -- sh -c 'echo over mtls' 2>&1) || fail "job over the restarted agent: $out"
 assert_contains "$out" "over mtls" "log of the job over the restarted agent"
 pass "restarted agent reuses its identity without a token"
+
+# The server name is checked on every connection: a controller whose
+# certificate names only "localhost" is refused when reached as 127.0.0.1.
+start_controller named 0 --advertise localhost
+port=${CONTROLLER##*:}
+set +e
+out=$("$BIN/arenactl" --controller "127.0.0.1:$port" --ca-file "$CA" --token "$TOKEN" jobs 2>&1)
+rc=$?
+set -e
+[ "$rc" = 2 ] || fail "a name outside the certificate was accepted ($rc): $out"
+assert_contains "$out" "cannot reach controller at 127.0.0.1:$port" "name mismatch refusal"
+"$BIN/arenactl" --controller "localhost:$port" --ca-file "$CA" --token "$TOKEN" jobs >/dev/null ||
+  fail "localhost is the certificate's name"
+pass "the controller's name is verified against its certificate"
