@@ -77,4 +77,20 @@ absl::Status RemoveTree(const std::string& path) {
   return absl::OkStatus();
 }
 
+bool IsSafeRelativePath(absl::string_view path) {
+  if (path.empty() || path.size() > 1024 || path[0] == '/' ||
+      path.find('\0') != absl::string_view::npos) {
+    return false;
+  }
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == absl::string_view::npos) end = path.size();
+    absl::string_view part = path.substr(start, end - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    start = end + 1;
+  }
+  return true;
+}
+
 }  // namespace arena

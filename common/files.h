@@ -18,6 +18,9 @@ bool FileExists(const std::string& path);
 absl::Status MakeDirs(const std::string& path, int mode = 0755);
 // Removes a directory tree; missing paths are not an error.
 absl::Status RemoveTree(const std::string& path);
+// A relative "/"-separated path that stays below its root: not empty, not
+// absolute, no "." or ".." or empty parts, no NUL, at most 1024 bytes.
+bool IsSafeRelativePath(absl::string_view path);
 
 }  // namespace arena
 

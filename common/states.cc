@@ -1,5 +1,7 @@
 #include "common/states.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace arena {
 
 const char* StateName(v1::State state) {
@@ -33,6 +35,19 @@ v1::State StateFromName(const std::string& name) {
 
 bool IsTerminal(v1::State state) {
   return state != v1::QUEUED && state != v1::RUNNING && state != v1::STATE_UNSPECIFIED;
+}
+
+std::string TaskName(const v1::Task& task) {
+  switch (task.kind()) {
+    case v1::TASK_KIND_SUITE:
+      return absl::StrCat(task.arch(), "/", task.suite());
+    case v1::TASK_KIND_LIST:
+      return absl::StrCat(task.arch(), "/list");
+    case v1::TASK_KIND_TEST:
+      return absl::StrCat(task.arch(), "/", task.test_id());
+    default:
+      return task.arch();
+  }
 }
 
 }  // namespace arena

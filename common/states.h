@@ -17,6 +17,10 @@ v1::State StateFromName(const std::string& name);
 // passed, failed, error, cancelled, timed_out.
 bool IsTerminal(v1::State state);
 
+// A task's name for people: "arm64", "arm64/unit" (suite), "arm64/list",
+// "arm64/test_a.py::test_x" (test).
+std::string TaskName(const v1::Task& task);
+
 }  // namespace arena
 
 #endif  // ARENA_COMMON_STATES_H_

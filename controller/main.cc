@@ -29,6 +29,7 @@
 #include "controller/gateway/metrics.h"
 #include "controller/gateway/rest_gateway.h"
 #include "controller/scheduler/scheduler.h"
+#include "controller/store/artifact_store.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"
 
@@ -205,11 +206,13 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::string> admin = EnsureAdminToken(store->get(), data_dir);
   if (!admin.ok()) return Fail(admin.status());
   LogStore logs(absl::StrCat(data_dir, "/logs"));
+  ArtifactStore artifacts(absl::StrCat(data_dir, "/artifacts"));
   absl::StatusOr<SecretBox> secret_box =
       SecretBox::LoadOrCreate(absl::StrCat(data_dir, "/secrets.key"));
   if (!secret_box.ok()) return Fail(secret_box.status());
   Metrics metrics;
   scheduler_options->metrics = &metrics;
+  scheduler_options->artifacts = &artifacts;
   scheduler_options->secrets = &*secret_box;
   scheduler_options->ca = &pki->ca;
   scheduler_options->cert_validity = cert_ttl;
@@ -226,6 +229,8 @@ int Main(int argc, char** argv) {
   JobApi job_api(store->get(), &logs, &scheduler, &*secret_box, options);
   JobServiceImpl job_service(&job_api);
   AdminServiceImpl admin_service(&job_api);
+  ResultsServiceImpl results_service(&job_api);
+  job_api.set_artifacts(&artifacts);
 
   grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
   ssl.pem_root_certs = pki->ca.cert_pem;
@@ -240,6 +245,7 @@ int Main(int argc, char** argv) {
   builder.RegisterService(&agent_service);
   builder.RegisterService(&job_service);
   builder.RegisterService(&admin_service);
+  builder.RegisterService(&results_service);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);

@@ -292,8 +292,78 @@ absl::StatusOr<ContainerState> DockerClient::InspectState(const std::string& id)
   if (parsed.is_object() && parsed.contains("State") && parsed["State"].is_object()) {
     state.oom_killed = parsed["State"].value("OOMKilled", false);
     state.exit_code = parsed["State"].value("ExitCode", 0);
+    state.running = parsed["State"].value("Running", false);
+  }
+  if (parsed.is_object() && parsed.contains("Config") && parsed["Config"].is_object() &&
+      parsed["Config"].contains("WorkingDir") && parsed["Config"]["WorkingDir"].is_string()) {
+    state.working_dir = parsed["Config"]["WorkingDir"].get<std::string>();
   }
   return state;
+}
+
+absl::Status DockerClient::ArchiveOut(const std::string& id, const std::string& path,
+                                      const std::function<bool(absl::string_view)>& sink) {
+  absl::StatusOr<Response> response =
+      Request("GET", Path(absl::StrCat("/containers/", id, "/archive?path=", UrlEscape(path))), "",
+              600, sink);
+  if (!response.ok()) return response.status();
+  if (response->code == 404) {
+    return absl::NotFoundError(absl::StrCat(path, " does not exist in the container"));
+  }
+  if (response->code != 200)
+    return HttpError("copy from container", response->code, response->body);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> DockerClient::CreateExec(const std::string& id, const ExecSpec& spec) {
+  json body;
+  body["Cmd"] = spec.command;
+  body["Env"] = spec.env;
+  body["AttachStdout"] = true;
+  body["AttachStderr"] = true;
+  body["Tty"] = false;
+  if (!spec.working_dir.empty()) body["WorkingDir"] = spec.working_dir;
+  if (!spec.user.empty()) body["User"] = spec.user;
+  absl::StatusOr<Response> response =
+      Request("POST", Path(absl::StrCat("/containers/", id, "/exec")), body.dump(), 60);
+  if (!response.ok()) return response.status();
+  if (response->code != 201) return HttpError("create exec", response->code, response->body);
+  json parsed = json::parse(response->body, nullptr, false);
+  if (!parsed.is_object() || !parsed.contains("Id")) {
+    return absl::InternalError("create exec: no Id in the answer");
+  }
+  return parsed["Id"].get<std::string>();
+}
+
+absl::Status DockerClient::StartExec(const std::string& exec_id,
+                                     const std::function<void(int, absl::string_view)>& sink) {
+  FrameDemuxer demuxer(sink);
+  absl::Status frame_status;
+  std::function<bool(absl::string_view)> stream = [&](absl::string_view chunk) {
+    frame_status = demuxer.Feed(chunk);
+    return frame_status.ok();
+  };
+  absl::StatusOr<Response> response =
+      Request("POST", Path(absl::StrCat("/exec/", exec_id, "/start")),
+              R"({"Detach":false,"Tty":false})", 0, stream);
+  if (!frame_status.ok()) return frame_status;
+  if (!response.ok()) return response.status();
+  if (response->code != 200 && response->code != 101) {
+    return HttpError("start exec", response->code, response->body);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> DockerClient::ExecExitCode(const std::string& exec_id) {
+  absl::StatusOr<Response> response =
+      Request("GET", Path(absl::StrCat("/exec/", exec_id, "/json")), "", 30);
+  if (!response.ok()) return response.status();
+  if (response->code != 200) return HttpError("inspect exec", response->code, response->body);
+  json parsed = json::parse(response->body, nullptr, false);
+  if (!parsed.is_object() || !parsed.contains("ExitCode") || !parsed["ExitCode"].is_number()) {
+    return absl::InternalError("inspect exec: no exit code (still running?)");
+  }
+  return parsed["ExitCode"].get<int>();
 }
 
 absl::StatusOr<std::vector<std::string>> DockerClient::ListContainersWithLabel(

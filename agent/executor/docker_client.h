@@ -38,6 +38,15 @@ struct ContainerSpec {
 struct ContainerState {
   bool oom_killed = false;
   int exit_code = 0;
+  bool running = false;
+  std::string working_dir;  // Config.WorkingDir; empty means "/"
+};
+
+struct ExecSpec {
+  std::vector<std::string> command;
+  std::vector<std::string> env;  // "K=V"
+  std::string working_dir;
+  std::string user;
 };
 
 class DockerClient {
@@ -68,6 +77,16 @@ class DockerClient {
   absl::Status StopContainer(const std::string& id, int grace_seconds);
   absl::Status RemoveContainer(const std::string& id);
   absl::StatusOr<ContainerState> InspectState(const std::string& id);
+  // Streams a tar archive of `path` in the container to `sink` (which
+  // returns false to stop). NotFound when the path does not exist.
+  absl::Status ArchiveOut(const std::string& id, const std::string& path,
+                          const std::function<bool(absl::string_view)>& sink);
+  // Runs a process in a running container: create the exec, then start it
+  // and follow its demultiplexed output until it exits.
+  absl::StatusOr<std::string> CreateExec(const std::string& id, const ExecSpec& spec);
+  absl::Status StartExec(const std::string& exec_id,
+                         const std::function<void(int, absl::string_view)>& sink);
+  absl::StatusOr<int> ExecExitCode(const std::string& exec_id);
   // Ids of containers (running or not) carrying `label`.
   absl::StatusOr<std::vector<std::string>> ListContainersWithLabel(const std::string& label);
   // "repo:tag" of every local image.

@@ -1,5 +1,8 @@
 #include "agent/executor/docker_executor.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -7,7 +10,10 @@
 #include "absl/time/clock.h"
 #include "agent/executor/docker_client.h"
 #include "common/arch.h"
+#include "common/files.h"
+#include "common/ids.h"
 #include "common/logging.h"
+#include "common/tar.h"
 
 namespace arena {
 namespace {
@@ -26,7 +32,8 @@ RunResult Error(std::string reason) {
   return result;
 }
 
-ContainerSpec SpecFor(const RunRequest& request, const std::string& agent_id) {
+ContainerSpec SpecFor(const RunRequest& request, const std::string& agent_id,
+                      const std::string& workspace) {
   ContainerSpec spec;
   spec.name = absl::StrCat("arena-", request.attempt_id);
   spec.image = request.image;
@@ -37,8 +44,8 @@ ContainerSpec SpecFor(const RunRequest& request, const std::string& agent_id) {
   spec.labels["arena.task"] = request.task_id;
   spec.labels["arena.job"] = request.job_id;
   spec.labels["arena.agent"] = agent_id;
-  if (!request.workspace.empty()) {
-    spec.binds.push_back(absl::StrCat(request.workspace, ":/workspace"));
+  if (!workspace.empty()) {
+    spec.binds.push_back(absl::StrCat(workspace, ":/workspace"));
     spec.working_dir = "/workspace";
   }
   spec.pids_limit = request.pids;
@@ -63,15 +70,184 @@ absl::Status CheckImagePlatform(DockerClient& docker, const RunRequest& request)
                                                     request.arch));
 }
 
+void SystemLine(RunObserver* observer, absl::string_view text) {
+  observer->OnOutput(3, absl::StrCat("arena: ", text, "\n"));
+}
+
+// Copies the request's artifact and JUnit paths out of the container into
+// files_dir/{files,junit}. Problems become lines in the attempt's log.
+std::vector<CopiedFile> CopyFiles(DockerClient& docker, const std::string& container,
+                                  const std::string& working_dir, const RunRequest& request,
+                                  RunObserver* observer) {
+  std::vector<CopiedFile> copied;
+  if (request.files_dir.empty()) return copied;
+  int64_t budget = request.max_file_bytes;
+  for (bool junit : {false, true}) {
+    const std::vector<std::string>& paths = junit ? request.junit : request.artifacts;
+    std::string dir = absl::StrCat(request.files_dir, junit ? "/junit" : "/files");
+    for (const std::string& path : paths) {
+      std::string full =
+          path[0] == '/' ? path : absl::StrCat(working_dir.empty() ? "" : working_dir, "/", path);
+      TarExtractor tar(dir, budget);
+      absl::Status fed;
+      absl::Status status = docker.ArchiveOut(container, full, [&](absl::string_view data) {
+        fed = tar.Feed(data);
+        return fed.ok();
+      });
+      if (!fed.ok()) status = fed;
+      if (status.ok()) status = tar.Finish();
+      budget -= tar.bytes();
+      for (const TarExtractor::File& file : tar.files()) {
+        std::string local = absl::StrCat(dir, "/", file.path);
+        auto same = std::find_if(copied.begin(), copied.end(), [&](const CopiedFile& c) {
+          return c.junit == junit && c.path == file.path;
+        });
+        if (same != copied.end()) copied.erase(same);
+        copied.push_back({file.path, junit, local, file.size});
+      }
+      if (!status.ok()) {
+        SystemLine(observer, absl::StrCat(junit ? "JUnit report " : "artifact ", path, ": ",
+                                          status.message()));
+      }
+      if (budget <= 0) break;
+    }
+  }
+  // A file cut short by the byte limit is not shipped half-written.
+  copied.erase(std::remove_if(copied.begin(), copied.end(),
+                              [](const CopiedFile& c) {
+                                struct stat st;
+                                return stat(c.local_path.c_str(), &st) != 0 || st.st_size != c.size;
+                              }),
+               copied.end());
+  return copied;
+}
+
+// Runs `command` after removing `paths` (so a warm container never ships a
+// previous test's reports), without a shell quoting problem: the paths and
+// the command travel as arguments.
+std::vector<std::string> CleanThenRun(const RunRequest& request) {
+  std::vector<std::string> paths = request.artifacts;
+  paths.insert(paths.end(), request.junit.begin(), request.junit.end());
+  if (paths.empty()) return request.command;
+  std::vector<std::string> argv = {
+      "sh", "-c",
+      "n=$1; shift; while [ \"$n\" -gt 0 ]; do rm -rf -- \"$1\"; shift; n=$((n-1)); done; "
+      "exec \"$@\"",
+      "arena-clean", absl::StrCat(paths.size())};
+  argv.insert(argv.end(), paths.begin(), paths.end());
+  argv.insert(argv.end(), request.command.begin(), request.command.end());
+  return argv;
+}
+
+// Waits for `finished`, a cancel or the deadline; then stops `container`.
+class Watchdog {
+ public:
+  Watchdog(const std::string& socket_path, const std::string& container, absl::Duration timeout,
+           absl::Duration grace, StopSignal* stop)
+      : thread_([this, socket_path, container, timeout, grace, stop] {
+          absl::Time deadline = absl::Now() + timeout;
+          bool cancelled = false;
+          while (true) {
+            {
+              absl::MutexLock lock(&mu_);
+              if (finished_) return;
+            }
+            absl::Time step = std::min(deadline, absl::Now() + absl::Milliseconds(200));
+            cancelled = stop->WaitUntil(step);
+            if (cancelled || absl::Now() >= deadline) break;
+          }
+          {
+            absl::MutexLock lock(&mu_);
+            if (finished_) return;
+            stopped_as_ =
+                cancelled ? RunResult::Outcome::kCancelled : RunResult::Outcome::kTimedOut;
+          }
+          int grace_s = static_cast<int>(absl::ToInt64Seconds(grace));
+          absl::Status stopped = DockerClient(socket_path).StopContainer(container, grace_s);
+          if (!stopped.ok()) LogLine("docker", stopped.ToString());
+        }) {}
+  // Ends the watch; returns how the container was stopped (kExited: not).
+  RunResult::Outcome Finish() {
+    {
+      absl::MutexLock lock(&mu_);
+      finished_ = true;
+    }
+    thread_.join();
+    return stopped_as_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  RunResult::Outcome stopped_as_ = RunResult::Outcome::kExited;
+  std::thread thread_;
+};
+
+std::string ReasonFor(const RunResult& result, const RunRequest& request, StopSignal* stop) {
+  if (result.outcome == RunResult::Outcome::kTimedOut) {
+    return absl::StrCat("timed out after ", absl::FormatDuration(request.timeout));
+  }
+  if (result.outcome == RunResult::Outcome::kCancelled) return stop->reason();
+  if (result.oom_killed) {
+    return absl::StrCat("out of memory: killed at the ", request.memory_mb, " MiB limit (exit ",
+                        result.exit_code, ")");
+  }
+  if (result.exit_code != 0) return absl::StrCat("exited with code ", result.exit_code);
+  return "";
+}
+
 }  // namespace
 
+DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
+                               absl::Duration session_idle)
+    : socket_path_(std::move(socket_path)),
+      agent_id_(std::move(agent_id)),
+      session_idle_(session_idle),
+      reaper_([this] {
+        while (!stop_reaper_.WaitForNotificationWithTimeout(absl::Seconds(5))) ReapIdleSessions();
+      }) {}
+
+DockerExecutor::~DockerExecutor() {
+  stop_reaper_.Notify();
+  reaper_.join();
+  std::vector<Session> sessions;
+  {
+    absl::MutexLock lock(&mu_);
+    sessions.swap(sessions_);
+  }
+  for (const Session& s : sessions) DestroySession(s);
+}
+
 RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) {
+  if (!request.session.empty() && !request.destructive) {
+    return RunInSession(request, observer, stop);
+  }
+  RunResult result = RunContainer(request, observer, stop);
+  if (request.destructive) EndSessions(request.session);
+  return result;
+}
+
+RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* observer,
+                                       StopSignal* stop) {
   DockerClient docker(socket_path_);
   absl::Status status = docker.Connect(kDockerRestartWait);
   if (!status.ok()) return Error(std::string(status.message()));
   status = CheckImagePlatform(docker, request);
   if (!status.ok()) return Error(std::string(status.message()));
-  absl::StatusOr<std::string> id = docker.CreateContainer(SpecFor(request, agent_id_));
+  std::string workspace;
+  if (request.make_workspace) {
+    absl::StatusOr<std::string> made =
+        request.make_workspace([observer](absl::string_view data) { observer->OnOutput(3, data); });
+    if (!made.ok()) return Error(std::string(made.status().message()));
+    workspace = *made;
+  }
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      if (!dir.empty() && !RemoveTree(dir).ok()) LogLine("docker", "cannot remove " + dir);
+    }
+  } cleanup{workspace};
+  absl::StatusOr<std::string> id = docker.CreateContainer(SpecFor(request, agent_id_, workspace));
   if (!id.ok()) return Error(std::string(id.status().message()));
   // Removal outlives a daemon restart: retried while dockerd is away.
   auto remove = [&] {
@@ -106,43 +282,18 @@ RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer, 
 
   // The watchdog stops the container on cancel or timeout; the log stream
   // and the wait below then end by themselves.
-  absl::Mutex mu;
-  bool finished = false;
-  RunResult::Outcome stopped_as = RunResult::Outcome::kExited;
-  std::thread watchdog([&] {
-    absl::Time deadline = absl::Now() + request.timeout;
-    bool cancelled = false;
-    while (true) {
-      {
-        absl::MutexLock lock(&mu);
-        if (finished) return;
-      }
-      absl::Time step = std::min(deadline, absl::Now() + absl::Milliseconds(200));
-      cancelled = stop->WaitUntil(step);
-      if (cancelled || absl::Now() >= deadline) break;
-    }
-    {
-      absl::MutexLock lock(&mu);
-      if (finished) return;
-      stopped_as = cancelled ? RunResult::Outcome::kCancelled : RunResult::Outcome::kTimedOut;
-    }
-    int grace = static_cast<int>(absl::ToInt64Seconds(request.stop_grace));
-    absl::Status stopped = DockerClient(socket_path_).StopContainer(*id, grace);
-    if (!stopped.ok()) LogLine("docker", stopped.ToString());
-  });
-
+  Watchdog watchdog(socket_path_, *id, request.timeout, request.stop_grace, stop);
   absl::StatusOr<int> exit_code = docker.WaitContainer(*id);
   output.join();
-  {
-    absl::MutexLock lock(&mu);
-    finished = true;
-  }
-  watchdog.join();
+  RunResult::Outcome stopped_as = watchdog.Finish();
   absl::StatusOr<ContainerState> state = docker.InspectState(*id);
   bool oom_killed = state.ok() && state->oom_killed;
+  RunResult result;
+  if (exit_code.ok() && stopped_as != RunResult::Outcome::kCancelled) {
+    result.files = CopyFiles(docker, *id, state.ok() ? state->working_dir : "", request, observer);
+  }
   remove();
 
-  RunResult result;
   if (!exit_code.ok()) {
     return Error(absl::StrCat("lost the container: ", exit_code.status().message()));
   }
@@ -155,17 +306,164 @@ RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer, 
   }
   result.exit_code = *exit_code;
   result.outcome = stopped_as;
-  if (stopped_as == RunResult::Outcome::kTimedOut) {
-    result.reason = absl::StrCat("timed out after ", absl::FormatDuration(request.timeout));
-  } else if (stopped_as == RunResult::Outcome::kCancelled) {
-    result.reason = stop->reason();
-  } else if (oom_killed) {
-    result.oom_killed = true;
-    result.reason = absl::StrCat("out of memory: killed at the ", request.memory_mb,
-                                 " MiB limit (exit ", *exit_code, ")");
-  } else if (*exit_code != 0) {
-    result.reason = absl::StrCat("exited with code ", *exit_code);
+  result.oom_killed = oom_killed && stopped_as == RunResult::Outcome::kExited;
+  result.reason = ReasonFor(result, request, stop);
+  return result;
+}
+
+absl::StatusOr<DockerExecutor::Session> DockerExecutor::AcquireSession(DockerClient& docker,
+                                                                       const RunRequest& request,
+                                                                       RunObserver* observer) {
+  {
+    absl::MutexLock lock(&mu_);
+    for (Session& s : sessions_) {
+      if (!s.busy && s.key == request.session && s.image == request.image) {
+        s.busy = true;
+        return s;
+      }
+    }
   }
+  absl::Status status = CheckImagePlatform(docker, request);
+  if (!status.ok()) return status;
+  Session session;
+  session.key = request.session;
+  session.image = request.image;
+  session.busy = true;
+  if (request.make_workspace) {
+    absl::StatusOr<std::string> made =
+        request.make_workspace([observer](absl::string_view data) { observer->OnOutput(3, data); });
+    if (!made.ok()) return made.status();
+    session.workspace = *made;
+  }
+  RunRequest base = request;
+  base.attempt_id = absl::StrCat("session-", NewId("s").substr(2));
+  ContainerSpec spec = SpecFor(base, agent_id_, session.workspace);
+  spec.labels["arena.session"] = request.session;
+  // Idles until stopped; tests arrive by exec.
+  spec.command = {"sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"};
+  absl::StatusOr<std::string> id = docker.CreateContainer(spec);
+  if (id.ok()) {
+    session.container_id = *id;
+    status = docker.StartContainer(*id);
+  } else {
+    status = id.status();
+  }
+  if (!status.ok()) {
+    DestroySession(session);
+    return status;
+  }
+  absl::StatusOr<ContainerState> state = docker.InspectState(session.container_id);
+  session.working_dir = state.ok() ? state->working_dir : "";
+  absl::MutexLock lock(&mu_);
+  sessions_.push_back(session);
+  return session;
+}
+
+void DockerExecutor::ReleaseSession(const Session& session, bool keep) {
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+      if (it->container_id != session.container_id) continue;
+      if (keep) {
+        it->busy = false;
+        it->idle_since = absl::Now();
+        return;
+      }
+      sessions_.erase(it);
+      break;
+    }
+  }
+  DestroySession(session);
+}
+
+void DockerExecutor::EndSessions(const std::string& key) {
+  std::vector<Session> ended;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (it->key == key && !it->busy) {
+        ended.push_back(*it);
+        it = sessions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const Session& s : ended) DestroySession(s);
+}
+
+void DockerExecutor::ReapIdleSessions() {
+  std::vector<Session> ended;
+  {
+    absl::MutexLock lock(&mu_);
+    absl::Time now = absl::Now();
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (!it->busy && now - it->idle_since > session_idle_) {
+        ended.push_back(*it);
+        it = sessions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const Session& s : ended) DestroySession(s);
+}
+
+int DockerExecutor::SessionCount() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(sessions_.size());
+}
+
+void DockerExecutor::DestroySession(const Session& session) {
+  if (!session.container_id.empty()) {
+    DockerClient docker(socket_path_);
+    absl::Status removed = docker.RemoveContainer(session.container_id);
+    if (!removed.ok()) LogLine("docker", removed.ToString());
+  }
+  if (!session.workspace.empty() && !RemoveTree(session.workspace).ok()) {
+    LogLine("docker", absl::StrCat("cannot remove ", session.workspace));
+  }
+}
+
+RunResult DockerExecutor::RunInSession(const RunRequest& request, RunObserver* observer,
+                                       StopSignal* stop) {
+  DockerClient docker(socket_path_);
+  absl::Status status = docker.Connect(kDockerRestartWait);
+  if (!status.ok()) return Error(std::string(status.message()));
+  absl::StatusOr<Session> session = AcquireSession(docker, request, observer);
+  if (!session.ok()) return Error(std::string(session.status().message()));
+  ExecSpec exec;
+  exec.command = CleanThenRun(request);
+  for (const auto& [key, value] : request.env) exec.env.push_back(absl::StrCat(key, "=", value));
+  exec.working_dir = session->workspace.empty() ? "" : "/workspace";
+  exec.user = request.user;
+  absl::StatusOr<std::string> exec_id = docker.CreateExec(session->container_id, exec);
+  if (!exec_id.ok()) {
+    ReleaseSession(*session, false);
+    return Error(
+        absl::StrCat("cannot exec in the session container: ", exec_id.status().message()));
+  }
+  observer->OnStarted();
+  Watchdog watchdog(socket_path_, session->container_id, request.timeout, request.stop_grace, stop);
+  absl::Status output = docker.StartExec(*exec_id, [observer](int stream, absl::string_view data) {
+    observer->OnOutput(stream, data);
+  });
+  RunResult::Outcome stopped_as = watchdog.Finish();
+  absl::StatusOr<int> exit_code = docker.ExecExitCode(*exec_id);
+  RunResult result;
+  bool keep = stopped_as == RunResult::Outcome::kExited && output.ok() && exit_code.ok();
+  if (keep) {
+    std::string working_dir = session->workspace.empty() ? session->working_dir : "/workspace";
+    result.files = CopyFiles(docker, session->container_id, working_dir, request, observer);
+  }
+  ReleaseSession(*session, keep);
+  if (stopped_as == RunResult::Outcome::kExited && (!output.ok() || !exit_code.ok())) {
+    return Error(absl::StrCat("lost the session container: ",
+                              (!output.ok() ? output : exit_code.status()).message()));
+  }
+  result.outcome = stopped_as;
+  result.exit_code = exit_code.ok() ? *exit_code : -1;
+  result.reason = ReasonFor(result, request, stop);
   return result;
 }
 

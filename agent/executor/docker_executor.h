@@ -1,32 +1,73 @@
-// Runs an attempt as a Docker container: create (labelled arena.task /
-// arena.attempt, network none, no-new-privileges), start, follow the
-// demultiplexed output, wait for the exit status, remove. A timeout or a
-// cancel stops the container: SIGTERM, a grace period, then SIGKILL.
+// Runs an attempt as a Docker container: create (labelled arena.agent /
+// arena.job / arena.task / arena.attempt, network none, no-new-privileges,
+// minimal capabilities), start, follow the demultiplexed output, wait for the
+// exit status, copy the requested files out, remove. A timeout or a cancel
+// stops the container: SIGTERM, a grace period, then SIGKILL.
+//
+// Tests with a session key run by `docker exec` in a warm container kept per
+// key (one test at a time per container); idle sessions end after a minute,
+// a destructive test ends its key's sessions, a timeout or cancel ends the
+// session it ran in. Thread-safe.
 #ifndef ARENA_AGENT_EXECUTOR_DOCKER_EXECUTOR_H_
 #define ARENA_AGENT_EXECUTOR_DOCKER_EXECUTOR_H_
 
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "agent/executor/executor.h"
 
 namespace arena {
+
+class DockerClient;
 
 class DockerExecutor final : public Executor {
  public:
   // Containers are labelled arena.agent=`agent_id`, so several agents can
   // share one Docker host without touching each other's containers.
-  DockerExecutor(std::string socket_path, std::string agent_id)
-      : socket_path_(std::move(socket_path)), agent_id_(std::move(agent_id)) {}
+  DockerExecutor(std::string socket_path, std::string agent_id,
+                 absl::Duration session_idle = absl::Minutes(1));
+  ~DockerExecutor() override;
 
   RunResult Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) override;
 
   // Removes containers an earlier process of this agent left behind.
   // Returns how many were removed.
   int RemoveOrphans();
+  // Ends sessions idle longer than the idle limit (also done periodically).
+  void ReapIdleSessions();
+  int SessionCount() const;
 
  private:
+  struct Session {
+    std::string key;
+    std::string image;
+    std::string container_id;
+    std::string workspace;  // removed with the session
+    std::string working_dir;
+    bool busy = false;
+    absl::Time idle_since;
+  };
+
+  RunResult RunContainer(const RunRequest& request, RunObserver* observer, StopSignal* stop);
+  RunResult RunInSession(const RunRequest& request, RunObserver* observer, StopSignal* stop);
+  // A warm session of the request's key marked busy, or a new one.
+  absl::StatusOr<Session> AcquireSession(DockerClient& docker, const RunRequest& request,
+                                         RunObserver* observer);
+  void ReleaseSession(const Session& session, bool keep);
+  void EndSessions(const std::string& key);
+  void DestroySession(const Session& session);
+
   const std::string socket_path_;
   const std::string agent_id_;
+  const absl::Duration session_idle_;
+  mutable absl::Mutex mu_;
+  std::vector<Session> sessions_ ABSL_GUARDED_BY(mu_);
+  absl::Notification stop_reaper_;
+  std::thread reaper_;
 };
 
 }  // namespace arena

@@ -3,15 +3,23 @@
 #ifndef ARENA_AGENT_EXECUTOR_EXECUTOR_H_
 #define ARENA_AGENT_EXECUTOR_EXECUTOR_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace arena {
+
+// Prepares a checkout for a container (mounted at /workspace) and returns
+// its directory, or "" when the job has no repo. `output` receives git's
+// messages.
+using WorkspaceMaker = std::function<absl::StatusOr<std::string>(
+    const std::function<void(absl::string_view)>& output)>;
 
 struct RunRequest {
   std::string attempt_id;
@@ -21,7 +29,7 @@ struct RunRequest {
   std::string image;
   std::vector<std::string> command;
   std::map<std::string, std::string> env;
-  std::string workspace;  // host directory mounted at /workspace, or empty
+  WorkspaceMaker make_workspace;  // optional; the executor removes what it made
   absl::Duration timeout = absl::Hours(1);
   absl::Duration stop_grace = absl::Seconds(10);
   int64_t memory_mb = 0;  // 0: no limit
@@ -29,6 +37,22 @@ struct RunRequest {
   int64_t pids = 0;
   std::string network = "none";
   std::string user;
+  // Copied out after the command exits into files_dir/files and
+  // files_dir/junit (relative paths against the working directory).
+  std::vector<std::string> artifacts;
+  std::vector<std::string> junit;
+  std::string files_dir;
+  int64_t max_file_bytes = 512 << 20;
+  // Tests sharing a session key may run by exec in one warm container.
+  std::string session;
+  bool destructive = false;  // a fresh container; the key's sessions end after it
+};
+
+struct CopiedFile {
+  std::string path;  // relative, as stored by the controller
+  bool junit = false;
+  std::string local_path;
+  int64_t size = 0;
 };
 
 struct RunResult {
@@ -37,6 +61,7 @@ struct RunResult {
   int exit_code = -1;
   std::string reason;
   bool oom_killed = false;
+  std::vector<CopiedFile> files;
 };
 
 // Receives an attempt's progress. Called from the executor's thread.

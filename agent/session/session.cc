@@ -14,6 +14,7 @@
 #include "agent/workspace/workspace.h"
 #include "arena/v1/agent.grpc.pb.h"
 #include "common/files.h"
+#include "common/ids.h"
 #include "common/logging.h"
 #include "common/secret_masker.h"
 #include "common/tls.h"
@@ -58,13 +59,17 @@ struct AgentSession::Attempt {
   bool result_sent = false;
   bool fenced = false;  // no longer current: run down and forget
   v1::TaskEvent result;
+  std::string files_dir;
+  std::vector<CopiedFile> files;  // sent after the log, before the result
+  size_t file_index = 0;          // the file being sent
+  int64_t file_sent = 0;          // bytes of it handed to the connection
   // One masker per stream: a secret split across two reads is still caught.
   std::map<int, SecretMasker> maskers;
 
   bool HasLogToSend() const { return synced && sent < produced && sent - acked < kWindowBytes; }
-  bool ResultReady() const {
-    return finished && !fenced && synced && sent == produced && !result_sent;
-  }
+  bool LogDone() const { return finished && !fenced && synced && sent == produced; }
+  bool HasFileToSend() const { return LogDone() && !result_sent && file_index < files.size(); }
+  bool ResultReady() const { return LogDone() && !result_sent && file_index == files.size(); }
   int StreamAt(int64_t offset) const {
     int stream = 1;
     for (const auto& [start, s] : runs) {
@@ -200,6 +205,8 @@ v1::AgentMessage AgentSession::MakeHello() {
     running->set_log_offset(attempt->produced);
     attempt->synced = false;  // resume where the controller's LogAck says
     attempt->result_sent = false;
+    attempt->file_index = 0;  // files go again from their start
+    attempt->file_sent = 0;
   }
   return message;
 }
@@ -207,7 +214,7 @@ v1::AgentMessage AgentSession::MakeHello() {
 bool AgentSession::HasWork() const {
   if (!connected_ || !control_.empty() || RenewalDue()) return true;
   for (const auto& [id, attempt] : attempts_) {
-    if (attempt->HasLogToSend() || attempt->ResultReady()) return true;
+    if (attempt->HasLogToSend() || attempt->HasFileToSend() || attempt->ResultReady()) return true;
   }
   return false;
 }
@@ -249,10 +256,21 @@ std::optional<v1::AgentMessage> AgentSession::NextMessage() {
     return message;
   }
   for (auto& [id, attempt] : attempts_) {
+    if (!attempt->HasFileToSend()) continue;
+    std::optional<v1::AgentMessage> chunk = NextFileChunk(id, attempt.get());
+    if (chunk.has_value()) return chunk;
+  }
+  for (auto& [id, attempt] : attempts_) {
     if (!attempt->ResultReady()) continue;
     attempt->result_sent = true;
     v1::AgentMessage message;
     *message.mutable_event() = attempt->result;
+    for (const CopiedFile& file : attempt->files) {
+      v1::FileInfo* info = message.mutable_event()->add_files();
+      info->set_path(file.path);
+      info->set_kind(file.junit ? v1::FILE_KIND_JUNIT : v1::FILE_KIND_ARTIFACT);
+      info->set_size(file.size);
+    }
     return message;
   }
   return std::nullopt;
@@ -388,6 +406,37 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said
   }
 }
 
+std::optional<v1::AgentMessage> AgentSession::NextFileChunk(const std::string& id,
+                                                            Attempt* attempt) {
+  const CopiedFile& file = attempt->files[attempt->file_index];
+  std::string data(
+      static_cast<size_t>(std::min<int64_t>(kMaxChunkBytes, file.size - attempt->file_sent)), '\0');
+  int fd = open(file.local_path.c_str(), O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : pread(fd, data.data(), data.size(), attempt->file_sent);
+  if (fd >= 0) close(fd);
+  if (n < 0 || (n == 0 && !data.empty())) {
+    // The copy vanished (a full or wiped disk): drop it from the manifest.
+    LogLine("session", absl::StrCat("cannot read ", file.local_path, "; not sent"));
+    attempt->files.erase(attempt->files.begin() + static_cast<long>(attempt->file_index));
+    attempt->file_sent = 0;
+    return std::nullopt;
+  }
+  data.resize(static_cast<size_t>(n));
+  v1::AgentMessage message;
+  v1::FileChunk* chunk = message.mutable_file();
+  chunk->set_attempt_id(id);
+  chunk->set_path(file.path);
+  chunk->set_kind(file.junit ? v1::FILE_KIND_JUNIT : v1::FILE_KIND_ARTIFACT);
+  chunk->set_offset(attempt->file_sent);
+  chunk->set_data(std::move(data));
+  attempt->file_sent += n;
+  if (attempt->file_sent >= file.size) {
+    ++attempt->file_index;
+    attempt->file_sent = 0;
+  }
+  return message;
+}
+
 void AgentSession::Handle(const v1::ControllerMessage& message) {
   switch (message.msg_case()) {
     case v1::ControllerMessage::kAssign:
@@ -485,6 +534,7 @@ void AgentSession::Forget(const std::string& attempt_id) {
   if (it == attempts_.end()) return;
   if (it->second->spool_fd >= 0) close(it->second->spool_fd);
   unlink(it->second->spool_path.c_str());
+  if (!it->second->files_dir.empty()) RemoveTree(it->second->files_dir).IgnoreError();
   attempts_.erase(it);
 }
 
@@ -512,26 +562,26 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
   if (!assign.network().empty()) request.network = assign.network();
   request.user = assign.user();
   for (const auto& [name, value] : assign.secrets()) request.env[name] = value;
+  request.artifacts.assign(assign.artifacts().begin(), assign.artifacts().end());
+  request.junit.assign(assign.junit().begin(), assign.junit().end());
+  if (!request.artifacts.empty() || !request.junit.empty()) {
+    request.files_dir = absl::StrCat(options_.spool_dir, "/", assign.attempt_id(), ".files");
+    attempt->files_dir = request.files_dir;
+  }
+  request.session = assign.session();
+  request.destructive = assign.destructive();
+  if (!assign.repo().empty()) {
+    // A name per checkout: a session container keeps its own for its life.
+    request.make_workspace = [this, assign](const std::function<void(absl::string_view)>& output) {
+      return PrepareWorkspace(options_.work_dir, NewId("att-ws"), assign.repo(), assign.commit(),
+                              output);
+    };
+  }
 
   RunResult result;
   bool ready = attempt->spool_fd >= 0;
   if (!ready) result.reason = absl::StrCat("cannot create the log spool ", attempt->spool_path);
-  if (ready && !assign.repo().empty()) {
-    absl::StatusOr<std::string> workspace = PrepareWorkspace(
-        options_.work_dir, assign.attempt_id(), assign.repo(), assign.commit(),
-        [&observer](absl::string_view data) { observer.OnOutput(v1::LOG_STREAM_SYSTEM, data); });
-    if (workspace.ok()) {
-      request.workspace = *workspace;
-    } else {
-      ready = false;
-      result.reason = std::string(workspace.status().message());
-    }
-  }
   if (ready) result = executor_->Run(request, &observer, &attempt->stop);
-  if (!request.workspace.empty()) {
-    absl::Status removed = RemoveTree(request.workspace);
-    if (!removed.ok()) LogLine("session", removed.ToString());
-  }
   if (result.outcome == RunResult::Outcome::kError) {
     observer.OnOutput(v1::LOG_STREAM_SYSTEM, absl::StrCat("arena: error: ", result.reason, "\n"));
   }
@@ -550,6 +600,7 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
   event.set_reason(result.reason);
   event.set_unix_ms(absl::ToUnixMillis(absl::Now()));
   event.set_log_bytes(attempt->produced);
+  attempt->files = std::move(result.files);
   attempt->finished = true;
   --busy_slots_;
   if (connected_) {

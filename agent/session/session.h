@@ -59,6 +59,10 @@ class AgentSession {
   v1::AgentMessage MakeHello() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The next message for the writer, if any is ready.
   std::optional<v1::AgentMessage> NextMessage() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The next piece of the attempt's current file, or nullopt when the file
+  // could not be read (it is dropped).
+  std::optional<v1::AgentMessage> NextFileChunk(const std::string& id, Attempt* attempt)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Handle(const v1::ControllerMessage& message);
   void HandleAssign(const v1::Assign& assign);

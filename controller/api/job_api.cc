@@ -3,6 +3,7 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -15,6 +16,7 @@
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "controller/auth/secret_box.h"
+#include "controller/scheduler/fan_out.h"
 #include "controller/scheduler/scheduler.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"
@@ -41,23 +43,32 @@ bool ValidEnvName(const std::string& name) {
   return true;
 }
 
-// Resolves the --task selector: a task id, an architecture, or empty when the
-// job has exactly one task.
+// Resolves the --task selector: a task id, a task's name ("arm64",
+// "arm64/unit", a suite or a test id), or empty when the job has exactly one
+// task.
 absl::StatusOr<v1::Task> SelectTask(const v1::Job& job, const std::string& selector) {
-  if (selector.empty()) {
-    if (job.tasks_size() == 1) return job.tasks(0);
-    std::vector<std::string> names;
-    for (const v1::Task& t : job.tasks())
-      names.push_back(absl::StrCat(t.arch(), " (", t.id(), ")"));
-    return absl::InvalidArgumentError(
-        absl::StrCat("job ", job.id(), " has ", job.tasks_size(),
-                     " tasks; choose one with --task: ", absl::StrJoin(names, ", ")));
-  }
+  std::vector<const v1::Task*> matches;
   absl::StatusOr<std::string> arch = NormalizeArch(selector);
   for (const v1::Task& t : job.tasks()) {
-    if (t.id() == selector || (arch.ok() && t.arch() == *arch)) return t;
+    if (t.id() == selector || TaskName(t) == selector) return t;
+    bool by_part = !selector.empty() && (t.suite() == selector || t.test_id() == selector);
+    if (selector.empty() || by_part || (arch.ok() && t.arch() == *arch)) matches.push_back(&t);
   }
-  return absl::NotFoundError(absl::StrCat("job ", job.id(), " has no task ", selector));
+  if (matches.size() == 1) return *matches[0];
+  if (matches.empty()) {
+    return absl::NotFoundError(absl::StrCat("job ", job.id(), " has no task ", selector));
+  }
+  std::vector<std::string> names;
+  for (const v1::Task* t : matches) {
+    if (names.size() == 10) {
+      names.push_back(absl::StrCat("and ", matches.size() - 10, " more"));
+      break;
+    }
+    names.push_back(TaskName(*t));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "job ", job.id(), " has ", matches.size(), " tasks", selector.empty() ? "" : " matching ",
+      selector, "; choose one with --task: ", absl::StrJoin(names, ", ")));
 }
 
 // The attempt `selector` names: empty for the task's latest, an attempt id,
@@ -119,10 +130,10 @@ absl::Status ApplyContainerPolicy(v1::JobSpec& spec, const JobApiOptions& option
 }
 
 absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOptions& options) {
-  if (spec.command_size() == 0) return absl::InvalidArgumentError("command is empty");
+  RETURN_IF_ERROR(ValidateTestFields(spec));
   size_t command_bytes = 0;
   for (const std::string& arg : spec.command()) command_bytes += arg.size();
-  if (command_bytes > kMaxCommandBytes || spec.command(0).empty()) {
+  if (command_bytes > kMaxCommandBytes || (spec.command_size() > 0 && spec.command(0).empty())) {
     return absl::InvalidArgumentError("command is empty or longer than 128 KiB");
   }
   if (spec.architectures_size() == 0) spec.add_architectures(options.default_arch);
@@ -236,12 +247,11 @@ absl::StatusOr<v1::Job> JobApi::Submit(const Principal& who, const v1::SubmitJob
   job.set_state(v1::QUEUED);
   job.set_created_unix_ms(absl::ToUnixMillis(absl::Now()));
   job.set_owner(who.name);
-  for (const std::string& arch : spec.architectures()) {
-    v1::Task* task = job.add_tasks();
-    task->set_id(NewId("task"));
-    task->set_arch(arch);
-    task->set_state(v1::QUEUED);
-    task->set_image(ImageForArch(spec, arch));
+  std::map<std::string, std::string> images;
+  for (const std::string& arch : spec.architectures()) images[arch] = ImageForArch(spec, arch);
+  for (v1::Task& task : FanOut(spec, images)) {
+    task.set_id(NewId("task"));
+    *job.add_tasks() = std::move(task);
   }
   absl::Status inserted = store_->InsertJob(job, key);
   if (absl::IsAlreadyExists(inserted) && !key.empty()) {

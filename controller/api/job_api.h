@@ -11,10 +11,12 @@
 #include "absl/strings/string_view.h"
 #include "arena/v1/admin.pb.h"
 #include "arena/v1/jobs.pb.h"
+#include "arena/v1/results.pb.h"
 #include "controller/auth/tokens.h"
 
 namespace arena {
 
+class ArtifactStore;
 class LogStore;
 class Scheduler;
 class Store;
@@ -85,6 +87,21 @@ class JobApi {
                                            bool undo);
   absl::StatusOr<v1::ListAuditResponse> ListAudit(const Principal& who, int limit);
 
+  // Test intelligence (results_api.cc). Results and artifacts follow the
+  // job's visibility; quarantine changes need the operator role.
+  absl::StatusOr<v1::ListResultsResponse> ListResults(const Principal& who,
+                                                      const std::string& job_id);
+  absl::StatusOr<v1::ListArtifactsResponse> ListArtifacts(const Principal& who,
+                                                          const v1::ListArtifactsRequest& request);
+  // Sends the artifact's bytes through `write` in chunks.
+  absl::Status ReadArtifact(const Principal& who, const v1::GetArtifactRequest& request,
+                            const std::function<bool(absl::string_view)>& write);
+  absl::StatusOr<v1::ListFlakyResponse> ListFlaky(const Principal& who,
+                                                  const v1::ListFlakyRequest& request);
+  absl::StatusOr<v1::QuarantineResponse> Quarantine(const Principal& who,
+                                                    const v1::QuarantineRequest& request);
+  void set_artifacts(ArtifactStore* artifacts) { artifacts_ = artifacts; }
+
   // Records an action in the audit trail (failures are logged, not fatal).
   void Audit(const std::string& actor, const std::string& action, const std::string& target,
              const std::string& detail = "");
@@ -108,6 +125,7 @@ class JobApi {
   Scheduler* const scheduler_;
   const SecretBox* const secrets_;
   const JobApiOptions options_;
+  ArtifactStore* artifacts_ = nullptr;
 };
 
 }  // namespace arena

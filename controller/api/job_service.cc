@@ -120,4 +120,44 @@ grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* context,
                [&](const Principal& who) { return api_->ListAudit(who, request->limit()); });
 }
 
+grpc::Status ResultsServiceImpl::ListResults(grpc::ServerContext* context,
+                                             const v1::ListResultsRequest* request,
+                                             v1::ListResultsResponse* response) {
+  return Serve(*api_, context, response,
+               [&](const Principal& who) { return api_->ListResults(who, request->job_id()); });
+}
+
+grpc::Status ResultsServiceImpl::ListArtifacts(grpc::ServerContext* context,
+                                               const v1::ListArtifactsRequest* request,
+                                               v1::ListArtifactsResponse* response) {
+  return Serve(*api_, context, response,
+               [&](const Principal& who) { return api_->ListArtifacts(who, *request); });
+}
+
+grpc::Status ResultsServiceImpl::GetArtifact(grpc::ServerContext* context,
+                                             const v1::GetArtifactRequest* request,
+                                             grpc::ServerWriter<v1::ArtifactData>* writer) {
+  absl::StatusOr<Principal> who = Caller(*api_, context);
+  if (!who.ok()) return ToGrpc(who.status());
+  return ToGrpc(api_->ReadArtifact(*who, *request, [writer](absl::string_view data) {
+    v1::ArtifactData chunk;
+    chunk.set_data(std::string(data));
+    return writer->Write(chunk);
+  }));
+}
+
+grpc::Status ResultsServiceImpl::ListFlaky(grpc::ServerContext* context,
+                                           const v1::ListFlakyRequest* request,
+                                           v1::ListFlakyResponse* response) {
+  return Serve(*api_, context, response,
+               [&](const Principal& who) { return api_->ListFlaky(who, *request); });
+}
+
+grpc::Status ResultsServiceImpl::Quarantine(grpc::ServerContext* context,
+                                            const v1::QuarantineRequest* request,
+                                            v1::QuarantineResponse* response) {
+  return Serve(*api_, context, response,
+               [&](const Principal& who) { return api_->Quarantine(who, *request); });
+}
+
 }  // namespace arena

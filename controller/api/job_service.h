@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "arena/v1/admin.grpc.pb.h"
 #include "arena/v1/jobs.grpc.pb.h"
+#include "arena/v1/results.grpc.pb.h"
 #include "controller/auth/tokens.h"
 
 namespace arena {
@@ -59,6 +60,26 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                           v1::AgentInfo* response) override;
   grpc::Status ListAudit(grpc::ServerContext* context, const v1::ListAuditRequest* request,
                          v1::ListAuditResponse* response) override;
+
+ private:
+  JobApi* const api_;
+};
+
+class ResultsServiceImpl final : public v1::ResultsService::Service {
+ public:
+  // `api` must outlive the service.
+  explicit ResultsServiceImpl(JobApi* api) : api_(api) {}
+
+  grpc::Status ListResults(grpc::ServerContext* context, const v1::ListResultsRequest* request,
+                           v1::ListResultsResponse* response) override;
+  grpc::Status ListArtifacts(grpc::ServerContext* context, const v1::ListArtifactsRequest* request,
+                             v1::ListArtifactsResponse* response) override;
+  grpc::Status GetArtifact(grpc::ServerContext* context, const v1::GetArtifactRequest* request,
+                           grpc::ServerWriter<v1::ArtifactData>* writer) override;
+  grpc::Status ListFlaky(grpc::ServerContext* context, const v1::ListFlakyRequest* request,
+                         v1::ListFlakyResponse* response) override;
+  grpc::Status Quarantine(grpc::ServerContext* context, const v1::QuarantineRequest* request,
+                          v1::QuarantineResponse* response) override;
 
  private:
   JobApi* const api_;

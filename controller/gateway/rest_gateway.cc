@@ -245,6 +245,58 @@ void RestGateway::Register(httplib::Server* server) {
               return true;
             });
       }));
+  server->Get(
+      R"(/api/v1/jobs/([^/]+)/results)",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        Reply(res, api->ListResults(who, req.matches[1]));
+      }));
+  server->Get(
+      R"(/api/v1/jobs/([^/]+)/artifacts)",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        v1::ListArtifactsRequest request;
+        request.set_job_id(req.matches[1]);
+        request.set_task(req.get_param_value("task"));
+        Reply(res, api->ListArtifacts(who, request));
+      }));
+  // The path may hold slashes: /api/v1/jobs/JOB/artifacts/ATTEMPT/dir/file.
+  server->Get(
+      R"(/api/v1/jobs/([^/]+)/artifacts/([^/]+)/(.+))",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        v1::GetArtifactRequest request;
+        request.set_job_id(req.matches[1]);
+        request.set_attempt_id(req.matches[2]);
+        request.set_path(req.matches[3]);
+        std::string body;
+        absl::Status read = api->ReadArtifact(who, request, [&body](absl::string_view data) {
+          body.append(data.data(), data.size());
+          return true;
+        });
+        if (!read.ok()) return WriteError(res, read);
+        res.set_content(body, "application/octet-stream");
+      }));
+  server->Get(
+      "/api/v1/flaky",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        v1::ListFlakyRequest request;
+        int runs = 0;
+        if (req.has_param("runs") &&
+            (!absl::SimpleAtoi(req.get_param_value("runs"), &runs) || runs < 1)) {
+          return WriteError(res, absl::InvalidArgumentError("runs must be a positive number"));
+        }
+        request.set_runs(runs);
+        Reply(res, api->ListFlaky(who, request));
+      }));
+  server->Get("/api/v1/quarantine",
+              authed([api](const Principal& who, const httplib::Request&, httplib::Response& res) {
+                Reply(res, api->Quarantine(who, v1::QuarantineRequest()));
+              }));
+  server->Post("/api/v1/quarantine", authed([api](const Principal& who, const httplib::Request& req,
+                                                  httplib::Response& res) {
+                 v1::QuarantineRequest request;
+                 absl::Status parsed = ParseBody(req, &request);
+                 if (!parsed.ok()) return WriteError(res, parsed);
+                 Reply(res, api->Quarantine(who, request));
+               }));
   server->Get("/api/v1/agents",
               authed([api](const Principal& who, const httplib::Request&, httplib::Response& res) {
                 Reply(res, api->ListAgents(who));

@@ -34,7 +34,9 @@ v1::State JobStateFromTasks(const v1::Job& job) {
       all_terminal = false;
       continue;
     }
-    if (Severity(task.state()) > Severity(worst)) worst = task.state();
+    // A failure of quarantined tests does not fail the job.
+    v1::State counted = task.quarantined() ? v1::PASSED : task.state();
+    if (Severity(counted) > Severity(worst)) worst = counted;
   }
   if (all_queued) return v1::QUEUED;
   if (!all_terminal) return v1::RUNNING;

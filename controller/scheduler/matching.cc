@@ -1,5 +1,7 @@
 #include "controller/scheduler/matching.h"
 
+#include <tuple>
+
 #include "absl/strings/str_cat.h"
 
 namespace arena {
@@ -29,14 +31,22 @@ bool HasLabels(const AgentView& agent, const std::map<std::string, std::string>&
 std::optional<Placement> PickAgent(const TaskNeeds& needs, const std::vector<AgentView>& agents) {
   const AgentView* best = nullptr;
   bool best_emulated = true;
+  // Larger is better, compared in order; the id breaks ties (smaller wins).
+  auto score = [&needs](const AgentView& agent, bool emulated) {
+    return std::make_tuple(
+        !emulated, needs.avoid.count(agent.id) == 0, needs.warm.count(agent.id) > 0,
+        !needs.image.empty() && agent.images.count(needs.image) > 0, agent.credits);
+  };
   for (const AgentView& agent : agents) {
     if (agent.draining || agent.credits <= 0 || !HasLabels(agent, needs.labels)) continue;
     const AgentPlatform* platform = FindPlatform(agent, needs.arch);
     if (platform == nullptr) continue;
-    bool better = best == nullptr || (best_emulated && !platform->emulated) ||
-                  (best_emulated == platform->emulated &&
-                   (agent.credits > best->credits ||
-                    (agent.credits == best->credits && agent.id < best->id)));
+    bool better = best == nullptr;
+    if (!better) {
+      auto mine = score(agent, platform->emulated);
+      auto theirs = score(*best, best_emulated);
+      better = mine > theirs || (mine == theirs && agent.id < best->id);
+    }
     if (better) {
       best = &agent;
       best_emulated = platform->emulated;

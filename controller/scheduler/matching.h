@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,17 @@ struct AgentView {
   int slots = 0;
   int credits = 0;  // assignments the agent has granted and not yet received
   bool draining = false;
+  std::set<std::string> images;  // local images, as of its last connect
 };
 
 struct TaskNeeds {
   std::string arch;
   std::map<std::string, std::string> labels;
+  // Soft preferences: avoid agents where earlier attempts failed (reruns);
+  // prefer agents with a warm session of the job, then with the image.
+  std::set<std::string> avoid;
+  std::set<std::string> warm;
+  std::string image;
 };
 
 struct Placement {
@@ -34,9 +41,10 @@ struct Placement {
   bool emulated = false;
 };
 
-// Applicability first (platform, labels, credits), then fitness: a native
-// platform beats emulation, then the agent with the most free credits wins
-// (spread), then the smallest id (determinism).
+// Applicability first (platform, labels, credits), then fitness, in order:
+// a native platform beats emulation; an agent not in `avoid`; one in `warm`;
+// one holding the image; the most free credits (spread); the smallest id
+// (determinism).
 std::optional<Placement> PickAgent(const TaskNeeds& needs, const std::vector<AgentView>& agents);
 
 // One sentence for an operator on why no agent takes the task right now.

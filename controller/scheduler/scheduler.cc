@@ -1,5 +1,7 @@
 #include "controller/scheduler/scheduler.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/flags.h"
@@ -10,7 +12,10 @@
 #include "common/tls.h"
 #include "controller/auth/secret_box.h"
 #include "controller/gateway/metrics.h"
+#include "controller/results/recorder.h"
+#include "controller/scheduler/fan_out.h"
 #include "controller/scheduler/job_state.h"
+#include "controller/store/artifact_store.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"
 
@@ -33,8 +38,15 @@ TaskNeeds NeedsOf(const v1::Job& job, const v1::Task& task) {
   TaskNeeds needs;
   needs.arch = task.arch();
   needs.labels.insert(job.spec().required_labels().begin(), job.spec().required_labels().end());
+  needs.image = task.image();
   return needs;
 }
+
+std::string WarmKey(const std::string& job_id, const std::string& arch) {
+  return absl::StrCat(job_id, "/", arch);
+}
+
+bool IsTestFailure(v1::State state) { return state == v1::FAILED || state == v1::TIMED_OUT; }
 
 v1::Task* FindTask(v1::Job& job, const std::string& task_id) {
   for (v1::Task& task : *job.mutable_tasks()) {
@@ -80,7 +92,7 @@ absl::Status Scheduler::Start() {
       } else if (task.state() == v1::RUNNING) {
         // The agent still runs it and reports back when it reconnects; until
         // the grace window passes nothing is declared lost.
-        attempts_[task.attempt_id()] = {job_id, task.id(), task.agent_id(), false};
+        attempts_[task.attempt_id()] = {job_id, task.id(), task.agent_id(), false, task.arch()};
         last_heard_[task.agent_id()] = now - options_.lease + options_.restart_grace;
       }
     }
@@ -239,6 +251,7 @@ void Scheduler::OnAgentConnected(const std::string& agent_id, std::shared_ptr<Ag
   agent.view.slots = hello.slots();
   agent.view.credits = std::min(hello.credits(), hello.slots());
   agent.view.draining = record->draining;
+  agent.view.images.insert(hello.images().begin(), hello.images().end());
   last_heard_[agent_id] = absl::Now();
 
   record->hostname = hello.hostname();
@@ -311,6 +324,9 @@ void Scheduler::OnAgentMessage(const std::string& agent_id, const v1::AgentMessa
     case v1::AgentMessage::kLog:
       OnLogChunk(agent_id, message.log());
       break;
+    case v1::AgentMessage::kFile:
+      OnFileChunk(agent_id, message.file());
+      break;
     case v1::AgentMessage::kEvent:
       OnTaskEvent(agent_id, message.event());
       break;
@@ -364,6 +380,27 @@ void Scheduler::OnLogChunk(const std::string& agent_id, const v1::LogChunk& chun
   link->Send(LogAck(chunk.attempt_id(), *durable, false));
 }
 
+void Scheduler::OnFileChunk(const std::string& agent_id, const v1::FileChunk& chunk) {
+  AgentLink* link = agents_[agent_id].link.get();
+  auto it = attempts_.find(chunk.attempt_id());
+  if (it == attempts_.end() || it->second.agent_id != agent_id) {
+    SendFencedCancel(link, chunk.attempt_id());
+    return;
+  }
+  absl::StatusOr<int64_t> stored =
+      options_.artifacts == nullptr
+          ? absl::StatusOr<int64_t>(absl::FailedPreconditionError("artifacts are not stored"))
+          : options_.artifacts->Write(it->second.job_id, chunk.attempt_id(),
+                                      chunk.kind() == v1::FILE_KIND_JUNIT, chunk.path(),
+                                      chunk.offset(), chunk.data());
+  if (!stored.ok()) {
+    // The agent reconnects and sends every file again from its start.
+    LogError(stored.status());
+    link->Close(absl::UnavailableError(absl::StrCat("cannot store a file of ", chunk.attempt_id(),
+                                                    ": ", stored.status().message())));
+  }
+}
+
 void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& event) {
   AgentLink* link = agents_[agent_id].link.get();
   auto it = attempts_.find(event.attempt_id());
@@ -392,7 +429,8 @@ void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& ev
   }
   int64_t durable = logs_->Size(attempt.job_id, event.attempt_id());
   if (event.log_bytes() > durable) return;  // the agent resends it after the log
-  absl::Status recorded = EndAttempt(event.attempt_id(), state, event.exit_code(), event.reason());
+  absl::Status recorded =
+      EndAttempt(event.attempt_id(), state, event.exit_code(), event.reason(), &event);
   if (!recorded.ok()) {
     // Not durable, so not acknowledged: the agent sends it again.
     LogError(recorded);
@@ -404,10 +442,36 @@ void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& ev
 }
 
 absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State state, int exit_code,
-                                   const std::string& reason) {
+                                   const std::string& reason_given, const v1::TaskEvent* event) {
   auto it = attempts_.find(attempt_id);
   if (it == attempts_.end()) return absl::OkStatus();
   const RunningAttempt attempt = it->second;
+  std::string reason = reason_given;
+  ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(attempt.job_id));
+  v1::Task* task = FindTask(job, attempt.task_id);
+  std::set<std::string> quarantined;
+  RecordedResults results;
+  if (task != nullptr && !attempt.cancelled) {
+    ASSIGN_OR_RETURN(std::vector<v1::QuarantineEntry> entries, store_->ListQuarantine());
+    for (const v1::QuarantineEntry& e : entries) quarantined.insert(e.test_key());
+    AttemptContext context{attempt.job_id, attempt_id, 1, attempt.agent_id, task, state, 0, reason};
+    for (int i = 0; i < task->attempts_size(); ++i) {
+      if (task->attempts(i).id() != attempt_id) continue;
+      context.attempt_number = i + 1;
+      context.duration_ms = std::max<int64_t>(0, NowMs() - task->attempts(i).started_unix_ms());
+    }
+    if (task->started_unix_ms() > 0 && task->attempt_id() == attempt_id) {
+      context.duration_ms = std::max<int64_t>(0, NowMs() - task->started_unix_ms());
+    }
+    ASSIGN_OR_RETURN(
+        results, RecordAttemptResults(store_, options_.artifacts, context,
+                                      event != nullptr ? *event : v1::TaskEvent(), quarantined));
+    if (!results.junit_error.empty()) {
+      std::string problem = absl::StrCat("JUnit report unusable: ", results.junit_error);
+      reason = state == v1::PASSED ? problem : absl::StrCat(reason, "; ", problem);
+      if (state == v1::PASSED) state = v1::ERROR;
+    }
+  }
   AttemptRecord record;
   record.id = attempt_id;
   record.state = state;
@@ -417,19 +481,55 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   record.log_bytes = logs_->Size(attempt.job_id, attempt_id);
   RETURN_IF_ERROR(store_->UpdateAttempt(record));
   attempts_.erase(it);
-  if (attempt.cancelled) {
+  if (attempt.cancelled || task == nullptr) {
     logs_->Notify();
     return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(attempt.job_id));
-  v1::Task* task = FindTask(job, attempt.task_id);
-  if (task == nullptr) return absl::OkStatus();
+  int failures = 0;
+  std::set<std::string> failed_on;
+  for (v1::Attempt& a : *task->mutable_attempts()) {
+    if (a.id() == attempt_id) a.set_state(state);
+    if (IsTestFailure(a.state())) {
+      ++failures;
+      failed_on.insert(a.agent_id());
+    }
+  }
   const v1::JobSpec& spec = job.spec();
   bool infrastructure = state == v1::ERROR || state == v1::LOST;
-  bool test_failure = state == v1::FAILED || state == v1::TIMED_OUT;
-  bool retry = task->attempts_size() <= spec.retries() &&
-               (infrastructure || (test_failure && spec.retry_test_failures()));
+  bool test_failure = IsTestFailure(state);
+  if (test_failure) {
+    bool only_quarantined = task->kind() == v1::TASK_KIND_TEST
+                                ? quarantined.count(task->test_id()) > 0
+                                : !results.failed_keys.empty();
+    for (const std::string& key : results.failed_keys) {
+      if (!quarantined.count(key)) only_quarantined = false;
+    }
+    if (only_quarantined) {
+      return FinishTask(attempt.job_id, attempt.task_id, state, exit_code,
+                        absl::StrCat(reason, " (only quarantined tests failed)"), false, true);
+    }
+  }
+  bool within_retries = task->attempts_size() <= spec.retries();
+  bool retry = (infrastructure && within_retries) ||
+               (test_failure &&
+                ((spec.retry_test_failures() && within_retries) || failures <= spec.reruns()));
   if (!retry) {
+    if (state == v1::PASSED && failures > 0) {
+      std::string flaky = absl::StrCat("flaky: passed on attempt ", task->attempts_size(),
+                                       " after ", failures, " failed");
+      if (spec.flaky_fails()) {
+        return FinishTask(attempt.job_id, attempt.task_id, v1::FAILED, exit_code,
+                          absl::StrCat(flaky, " (the job counts flaky as failed)"), true);
+      }
+      return FinishTask(attempt.job_id, attempt.task_id, state, exit_code, flaky, true);
+    }
+    if (state == v1::PASSED && task->kind() == v1::TASK_KIND_LIST) {
+      absl::Status expanded = ExpandTests(job, *task, attempt_id);
+      if (!expanded.ok()) {
+        return FinishTask(attempt.job_id, attempt.task_id, v1::ERROR, exit_code,
+                          std::string(expanded.message()));
+      }
+    }
     return FinishTask(attempt.job_id, attempt.task_id, state == v1::LOST ? v1::ERROR : state,
                       exit_code, state == v1::LOST ? absl::StrCat("agent lost: ", reason) : reason);
   }
@@ -437,19 +537,42 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
           absl::StrCat("retrying task ", task->id(), " after attempt ", task->attempts_size(),
                        " ended ", StateName(state), ": ", reason));
   task->set_state(v1::QUEUED);
-  task->set_reason(absl::StrCat("retrying after attempt ", task->attempts_size(), " ended ",
-                                StateName(state), ": ", reason));
+  task->set_reason(absl::StrCat(test_failure ? "rerunning" : "retrying", " after attempt ",
+                                task->attempts_size(), " ended ", StateName(state), ": ", reason));
   task->set_agent_id("");
   task->set_exit_code(exit_code);
   RETURN_IF_ERROR(store_->UpdateTask(*task));
   Enqueue(job, *task, absl::Now());
+  queue_.back().needs.avoid = failed_on;  // another agent where one is free
   logs_->Notify();
   Dispatch();
   return absl::OkStatus();
 }
 
+absl::Status Scheduler::ExpandTests(v1::Job& job, const v1::Task& list_task,
+                                    const std::string& attempt_id) {
+  ASSIGN_OR_RETURN(
+      std::string output,
+      logs_->ReadStream(job.id(), attempt_id, v1::LOG_STREAM_STDOUT, options_.max_list_bytes));
+  absl::StatusOr<std::vector<std::string>> ids = ParseTestList(output);
+  if (!ids.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the list command's output is not a test list: ", ids.status().message()));
+  }
+  if (ids->empty()) return absl::InvalidArgumentError("the list command printed no test ids");
+  std::vector<v1::Task> tasks = TestTasks(job.spec(), list_task.arch(), list_task.image(), *ids);
+  for (v1::Task& task : tasks) task.set_id(NewId("task"));
+  RETURN_IF_ERROR(store_->AddTasks(job.id(), tasks));
+  LogLine("scheduler", absl::StrCat("job ", job.id(), " (", list_task.arch(), "): ", ids->size(),
+                                    " tests listed"));
+  EnqueueJob(job, std::move(tasks));
+  Dispatch();
+  return absl::OkStatus();
+}
+
 absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string& task_id,
-                                   v1::State state, int exit_code, const std::string& reason) {
+                                   v1::State state, int exit_code, const std::string& reason,
+                                   bool flaky, bool quarantined) {
   ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(job_id));
   v1::Task* task = FindTask(job, task_id);
   if (task == nullptr) return absl::OkStatus();
@@ -457,6 +580,8 @@ absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string&
   task->set_exit_code(exit_code);
   task->set_reason(reason);
   task->set_finished_unix_ms(NowMs());
+  task->set_flaky(flaky);
+  task->set_quarantined(quarantined);
   if (options_.metrics != nullptr) {
     options_.metrics->Add("arena_tasks_finished_total", 1, {{"state", StateName(state)}});
     if (task->started_unix_ms() > 0) {
@@ -471,6 +596,9 @@ absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string&
     RETURN_IF_ERROR(store_->UpdateJobState(job_id, job_state, job.reason(),
                                            IsTerminal(job_state) ? NowMs() : 0));
   }
+  if (IsTerminal(job_state)) {
+    for (const std::string& arch : job.spec().architectures()) warm_.erase(WarmKey(job_id, arch));
+  }
   logs_->Notify();
   return absl::OkStatus();
 }
@@ -479,15 +607,43 @@ void Scheduler::Enqueue(const v1::Job& job, const v1::Task& task, absl::Time que
   absl::Duration timeout = job.spec().queue_timeout_ms() > 0
                                ? absl::Milliseconds(job.spec().queue_timeout_ms())
                                : kDefaultQueueTimeout;
-  queue_.push_back({job.id(), task.id(), NeedsOf(job, task), queued_at, timeout});
+  queue_.push_back({job.id(), task.id(), NeedsOf(job, task), queued_at, timeout, task.serial()});
+}
+
+void Scheduler::EnqueueJob(const v1::Job& job, std::vector<v1::Task> tasks) {
+  std::map<std::string, std::vector<std::string>> tests_by_arch;
+  for (const v1::Task& task : tasks) {
+    if (task.kind() == v1::TASK_KIND_TEST) tests_by_arch[task.arch()].push_back(task.test_id());
+  }
+  std::map<std::string, int64_t> durations;
+  for (const auto& [arch, ids] : tests_by_arch) {
+    absl::StatusOr<std::map<std::string, int64_t>> known = store_->TestDurations(arch, ids);
+    if (known.ok()) durations.insert(known->begin(), known->end());
+  }
+  OrderTests(tasks, durations);
+  absl::Time now = absl::Now();
+  for (const v1::Task& task : tasks) {
+    if (task.state() == v1::QUEUED) Enqueue(job, task, now);
+  }
+}
+
+bool Scheduler::SerialBlocked(const QueuedTask& queued) const {
+  if (!queued.serial) return false;
+  for (const QueuedTask& other : queue_) {
+    if (!other.serial && other.job_id == queued.job_id && other.needs.arch == queued.needs.arch) {
+      return true;
+    }
+  }
+  for (const auto& [id, running] : attempts_) {
+    if (running.job_id == queued.job_id && running.arch == queued.needs.arch) return true;
+  }
+  return false;
 }
 
 void Scheduler::OnJobSubmitted(const std::string& job_id) {
   absl::StatusOr<v1::Job> job = store_->GetJob(job_id);
   if (!job.ok()) return LogError(job.status());
-  for (const v1::Task& task : job->tasks()) {
-    if (task.state() == v1::QUEUED) Enqueue(*job, task, absl::Now());
-  }
+  EnqueueJob(*job, {job->tasks().begin(), job->tasks().end()});
   Dispatch();
 }
 
@@ -544,6 +700,12 @@ void Scheduler::Dispatch() {
   for (const auto& [id, agent] : agents_) views.push_back(agent.view);
   bool changed = false;
   for (auto it = queue_.begin(); it != queue_.end();) {
+    if (SerialBlocked(*it)) {
+      ++it;
+      continue;
+    }
+    auto warm = warm_.find(WarmKey(it->job_id, it->needs.arch));
+    if (warm != warm_.end()) it->needs.warm = warm->second;
     std::optional<Placement> placement = PickAgent(it->needs, views);
     if (!placement.has_value()) {
       ++it;
@@ -591,7 +753,7 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
     LogError(status);
     return false;
   }
-  attempts_[attempt.id] = {job->id(), task->id(), placement.agent_id, false};
+  attempts_[attempt.id] = {job->id(), task->id(), placement.agent_id, false, task->arch()};
   ConnectedAgent& agent = agents_[placement.agent_id];
   --agent.view.credits;
 
@@ -603,7 +765,17 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   assign->set_job_id(job->id());
   assign->set_arch(task->arch());
   assign->set_image(task->image().empty() ? spec.image() : task->image());
-  *assign->mutable_command() = spec.command();
+  *assign->mutable_command() = task->command_size() > 0 ? task->command() : spec.command();
+  *assign->mutable_artifacts() = spec.artifacts();
+  *assign->mutable_junit() = spec.junit();
+  if (task->kind() == v1::TASK_KIND_TEST) {
+    const auto& destructive = spec.destructive_tests();
+    assign->set_destructive(std::find(destructive.begin(), destructive.end(), task->test_id()) !=
+                            destructive.end());
+    std::string key = WarmKey(job->id(), task->arch());
+    assign->set_session(key);
+    warm_[key].insert(placement.agent_id);
+  }
   *assign->mutable_env() = spec.env();
   assign->set_repo(spec.repo());
   assign->set_commit(spec.commit());

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +32,7 @@ namespace arena {
 
 class Store;
 class LogStore;
+class ArtifactStore;
 class SecretBox;
 class Metrics;
 struct CertifiedKey;
@@ -46,7 +48,10 @@ struct SchedulerOptions {
   const SecretBox* secrets = nullptr;  // opens jobs' sealed secrets for Assign
   const CertifiedKey* ca = nullptr;    // signs renewed agent certificates
   absl::Duration cert_validity = absl::Hours(24);
-  Metrics* metrics = nullptr;  // optional
+  Metrics* metrics = nullptr;          // optional
+  ArtifactStore* artifacts = nullptr;  // files from attempts; refused when null
+  // Largest list-command output read for test ids.
+  int64_t max_list_bytes = 16 << 20;
 };
 
 class Scheduler {
@@ -93,12 +98,14 @@ class Scheduler {
     TaskNeeds needs;
     absl::Time queued_at;
     absl::Duration queue_timeout;
+    bool serial = false;  // waits until nothing else of its job and arch runs
   };
   struct RunningAttempt {
     std::string job_id;
     std::string task_id;
     std::string agent_id;
     bool cancelled = false;  // the task already ended as cancelled
+    std::string arch;
   };
 
   void Post(std::function<void()> event);
@@ -111,6 +118,7 @@ class Scheduler {
   void OnAgentDisconnected(const std::string& agent_id, const AgentLink* link);
   void OnAgentMessage(const std::string& agent_id, const v1::AgentMessage& message);
   void OnLogChunk(const std::string& agent_id, const v1::LogChunk& chunk);
+  void OnFileChunk(const std::string& agent_id, const v1::FileChunk& chunk);
   void OnRenew(const std::string& agent_id, const v1::RenewRequest& renew);
   void OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& event);
   void OnJobSubmitted(const std::string& job_id);
@@ -119,14 +127,20 @@ class Scheduler {
   // Closes an agent's stream and ends its attempts as lost.
   void LoseAgent(const std::string& agent_id, const std::string& reason);
   void Enqueue(const v1::Job& job, const v1::Task& task, absl::Time queued_at);
+  // Enqueues a job's queued tasks, tests longest first by their history.
+  void EnqueueJob(const v1::Job& job, std::vector<v1::Task> tasks);
+  bool SerialBlocked(const QueuedTask& queued) const;
+  // A list task passed: its output's test ids become test tasks.
+  absl::Status ExpandTests(v1::Job& job, const v1::Task& list_task, const std::string& attempt_id);
   void Dispatch();
   bool Assign(const QueuedTask& queued, const Placement& placement);
   // Records how an attempt ended; retries the task or finishes it.
   absl::Status EndAttempt(const std::string& attempt_id, v1::State state, int exit_code,
-                          const std::string& reason);
+                          const std::string& reason, const v1::TaskEvent* event = nullptr);
   // Records a terminal state for the task and rolls up the job.
   absl::Status FinishTask(const std::string& job_id, const std::string& task_id, v1::State state,
-                          int exit_code, const std::string& reason);
+                          int exit_code, const std::string& reason, bool flaky = false,
+                          bool quarantined = false);
   void SendFencedCancel(AgentLink* link, const std::string& attempt_id);
   void PublishAgents();
   void LogError(const absl::Status& status);
@@ -147,6 +161,9 @@ class Scheduler {
   std::deque<QueuedTask> queue_;
   std::map<std::string, RunningAttempt> attempts_;
   std::map<std::string, absl::Time> last_heard_;  // by agent id
+  // Agents that ran tests of a job and architecture ("JOB/ARCH") and so may
+  // hold a warm session container for it.
+  std::map<std::string, std::set<std::string>> warm_;
 
   mutable absl::Mutex snapshot_mu_;
   std::vector<AgentView> agent_snapshot_ ABSL_GUARDED_BY(snapshot_mu_);

@@ -6,7 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/files.h"
 #include "common/status_macros.h"
 
@@ -81,6 +86,34 @@ absl::StatusOr<std::string> LogStore::Read(const std::string& job_id, const std:
   close(fd);
   if (n < 0) return absl::InternalError(absl::StrCat("read ", path, ": ", strerror(errno)));
   out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+absl::StatusOr<std::string> LogStore::ReadStream(const std::string& job_id,
+                                                 const std::string& attempt_id, int stream,
+                                                 int64_t max_bytes) const {
+  ASSIGN_OR_RETURN(std::string all, Read(job_id, attempt_id, 0, max_bytes));
+  absl::StatusOr<std::string> index =
+      ReadFile(absl::StrCat(root_, "/", job_id, "/", attempt_id, ".streams"));
+  if (!index.ok()) return std::string();
+  // Runs of (start offset, stream); each lasts until the next one starts.
+  std::vector<std::pair<int64_t, int>> runs;
+  for (absl::string_view line : absl::StrSplit(*index, '\n', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(line, ' ');
+    int64_t start = 0;
+    int s = 0;
+    if (absl::SimpleAtoi(parts.first, &start) && absl::SimpleAtoi(parts.second, &s)) {
+      runs.emplace_back(start, s);
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (runs[i].second != stream) continue;
+    int64_t start = std::min<int64_t>(runs[i].first, static_cast<int64_t>(all.size()));
+    int64_t end = i + 1 < runs.size() ? std::min<int64_t>(runs[i + 1].first, all.size())
+                                      : static_cast<int64_t>(all.size());
+    if (end > start) out.append(all, static_cast<size_t>(start), static_cast<size_t>(end - start));
+  }
   return out;
 }
 

@@ -33,6 +33,10 @@ class LogStore {
   absl::StatusOr<std::string> Read(const std::string& job_id, const std::string& attempt_id,
                                    int64_t offset, int64_t max_bytes) const;
   int64_t Size(const std::string& job_id, const std::string& attempt_id) const;
+  // The bytes of one stream (1 stdout, 2 stderr, 3 Arena's) among the first
+  // `max_bytes` of the log.
+  absl::StatusOr<std::string> ReadStream(const std::string& job_id, const std::string& attempt_id,
+                                         int stream, int64_t max_bytes) const;
 
   // Wakes every waiter (new bytes, or a task changed state).
   void Notify();

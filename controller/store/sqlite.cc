@@ -57,6 +57,12 @@ absl::Status Statement::ForEachRow(const std::function<void(const Statement&)>& 
   }
 }
 
+void Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  bind_error_ = SQLITE_OK;
+}
+
 std::string Statement::Text(int column) const {
   const void* data = sqlite3_column_blob(stmt_, column);
   int size = sqlite3_column_bytes(stmt_, column);

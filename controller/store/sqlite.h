@@ -39,6 +39,9 @@ class Statement {
   // Steps through every row, calling `row` for each.
   absl::Status ForEachRow(const std::function<void(const Statement&)>& row);
 
+  // Makes the statement ready to bind and run again.
+  void Reset();
+
   int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
   std::string Text(int column) const;
 

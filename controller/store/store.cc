@@ -93,11 +93,62 @@ CREATE TABLE audit(
   target TEXT NOT NULL,
   detail TEXT NOT NULL);
 )sql",
+    R"sql(
+ALTER TABLE tasks ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN suite TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN test_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN serial INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN flaky INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN command BLOB NOT NULL DEFAULT x'';
+CREATE TABLE test_results(
+  id INTEGER PRIMARY KEY,
+  job_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  attempt_id TEXT NOT NULL,
+  attempt_number INTEGER NOT NULL,
+  agent_id TEXT NOT NULL,
+  arch TEXT NOT NULL,
+  suite TEXT NOT NULL,
+  classname TEXT NOT NULL,
+  name TEXT NOT NULL,
+  test_key TEXT NOT NULL,
+  status TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  message TEXT NOT NULL,
+  text TEXT NOT NULL,
+  finished_ms INTEGER NOT NULL,
+  quarantined INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX test_results_job ON test_results(job_id, id);
+CREATE INDEX test_results_key ON test_results(test_key, arch, id);
+CREATE TABLE artifacts(
+  attempt_id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  junit INTEGER NOT NULL,
+  PRIMARY KEY(attempt_id, junit, path));
+CREATE INDEX artifacts_job ON artifacts(job_id);
+CREATE TABLE quarantine(
+  test_key TEXT PRIMARY KEY,
+  reason TEXT NOT NULL,
+  added_by TEXT NOT NULL,
+  added_ms INTEGER NOT NULL);
+)sql",
 };
 
 constexpr const char* kTaskColumns =
     "id, arch, state, exit_code, reason, agent_id, attempt_id, started_ms, "
-    "finished_ms, log_bytes, image, emulated";
+    "finished_ms, log_bytes, image, emulated, kind, suite, test_id, serial, flaky, quarantined, "
+    "command";
+
+// A task's command is stored as a serialized Task holding only the command.
+std::string EncodeCommand(const v1::Task& task) {
+  v1::Task holder;
+  *holder.mutable_command() = task.command();
+  return holder.SerializeAsString();
+}
 
 v1::Task ReadTask(const Statement& row) {
   v1::Task task;
@@ -113,6 +164,14 @@ v1::Task ReadTask(const Statement& row) {
   task.set_log_bytes(row.Int(9));
   task.set_image(row.Text(10));
   task.set_emulated(row.Int(11) != 0);
+  task.set_kind(static_cast<v1::TaskKind>(row.Int(12)));
+  task.set_suite(row.Text(13));
+  task.set_test_id(row.Text(14));
+  task.set_serial(row.Int(15) != 0);
+  task.set_flaky(row.Int(16) != 0);
+  task.set_quarantined(row.Int(17) != 0);
+  v1::Task holder;
+  if (holder.ParseFromString(row.Text(18))) *task.mutable_command() = holder.command();
   if (task.started_unix_ms() > 0 && task.finished_unix_ms() >= task.started_unix_ms()) {
     task.set_duration_ms(task.finished_unix_ms() - task.started_unix_ms());
   }
@@ -346,20 +405,48 @@ absl::Status Store::InsertJobLocked(const v1::Job& job, const std::string& idemp
                       .Bind(6, idempotency_key)
                       .Bind(7, job.owner())
                       .Run());
-  for (int i = 0; i < job.tasks_size(); ++i) {
-    const v1::Task& task = job.tasks(i);
-    ASSIGN_OR_RETURN(Statement task_stmt,
-                     db_->Prepare("INSERT INTO tasks(id, job_id, seq, arch, state, image) "
-                                  "VALUES(?,?,?,?,?,?)"));
+  return InsertTasksLocked(job.id(), {job.tasks().begin(), job.tasks().end()}, 0);
+}
+
+absl::Status Store::InsertTasksLocked(const std::string& job_id, const std::vector<v1::Task>& tasks,
+                                      int64_t first_seq) {
+  ASSIGN_OR_RETURN(Statement task_stmt,
+                   db_->Prepare("INSERT INTO tasks(id, job_id, seq, arch, state, image, kind, "
+                                "suite, test_id, serial, command) VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const v1::Task& task = tasks[i];
     RETURN_IF_ERROR(task_stmt.Bind(1, task.id())
-                        .Bind(2, job.id())
-                        .Bind(3, i)
+                        .Bind(2, job_id)
+                        .Bind(3, first_seq + static_cast<int64_t>(i))
                         .Bind(4, task.arch())
                         .Bind(5, task.state())
                         .Bind(6, task.image())
+                        .Bind(7, task.kind())
+                        .Bind(8, task.suite())
+                        .Bind(9, task.test_id())
+                        .Bind(10, task.serial() ? 1 : 0)
+                        .BindBlob(11, EncodeCommand(task))
                         .Run());
+    task_stmt.Reset();
   }
   return absl::OkStatus();
+}
+
+absl::Status Store::AddTasks(const std::string& job_id, const std::vector<v1::Task>& tasks) {
+  absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  absl::Status status = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement seq,
+                     db_->Prepare("SELECT coalesce(max(seq), -1) FROM tasks WHERE job_id = ?"));
+    seq.Bind(1, job_id);
+    ASSIGN_OR_RETURN(bool row, seq.Step());
+    return InsertTasksLocked(job_id, tasks, row ? seq.Int(0) + 1 : 0);
+  }();
+  if (!status.ok()) {
+    db_->Exec("ROLLBACK").IgnoreError();
+    return status;
+  }
+  return db_->Exec("COMMIT");
 }
 
 absl::Status Store::InsertJob(const v1::Job& job, const std::string& idempotency_key) {
@@ -406,10 +493,12 @@ absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
                                 "started_ms, finished_ms, log_bytes, emulated FROM attempts "
                                 "WHERE job_id = ? ORDER BY started_ms, rowid"));
   attempts.Bind(1, id);
+  std::map<std::string, v1::Task*> by_id;
+  for (v1::Task& task : tasks) by_id[task.id()] = &task;
   RETURN_IF_ERROR(attempts.ForEachRow([&](const Statement&) {
-    for (v1::Task& task : tasks) {
-      if (task.id() != attempts.Text(1)) continue;
-      v1::Attempt* a = task.add_attempts();
+    auto task = by_id.find(attempts.Text(1));
+    if (task != by_id.end()) {
+      v1::Attempt* a = task->second->add_attempts();
       a->set_id(attempts.Text(0));
       a->set_agent_id(attempts.Text(2));
       a->set_state(static_cast<v1::State>(attempts.Int(3)));
@@ -474,10 +563,10 @@ absl::StatusOr<std::vector<std::string>> Store::ListActiveJobIds() {
 
 absl::Status Store::UpdateTask(const v1::Task& task) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare("UPDATE tasks SET state=?, exit_code=?, reason=?, "
-                                "agent_id=?, attempt_id=?, started_ms=?, "
-                                "finished_ms=?, log_bytes=?, emulated=? WHERE id=?"));
+  ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("UPDATE tasks SET state=?, exit_code=?, reason=?, "
+                                                "agent_id=?, attempt_id=?, started_ms=?, "
+                                                "finished_ms=?, log_bytes=?, emulated=?, flaky=?, "
+                                                "quarantined=? WHERE id=?"));
   return stmt.Bind(1, task.state())
       .Bind(2, task.exit_code())
       .Bind(3, task.reason())
@@ -487,7 +576,9 @@ absl::Status Store::UpdateTask(const v1::Task& task) {
       .Bind(7, task.finished_unix_ms())
       .Bind(8, task.log_bytes())
       .Bind(9, task.emulated() ? 1 : 0)
-      .Bind(10, task.id())
+      .Bind(10, task.flaky() ? 1 : 0)
+      .Bind(11, task.quarantined() ? 1 : 0)
+      .Bind(12, task.id())
       .Run();
 }
 

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "arena/v1/jobs.pb.h"
+#include "arena/v1/results.pb.h"
 #include "common/states.h"
 
 namespace arena {
@@ -63,6 +64,24 @@ struct AttemptRecord {
   int64_t finished_ms = 0;
   int64_t log_bytes = 0;
   bool emulated = false;
+};
+
+struct ArtifactRecord {
+  std::string attempt_id;
+  std::string job_id;
+  std::string task_id;
+  std::string path;
+  int64_t size = 0;
+  bool junit = false;
+};
+
+// One test's outcome in one job (for flake statistics).
+struct TestRun {
+  std::string test_key;
+  std::string arch;
+  std::string job_id;
+  bool passed = false;
+  bool failed = false;  // failed or error
 };
 
 struct JobQuery {
@@ -115,6 +134,8 @@ class Store {
   // Ids of jobs not yet in a terminal state, oldest first.
   absl::StatusOr<std::vector<std::string>> ListActiveJobIds();
 
+  // Appends tasks to an existing job (tests found by a list task).
+  absl::Status AddTasks(const std::string& job_id, const std::vector<v1::Task>& tasks);
   absl::Status UpdateTask(const v1::Task& task);
   // Number of tasks in each state.
   absl::StatusOr<std::map<int, int64_t>> CountTasksByState();
@@ -125,11 +146,31 @@ class Store {
   absl::Status UpdateAttempt(const AttemptRecord& attempt);
   absl::StatusOr<AttemptRecord> GetAttempt(const std::string& id);
 
+  // Test intelligence (results_store.cc).
+  absl::Status InsertTestResults(const std::string& job_id,
+                                 const std::vector<v1::TestResult>& results);
+  absl::StatusOr<std::vector<v1::TestResult>> ListTestResults(const std::string& job_id);
+  // Mean duration of each of `keys` over its recent passing runs on `arch`;
+  // unknown keys are absent.
+  absl::StatusOr<std::map<std::string, int64_t>> TestDurations(
+      const std::string& arch, const std::vector<std::string>& keys);
+  // Per (test, arch, job) outcomes, newest jobs first, from the latest
+  // `max_rows` results.
+  absl::StatusOr<std::vector<TestRun>> RecentTestRuns(int64_t max_rows);
+  absl::Status UpsertArtifacts(const std::vector<ArtifactRecord>& artifacts);
+  absl::StatusOr<std::vector<ArtifactRecord>> ListArtifacts(const std::string& job_id);
+  absl::Status AddQuarantine(const v1::QuarantineEntry& entry);
+  // NotFound when the test is not quarantined.
+  absl::Status RemoveQuarantine(const std::string& test_key);
+  absl::StatusOr<std::vector<v1::QuarantineEntry>> ListQuarantine();
+
  private:
   explicit Store(std::unique_ptr<Database> db);
   absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status InsertJobLocked(const v1::Job& job, const std::string& idempotency_key)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status InsertTasksLocked(const std::string& job_id, const std::vector<v1::Task>& tasks,
+                                 int64_t first_seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<v1::Task>> LoadTasks(const std::string& job_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

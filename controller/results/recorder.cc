@@ -1,0 +1,101 @@
+#include "controller/results/recorder.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/states.h"
+#include "common/status_macros.h"
+#include "controller/results/junit_parser.h"
+#include "controller/store/artifact_store.h"
+#include "controller/store/store.h"
+
+namespace arena {
+namespace {
+
+// A test-queue task's one result, from how its command ended.
+v1::TestResult ResultFromExit(const AttemptContext& attempt) {
+  v1::TestResult result;
+  result.set_name(attempt.task->test_id());
+  result.set_test_key(attempt.task->test_id());
+  result.set_duration_ms(attempt.duration_ms);
+  switch (attempt.state) {
+    case v1::PASSED:
+      result.set_status("passed");
+      break;
+    case v1::FAILED:
+    case v1::TIMED_OUT:
+      result.set_status("failed");
+      result.set_message(attempt.reason);
+      break;
+    default:
+      result.set_status("error");
+      result.set_message(attempt.reason);
+      break;
+  }
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<RecordedResults> RecordAttemptResults(Store* store, ArtifactStore* artifacts,
+                                                     const AttemptContext& attempt,
+                                                     const v1::TaskEvent& event,
+                                                     const std::set<std::string>& quarantined) {
+  const v1::Task& task = *attempt.task;
+  RecordedResults recorded;
+  std::vector<ArtifactRecord> files;
+  for (const v1::FileInfo& file : event.files()) {
+    bool junit = file.kind() == v1::FILE_KIND_JUNIT;
+    int64_t size = artifacts == nullptr
+                       ? -1
+                       : artifacts->Size(attempt.job_id, attempt.attempt_id, junit, file.path());
+    if (size != file.size()) {
+      return absl::FailedPreconditionError(absl::StrCat("file ", file.path(), " of ",
+                                                        attempt.attempt_id, " has ", size, " of ",
+                                                        file.size(), " bytes"));
+    }
+    RETURN_IF_ERROR(artifacts->Sync(attempt.job_id, attempt.attempt_id, junit, file.path()));
+    files.push_back({attempt.attempt_id, attempt.job_id, task.id(), file.path(), size, junit});
+  }
+  if (!files.empty()) RETURN_IF_ERROR(store->UpsertArtifacts(files));
+
+  std::vector<v1::TestResult> results;
+  for (const ArtifactRecord& file : files) {
+    if (!file.junit) continue;
+    absl::StatusOr<std::string> xml =
+        file.size > static_cast<int64_t>(kMaxJunitBytes)
+            ? absl::StatusOr<std::string>(absl::ResourceExhaustedError(
+                  absl::StrCat("JUnit report of ", file.size >> 20, " MiB is over the ",
+                               kMaxJunitBytes >> 20, " MiB limit")))
+            : artifacts->Read(attempt.job_id, attempt.attempt_id, true, file.path, 0, file.size);
+    absl::StatusOr<std::vector<v1::TestResult>> parsed =
+        xml.ok() ? ParseJunit(*xml) : xml.status();
+    if (!parsed.ok()) {
+      absl::StrAppend(&recorded.junit_error, recorded.junit_error.empty() ? "" : "; ", file.path,
+                      ": ", parsed.status().message());
+      continue;
+    }
+    for (v1::TestResult& r : *parsed) results.push_back(std::move(r));
+  }
+  if (results.empty() && task.kind() == v1::TASK_KIND_TEST && recorded.junit_error.empty()) {
+    results.push_back(ResultFromExit(attempt));
+  }
+  int64_t now = absl::ToUnixMillis(absl::Now());
+  for (v1::TestResult& r : results) {
+    r.set_task_id(task.id());
+    r.set_attempt_id(attempt.attempt_id);
+    r.set_attempt_number(attempt.attempt_number);
+    r.set_agent_id(attempt.agent_id);
+    r.set_arch(task.arch());
+    if (task.kind() == v1::TASK_KIND_SUITE) r.set_suite(task.suite());
+    r.set_finished_unix_ms(now);
+    // In test-queue mode the scheduled id is the identity across runs.
+    if (task.kind() == v1::TASK_KIND_TEST && results.size() == 1) r.set_test_key(task.test_id());
+    r.set_quarantined(quarantined.count(r.test_key()) > 0);
+    if (r.status() == "failed" || r.status() == "error") recorded.failed_keys.push_back(r.test_key());
+  }
+  if (!results.empty()) RETURN_IF_ERROR(store->InsertTestResults(attempt.job_id, results));
+  recorded.count = static_cast<int>(results.size());
+  return recorded;
+}
+
+}  // namespace arena

@@ -1,0 +1,46 @@
+// How a job spec becomes tasks: one per architecture for a plain command; one
+// per architecture and suite; one per architecture and test in test-queue
+// mode (after a list task when the tests come from a command). Pure logic.
+#ifndef ARENA_CONTROLLER_SCHEDULER_FAN_OUT_H_
+#define ARENA_CONTROLLER_SCHEDULER_FAN_OUT_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "arena/v1/jobs.pb.h"
+
+namespace arena {
+
+// Checks the suite, test-queue, artifact and rerun fields. Exactly one of
+// command, suites, tests or list_command (with test_command) must be given.
+absl::Status ValidateTestFields(const v1::JobSpec& spec);
+
+// The queued tasks of a new job, architecture by architecture. `image_for`
+// gives each architecture's image. Ids are left for the caller to fill in.
+std::vector<v1::Task> FanOut(const v1::JobSpec& spec,
+                             const std::map<std::string, std::string>& images);
+
+// One test task per id for `arch` (test-queue mode).
+std::vector<v1::Task> TestTasks(const v1::JobSpec& spec, const std::string& arch,
+                                const std::string& image, const std::vector<std::string>& ids);
+
+// Test ids from a list command's output: one per line, blank lines and
+// lines starting with '#' skipped, duplicates dropped. InvalidArgument when
+// a line is too long or there are too many.
+absl::StatusOr<std::vector<std::string>> ParseTestList(absl::string_view output);
+
+// `template_command` with each "{test}" replaced by the shell-quoted id.
+std::string ExpandTestCommand(absl::string_view template_command, absl::string_view test_id);
+
+// Orders test tasks longest first by `durations` (ms, by test id); tests
+// without history go first, in their given order. Other tasks keep their
+// place ahead of the tests.
+void OrderTests(std::vector<v1::Task>& tasks, const std::map<std::string, int64_t>& durations);
+
+}  // namespace arena
+
+#endif  // ARENA_CONTROLLER_SCHEDULER_FAN_OUT_H_
