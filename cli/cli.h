@@ -6,6 +6,7 @@
 
 #include <google/protobuf/message.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,18 @@ std::string FormatMs(int64_t ms);
 void PrintJson(const google::protobuf::Message& message);
 // Parses the command's own flags (and what follows "--").
 absl::StatusOr<ParsedFlags> CommandFlags(const Cli& cli, FlagSpec spec);
+
+absl::StatusOr<v1::Job> GetJob(Cli& cli, const std::string& job_id);
+// The last lines of each unsuccessful task's log, for JUnit failures.
+std::map<std::string, std::string> FailureTails(Cli& cli, const v1::Job& job);
+// Every recorded test result of the job (with flaky marks).
+absl::StatusOr<std::vector<v1::TestResult>> GetResults(Cli& cli, const std::string& job_id);
+
+// Test-intelligence commands (cli/test_commands.cc).
+int CmdResults(Cli& cli);
+int CmdArtifacts(Cli& cli);
+int CmdFlaky(Cli& cli);
+int CmdQuarantine(Cli& cli);
 
 // Fleet and administration commands (cli/admin_commands.cc).
 int CmdAgents(Cli& cli);

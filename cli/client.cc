@@ -27,6 +27,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& opt
   auto channel = grpc::CreateChannel(options.controller, grpc::SslCredentials(ssl));
   client->stub_ = v1::JobService::NewStub(channel);
   client->admin_ = v1::AdminService::NewStub(channel);
+  client->results_ = v1::ResultsService::NewStub(channel);
   return client;
 }
 

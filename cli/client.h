@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "arena/v1/admin.grpc.pb.h"
 #include "arena/v1/jobs.grpc.pb.h"
+#include "arena/v1/results.grpc.pb.h"
 
 namespace arena {
 
@@ -26,6 +27,7 @@ class Client {
 
   v1::JobService::Stub* stub() { return stub_.get(); }
   v1::AdminService::Stub* admin() { return admin_.get(); }
+  v1::ResultsService::Stub* results() { return results_.get(); }
   // A context carrying the token; with a deadline unless `streaming`.
   std::unique_ptr<grpc::ClientContext> Context(bool streaming = false) const;
   // "cannot reach controller at X: ..." for transport errors, else the
@@ -36,6 +38,7 @@ class Client {
   ClientOptions options_;
   std::unique_ptr<v1::JobService::Stub> stub_;
   std::unique_ptr<v1::AdminService::Stub> admin_;
+  std::unique_ptr<v1::ResultsService::Stub> results_;
 };
 
 }  // namespace arena

@@ -17,8 +17,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "cli/allure.h"
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/job_file.h"
 #include "cli/junit.h"
 #include "common/files.h"
 #include "common/flags.h"
@@ -37,7 +39,14 @@ commands:
   jobs [--limit N]                   recent jobs
   logs JOB [--task ID|ARCH] [--attempt N] [-f]
                                      a task's log bytes exactly as produced
-  wait JOB [--junit-out FILE]        wait for the verdict; exit codes as run
+  wait JOB [--junit-out FILE] [--allure DIR]
+                                     wait for the verdict; exit codes as run
+  results JOB [--failed] [--all-attempts] [--junit-out FILE] [--allure DIR]
+                                     per-test results (merged JUnit, allure-results)
+  artifacts JOB [--task T] [-d DIR]  list or download the files a job's attempts shipped
+  flaky [--runs 20] [--limit 50]     tests by flake rate over their last runs
+  quarantine add TEST [--reason R] | remove TEST | list
+                                     a quarantined test's failure does not fail a job
   cancel JOB                         stop a job's tasks
   agents                             enrolled agents
   join-token create [--ttl 24h] [--uses 1]
@@ -51,7 +60,12 @@ job flags: --secret NAME=VALUE --secret-file NAME=PATH (environment, masked in l
            --retries N [--retry-test-failures]  --queue-timeout 1h  --idempotency-key KEY
            --image IMG (may hold {arch}) or --image ARCH=IMG (repeatable)  --arch amd64,arm64
            --repo URL --commit REF (sha, tag or branch)  --env K=V (repeatable)  --timeout 10m
-           --label k=v (required agent label, repeatable)  --junit-out FILE (run only)
+           --label k=v (required agent label, repeatable)  --junit-out FILE --allure DIR (run only)
+           -f job.yaml (a whole JobSpec, YAML or JSON; flags add to it)
+tests:     --suite NAME=CMD (parallel-safe) --suite-serial NAME=CMD (one at a time, after them)
+           --tests ID,ID | --list-command CMD  with --test-command 'pytest {test}'
+           --junit PATH --artifact PATH (in the container)  --reruns N [--flaky-fails]
+           --destructive ID (fresh container for that test)
 
 environment: ARENA_CONTROLLER, ARENA_CA_FILE, ARENA_TOKEN
 )";
@@ -75,17 +89,63 @@ std::string Duration(const v1::Task& task) {
       absl::Milliseconds(std::max<int64_t>(0, end - task.started_unix_ms())));
 }
 
+// One line per task; past 30 tasks only the ones that did not pass.
 void PrintTasks(const v1::Job& job) {
-  std::printf("%-8s %-10s %-5s %-10s %-9s %-20s %s\n", "ARCH", "STATUS", "EXIT", "DURATION", "RUNS",
-              "AGENT", "DETAIL");
+  size_t width = 8;
+  for (const v1::Task& t : job.tasks())
+    width = std::max(width, std::min<size_t>(48, TaskName(t).size()));
+  bool compact = job.tasks_size() > 30;
+  int hidden = 0;
+  std::printf("%-*s %-10s %-5s %-10s %-9s %-20s %s\n", static_cast<int>(width), "TASK", "STATUS",
+              "EXIT", "DURATION", "RUNS", "AGENT", "DETAIL");
   for (const v1::Task& t : job.tasks()) {
+    if (compact && t.state() == v1::PASSED && !t.flaky()) {
+      ++hidden;
+      continue;
+    }
     std::string exit_code =
         IsTerminal(t.state()) && t.exit_code() >= 0 ? absl::StrCat(t.exit_code()) : "-";
     std::string detail = t.state() == v1::QUEUED ? t.waiting_reason() : t.reason();
     const char* runs = t.agent_id().empty() ? "-" : t.emulated() ? "emulated" : "native";
-    std::printf("%-8s %-10s %-5s %-10s %-9s %-20s %s\n", t.arch().c_str(), StateName(t.state()),
-                exit_code.c_str(), Duration(t).c_str(), runs,
+    std::string state = StateName(t.state());
+    if (t.quarantined()) absl::StrAppend(&state, "(q)");
+    std::printf("%-*s %-10s %-5s %-10s %-9s %-20s %s\n", static_cast<int>(width),
+                TaskName(t).c_str(), state.c_str(), exit_code.c_str(), Duration(t).c_str(), runs,
                 t.agent_id().empty() ? "-" : t.agent_id().c_str(), detail.c_str());
+  }
+  if (hidden > 0) std::printf("... and %d more tasks that passed\n", hidden);
+}
+
+// "12/200 done: 10 passed, 2 failed; 4 running, 184 queued".
+std::string Progress(const v1::Job& job) {
+  std::map<v1::State, int> counts;
+  for (const v1::Task& t : job.tasks()) ++counts[t.state()];
+  int done = job.tasks_size() - counts[v1::QUEUED] - counts[v1::RUNNING];
+  std::string out = absl::StrCat(done, "/", job.tasks_size(), " tasks done");
+  for (v1::State s : {v1::PASSED, v1::FAILED, v1::ERROR, v1::TIMED_OUT, v1::CANCELLED}) {
+    if (counts[s] > 0) absl::StrAppend(&out, ", ", counts[s], " ", StateName(s));
+  }
+  return absl::StrCat(out, "; ", counts[v1::RUNNING], " running, ", counts[v1::QUEUED], " queued");
+}
+
+// Failed and flaky tests (and failed tasks without results), after a run.
+void PrintTestSummary(const v1::Job& job, const std::vector<v1::TestResult>& results) {
+  std::vector<v1::TestResult> final = FinalResults(results);
+  int failed = 0, flaky = 0;
+  for (const v1::TestResult& r : final) {
+    bool bad = r.status() == "failed" || r.status() == "error";
+    if (bad) {
+      if (++failed <= 20) {
+        std::printf("FAILED  %s [%s]%s %s\n", r.test_key().c_str(), r.arch().c_str(),
+                    r.quarantined() ? " (quarantined)" : "", r.message().substr(0, 160).c_str());
+      }
+    } else if (r.flaky() && ++flaky <= 20) {
+      std::printf("FLAKY   %s [%s] passed on attempt %d\n", r.test_key().c_str(), r.arch().c_str(),
+                  r.attempt_number());
+    }
+  }
+  if (!final.empty()) {
+    std::printf("tests: %zu, failed %d, flaky %d\n", final.size(), failed, flaky);
   }
 }
 
@@ -112,6 +172,11 @@ void PrintAttempts(const v1::Job& job) {
 
 absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
   v1::JobSpec spec;
+  if (flags.Has("file")) {
+    absl::StatusOr<v1::JobSpec> loaded = LoadJobFile(flags.Get("file"));
+    if (!loaded.ok()) return loaded.status();
+    spec = *loaded;
+  }
   // --image IMG (may hold "{arch}"), or --image ARCH=IMG per architecture.
   for (const std::string& value : flags.GetAll("image")) {
     size_t eq = value.find('=');
@@ -129,8 +194,8 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
       spec.add_architectures(std::string(arch));
     }
   }
-  spec.set_repo(flags.Get("repo"));
-  spec.set_commit(flags.Get("commit"));
+  if (flags.Has("repo")) spec.set_repo(flags.Get("repo"));
+  if (flags.Has("commit")) spec.set_commit(flags.Get("commit"));
   for (const std::string& kv : flags.GetAll("env")) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -158,7 +223,7 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
     }
     spec.set_retries(retries);
   }
-  spec.set_retry_test_failures(flags.Get("retry-test-failures") == "true");
+  if (flags.Get("retry-test-failures") == "true") spec.set_retry_test_failures(true);
   if (flags.Has("queue-timeout")) {
     absl::Duration timeout;
     if (!absl::ParseDuration(flags.Get("queue-timeout"), &timeout) ||
@@ -208,14 +273,17 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
     while (!value->empty() && (value->back() == '\n' || value->back() == '\r')) value->pop_back();
     (*spec.mutable_secrets())[kv.substr(0, eq)] = *value;
   }
-  spec.set_network(flags.Get("network"));
-  spec.set_user(flags.Get("user"));
+  if (flags.Has("network")) spec.set_network(flags.Get("network"));
+  if (flags.Has("user")) spec.set_user(flags.Get("user"));
+  absl::Status applied = ApplyTestFlags(flags, spec);
+  if (!applied.ok()) return applied;
   for (const std::string& arg : flags.passthrough()) spec.add_command(arg);
   for (const std::string& arg : flags.positional()) spec.add_command(arg);
-  if (spec.command_size() == 0) {
+  if (spec.command_size() == 0 && spec.suites_size() == 0 && spec.tests_size() == 0 &&
+      spec.list_command().empty()) {
     return absl::InvalidArgumentError(
-        "no command: put it after --, e.g. arenactl run --image IMG -- pytest "
-        "-q");
+        "no command: put it after --, e.g. arenactl run --image IMG -- pytest -q "
+        "(or give -f job.yaml, --suite, or --tests/--list-command with --test-command)");
   }
   return spec;
 }
@@ -242,11 +310,37 @@ int Submit(Cli& cli, const ParsedFlags& flags, v1::Job* job) {
 
 FlagSpec JobFlagSpec() {
   FlagSpec spec;
-  spec.value_flags = {
-      "image",   "arch",          "repo",      "commit",          "env",       "timeout", "label",
-      "retries", "queue-timeout", "junit-out", "idempotency-key", "memory-mb", "cpus",    "pids",
-      "network", "user",          "secret",    "secret-file"};
-  spec.bool_flags = {"retry-test-failures"};
+  spec.value_flags = {"image",
+                      "arch",
+                      "repo",
+                      "commit",
+                      "env",
+                      "timeout",
+                      "label",
+                      "retries",
+                      "queue-timeout",
+                      "junit-out",
+                      "idempotency-key",
+                      "memory-mb",
+                      "cpus",
+                      "pids",
+                      "network",
+                      "user",
+                      "secret",
+                      "secret-file",
+                      "file",
+                      "suite",
+                      "suite-serial",
+                      "junit",
+                      "artifact",
+                      "tests",
+                      "list-command",
+                      "test-command",
+                      "reruns",
+                      "destructive",
+                      "allure"};
+  spec.bool_flags = {"retry-test-failures", "flaky-fails"};
+  spec.short_aliases = {{"f", "file"}};
   return spec;
 }
 
@@ -303,55 +397,35 @@ class LogPrinter {
   std::string attempt_;
 };
 
-absl::StatusOr<v1::Job> GetJob(Cli& cli, const std::string& job_id) {
-  v1::GetJobRequest request;
-  request.set_job_id(job_id);
-  v1::Job job;
-  auto context = cli.client->Context();
-  grpc::Status status = cli.client->stub()->GetJob(context.get(), request, &job);
-  if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        cli.client->Describe(status));
-  }
-  return job;
-}
-
-// The last lines of each unsuccessful task's log, for JUnit failures.
-std::map<std::string, std::string> FailureTails(Cli& cli, const v1::Job& job) {
-  constexpr int64_t kTailBytes = 16 * 1024;
-  std::map<std::string, std::string> tails;
-  for (const v1::Task& task : job.tasks()) {
-    if (task.state() == v1::PASSED || task.attempt_id().empty()) continue;
-    v1::StreamLogsRequest request;
-    request.set_job_id(job.id());
-    request.set_task(task.id());
-    request.set_offset(std::max<int64_t>(0, task.log_bytes() - kTailBytes));
-    auto context = cli.client->Context();
-    auto reader = cli.client->stub()->StreamLogs(context.get(), request);
-    std::string text;
-    v1::LogData data;
-    while (reader->Read(&data)) text += data.data();
-    if (reader->Finish().ok()) tails[task.id()] = LastLines(text, 50);
-  }
-  return tails;
-}
-
 // Waits for a terminal state, printing the verdict (and writing JUnit XML
 // when asked). Returns the exit code.
-int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_out) {
+int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_out,
+                  bool progress = false, const std::string& allure_dir = "") {
   absl::Duration poll = absl::Milliseconds(100);
+  std::string last_progress;
   while (true) {
     absl::StatusOr<v1::Job> job = GetJob(cli, job_id);
     if (!job.ok()) return Fail(kExitUsage, std::string(job.status().message()));
+    if (progress && cli.output != "json") {
+      std::string line = Progress(*job);
+      if (line != last_progress) std::fprintf(stderr, "arenactl: %s\n", line.c_str());
+      last_progress = line;
+    }
     if (!IsTerminal(job->state())) {
       absl::SleepFor(poll);
       poll = std::min(poll * 2, absl::Seconds(1));
       continue;
     }
+    absl::StatusOr<std::vector<v1::TestResult>> results = GetResults(cli, job_id);
+    if (!results.ok()) return Fail(kExitUsage, std::string(results.status().message()));
     if (!junit_out.empty()) {
-      std::string xml = JunitXml(*job, FailureTails(cli, *job));
+      std::string xml = JunitXml(*job, FailureTails(cli, *job), *results);
       absl::Status written = WriteFileAtomic(junit_out, xml);
       if (!written.ok()) return Fail(kExitUsage, std::string(written.message()));
+    }
+    if (!allure_dir.empty()) {
+      absl::StatusOr<int> written = WriteAllureResults(allure_dir, *job, *results);
+      if (!written.ok()) return Fail(kExitUsage, std::string(written.status().message()));
     }
     if (cli.output == "json") {
       PrintJson(*job);
@@ -359,6 +433,7 @@ int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_
       std::fflush(stdout);
       std::printf("\n");
       PrintTasks(*job);
+      PrintTestSummary(*job, *results);
       std::printf("verdict: %s (job %s)\n", StateName(job->state()), job->id().c_str());
     }
     return ExitCodeFor(job->state());
@@ -380,7 +455,7 @@ void StreamAllLogs(Cli& cli, const v1::Job& job) {
   for (const v1::Task& task : job.tasks()) {
     threads.emplace_back([&cli, &job, &out_mu, task] {
       std::string pending;
-      std::string prefix = absl::StrCat("[", task.arch(), "] ");
+      std::string prefix = absl::StrCat("[", TaskName(task), "] ");
       auto flush_lines = [&](bool all) {
         absl::MutexLock lock(&out_mu);
         size_t nl;
@@ -420,18 +495,24 @@ int CmdRun(Cli& cli) {
   if (rc >= 0) return rc;
   std::fprintf(stderr, "arenactl: job %s submitted (%d task%s)\n", job.id().c_str(),
                job.tasks_size(), job.tasks_size() == 1 ? "" : "s");
-  if (cli.output != "json") StreamAllLogs(cli, job);
-  return WaitAndReport(cli, job.id(), flags->Get("junit-out"));
+  // Logs stream live for a few plain tasks; larger or test-queue jobs show
+  // progress lines instead (their tasks appear as tests are listed).
+  bool stream = job.tasks_size() <= 8;
+  for (const v1::Task& t : job.tasks()) {
+    if (t.kind() == v1::TASK_KIND_LIST || t.kind() == v1::TASK_KIND_TEST) stream = false;
+  }
+  if (cli.output != "json" && stream) StreamAllLogs(cli, job);
+  return WaitAndReport(cli, job.id(), flags->Get("junit-out"), !stream, flags->Get("allure"));
 }
 
 int CmdWait(Cli& cli) {
   FlagSpec spec;
-  spec.value_flags = {"junit-out"};
+  spec.value_flags = {"junit-out", "allure"};
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "wait");
   if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
-  return WaitAndReport(cli, *job_id, flags->Get("junit-out"));
+  return WaitAndReport(cli, *job_id, flags->Get("junit-out"), false, flags->Get("allure"));
 }
 
 int CmdStatus(Cli& cli) {
@@ -563,10 +644,14 @@ int Main(int argc, char** argv) {
     cli.args.erase(dashdash, cli.args.end());
   }
   static const std::map<std::string, int (*)(Cli&)> kCommands = {
-      {"run", CmdRun},       {"submit", CmdSubmit}, {"status", CmdStatus},
-      {"jobs", CmdJobs},     {"logs", CmdLogs},     {"wait", CmdWait},
-      {"cancel", CmdCancel}, {"agents", CmdAgents}, {"agent", CmdAgent},
-      {"token", CmdToken},   {"audit", CmdAudit},   {"join-token", CmdJoinToken},
+      {"run", CmdRun},         {"submit", CmdSubmit},
+      {"status", CmdStatus},   {"jobs", CmdJobs},
+      {"logs", CmdLogs},       {"wait", CmdWait},
+      {"cancel", CmdCancel},   {"agents", CmdAgents},
+      {"agent", CmdAgent},     {"token", CmdToken},
+      {"audit", CmdAudit},     {"join-token", CmdJoinToken},
+      {"results", CmdResults}, {"artifacts", CmdArtifacts},
+      {"flaky", CmdFlaky},     {"quarantine", CmdQuarantine},
   };
   auto handler = kCommands.find(command);
   if (handler == kCommands.end())

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "agent/executor/docker_client.h"
@@ -81,6 +82,7 @@ std::vector<CopiedFile> CopyFiles(DockerClient& docker, const std::string& conta
                                   RunObserver* observer) {
   std::vector<CopiedFile> copied;
   if (request.files_dir.empty()) return copied;
+  std::vector<std::string> missing;
   int64_t budget = request.max_file_bytes;
   for (bool junit : {false, true}) {
     const std::vector<std::string>& paths = junit ? request.junit : request.artifacts;
@@ -105,12 +107,18 @@ std::vector<CopiedFile> CopyFiles(DockerClient& docker, const std::string& conta
         if (same != copied.end()) copied.erase(same);
         copied.push_back({file.path, junit, local, file.size});
       }
-      if (!status.ok()) {
+      if (absl::IsNotFound(status)) {
+        missing.push_back(path);
+      } else if (!status.ok()) {
         SystemLine(observer, absl::StrCat(junit ? "JUnit report " : "artifact ", path, ": ",
                                           status.message()));
       }
       if (budget <= 0) break;
     }
+  }
+  if (!missing.empty()) {
+    SystemLine(observer, absl::StrCat("not in the container (nothing copied): ",
+                                      absl::StrJoin(missing, ", ")));
   }
   // A file cut short by the byte limit is not shipped half-written.
   copied.erase(std::remove_if(copied.begin(), copied.end(),

@@ -40,6 +40,7 @@ class DockerExecutor final : public Executor {
   // Ends sessions idle longer than the idle limit (also done periodically).
   void ReapIdleSessions();
   int SessionCount() const;
+  void EndSessions(const std::string& key) override;
 
  private:
   struct Session {
@@ -58,7 +59,6 @@ class DockerExecutor final : public Executor {
   absl::StatusOr<Session> AcquireSession(DockerClient& docker, const RunRequest& request,
                                          RunObserver* observer);
   void ReleaseSession(const Session& session, bool keep);
-  void EndSessions(const std::string& key);
   void DestroySession(const Session& session);
 
   const std::string socket_path_;

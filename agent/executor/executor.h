@@ -107,6 +107,8 @@ class Executor {
   virtual ~Executor() = default;
   // Runs the attempt to completion. Blocks; never throws.
   virtual RunResult Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) = 0;
+  // The job behind a session key is over: end its idle warm containers.
+  virtual void EndSessions(const std::string& key) {}
 };
 
 }  // namespace arena

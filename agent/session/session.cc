@@ -451,6 +451,11 @@ void AgentSession::Handle(const v1::ControllerMessage& message) {
     case v1::ControllerMessage::kRenewed:
       HandleRenewed(message.renewed());
       break;
+    case v1::ControllerMessage::kSessionEnd: {
+      std::string key = message.session_end().session();
+      std::thread([this, key] { executor_->EndSessions(key); }).detach();
+      break;
+    }
     default:
       break;
   }

@@ -597,9 +597,21 @@ absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string&
                                            IsTerminal(job_state) ? NowMs() : 0));
   }
   if (IsTerminal(job_state)) {
-    for (const std::string& arch : job.spec().architectures()) warm_.erase(WarmKey(job_id, arch));
+    for (const std::string& arch : job.spec().architectures()) {
+      auto warm = warm_.find(WarmKey(job_id, arch));
+      if (warm == warm_.end()) continue;
+      v1::ControllerMessage end;
+      end.mutable_session_end()->set_session(warm->first);
+      for (const std::string& agent_id : warm->second) {
+        auto agent = agents_.find(agent_id);
+        if (agent != agents_.end()) agent->second.link->Send(end);
+      }
+      warm_.erase(warm);
+    }
   }
   logs_->Notify();
+  // A serial suite may have waited for this task.
+  if (task->serial() || task->kind() == v1::TASK_KIND_SUITE) Dispatch();
   return absl::OkStatus();
 }
 
@@ -777,6 +789,8 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
     warm_[key].insert(placement.agent_id);
   }
   *assign->mutable_env() = spec.env();
+  if (!task->suite().empty()) (*assign->mutable_env())["ARENA_SUITE"] = task->suite();
+  if (!task->test_id().empty()) (*assign->mutable_env())["ARENA_TEST"] = task->test_id();
   assign->set_repo(spec.repo());
   assign->set_commit(spec.commit());
   assign->set_timeout_ms(spec.timeout_ms());

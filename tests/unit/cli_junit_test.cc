@@ -26,7 +26,8 @@ TEST(Junit, OneTestcasePerTaskWithFailureCarryingLogTail) {
   err->set_state(v1::ERROR);
   err->set_reason("image <x> not found");
   std::string xml = JunitXml(job, {{"t2", "assert 1 == 2 & more\n"}});
-  EXPECT_NE(xml.find("tests=\"3\" failures=\"1\" errors=\"1\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("tests=\"3\" failures=\"1\" errors=\"1\" skipped=\"0\""), std::string::npos)
+      << xml;
   EXPECT_NE(xml.find("name=\"amd64\" time=\"1.500\""), std::string::npos);
   EXPECT_NE(
       xml.find("<failure type=\"failed\" message=\"exited with code 7\">assert 1 == 2 &amp; more"),

@@ -1,0 +1,266 @@
+// arenactl's test-intelligence commands: results (table, merged JUnit,
+// allure-results), artifacts, flaky and quarantine.
+#include <cstdio>
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "cli/allure.h"
+#include "cli/cli.h"
+#include "cli/junit.h"
+#include "common/files.h"
+#include "common/states.h"
+
+namespace arena {
+namespace {
+
+std::string Ms(int64_t ms) {
+  return absl::FormatDuration(absl::Trunc(absl::Milliseconds(ms), absl::Milliseconds(1)));
+}
+
+// A directory name for a task: its name with unsafe parts replaced.
+std::string TaskDir(const v1::ArtifactInfo& info) {
+  std::string name = info.arch();
+  if (!info.suite().empty()) absl::StrAppend(&name, "/", info.suite());
+  if (!info.test_id().empty()) {
+    std::string test = info.test_id();
+    for (char& c : test) {
+      if (c == '/' || c == ':' || c == ' ' || c == '\\') c = '_';
+    }
+    absl::StrAppend(&name, "/", test);
+  }
+  if (info.arch().empty()) name = info.task_id();
+  return IsSafeRelativePath(name) ? name : info.task_id();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Job> GetJob(Cli& cli, const std::string& job_id) {
+  v1::GetJobRequest request;
+  request.set_job_id(job_id);
+  v1::Job job;
+  auto context = cli.client->Context();
+  grpc::Status status = cli.client->stub()->GetJob(context.get(), request, &job);
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        cli.client->Describe(status));
+  }
+  return job;
+}
+
+// The last lines of each unsuccessful task's log, for JUnit failures.
+std::map<std::string, std::string> FailureTails(Cli& cli, const v1::Job& job) {
+  constexpr int64_t kTailBytes = 16 * 1024;
+  std::map<std::string, std::string> tails;
+  for (const v1::Task& task : job.tasks()) {
+    if (task.state() == v1::PASSED || task.attempt_id().empty()) continue;
+    v1::StreamLogsRequest request;
+    request.set_job_id(job.id());
+    request.set_task(task.id());
+    request.set_offset(std::max<int64_t>(0, task.log_bytes() - kTailBytes));
+    auto context = cli.client->Context();
+    auto reader = cli.client->stub()->StreamLogs(context.get(), request);
+    std::string text;
+    v1::LogData data;
+    while (reader->Read(&data)) text += data.data();
+    if (reader->Finish().ok()) tails[task.id()] = LastLines(text, 50);
+  }
+  return tails;
+}
+
+absl::StatusOr<std::vector<v1::TestResult>> GetResults(Cli& cli, const std::string& job_id) {
+  v1::ListResultsRequest request;
+  request.set_job_id(job_id);
+  v1::ListResultsResponse response;
+  auto context = cli.client->Context();
+  grpc::Status status = cli.client->results()->ListResults(context.get(), request, &response);
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        cli.client->Describe(status));
+  }
+  return std::vector<v1::TestResult>(response.results().begin(), response.results().end());
+}
+
+int CmdResults(Cli& cli) {
+  FlagSpec spec;
+  spec.value_flags = {"junit-out", "allure"};
+  spec.bool_flags = {"failed", "all-attempts"};
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (flags->positional().size() != 1) return Fail(kExitUsage, "usage: arenactl results JOB");
+  const std::string& job_id = flags->positional()[0];
+  absl::StatusOr<v1::Job> job = GetJob(cli, job_id);
+  if (!job.ok()) return Fail(kExitUsage, std::string(job.status().message()));
+  absl::StatusOr<std::vector<v1::TestResult>> results = GetResults(cli, job_id);
+  if (!results.ok()) return Fail(kExitUsage, std::string(results.status().message()));
+  if (flags->Has("junit-out")) {
+    std::string xml = JunitXml(*job, FailureTails(cli, *job), *results);
+    absl::Status written = WriteFileAtomic(flags->Get("junit-out"), xml);
+    if (!written.ok()) return Fail(kExitUsage, std::string(written.message()));
+  }
+  if (flags->Has("allure")) {
+    absl::StatusOr<int> written = WriteAllureResults(flags->Get("allure"), *job, *results);
+    if (!written.ok()) return Fail(kExitUsage, std::string(written.status().message()));
+    std::fprintf(stderr, "arenactl: wrote %d allure results to %s\n", *written,
+                 flags->Get("allure").c_str());
+  }
+  if (cli.output == "json") {
+    v1::ListResultsResponse response;
+    for (const v1::TestResult& r : *results) *response.add_results() = r;
+    PrintJson(response);
+    return 0;
+  }
+  std::vector<v1::TestResult> shown =
+      flags->Get("all-attempts") == "true" ? *results : FinalResults(*results);
+  int passed = 0, failed = 0, skipped = 0, flaky = 0, quarantined = 0;
+  std::printf("%-8s %-14s %-48s %-18s %-9s %-3s %s\n", "ARCH", "SUITE", "TEST", "STATUS",
+              "DURATION", "#", "AGENT");
+  for (const v1::TestResult& r : shown) {
+    bool bad = r.status() == "failed" || r.status() == "error";
+    passed += r.status() == "passed";
+    failed += bad;
+    skipped += r.status() == "skipped";
+    flaky += r.flaky() && r.status() == "passed";
+    quarantined += r.quarantined() && bad;
+    if (flags->Get("failed") == "true" && !bad && !r.flaky()) continue;
+    std::string status = r.status();
+    if (r.flaky()) absl::StrAppend(&status, " (flaky)");
+    if (r.quarantined()) absl::StrAppend(&status, " (quarantined)");
+    std::string name = r.test_key();
+    if (name.size() > 48) name = "..." + name.substr(name.size() - 45);
+    std::printf("%-8s %-14s %-48s %-18s %-9s %-3d %s\n", r.arch().c_str(),
+                r.suite().empty() ? "-" : r.suite().c_str(), name.c_str(), status.c_str(),
+                Ms(r.duration_ms()).c_str(), r.attempt_number(), r.agent_id().c_str());
+    if (bad && !r.message().empty()) std::printf("    %s\n", r.message().substr(0, 200).c_str());
+  }
+  std::printf(
+      "%zu tests: %d passed, %d failed, %d skipped, %d flaky, %d quarantined (job %s: %s)\n",
+      shown.size(), passed, failed, skipped, flaky, quarantined, job->id().c_str(),
+      StateName(job->state()));
+  return 0;
+}
+
+int CmdArtifacts(Cli& cli) {
+  FlagSpec spec;
+  spec.value_flags = {"task", "dir"};
+  spec.short_aliases = {{"d", "dir"}};
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (flags->positional().size() != 1) {
+    return Fail(kExitUsage, "usage: arenactl artifacts JOB [--task T] [-d DIR]");
+  }
+  v1::ListArtifactsRequest request;
+  request.set_job_id(flags->positional()[0]);
+  request.set_task(flags->Get("task"));
+  v1::ListArtifactsResponse listed;
+  auto context = cli.client->Context();
+  grpc::Status status = cli.client->results()->ListArtifacts(context.get(), request, &listed);
+  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  if (!flags->Has("dir")) {
+    if (cli.output == "json") {
+      PrintJson(listed);
+      return 0;
+    }
+    std::printf("%-24s %-3s %-6s %-40s %s\n", "TASK", "#", "KIND", "PATH", "BYTES");
+    for (const v1::ArtifactInfo& a : listed.artifacts()) {
+      std::printf("%-24s %-3d %-6s %-40s %lld\n", TaskDir(a).c_str(), a.attempt_number(),
+                  a.junit() ? "junit" : "file", a.path().c_str(), static_cast<long long>(a.size()));
+    }
+    return 0;
+  }
+  // DIR/TASK/ATTEMPT/PATH (JUnit reports under DIR/TASK/ATTEMPT/junit/).
+  int64_t total = 0;
+  for (const v1::ArtifactInfo& a : listed.artifacts()) {
+    std::string target = absl::StrCat(flags->Get("dir"), "/", TaskDir(a), "/", a.attempt_number(),
+                                      a.junit() ? "/junit/" : "/", a.path());
+    absl::Status made = MakeDirs(target.substr(0, target.rfind('/')));
+    if (!made.ok()) return Fail(kExitUsage, std::string(made.message()));
+    std::FILE* out = std::fopen(target.c_str(), "wb");
+    if (out == nullptr) return Fail(kExitUsage, absl::StrCat("cannot write ", target));
+    v1::GetArtifactRequest get;
+    get.set_job_id(request.job_id());
+    get.set_attempt_id(a.attempt_id());
+    get.set_path(a.path());
+    auto stream_context = cli.client->Context(/*streaming=*/true);
+    auto reader = cli.client->results()->GetArtifact(stream_context.get(), get);
+    v1::ArtifactData data;
+    while (reader->Read(&data)) {
+      std::fwrite(data.data().data(), 1, data.data().size(), out);
+      total += static_cast<int64_t>(data.data().size());
+    }
+    std::fclose(out);
+    grpc::Status finished = reader->Finish();
+    if (!finished.ok()) return Fail(kExitUsage, cli.client->Describe(finished));
+  }
+  std::fprintf(stderr, "arenactl: %d files, %lld bytes into %s\n", listed.artifacts_size(),
+               static_cast<long long>(total), flags->Get("dir").c_str());
+  return 0;
+}
+
+int CmdFlaky(Cli& cli) {
+  FlagSpec spec;
+  spec.value_flags = {"runs", "limit"};
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  v1::ListFlakyRequest request;
+  int runs = 20, limit = 50;
+  if ((flags->Has("runs") && (!absl::SimpleAtoi(flags->Get("runs"), &runs) || runs < 1)) ||
+      (flags->Has("limit") && (!absl::SimpleAtoi(flags->Get("limit"), &limit) || limit < 1))) {
+    return Fail(kExitUsage, "--runs and --limit want positive numbers");
+  }
+  request.set_runs(runs);
+  request.set_limit(limit);
+  v1::ListFlakyResponse response;
+  auto context = cli.client->Context();
+  grpc::Status status = cli.client->results()->ListFlaky(context.get(), request, &response);
+  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  if (cli.output == "json") {
+    PrintJson(response);
+    return 0;
+  }
+  std::printf("%-48s %-8s %-6s %-6s %-6s %-5s %s\n", "TEST", "ARCH", "RATE", "FLAKY", "FAILED",
+              "RUNS", "QUARANTINED");
+  for (const v1::FlakyTest& t : response.tests()) {
+    std::printf("%-48s %-8s %-6s %-6d %-6d %-5d %s\n", t.test_key().c_str(), t.arch().c_str(),
+                absl::StrCat(static_cast<int>(t.flake_rate() * 100 + 0.5), "%").c_str(),
+                t.flaky_runs(), t.failed_runs(), t.runs(), t.quarantined() ? "yes" : "no");
+  }
+  if (response.tests_size() == 0) std::printf("no flaky tests in the last %d runs\n", runs);
+  return 0;
+}
+
+int CmdQuarantine(Cli& cli) {
+  FlagSpec spec;
+  spec.value_flags = {"reason"};
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  const std::vector<std::string>& args = flags->positional();
+  v1::QuarantineRequest request;
+  if (args.empty() || args[0] == "list") {
+    request.set_action("list");
+  } else if ((args[0] == "add" || args[0] == "remove") && args.size() == 2) {
+    request.set_action(args[0]);
+    request.set_test_key(args[1]);
+    request.set_reason(flags->Get("reason"));
+  } else {
+    return Fail(kExitUsage,
+                "usage: arenactl quarantine add TEST [--reason R] | remove TEST | list");
+  }
+  v1::QuarantineResponse response;
+  auto context = cli.client->Context();
+  grpc::Status status = cli.client->results()->Quarantine(context.get(), request, &response);
+  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  if (cli.output == "json") {
+    PrintJson(response);
+    return 0;
+  }
+  std::printf("%-48s %-16s %-20s %s\n", "TEST", "BY", "SINCE", "REASON");
+  for (const v1::QuarantineEntry& e : response.entries()) {
+    std::printf("%-48s %-16s %-20s %s\n", e.test_key().c_str(), e.added_by().c_str(),
+                FormatMs(e.added_unix_ms()).c_str(), e.reason().c_str());
+  }
+  return 0;
+}
+
+}  // namespace arena
