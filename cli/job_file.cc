@@ -16,7 +16,7 @@ constexpr int kMaxDepth = 32;
 
 // YAML to JSON text. Plain scalars that read as booleans, null or numbers
 // stay so; quoted ones are strings.
-absl::Status ToJson(const YAML::Node& node, int depth, std::string* out) {
+absl::Status ToJson(const YAML::Node& node, int depth, std::string* out, bool strings = false) {
   if (depth > kMaxDepth) return absl::InvalidArgumentError("the job file nests too deeply");
   switch (node.Type()) {
     case YAML::NodeType::Map: {
@@ -31,7 +31,11 @@ absl::Status ToJson(const YAML::Node& node, int depth, std::string* out) {
         absl::Status status = ToJson(key, depth + 1, out);
         if (!status.ok()) return status;
         *out += ':';
-        status = ToJson(item.second, depth + 1, out);
+        // Maps of strings (env, labels, images): `COUNT: 4` means "4".
+        const std::string& name = item.first.Scalar();
+        bool string_map = name == "env" || name == "required_labels" || name == "requiredLabels" ||
+                          name == "images" || name == "secrets";
+        status = ToJson(item.second, depth + 1, out, string_map || strings);
         if (!status.ok()) return status;
       }
       *out += '}';
@@ -41,7 +45,7 @@ absl::Status ToJson(const YAML::Node& node, int depth, std::string* out) {
       *out += '[';
       for (size_t i = 0; i < node.size(); ++i) {
         if (i > 0) *out += ',';
-        absl::Status status = ToJson(node[i], depth + 1, out);
+        absl::Status status = ToJson(node[i], depth + 1, out, strings);
         if (!status.ok()) return status;
       }
       *out += ']';
@@ -49,7 +53,7 @@ absl::Status ToJson(const YAML::Node& node, int depth, std::string* out) {
     }
     case YAML::NodeType::Scalar: {
       const std::string& text = node.Scalar();
-      bool plain = node.Tag() == "?";
+      bool plain = node.Tag() == "?" && !strings;
       double number = 0;
       if (plain && (text == "true" || text == "false" || text == "null")) {
         *out += text;

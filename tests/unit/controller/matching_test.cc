@@ -42,6 +42,23 @@ TEST(Matching, PrefersNativeOverEmulatedThenSpreads) {
   EXPECT_EQ(PickAgent({"amd64", {}}, two)->agent_id, "c");
 }
 
+TEST(Matching, RerunsAvoidFailedAgentsThenWarmSessionsThenLocalImages) {
+  std::vector<AgentView> agents = {Agent("a", {{"amd64", false}}, 4),
+                                   Agent("b", {{"amd64", false}}, 1),
+                                   Agent("c", {{"amd64", false}}, 1)};
+  agents[2].images = {"tests:1"};
+  TaskNeeds needs{"amd64", {}};
+  EXPECT_EQ(PickAgent(needs, agents)->agent_id, "a");  // most credits
+  needs.image = "tests:1";
+  EXPECT_EQ(PickAgent(needs, agents)->agent_id, "c");  // holds the image
+  needs.warm = {"b"};
+  EXPECT_EQ(PickAgent(needs, agents)->agent_id, "b");  // a warm session beats the image
+  needs.avoid = {"b", "c"};
+  EXPECT_EQ(PickAgent(needs, agents)->agent_id, "a");  // a rerun goes elsewhere
+  needs.avoid = {"a", "b", "c"};
+  EXPECT_EQ(PickAgent(needs, agents)->agent_id, "b");  // ...but never waits for one
+}
+
 TEST(Matching, RequiredLabelsMustAllMatch) {
   std::vector<AgentView> agents = {Agent("a", {{"amd64", false}}, 1, {{"gpu", "0"}})};
   EXPECT_FALSE(PickAgent({"amd64", {{"gpu", "1"}}}, agents).has_value());

@@ -1,0 +1,84 @@
+#include "common/tar.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/files.h"
+#include "tests/unit/test_dir.h"
+
+namespace arena {
+namespace {
+
+// One ustar entry: header and padded body.
+std::string Entry(const std::string& name, const std::string& body, char type = '0') {
+  std::string header(512, '\0');
+  header.replace(0, name.size(), name);
+  header.replace(100, 7, "0000644");
+  header.replace(124, 11, absl::StrFormat("%011o", body.size()));
+  header[156] = type;
+  header.replace(257, 5, "ustar");
+  std::string padded = body + std::string((512 - body.size() % 512) % 512, '\0');
+  return header + padded;
+}
+
+std::string Pax(const std::string& path) {
+  std::string record = absl::StrCat(" path=", path, "\n");
+  // The length prefix counts itself.
+  std::string length = absl::StrCat(record.size() + 3);
+  return Entry("PaxHeaders/x", absl::StrCat(length, record), 'x');
+}
+
+TEST(Tar, ExtractsFilesFedInAnyChunkSize) {
+  std::string blob;
+  for (int i = 0; i < 3000; ++i) blob += static_cast<char>(i * 7);
+  std::string archive = Entry("reports/", "", '5') + Entry("reports/a.xml", "<x/>") +
+                        Entry("reports/blob", blob) + Pax(std::string(150, 'p') + "/long.txt") +
+                        Entry("ignored-name", "long path body") + std::string(1024, '\0');
+  for (size_t chunk : {1u, 7u, 512u, 100000u}) {
+    TestDir dir;
+    TarExtractor tar(dir.path(), 1 << 20);
+    for (size_t i = 0; i < archive.size(); i += chunk) {
+      ASSERT_TRUE(tar.Feed(absl::string_view(archive).substr(i, chunk)).ok());
+    }
+    ASSERT_TRUE(tar.Finish().ok());
+    ASSERT_EQ(tar.files().size(), 3u);
+    EXPECT_EQ(*ReadFile(dir.File("reports/a.xml")), "<x/>");
+    EXPECT_EQ(*ReadFile(dir.File("reports/blob")), blob);
+    EXPECT_EQ(*ReadFile(dir.File(std::string(150, 'p') + "/long.txt")), "long path body");
+  }
+}
+
+TEST(Tar, RefusesEscapesLinksOversizeAndTruncation) {
+  TestDir dir;
+  {
+    TarExtractor tar(dir.File("out"), 1 << 20);
+    std::string archive = Entry("../escape", "x") + Entry("/abs", "y") + Entry("link", "", '2') +
+                          Entry("ok", "z") + std::string(1024, '\0');
+    ASSERT_TRUE(tar.Feed(archive).ok());
+    ASSERT_TRUE(tar.Finish().ok());
+    ASSERT_EQ(tar.files().size(), 1u);
+    EXPECT_EQ(tar.files()[0].path, "ok");
+    EXPECT_FALSE(FileExists(dir.File("escape")));
+  }
+  {
+    TarExtractor tar(dir.File("small"), 10);
+    EXPECT_EQ(tar.Feed(Entry("big", std::string(100, 'b'))).code(),
+              absl::StatusCode::kResourceExhausted);
+  }
+  {
+    TarExtractor tar(dir.File("cut"), 1 << 20);
+    ASSERT_TRUE(tar.Feed(Entry("f", std::string(600, 'c')).substr(0, 700)).ok());
+    EXPECT_FALSE(tar.Finish().ok());
+  }
+  {
+    TarExtractor tar(dir.File("garbage"), 1 << 20);
+    std::string header(512, 'z');
+    EXPECT_EQ(tar.Feed(header).code(), absl::StatusCode::kInvalidArgument);
+  }
+}
+
+}  // namespace
+}  // namespace arena
