@@ -9,11 +9,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build="${ARENA_BUILD_DIR:-$root/build}"
 
 bash "$root/deploy/setup-host.sh"
+bash "$root/deploy/setup-test-tools.sh"
 # The fuzz targets: a clang build with ASan, UBSan and -Wthread-safety.
 fuzz="${ARENA_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 cmake -S "$root" -B "$fuzz" -DARENA_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++-14 \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$fuzz" -j2 --target fuzz_rest_job fuzz_job_spec fuzz_log_chunk fuzz_csr
+cmake --build "$fuzz" -j2 --target fuzz_rest_job fuzz_job_spec fuzz_log_chunk fuzz_csr fuzz_junit fuzz_tar
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARENA_FUZZ_BIN="$fuzz/bin" >/dev/null
 cmake --build "$build" -j2
 bash "$root/deploy/build-test-image.sh" arena-test/busybox:latest

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# What the test-intelligence tests need beyond the build: Go and gotestsum
+# (real `go test` JUnit), the Allure command line (npm allure-commandline,
+# into /opt/arena-tools; Java from the Debian JRE), and the pytest image.
+# Idempotent: each step is skipped when already done.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+tools=${ARENA_TOOLS_DIR:-/opt/arena-tools}
+
+missing=()
+for p in golang-go gotestsum default-jre-headless nodejs debootstrap; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# A machine may carry its own node/npm and java outside Debian's packages.
+command -v java >/dev/null && missing=("${missing[@]/default-jre-headless}")
+command -v npm >/dev/null && missing=("${missing[@]/nodejs}")
+packages=()
+for p in "${missing[@]}"; do [ -n "$p" ] && packages+=("$p"); done
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "setup-test-tools: installing ${packages[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+command -v npm >/dev/null || {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+}
+if [ ! -x "$tools/node_modules/.bin/allure" ]; then
+  echo "setup-test-tools: npm install allure-commandline into $tools"
+  mkdir -p "$tools"
+  (cd "$tools" && npm install --no-audit --no-fund --loglevel=error allure-commandline >/dev/null)
+fi
+bash "$root/deploy/build-pytest-image.sh"
