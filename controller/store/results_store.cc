@@ -10,8 +10,7 @@ namespace arena {
 absl::Status Store::InsertTestResults(const std::string& job_id,
                                       const std::vector<v1::TestResult>& results) {
   absl::MutexLock lock(&mu_);
-  RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-  absl::Status status = [&]() -> absl::Status {
+  return Transaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
     // A result event resent after a crash replaces what its attempt stored.
     ASSIGN_OR_RETURN(Statement clear,
                      db_->Prepare("DELETE FROM test_results WHERE attempt_id = ?"));
@@ -49,12 +48,7 @@ absl::Status Store::InsertTestResults(const std::string& job_id,
       stmt.Reset();
     }
     return absl::OkStatus();
-  }();
-  if (!status.ok()) {
-    db_->Exec("ROLLBACK").IgnoreError();
-    return status;
-  }
-  return db_->Exec("COMMIT");
+  });
 }
 
 absl::StatusOr<std::vector<v1::TestResult>> Store::ListTestResults(const std::string& job_id) {

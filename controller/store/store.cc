@@ -221,14 +221,10 @@ absl::Status Store::Migrate() {
         "database schema version ", version, " is newer than this controller (", kLatest, ")"));
   }
   for (int v = version; v < kLatest; ++v) {
-    RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-    absl::Status status = db_->Exec(kMigrations[v]);
-    if (status.ok()) status = db_->Exec(absl::StrCat("PRAGMA user_version=", v + 1));
-    if (!status.ok()) {
-      db_->Exec("ROLLBACK").IgnoreError();
-      return status;
-    }
-    RETURN_IF_ERROR(db_->Exec("COMMIT"));
+    RETURN_IF_ERROR(Transaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+      RETURN_IF_ERROR(db_->Exec(kMigrations[v]));
+      return db_->Exec(absl::StrCat("PRAGMA user_version=", v + 1));
+    }));
   }
   return absl::OkStatus();
 }
@@ -434,14 +430,18 @@ absl::Status Store::InsertTasksLocked(const std::string& job_id, const std::vect
 
 absl::Status Store::AddTasks(const std::string& job_id, const std::vector<v1::Task>& tasks) {
   absl::MutexLock lock(&mu_);
-  RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-  absl::Status status = [&]() -> absl::Status {
+  return Transaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
     ASSIGN_OR_RETURN(Statement seq,
                      db_->Prepare("SELECT coalesce(max(seq), -1) FROM tasks WHERE job_id = ?"));
     seq.Bind(1, job_id);
     ASSIGN_OR_RETURN(bool row, seq.Step());
     return InsertTasksLocked(job_id, tasks, row ? seq.Int(0) + 1 : 0);
-  }();
+  });
+}
+
+absl::Status Store::Transaction(const std::function<absl::Status()>& body) {
+  RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  absl::Status status = body();
   if (!status.ok()) {
     db_->Exec("ROLLBACK").IgnoreError();
     return status;
@@ -451,13 +451,8 @@ absl::Status Store::AddTasks(const std::string& job_id, const std::vector<v1::Ta
 
 absl::Status Store::InsertJob(const v1::Job& job, const std::string& idempotency_key) {
   absl::MutexLock lock(&mu_);
-  RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-  absl::Status status = InsertJobLocked(job, idempotency_key);
-  if (!status.ok()) {
-    db_->Exec("ROLLBACK").IgnoreError();
-    return status;
-  }
-  return db_->Exec("COMMIT");
+  return Transaction(
+      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return InsertJobLocked(job, idempotency_key); });
 }
 
 absl::StatusOr<std::vector<v1::Task>> Store::LoadTasks(const std::string& job_id) {

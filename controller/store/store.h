@@ -7,6 +7,7 @@
 #define ARENA_CONTROLLER_STORE_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -168,6 +169,9 @@ class Store {
   explicit Store(std::unique_ptr<Database> db);
   absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status InsertJobLocked(const v1::Job& job, const std::string& idempotency_key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs `body` in BEGIN IMMEDIATE ... COMMIT; rolls back when it fails.
+  absl::Status Transaction(const std::function<absl::Status()>& body)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status InsertTasksLocked(const std::string& job_id, const std::vector<v1::Task>& tasks,
                                  int64_t first_seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
