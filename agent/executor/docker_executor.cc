@@ -152,18 +152,9 @@ class Watchdog {
  public:
   Watchdog(const std::string& socket_path, const std::string& container, absl::Duration timeout,
            absl::Duration grace, StopSignal* stop)
-      : thread_([this, socket_path, container, timeout, grace, stop] {
-          absl::Time deadline = absl::Now() + timeout;
-          bool cancelled = false;
-          while (true) {
-            {
-              absl::MutexLock lock(&mu_);
-              if (finished_) return;
-            }
-            absl::Time step = std::min(deadline, absl::Now() + absl::Milliseconds(200));
-            cancelled = stop->WaitUntil(step);
-            if (cancelled || absl::Now() >= deadline) break;
-          }
+      : stop_(stop), thread_([this, socket_path, container, timeout, grace, stop] {
+          // Woken by a cancel, by Finish(), or at the deadline.
+          bool cancelled = stop->WaitUntil(absl::Now() + timeout);
           {
             absl::MutexLock lock(&mu_);
             if (finished_) return;
@@ -180,6 +171,7 @@ class Watchdog {
       absl::MutexLock lock(&mu_);
       finished_ = true;
     }
+    stop_->Wake();
     thread_.join();
     return stopped_as_;
   }
@@ -188,6 +180,7 @@ class Watchdog {
   absl::Mutex mu_;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   RunResult::Outcome stopped_as_ = RunResult::Outcome::kExited;
+  StopSignal* const stop_;
   std::thread thread_;
 };
 

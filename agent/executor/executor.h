@@ -89,16 +89,23 @@ class StopSignal {
     absl::MutexLock lock(&mu_);
     return reason_;
   }
-  // Waits until cancelled or `deadline`; true when cancelled.
+  // Ends every WaitUntil without cancelling: the run is over.
+  void Wake() {
+    absl::MutexLock lock(&mu_);
+    woken_ = true;
+  }
+  // Waits until cancelled, woken or `deadline`; true when cancelled.
   bool WaitUntil(absl::Time deadline) const {
     absl::MutexLock lock(&mu_);
-    mu_.AwaitWithDeadline(absl::Condition(&cancelled_), deadline);
+    auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return cancelled_ || woken_; };
+    mu_.AwaitWithDeadline(absl::Condition(&done), deadline);
     return cancelled_;
   }
 
  private:
   mutable absl::Mutex mu_;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool woken_ ABSL_GUARDED_BY(mu_) = false;
   std::string reason_ ABSL_GUARDED_BY(mu_);
 };
 
