@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <iostream>
 
 #include "absl/strings/numbers.h"
@@ -18,6 +19,7 @@
 #include "common/files.h"
 #include "common/flags.h"
 #include "common/logging.h"
+#include "common/sd_notify.h"
 
 namespace arena {
 namespace {
@@ -27,7 +29,8 @@ constexpr char kUsage[] =
     "                   [--join-token TOKEN] [--slots N] [--labels k=v,...]\n"
     "                   [--docker-socket PATH] [--work-dir DIR] [--hostname "
     "NAME]\n"
-    "                   [--emulation true|false] [--heartbeat 10s]\n";
+    "                   [--emulation true|false] [--heartbeat 10s]\n"
+    "                   [--enroll-only]   (enroll, print the agent id, exit)\n";
 
 absl::Notification* g_stop = nullptr;
 
@@ -50,7 +53,7 @@ int Main(int argc, char** argv) {
   FlagSpec spec;
   spec.value_flags = {"controller",    "ca-file",  "join-token", "state-dir", "slots",    "labels",
                       "docker-socket", "work-dir", "hostname",   "emulation", "heartbeat"};
-  spec.bool_flags = {"help"};
+  spec.bool_flags = {"help", "enroll-only"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
   if (!flags.ok()) return Usage(std::string(flags.status().message()));
@@ -81,6 +84,10 @@ int Main(int argc, char** argv) {
     return 1;
   }
   LogLine("agent", absl::StrCat("identity ", identity->agent_id));
+  if (flags->Has("enroll-only")) {
+    std::printf("%s\n", identity->agent_id.c_str());
+    return 0;
+  }
 
   std::string socket = flags->Get("docker-socket", "/var/run/docker.sock");
   DockerExecutor executor(socket, identity->agent_id);
@@ -128,7 +135,11 @@ int Main(int argc, char** argv) {
   signal(SIGTERM, OnSignal);
   signal(SIGPIPE, SIG_IGN);
   AgentSession session(options, &executor);
+  // Ready once enrolled and set up; the stream (re)connects on its own.
+  SdNotify(absl::StrCat("READY=1\nSTATUS=agent ", identity->agent_id));
+  SdWatchdog watchdog([] { return true; });
   session.Run(&stop, absl::Seconds(30));
+  SdNotify("STOPPING=1");
   LogLine("agent", "stopped");
   return 0;
 }

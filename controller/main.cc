@@ -18,6 +18,7 @@
 #include "common/files.h"
 #include "common/flags.h"
 #include "common/logging.h"
+#include "common/sd_notify.h"
 #include "common/states.h"
 #include "controller/api/agent_service.h"
 #include "controller/api/job_api.h"
@@ -25,12 +26,14 @@
 #include "controller/auth/pki.h"
 #include "controller/auth/secret_box.h"
 #include "controller/auth/tokens.h"
+#include "controller/gateway/dashboard.h"
 #include "controller/gateway/http_server.h"
 #include "controller/gateway/metrics.h"
 #include "controller/gateway/rest_gateway.h"
 #include "controller/scheduler/scheduler.h"
 #include "controller/store/artifact_store.h"
 #include "controller/store/log_store.h"
+#include "controller/store/sqlite.h"
 #include "controller/store/store.h"
 
 namespace arena {
@@ -43,7 +46,8 @@ constexpr char kUsage[] =
     "                        [--agent-cert-ttl DURATION] [--agent-lease 30s]\n"
     "                        [--restart-grace 30s] [--max-log-bytes 104857600]\n"
     "                        [--max-memory-mb 8192] [--max-cpus 4] [--max-pids 4096]\n"
-    "                        [--allow-network host,bridge] [--http-insecure]\n";
+    "                        [--allow-network host,bridge] [--http-insecure]\n"
+    "       arena-controller backup --data-dir DIR FILE   (online copy of the database)\n";
 
 absl::Notification* g_shutdown = nullptr;
 
@@ -159,7 +163,47 @@ int Fail(const absl::Status& status) {
   return 1;
 }
 
+// arena-controller backup --data-dir DIR FILE: an online, consistent copy of
+// the database (the controller may be running).
+int Backup(const std::vector<std::string>& args) {
+  FlagSpec spec;
+  spec.value_flags = {"data-dir"};
+  absl::StatusOr<ParsedFlags> flags = ParseFlags(spec, args);
+  if (!flags.ok() || flags->positional().size() != 1 || flags->Get("data-dir").empty()) {
+    std::cerr << "usage: arena-controller backup --data-dir DIR FILE\n";
+    return 2;
+  }
+  std::string source = absl::StrCat(flags->Get("data-dir"), "/arena.db");
+  const std::string& target = flags->positional()[0];
+  if (!FileExists(source))
+    return Fail(absl::NotFoundError(absl::StrCat("no database at ", source)));
+  if (FileExists(target)) {
+    return Fail(absl::AlreadyExistsError(absl::StrCat(target, " exists; choose a new file")));
+  }
+  absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(source);
+  if (!db.ok()) return Fail(db.status());
+  absl::Status copied = (*db)->BackupTo(target);
+  if (!copied.ok()) return Fail(copied);
+  absl::StatusOr<std::unique_ptr<Database>> copy = Database::Open(target);
+  if (!copy.ok()) return Fail(copy.status());
+  absl::StatusOr<Statement> check = (*copy)->Prepare("PRAGMA integrity_check");
+  absl::StatusOr<bool> row = check.ok() ? check->Step() : check.status();
+  if (!row.ok() || !*row || check->Text(0) != "ok") {
+    return Fail(
+        absl::DataLossError(absl::StrCat("the copy in ", target, " fails its integrity check")));
+  }
+  absl::StatusOr<Statement> jobs = (*copy)->Prepare("SELECT count(*) FROM jobs");
+  absl::StatusOr<bool> counted = jobs.ok() ? jobs->Step() : jobs.status();
+  std::printf("arena-controller: backed up %lld jobs to %s (integrity ok)\n",
+              counted.ok() && *counted ? static_cast<long long>(jobs->Int(0)) : 0LL,
+              target.c_str());
+  return 0;
+}
+
 int Main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "backup") {
+    return Backup(std::vector<std::string>(argv + 2, argv + argc));
+  }
   FlagSpec spec;
   spec.value_flags = {"data-dir",      "listen",         "http-listen", "advertise",
                       "default-image", "agent-cert-ttl", "agent-lease", "restart-grace",
@@ -264,8 +308,10 @@ int Main(int argc, char** argv) {
         absl::InvalidArgumentError("--http-insecure is allowed only on a loopback address"));
   }
   absl::StatusOr<std::unique_ptr<HttpServer>> http =
-      HttpServer::Start(http_addr->first, http_addr->second,
-                        {[&rest](httplib::Server* server) { rest.Register(server); }},
+      HttpServer::Start(http_addr->first, http_addr->second, {[&rest](httplib::Server* server) {
+                          rest.Register(server);
+                          RegisterDashboard(server);
+                        }},
                         insecure ? "" : absl::StrCat(data_dir, "/server.pem"),
                         insecure ? "" : absl::StrCat(data_dir, "/server.key"));
   if (!http.ok()) return Fail(http.status());
@@ -278,6 +324,14 @@ int Main(int argc, char** argv) {
               grpc_addr->first.c_str(), grpc_port, http_addr->first.c_str(), (*http)->port(),
               data_dir.c_str());
   std::fflush(stdout);
+  SdNotify(absl::StrCat("READY=1\nSTATUS=grpc ", grpc_addr->first, ":", grpc_port, ", http ",
+                        http_addr->first, ":", (*http)->port()));
+  // The watchdog's health check is a round trip through the scheduler's
+  // event loop: a stuck scheduler stops the pings.
+  auto watchdog = std::make_unique<SdWatchdog>([&scheduler] {
+    scheduler.Flush();
+    return true;
+  });
 
   absl::Notification shutdown;
   g_shutdown = &shutdown;
@@ -285,6 +339,8 @@ int Main(int argc, char** argv) {
   signal(SIGTERM, OnSignal);
   shutdown.WaitForNotification();
   LogLine("controller", "shutting down");
+  SdNotify("STOPPING=1");
+  watchdog.reset();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   http->reset();
   scheduler.Stop();

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# What the test-intelligence tests need beyond the build: Go and gotestsum
-# (real `go test` JUnit), the Allure command line (npm allure-commandline,
-# into /opt/arena-tools; Java from the Debian JRE), and the pytest image.
+# What the tests need beyond the build: Go and gotestsum (real `go test`
+# JUnit), the Allure command line (npm allure-commandline; Java from the
+# Debian JRE), Chromium and playwright-core (dashboard tests), both npm
+# packages into /opt/arena-tools, and the pytest image.
 # Idempotent: each step is skipped when already done.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools=${ARENA_TOOLS_DIR:-/opt/arena-tools}
 
 missing=()
-for p in golang-go gotestsum default-jre-headless nodejs debootstrap; do
+for p in golang-go gotestsum default-jre-headless nodejs debootstrap chromium; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # A machine may carry its own node/npm and java outside Debian's packages.
@@ -28,5 +29,10 @@ if [ ! -x "$tools/node_modules/.bin/allure" ]; then
   echo "setup-test-tools: npm install allure-commandline into $tools"
   mkdir -p "$tools"
   (cd "$tools" && npm install --no-audit --no-fund --loglevel=error allure-commandline >/dev/null)
+fi
+if [ ! -d "$tools/node_modules/playwright-core" ]; then
+  echo "setup-test-tools: npm install playwright-core into $tools (it drives Debian's chromium)"
+  mkdir -p "$tools"
+  (cd "$tools" && npm install --no-audit --no-fund --loglevel=error playwright-core >/dev/null)
 fi
 bash "$root/deploy/build-pytest-image.sh"

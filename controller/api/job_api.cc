@@ -309,7 +309,17 @@ absl::StatusOr<v1::ListJobsResponse> JobApi::List(const Principal& who,
   JobQuery query;
   query.limit = request.limit() <= 0 ? 50 : std::min(request.limit(), 1000);
   query.state = request.state();
-  if (!who.SeesEverything()) query.owner = who.name;
+  query.owner = request.owner();
+  if (!who.SeesEverything()) {
+    if (!request.owner().empty() && request.owner() != who.name) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          who.name, " (submitter) sees only its own jobs, not those of ", request.owner()));
+    }
+    query.owner = who.name;
+  }
+  if (!request.arch().empty()) {
+    ASSIGN_OR_RETURN(query.arch, NormalizeArch(request.arch()));
+  }
   if (!request.page_token().empty() &&
       (!absl::SimpleAtoi(request.page_token(), &query.before_rowid) || query.before_rowid <= 0)) {
     return absl::InvalidArgumentError("bad page_token");
@@ -411,6 +421,7 @@ absl::StatusOr<v1::ListAgentsResponse> JobApi::ListAgents(const Principal& who) 
       info->set_connected(true);
       info->set_busy(view.slots - view.credits);
       info->set_draining(view.draining);
+      for (const std::string& running : view.running) info->add_running(running);
     }
   }
   return response;

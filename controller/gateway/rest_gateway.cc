@@ -204,6 +204,8 @@ void RestGateway::Register(httplib::Server* server) {
           request.set_limit(size);
         }
         request.set_page_token(req.get_param_value("page_token"));
+        request.set_owner(req.get_param_value("owner"));
+        request.set_arch(req.get_param_value("arch"));
         Reply(res, api->List(who, request));
       }));
   server->Get(R"(/api/v1/jobs/([^/]+))",

@@ -23,7 +23,8 @@ struct AgentView {
   int slots = 0;
   int credits = 0;  // assignments the agent has granted and not yet received
   bool draining = false;
-  std::set<std::string> images;  // local images, as of its last connect
+  std::set<std::string> images;      // local images, as of its last connect
+  std::vector<std::string> running;  // "JOB/TASK" of its running attempts
 };
 
 struct TaskNeeds {

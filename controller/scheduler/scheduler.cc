@@ -225,6 +225,12 @@ void Scheduler::LogError(const absl::Status& status) {
 void Scheduler::PublishAgents() {
   std::vector<AgentView> views;
   for (const auto& [id, agent] : agents_) views.push_back(agent.view);
+  for (AgentView& view : views) {
+    for (const auto& [attempt_id, attempt] : attempts_) {
+      if (attempt.agent_id == view.id)
+        view.running.push_back(attempt.job_id + "/" + attempt.task_id);
+    }
+  }
   absl::MutexLock lock(&snapshot_mu_);
   agent_snapshot_ = std::move(views);
 }
@@ -481,6 +487,7 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   record.log_bytes = logs_->Size(attempt.job_id, attempt_id);
   RETURN_IF_ERROR(store_->UpdateAttempt(record));
   attempts_.erase(it);
+  PublishAgents();
   if (attempt.cancelled || task == nullptr) {
     logs_->Notify();
     return absl::OkStatus();

@@ -63,6 +63,9 @@ class Database {
   absl::StatusOr<Statement> Prepare(absl::string_view sql);
   absl::Status Exec(absl::string_view sql);
   int64_t Changes() const { return sqlite3_changes64(db_); }
+  // Copies the whole database to a new file at `path` with SQLite's online
+  // backup (a consistent snapshot while other connections write).
+  absl::Status BackupTo(const std::string& path);
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}

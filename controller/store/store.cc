@@ -517,11 +517,14 @@ absl::StatusOr<JobPage> Store::ListJobs(const JobQuery& query) {
     ASSIGN_OR_RETURN(Statement stmt,
                      db_->Prepare("SELECT id, rowid FROM jobs WHERE (?1 = 0 OR rowid < ?1) "
                                   "AND (?2 = 0 OR state = ?2) AND (?4 = '' OR owner = ?4) "
+                                  "AND (?5 = '' OR EXISTS (SELECT 1 FROM tasks "
+                                  "WHERE tasks.job_id = jobs.id AND tasks.arch = ?5)) "
                                   "ORDER BY rowid DESC LIMIT ?3"));
     stmt.Bind(1, query.before_rowid)
         .Bind(2, query.state)
         .Bind(3, query.limit + 1)
-        .Bind(4, query.owner);
+        .Bind(4, query.owner)
+        .Bind(5, query.arch);
     RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement&) {
       ids.push_back(stmt.Text(0));
       last_rowid = stmt.Int(1);

@@ -90,6 +90,7 @@ struct JobQuery {
   int64_t before_rowid = 0;  // page cursor; 0 for the first page
   int state = 0;             // v1::State, 0 for any
   std::string owner;         // only this owner's jobs when set
+  std::string arch;          // only jobs with a task for this architecture
 };
 
 struct JobPage {

@@ -9,7 +9,9 @@ actl run -- echo one >/dev/null
 actl run -- sh -c 'echo two; exit 3' >/dev/null || true
 waiting=$(actl submit --label pool=nobody -- true)
 curl -s -o /dev/null "$CTL_URL/api/v1/jobs/job-000000000000"  # a 401
-sleep 0.5
+# The queue depth is published after the scheduler handles the submit.
+queued() { curl -s "$CTL_URL/metrics" | grep -qx 'arena_queue_depth{arch="amd64"} 1'; }
+wait_until 10 queued || fail "the queued task never showed in arena_queue_depth"
 metrics=$(curl -s "$CTL_URL/metrics")
 echo "$metrics" | promtool check metrics || fail "promtool rejects /metrics"
 has() { echo "$metrics" | grep -qx -- "$1" || fail "/metrics lacks [$1]"; }
@@ -25,6 +27,6 @@ has 'arena_http_errors_total{code="401"} 1'
 bytes=$(echo "$metrics" | awk '/^arena_log_bytes_total /{print $2}')
 [ "${bytes:-0}" -ge 8 ] || fail "log bytes: $bytes"
 actl cancel "$waiting" >/dev/null
-sleep 0.5
-curl -s "$CTL_URL/metrics" | grep -qx 'arena_queue_depth{arch="amd64"} 0' || fail "queue depth did not drop to 0"
+drained() { curl -s "$CTL_URL/metrics" | grep -qx 'arena_queue_depth{arch="amd64"} 0'; }
+wait_until 10 drained || fail "queue depth did not drop to 0"
 pass "/metrics passes promtool and counts agents, tasks, queue, latencies, log bytes and errors"

@@ -1,0 +1,284 @@
+// Arena's dashboard: plain JavaScript over the REST API (/api/v1), no build
+// step. The token lives in this browser's localStorage and goes out only as
+// an Authorization header to this controller.
+"use strict";
+
+const view = document.getElementById("view");
+let timer = null;  // the current view's refresh
+
+function esc(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) =>
+    ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+function token() { return localStorage.getItem("arenaToken") || ""; }
+
+async function api(path, options = {}) {
+  const headers = Object.assign({ Authorization: "Bearer " + token() }, options.headers || {});
+  const res = await fetch(path, Object.assign({}, options, { headers }));
+  if (!res.ok) {
+    let message = res.statusText;
+    try { message = (await res.json()).error || message; } catch (e) { /* not JSON */ }
+    if (res.status === 401) {  // no token: back to the login form
+      localStorage.removeItem("arenaToken");
+      if (location.hash !== "#/login") location.hash = "#/login";
+    }
+    throw new Error(message);
+  }
+  return options.raw ? res.arrayBuffer() : res.json();
+}
+
+function stateName(state) { return String(state || "").toLowerCase(); }
+
+function badge(state, extra) {
+  const s = stateName(state);
+  return `<span class="badge s-${esc(s)}">${esc(s.replace("_", " "))}</span>` + (extra || "");
+}
+
+function ago(ms) {
+  ms = Number(ms || 0);
+  if (!ms) return "-";
+  const s = Math.round((Date.now() - ms) / 1000);
+  if (s < 60) return `${Math.max(s, 0)}s ago`;
+  if (s < 3600) return `${Math.round(s / 60)}m ago`;
+  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
+  return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+}
+
+function duration(start, end) {
+  start = Number(start || 0);
+  if (!start) return "-";
+  const ms = (Number(end || 0) || Date.now()) - start;
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.floor(ms / 60000)}m${Math.round((ms % 60000) / 1000)}s`;
+}
+
+function taskName(t) {
+  if (t.kind === "TASK_KIND_SUITE") return t.suite;
+  if (t.kind === "TASK_KIND_TEST") return t.test_id;
+  if (t.kind === "TASK_KIND_LIST") return "(list tests)";
+  return "(command)";
+}
+
+function terminal(state) { return !["QUEUED", "RUNNING", "STATE_UNSPECIFIED", ""].includes(state || ""); }
+
+function showError(e) { view.innerHTML = `<p class="error">${esc(e.message)}</p>`; }
+
+function params() {
+  const q = location.hash.split("?")[1] || "";
+  return new URLSearchParams(q);
+}
+
+// ---- login ----
+function renderLogin() {
+  document.getElementById("logout").hidden = true;
+  view.innerHTML = `<form class="login" id="login-form">
+      <h1>Log in</h1>
+      <p class="muted">An API token (<code>arenactl token create</code>, or the controller's admin.token).</p>
+      <input id="token" type="password" autocomplete="off" placeholder="token">
+      <button type="submit">Log in</button>
+      <p id="login-error" class="error"></p>
+    </form>`;
+  document.getElementById("login-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    localStorage.setItem("arenaToken", document.getElementById("token").value.trim());
+    try {
+      await api("/api/v1/jobs?page_size=1");
+      location.hash = "#/jobs";
+    } catch (e) {
+      localStorage.removeItem("arenaToken");
+      document.getElementById("login-error").textContent = e.message;
+    }
+  });
+}
+
+// ---- jobs ----
+async function renderJobs() {
+  const p = params();
+  const q = new URLSearchParams({ page_size: "25" });
+  for (const key of ["state", "owner", "arch", "page_token"]) if (p.get(key)) q.set(key, p.get(key));
+  const data = await api("/api/v1/jobs?" + q);
+  const filters = `<form class="filters" id="filters">
+      <select name="state"><option value="">any state</option>${
+        ["queued", "running", "passed", "failed", "error", "cancelled", "timed_out"].map((s) =>
+          `<option ${p.get("state") === s ? "selected" : ""}>${s}</option>`).join("")}</select>
+      <input name="owner" placeholder="submitter" value="${esc(p.get("owner") || "")}">
+      <input name="arch" placeholder="architecture" value="${esc(p.get("arch") || "")}">
+      <button>Filter</button></form>`;
+  const rows = (data.jobs || []).map((j) => {
+    const archs = [...new Set((j.tasks || []).map((t) => t.arch))].join(", ");
+    const what = (j.spec.command || []).join(" ") ||
+      (j.spec.suites || []).map((s) => s.name).join(", ") ||
+      (j.spec.test_command ? "tests: " + j.spec.test_command : "");
+    return `<tr class="clickable" data-job="${esc(j.id)}"><td><code>${esc(j.id)}</code></td>
+      <td>${badge(j.state)}</td><td>${esc(j.owner)}</td><td>${esc(archs)}</td>
+      <td>${(j.tasks || []).length}</td><td>${esc(what.slice(0, 80))}</td>
+      <td>${ago(j.created_unix_ms)}</td><td>${duration(j.created_unix_ms, j.finished_unix_ms)}</td></tr>`;
+  }).join("");
+  const next = data.next_page_token
+    ? `<p><a href="#/jobs?${new URLSearchParams(Object.assign(Object.fromEntries(p), { page_token: data.next_page_token }))}">Older jobs →</a></p>` : "";
+  view.innerHTML = `<h1>Jobs</h1>${filters}<table id="jobs"><tr><th>Job</th><th>State</th><th>Submitter</th>
+      <th>Architectures</th><th>Tasks</th><th>What</th><th>Created</th><th>Duration</th></tr>${rows ||
+      '<tr><td colspan="8" class="muted">No jobs.</td></tr>'}</table>${next}`;
+  document.getElementById("filters").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const f = new URLSearchParams();
+    for (const [k, v] of new FormData(ev.target)) if (v) f.set(k, v);
+    location.hash = "#/jobs?" + f;
+  });
+  view.querySelectorAll("tr[data-job]").forEach((tr) =>
+    tr.addEventListener("click", () => { location.hash = "#/jobs/" + tr.dataset.job; }));
+  timer = setTimeout(route, 5000);
+}
+
+// ---- one job ----
+const logState = { task: null, offset: 0, text: "", decoder: new TextDecoder() };
+
+function matrix(job) {
+  const archs = [...new Set(job.tasks.map((t) => t.arch))];
+  const names = [...new Set(job.tasks.map(taskName))];
+  const cell = (t) => t ? `<td data-task="${esc(t.id)}" class="${logState.task === t.id ? "selected" : ""}">
+      ${badge(t.state, t.flaky ? ' <span class="badge flaky">flaky</span>' : "")}
+      ${t.quarantined ? ' <span class="badge quarantined">quarantined</span>' : ""}
+      <div class="muted">${duration(t.started_unix_ms, t.finished_unix_ms)}${
+        (t.attempts || []).length > 1 ? ` · ${t.attempts.length} attempts` : ""}${t.emulated ? " · emulated" : ""}</div></td>`
+    : "<td></td>";
+  const rows = names.map((n) => `<tr><td class="name">${esc(n)}</td>${
+    archs.map((a) => cell(job.tasks.find((t) => t.arch === a && taskName(t) === n))).join("")}</tr>`).join("");
+  return `<table class="matrix"><tr><th></th>${archs.map((a) => `<th>${esc(a)}</th>`).join("")}</tr>${rows}</table>`;
+}
+
+function taskDetail(task) {
+  if (!task) return `<p class="muted">Select a cell to see its attempts and log.</p>`;
+  const attempts = (task.attempts || []).map((a, i) => `<tr><td>${i + 1}</td><td>${badge(a.state)}</td>
+      <td>${terminal(a.state) ? esc(a.exit_code) : "-"}</td><td><code>${esc(a.agent_id)}</code>${a.emulated ? " (emulated)" : ""}</td>
+      <td>${duration(a.started_unix_ms, a.finished_unix_ms)}</td><td>${esc(a.reason)}</td></tr>`).join("");
+  const waiting = task.state === "QUEUED" && task.waiting_reason
+    ? `<p>Pending: <strong id="pending">${esc(task.waiting_reason)}</strong></p>` : "";
+  return `<h2>${esc(task.arch)} / ${esc(taskName(task))} ${badge(task.state)}</h2>${waiting}
+    <p class="muted">${esc(task.reason)}</p>
+    <table><tr><th>#</th><th>State</th><th>Exit</th><th>Agent</th><th>Duration</th><th>Reason</th></tr>${
+      attempts || '<tr><td colspan="6" class="muted">Not started.</td></tr>'}</table>
+    <h2>Log</h2><pre class="log" id="log"></pre>`;
+}
+
+function resultsTable(results) {
+  if (!results.length) return "";
+  const latest = {};
+  for (const r of results) {
+    const key = r.task_id + "|" + r.test_key;
+    if (!latest[key] || latest[key].attempt_number <= r.attempt_number) latest[key] = r;
+  }
+  const shown = Object.values(latest).sort((a, b) =>
+    (a.status === "passed") - (b.status === "passed") || a.test_key.localeCompare(b.test_key));
+  const counts = {};
+  for (const r of shown) counts[r.status] = (counts[r.status] || 0) + 1;
+  const flaky = shown.filter((r) => r.flaky).length;
+  const rows = shown.slice(0, 500).map((r) => `<tr><td>${esc(r.arch)}</td><td>${esc(r.suite)}</td>
+      <td><code>${esc(r.test_key)}</code></td><td>${badge(r.status, r.flaky ? ' <span class="badge flaky">flaky</span>' : "")}${
+        r.quarantined ? ' <span class="badge quarantined">quarantined</span>' : ""}</td>
+      <td>${esc(r.duration_ms)} ms</td><td>${esc(r.attempt_number)}</td><td>${esc(r.message)}</td></tr>`).join("");
+  return `<h2>Tests</h2><p id="test-counts">${Object.entries(counts).map(([s, n]) => `${n} ${esc(s)}`).join(", ")}${
+    flaky ? `, ${flaky} flaky` : ""}</p><table id="results"><tr><th>Arch</th><th>Suite</th><th>Test</th><th>Status</th>
+      <th>Duration</th><th>Attempt</th><th>Message</th></tr>${rows}</table>`;
+}
+
+async function pollLog(jobId, task) {
+  if (!task || !task.attempt_id) return;
+  if (logState.task !== task.id || logState.offset === 0) {
+    Object.assign(logState, { task: task.id, offset: 0, text: "", decoder: new TextDecoder() });
+  }
+  const q = new URLSearchParams({ task: task.id, offset: String(logState.offset) });
+  const bytes = await api(`/api/v1/jobs/${encodeURIComponent(jobId)}/logs?` + q, { raw: true });
+  logState.offset += bytes.byteLength;  // offsets count bytes, not characters
+  logState.text = (logState.text + logState.decoder.decode(bytes, { stream: true })).slice(-200000);
+  const pre = document.getElementById("log");
+  if (pre) {
+    const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 20;
+    pre.textContent = logState.text;
+    if (atEnd) pre.scrollTop = pre.scrollHeight;
+  }
+}
+
+async function renderJob(jobId) {
+  const job = await api("/api/v1/jobs/" + encodeURIComponent(jobId));
+  const results = (await api(`/api/v1/jobs/${encodeURIComponent(jobId)}/results`)).results || [];
+  const wanted = params().get("task");
+  if (wanted) logState.task = wanted;
+  if (!job.tasks.some((t) => t.id === logState.task)) {
+    const first = job.tasks.find((t) => t.state !== "PASSED") || job.tasks[0];
+    Object.assign(logState, { task: first ? first.id : null, offset: 0, text: "" });
+  }
+  const task = job.tasks.find((t) => t.id === logState.task);
+  const spec = job.spec;
+  const what = (spec.command || []).join(" ") || (spec.suites || []).map((s) => `${s.name}: ${s.command}`).join("\n") ||
+    `${spec.list_command || (spec.tests || []).join(", ")} → ${spec.test_command}`;
+  const oldLog = document.getElementById("log");
+  const scroll = oldLog ? oldLog.scrollTop : null;
+  view.innerHTML = `<h1>Job <code>${esc(job.id)}</code> <span id="verdict">${badge(job.state)}</span></h1>
+    <div class="kv"><span class="muted">Submitter</span><span>${esc(job.owner)}</span>
+      <span class="muted">Image</span><code>${esc(spec.image)}</code>
+      <span class="muted">Runs</span><code>${esc(what)}</code>
+      <span class="muted">Created</span><span>${ago(job.created_unix_ms)}</span>
+      <span class="muted">Duration</span><span>${duration(job.created_unix_ms, job.finished_unix_ms)}</span>
+      ${job.reason ? `<span class="muted">Reason</span><span>${esc(job.reason)}</span>` : ""}</div>
+    <h2>Tasks</h2>${matrix(job)}<div id="task">${taskDetail(task)}</div>${resultsTable(results)}`;
+  document.getElementById("log") && (document.getElementById("log").textContent = logState.text);
+  if (scroll !== null && document.getElementById("log")) document.getElementById("log").scrollTop = scroll;
+  view.querySelectorAll("td[data-task]").forEach((td) => td.addEventListener("click", () => {
+    Object.assign(logState, { task: td.dataset.task, offset: 0, text: "" });
+    clearTimeout(timer);
+    renderJob(jobId).catch(showError);
+  }));
+  await pollLog(jobId, task);
+  const live = !terminal(job.state) || (task && !terminal(task.state));
+  timer = setTimeout(() => renderJob(jobId).catch(showError), live ? 1000 : 10000);
+}
+
+// ---- agents ----
+async function renderAgents() {
+  const data = await api("/api/v1/agents");
+  const rows = (data.agents || []).map((a) => {
+    const state = a.revoked ? "revoked" : !a.connected ? "lost" : a.draining ? "draining" : "online";
+    const cls = { online: "s-passed", lost: "s-failed", draining: "s-error", revoked: "s-cancelled" }[state];
+    const labels = Object.entries(a.labels || {}).map(([k, v]) => `${k}=${v}`).join(", ");
+    return `<tr><td><code>${esc(a.id)}</code></td><td>${esc(a.hostname)}</td>
+      <td><span class="badge ${cls}">${state}</span></td>
+      <td>${(a.platforms || []).map((p) => esc(p.replace("(emulated)", " (emulated)"))).join(", ")}</td>
+      <td>${esc(labels)}</td><td>${esc(a.busy)} / ${esc(a.slots)}</td>
+      <td>${(a.running_tasks || []).map((t) => `<code>${esc(t)}</code>`).join(" ")}</td>
+      <td>${ago(a.last_seen_unix_ms)}</td></tr>`;
+  }).join("");
+  view.innerHTML = `<h1>Agents</h1><table id="agents"><tr><th>Agent</th><th>Host</th><th>State</th><th>Platforms</th>
+      <th>Labels</th><th>Slots used</th><th>Running</th><th>Last heartbeat</th></tr>${rows ||
+      '<tr><td colspan="8" class="muted">No agents enrolled.</td></tr>'}</table>`;
+  timer = setTimeout(route, 3000);
+}
+
+// ---- routing ----
+async function route() {
+  clearTimeout(timer);
+  const hash = location.hash || "#/jobs";
+  if (!token() && hash !== "#/login") { location.hash = "#/login"; return; }
+  document.getElementById("logout").hidden = !token();
+  try {
+    if (hash === "#/login") return renderLogin();
+    const job = hash.match(/^#\/jobs\/([^?]+)/);
+    if (job) return await renderJob(decodeURIComponent(job[1]));
+    if (hash.startsWith("#/agents")) return await renderAgents();
+    return await renderJobs();
+  } catch (e) {
+    if (location.hash !== "#/login") showError(e);
+  }
+}
+
+document.getElementById("logout").addEventListener("click", () => {
+  localStorage.removeItem("arenaToken");
+  location.hash = "#/login";
+});
+window.addEventListener("hashchange", () => {
+  if (!location.hash.startsWith("#/jobs/")) Object.assign(logState, { task: null, offset: 0, text: "" });
+  route();
+});
+route();

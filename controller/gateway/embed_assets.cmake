@@ -1,0 +1,20 @@
+# Writes OUT, a C++ source holding each file of FILES (in DIR) as a string
+# literal, for the dashboard's static assets. Run by a custom command at
+# build time; the output lives in the build tree only.
+set(body "// Generated from controller/gateway/dashboard at build time.\n")
+string(APPEND body "#include \"controller/gateway/dashboard.h\"\n\nnamespace arena {\n\n")
+string(APPEND body "const std::vector<DashboardAsset>& DashboardAssets() {\n")
+string(APPEND body "  static const std::vector<DashboardAsset> assets = {\n")
+foreach(name ${FILES})
+  file(READ "${DIR}/${name}" content)
+  if(name MATCHES "\\.html$")
+    set(type "text/html; charset=utf-8")
+  elseif(name MATCHES "\\.js$")
+    set(type "text/javascript; charset=utf-8")
+  else()
+    set(type "text/css; charset=utf-8")
+  endif()
+  string(APPEND body "      {\"${name}\", \"${type}\", R\"ARENA_ASSET(${content})ARENA_ASSET\"},\n")
+endforeach()
+string(APPEND body "  };\n  return assets;\n}\n\n}  // namespace arena\n")
+file(WRITE "${OUT}" "${body}")

@@ -1,0 +1,73 @@
+// Drives the dashboard in a real headless Chromium (Debian's chromium,
+// playwright-core): log in with a token, open the running job from the jobs
+// list, watch its log lines appear, see the verdict and the failed test, the
+// agents page, and a refused token. Writes a screenshot of the job page.
+// Usage: node dashboard_check.js URL TOKEN JOB SCREENSHOT
+"use strict";
+const path = require("path");
+const tools = process.env.ARENA_TOOLS_DIR || "/opt/arena-tools";
+const { chromium } = require(path.join(tools, "node_modules", "playwright-core"));
+
+const [url, token, job, screenshot] = process.argv.slice(2);
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  try {
+    await page.goto(url + "/", { timeout: 15000 });
+    await page.waitForSelector("#login-form", { timeout: 10000 });
+    await page.fill("#token", "not-a-token");
+    await page.click("#login-form button");
+    await page.waitForFunction(() => document.getElementById("login-error").textContent.length > 0,
+      null, { timeout: 10000 });
+    console.log("ok - a wrong token is refused: " + await page.textContent("#login-error"));
+
+    await page.fill("#token", token);
+    await page.click("#login-form button");
+    await page.waitForSelector(`tr[data-job="${job}"]`, { timeout: 10000 });
+    console.log("ok - logged in; the jobs list shows " + job);
+    await page.click(`tr[data-job="${job}"]`);
+    await page.waitForSelector("#verdict", { timeout: 10000 });
+    await page.waitForFunction(() => (document.getElementById("log") || {}).textContent?.includes("first-line"),
+      null, { timeout: 20000 });
+    const verdictWhileFirst = (await page.textContent("#verdict")).trim();
+    check(verdictWhileFirst === "running",
+      `the first log line should appear while the job runs, verdict was "${verdictWhileFirst}"`);
+    console.log("ok - first log line shown while the job is running");
+    await page.waitForFunction(() => document.getElementById("log").textContent.includes("second-line"),
+      null, { timeout: 20000 });
+    await page.waitForFunction(() => document.getElementById("verdict").textContent.trim() === "failed",
+      null, { timeout: 20000 });
+    console.log("ok - the log grew to the second line and the verdict turned to failed");
+    await page.waitForSelector("#results", { timeout: 10000 });
+    const results = await page.textContent("#results");
+    check(results.includes("checkout::total") && results.includes("off by one"),
+      "the failed test and its message are listed: " + results);
+    check((await page.textContent("#test-counts")).includes("1 failed"), "test counts");
+    console.log("ok - per-test results show the failure");
+    await page.screenshot({ path: screenshot, fullPage: true });
+
+    await page.click("#nav-agents");
+    await page.waitForSelector("#agents", { timeout: 10000 });
+    const agents = await page.textContent("#agents");
+    check(agents.includes("online") && agents.includes("amd64"), "agents page: " + agents);
+    console.log("ok - agents page lists the agent online with its platforms");
+    check(errors.length === 0, "page errors: " + errors.join("; "));
+  } finally {
+    await browser.close();
+  }
+})().catch((e) => {
+  console.error("FAIL: " + e.message);
+  process.exit(1);
+});

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The web dashboard in a real headless Chromium driven by Playwright: served
+# by the controller at /, token login, jobs list, a job's live log and
+# verdict, per-test results, agents page; plus its security headers.
+source "$(dirname "$0")/lib.sh"
+tools=${ARENA_TOOLS_DIR:-/opt/arena-tools}
+[ -d "$tools/node_modules/playwright-core" ] && [ -x /usr/bin/chromium ] ||
+  fail "playwright-core and chromium are needed (deploy/setup-test-tools.sh installs them)"
+start_controller ctl
+start_agent agent --slots 1
+
+headers=$(curl -s -D - -o "$WORK/index.html" "$CTL_URL/")
+assert_contains "$headers" "Content-Security-Policy: default-src 'self'" "CSP header"
+assert_contains "$(cat "$WORK/index.html")" "/dashboard/app.js" "index page"
+assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' "$CTL_URL/dashboard/app.js")" "app.js served"
+pass "dashboard served at / with a strict content security policy"
+
+report='<testsuite name="shop"><testcase classname="checkout" name="total"><failure message="off by one">expected 10, got 11</failure></testcase><testcase classname="checkout" name="tax"/></testsuite>'
+job=$(actl submit --image arena-test/busybox:latest --junit /r.xml -- sh -c \
+  "echo first-line; sleep 4; printf '%s' '$report' > /r.xml; echo second-line; exit 1")
+node "$(dirname "$0")/dashboard_check.js" "$CTL_URL" "$TOKEN" "$job" "$WORK/dashboard.png"
+[ -s "$WORK/dashboard.png" ] || fail "no screenshot"
+mkdir -p "${ARENA_ARTIFACTS_DIR:-$ARENA_BIN/../test-artifacts}"
+cp "$WORK/dashboard.png" "${ARENA_ARTIFACTS_DIR:-$ARENA_BIN/../test-artifacts}/dashboard.png"
+pass "dashboard: login, live log, verdict, results, agents (screenshot: test-artifacts/dashboard.png)"
