@@ -30,6 +30,7 @@ constexpr char kUsage[] =
     "                   [--docker-socket PATH] [--work-dir DIR] [--hostname "
     "NAME]\n"
     "                   [--emulation true|false] [--heartbeat 10s]\n"
+    "                   [--log-level debug|info|warn|error] [--log-format text|json]\n"
     "                   [--enroll-only]   (enroll, print the agent id, exit)\n";
 
 absl::Notification* g_stop = nullptr;
@@ -51,8 +52,9 @@ std::string Hostname() {
 
 int Main(int argc, char** argv) {
   FlagSpec spec;
-  spec.value_flags = {"controller",    "ca-file",  "join-token", "state-dir", "slots",    "labels",
-                      "docker-socket", "work-dir", "hostname",   "emulation", "heartbeat"};
+  spec.value_flags = {"controller", "ca-file",       "join-token", "state-dir", "slots",
+                      "labels",     "docker-socket", "work-dir",   "hostname",  "emulation",
+                      "heartbeat",  "log-level",     "log-format"};
   spec.bool_flags = {"help", "enroll-only"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
@@ -61,6 +63,9 @@ int Main(int argc, char** argv) {
     std::cout << kUsage;
     return 0;
   }
+  absl::Status logging =
+      SetLogOptions(flags->Get("log-level", "info"), flags->Get("log-format", "text"));
+  if (!logging.ok()) return Usage(std::string(logging.message()));
   if (flags->Get("controller").empty()) return Usage("--controller is required");
   if (flags->Get("state-dir").empty()) return Usage("--state-dir is required");
   std::string emulation = flags->Get("emulation", "true");

@@ -27,20 +27,23 @@ int CmdAgents(Cli& cli) {
     PrintJson(response);
     return 0;
   }
-  std::printf("%-20s %-16s %-12s %-6s %-28s %s\n", "AGENT", "HOSTNAME", "STATE", "BUSY",
-              "PLATFORMS", "LABELS");
+  std::printf("%-20s %-16s %-10s %-6s %-10s %-28s %s\n", "AGENT", "HOSTNAME", "STATE", "BUSY",
+              "SEEN", "PLATFORMS", "LABELS");
   for (const v1::AgentInfo& a : response.agents()) {
     std::string platforms;
     for (const std::string& p : a.platforms())
       absl::StrAppend(&platforms, platforms.empty() ? "" : ",", p);
     std::map<std::string, std::string> labels(a.labels().begin(), a.labels().end());
     std::string busy = absl::StrCat(a.busy(), "/", a.slots());
-    std::printf("%-20s %-16s %-12s %-6s %-28s %s\n", a.id().c_str(), a.hostname().c_str(),
-                a.revoked()     ? "revoked"
-                : a.draining()  ? "draining"
-                : a.connected() ? "connected"
-                                : "offline",
-                busy.c_str(), platforms.c_str(), FormatKeyValues(labels).c_str());
+    const char* state = a.revoked()     ? "revoked"
+                        : a.draining()  ? "draining"
+                        : a.connected() ? "connected"
+                                        : "offline";
+    v1::State colour = a.revoked() ? v1::CANCELLED : a.connected() ? v1::PASSED : v1::FAILED;
+    std::printf("%-20s %-16s %s %-6s %-10s %-28s %s\n", a.id().c_str(), a.hostname().c_str(),
+                Paint(state, colour, 10).c_str(), busy.c_str(),
+                a.connected() ? "now" : Ago(a.last_seen_unix_ms()).c_str(), platforms.c_str(),
+                FormatKeyValues(labels).c_str());
   }
   return 0;
 }
@@ -70,6 +73,10 @@ int CmdJoinToken(Cli& cli) {
   auto context = cli.client->Context();
   grpc::Status status = cli.client->stub()->CreateJoinToken(context.get(), request, &response);
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  if (cli.output == "json") {
+    PrintJson(response);
+    return 0;
+  }
   std::printf("%s\n", response.token().c_str());
   return 0;
 }
@@ -156,6 +163,10 @@ int CmdAgent(Cli& cli) {
     status = cli.client->admin()->DrainAgent(context.get(), request, &info);
   }
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  if (cli.output == "json") {
+    PrintJson(info);
+    return 0;
+  }
   std::printf("agent %s: %s\n", info.id().c_str(),
               info.revoked()    ? "revoked"
               : info.draining() ? "draining"

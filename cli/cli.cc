@@ -1,11 +1,18 @@
 #include "cli/cli.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/files.h"
 
 namespace arena {
 
@@ -17,6 +24,132 @@ int Fail(int code, const std::string& message) {
 std::string FormatMs(int64_t ms) {
   if (ms <= 0) return "-";
   return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(ms), absl::LocalTimeZone());
+}
+
+std::string Ago(int64_t ms) {
+  if (ms <= 0) return "-";
+  int64_t seconds = (absl::ToUnixMillis(absl::Now()) - ms) / 1000;
+  if (seconds < 0) seconds = 0;
+  if (seconds < 60) return absl::StrCat(seconds, "s ago");
+  if (seconds < 3600) return absl::StrCat(seconds / 60, "m ago");
+  if (seconds < 86400) return absl::StrCat(seconds / 3600, "h ago");
+  return absl::FormatTime("%Y-%m-%d", absl::FromUnixMillis(ms), absl::LocalTimeZone());
+}
+
+bool UseColour() {
+  static const bool colour = isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr &&
+                             std::getenv("TERM") != nullptr &&
+                             std::string(std::getenv("TERM")) != "dumb";
+  return colour;
+}
+
+namespace {
+
+std::string Padded(const std::string& text, int width) {
+  return static_cast<int>(text.size()) >= width
+             ? text
+             : text + std::string(static_cast<size_t>(width) - text.size(), ' ');
+}
+
+std::string Coloured(const std::string& text, const char* code) {
+  if (!UseColour() || code == nullptr) return text;
+  return absl::StrCat("\033[", code, "m", text, "\033[0m");
+}
+
+}  // namespace
+
+std::string Paint(const std::string& text, v1::State state, int width) {
+  const char* code = nullptr;
+  switch (state) {
+    case v1::PASSED:
+      code = "32";
+      break;
+    case v1::FAILED:
+    case v1::TIMED_OUT:
+      code = "31";
+      break;
+    case v1::ERROR:
+    case v1::LOST:
+      code = "33";
+      break;
+    case v1::RUNNING:
+      code = "34";
+      break;
+    case v1::CANCELLED:
+      code = "2";
+      break;
+    default:
+      break;
+  }
+  return Coloured(Padded(text, width), code);
+}
+
+std::string PaintStatus(const std::string& text, const std::string& status, int width) {
+  const char* code = status == "passed"    ? "32"
+                     : status == "failed"  ? "31"
+                     : status == "error"   ? "33"
+                     : status == "skipped" ? "2"
+                                           : nullptr;
+  return Coloured(Padded(text, width), code);
+}
+
+absl::StatusOr<std::map<std::string, std::string>> LoadConfig() {
+  std::string path;
+  if (const char* explicit_path = std::getenv("ARENA_CONFIG")) {
+    path = explicit_path;
+  } else if (const char* home = std::getenv("HOME")) {
+    path = absl::StrCat(home, "/.config/arena/config");
+  }
+  std::map<std::string, std::string> config;
+  if (path.empty() || !FileExists(path)) return config;
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
+  int number = 0;
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+    ++number;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line[0] == '#') continue;
+    size_t eq = line.find('=');
+    std::string key(absl::StripAsciiWhitespace(line.substr(0, eq)));
+    if (eq == absl::string_view::npos ||
+        (key != "controller" && key != "ca-file" && key != "token" && key != "output")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ":", number, ": want \"key = value\" with controller, ca-file, token or output"));
+    }
+    config[key] = std::string(absl::StripAsciiWhitespace(line.substr(eq + 1)));
+  }
+  return config;
+}
+
+const char* BashCompletion() {
+  return R"SH(# arenactl bash completion: source it, or install it as
+# /usr/share/bash-completion/completions/arenactl
+_arenactl() {
+  local cur=${COMP_WORDS[COMP_CWORD]} cmd="" i
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac
+  done
+  if [ -z "$cmd" ]; then
+    COMPREPLY=($(compgen -W "run submit status jobs logs wait cancel results artifacts flaky quarantine agents agent join-token token audit completion --controller --ca-file --token -o --help" -- "$cur"))
+    return
+  fi
+  case $cmd in
+    run|submit)
+      COMPREPLY=($(compgen -W "-f --file --image --arch --repo --commit --env --timeout --label --retries --retry-test-failures --queue-timeout --idempotency-key --memory-mb --cpus --pids --network --user --secret --secret-file --suite --suite-serial --junit --artifact --tests --list-command --test-command --reruns --flaky-fails --destructive --junit-out --allure" -- "$cur")) ;;
+    status|logs|wait|cancel|results|artifacts)
+      if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "--task --attempt -f --junit-out --allure --failed --all-attempts -d" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -W "$(arenactl -o json jobs --limit 20 2>/dev/null | sed -n 's/.*"id": "\(job-[0-9a-f]*\)".*/\1/p')" -- "$cur"))
+      fi ;;
+    quarantine) COMPREPLY=($(compgen -W "add remove list --reason" -- "$cur")) ;;
+    agent) COMPREPLY=($(compgen -W "revoke drain undrain" -- "$cur")) ;;
+    token) COMPREPLY=($(compgen -W "create list revoke --name --role --ttl" -- "$cur")) ;;
+    completion) COMPREPLY=($(compgen -W "bash" -- "$cur")) ;;
+  esac
+}
+complete -o default -F _arenactl arenactl
+)SH";
 }
 
 void PrintJson(const google::protobuf::Message& message) {

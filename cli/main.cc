@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -67,7 +68,12 @@ tests:     --suite NAME=CMD (parallel-safe) --suite-serial NAME=CMD (one at a ti
            --junit PATH --artifact PATH (in the container)  --reruns N [--flaky-fails]
            --destructive ID (fresh container for that test)
 
-environment: ARENA_CONTROLLER, ARENA_CA_FILE, ARENA_TOKEN
+  completion bash                    bash completion (source <(arenactl completion bash))
+
+environment: ARENA_CONTROLLER, ARENA_CA_FILE, ARENA_TOKEN, NO_COLOR
+config file: ~/.config/arena/config (or $ARENA_CONFIG), "key = value" lines for
+             controller, ca-file, token, output; flags win over the environment,
+             the environment over the file
 )";
 
 int ExitCodeFor(v1::State state) {
@@ -109,24 +115,57 @@ void PrintTasks(const v1::Job& job) {
     const char* runs = t.agent_id().empty() ? "-" : t.emulated() ? "emulated" : "native";
     std::string state = StateName(t.state());
     if (t.quarantined()) absl::StrAppend(&state, "(q)");
-    std::printf("%-*s %-10s %-5s %-10s %-9s %-20s %s\n", static_cast<int>(width),
-                TaskName(t).c_str(), state.c_str(), exit_code.c_str(), Duration(t).c_str(), runs,
+    std::printf("%-*s %s %-5s %-10s %-9s %-20s %s\n", static_cast<int>(width), TaskName(t).c_str(),
+                Paint(state, t.state(), 10).c_str(), exit_code.c_str(), Duration(t).c_str(), runs,
                 t.agent_id().empty() ? "-" : t.agent_id().c_str(), detail.c_str());
   }
   if (hidden > 0) std::printf("... and %d more tasks that passed\n", hidden);
 }
 
-// "12/200 done: 10 passed, 2 failed; 4 running, 184 queued".
-std::string Progress(const v1::Job& job) {
+// "12/200 tasks done, 10 passed, 2 failed; 4 running, 184 queued" for the
+// tasks of one architecture (all when `arch` is empty).
+std::string Progress(const v1::Job& job, const std::string& arch = "") {
   std::map<v1::State, int> counts;
-  for (const v1::Task& t : job.tasks()) ++counts[t.state()];
-  int done = job.tasks_size() - counts[v1::QUEUED] - counts[v1::RUNNING];
-  std::string out = absl::StrCat(done, "/", job.tasks_size(), " tasks done");
+  int total = 0;
+  for (const v1::Task& t : job.tasks()) {
+    if (!arch.empty() && t.arch() != arch) continue;
+    ++counts[t.state()];
+    ++total;
+  }
+  int done = total - counts[v1::QUEUED] - counts[v1::RUNNING];
+  std::string out = absl::StrCat(done, "/", total, " tasks done");
   for (v1::State s : {v1::PASSED, v1::FAILED, v1::ERROR, v1::TIMED_OUT, v1::CANCELLED}) {
     if (counts[s] > 0) absl::StrAppend(&out, ", ", counts[s], " ", StateName(s));
   }
   return absl::StrCat(out, "; ", counts[v1::RUNNING], " running, ", counts[v1::QUEUED], " queued");
 }
+
+// One progress line per architecture while a job runs; on a terminal the
+// lines are redrawn in place, otherwise printed when they change.
+class LiveView {
+ public:
+  void Update(const v1::Job& job) {
+    std::vector<std::string> lines;
+    std::set<std::string> archs;
+    for (const v1::Task& t : job.tasks()) archs.insert(t.arch());
+    for (const std::string& arch : archs) {
+      lines.push_back(absl::StrCat(arch, ": ", Progress(job, arch)));
+    }
+    if (tty_) {
+      if (drawn_ > 0) std::fprintf(stderr, "\033[%dA", drawn_);
+      for (const std::string& line : lines) std::fprintf(stderr, "\033[2K%s\n", line.c_str());
+      drawn_ = static_cast<int>(lines.size());
+    } else if (lines != last_) {
+      for (const std::string& line : lines) std::fprintf(stderr, "arenactl: %s\n", line.c_str());
+    }
+    last_ = lines;
+  }
+
+ private:
+  const bool tty_ = isatty(STDERR_FILENO) != 0;
+  int drawn_ = 0;
+  std::vector<std::string> last_;
+};
 
 // Failed and flaky tests (and failed tasks without results), after a run.
 void PrintTestSummary(const v1::Job& job, const std::vector<v1::TestResult>& results) {
@@ -402,15 +441,11 @@ class LogPrinter {
 int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_out,
                   bool progress = false, const std::string& allure_dir = "") {
   absl::Duration poll = absl::Milliseconds(100);
-  std::string last_progress;
+  LiveView live;
   while (true) {
     absl::StatusOr<v1::Job> job = GetJob(cli, job_id);
     if (!job.ok()) return Fail(kExitUsage, std::string(job.status().message()));
-    if (progress && cli.output != "json") {
-      std::string line = Progress(*job);
-      if (line != last_progress) std::fprintf(stderr, "arenactl: %s\n", line.c_str());
-      last_progress = line;
-    }
+    if (progress && cli.output != "json") live.Update(*job);
     if (!IsTerminal(job->state())) {
       absl::SleepFor(poll);
       poll = std::min(poll * 2, absl::Seconds(1));
@@ -432,9 +467,21 @@ int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_
     } else {
       std::fflush(stdout);
       std::printf("\n");
+      if (progress) {
+        // Logs were not streamed: show the end of each failed task's log.
+        int shown = 0;
+        for (const auto& [task_id, tail] : FailureTails(cli, *job)) {
+          if (++shown > 5) break;
+          for (const v1::Task& t : job->tasks()) {
+            if (t.id() == task_id) std::printf("--- %s (last lines)\n", TaskName(t).c_str());
+          }
+          std::printf("%s\n", LastLines(tail, 20).c_str());
+        }
+      }
       PrintTasks(*job);
       PrintTestSummary(*job, *results);
-      std::printf("verdict: %s (job %s)\n", StateName(job->state()), job->id().c_str());
+      std::printf("verdict: %s (job %s)\n", Paint(StateName(job->state()), job->state()).c_str(),
+                  job->id().c_str());
     }
     return ExitCodeFor(job->state());
   }
@@ -555,17 +602,27 @@ int CmdJobs(Cli& cli) {
     PrintJson(response);
     return 0;
   }
-  std::printf("%-18s %-10s %-20s %-16s %s\n", "JOB", "STATUS", "CREATED", "ARCHS", "COMMAND");
+  std::printf("%-18s %-10s %-12s %-16s %-12s %s\n", "JOB", "STATUS", "CREATED", "ARCHS", "OWNER",
+              "WHAT");
   for (const v1::Job& job : response.jobs()) {
     std::string archs;
-    for (const v1::Task& t : job.tasks())
-      absl::StrAppend(&archs, archs.empty() ? "" : ",", t.arch());
+    std::set<std::string> seen;
+    for (const v1::Task& t : job.tasks()) {
+      if (seen.insert(t.arch()).second) absl::StrAppend(&archs, archs.empty() ? "" : ",", t.arch());
+    }
     std::string command;
     for (const std::string& arg : job.spec().command())
       absl::StrAppend(&command, command.empty() ? "" : " ", arg);
+    for (const v1::Suite& suite : job.spec().suites())
+      absl::StrAppend(&command, command.empty() ? "suites: " : ", ", suite.name());
+    if (command.empty() && !job.spec().test_command().empty()) {
+      command = absl::StrCat("tests: ", job.spec().test_command());
+    }
     if (command.size() > 60) command = command.substr(0, 57) + "...";
-    std::printf("%-18s %-10s %-20s %-16s %s\n", job.id().c_str(), StateName(job.state()),
-                FormatMs(job.created_unix_ms()).c_str(), archs.c_str(), command.c_str());
+    std::printf("%-18s %s %-12s %-16s %-12s %s\n", job.id().c_str(),
+                Paint(StateName(job.state()), job.state(), 10).c_str(),
+                Ago(job.created_unix_ms()).c_str(), archs.c_str(), job.owner().c_str(),
+                command.c_str());
   }
   return 0;
 }
@@ -634,6 +691,10 @@ int Main(int argc, char** argv) {
   }
   Cli cli;
   cli.output = flags->Get("output", "table");
+  if (!flags->Has("output")) {
+    absl::StatusOr<std::map<std::string, std::string>> config = LoadConfig();
+    if (config.ok() && config->count("output")) cli.output = config->at("output");
+  }
   if (cli.output != "table" && cli.output != "json")
     return Fail(kExitUsage, "-o wants table or json");
   std::string command = args[command_at];
@@ -653,13 +714,28 @@ int Main(int argc, char** argv) {
       {"results", CmdResults}, {"artifacts", CmdArtifacts},
       {"flaky", CmdFlaky},     {"quarantine", CmdQuarantine},
   };
+  if (command == "completion") {
+    if (cli.args.size() != 1 || cli.args[0] != "bash") {
+      return Fail(kExitUsage, "usage: arenactl completion bash");
+    }
+    std::cout << BashCompletion();
+    return 0;
+  }
   auto handler = kCommands.find(command);
   if (handler == kCommands.end())
     return Fail(kExitUsage, absl::StrCat("unknown command \"", command, "\"; see arenactl --help"));
+  // Flags, then the environment, then the config file.
+  absl::StatusOr<std::map<std::string, std::string>> config = LoadConfig();
+  if (!config.ok()) return Fail(kExitUsage, std::string(config.status().message()));
+  auto setting = [&](const char* flag, const char* env) {
+    std::string value = flags->Get(flag, EnvOr(env));
+    auto it = config->find(flag);
+    return value.empty() && it != config->end() ? it->second : value;
+  };
   ClientOptions options;
-  options.controller = flags->Get("controller", EnvOr("ARENA_CONTROLLER"));
-  options.ca_file = flags->Get("ca-file", EnvOr("ARENA_CA_FILE"));
-  options.token = flags->Get("token", EnvOr("ARENA_TOKEN"));
+  options.controller = setting("controller", "ARENA_CONTROLLER");
+  options.ca_file = setting("ca-file", "ARENA_CA_FILE");
+  options.token = setting("token", "ARENA_TOKEN");
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
   if (!client.ok()) return Fail(kExitUsage, std::string(client.status().message()));
   cli.client = std::move(*client);

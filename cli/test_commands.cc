@@ -129,9 +129,10 @@ int CmdResults(Cli& cli) {
     if (r.quarantined()) absl::StrAppend(&status, " (quarantined)");
     std::string name = r.test_key();
     if (name.size() > 48) name = "..." + name.substr(name.size() - 45);
-    std::printf("%-8s %-14s %-48s %-18s %-9s %-3d %s\n", r.arch().c_str(),
-                r.suite().empty() ? "-" : r.suite().c_str(), name.c_str(), status.c_str(),
-                Ms(r.duration_ms()).c_str(), r.attempt_number(), r.agent_id().c_str());
+    std::printf("%-8s %-14s %-48s %s %-9s %-3d %s\n", r.arch().c_str(),
+                r.suite().empty() ? "-" : r.suite().c_str(), name.c_str(),
+                PaintStatus(status, r.status(), 18).c_str(), Ms(r.duration_ms()).c_str(),
+                r.attempt_number(), r.agent_id().c_str());
     if (bad && !r.message().empty()) std::printf("    %s\n", r.message().substr(0, 200).c_str());
   }
   std::printf(

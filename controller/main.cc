@@ -47,6 +47,7 @@ constexpr char kUsage[] =
     "                        [--restart-grace 30s] [--max-log-bytes 104857600]\n"
     "                        [--max-memory-mb 8192] [--max-cpus 4] [--max-pids 4096]\n"
     "                        [--allow-network host,bridge] [--http-insecure]\n"
+    "                        [--log-level debug|info|warn|error] [--log-format text|json]\n"
     "       arena-controller backup --data-dir DIR FILE   (online copy of the database)\n";
 
 absl::Notification* g_shutdown = nullptr;
@@ -208,7 +209,7 @@ int Main(int argc, char** argv) {
   spec.value_flags = {"data-dir",      "listen",         "http-listen", "advertise",
                       "default-image", "agent-cert-ttl", "agent-lease", "restart-grace",
                       "max-log-bytes", "max-memory-mb",  "max-cpus",    "max-pids",
-                      "allow-network"};
+                      "allow-network", "log-level",      "log-format"};
   spec.bool_flags = {"help", "http-insecure"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
@@ -219,6 +220,12 @@ int Main(int argc, char** argv) {
   if (flags->Has("help")) {
     std::cout << kUsage;
     return 0;
+  }
+  absl::Status logging =
+      SetLogOptions(flags->Get("log-level", "info"), flags->Get("log-format", "text"));
+  if (!logging.ok()) {
+    std::cerr << "arena-controller: " << logging.message() << "\n";
+    return 2;
   }
   std::string data_dir = flags->Get("data-dir");
   if (data_dir.empty()) {
@@ -255,6 +262,8 @@ int Main(int argc, char** argv) {
       SecretBox::LoadOrCreate(absl::StrCat(data_dir, "/secrets.key"));
   if (!secret_box.ok()) return Fail(secret_box.status());
   Metrics metrics;
+  (*store)->SetWriteObserver(
+      [&metrics](double seconds) { metrics.Observe("arena_store_write_seconds", seconds); });
   scheduler_options->metrics = &metrics;
   scheduler_options->artifacts = &artifacts;
   scheduler_options->secrets = &*secret_box;
@@ -271,9 +280,9 @@ int Main(int argc, char** argv) {
   absl::Status policy = ApplyPolicyFlags(*flags, &options);
   if (!policy.ok()) return Fail(policy);
   JobApi job_api(store->get(), &logs, &scheduler, &*secret_box, options);
-  JobServiceImpl job_service(&job_api);
-  AdminServiceImpl admin_service(&job_api);
-  ResultsServiceImpl results_service(&job_api);
+  JobServiceImpl job_service(&job_api, &metrics);
+  AdminServiceImpl admin_service(&job_api, &metrics);
+  ResultsServiceImpl results_service(&job_api, &metrics);
   job_api.set_artifacts(&artifacts);
 
   grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
@@ -344,6 +353,7 @@ int Main(int argc, char** argv) {
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   http->reset();
   scheduler.Stop();
+  (*store)->SetWriteObserver(nullptr);
   return 0;
 }
 

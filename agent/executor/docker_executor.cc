@@ -163,7 +163,7 @@ class Watchdog {
           }
           int grace_s = static_cast<int>(absl::ToInt64Seconds(grace));
           absl::Status stopped = DockerClient(socket_path).StopContainer(container, grace_s);
-          if (!stopped.ok()) LogLine("docker", stopped.ToString());
+          if (!stopped.ok()) Log(LogLevel::kWarn, "docker", stopped.ToString());
         }) {}
   // Ends the watch; returns how the container was stopped (kExited: not).
   RunResult::Outcome Finish() {
@@ -245,7 +245,8 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   struct Cleanup {
     std::string dir;
     ~Cleanup() {
-      if (!dir.empty() && !RemoveTree(dir).ok()) LogLine("docker", "cannot remove " + dir);
+      if (!dir.empty() && !RemoveTree(dir).ok())
+        Log(LogLevel::kWarn, "docker", "cannot remove " + dir);
     }
   } cleanup{workspace};
   absl::StatusOr<std::string> id = docker.CreateContainer(SpecFor(request, agent_id_, workspace));
@@ -257,7 +258,7 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
       absl::SleepFor(absl::Milliseconds(500));
       removed = docker.RemoveContainer(*id);
     }
-    if (!removed.ok()) LogLine("docker", removed.ToString());
+    if (!removed.ok()) Log(LogLevel::kWarn, "docker", removed.ToString());
   };
   if (stop->cancelled()) {
     remove();
@@ -419,10 +420,10 @@ void DockerExecutor::DestroySession(const Session& session) {
   if (!session.container_id.empty()) {
     DockerClient docker(socket_path_);
     absl::Status removed = docker.RemoveContainer(session.container_id);
-    if (!removed.ok()) LogLine("docker", removed.ToString());
+    if (!removed.ok()) Log(LogLevel::kWarn, "docker", removed.ToString());
   }
   if (!session.workspace.empty() && !RemoveTree(session.workspace).ok()) {
-    LogLine("docker", absl::StrCat("cannot remove ", session.workspace));
+    Log(LogLevel::kWarn, "docker", absl::StrCat("cannot remove ", session.workspace));
   }
 }
 

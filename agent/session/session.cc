@@ -231,7 +231,7 @@ std::optional<v1::AgentMessage> AgentSession::NextMessage() {
       LogLine("session", "renewing the client certificate");
       return message;
     }
-    LogLine("session", absl::StrCat("cannot make a CSR: ", csr.status().message()));
+    Log(LogLevel::kWarn, "session", absl::StrCat("cannot make a CSR: ", csr.status().message()));
   }
   if (!control_.empty()) {
     v1::AgentMessage message = std::move(control_.front());
@@ -416,7 +416,7 @@ std::optional<v1::AgentMessage> AgentSession::NextFileChunk(const std::string& i
   if (fd >= 0) close(fd);
   if (n < 0 || (n == 0 && !data.empty())) {
     // The copy vanished (a full or wiped disk): drop it from the manifest.
-    LogLine("session", absl::StrCat("cannot read ", file.local_path, "; not sent"));
+    Log(LogLevel::kWarn, "session", absl::StrCat("cannot read ", file.local_path, "; not sent"));
     attempt->files.erase(attempt->files.begin() + static_cast<long>(attempt->file_index));
     attempt->file_sent = 0;
     return std::nullopt;
@@ -524,7 +524,8 @@ void AgentSession::HandleRenewed(const v1::RenewCert& renewed) {
   if (saved.ok())
     saved = WriteFileAtomic(absl::StrCat(options_.state_dir, "/agent.pem"), cert, 0644);
   if (!saved.ok())
-    LogLine("session", absl::StrCat("cannot store the renewed certificate: ", saved.message()));
+    Log(LogLevel::kWarn, "session",
+        absl::StrCat("cannot store the renewed certificate: ", saved.message()));
   identity_.key_pem = pending_key_;
   identity_.cert_pem = cert;
   pending_key_.clear();

@@ -2,6 +2,7 @@
 
 #include "controller/api/grpc_status.h"
 #include "controller/api/job_api.h"
+#include "controller/gateway/metrics.h"
 
 namespace arena {
 
@@ -17,39 +18,72 @@ namespace {
 
 // Authenticates, runs `call` with the caller, and copies its result out.
 template <typename T, typename Call>
-grpc::Status Serve(const JobApi& api, grpc::ServerContext* context, T* response, Call call) {
+grpc::Status Serve(const JobApi& api, Metrics* metrics, grpc::ServerContext* context, T* response,
+                   Call call) {
   absl::StatusOr<Principal> who = Caller(api, context);
-  if (!who.ok()) return ToGrpc(who.status());
+  if (!who.ok()) return Counted(metrics, ToGrpc(who.status()));
   absl::StatusOr<T> result = call(*who);
-  if (!result.ok()) return ToGrpc(result.status());
+  if (!result.ok()) return Counted(metrics, ToGrpc(result.status()));
   *response = std::move(*result);
   return grpc::Status::OK;
 }
 
+const char* CodeText(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    default:
+      return "INTERNAL";
+  }
+}
+
 }  // namespace
+
+grpc::Status Counted(Metrics* metrics, grpc::Status status) {
+  if (!status.ok() && metrics != nullptr) {
+    metrics->Add("arena_grpc_errors_total", 1, {{"code", CodeText(status.error_code())}});
+  }
+  return status;
+}
 
 grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* context,
                                        const v1::SubmitJobRequest* request, v1::Job* response) {
-  return Serve(*api_, context, response,
+  return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->Submit(who, *request); });
 }
 
 grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* context, const v1::GetJobRequest* request,
                                     v1::Job* response) {
-  return Serve(*api_, context, response,
+  return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->Get(who, request->job_id()); });
 }
 
 grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* context,
                                       const v1::ListJobsRequest* request,
                                       v1::ListJobsResponse* response) {
-  return Serve(*api_, context, response,
+  return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->List(who, *request); });
 }
 
 grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* context,
                                        const v1::CancelJobRequest* request, v1::Job* response) {
-  return Serve(*api_, context, response,
+  return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->Cancel(who, request->job_id()); });
 }
 
@@ -57,58 +91,59 @@ grpc::Status JobServiceImpl::StreamLogs(grpc::ServerContext* context,
                                         const v1::StreamLogsRequest* request,
                                         grpc::ServerWriter<v1::LogData>* writer) {
   absl::StatusOr<Principal> who = Caller(*api_, context);
-  if (!who.ok()) return ToGrpc(who.status());
-  return ToGrpc(api_->StreamLogs(
-      *who, *request, [writer](const v1::LogData& data) { return writer->Write(data); },
-      [context] { return context->IsCancelled(); }));
+  if (!who.ok()) return Counted(metrics_, ToGrpc(who.status()));
+  return Counted(metrics_, ToGrpc(api_->StreamLogs(
+                               *who, *request,
+                               [writer](const v1::LogData& data) { return writer->Write(data); },
+                               [context] { return context->IsCancelled(); })));
 }
 
 grpc::Status JobServiceImpl::ListAgents(grpc::ServerContext* context,
                                         const v1::ListAgentsRequest* request,
                                         v1::ListAgentsResponse* response) {
-  return Serve(*api_, context, response,
+  return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->ListAgents(who); });
 }
 
 grpc::Status JobServiceImpl::CreateJoinToken(grpc::ServerContext* context,
                                              const v1::CreateJoinTokenRequest* request,
                                              v1::CreateJoinTokenResponse* response) {
-  return Serve(*api_, context, response,
+  return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->CreateJoinToken(who, *request); });
 }
 
 grpc::Status AdminServiceImpl::CreateToken(grpc::ServerContext* context,
                                            const v1::CreateTokenRequest* request,
                                            v1::CreateTokenResponse* response) {
-  return Serve(*api_, context, response,
+  return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->CreateToken(who, *request); });
 }
 
 grpc::Status AdminServiceImpl::ListTokens(grpc::ServerContext* context,
                                           const v1::ListTokensRequest* request,
                                           v1::ListTokensResponse* response) {
-  return Serve(*api_, context, response,
+  return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->ListTokens(who); });
 }
 
 grpc::Status AdminServiceImpl::RevokeToken(grpc::ServerContext* context,
                                            const v1::RevokeTokenRequest* request,
                                            v1::TokenInfo* response) {
-  return Serve(*api_, context, response,
+  return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->RevokeToken(who, request->token()); });
 }
 
 grpc::Status AdminServiceImpl::RevokeAgent(grpc::ServerContext* context,
                                            const v1::AgentRequest* request,
                                            v1::AgentInfo* response) {
-  return Serve(*api_, context, response,
+  return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->RevokeAgent(who, request->agent_id()); });
 }
 
 grpc::Status AdminServiceImpl::DrainAgent(grpc::ServerContext* context,
                                           const v1::DrainAgentRequest* request,
                                           v1::AgentInfo* response) {
-  return Serve(*api_, context, response, [&](const Principal& who) {
+  return Serve(*api_, metrics_, context, response, [&](const Principal& who) {
     return api_->DrainAgent(who, request->agent_id(), request->undo());
   });
 }
@@ -116,21 +151,21 @@ grpc::Status AdminServiceImpl::DrainAgent(grpc::ServerContext* context,
 grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* context,
                                          const v1::ListAuditRequest* request,
                                          v1::ListAuditResponse* response) {
-  return Serve(*api_, context, response,
+  return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->ListAudit(who, request->limit()); });
 }
 
 grpc::Status ResultsServiceImpl::ListResults(grpc::ServerContext* context,
                                              const v1::ListResultsRequest* request,
                                              v1::ListResultsResponse* response) {
-  return Serve(*api_, context, response,
+  return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->ListResults(who, request->job_id()); });
 }
 
 grpc::Status ResultsServiceImpl::ListArtifacts(grpc::ServerContext* context,
                                                const v1::ListArtifactsRequest* request,
                                                v1::ListArtifactsResponse* response) {
-  return Serve(*api_, context, response,
+  return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->ListArtifacts(who, *request); });
 }
 
@@ -138,25 +173,26 @@ grpc::Status ResultsServiceImpl::GetArtifact(grpc::ServerContext* context,
                                              const v1::GetArtifactRequest* request,
                                              grpc::ServerWriter<v1::ArtifactData>* writer) {
   absl::StatusOr<Principal> who = Caller(*api_, context);
-  if (!who.ok()) return ToGrpc(who.status());
-  return ToGrpc(api_->ReadArtifact(*who, *request, [writer](absl::string_view data) {
-    v1::ArtifactData chunk;
-    chunk.set_data(std::string(data));
-    return writer->Write(chunk);
-  }));
+  if (!who.ok()) return Counted(metrics_, ToGrpc(who.status()));
+  return Counted(metrics_,
+                 ToGrpc(api_->ReadArtifact(*who, *request, [writer](absl::string_view data) {
+                   v1::ArtifactData chunk;
+                   chunk.set_data(std::string(data));
+                   return writer->Write(chunk);
+                 })));
 }
 
 grpc::Status ResultsServiceImpl::ListFlaky(grpc::ServerContext* context,
                                            const v1::ListFlakyRequest* request,
                                            v1::ListFlakyResponse* response) {
-  return Serve(*api_, context, response,
+  return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->ListFlaky(who, *request); });
 }
 
 grpc::Status ResultsServiceImpl::Quarantine(grpc::ServerContext* context,
                                             const v1::QuarantineRequest* request,
                                             v1::QuarantineResponse* response) {
-  return Serve(*api_, context, response,
+  return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->Quarantine(who, *request); });
 }
 

@@ -14,6 +14,10 @@
 namespace arena {
 
 class JobApi;
+class Metrics;
+
+// Counts a failed public call in arena_grpc_errors_total{code}; returns it.
+grpc::Status Counted(Metrics* metrics, grpc::Status status);
 
 // The caller named by the call's bearer token.
 absl::StatusOr<Principal> Caller(const JobApi& api, grpc::ServerContext* context);
@@ -21,7 +25,7 @@ absl::StatusOr<Principal> Caller(const JobApi& api, grpc::ServerContext* context
 class JobServiceImpl final : public v1::JobService::Service {
  public:
   // `api` must outlive the service.
-  explicit JobServiceImpl(JobApi* api) : api_(api) {}
+  JobServiceImpl(JobApi* api, Metrics* metrics = nullptr) : api_(api), metrics_(metrics) {}
 
   grpc::Status SubmitJob(grpc::ServerContext* context, const v1::SubmitJobRequest* request,
                          v1::Job* response) override;
@@ -41,12 +45,13 @@ class JobServiceImpl final : public v1::JobService::Service {
 
  private:
   JobApi* const api_;
+  Metrics* const metrics_;
 };
 
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
   // `api` must outlive the service.
-  explicit AdminServiceImpl(JobApi* api) : api_(api) {}
+  AdminServiceImpl(JobApi* api, Metrics* metrics = nullptr) : api_(api), metrics_(metrics) {}
 
   grpc::Status CreateToken(grpc::ServerContext* context, const v1::CreateTokenRequest* request,
                            v1::CreateTokenResponse* response) override;
@@ -63,12 +68,13 @@ class AdminServiceImpl final : public v1::AdminService::Service {
 
  private:
   JobApi* const api_;
+  Metrics* const metrics_;
 };
 
 class ResultsServiceImpl final : public v1::ResultsService::Service {
  public:
   // `api` must outlive the service.
-  explicit ResultsServiceImpl(JobApi* api) : api_(api) {}
+  ResultsServiceImpl(JobApi* api, Metrics* metrics = nullptr) : api_(api), metrics_(metrics) {}
 
   grpc::Status ListResults(grpc::ServerContext* context, const v1::ListResultsRequest* request,
                            v1::ListResultsResponse* response) override;
@@ -83,6 +89,7 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
 
  private:
   JobApi* const api_;
+  Metrics* const metrics_;
 };
 
 }  // namespace arena

@@ -46,6 +46,11 @@ Metrics::Metrics() {
          kLatencyBounds);
   Define("arena_tasks_finished_total", "counter", "Task results recorded, by state.");
   Define("arena_http_errors_total", "counter", "REST answers with a 4xx or 5xx status, by code.");
+  Define("arena_grpc_errors_total", "counter",
+         "Public gRPC calls answered with an error, by status code.");
+  Define("arena_store_write_seconds", "histogram",
+         "One durable SQLite write (an autocommit statement or a COMMIT, fsync included).",
+         kLatencyBounds);
 }
 
 void Metrics::Define(const std::string& name, const std::string& type, const std::string& help,

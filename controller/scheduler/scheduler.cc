@@ -219,7 +219,7 @@ std::string Scheduler::WaitingReason(const TaskNeeds& needs) const {
 }
 
 void Scheduler::LogError(const absl::Status& status) {
-  if (!status.ok()) LogLine("scheduler", status.ToString());
+  if (!status.ok()) Log(LogLevel::kError, "scheduler", status.ToString());
 }
 
 void Scheduler::PublishAgents() {
@@ -814,7 +814,7 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
     if (opened.ok() && values.ParseFromString(*opened)) {
       *assign->mutable_secrets() = values.values();
     } else {
-      LogLine("scheduler", absl::StrCat("cannot open the secrets of job ", job->id()));
+      Log(LogLevel::kWarn, "scheduler", absl::StrCat("cannot open the secrets of job ", job->id()));
     }
   }
   agent.link->Send(message);

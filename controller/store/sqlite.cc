@@ -1,6 +1,7 @@
 #include "controller/store/sqlite.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace arena {
 
@@ -41,11 +42,17 @@ absl::StatusOr<bool> Statement::Step() {
 }
 
 absl::Status Statement::Run() {
+  // A write outside a transaction is durable when it returns: time it.
+  bool timed = observer_ != nullptr && *observer_ && !sqlite3_stmt_readonly(stmt_) &&
+               sqlite3_get_autocommit(db_);
+  absl::Time start = timed ? absl::Now() : absl::InfinitePast();
   while (true) {
     absl::StatusOr<bool> row = Step();
     if (!row.ok()) return row.status();
-    if (!*row) return absl::OkStatus();
+    if (!*row) break;
   }
+  if (timed) (*observer_)(absl::ToDoubleSeconds(absl::Now() - start));
+  return absl::OkStatus();
 }
 
 absl::Status Statement::ForEachRow(const std::function<void(const Statement&)>& row) {
@@ -119,10 +126,19 @@ absl::StatusOr<Statement> Database::Prepare(absl::string_view sql) {
       SQLITE_OK) {
     return SqliteError(db_, absl::StrCat("prepare ", sql));
   }
-  return Statement(db_, stmt);
+  return Statement(db_, stmt, &observer_);
 }
 
 absl::Status Database::Exec(absl::string_view sql) {
+  if (observer_ && sql == "COMMIT") {
+    absl::Time start = absl::Now();
+    WriteObserver observer;
+    std::swap(observer, observer_);  // no recursion below
+    absl::Status status = Exec(sql);
+    std::swap(observer, observer_);
+    observer_(absl::ToDoubleSeconds(absl::Now() - start));
+    return status;
+  }
   std::string copy(sql);
   char* err = nullptr;
   if (sqlite3_exec(db_, copy.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {

@@ -16,10 +16,15 @@
 
 namespace arena {
 
+// Called with the seconds each durable write took.
+using WriteObserver = std::function<void(double)>;
+
 class Statement {
  public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
-  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+  Statement(sqlite3* db, sqlite3_stmt* stmt, const WriteObserver* observer = nullptr)
+      : db_(db), stmt_(stmt), observer_(observer) {}
+  Statement(Statement&& other) noexcept
+      : db_(other.db_), stmt_(other.stmt_), observer_(other.observer_) {
     other.stmt_ = nullptr;
   }
   Statement(const Statement&) = delete;
@@ -52,6 +57,7 @@ class Statement {
 
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  const WriteObserver* observer_;
   int bind_error_ = SQLITE_OK;
 };
 
@@ -66,10 +72,13 @@ class Database {
   // Copies the whole database to a new file at `path` with SQLite's online
   // backup (a consistent snapshot while other connections write).
   absl::Status BackupTo(const std::string& path);
+  // Times every durable write from now on (not thread-safe: set it first).
+  void set_write_observer(WriteObserver observer) { observer_ = std::move(observer); }
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
   sqlite3* db_;
+  WriteObserver observer_;
 };
 
 absl::Status SqliteError(sqlite3* db, absl::string_view what);

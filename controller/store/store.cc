@@ -229,6 +229,11 @@ absl::Status Store::Migrate() {
   return absl::OkStatus();
 }
 
+void Store::SetWriteObserver(std::function<void(double)> observer) {
+  absl::MutexLock lock(&mu_);
+  db_->set_write_observer(std::move(observer));
+}
+
 absl::StatusOr<int> Store::SchemaVersion() {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("PRAGMA user_version"));

@@ -105,6 +105,10 @@ class Store {
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
   ~Store();
 
+  // Called with the duration of every durable write (for metrics). Set it
+  // before other threads use the store.
+  void SetWriteObserver(std::function<void(double)> observer);
+
   // Schema version after migrations (PRAGMA user_version).
   absl::StatusOr<int> SchemaVersion();
 

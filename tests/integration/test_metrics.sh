@@ -9,6 +9,7 @@ actl run -- echo one >/dev/null
 actl run -- sh -c 'echo two; exit 3' >/dev/null || true
 waiting=$(actl submit --label pool=nobody -- true)
 curl -s -o /dev/null "$CTL_URL/api/v1/jobs/job-000000000000"  # a 401
+actl status job-000000000000 >/dev/null 2>&1 && fail "an unknown job has a status"  # NOT_FOUND
 # The queue depth is published after the scheduler handles the submit.
 queued() { curl -s "$CTL_URL/metrics" | grep -qx 'arena_queue_depth{arch="amd64"} 1'; }
 wait_until 10 queued || fail "the queued task never showed in arena_queue_depth"
@@ -24,6 +25,9 @@ has 'arena_time_to_start_seconds_count 2'
 has 'arena_task_duration_seconds_count 2'
 has 'arena_tasks_finished_total{state="failed"} 1'
 has 'arena_http_errors_total{code="401"} 1'
+has 'arena_grpc_errors_total{code="NOT_FOUND"} 1'
+writes=$(echo "$metrics" | awk '/^arena_store_write_seconds_count /{print $2}')
+[ "${writes:-0}" -ge 10 ] || fail "store writes observed: $writes"
 bytes=$(echo "$metrics" | awk '/^arena_log_bytes_total /{print $2}')
 [ "${bytes:-0}" -ge 8 ] || fail "log bytes: $bytes"
 actl cancel "$waiting" >/dev/null

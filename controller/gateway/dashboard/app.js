@@ -247,7 +247,7 @@ async function renderAgents() {
       <td><span class="badge ${cls}">${state}</span></td>
       <td>${(a.platforms || []).map((p) => esc(p.replace("(emulated)", " (emulated)"))).join(", ")}</td>
       <td>${esc(labels)}</td><td>${esc(a.busy)} / ${esc(a.slots)}</td>
-      <td>${(a.running_tasks || []).map((t) => `<code>${esc(t)}</code>`).join(" ")}</td>
+      <td>${(a.running || []).map((t) => `<code>${esc(t)}</code>`).join(" ")}</td>
       <td>${ago(a.last_seen_unix_ms)}</td></tr>`;
   }).join("");
   view.innerHTML = `<h1>Agents</h1><table id="agents"><tr><th>Agent</th><th>Host</th><th>State</th><th>Platforms</th>

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# arenactl for people: a config file beside flags and environment (flags win,
+# then the environment, then the file), bash completion, colours only on a
+# terminal (and never with NO_COLOR), relative times, and one readable line
+# for a broken config.
+source "$(dirname "$0")/lib.sh"
+start_controller ctl
+start_agent agent --slots 1
+job=$(actl submit -- true)
+actl wait "$job" >/dev/null
+
+mkdir -p "$WORK/home/.config/arena"
+printf '# arena\ncontroller = %s\nca-file = %s\ntoken = %s\n' "$CONTROLLER" "$CA" "$TOKEN" \
+  >"$WORK/home/.config/arena/config"
+plain() { env -u ARENA_CONTROLLER -u ARENA_CA_FILE -u ARENA_TOKEN HOME="$WORK/home" "$BIN/arenactl" "$@"; }
+listing=$(plain jobs)
+assert_contains "$listing" "$job" "jobs from the config file alone"
+assert_contains "$listing" "s ago" "relative times"
+set +e
+ARENA_CONTROLLER=127.0.0.1:1 HOME="$WORK/home" "$BIN/arenactl" jobs >/dev/null 2>"$WORK/err"
+rc=$?
+set -e
+assert_eq 2 "$rc" "the environment wins over the file"
+assert_contains "$(cat "$WORK/err")" "cannot reach controller at 127.0.0.1:1" "env controller used"
+ARENA_CONTROLLER=127.0.0.1:1 HOME="$WORK/home" "$BIN/arenactl" --controller "$CONTROLLER" jobs >/dev/null ||
+  fail "a flag wins over the environment"
+echo "output = json" >>"$WORK/home/.config/arena/config"
+plain jobs | jq -e '.jobs | length >= 1' >/dev/null || fail "output from the config file"
+echo "colour = always" >>"$WORK/home/.config/arena/config"
+set +e
+plain jobs >/dev/null 2>"$WORK/err"
+rc=$?
+set -e
+assert_eq 2 "$rc" "a bad config line"
+assert_contains "$(cat "$WORK/err")" "config:6:" "path and line named"
+[ "$(wc -l <"$WORK/err")" -eq 1 ] || fail "one line: $(cat "$WORK/err")"
+pass "config file, environment and flags in that order of precedence"
+
+completion=$(bash -c "source <('$BIN/arenactl' completion bash); COMP_WORDS=(arenactl sta); COMP_CWORD=1; _arenactl; echo \${COMPREPLY[*]}")
+assert_eq "status" "$completion" "completes commands"
+completion=$(bash -c "source <('$BIN/arenactl' completion bash); COMP_WORDS=(arenactl run --sui); COMP_CWORD=2; _arenactl; echo \${COMPREPLY[*]}")
+assert_eq "--suite --suite-serial" "$completion" "completes flags"
+[ -s "$BIN/../arenactl.bash" ] || fail "the build writes arenactl.bash for the package"
+pass "bash completion for commands and flags"
+
+piped=$(actl status "$job")
+[[ "$piped" != *$'\033['* ]] || fail "colour codes in piped output"
+tty_out=$(TERM=xterm script -qec "'$BIN/arenactl' --controller $CONTROLLER --ca-file $CA --token $TOKEN status $job" /dev/null)
+[[ "$tty_out" == *$'\033[32m'* ]] || fail "no colour on a terminal: $tty_out"
+no_colour=$(NO_COLOR=1 TERM=xterm script -qec "'$BIN/arenactl' --controller $CONTROLLER --ca-file $CA --token $TOKEN status $job" /dev/null)
+[[ "$no_colour" != *$'\033[32m'* ]] || fail "NO_COLOR ignored"
+pass "colours on a terminal only, and not with NO_COLOR"
+
+start_controller jsonlog 0 --log-format json --log-level debug
+start_agent jsonagent --log-format json
+json_lines=$(grep '^{' "$WORK/jsonlog.log")
+[ -n "$json_lines" ] || fail "no JSON log lines: $(cat "$WORK/jsonlog.log")"
+jq -e -s 'all(has("ts") and has("level") and has("component") and has("msg"))' <<<"$json_lines" >/dev/null ||
+  fail "log lines are not JSON events: $json_lines"
+jq -e -s 'any(.component == "scheduler" and (.msg | contains("connected")))' <<<"$json_lines" >/dev/null ||
+  fail "no scheduler event: $json_lines"
+grep '^{' "$WORK/jsonagent.log" | jq -e -s 'length > 0 and all(.level == "info" or .level == "warn" or .level == "error" or .level == "debug")' >/dev/null ||
+  fail "agent JSON log: $(cat "$WORK/jsonagent.log")"
+set +e
+"$BIN/arena-controller" --data-dir "$WORK/x" --log-level loud 2>"$WORK/err"
+rc=$?
+set -e
+assert_eq 2 "$rc" "bad --log-level"
+assert_contains "$(cat "$WORK/err")" "--log-level wants debug, info, warn or error" "its message"
+pass "structured logs: --log-format json gives one JSON event per line; --log-level checked"
