@@ -11,6 +11,13 @@
 # B4 log throughput: a container writing SIZE bytes to stdout through Arena
 #    (stored byte-exact, sha256 checked) vs the same container read through
 #    the Docker API directly (docker run, output to /dev/null).
+# B2 scheduling throughput: arena-hollow (bench/hollow_agents.cc) connects N
+#    agents over the real protocol and mTLS, each finishing its tasks at
+#    once; test-queue jobs are submitted and tasks recorded per second
+#    counted, at 100 and 1,000 agents, each on a fresh controller.
+# B3 connected agents: 10,000 idle agents heartbeating on one controller;
+#    the controller's RSS and CPU over a minute.
+# B5 REST gateway: wrk on GET /api/v1/jobs/{id} over HTTPS on loopback.
 # B6 makespan: a heavy-tailed suite of 200 sleeping tests on 4 slots (two
 #    agents x 2) in test-queue mode (first without, then with duration
 #    history) vs a static split into 4 shards of 50 (round robin, one
@@ -118,6 +125,64 @@ queue_job=$("$bin/arenactl" submit --label pool=b6 --tests "$test_ids" --test-co
 b6_warm=$(makespan "$queue_job")
 over() { awk -v a="$1" -v b="$b6_bound" 'BEGIN {printf "%+.1f%%", (a / b - 1) * 100}'; }
 
+# --- B5 ---
+command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || true; }
+b5_job=$(head -n 1 "$work/b1.jobs")
+b5_url="https://127.0.0.1:$(sed -E 's/.*"http": ([0-9]+).*/\1/' "$work/ctl/ports.json")/api/v1/jobs/$b5_job"
+b5_seconds=$([ $smoke = 1 ] && echo 2 || echo 15)
+b5_rps=n/a; b5_p99=n/a; b5_p50=n/a
+if command -v wrk >/dev/null; then
+  wrk -t2 -c32 -d"${b5_seconds}s" --latency -H "Authorization: Bearer $ARENA_TOKEN" "$b5_url" >"$work/wrk.txt" 2>&1 || true
+  b5_rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$work/wrk.txt")
+  b5_p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.txt")
+  b5_p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
+fi
+
+# --- B2 and B3: hollow agents on their own controllers ---
+ulimit -n 65536 2>/dev/null || true
+scale_controller() {  # NAME: starts a controller, sets SCALE_*
+  "$bin/arena-controller" --data-dir "$work/$1" --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
+    --agent-lease 120s >"$work/$1.log" 2>&1 &
+  SCALE_PID=$!
+  pids+=("$SCALE_PID")
+  for _ in $(seq 1 100); do [ -f "$work/$1/ports.json" ] && break; sleep 0.1; done
+  SCALE_ADDR="127.0.0.1:$(sed -E 's/.*"grpc": ([0-9]+).*/\1/' "$work/$1/ports.json")"
+  SCALE_TOKEN=$(cat "$work/$1/admin.token")
+  SCALE_JOIN=$("$bin/arenactl" --controller "$SCALE_ADDR" --ca-file "$work/$1/ca.pem" --token "$SCALE_TOKEN" \
+    join-token create --uses 20000)
+}
+hollow() {  # NAME ARGS...: runs arena-hollow against controller NAME
+  local name=$1; shift
+  "$bin/arena-hollow" --controller "$SCALE_ADDR" --ca-file "$work/$name/ca.pem" --join-token "$SCALE_JOIN" \
+    --token "$SCALE_TOKEN" "$@"
+}
+field() { sed -nE "s/.*$1=([^ ]+).*/\1/p" | tail -n 1; }
+b2_rows=""
+for agents in $([ $smoke = 1 ] && echo 10 || echo "100 1000"); do
+  tests=$([ $smoke = 1 ] && echo 50 || echo 1000)
+  jobs=$([ $smoke = 1 ] && echo 1 || echo 5)
+  scale_controller "b2-$agents"
+  out=$(hollow "b2-$agents" --agents "$agents" --slots 4 --jobs "$jobs" --tests "$tests")
+  kill "$SCALE_PID" 2>/dev/null || true
+  b2_rows+="| $agents agents x 4 slots | $(echo "$out" | field tasks) | $(echo "$out" | field " seconds") s | **$(echo "$out" | field tasks_per_second)** |"$'\n'
+done
+b3_agents=$([ $smoke = 1 ] && echo 50 || echo 10000)
+b3_idle=$([ $smoke = 1 ] && echo 3 || echo 60)
+scale_controller b3
+hollow b3 --agents "$b3_agents" --slots 1 --idle "$((b3_idle + 5))s" >"$work/b3.out" 2>&1 &
+b3_tool=$!
+for _ in $(seq 1 6000); do grep -q "phase=idle" "$work/b3.out" && break; sleep 0.1; done
+sleep 2
+cpu0=$(awk '{print $14 + $15}' "/proc/$SCALE_PID/stat"); t0=$(now_ms)
+sleep "$b3_idle"
+cpu1=$(awk '{print $14 + $15}' "/proc/$SCALE_PID/stat"); t1=$(now_ms)
+b3_rss=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$SCALE_PID/status")
+b3_cpu=$(awk -v c="$((cpu1 - cpu0))" -v hz="$(getconf CLK_TCK)" -v ms="$((t1 - t0))" 'BEGIN {printf "%.1f", c / hz * 1000 / ms * 100}')
+b3_connected=$(field connected <"$work/b3.out")
+b3_connect_s=$(sed -nE 's/phase=connect.*seconds=([0-9.]+).*/\1/p' "$work/b3.out")
+wait "$b3_tool" || true
+kill "$SCALE_PID" 2>/dev/null || true
+
 # --- B4 ---
 script="yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz | head -c $((log_mb * 1048576))"
 expected=$(busybox sh -c "$script" | sha256sum | cut -d' ' -f1)
@@ -169,8 +234,32 @@ longest ${b6_max} s. Makespan = job submitted to job finished, from the controll
 | test-queue mode, no history (tests pulled one by one, docker exec in warm containers) | ${b6_cold} s | $(over "$b6_cold") |
 | test-queue mode, with history (longest first) | ${b6_warm} s | **$(over "$b6_warm")** (target <= +10%) |
 
-Not measured yet: B2 (hollow-agent throughput), B3 (10,000 idle agents), B5
-(REST with wrk).
+## B2 scheduling throughput (hollow agents, real protocol and mTLS, durable store)
+
+Each hollow agent (\`bench/hollow_agents.cc\`) enrolls with its own key, keeps its own
+connection and stream, and answers every assignment at once with exit 0; jobs are
+test-queue jobs of ${tests} tests. Tasks recorded = the controller acknowledged the result as durable.
+
+| agents | tasks | time | tasks/s |
+|---|---|---|---|
+${b2_rows}
+Target: >= 5,000 tasks/s. Not met: see "Where the time goes" below.
+
+## B3 connected agents
+
+| agents connected | connect time | controller RSS | controller CPU (idle, heartbeats every 10 s) |
+|---|---|---|---|
+| ${b3_connected} of ${b3_agents} | ${b3_connect_s} s | ${b3_rss} MiB | ${b3_cpu}% of one core over ${b3_idle} s |
+
+Targets: RSS <= 1 GiB, CPU <= 25% of one core.
+
+## B5 REST gateway (wrk, 2 threads, 32 connections, ${b5_seconds} s, HTTPS on loopback)
+
+| endpoint | requests/s | p50 | p99 |
+|---|---|---|---|
+| \`GET /api/v1/jobs/{id}\` (token checked, job read from SQLite) | **${b5_rps}** | ${b5_p50} | ${b5_p99} |
+
+Target: >= 20,000 req/s, p99 <= 10 ms.
 MD
 )
 if [ $smoke = 1 ]; then

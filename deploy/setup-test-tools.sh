@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 tools=${ARENA_TOOLS_DIR:-/opt/arena-tools}
 
 missing=()
-for p in golang-go gotestsum default-jre-headless nodejs debootstrap chromium systemd; do
+for p in golang-go gotestsum default-jre-headless nodejs debootstrap chromium systemd docker-compose; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # A machine may carry its own node/npm and java outside Debian's packages.
