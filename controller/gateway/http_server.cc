@@ -6,6 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "arena/v1/rest.pb.h"
 
+namespace {
+constexpr size_t kHttpWorkers = 64;
+}  // namespace
+
 namespace arena {
 namespace {
 
@@ -27,6 +31,13 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     http->server_ = std::move(tls);
   }
   httplib::Server* server = http->server_.get();
+  // Keep-alive connections each hold a worker while open: enough workers for
+  // a CI fleet's pollers and the dashboard, and a bounded number of requests
+  // per connection.
+  server->new_task_queue = [] { return new httplib::ThreadPool(kHttpWorkers); };
+  server->set_keep_alive_max_count(1000);
+  // Small answers go out at once (Nagle with delayed ACKs held each one ~40 ms).
+  server->set_tcp_nodelay(true);
   server->set_payload_max_length(kMaxBodyBytes);
   server->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");

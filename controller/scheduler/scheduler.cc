@@ -224,12 +224,14 @@ void Scheduler::LogError(const absl::Status& status) {
 
 void Scheduler::PublishAgents() {
   std::vector<AgentView> views;
-  for (const auto& [id, agent] : agents_) views.push_back(agent.view);
-  for (AgentView& view : views) {
-    for (const auto& [attempt_id, attempt] : attempts_) {
-      if (attempt.agent_id == view.id)
-        view.running.push_back(attempt.job_id + "/" + attempt.task_id);
-    }
+  std::map<std::string, std::vector<std::string>> running;  // by agent, one pass
+  for (const auto& [attempt_id, attempt] : attempts_) {
+    running[attempt.agent_id].push_back(absl::StrCat(attempt.job_id, "/", attempt.task_id));
+  }
+  for (const auto& [id, agent] : agents_) {
+    views.push_back(agent.view);
+    auto it = running.find(id);
+    if (it != running.end()) views.back().running = std::move(it->second);
   }
   absl::MutexLock lock(&snapshot_mu_);
   agent_snapshot_ = std::move(views);
