@@ -24,20 +24,29 @@ int Severity(v1::State state) {
 }  // namespace
 
 v1::State JobStateFromTasks(const v1::Job& job) {
-  if (job.tasks_size() == 0) return v1::ERROR;
+  std::vector<TaskStateCount> counts;
+  for (const v1::Task& task : job.tasks()) counts.push_back({task.state(), task.quarantined(), 1});
+  return JobStateFromCounts(counts);
+}
+
+v1::State JobStateFromCounts(const std::vector<TaskStateCount>& counts) {
+  bool any = false;
   bool all_queued = true;
   bool all_terminal = true;
   v1::State worst = v1::PASSED;
-  for (const v1::Task& task : job.tasks()) {
-    if (task.state() != v1::QUEUED) all_queued = false;
-    if (task.state() == v1::QUEUED || task.state() == v1::RUNNING) {
+  for (const TaskStateCount& c : counts) {
+    if (c.count <= 0) continue;
+    any = true;
+    if (c.state != v1::QUEUED) all_queued = false;
+    if (c.state == v1::QUEUED || c.state == v1::RUNNING) {
       all_terminal = false;
       continue;
     }
     // A failure of quarantined tests does not fail the job.
-    v1::State counted = task.quarantined() ? v1::PASSED : task.state();
+    v1::State counted = c.quarantined ? v1::PASSED : c.state;
     if (Severity(counted) > Severity(worst)) worst = counted;
   }
+  if (!any) return v1::ERROR;
   if (all_queued) return v1::QUEUED;
   if (!all_terminal) return v1::RUNNING;
   return worst;

@@ -7,12 +7,23 @@
 #ifndef ARENA_CONTROLLER_SCHEDULER_JOB_STATE_H_
 #define ARENA_CONTROLLER_SCHEDULER_JOB_STATE_H_
 
+#include <vector>
+
 #include "arena/v1/agent.pb.h"
 #include "arena/v1/jobs.pb.h"
 
 namespace arena {
 
+// How many of a job's tasks are in one state (quarantined failures apart).
+struct TaskStateCount {
+  v1::State state = v1::QUEUED;
+  bool quarantined = false;
+  int64_t count = 0;
+};
+
 v1::State JobStateFromTasks(const v1::Job& job);
+// The same from counts (what the scheduler reads, without loading tasks).
+v1::State JobStateFromCounts(const std::vector<TaskStateCount>& counts);
 
 // The terminal task state an agent's event implies, or RUNNING for a
 // non-terminal event.

@@ -48,13 +48,6 @@ std::string WarmKey(const std::string& job_id, const std::string& arch) {
 
 bool IsTestFailure(v1::State state) { return state == v1::FAILED || state == v1::TIMED_OUT; }
 
-v1::Task* FindTask(v1::Job& job, const std::string& task_id) {
-  for (v1::Task& task : *job.mutable_tasks()) {
-    if (task.id() == task_id) return &task;
-  }
-  return nullptr;
-}
-
 v1::ControllerMessage LogAck(const std::string& attempt_id, int64_t durable, bool recorded) {
   v1::ControllerMessage ack;
   ack.mutable_log_ack()->set_attempt_id(attempt_id);
@@ -422,10 +415,12 @@ void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& ev
   v1::State state = TaskStateForEvent(event);
   if (state == v1::RUNNING) {
     if (event.kind() != v1::TASK_EVENT_STARTED || attempt.cancelled) return;
-    absl::StatusOr<v1::Job> job = store_->GetJob(attempt.job_id);
+    absl::StatusOr<v1::Job> job = store_->GetJobHeader(attempt.job_id);
     if (!job.ok()) return LogError(job.status());
-    v1::Task* task = FindTask(*job, attempt.task_id);
-    if (task == nullptr || task->attempt_id() != event.attempt_id()) return;
+    absl::StatusOr<v1::Task> loaded = store_->GetTask(attempt.task_id);
+    if (!loaded.ok()) return LogError(loaded.status());
+    v1::Task* task = &*loaded;
+    if (task->attempt_id() != event.attempt_id()) return;
     task->set_started_unix_ms(event.unix_ms() > 0 ? event.unix_ms() : NowMs());
     if (options_.metrics != nullptr && task->attempts_size() == 1) {
       options_.metrics->Observe("arena_time_to_start_seconds",
@@ -455,8 +450,11 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   if (it == attempts_.end()) return absl::OkStatus();
   const RunningAttempt attempt = it->second;
   std::string reason = reason_given;
-  ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(attempt.job_id));
-  v1::Task* task = FindTask(job, attempt.task_id);
+  // Per-event reads do not grow with the job: its header and this task.
+  ASSIGN_OR_RETURN(v1::Job job, store_->GetJobHeader(attempt.job_id));
+  absl::StatusOr<v1::Task> loaded = store_->GetTask(attempt.task_id);
+  if (!loaded.ok() && !absl::IsNotFound(loaded.status())) return loaded.status();
+  v1::Task* task = loaded.ok() ? &*loaded : nullptr;
   std::set<std::string> quarantined;
   RecordedResults results;
   if (task != nullptr && !attempt.cancelled) {
@@ -582,9 +580,11 @@ absl::Status Scheduler::ExpandTests(v1::Job& job, const v1::Task& list_task,
 absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string& task_id,
                                    v1::State state, int exit_code, const std::string& reason,
                                    bool flaky, bool quarantined) {
-  ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(job_id));
-  v1::Task* task = FindTask(job, task_id);
-  if (task == nullptr) return absl::OkStatus();
+  ASSIGN_OR_RETURN(v1::Job job, store_->GetJobHeader(job_id));
+  absl::StatusOr<v1::Task> loaded = store_->GetTask(task_id);
+  if (absl::IsNotFound(loaded.status())) return absl::OkStatus();
+  if (!loaded.ok()) return loaded.status();
+  v1::Task* task = &*loaded;
   task->set_state(state);
   task->set_exit_code(exit_code);
   task->set_reason(reason);
@@ -600,7 +600,8 @@ absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string&
   }
   task->set_log_bytes(task->attempt_id().empty() ? 0 : logs_->Size(job_id, task->attempt_id()));
   RETURN_IF_ERROR(store_->UpdateTask(*task));
-  v1::State job_state = JobStateFromTasks(job);
+  ASSIGN_OR_RETURN(std::vector<TaskStateCount> counts, store_->CountJobTasks(job_id));
+  v1::State job_state = JobStateFromCounts(counts);
   if (job_state != job.state()) {
     RETURN_IF_ERROR(store_->UpdateJobState(job_id, job_state, job.reason(),
                                            IsTerminal(job_state) ? NowMs() : 0));
@@ -744,13 +745,14 @@ void Scheduler::Dispatch() {
 }
 
 bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
-  absl::StatusOr<v1::Job> job = store_->GetJob(queued.job_id);
-  if (!job.ok()) {
-    LogError(job.status());
+  absl::StatusOr<v1::Job> job = store_->GetJobHeader(queued.job_id);
+  absl::StatusOr<v1::Task> loaded = job.ok() ? store_->GetTask(queued.task_id) : job.status();
+  if (!loaded.ok()) {
+    LogError(loaded.status());
     return false;
   }
-  v1::Task* task = FindTask(*job, queued.task_id);
-  if (task == nullptr || task->state() != v1::QUEUED) return false;  // cancelled meanwhile
+  v1::Task* task = &*loaded;
+  if (task->state() != v1::QUEUED) return false;  // cancelled meanwhile
   AttemptRecord attempt;
   attempt.id = NewId("att");
   attempt.task_id = task->id();

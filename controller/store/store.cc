@@ -470,8 +470,7 @@ absl::StatusOr<std::vector<v1::Task>> Store::LoadTasks(const std::string& job_id
   return tasks;
 }
 
-absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
-  absl::MutexLock lock(&mu_);
+absl::StatusOr<v1::Job> Store::LoadJobHeader(const std::string& id) {
   ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT id, spec, state, reason, created_ms, "
                                                 "finished_ms, owner FROM jobs WHERE id = ?"));
   stmt.Bind(1, id);
@@ -487,6 +486,58 @@ absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
   job.set_created_unix_ms(stmt.Int(4));
   job.set_finished_unix_ms(stmt.Int(5));
   job.set_owner(stmt.Text(6));
+  return job;
+}
+
+absl::StatusOr<v1::Job> Store::GetJobHeader(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  return LoadJobHeader(id);
+}
+
+absl::StatusOr<v1::Task> Store::GetTask(const std::string& task_id) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare(absl::StrCat("SELECT ", kTaskColumns, " FROM tasks WHERE id = ?")));
+  stmt.Bind(1, task_id);
+  ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
+  v1::Task task = ReadTask(stmt);
+  ASSIGN_OR_RETURN(Statement attempts,
+                   db_->Prepare("SELECT id, agent_id, state, exit_code, reason, started_ms, "
+                                "finished_ms, log_bytes, emulated FROM attempts "
+                                "WHERE task_id = ? ORDER BY started_ms, rowid"));
+  attempts.Bind(1, task_id);
+  RETURN_IF_ERROR(attempts.ForEachRow([&](const Statement& row) {
+    v1::Attempt* a = task.add_attempts();
+    a->set_id(row.Text(0));
+    a->set_agent_id(row.Text(1));
+    a->set_state(static_cast<v1::State>(row.Int(2)));
+    a->set_exit_code(static_cast<int32_t>(row.Int(3)));
+    a->set_reason(row.Text(4));
+    a->set_started_unix_ms(row.Int(5));
+    a->set_finished_unix_ms(row.Int(6));
+    a->set_log_bytes(row.Int(7));
+    a->set_emulated(row.Int(8) != 0);
+  }));
+  return task;
+}
+
+absl::StatusOr<std::vector<TaskStateCount>> Store::CountJobTasks(const std::string& job_id) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("SELECT state, quarantined, count(*) FROM tasks WHERE job_id = ? "
+                                "GROUP BY state, quarantined"));
+  stmt.Bind(1, job_id);
+  std::vector<TaskStateCount> counts;
+  RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement& row) {
+    counts.push_back({static_cast<v1::State>(row.Int(0)), row.Int(1) != 0, row.Int(2)});
+  }));
+  return counts;
+}
+
+absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(v1::Job job, LoadJobHeader(id));
   ASSIGN_OR_RETURN(std::vector<v1::Task> tasks, LoadTasks(id));
   ASSIGN_OR_RETURN(Statement attempts,
                    db_->Prepare("SELECT id, task_id, agent_id, state, exit_code, reason, "

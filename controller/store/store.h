@@ -19,6 +19,7 @@
 #include "arena/v1/jobs.pb.h"
 #include "arena/v1/results.pb.h"
 #include "common/states.h"
+#include "controller/scheduler/job_state.h"
 
 namespace arena {
 
@@ -136,6 +137,13 @@ class Store {
   absl::Status InsertJob(const v1::Job& job, const std::string& idempotency_key = "");
   absl::StatusOr<std::string> FindJobByIdempotencyKey(const std::string& key);
   absl::StatusOr<v1::Job> GetJob(const std::string& id);
+  // The job without its tasks (spec, state, owner, times): what the
+  // scheduler needs per event, at a cost that does not grow with the job.
+  absl::StatusOr<v1::Job> GetJobHeader(const std::string& id);
+  // One task with its attempts (oldest first).
+  absl::StatusOr<v1::Task> GetTask(const std::string& task_id);
+  // The job's tasks counted by state and quarantine mark.
+  absl::StatusOr<std::vector<TaskStateCount>> CountJobTasks(const std::string& job_id);
   absl::StatusOr<JobPage> ListJobs(const JobQuery& query);
   // Ids of jobs not yet in a terminal state, oldest first.
   absl::StatusOr<std::vector<std::string>> ListActiveJobIds();
@@ -180,6 +188,7 @@ class Store {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status InsertTasksLocked(const std::string& job_id, const std::vector<v1::Task>& tasks,
                                  int64_t first_seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<v1::Job> LoadJobHeader(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<v1::Task>> LoadTasks(const std::string& job_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
