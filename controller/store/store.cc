@@ -150,6 +150,22 @@ std::string EncodeCommand(const v1::Task& task) {
   return holder.SerializeAsString();
 }
 
+// Reads kAttemptColumns starting at column `first` of the row.
+constexpr const char* kAttemptColumns =
+    "id, agent_id, state, exit_code, reason, started_ms, finished_ms, log_bytes, emulated";
+
+void ReadAttempt(const Statement& row, int first, v1::Attempt* a) {
+  a->set_id(row.Text(first));
+  a->set_agent_id(row.Text(first + 1));
+  a->set_state(static_cast<v1::State>(row.Int(first + 2)));
+  a->set_exit_code(static_cast<int32_t>(row.Int(first + 3)));
+  a->set_reason(row.Text(first + 4));
+  a->set_started_unix_ms(row.Int(first + 5));
+  a->set_finished_unix_ms(row.Int(first + 6));
+  a->set_log_bytes(row.Int(first + 7));
+  a->set_emulated(row.Int(first + 8) != 0);
+}
+
 v1::Task ReadTask(const Statement& row) {
   v1::Task task;
   task.set_id(row.Text(0));
@@ -503,22 +519,11 @@ absl::StatusOr<v1::Task> Store::GetTask(const std::string& task_id) {
   if (!found) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
   v1::Task task = ReadTask(stmt);
   ASSIGN_OR_RETURN(Statement attempts,
-                   db_->Prepare("SELECT id, agent_id, state, exit_code, reason, started_ms, "
-                                "finished_ms, log_bytes, emulated FROM attempts "
-                                "WHERE task_id = ? ORDER BY started_ms, rowid"));
+                   db_->Prepare(absl::StrCat("SELECT ", kAttemptColumns, " FROM attempts ",
+                                             "WHERE task_id = ? ORDER BY started_ms, rowid")));
   attempts.Bind(1, task_id);
-  RETURN_IF_ERROR(attempts.ForEachRow([&](const Statement& row) {
-    v1::Attempt* a = task.add_attempts();
-    a->set_id(row.Text(0));
-    a->set_agent_id(row.Text(1));
-    a->set_state(static_cast<v1::State>(row.Int(2)));
-    a->set_exit_code(static_cast<int32_t>(row.Int(3)));
-    a->set_reason(row.Text(4));
-    a->set_started_unix_ms(row.Int(5));
-    a->set_finished_unix_ms(row.Int(6));
-    a->set_log_bytes(row.Int(7));
-    a->set_emulated(row.Int(8) != 0);
-  }));
+  RETURN_IF_ERROR(attempts.ForEachRow(
+      [&](const Statement& row) { ReadAttempt(row, 0, task.add_attempts()); }));
   return task;
 }
 
@@ -540,26 +545,15 @@ absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
   ASSIGN_OR_RETURN(v1::Job job, LoadJobHeader(id));
   ASSIGN_OR_RETURN(std::vector<v1::Task> tasks, LoadTasks(id));
   ASSIGN_OR_RETURN(Statement attempts,
-                   db_->Prepare("SELECT id, task_id, agent_id, state, exit_code, reason, "
-                                "started_ms, finished_ms, log_bytes, emulated FROM attempts "
-                                "WHERE job_id = ? ORDER BY started_ms, rowid"));
+                   db_->Prepare(absl::StrCat("SELECT task_id, ", kAttemptColumns,
+                                             " FROM attempts WHERE job_id = ? ",
+                                             "ORDER BY started_ms, rowid")));
   attempts.Bind(1, id);
   std::map<std::string, v1::Task*> by_id;
   for (v1::Task& task : tasks) by_id[task.id()] = &task;
-  RETURN_IF_ERROR(attempts.ForEachRow([&](const Statement&) {
-    auto task = by_id.find(attempts.Text(1));
-    if (task != by_id.end()) {
-      v1::Attempt* a = task->second->add_attempts();
-      a->set_id(attempts.Text(0));
-      a->set_agent_id(attempts.Text(2));
-      a->set_state(static_cast<v1::State>(attempts.Int(3)));
-      a->set_exit_code(static_cast<int32_t>(attempts.Int(4)));
-      a->set_reason(attempts.Text(5));
-      a->set_started_unix_ms(attempts.Int(6));
-      a->set_finished_unix_ms(attempts.Int(7));
-      a->set_log_bytes(attempts.Int(8));
-      a->set_emulated(attempts.Int(9) != 0);
-    }
+  RETURN_IF_ERROR(attempts.ForEachRow([&](const Statement& row) {
+    auto task = by_id.find(row.Text(0));
+    if (task != by_id.end()) ReadAttempt(row, 1, task->second->add_attempts());
   }));
   for (v1::Task& task : tasks) *job.add_tasks() = std::move(task);
   return job;
