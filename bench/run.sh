@@ -276,10 +276,15 @@ available on this VM; frame-pointer call chains are not, so figures are self tim
   the agent list on each dispatch and each published snapshot. Reaching 5,000 tasks/s
   needs group commit (one transaction per batch of events, acknowledgements sent after
   it) and an in-memory job/task state so events do not read SQLite at all.
-- **B3**: 10,000 TLS streams cost about 125 KiB of controller memory each (gRPC's
-  per-stream buffers and the per-connection TLS state): 1,265 MiB. Capping the per-stream
-  flow-control window and a \`grpc::ResourceQuota\` are the next step; idle CPU (heartbeats)
-  is within target.
+- **B3**: an idle agent costs the controller about 126 KiB (2,000 agents: 270 MiB;
+  10,000: 1,269 MiB). heaptrack on 1,000 agents: peak heap 229 MB, of which 82 MB are
+  gRPC read slices (\`MemoryAllocator::MakeSlice\`, about 64 KiB per connection, held while
+  a read is pending), 16 MB secure-endpoint buffers (TLS frame protection), the rest
+  OpenSSL and per-stream state. Tried without effect on RSS (2,000 agents, 126 KiB each
+  either way): no BDP probe, 64 KiB stream lookahead, TCP read chunks of 4-16 KiB, a
+  256 MiB \`grpc::ResourceQuota\`, fewer malloc arenas. Next: find what sizes that read slice
+  in gRPC 1.51's endpoint (or terminate TLS with fewer buffers). Idle CPU (heartbeats every
+  10 s, keepalive pings) is within target.
 - **B5**: each request authenticates its token (SHA-256 and a SQLite read) and reads the
   job from SQLite on an httplib worker; TLS on 2 cores shared with wrk. TCP_NODELAY took the
   median from 44 ms to under 1 ms; a token cache and a job cache are the next steps.
