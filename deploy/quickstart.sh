@@ -95,6 +95,7 @@ arenactl exited $verdict (0 passed, 1 failed, 3 error). The controller and agent
   $bin/arenactl jobs
   $bin/arenactl run -- sh -c 'echo hello from a container'
   curl --cacert $ARENA_CA_FILE https://127.0.0.1:$http_port/healthz
+Dashboard: https://127.0.0.1:$http_port/ (log in with the admin token; the certificate is the controller's own CA)
 Logs: $state/controller.log, $state/agent.log. Stop both: ./deploy/quickstart.sh stop
 MSG
 exit $verdict
