@@ -166,7 +166,8 @@ int Main(int argc, char** argv) {
   FlagSpec spec;
   spec.value_flags = {"controller", "ca-file", "join-token", "agents", "slots",
                       "idle",       "jobs",    "tests",      "token"};
-  absl::StatusOr<ParsedFlags> flags = ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
+  absl::StatusOr<ParsedFlags> flags =
+      ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
   if (!flags.ok()) {
     std::fprintf(stderr, "arena-hollow: %s\n", std::string(flags.status().message()).c_str());
     return 2;
@@ -198,25 +199,29 @@ int Main(int argc, char** argv) {
     enrollers.emplace_back([&] {
       grpc::SslCredentialsOptions ssl;
       ssl.pem_root_certs = *ca;
-      auto stub = v1::AgentService::NewStub(grpc::CreateChannel(controller, grpc::SslCredentials(ssl)));
+      auto stub =
+          v1::AgentService::NewStub(grpc::CreateChannel(controller, grpc::SslCredentials(ssl)));
       for (int i = next++; i < agents; i = next++) {
         absl::StatusOr<Identity> identity = Enroll(stub.get(), flags->Get("join-token"), i);
         if (identity.ok()) {
           identities[static_cast<size_t>(i)] = *identity;
         } else if (failed++ == 0) {
-          std::fprintf(stderr, "arena-hollow: enroll: %s\n", std::string(identity.status().message()).c_str());
+          std::fprintf(stderr, "arena-hollow: enroll: %s\n",
+                       std::string(identity.status().message()).c_str());
         }
       }
     });
   }
   for (std::thread& t : enrollers) t.join();
   if (failed > 0) return 1;
-  std::printf("phase=enroll agents=%d seconds=%.1f\n", agents, absl::ToDoubleSeconds(absl::Now() - t0));
+  std::printf("phase=enroll agents=%d seconds=%.1f\n", agents,
+              absl::ToDoubleSeconds(absl::Now() - t0));
   std::fflush(stdout);
 
   grpc::SslCredentialsOptions api_ssl;
   api_ssl.pem_root_certs = *ca;
-  auto jobs_stub = v1::JobService::NewStub(grpc::CreateChannel(controller, grpc::SslCredentials(api_ssl)));
+  auto jobs_stub =
+      v1::JobService::NewStub(grpc::CreateChannel(controller, grpc::SslCredentials(api_ssl)));
   // Connected agents as the controller sees them.
   auto connected = [&]() {
     v1::ListAgentsResponse response;
@@ -287,10 +292,11 @@ int Main(int argc, char** argv) {
     }
     double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
     int64_t done = g_recorded.load() - before;
-    std::printf("phase=throughput agents=%d slots=%d tasks=%lld seconds=%.2f submit_seconds=%.2f "
-                "tasks_per_second=%.0f\n",
-                agents, slots, static_cast<long long>(done), seconds, submit_seconds,
-                static_cast<double>(done) / seconds);
+    std::printf(
+        "phase=throughput agents=%d slots=%d tasks=%lld seconds=%.2f submit_seconds=%.2f "
+        "tasks_per_second=%.0f\n",
+        agents, slots, static_cast<long long>(done), seconds, submit_seconds,
+        static_cast<double>(done) / seconds);
     std::fflush(stdout);
   }
   stop = true;

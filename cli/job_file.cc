@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "common/files.h"
 
 namespace arena {
@@ -175,6 +176,160 @@ absl::Status ApplyTestFlags(const ParsedFlags& flags, v1::JobSpec& spec) {
   }
   if (flags.Get("flaky-fails") == "true") spec.set_flaky_fails(true);
   return absl::OkStatus();
+}
+
+absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
+  v1::JobSpec spec;
+  if (flags.Has("file")) {
+    absl::StatusOr<v1::JobSpec> loaded = LoadJobFile(flags.Get("file"));
+    if (!loaded.ok()) return loaded.status();
+    spec = *loaded;
+  }
+  // --image IMG (may hold "{arch}"), or --image ARCH=IMG per architecture.
+  for (const std::string& value : flags.GetAll("image")) {
+    size_t eq = value.find('=');
+    if (eq == std::string::npos) {
+      spec.set_image(value);
+    } else if (eq == 0 || eq + 1 == value.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--image wants IMG or ARCH=IMG, got \"", value, "\""));
+    } else {
+      (*spec.mutable_images())[value.substr(0, eq)] = value.substr(eq + 1);
+    }
+  }
+  for (const std::string& value : flags.GetAll("arch")) {
+    for (absl::string_view arch : absl::StrSplit(value, ',', absl::SkipEmpty())) {
+      spec.add_architectures(std::string(arch));
+    }
+  }
+  if (flags.Has("repo")) spec.set_repo(flags.Get("repo"));
+  if (flags.Has("commit")) spec.set_commit(flags.Get("commit"));
+  for (const std::string& kv : flags.GetAll("env")) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("--env wants K=V, got \"", kv, "\""));
+    }
+    (*spec.mutable_env())[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const std::string& kv : flags.GetAll("label")) {
+    absl::StatusOr<std::map<std::string, std::string>> labels = ParseKeyValues(kv);
+    if (!labels.ok()) return labels.status();
+    spec.mutable_required_labels()->insert(labels->begin(), labels->end());
+  }
+  if (flags.Has("timeout")) {
+    absl::Duration timeout;
+    if (!absl::ParseDuration(flags.Get("timeout"), &timeout) || timeout <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--timeout wants a duration like 30s, 10m or 1h, got \"", flags.Get("timeout"), "\""));
+    }
+    spec.set_timeout_ms(absl::ToInt64Milliseconds(timeout));
+  }
+  if (flags.Has("retries")) {
+    int retries = 0;
+    if (!absl::SimpleAtoi(flags.Get("retries"), &retries) || retries < 0) {
+      return absl::InvalidArgumentError("--retries wants a number from 0 to 10");
+    }
+    spec.set_retries(retries);
+  }
+  if (flags.Get("retry-test-failures") == "true") spec.set_retry_test_failures(true);
+  if (flags.Has("queue-timeout")) {
+    absl::Duration timeout;
+    if (!absl::ParseDuration(flags.Get("queue-timeout"), &timeout) ||
+        timeout <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--queue-timeout wants a duration like 10m, got \"", flags.Get("queue-timeout"), "\""));
+    }
+    spec.set_queue_timeout_ms(absl::ToInt64Milliseconds(timeout));
+  }
+  if (flags.Has("memory-mb")) {
+    int64_t mb = 0;
+    if (!absl::SimpleAtoi(flags.Get("memory-mb"), &mb) || mb < 1) {
+      return absl::InvalidArgumentError("--memory-mb wants a positive number");
+    }
+    spec.mutable_resources()->set_memory_mb(mb);
+  }
+  if (flags.Has("cpus")) {
+    double cpus = 0;
+    if (!absl::SimpleAtod(flags.Get("cpus"), &cpus) || cpus <= 0) {
+      return absl::InvalidArgumentError("--cpus wants a positive number");
+    }
+    spec.mutable_resources()->set_cpus(cpus);
+  }
+  if (flags.Has("pids")) {
+    int64_t pids = 0;
+    if (!absl::SimpleAtoi(flags.Get("pids"), &pids) || pids < 1) {
+      return absl::InvalidArgumentError("--pids wants a positive number");
+    }
+    spec.mutable_resources()->set_pids(pids);
+  }
+  for (const std::string& kv : flags.GetAll("secret")) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return absl::InvalidArgumentError("--secret wants NAME=VALUE");
+    (*spec.mutable_secrets())[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const std::string& kv : flags.GetAll("secret-file")) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return absl::InvalidArgumentError("--secret-file wants NAME=PATH");
+    }
+    absl::StatusOr<std::string> value = ReadFile(kv.substr(eq + 1));
+    if (!value.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot read secret file ", kv.substr(eq + 1)));
+    }
+    while (!value->empty() && (value->back() == '\n' || value->back() == '\r')) value->pop_back();
+    (*spec.mutable_secrets())[kv.substr(0, eq)] = *value;
+  }
+  if (flags.Has("network")) spec.set_network(flags.Get("network"));
+  if (flags.Has("user")) spec.set_user(flags.Get("user"));
+  absl::Status applied = ApplyTestFlags(flags, spec);
+  if (!applied.ok()) return applied;
+  for (const std::string& arg : flags.passthrough()) spec.add_command(arg);
+  for (const std::string& arg : flags.positional()) spec.add_command(arg);
+  if (spec.command_size() == 0 && spec.suites_size() == 0 && spec.tests_size() == 0 &&
+      spec.list_command().empty()) {
+    return absl::InvalidArgumentError(
+        "no command: put it after --, e.g. arenactl run --image IMG -- pytest -q "
+        "(or give -f job.yaml, --suite, or --tests/--list-command with --test-command)");
+  }
+  return spec;
+}
+
+FlagSpec JobFlagSpec() {
+  FlagSpec spec;
+  spec.value_flags = {"image",
+                      "arch",
+                      "repo",
+                      "commit",
+                      "env",
+                      "timeout",
+                      "label",
+                      "retries",
+                      "queue-timeout",
+                      "junit-out",
+                      "idempotency-key",
+                      "memory-mb",
+                      "cpus",
+                      "pids",
+                      "network",
+                      "user",
+                      "secret",
+                      "secret-file",
+                      "file",
+                      "suite",
+                      "suite-serial",
+                      "junit",
+                      "artifact",
+                      "tests",
+                      "list-command",
+                      "test-command",
+                      "reruns",
+                      "destructive",
+                      "allure"};
+  spec.bool_flags = {"retry-test-failures", "flaky-fails"};
+  spec.short_aliases = {{"f", "file"}};
+  return spec;
 }
 
 }  // namespace arena

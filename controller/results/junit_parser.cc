@@ -1,9 +1,8 @@
 #include "controller/results/junit_parser.h"
 
-#include <pugixml.hpp>
-
 #include <cmath>
 #include <cstdlib>
+#include <pugixml.hpp>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -40,9 +39,9 @@ v1::TestResult ReadCase(const pugi::xml_node& testcase, const std::string& suite
   for (const char* kind : {"failure", "error", "skipped"}) {
     pugi::xml_node node = testcase.child(kind);
     if (!node) continue;
-    result.set_status(std::string(kind) == "failure"  ? "failed"
+    result.set_status(std::string(kind) == "failure" ? "failed"
                       : std::string(kind) == "error" ? "error"
-                                                      : "skipped");
+                                                     : "skipped");
     result.set_message(Truncated(node.attribute("message").value(), 4096));
     result.set_text(Truncated(node.text().get(), kMaxFailureTextBytes));
     break;
@@ -59,17 +58,17 @@ absl::StatusOr<std::vector<v1::TestResult>> ParseJunit(absl::string_view xml) {
                                                      " MiB limit"));
   }
   pugi::xml_document doc;
-  pugi::xml_parse_result parsed = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default,
-                                                  pugi::encoding_utf8);
+  pugi::xml_parse_result parsed =
+      doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!parsed) {
-    return absl::InvalidArgumentError(absl::StrCat("malformed JUnit XML: ", parsed.description(),
-                                                   " at byte ", parsed.offset));
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed JUnit XML: ", parsed.description(), " at byte ", parsed.offset));
   }
   pugi::xml_node root = doc.document_element();
   std::string root_name = root.name();
   if (root_name != "testsuites" && root_name != "testsuite") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "not a JUnit report: the root element is <", root_name.substr(0, 64), ">, not <testsuites>"));
+    return absl::InvalidArgumentError(absl::StrCat("not a JUnit report: the root element is <",
+                                                   root_name.substr(0, 64), ">, not <testsuites>"));
   }
   std::vector<v1::TestResult> results;
   // Iterative walk: nested testsuites must not recurse without bound.

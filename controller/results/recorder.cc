@@ -67,8 +67,7 @@ absl::StatusOr<RecordedResults> RecordAttemptResults(Store* store, ArtifactStore
                   absl::StrCat("JUnit report of ", file.size >> 20, " MiB is over the ",
                                kMaxJunitBytes >> 20, " MiB limit")))
             : artifacts->Read(attempt.job_id, attempt.attempt_id, true, file.path, 0, file.size);
-    absl::StatusOr<std::vector<v1::TestResult>> parsed =
-        xml.ok() ? ParseJunit(*xml) : xml.status();
+    absl::StatusOr<std::vector<v1::TestResult>> parsed = xml.ok() ? ParseJunit(*xml) : xml.status();
     if (!parsed.ok()) {
       absl::StrAppend(&recorded.junit_error, recorded.junit_error.empty() ? "" : "; ", file.path,
                       ": ", parsed.status().message());
@@ -91,7 +90,8 @@ absl::StatusOr<RecordedResults> RecordAttemptResults(Store* store, ArtifactStore
     // In test-queue mode the scheduled id is the identity across runs.
     if (task.kind() == v1::TASK_KIND_TEST && results.size() == 1) r.set_test_key(task.test_id());
     r.set_quarantined(quarantined.count(r.test_key()) > 0);
-    if (r.status() == "failed" || r.status() == "error") recorded.failed_keys.push_back(r.test_key());
+    if (r.status() == "failed" || r.status() == "error")
+      recorded.failed_keys.push_back(r.test_key());
   }
   if (!results.empty()) RETURN_IF_ERROR(store->InsertTestResults(attempt.job_id, results));
   recorded.count = static_cast<int>(results.size());

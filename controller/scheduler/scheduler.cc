@@ -381,27 +381,6 @@ void Scheduler::OnLogChunk(const std::string& agent_id, const v1::LogChunk& chun
   link->Send(LogAck(chunk.attempt_id(), *durable, false));
 }
 
-void Scheduler::OnFileChunk(const std::string& agent_id, const v1::FileChunk& chunk) {
-  AgentLink* link = agents_[agent_id].link.get();
-  auto it = attempts_.find(chunk.attempt_id());
-  if (it == attempts_.end() || it->second.agent_id != agent_id) {
-    SendFencedCancel(link, chunk.attempt_id());
-    return;
-  }
-  absl::StatusOr<int64_t> stored =
-      options_.artifacts == nullptr
-          ? absl::StatusOr<int64_t>(absl::FailedPreconditionError("artifacts are not stored"))
-          : options_.artifacts->Write(it->second.job_id, chunk.attempt_id(),
-                                      chunk.kind() == v1::FILE_KIND_JUNIT, chunk.path(),
-                                      chunk.offset(), chunk.data());
-  if (!stored.ok()) {
-    // The agent reconnects and sends every file again from its start.
-    LogError(stored.status());
-    link->Close(absl::UnavailableError(absl::StrCat("cannot store a file of ", chunk.attempt_id(),
-                                                    ": ", stored.status().message())));
-  }
-}
-
 void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& event) {
   AgentLink* link = agents_[agent_id].link.get();
   auto it = attempts_.find(event.attempt_id());
@@ -556,27 +535,6 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   return absl::OkStatus();
 }
 
-absl::Status Scheduler::ExpandTests(v1::Job& job, const v1::Task& list_task,
-                                    const std::string& attempt_id) {
-  ASSIGN_OR_RETURN(
-      std::string output,
-      logs_->ReadStream(job.id(), attempt_id, v1::LOG_STREAM_STDOUT, options_.max_list_bytes));
-  absl::StatusOr<std::vector<std::string>> ids = ParseTestList(output);
-  if (!ids.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the list command's output is not a test list: ", ids.status().message()));
-  }
-  if (ids->empty()) return absl::InvalidArgumentError("the list command printed no test ids");
-  std::vector<v1::Task> tasks = TestTasks(job.spec(), list_task.arch(), list_task.image(), *ids);
-  for (v1::Task& task : tasks) task.set_id(NewId("task"));
-  RETURN_IF_ERROR(store_->AddTasks(job.id(), tasks));
-  LogLine("scheduler", absl::StrCat("job ", job.id(), " (", list_task.arch(), "): ", ids->size(),
-                                    " tests listed"));
-  EnqueueJob(job, std::move(tasks));
-  Dispatch();
-  return absl::OkStatus();
-}
-
 absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string& task_id,
                                    v1::State state, int exit_code, const std::string& reason,
                                    bool flaky, bool quarantined) {
@@ -630,36 +588,6 @@ void Scheduler::Enqueue(const v1::Job& job, const v1::Task& task, absl::Time que
                                ? absl::Milliseconds(job.spec().queue_timeout_ms())
                                : kDefaultQueueTimeout;
   queue_.push_back({job.id(), task.id(), NeedsOf(job, task), queued_at, timeout, task.serial()});
-}
-
-void Scheduler::EnqueueJob(const v1::Job& job, std::vector<v1::Task> tasks) {
-  std::map<std::string, std::vector<std::string>> tests_by_arch;
-  for (const v1::Task& task : tasks) {
-    if (task.kind() == v1::TASK_KIND_TEST) tests_by_arch[task.arch()].push_back(task.test_id());
-  }
-  std::map<std::string, int64_t> durations;
-  for (const auto& [arch, ids] : tests_by_arch) {
-    absl::StatusOr<std::map<std::string, int64_t>> known = store_->TestDurations(arch, ids);
-    if (known.ok()) durations.insert(known->begin(), known->end());
-  }
-  OrderTests(tasks, durations);
-  absl::Time now = absl::Now();
-  for (const v1::Task& task : tasks) {
-    if (task.state() == v1::QUEUED) Enqueue(job, task, now);
-  }
-}
-
-bool Scheduler::SerialBlocked(const QueuedTask& queued) const {
-  if (!queued.serial) return false;
-  for (const QueuedTask& other : queue_) {
-    if (!other.serial && other.job_id == queued.job_id && other.needs.arch == queued.needs.arch) {
-      return true;
-    }
-  }
-  for (const auto& [id, running] : attempts_) {
-    if (running.job_id == queued.job_id && running.arch == queued.needs.arch) return true;
-  }
-  return false;
 }
 
 void Scheduler::OnJobSubmitted(const std::string& job_id) {

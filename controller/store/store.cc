@@ -522,8 +522,8 @@ absl::StatusOr<v1::Task> Store::GetTask(const std::string& task_id) {
                    db_->Prepare(absl::StrCat("SELECT ", kAttemptColumns, " FROM attempts ",
                                              "WHERE task_id = ? ORDER BY started_ms, rowid")));
   attempts.Bind(1, task_id);
-  RETURN_IF_ERROR(attempts.ForEachRow(
-      [&](const Statement& row) { ReadAttempt(row, 0, task.add_attempts()); }));
+  RETURN_IF_ERROR(
+      attempts.ForEachRow([&](const Statement& row) { ReadAttempt(row, 0, task.add_attempts()); }));
   return task;
 }
 
@@ -544,10 +544,10 @@ absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(v1::Job job, LoadJobHeader(id));
   ASSIGN_OR_RETURN(std::vector<v1::Task> tasks, LoadTasks(id));
-  ASSIGN_OR_RETURN(Statement attempts,
-                   db_->Prepare(absl::StrCat("SELECT task_id, ", kAttemptColumns,
-                                             " FROM attempts WHERE job_id = ? ",
-                                             "ORDER BY started_ms, rowid")));
+  ASSIGN_OR_RETURN(
+      Statement attempts,
+      db_->Prepare(absl::StrCat("SELECT task_id, ", kAttemptColumns,
+                                " FROM attempts WHERE job_id = ? ", "ORDER BY started_ms, rowid")));
   attempts.Bind(1, id);
   std::map<std::string, v1::Task*> by_id;
   for (v1::Task& task : tasks) by_id[task.id()] = &task;
