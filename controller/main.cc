@@ -262,14 +262,20 @@ int Main(int argc, char** argv) {
       SecretBox::LoadOrCreate(absl::StrCat(data_dir, "/secrets.key"));
   if (!secret_box.ok()) return Fail(secret_box.status());
   Metrics metrics;
-  (*store)->SetWriteObserver(
-      [&metrics](double seconds) { metrics.Observe("arena_store_write_seconds", seconds); });
+  // The scheduler's own connection: its batches (group commit) never take
+  // in the API's writes, and the API's reads never wait for them (WAL).
+  absl::StatusOr<std::unique_ptr<Store>> scheduler_store = (*store)->Connect();
+  if (!scheduler_store.ok()) return Fail(scheduler_store.status());
+  for (Store* s : {store->get(), scheduler_store->get()}) {
+    s->SetWriteObserver(
+        [&metrics](double seconds) { metrics.Observe("arena_store_write_seconds", seconds); });
+  }
   scheduler_options->metrics = &metrics;
   scheduler_options->artifacts = &artifacts;
   scheduler_options->secrets = &*secret_box;
   scheduler_options->ca = &pki->ca;
   scheduler_options->cert_validity = cert_ttl;
-  Scheduler scheduler(store->get(), &logs, *scheduler_options);
+  Scheduler scheduler(scheduler_store->get(), &logs, *scheduler_options);
   status = scheduler.Start();
   if (!status.ok()) return Fail(status);
 
@@ -354,6 +360,7 @@ int Main(int argc, char** argv) {
   http->reset();
   scheduler.Stop();
   (*store)->SetWriteObserver(nullptr);
+  (*scheduler_store)->SetWriteObserver(nullptr);
   return 0;
 }
 

@@ -29,15 +29,25 @@ bool HasLabels(const AgentView& agent, const std::map<std::string, std::string>&
 }  // namespace
 
 std::optional<Placement> PickAgent(const TaskNeeds& needs, const std::vector<AgentView>& agents) {
+  std::vector<const AgentView*> pointers;
+  pointers.reserve(agents.size());
+  for (const AgentView& agent : agents) pointers.push_back(&agent);
+  return PickAgent(needs, pointers);
+}
+
+std::optional<Placement> PickAgent(const TaskNeeds& needs,
+                                   const std::vector<const AgentView*>& agents) {
   const AgentView* best = nullptr;
   bool best_emulated = true;
   // Larger is better, compared in order; the id breaks ties (smaller wins).
   auto score = [&needs](const AgentView& agent, bool emulated) {
-    return std::make_tuple(
-        !emulated, needs.avoid.count(agent.id) == 0, needs.warm.count(agent.id) > 0,
-        !needs.image.empty() && agent.images.count(needs.image) > 0, agent.credits);
+    return std::make_tuple(!emulated, needs.avoid.count(agent.id) == 0,
+                           needs.warm != nullptr && needs.warm->count(agent.id) > 0,
+                           !needs.image.empty() && agent.images.count(needs.image) > 0,
+                           agent.credits);
   };
-  for (const AgentView& agent : agents) {
+  for (const AgentView* candidate : agents) {
+    const AgentView& agent = *candidate;
     if (agent.draining || agent.credits <= 0 || !HasLabels(agent, needs.labels)) continue;
     const AgentPlatform* platform = FindPlatform(agent, needs.arch);
     if (platform == nullptr) continue;

@@ -33,7 +33,7 @@ struct TaskNeeds {
   // Soft preferences: avoid agents where earlier attempts failed (reruns);
   // prefer agents with a warm session of the job, then with the image.
   std::set<std::string> avoid;
-  std::set<std::string> warm;
+  const std::set<std::string>* warm = nullptr;  // owned by the caller
   std::string image;
 };
 
@@ -47,6 +47,10 @@ struct Placement {
 // one holding the image; the most free credits (spread); the smallest id
 // (determinism).
 std::optional<Placement> PickAgent(const TaskNeeds& needs, const std::vector<AgentView>& agents);
+// The same over agents the caller keeps elsewhere (the scheduler passes
+// only those with free credits).
+std::optional<Placement> PickAgent(const TaskNeeds& needs,
+                                   const std::vector<const AgentView*>& agents);
 
 // One sentence for an operator on why no agent takes the task right now.
 std::string ExplainWait(const TaskNeeds& needs, const std::vector<AgentView>& agents);

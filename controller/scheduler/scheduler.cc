@@ -73,9 +73,19 @@ Scheduler::Scheduler(Store* store, LogStore* logs, SchedulerOptions options)
 Scheduler::~Scheduler() { Stop(); }
 
 absl::Status Scheduler::Start() {
+  RETURN_IF_ERROR(Load(absl::Now()));
+  thread_ = std::thread([this] { Run(); });
+  ticker_ = std::thread([this] {
+    while (!stop_ticker_.WaitForNotificationWithTimeout(options_.tick)) {
+      Post([this] { OnTick(absl::Now()); });
+    }
+  });
+  return absl::OkStatus();
+}
+
+absl::Status Scheduler::Load(absl::Time now) {
   absl::StatusOr<std::vector<std::string>> active = store_->ListActiveJobIds();
   if (!active.ok()) return active.status();
-  absl::Time now = absl::Now();
   for (const std::string& job_id : *active) {
     absl::StatusOr<v1::Job> job = store_->GetJob(job_id);
     if (!job.ok()) return job.status();
@@ -90,13 +100,54 @@ absl::Status Scheduler::Start() {
       }
     }
   }
-  thread_ = std::thread([this] { Run(); });
-  ticker_ = std::thread([this] {
-    while (!stop_ticker_.WaitForNotificationWithTimeout(options_.tick)) {
-      Post([this] { OnTick(absl::Now()); });
-    }
-  });
   return absl::OkStatus();
+}
+
+void Scheduler::ActiveJob::Move(v1::State from, bool from_quarantined, v1::State to,
+                                bool to_quarantined) {
+  --counts[{from, from_quarantined}];
+  ++counts[{to, to_quarantined}];
+}
+
+std::vector<TaskStateCount> Scheduler::ActiveJob::Counts() const {
+  std::vector<TaskStateCount> out;
+  for (const auto& [key, count] : counts) {
+    if (count > 0) out.push_back({static_cast<v1::State>(key.first), key.second, count});
+  }
+  return out;
+}
+
+absl::StatusOr<Scheduler::ActiveJob*> Scheduler::FindJob(const std::string& job_id) {
+  auto it = jobs_.find(job_id);
+  if (it != jobs_.end()) return &it->second;
+  ActiveJob job;
+  ASSIGN_OR_RETURN(job.header, store_->GetJobHeader(job_id));
+  ASSIGN_OR_RETURN(std::vector<TaskStateCount> counts, store_->CountJobTasks(job_id));
+  for (const TaskStateCount& c : counts) job.counts[{c.state, c.quarantined}] += c.count;
+  return &jobs_.emplace(job_id, std::move(job)).first->second;
+}
+
+void Scheduler::Recover(const absl::Status& why) {
+  Log(LogLevel::kError, "scheduler",
+      absl::StrCat("the store refused a batch (", why.ToString(),
+                   "); reloading from the store, agents reconnect"));
+  outbox_.clear();
+  for (auto& [id, agent] : agents_) {
+    agent.link->Close(absl::UnavailableError("controller store error, reconnect"));
+  }
+  agents_.clear();
+  queue_.clear();
+  jobs_.clear();
+  attempts_.clear();
+  last_heard_.clear();
+  warm_.clear();
+  LogError(Load(absl::Now()));
+  agents_dirty_ = true;
+  notify_ = true;
+}
+
+void Scheduler::Send(const std::shared_ptr<AgentLink>& link, v1::ControllerMessage message) {
+  outbox_.emplace_back(link, std::move(message));
 }
 
 void Scheduler::Stop() {
@@ -119,8 +170,10 @@ void Scheduler::Post(std::function<void()> event) {
 }
 
 void Scheduler::Run() {
+  constexpr size_t kMaxBatch = 512;
+  std::vector<std::function<void()>> batch;
   while (true) {
-    std::function<void()> event;
+    batch.clear();
     {
       absl::MutexLock lock(&queue_mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
@@ -128,21 +181,49 @@ void Scheduler::Run() {
       };
       queue_mu_.Await(absl::Condition(&ready));
       if (events_.empty()) return;  // stopping and drained
-      event = std::move(events_.front());
-      events_.pop_front();
+      while (!events_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(events_.front()));
+        events_.pop_front();
+      }
     }
-    absl::Time start = absl::Now();
-    event();
+    // Without a batch (the store busy past its timeout) every write commits
+    // on its own: slower, still correct.
+    absl::Status begun = store_->BeginBatch();
+    LogError(begun);
+    for (std::function<void()>& event : batch) {
+      absl::Time start = absl::Now();
+      event();
+      if (options_.metrics != nullptr) {
+        options_.metrics->Observe("arena_scheduler_event_seconds",
+                                  absl::ToDoubleSeconds(absl::Now() - start));
+      }
+    }
+    if (dispatch_) {
+      dispatch_ = false;
+      Dispatch();
+    }
+    if (begun.ok()) {
+      absl::Status committed = store_->CommitBatch();
+      if (!committed.ok()) Recover(committed);
+    }
+    for (auto& [link, message] : outbox_) link->Send(message);
+    outbox_.clear();
+    if (agents_dirty_) {
+      agents_dirty_ = false;
+      PublishAgents();
+    }
+    if (notify_) {
+      notify_ = false;
+      logs_->Notify();
+    }
     std::map<std::string, int> depth;
     for (const QueuedTask& q : queue_) ++depth[q.needs.arch];
     {
       absl::MutexLock lock(&snapshot_mu_);
       queue_depth_ = std::move(depth);
     }
-    if (options_.metrics != nullptr) {
-      options_.metrics->Observe("arena_scheduler_event_seconds",
-                                absl::ToDoubleSeconds(absl::Now() - start));
-    }
+    for (std::function<void()>& done : after_batch_) done();
+    after_batch_.clear();
   }
 }
 
@@ -155,8 +236,10 @@ void Scheduler::Flush() {
   absl::Mutex done_mu;
   bool done = false;
   Post([&] {
-    absl::MutexLock lock(&done_mu);
-    done = true;
+    after_batch_.push_back([&] {
+      absl::MutexLock lock(&done_mu);
+      done = true;
+    });
   });
   absl::MutexLock lock(&done_mu);
   done_mu.Await(absl::Condition(&done));
@@ -197,8 +280,8 @@ void Scheduler::SetDraining(const std::string& agent_id, bool draining) {
     auto it = agents_.find(agent_id);
     if (it == agents_.end()) return;
     it->second.view.draining = draining;
-    PublishAgents();
-    if (!draining) Dispatch();
+    agents_dirty_ = true;
+    if (!draining) dispatch_ = true;
   });
 }
 
@@ -265,13 +348,13 @@ void Scheduler::OnAgentConnected(const std::string& agent_id, std::shared_ptr<Ag
                                     agent.view.credits, "/", hello.slots(), " slots free, ",
                                     hello.running_size(), " attempts held)"));
   agents_[agent_id] = std::move(agent);
-  ReconcileAttempts(agent_id, link.get(), hello);
-  PublishAgents();
-  Dispatch();
+  ReconcileAttempts(agent_id, link, hello);
+  agents_dirty_ = true;
+  dispatch_ = true;
 }
 
-void Scheduler::ReconcileAttempts(const std::string& agent_id, AgentLink* link,
-                                  const v1::Hello& hello) {
+void Scheduler::ReconcileAttempts(const std::string& agent_id,
+                                  const std::shared_ptr<AgentLink>& link, const v1::Hello& hello) {
   std::map<std::string, int64_t> held;
   for (const v1::RunningAttempt& r : hello.running()) held[r.attempt_id()] = r.log_offset();
   std::vector<std::string> lost;
@@ -288,14 +371,15 @@ void Scheduler::ReconcileAttempts(const std::string& agent_id, AgentLink* link,
       SendFencedCancel(link, attempt_id);
       continue;
     }
-    if (it->second.cancelled) link->Send(CancelMessage(attempt_id, "cancelled by user", false));
+    if (it->second.cancelled) Send(link, CancelMessage(attempt_id, "cancelled by user", false));
     // The durable length tells the agent where to resend its log from.
-    link->Send(LogAck(attempt_id, logs_->Size(it->second.job_id, attempt_id), false));
+    Send(link, LogAck(attempt_id, logs_->Size(it->second.job_id, attempt_id), false));
   }
 }
 
-void Scheduler::SendFencedCancel(AgentLink* link, const std::string& attempt_id) {
-  link->Send(CancelMessage(attempt_id, "attempt is no longer current", true));
+void Scheduler::SendFencedCancel(const std::shared_ptr<AgentLink>& link,
+                                 const std::string& attempt_id) {
+  Send(link, CancelMessage(attempt_id, "attempt is no longer current", true));
 }
 
 void Scheduler::OnAgentDisconnected(const std::string& agent_id, const AgentLink* link) {
@@ -308,7 +392,7 @@ void Scheduler::OnAgentDisconnected(const std::string& agent_id, const AgentLink
     record->last_seen_ms = NowMs();
     LogError(store_->UpsertAgent(*record));
   }
-  PublishAgents();
+  agents_dirty_ = true;
 }
 
 void Scheduler::OnAgentMessage(const std::string& agent_id, const v1::AgentMessage& message) {
@@ -319,8 +403,8 @@ void Scheduler::OnAgentMessage(const std::string& agent_id, const v1::AgentMessa
     case v1::AgentMessage::kGrant:
       agent->second.view.credits = std::min(agent->second.view.slots,
                                             agent->second.view.credits + message.grant().credits());
-      PublishAgents();
-      Dispatch();
+      agents_dirty_ = true;
+      dispatch_ = true;
       break;
     case v1::AgentMessage::kLog:
       OnLogChunk(agent_id, message.log());
@@ -354,12 +438,12 @@ void Scheduler::OnRenew(const std::string& agent_id, const v1::RenewRequest& ren
   }
   v1::ControllerMessage message;
   message.mutable_renewed()->set_certificate_pem(*cert);
-  agents_[agent_id].link->Send(message);
+  Send(agents_[agent_id].link, std::move(message));
   LogLine("scheduler", absl::StrCat("renewed the certificate of ", agent_id));
 }
 
 void Scheduler::OnLogChunk(const std::string& agent_id, const v1::LogChunk& chunk) {
-  AgentLink* link = agents_[agent_id].link.get();
+  std::shared_ptr<AgentLink> link = agents_[agent_id].link;
   auto it = attempts_.find(chunk.attempt_id());
   if (it == attempts_.end() || it->second.agent_id != agent_id) {
     SendFencedCancel(link, chunk.attempt_id());  // a stale attempt: stop it
@@ -378,23 +462,23 @@ void Scheduler::OnLogChunk(const std::string& agent_id, const v1::LogChunk& chun
   if (options_.metrics != nullptr) {
     options_.metrics->Add("arena_log_bytes_total", static_cast<double>(chunk.data().size()));
   }
-  link->Send(LogAck(chunk.attempt_id(), *durable, false));
+  Send(link, LogAck(chunk.attempt_id(), *durable, false));
 }
 
 void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& event) {
-  AgentLink* link = agents_[agent_id].link.get();
+  std::shared_ptr<AgentLink> link = agents_[agent_id].link;
   auto it = attempts_.find(event.attempt_id());
   if (it == attempts_.end() || it->second.agent_id != agent_id) {
     // Already recorded (a resend after a reconnect) or fenced: confirm so the
     // agent forgets it; a stale attempt changes nothing.
-    link->Send(LogAck(event.attempt_id(), 0, true));
+    Send(link, LogAck(event.attempt_id(), 0, true));
     return;
   }
   const RunningAttempt attempt = it->second;
   v1::State state = TaskStateForEvent(event);
   if (state == v1::RUNNING) {
     if (event.kind() != v1::TASK_EVENT_STARTED || attempt.cancelled) return;
-    absl::StatusOr<v1::Job> job = store_->GetJobHeader(attempt.job_id);
+    absl::StatusOr<ActiveJob*> job = FindJob(attempt.job_id);
     if (!job.ok()) return LogError(job.status());
     absl::StatusOr<v1::Task> loaded = store_->GetTask(attempt.task_id);
     if (!loaded.ok()) return LogError(loaded.status());
@@ -402,11 +486,12 @@ void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& ev
     if (task->attempt_id() != event.attempt_id()) return;
     task->set_started_unix_ms(event.unix_ms() > 0 ? event.unix_ms() : NowMs());
     if (options_.metrics != nullptr && task->attempts_size() == 1) {
-      options_.metrics->Observe("arena_time_to_start_seconds",
-                                (task->started_unix_ms() - job->created_unix_ms()) / 1000.0);
+      options_.metrics->Observe(
+          "arena_time_to_start_seconds",
+          (task->started_unix_ms() - (*job)->header.created_unix_ms()) / 1000.0);
     }
     LogError(store_->UpdateTask(*task));
-    logs_->Notify();
+    notify_ = true;
     return;
   }
   int64_t durable = logs_->Size(attempt.job_id, event.attempt_id());
@@ -420,7 +505,7 @@ void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& ev
         absl::UnavailableError(absl::StrCat("cannot record the result: ", recorded.message())));
     return;
   }
-  link->Send(LogAck(event.attempt_id(), durable, true));
+  Send(link, LogAck(event.attempt_id(), durable, true));
 }
 
 absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State state, int exit_code,
@@ -430,7 +515,7 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   const RunningAttempt attempt = it->second;
   std::string reason = reason_given;
   // Per-event reads do not grow with the job: its header and this task.
-  ASSIGN_OR_RETURN(v1::Job job, store_->GetJobHeader(attempt.job_id));
+  ASSIGN_OR_RETURN(ActiveJob * job, FindJob(attempt.job_id));
   absl::StatusOr<v1::Task> loaded = store_->GetTask(attempt.task_id);
   if (!loaded.ok() && !absl::IsNotFound(loaded.status())) return loaded.status();
   v1::Task* task = loaded.ok() ? &*loaded : nullptr;
@@ -466,9 +551,9 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   record.log_bytes = logs_->Size(attempt.job_id, attempt_id);
   RETURN_IF_ERROR(store_->UpdateAttempt(record));
   attempts_.erase(it);
-  PublishAgents();
+  agents_dirty_ = true;
   if (attempt.cancelled || task == nullptr) {
-    logs_->Notify();
+    notify_ = true;
     return absl::OkStatus();
   }
   int failures = 0;
@@ -480,7 +565,7 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
       failed_on.insert(a.agent_id());
     }
   }
-  const v1::JobSpec& spec = job.spec();
+  const v1::JobSpec& spec = job->header.spec();
   bool infrastructure = state == v1::ERROR || state == v1::LOST;
   bool test_failure = IsTestFailure(state);
   if (test_failure) {
@@ -522,27 +607,31 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   LogLine("scheduler",
           absl::StrCat("retrying task ", task->id(), " after attempt ", task->attempts_size(),
                        " ended ", StateName(state), ": ", reason));
+  v1::State before = task->state();
   task->set_state(v1::QUEUED);
   task->set_reason(absl::StrCat(test_failure ? "rerunning" : "retrying", " after attempt ",
                                 task->attempts_size(), " ended ", StateName(state), ": ", reason));
   task->set_agent_id("");
   task->set_exit_code(exit_code);
   RETURN_IF_ERROR(store_->UpdateTask(*task));
-  Enqueue(job, *task, absl::Now());
+  job->Move(before, task->quarantined(), v1::QUEUED, task->quarantined());
+  Enqueue(job->header, *task, absl::Now());
   queue_.back().needs.avoid = failed_on;  // another agent where one is free
-  logs_->Notify();
-  Dispatch();
+  notify_ = true;
+  dispatch_ = true;
   return absl::OkStatus();
 }
 
 absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string& task_id,
                                    v1::State state, int exit_code, const std::string& reason,
                                    bool flaky, bool quarantined) {
-  ASSIGN_OR_RETURN(v1::Job job, store_->GetJobHeader(job_id));
+  ASSIGN_OR_RETURN(ActiveJob * active, FindJob(job_id));
   absl::StatusOr<v1::Task> loaded = store_->GetTask(task_id);
   if (absl::IsNotFound(loaded.status())) return absl::OkStatus();
   if (!loaded.ok()) return loaded.status();
   v1::Task* task = &*loaded;
+  v1::State before = task->state();
+  bool was_quarantined = task->quarantined();
   task->set_state(state);
   task->set_exit_code(exit_code);
   task->set_reason(reason);
@@ -558,28 +647,32 @@ absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string&
   }
   task->set_log_bytes(task->attempt_id().empty() ? 0 : logs_->Size(job_id, task->attempt_id()));
   RETURN_IF_ERROR(store_->UpdateTask(*task));
-  ASSIGN_OR_RETURN(std::vector<TaskStateCount> counts, store_->CountJobTasks(job_id));
-  v1::State job_state = JobStateFromCounts(counts);
-  if (job_state != job.state()) {
-    RETURN_IF_ERROR(store_->UpdateJobState(job_id, job_state, job.reason(),
+  active->Move(before, was_quarantined, state, quarantined);
+  v1::State job_state = JobStateFromCounts(active->Counts());
+  if (job_state != active->header.state()) {
+    RETURN_IF_ERROR(store_->UpdateJobState(job_id, job_state, active->header.reason(),
                                            IsTerminal(job_state) ? NowMs() : 0));
+    active->header.set_state(job_state);
   }
   if (IsTerminal(job_state)) {
-    for (const std::string& arch : job.spec().architectures()) {
+    std::vector<std::string> archs(active->header.spec().architectures().begin(),
+                                   active->header.spec().architectures().end());
+    jobs_.erase(job_id);
+    for (const std::string& arch : archs) {
       auto warm = warm_.find(WarmKey(job_id, arch));
       if (warm == warm_.end()) continue;
       v1::ControllerMessage end;
       end.mutable_session_end()->set_session(warm->first);
       for (const std::string& agent_id : warm->second) {
         auto agent = agents_.find(agent_id);
-        if (agent != agents_.end()) agent->second.link->Send(end);
+        if (agent != agents_.end()) Send(agent->second.link, end);
       }
       warm_.erase(warm);
     }
   }
-  logs_->Notify();
+  notify_ = true;
   // A serial suite may have waited for this task.
-  if (task->serial() || task->kind() == v1::TASK_KIND_SUITE) Dispatch();
+  if (task->serial() || task->kind() == v1::TASK_KIND_SUITE) dispatch_ = true;
   return absl::OkStatus();
 }
 
@@ -594,7 +687,7 @@ void Scheduler::OnJobSubmitted(const std::string& job_id) {
   absl::StatusOr<v1::Job> job = store_->GetJob(job_id);
   if (!job.ok()) return LogError(job.status());
   EnqueueJob(*job, {job->tasks().begin(), job->tasks().end()});
-  Dispatch();
+  dispatch_ = true;
 }
 
 void Scheduler::LoseAgent(const std::string& agent_id, const std::string& reason) {
@@ -603,7 +696,7 @@ void Scheduler::LoseAgent(const std::string& agent_id, const std::string& reason
   if (connected != agents_.end()) {
     connected->second.link->Close(absl::UnavailableError(reason));
     agents_.erase(connected);
-    PublishAgents();
+    agents_dirty_ = true;
   }
   std::vector<std::string> lost;
   for (const auto& [attempt_id, attempt] : attempts_) {
@@ -646,39 +739,44 @@ void Scheduler::OnTick(absl::Time now) {
 }
 
 void Scheduler::Dispatch() {
-  std::vector<AgentView> views;
-  for (const auto& [id, agent] : agents_) views.push_back(agent.view);
-  bool changed = false;
-  for (auto it = queue_.begin(); it != queue_.end();) {
+  // Only agents with free credits, and only while some credit is left: a
+  // long queue costs nothing when every slot is busy.
+  std::vector<const AgentView*> free;
+  int credits = 0;
+  for (const auto& [id, agent] : agents_) {
+    if (agent.view.draining || agent.view.credits <= 0) continue;
+    free.push_back(&agent.view);
+    credits += agent.view.credits;
+  }
+  for (auto it = queue_.begin(); it != queue_.end() && credits > 0;) {
     if (SerialBlocked(*it)) {
       ++it;
       continue;
     }
     auto warm = warm_.find(WarmKey(it->job_id, it->needs.arch));
-    if (warm != warm_.end()) it->needs.warm = warm->second;
-    std::optional<Placement> placement = PickAgent(it->needs, views);
+    it->needs.warm = warm != warm_.end() ? &warm->second : nullptr;
+    std::optional<Placement> placement = PickAgent(it->needs, free);
+    it->needs.warm = nullptr;
     if (!placement.has_value()) {
       ++it;
       continue;
     }
-    if (Assign(*it, *placement)) {
-      for (AgentView& view : views) {
-        if (view.id == placement->agent_id) --view.credits;
-      }
-      changed = true;
+    if (Assign(*it, *placement)) {  // takes one of the agent's credits
+      --credits;
+      agents_dirty_ = true;
     }
     it = queue_.erase(it);
   }
-  if (changed) PublishAgents();
 }
 
 bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
-  absl::StatusOr<v1::Job> job = store_->GetJobHeader(queued.job_id);
-  absl::StatusOr<v1::Task> loaded = job.ok() ? store_->GetTask(queued.task_id) : job.status();
+  absl::StatusOr<ActiveJob*> active = FindJob(queued.job_id);
+  absl::StatusOr<v1::Task> loaded = active.ok() ? store_->GetTask(queued.task_id) : active.status();
   if (!loaded.ok()) {
     LogError(loaded.status());
     return false;
   }
+  const v1::Job* job = &(*active)->header;
   v1::Task* task = &*loaded;
   if (task->state() != v1::QUEUED) return false;  // cancelled meanwhile
   AttemptRecord attempt;
@@ -699,11 +797,13 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   if (status.ok()) status = store_->UpdateTask(*task);
   if (status.ok() && job->state() == v1::QUEUED) {
     status = store_->UpdateJobState(job->id(), v1::RUNNING, "", 0);
+    if (status.ok()) (*active)->header.set_state(v1::RUNNING);
   }
   if (!status.ok()) {
     LogError(status);
     return false;
   }
+  (*active)->Move(v1::QUEUED, task->quarantined(), v1::RUNNING, task->quarantined());
   attempts_[attempt.id] = {job->id(), task->id(), placement.agent_id, false, task->arch()};
   ConnectedAgent& agent = agents_[placement.agent_id];
   --agent.view.credits;
@@ -749,8 +849,8 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
       Log(LogLevel::kWarn, "scheduler", absl::StrCat("cannot open the secrets of job ", job->id()));
     }
   }
-  agent.link->Send(message);
-  logs_->Notify();
+  Send(agent.link, std::move(message));
+  notify_ = true;
   return true;
 }
 
@@ -767,7 +867,7 @@ void Scheduler::OnCancelJob(const std::string& job_id, const std::string& reason
       attempt->second.cancelled = true;
       auto agent = agents_.find(attempt->second.agent_id);
       if (agent != agents_.end()) {
-        agent->second.link->Send(CancelMessage(task.attempt_id(), reason, false));
+        Send(agent->second.link, CancelMessage(task.attempt_id(), reason, false));
       }
     }
     LogError(FinishTask(job_id, task.id(), v1::CANCELLED, -1, reason));

@@ -4,9 +4,13 @@
 //
 // Thread-safe: every public method posts an event to the scheduler's own
 // thread, which does the store and log writes, so gRPC reactions never block
-// on SQLite or disk. Snapshot queries (ConnectedAgents, WaitingReason) read
-// state the thread publishes under a separate mutex. A ticker posts a tick
-// twice a second for leases and queue timeouts.
+// on SQLite or disk. The thread takes every pending event as one batch: one
+// store transaction (group commit, one fsync), then dispatch, then the
+// messages the batch produced are sent, so nothing an agent hears (an
+// assignment, a recorded result) is ahead of the store. Snapshot queries
+// (ConnectedAgents, WaitingReason) read state the thread publishes under a
+// separate mutex after each batch. A ticker posts a tick twice a second for
+// leases and queue timeouts.
 #ifndef ARENA_CONTROLLER_SCHEDULER_SCHEDULER_H_
 #define ARENA_CONTROLLER_SCHEDULER_SCHEDULER_H_
 
@@ -20,12 +24,14 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "arena/v1/agent.pb.h"
 #include "arena/v1/jobs.pb.h"
 #include "controller/scheduler/agent_link.h"
+#include "controller/scheduler/job_state.h"
 #include "controller/scheduler/matching.h"
 
 namespace arena {
@@ -82,7 +88,8 @@ class Scheduler {
   std::string WaitingReason(const TaskNeeds& needs) const;
   // Queued tasks per architecture, as of the last event handled.
   std::map<std::string, int> QueueDepth() const;
-  // Blocks until every event posted before the call has been handled.
+  // Blocks until every event posted before the call has been handled and
+  // its batch committed and sent.
   void Flush();
   // Runs lease and queue-timeout checks as of `now` (tests call it directly).
   void Tick(absl::Time now);
@@ -100,6 +107,16 @@ class Scheduler {
     absl::Duration queue_timeout;
     bool serial = false;  // waits until nothing else of its job and arch runs
   };
+  // A job with work not yet finished, as the scheduler keeps it: the header
+  // (spec parsed once) and its tasks counted by state, so an event costs the
+  // same whatever the job's size. The scheduler is the only writer of task
+  // and job states, so these stay equal to the store's.
+  struct ActiveJob {
+    v1::Job header;                                  // without tasks
+    std::map<std::pair<int, bool>, int64_t> counts;  // by (state, quarantined)
+    void Move(v1::State from, bool from_quarantined, v1::State to, bool to_quarantined);
+    std::vector<TaskStateCount> Counts() const;
+  };
   struct RunningAttempt {
     std::string job_id;
     std::string task_id;
@@ -108,13 +125,23 @@ class Scheduler {
     std::string arch;
   };
 
+  // The job's header and counts, read from the store on first use.
+  absl::StatusOr<ActiveJob*> FindJob(const std::string& job_id);
   void Post(std::function<void()> event);
   void Run();
+  // Queued and running work as the store has it.
+  absl::Status Load(absl::Time now);
+  // A batch the store could not commit: drops what it would have sent,
+  // closes every stream (agents reconnect and reconcile) and reloads.
+  void Recover(const absl::Status& why);
+  // Queues a message until the current batch is committed.
+  void Send(const std::shared_ptr<AgentLink>& link, v1::ControllerMessage message);
 
   // Everything below runs on the scheduler thread only.
   void OnAgentConnected(const std::string& agent_id, std::shared_ptr<AgentLink> link,
                         const v1::Hello& hello);
-  void ReconcileAttempts(const std::string& agent_id, AgentLink* link, const v1::Hello& hello);
+  void ReconcileAttempts(const std::string& agent_id, const std::shared_ptr<AgentLink>& link,
+                         const v1::Hello& hello);
   void OnAgentDisconnected(const std::string& agent_id, const AgentLink* link);
   void OnAgentMessage(const std::string& agent_id, const v1::AgentMessage& message);
   void OnLogChunk(const std::string& agent_id, const v1::LogChunk& chunk);
@@ -131,7 +158,10 @@ class Scheduler {
   void EnqueueJob(const v1::Job& job, std::vector<v1::Task> tasks);
   bool SerialBlocked(const QueuedTask& queued) const;
   // A list task passed: its output's test ids become test tasks.
-  absl::Status ExpandTests(v1::Job& job, const v1::Task& list_task, const std::string& attempt_id);
+  absl::Status ExpandTests(ActiveJob* job, const v1::Task& list_task,
+                           const std::string& attempt_id);
+  // Places queued tasks on agents with free credits. Handlers set
+  // dispatch_ instead; the batch dispatches once at its end.
   void Dispatch();
   bool Assign(const QueuedTask& queued, const Placement& placement);
   // Records how an attempt ended; retries the task or finishes it.
@@ -141,7 +171,8 @@ class Scheduler {
   absl::Status FinishTask(const std::string& job_id, const std::string& task_id, v1::State state,
                           int exit_code, const std::string& reason, bool flaky = false,
                           bool quarantined = false);
-  void SendFencedCancel(AgentLink* link, const std::string& attempt_id);
+  void SendFencedCancel(const std::shared_ptr<AgentLink>& link, const std::string& attempt_id);
+  // Handlers set agents_dirty_ instead; the batch publishes once.
   void PublishAgents();
   void LogError(const absl::Status& status);
 
@@ -159,11 +190,18 @@ class Scheduler {
   // Owned by the scheduler thread.
   std::map<std::string, ConnectedAgent> agents_;
   std::deque<QueuedTask> queue_;
+  std::map<std::string, ActiveJob> jobs_;  // dropped when the job ends
   std::map<std::string, RunningAttempt> attempts_;
   std::map<std::string, absl::Time> last_heard_;  // by agent id
   // Agents that ran tests of a job and architecture ("JOB/ARCH") and so may
   // hold a warm session container for it.
   std::map<std::string, std::set<std::string>> warm_;
+  // Per batch: messages held until commit, and what to do once at its end.
+  std::vector<std::pair<std::shared_ptr<AgentLink>, v1::ControllerMessage>> outbox_;
+  bool dispatch_ = false;
+  bool agents_dirty_ = false;
+  bool notify_ = false;  // wake log and job watchers after the commit
+  std::vector<std::function<void()>> after_batch_;
 
   mutable absl::Mutex snapshot_mu_;
   std::vector<AgentView> agent_snapshot_ ABSL_GUARDED_BY(snapshot_mu_);

@@ -14,7 +14,7 @@
 namespace arena {
 
 void Scheduler::OnFileChunk(const std::string& agent_id, const v1::FileChunk& chunk) {
-  AgentLink* link = agents_[agent_id].link.get();
+  std::shared_ptr<AgentLink> link = agents_[agent_id].link;
   auto it = attempts_.find(chunk.attempt_id());
   if (it == attempts_.end() || it->second.agent_id != agent_id) {
     SendFencedCancel(link, chunk.attempt_id());
@@ -34,8 +34,9 @@ void Scheduler::OnFileChunk(const std::string& agent_id, const v1::FileChunk& ch
   }
 }
 
-absl::Status Scheduler::ExpandTests(v1::Job& job, const v1::Task& list_task,
+absl::Status Scheduler::ExpandTests(ActiveJob* active, const v1::Task& list_task,
                                     const std::string& attempt_id) {
+  const v1::Job& job = active->header;
   ASSIGN_OR_RETURN(
       std::string output,
       logs_->ReadStream(job.id(), attempt_id, v1::LOG_STREAM_STDOUT, options_.max_list_bytes));
@@ -48,10 +49,11 @@ absl::Status Scheduler::ExpandTests(v1::Job& job, const v1::Task& list_task,
   std::vector<v1::Task> tasks = TestTasks(job.spec(), list_task.arch(), list_task.image(), *ids);
   for (v1::Task& task : tasks) task.set_id(NewId("task"));
   RETURN_IF_ERROR(store_->AddTasks(job.id(), tasks));
+  active->counts[{v1::QUEUED, false}] += static_cast<int64_t>(tasks.size());
   LogLine("scheduler", absl::StrCat("job ", job.id(), " (", list_task.arch(), "): ", ids->size(),
                                     " tests listed"));
   EnqueueJob(job, std::move(tasks));
-  Dispatch();
+  dispatch_ = true;
   return absl::OkStatus();
 }
 

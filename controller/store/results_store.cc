@@ -4,11 +4,13 @@
 #include "common/status_macros.h"
 #include "controller/store/sqlite.h"
 #include "controller/store/store.h"
+#include "controller/store/write_gate.h"
 
 namespace arena {
 
 absl::Status Store::InsertTestResults(const std::string& job_id,
                                       const std::vector<v1::TestResult>& results) {
+  WriteTurn turn(gate_.get());
   absl::MutexLock lock(&mu_);
   return Transaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
     // A result event resent after a crash replaces what its attempt stored.
@@ -116,6 +118,7 @@ absl::StatusOr<std::vector<TestRun>> Store::RecentTestRuns(int64_t max_rows) {
 }
 
 absl::Status Store::UpsertArtifacts(const std::vector<ArtifactRecord>& artifacts) {
+  WriteTurn turn(gate_.get());
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt,
                    db_->Prepare("INSERT OR REPLACE INTO artifacts(attempt_id, job_id, task_id, "
@@ -148,6 +151,7 @@ absl::StatusOr<std::vector<ArtifactRecord>> Store::ListArtifacts(const std::stri
 }
 
 absl::Status Store::AddQuarantine(const v1::QuarantineEntry& entry) {
+  WriteTurn turn(gate_.get());
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt,
                    db_->Prepare("INSERT OR REPLACE INTO quarantine(test_key, reason, added_by, "
@@ -160,6 +164,7 @@ absl::Status Store::AddQuarantine(const v1::QuarantineEntry& entry) {
 }
 
 absl::Status Store::RemoveQuarantine(const std::string& test_key) {
+  WriteTurn turn(gate_.get());
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("DELETE FROM quarantine WHERE test_key = ?"));
   RETURN_IF_ERROR(stmt.Bind(1, test_key).Run());

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "controller/store/sqlite.h"
+#include "controller/store/write_gate.h"
 
 namespace arena {
 namespace {
@@ -213,18 +214,33 @@ constexpr const char* kAgentColumns =
 
 }  // namespace
 
-Store::Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+Store::Store(std::unique_ptr<Database> db, std::string path, std::shared_ptr<WriteGate> gate)
+    : path_(std::move(path)), gate_(std::move(gate)), db_(std::move(db)) {}
 Store::~Store() = default;
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+namespace {
+
+absl::StatusOr<std::unique_ptr<Database>> OpenConnection(const std::string& path) {
   ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path));
   RETURN_IF_ERROR(
       db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                "PRAGMA foreign_keys=ON;"));
-  std::unique_ptr<Store> store(new Store(std::move(db)));
+  return db;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> db, OpenConnection(path));
+  std::unique_ptr<Store> store(new Store(std::move(db), path, std::make_shared<WriteGate>()));
   absl::MutexLock lock(&store->mu_);
   RETURN_IF_ERROR(store->Migrate());
   return store;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Connect() {
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> db, OpenConnection(path_));
+  return std::unique_ptr<Store>(new Store(std::move(db), path_, gate_));
 }
 
 absl::Status Store::Migrate() {
@@ -259,6 +275,7 @@ absl::StatusOr<int> Store::SchemaVersion() {
 
 absl::Status Store::InsertJoinToken(const std::string& hash, int64_t expires_ms, int32_t uses,
                                     int64_t now_ms) {
+  WriteTurn turn(gate_.get());
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("INSERT INTO join_tokens(hash, expires_ms, "
                                                 "uses_left, created_ms) VALUES(?,?,?,?)"));
@@ -266,6 +283,7 @@ absl::Status Store::InsertJoinToken(const std::string& hash, int64_t expires_ms,
 }
 
 absl::Status Store::ConsumeJoinToken(const std::string& hash, int64_t now_ms) {
+  WriteTurn turn(gate_.get());
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt,
                    db_->Prepare("UPDATE join_tokens SET uses_left = uses_left - 1 "
@@ -278,6 +296,7 @@ absl::Status Store::ConsumeJoinToken(const std::string& hash, int64_t now_ms) {
 }
 
 absl::Status Store::InsertApiToken(const std::string& hash, const ApiToken& token) {
+  WriteTurn turn(gate_.get());
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt,
                    db_->Prepare("INSERT INTO api_tokens(hash, id, name, role, created_ms, "
@@ -330,6 +349,7 @@ absl::StatusOr<std::vector<ApiToken>> Store::ListApiTokens() {
 
 absl::StatusOr<ApiToken> Store::RevokeApiToken(const std::string& id_or_name) {
   {
+    WriteTurn turn(gate_.get());
     absl::MutexLock lock(&mu_);
     ASSIGN_OR_RETURN(Statement stmt,
                      db_->Prepare("UPDATE api_tokens SET revoked = 1 WHERE id = ?1 OR name = ?1"));
@@ -344,6 +364,7 @@ absl::StatusOr<ApiToken> Store::RevokeApiToken(const std::string& id_or_name) {
 }
 
 absl::Status Store::AppendAudit(const AuditRecord& entry) {
+  WriteTurn turn(gate_.get());
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt,
                    db_->Prepare("INSERT INTO audit(unix_ms, actor, action, target, detail) "
@@ -370,6 +391,7 @@ absl::StatusOr<std::vector<AuditRecord>> Store::ListAudit(int limit) {
 }
 
 absl::Status Store::UpsertAgent(const AgentRecord& agent) {
+  WriteTurn turn(gate_.get());
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(
       Statement stmt,
@@ -450,6 +472,7 @@ absl::Status Store::InsertTasksLocked(const std::string& job_id, const std::vect
 }
 
 absl::Status Store::AddTasks(const std::string& job_id, const std::vector<v1::Task>& tasks) {
+  WriteTurn turn(gate_.get());
   absl::MutexLock lock(&mu_);
   return Transaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
     ASSIGN_OR_RETURN(Statement seq,
@@ -461,6 +484,13 @@ absl::Status Store::AddTasks(const std::string& job_id, const std::vector<v1::Ta
 }
 
 absl::Status Store::Transaction(const std::function<absl::Status()>& body) {
+  if (in_batch_) {
+    RETURN_IF_ERROR(db_->Exec("SAVEPOINT body"));
+    absl::Status status = body();
+    if (!status.ok()) db_->Exec("ROLLBACK TO body").IgnoreError();
+    db_->Exec("RELEASE body").IgnoreError();
+    return status;
+  }
   RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   absl::Status status = body();
   if (!status.ok()) {
@@ -470,7 +500,34 @@ absl::Status Store::Transaction(const std::function<absl::Status()>& body) {
   return db_->Exec("COMMIT");
 }
 
+absl::Status Store::BeginBatch() {
+  gate_->BeginBatch();
+  absl::MutexLock lock(&mu_);
+  absl::Status status = in_batch_ ? absl::FailedPreconditionError("a batch is already open")
+                                  : db_->Exec("BEGIN IMMEDIATE");
+  if (!status.ok()) {
+    gate_->EndBatch();
+    return status;
+  }
+  in_batch_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status Store::CommitBatch() {
+  absl::Status status;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!in_batch_) return absl::FailedPreconditionError("no batch is open");
+    in_batch_ = false;
+    status = db_->Exec("COMMIT");
+    if (!status.ok()) db_->Exec("ROLLBACK").IgnoreError();
+  }
+  gate_->EndBatch();
+  return status;
+}
+
 absl::Status Store::InsertJob(const v1::Job& job, const std::string& idempotency_key) {
+  WriteTurn turn(gate_.get());
   absl::MutexLock lock(&mu_);
   return Transaction(
       [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return InsertJobLocked(job, idempotency_key); });
@@ -610,6 +667,7 @@ absl::StatusOr<std::vector<std::string>> Store::ListActiveJobIds() {
 }
 
 absl::Status Store::UpdateTask(const v1::Task& task) {
+  WriteTurn turn(gate_.get());
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("UPDATE tasks SET state=?, exit_code=?, reason=?, "
                                                 "agent_id=?, attempt_id=?, started_ms=?, "
@@ -642,6 +700,7 @@ absl::StatusOr<std::map<int, int64_t>> Store::CountTasksByState() {
 
 absl::Status Store::UpdateJobState(const std::string& job_id, v1::State state,
                                    const std::string& reason, int64_t finished_ms) {
+  WriteTurn turn(gate_.get());
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("UPDATE jobs SET state=?, reason=?, finished_ms=? "
                                                 "WHERE id=?"));
@@ -649,6 +708,7 @@ absl::Status Store::UpdateJobState(const std::string& job_id, v1::State state,
 }
 
 absl::Status Store::InsertAttempt(const AttemptRecord& a) {
+  WriteTurn turn(gate_.get());
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt,
                    db_->Prepare("INSERT INTO attempts(id, task_id, job_id, agent_id, state, "
@@ -673,6 +733,7 @@ absl::StatusOr<std::string> Store::FindJobByIdempotencyKey(const std::string& ke
 }
 
 absl::Status Store::UpdateAttempt(const AttemptRecord& a) {
+  WriteTurn turn(gate_.get());
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt,
                    db_->Prepare("UPDATE attempts SET state=?, exit_code=?, reason=?, "

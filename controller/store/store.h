@@ -1,8 +1,11 @@
 // Durable state of the controller: jobs, tasks, attempts, agents and secrets,
 // in one SQLite file (WAL, synchronous=FULL: a write that returned is on disk).
 //
-// Thread-safe: one connection serialised by a mutex. Secrets (join and API
-// tokens) are stored only as SHA-256 hashes.
+// Thread-safe: one connection serialised by a mutex. Connect() opens another
+// connection to the same file; writers on all of them take turns in arrival
+// order through a shared gate (a batch holds its turn for its whole
+// transaction), so nobody spins on SQLite's busy handler. Secrets (join and
+// API tokens) are stored only as SHA-256 hashes.
 #ifndef ARENA_CONTROLLER_STORE_STORE_H_
 #define ARENA_CONTROLLER_STORE_STORE_H_
 
@@ -24,6 +27,7 @@
 namespace arena {
 
 class Database;
+class WriteGate;
 
 struct AgentRecord {
   std::string id;
@@ -105,6 +109,9 @@ class Store {
   // Opens or creates the database at `path` and applies pending migrations.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
   ~Store();
+  // Another connection to the same database, sharing this one's write gate:
+  // readers on one never wait for a batch on the other.
+  absl::StatusOr<std::unique_ptr<Store>> Connect();
 
   // Called with the duration of every durable write (for metrics). Set it
   // before other threads use the store.
@@ -112,6 +119,13 @@ class Store {
 
   // Schema version after migrations (PRAGMA user_version).
   absl::StatusOr<int> SchemaVersion();
+
+  // Group commit: every write the calling thread makes between BeginBatch
+  // and CommitBatch lands in one transaction, durable (one fsync) when
+  // CommitBatch returns. Other threads' writes wait for their turn after it.
+  // A failed CommitBatch rolls the whole batch back.
+  absl::Status BeginBatch();
+  absl::Status CommitBatch();
 
   absl::Status InsertJoinToken(const std::string& hash, int64_t expires_ms, int32_t uses,
                                int64_t now_ms);
@@ -179,11 +193,12 @@ class Store {
   absl::StatusOr<std::vector<v1::QuarantineEntry>> ListQuarantine();
 
  private:
-  explicit Store(std::unique_ptr<Database> db);
+  Store(std::unique_ptr<Database> db, std::string path, std::shared_ptr<WriteGate> gate);
   absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status InsertJobLocked(const v1::Job& job, const std::string& idempotency_key)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Runs `body` in BEGIN IMMEDIATE ... COMMIT; rolls back when it fails.
+  // Runs `body` in BEGIN IMMEDIATE ... COMMIT (a savepoint inside a batch);
+  // rolls back when it fails.
   absl::Status Transaction(const std::function<absl::Status()>& body)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status InsertTasksLocked(const std::string& job_id, const std::vector<v1::Task>& tasks,
@@ -192,8 +207,11 @@ class Store {
   absl::StatusOr<std::vector<v1::Task>> LoadTasks(const std::string& job_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  const std::string path_;
+  const std::shared_ptr<WriteGate> gate_;
   absl::Mutex mu_;
   std::unique_ptr<Database> db_ ABSL_GUARDED_BY(mu_);
+  bool in_batch_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace arena

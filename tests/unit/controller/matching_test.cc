@@ -51,7 +51,8 @@ TEST(Matching, RerunsAvoidFailedAgentsThenWarmSessionsThenLocalImages) {
   EXPECT_EQ(PickAgent(needs, agents)->agent_id, "a");  // most credits
   needs.image = "tests:1";
   EXPECT_EQ(PickAgent(needs, agents)->agent_id, "c");  // holds the image
-  needs.warm = {"b"};
+  std::set<std::string> warm = {"b"};
+  needs.warm = &warm;
   EXPECT_EQ(PickAgent(needs, agents)->agent_id, "b");  // a warm session beats the image
   needs.avoid = {"b", "c"};
   EXPECT_EQ(PickAgent(needs, agents)->agent_id, "a");  // a rerun goes elsewhere

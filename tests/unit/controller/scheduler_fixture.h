@@ -1,10 +1,13 @@
-// The scheduler under test with a real store, log store and artifact store
-// in a temp dir, and fake agent links recording what it sends.
+// The scheduler under test with a real store (its own connection, as in the
+// controller; the test reads and writes through another), log store and
+// artifact store in a temp dir, and fake agent links recording what it
+// sends.
 #ifndef ARENA_TESTS_UNIT_CONTROLLER_SCHEDULER_FIXTURE_H_
 #define ARENA_TESTS_UNIT_CONTROLLER_SCHEDULER_FIXTURE_H_
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,13 +23,16 @@
 
 namespace arena {
 
-// Records what the scheduler sends to one agent.
+// Records what the scheduler sends to one agent; `on_send`, when set, sees
+// each message as it is sent (on the scheduler's thread).
 class FakeLink final : public AgentLink {
  public:
   void Send(const v1::ControllerMessage& message) override {
+    if (on_send) on_send(message);
     absl::MutexLock lock(&mu_);
     sent_.push_back(message);
   }
+  std::function<void(const v1::ControllerMessage&)> on_send;
   void Close(const absl::Status& status) override {
     absl::MutexLock lock(&mu_);
     closed_ = status;
@@ -57,11 +63,12 @@ class SchedulerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = std::move(*Store::Open(dir_.File("arena.db")));
+    scheduler_store_ = std::move(*store_->Connect());
     logs_ = std::make_unique<LogStore>(dir_.File("logs"));
     artifacts_ = std::make_unique<ArtifactStore>(dir_.File("artifacts"));
     SchedulerOptions options;
     options.artifacts = artifacts_.get();
-    scheduler_ = std::make_unique<Scheduler>(store_.get(), logs_.get(), options);
+    scheduler_ = std::make_unique<Scheduler>(scheduler_store_.get(), logs_.get(), options);
     ASSERT_TRUE(scheduler_->Start().ok());
   }
 
@@ -85,12 +92,13 @@ class SchedulerTest : public ::testing::Test {
   }
 
   std::shared_ptr<FakeLink> Connect(const std::string& id, int credits,
-                                    std::vector<v1::RunningAttempt> running = {}) {
+                                    std::vector<v1::RunningAttempt> running = {},
+                                    std::shared_ptr<FakeLink> link = nullptr) {
     AgentRecord record;
     record.id = id;
     record.hostname = "h";
     if (!store_->GetAgent(id).ok()) EXPECT_TRUE(store_->UpsertAgent(record).ok());
-    auto link = std::make_shared<FakeLink>();
+    if (link == nullptr) link = std::make_shared<FakeLink>();
     v1::Hello hello;
     hello.add_platforms()->set_arch("amd64");
     hello.set_slots(4);
@@ -104,7 +112,7 @@ class SchedulerTest : public ::testing::Test {
   void UseOptions(SchedulerOptions options) {
     scheduler_->Stop();
     options.artifacts = artifacts_.get();
-    scheduler_ = std::make_unique<Scheduler>(store_.get(), logs_.get(), options);
+    scheduler_ = std::make_unique<Scheduler>(scheduler_store_.get(), logs_.get(), options);
     ASSERT_TRUE(scheduler_->Start().ok());
   }
 
@@ -144,6 +152,7 @@ class SchedulerTest : public ::testing::Test {
 
   TestDir dir_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<Store> scheduler_store_;
   std::unique_ptr<LogStore> logs_;
   std::unique_ptr<ArtifactStore> artifacts_;
   std::unique_ptr<Scheduler> scheduler_;

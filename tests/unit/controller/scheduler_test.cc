@@ -25,6 +25,30 @@ TEST_F(SchedulerTest, NeverAssignsMoreThanAgentCredits) {
   EXPECT_EQ(link->Assigns()[1].job_id(), "job-2");
 }
 
+// Group commit: an agent hears of an assignment or a recorded result only
+// once another connection to the store can read it.
+TEST_F(SchedulerTest, AgentsHearOnlyWhatTheStoreHasCommitted) {
+  auto link = std::make_shared<FakeLink>();
+  std::vector<std::string> seen;  // written on the scheduler's thread only
+  link->on_send = [&](const v1::ControllerMessage& m) {
+    if (m.has_assign()) {
+      absl::StatusOr<AttemptRecord> attempt = store_->GetAttempt(m.assign().attempt_id());
+      seen.push_back(attempt.ok() ? "assign: attempt stored" : "assign: attempt missing");
+    }
+    if (m.has_log_ack() && m.log_ack().result_recorded()) {
+      absl::StatusOr<AttemptRecord> attempt = store_->GetAttempt(m.log_ack().attempt_id());
+      seen.push_back(attempt.ok() && attempt->state == v1::FAILED ? "result: stored"
+                                                                  : "result: missing");
+    }
+  };
+  Connect("agent-1", 1, {}, link);
+  Submit("job-1");
+  ASSERT_EQ(link->Assigns().size(), 1u);
+  Send("agent-1", Exited(link->Assigns()[0].attempt_id(), 3));
+  EXPECT_EQ(seen, (std::vector<std::string>{"assign: attempt stored", "result: stored"}));
+  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::FAILED);
+}
+
 TEST_F(SchedulerTest, ExitCodeIsRecordedAndJobFails) {
   auto link = Connect("agent-1", 2);
   Submit("job-1");

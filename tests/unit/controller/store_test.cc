@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
+#include "absl/time/clock.h"
 #include "common/ids.h"
 #include "tests/unit/test_dir.h"
 
@@ -39,6 +43,29 @@ TEST(Store, MigratesToLatestVersionAndReopens) {
   ASSERT_EQ(job->tasks_size(), 2);
   EXPECT_EQ(job->tasks(1).arch(), "arm64");
   EXPECT_EQ(job->spec().command(0), "true");
+}
+
+TEST(Store, BatchCommitsOnceAndOtherWritersWaitTheirTurn) {
+  TestDir dir;
+  auto store = *Store::Open(dir.File("arena.db"));
+  auto other = *store->Connect();
+  ASSERT_TRUE(store->BeginBatch().ok());
+  ASSERT_TRUE(store->InsertJob(NewJob("job-in-batch", 1)).ok());
+  EXPECT_TRUE(store->GetJob("job-in-batch").ok());  // its own connection sees it
+  EXPECT_TRUE(absl::IsNotFound(other->GetJob("job-in-batch").status()));
+  std::atomic<bool> written{false};
+  std::thread writer([&] {
+    EXPECT_TRUE(other->InsertJob(NewJob("job-after", 1)).ok());
+    written = true;
+  });
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_FALSE(written) << "a write from another thread went ahead of the open batch";
+  ASSERT_TRUE(store->CommitBatch().ok());
+  writer.join();
+  EXPECT_TRUE(written);
+  EXPECT_TRUE(other->GetJob("job-in-batch").ok());
+  EXPECT_TRUE(store->GetJob("job-after").ok());
+  EXPECT_FALSE(store->CommitBatch().ok());  // nothing open
 }
 
 TEST(Store, TaskAndJobUpdatesPersist) {
