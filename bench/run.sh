@@ -159,8 +159,8 @@ hollow() {  # NAME ARGS...: runs arena-hollow against controller NAME
 field() { sed -nE "s/.*$1=([^ ]+).*/\1/p" | tail -n 1; }
 b2_rows=""
 for agents in $([ $smoke = 1 ] && echo 10 || echo "100 1000"); do
-  tests=$([ $smoke = 1 ] && echo 50 || echo 1000)
-  jobs=$([ $smoke = 1 ] && echo 1 || echo 5)
+  tests=$([ $smoke = 1 ] && echo 50 || echo 2000)
+  jobs=$([ $smoke = 1 ] && echo 1 || echo 10)
   scale_controller "b2-$agents"
   out=$(hollow "b2-$agents" --agents "$agents" --slots 4 --jobs "$jobs" --tests "$tests")
   kill "$SCALE_PID" 2>/dev/null || true

@@ -220,12 +220,21 @@ absl::StatusOr<v1::Job> JobApi::VisibleJob(const Principal& who, const std::stri
 absl::StatusOr<v1::Job> JobApi::Get(const Principal& who, const std::string& job_id) {
   if (job_id.empty()) return absl::InvalidArgumentError("job id is required");
   ASSIGN_OR_RETURN(v1::Job job, VisibleJob(who, job_id));
+  // One snapshot of the agents and one sentence per architecture, however
+  // many tasks wait.
+  std::vector<AgentView> agents;
+  std::map<std::string, std::string> reasons;  // by arch
   for (v1::Task& task : *job.mutable_tasks()) {
     if (task.state() != v1::QUEUED) continue;
-    TaskNeeds needs;
-    needs.arch = task.arch();
-    needs.labels.insert(job.spec().required_labels().begin(), job.spec().required_labels().end());
-    task.set_waiting_reason(scheduler_->WaitingReason(needs));
+    auto reason = reasons.find(task.arch());
+    if (reason == reasons.end()) {
+      if (reasons.empty()) agents = scheduler_->ConnectedAgents();
+      TaskNeeds needs;
+      needs.arch = task.arch();
+      needs.labels.insert(job.spec().required_labels().begin(), job.spec().required_labels().end());
+      reason = reasons.emplace(task.arch(), ExplainWait(needs, agents)).first;
+    }
+    task.set_waiting_reason(reason->second);
   }
   return job;
 }

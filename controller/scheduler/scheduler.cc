@@ -137,6 +137,7 @@ void Scheduler::Recover(const absl::Status& why) {
   }
   agents_.clear();
   queue_.clear();
+  queued_by_arch_.clear();
   jobs_.clear();
   attempts_.clear();
   last_heard_.clear();
@@ -216,11 +217,9 @@ void Scheduler::Run() {
       notify_ = false;
       logs_->Notify();
     }
-    std::map<std::string, int> depth;
-    for (const QueuedTask& q : queue_) ++depth[q.needs.arch];
     {
       absl::MutexLock lock(&snapshot_mu_);
-      queue_depth_ = std::move(depth);
+      queue_depth_ = queued_by_arch_;
     }
     for (std::function<void()>& done : after_batch_) done();
     after_batch_.clear();
@@ -681,6 +680,14 @@ void Scheduler::Enqueue(const v1::Job& job, const v1::Task& task, absl::Time que
                                ? absl::Milliseconds(job.spec().queue_timeout_ms())
                                : kDefaultQueueTimeout;
   queue_.push_back({job.id(), task.id(), NeedsOf(job, task), queued_at, timeout, task.serial()});
+  ++queued_by_arch_[task.arch()];
+}
+
+std::deque<Scheduler::QueuedTask>::iterator Scheduler::Dequeue(
+    std::deque<QueuedTask>::iterator it) {
+  auto count = queued_by_arch_.find(it->needs.arch);
+  if (count != queued_by_arch_.end() && --count->second <= 0) queued_by_arch_.erase(count);
+  return queue_.erase(it);
 }
 
 void Scheduler::OnJobSubmitted(const std::string& job_id) {
@@ -726,7 +733,7 @@ void Scheduler::OnTick(absl::Time now) {
   for (auto it = queue_.begin(); it != queue_.end();) {
     if (now - it->queued_at > it->queue_timeout) {
       timed_out.push_back(*it);
-      it = queue_.erase(it);
+      it = Dequeue(it);
     } else {
       ++it;
     }
@@ -765,7 +772,7 @@ void Scheduler::Dispatch() {
       --credits;
       agents_dirty_ = true;
     }
-    it = queue_.erase(it);
+    it = Dequeue(it);
   }
 }
 
@@ -856,7 +863,7 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
 
 void Scheduler::OnCancelJob(const std::string& job_id, const std::string& reason) {
   for (auto it = queue_.begin(); it != queue_.end();) {
-    it = it->job_id == job_id ? queue_.erase(it) : std::next(it);
+    it = it->job_id == job_id ? Dequeue(it) : std::next(it);
   }
   absl::StatusOr<v1::Job> job = store_->GetJob(job_id);
   if (!job.ok()) return LogError(job.status());

@@ -157,6 +157,7 @@ class Scheduler {
   // Enqueues a job's queued tasks, tests longest first by their history.
   void EnqueueJob(const v1::Job& job, std::vector<v1::Task> tasks);
   bool SerialBlocked(const QueuedTask& queued) const;
+  std::deque<QueuedTask>::iterator Dequeue(std::deque<QueuedTask>::iterator it);
   // A list task passed: its output's test ids become test tasks.
   absl::Status ExpandTests(ActiveJob* job, const v1::Task& list_task,
                            const std::string& attempt_id);
@@ -190,7 +191,8 @@ class Scheduler {
   // Owned by the scheduler thread.
   std::map<std::string, ConnectedAgent> agents_;
   std::deque<QueuedTask> queue_;
-  std::map<std::string, ActiveJob> jobs_;  // dropped when the job ends
+  std::map<std::string, int> queued_by_arch_;  // kept with queue_ (Enqueue, Dequeue)
+  std::map<std::string, ActiveJob> jobs_;      // dropped when the job ends
   std::map<std::string, RunningAttempt> attempts_;
   std::map<std::string, absl::Time> last_heard_;  // by agent id
   // Agents that ran tests of a job and architecture ("JOB/ARCH") and so may

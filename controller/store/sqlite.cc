@@ -14,6 +14,16 @@ absl::Status SqliteError(sqlite3* db, absl::string_view what) {
   return absl::InternalError(message);
 }
 
+Statement::~Statement() {
+  if (in_use_ == nullptr) {
+    sqlite3_finalize(stmt_);
+    return;
+  }
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  *in_use_ = false;
+}
+
 Statement& Statement::Bind(int index, absl::string_view text) {
   Check(sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
                           SQLITE_TRANSIENT));
@@ -118,15 +128,29 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   return std::unique_ptr<Database>(new Database(db));
 }
 
-Database::~Database() { sqlite3_close(db_); }
+Database::~Database() {
+  for (auto& [sql, cached] : cache_) sqlite3_finalize(cached.stmt);
+  sqlite3_close(db_);
+}
 
 absl::StatusOr<Statement> Database::Prepare(absl::string_view sql) {
+  constexpr size_t kMaxCached = 256;
+  auto it = cache_.find(std::string(sql));
+  if (it != cache_.end() && !it->second.in_use) {
+    it->second.in_use = true;
+    return Statement(db_, it->second.stmt, &observer_, &it->second.in_use);
+  }
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
-      SQLITE_OK) {
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                         it == cache_.end() ? SQLITE_PREPARE_PERSISTENT : 0, &stmt,
+                         nullptr) != SQLITE_OK) {
     return SqliteError(db_, absl::StrCat("prepare ", sql));
   }
-  return Statement(db_, stmt, &observer_);
+  if (it != cache_.end() || cache_.size() >= kMaxCached) return Statement(db_, stmt, &observer_);
+  Cached& cached = cache_[std::string(sql)];
+  cached.stmt = stmt;
+  cached.in_use = true;
+  return Statement(db_, stmt, &observer_, &cached.in_use);
 }
 
 absl::Status Database::Exec(absl::string_view sql) {

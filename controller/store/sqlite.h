@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -21,15 +22,19 @@ using WriteObserver = std::function<void(double)>;
 
 class Statement {
  public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt, const WriteObserver* observer = nullptr)
-      : db_(db), stmt_(stmt), observer_(observer) {}
+  // `in_use` is set for a statement borrowed from the connection's cache: it
+  // is reset and handed back instead of finalized.
+  Statement(sqlite3* db, sqlite3_stmt* stmt, const WriteObserver* observer = nullptr,
+            bool* in_use = nullptr)
+      : db_(db), stmt_(stmt), observer_(observer), in_use_(in_use) {}
   Statement(Statement&& other) noexcept
-      : db_(other.db_), stmt_(other.stmt_), observer_(other.observer_) {
+      : db_(other.db_), stmt_(other.stmt_), observer_(other.observer_), in_use_(other.in_use_) {
     other.stmt_ = nullptr;
+    other.in_use_ = nullptr;
   }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
-  ~Statement() { sqlite3_finalize(stmt_); }
+  ~Statement();
 
   // Binding indexes start at 1, as in SQLite. A failed bind (an index out
   // of range) is reported by the next Step().
@@ -58,6 +63,7 @@ class Statement {
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   const WriteObserver* observer_;
+  bool* in_use_;
   int bind_error_ = SQLITE_OK;
 };
 
@@ -66,6 +72,8 @@ class Database {
   static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path);
   ~Database();
 
+  // Statements are compiled once per connection and reused (up to a bound);
+  // a statement already borrowed is compiled afresh.
   absl::StatusOr<Statement> Prepare(absl::string_view sql);
   absl::Status Exec(absl::string_view sql);
   int64_t Changes() const { return sqlite3_changes64(db_); }
@@ -76,9 +84,14 @@ class Database {
   void set_write_observer(WriteObserver observer) { observer_ = std::move(observer); }
 
  private:
+  struct Cached {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
   explicit Database(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   WriteObserver observer_;
+  std::unordered_map<std::string, Cached> cache_;  // nodes are stable
 };
 
 absl::Status SqliteError(sqlite3* db, absl::string_view what);

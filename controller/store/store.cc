@@ -137,6 +137,11 @@ CREATE TABLE quarantine(
   added_by TEXT NOT NULL,
   added_ms INTEGER NOT NULL);
 )sql",
+    // v6: a result resent for an attempt replaces the attempt's rows, found
+    // by this index rather than a scan of every result.
+    R"sql(
+CREATE INDEX test_results_attempt ON test_results(attempt_id);
+)sql",
 };
 
 constexpr const char* kTaskColumns =

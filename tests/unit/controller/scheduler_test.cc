@@ -15,6 +15,7 @@ TEST_F(SchedulerTest, NeverAssignsMoreThanAgentCredits) {
   EXPECT_EQ(store_->GetJob("job-2")->tasks(0).state(), v1::QUEUED);
   TaskNeeds needs{"amd64", {}};
   EXPECT_EQ(scheduler_->WaitingReason(needs), "1 matching agent, all slots busy");
+  EXPECT_EQ(scheduler_->QueueDepth(), (std::map<std::string, int>{{"amd64", 1}}));
 
   Send("agent-1", Exited(link->Assigns()[0].attempt_id(), 0));
   EXPECT_EQ(link->Assigns().size(), 1u);  // no credit granted yet
@@ -23,6 +24,7 @@ TEST_F(SchedulerTest, NeverAssignsMoreThanAgentCredits) {
   Send("agent-1", grant);
   ASSERT_EQ(link->Assigns().size(), 2u);
   EXPECT_EQ(link->Assigns()[1].job_id(), "job-2");
+  EXPECT_TRUE(scheduler_->QueueDepth().empty());
 }
 
 // Group commit: an agent hears of an assignment or a recorded result only
