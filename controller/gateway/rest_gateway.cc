@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/states.h"
 #include "controller/api/job_api.h"
+#include "controller/gateway/json_writer.h"
 #include "controller/gateway/metrics.h"
 
 namespace arena {
@@ -40,11 +41,8 @@ const char* CodeName(absl::StatusCode code) {
 }
 
 std::string ToJson(const Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
   std::string out;
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  AppendJson(message, &out);
   out.push_back('\n');
   return out;
 }
