@@ -116,6 +116,8 @@ absl::StatusOr<DockerClient::Response> DockerClient::Request(
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnWrite);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &target);
+  // Streams (attach, archives) move up to gigabytes: fewer, larger reads.
+  if (stream) curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
   HeaderTarget header_target{&on_headers};
   if (on_headers) {
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);

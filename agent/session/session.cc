@@ -22,7 +22,7 @@
 namespace arena {
 namespace {
 
-constexpr int64_t kMaxChunkBytes = 64 * 1024;
+constexpr int64_t kMaxChunkBytes = 1024 * 1024;  // well under gRPC's 4 MiB message cap
 // Log bytes sent but not yet acknowledged, per attempt.
 constexpr int64_t kWindowBytes = 4 << 20;
 constexpr char kVersion[] = "0.1.0";

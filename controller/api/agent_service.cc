@@ -75,7 +75,8 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
       said_hello_ = true;
       scheduler_->AgentConnected(agent_id_, link_, incoming_.hello());
     } else {
-      scheduler_->AgentMessageReceived(agent_id_, incoming_);
+      scheduler_->AgentMessageReceived(agent_id_, std::move(incoming_));
+      incoming_.Clear();
     }
     StartRead(&incoming_);
   }

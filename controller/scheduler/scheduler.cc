@@ -129,7 +129,7 @@ absl::StatusOr<Scheduler::ActiveJob*> Scheduler::FindJob(const std::string& job_
 
 void Scheduler::Recover(const absl::Status& why) {
   Log(LogLevel::kError, "scheduler",
-      absl::StrCat("the store refused a batch (", why.ToString(),
+      absl::StrCat("a batch could not be made durable (", why.ToString(),
                    "); reloading from the store, agents reconnect"));
   outbox_.clear();
   for (auto& [id, agent] : agents_) {
@@ -203,10 +203,13 @@ void Scheduler::Run() {
       dispatch_ = false;
       Dispatch();
     }
+    // Logs first, then the store: both durable before any acknowledgement.
+    absl::Status synced = logs_->Sync();
     if (begun.ok()) {
       absl::Status committed = store_->CommitBatch();
-      if (!committed.ok()) Recover(committed);
+      if (!committed.ok()) synced = committed;
     }
+    if (!synced.ok()) Recover(synced);
     for (auto& [link, message] : outbox_) link->Send(message);
     outbox_.clear();
     if (agents_dirty_) {
@@ -258,8 +261,10 @@ void Scheduler::AgentDisconnected(const std::string& agent_id, const AgentLink* 
   Post([this, agent_id, link] { OnAgentDisconnected(agent_id, link); });
 }
 
-void Scheduler::AgentMessageReceived(const std::string& agent_id, const v1::AgentMessage& message) {
-  Post([this, agent_id, message] { OnAgentMessage(agent_id, message); });
+void Scheduler::AgentMessageReceived(const std::string& agent_id, v1::AgentMessage message) {
+  // Shared rather than copied: a log chunk is up to a megabyte.
+  auto moved = std::make_shared<v1::AgentMessage>(std::move(message));
+  Post([this, agent_id, moved] { OnAgentMessage(agent_id, *moved); });
 }
 
 void Scheduler::JobSubmitted(const std::string& job_id) {

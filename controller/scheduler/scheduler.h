@@ -74,7 +74,7 @@ class Scheduler {
   void AgentConnected(const std::string& agent_id, std::shared_ptr<AgentLink> link,
                       const v1::Hello& hello);
   void AgentDisconnected(const std::string& agent_id, const AgentLink* link);
-  void AgentMessageReceived(const std::string& agent_id, const v1::AgentMessage& message);
+  void AgentMessageReceived(const std::string& agent_id, v1::AgentMessage message);
   void JobSubmitted(const std::string& job_id);
   void CancelJob(const std::string& job_id, const std::string& reason);
   // The agent's stream closes and its attempts end lost (retried elsewhere).
@@ -131,8 +131,9 @@ class Scheduler {
   void Run();
   // Queued and running work as the store has it.
   absl::Status Load(absl::Time now);
-  // A batch the store could not commit: drops what it would have sent,
-  // closes every stream (agents reconnect and reconcile) and reloads.
+  // A batch that could not be made durable (store commit or log sync): drops
+  // what it would have sent, closes every stream (agents reconnect and
+  // reconcile) and reloads.
   void Recover(const absl::Status& why);
   // Queues a message until the current batch is committed.
   void Send(const std::shared_ptr<AgentLink>& link, v1::ControllerMessage message);

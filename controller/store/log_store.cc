@@ -43,11 +43,29 @@ std::string LogStore::PathFor(const std::string& job_id, const std::string& atte
   return absl::StrCat(root_, "/", job_id, "/", attempt_id, ".log");
 }
 
+LogStore::~LogStore() {
+  absl::MutexLock lock(&files_mu_);
+  for (auto& [path, log] : open_) close(log.fd);
+}
+
+void LogStore::CloseClean() {
+  for (auto it = open_.begin(); it != open_.end();) {
+    if (it->second.dirty) {
+      ++it;
+      continue;
+    }
+    close(it->second.fd);
+    it = open_.erase(it);
+  }
+}
+
 absl::StatusOr<int64_t> LogStore::Append(const std::string& job_id, const std::string& attempt_id,
                                          int64_t offset, absl::string_view data, int stream) {
-  absl::MutexLock lock(&mu_);
+  constexpr size_t kMaxOpen = 256;
+  absl::MutexLock lock(&files_mu_);
   std::string path = PathFor(job_id, attempt_id);
-  int64_t size = FileSize(path);
+  auto it = open_.find(path);
+  int64_t size = it != open_.end() ? it->second.size : FileSize(path);
   if (offset > size) {
     return absl::FailedPreconditionError(absl::StrCat("log gap for attempt ", attempt_id, ": have ",
                                                       size, " bytes, got offset ", offset));
@@ -55,13 +73,23 @@ absl::StatusOr<int64_t> LogStore::Append(const std::string& job_id, const std::s
   int64_t skip = size - offset;
   if (skip >= static_cast<int64_t>(data.size())) return size;
   data.remove_prefix(static_cast<size_t>(skip));
-  RETURN_IF_ERROR(MakeDirs(absl::StrCat(root_, "/", job_id)));
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return absl::InternalError(absl::StrCat("open ", path, ": ", strerror(errno)));
-  absl::Status status = WriteAll(fd, data);
-  if (status.ok() && fdatasync(fd) != 0) status = absl::InternalError("log fdatasync failed");
-  close(fd);
-  RETURN_IF_ERROR(status);
+  if (it == open_.end()) {
+    if (open_.size() >= kMaxOpen) CloseClean();
+    RETURN_IF_ERROR(MakeDirs(absl::StrCat(root_, "/", job_id)));
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) return absl::InternalError(absl::StrCat("open ", path, ": ", strerror(errno)));
+    it = open_.emplace(path, OpenLog{fd, size, false}).first;
+  }
+  absl::Status status = WriteAll(it->second.fd, data);
+  if (!status.ok()) {
+    // A partial write leaves the length to the file: read it again next time.
+    if (it->second.dirty) fdatasync(it->second.fd);
+    close(it->second.fd);
+    open_.erase(it);
+    return status;
+  }
+  it->second.size += static_cast<int64_t>(data.size());
+  it->second.dirty = true;
   auto last = last_stream_.find(attempt_id);
   if (last == last_stream_.end() || last->second != stream) {
     last_stream_[attempt_id] = stream;
@@ -72,8 +100,22 @@ absl::StatusOr<int64_t> LogStore::Append(const std::string& job_id, const std::s
       close(ifd);
     }
   }
-  ++generation_;
-  return size + static_cast<int64_t>(data.size());
+  int64_t stored = it->second.size;
+  Notify();
+  return stored;
+}
+
+absl::Status LogStore::Sync() {
+  absl::MutexLock lock(&files_mu_);
+  absl::Status status;
+  for (auto& [path, log] : open_) {
+    if (!log.dirty) continue;
+    log.dirty = false;
+    if (fdatasync(log.fd) != 0 && status.ok()) {
+      status = absl::InternalError(absl::StrCat("log fdatasync ", path, ": ", strerror(errno)));
+    }
+  }
+  return status;
 }
 
 absl::StatusOr<std::string> LogStore::Read(const std::string& job_id, const std::string& attempt_id,

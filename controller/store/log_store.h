@@ -4,8 +4,10 @@
 // stream changes (1 stdout, 2 stderr, 3 Arena's own messages).
 //
 // Appends are idempotent by offset, so a chunk resent after a reconnect is
-// stored once. Thread-safe. Readers can wait for new bytes with
-// WaitForChange().
+// stored once. They are made durable in groups: Sync() fdatasyncs every log
+// appended to since the last one (the scheduler calls it once per batch of
+// events, before it acknowledges any of them). Thread-safe. Readers can wait
+// for new bytes with WaitForChange().
 #ifndef ARENA_CONTROLLER_STORE_LOG_STORE_H_
 #define ARENA_CONTROLLER_STORE_LOG_STORE_H_
 
@@ -23,15 +25,19 @@ namespace arena {
 class LogStore {
  public:
   explicit LogStore(std::string root) : root_(std::move(root)) {}
+  ~LogStore();
 
   // Stores `data` found at `offset` of the attempt's log and returns the
-  // durable length. Bytes already stored are skipped; a gap (offset beyond
-  // the stored length) is refused with FailedPrecondition.
+  // stored length, durable once Sync() returns. Bytes already stored are
+  // skipped; a gap (offset beyond the stored length) is refused with
+  // FailedPrecondition.
   absl::StatusOr<int64_t> Append(const std::string& job_id, const std::string& attempt_id,
                                  int64_t offset, absl::string_view data, int stream);
   // Up to `max_bytes` bytes from `offset`; empty at the end.
   absl::StatusOr<std::string> Read(const std::string& job_id, const std::string& attempt_id,
                                    int64_t offset, int64_t max_bytes) const;
+  // Makes every append so far durable.
+  absl::Status Sync();
   int64_t Size(const std::string& job_id, const std::string& attempt_id) const;
   // The bytes of one stream (1 stdout, 2 stderr, 3 Arena's) among the first
   // `max_bytes` of the log.
@@ -47,10 +53,21 @@ class LogStore {
  private:
   std::string PathFor(const std::string& job_id, const std::string& attempt_id) const;
 
+  struct OpenLog {
+    int fd = -1;
+    int64_t size = 0;
+    bool dirty = false;  // appended to since the last Sync
+  };
+  // Closes every log with nothing left to sync.
+  void CloseClean() ABSL_EXCLUSIVE_LOCKS_REQUIRED(files_mu_);
+
   const std::string root_;
+  // Writers' state; Sync holds it, so readers (mu_) never wait on a sync.
+  absl::Mutex files_mu_;
+  std::map<std::string, OpenLog> open_ ABSL_GUARDED_BY(files_mu_);  // by path
+  std::map<std::string, int> last_stream_ ABSL_GUARDED_BY(files_mu_);
   mutable absl::Mutex mu_;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
-  std::map<std::string, int> last_stream_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace arena
