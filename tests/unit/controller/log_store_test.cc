@@ -18,6 +18,28 @@ TEST(LogStore, AppendIsIdempotentByOffset) {
   EXPECT_EQ(logs.Size("job", "att"), 11);
 }
 
+// Files stay open between appends (a bounded number of them) and are
+// synced in groups; a reopened store finds every byte.
+TEST(LogStore, ManyLogsSyncedInGroupsSurviveReopening) {
+  TestDir dir;
+  {
+    LogStore logs(dir.path());
+    for (int round = 0; round < 2; ++round) {
+      for (int i = 0; i < 300; ++i) {  // more logs than stay open
+        std::string attempt = "att" + std::to_string(i);
+        EXPECT_EQ(*logs.Append("job", attempt, round * 4, "abcd", 1), (round + 1) * 4);
+      }
+      ASSERT_TRUE(logs.Sync().ok());
+    }
+    EXPECT_EQ(*logs.Append("job", "att7", 6, "cdXY", 1), 10);  // overlaps, then new bytes
+    ASSERT_TRUE(logs.Sync().ok());
+  }
+  LogStore reopened(dir.path());
+  EXPECT_EQ(*reopened.Read("job", "att7", 0, 100), "abcdabcdXY");
+  EXPECT_EQ(*reopened.Read("job", "att299", 0, 100), "abcdabcd");
+  EXPECT_EQ(*reopened.Append("job", "att299", 8, "!", 1), 9);
+}
+
 TEST(LogStore, RefusesAGap) {
   TestDir dir;
   LogStore logs(dir.path());
