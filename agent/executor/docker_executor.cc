@@ -206,17 +206,54 @@ DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
       session_idle_(session_idle),
       reaper_([this] {
         while (!stop_reaper_.WaitForNotificationWithTimeout(absl::Seconds(5))) ReapIdleSessions();
+      }),
+      remover_([this] {
+        while (true) {
+          std::string id;
+          {
+            absl::MutexLock lock(&mu_);
+            auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+              return stopping_ || !to_remove_.empty();
+            };
+            mu_.Await(absl::Condition(&ready));
+            if (to_remove_.empty()) return;  // stopping and drained
+            id = std::move(to_remove_.front());
+            to_remove_.pop_front();
+          }
+          DockerClient docker(socket_path_);
+          docker.Connect(kDockerRestartWait).IgnoreError();  // retried below
+          RemoveContainer(docker, id);
+        }
       }) {}
 
 DockerExecutor::~DockerExecutor() {
   stop_reaper_.Notify();
   reaper_.join();
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  remover_.join();
   std::vector<Session> sessions;
   {
     absl::MutexLock lock(&mu_);
     sessions.swap(sessions_);
   }
   for (const Session& s : sessions) DestroySession(s);
+}
+
+void DockerExecutor::RemoveContainer(DockerClient& docker, const std::string& id) {
+  absl::Status removed = docker.RemoveContainer(id);
+  for (int i = 0; i < kRemoveTries && absl::IsUnavailable(removed); ++i) {
+    absl::SleepFor(absl::Milliseconds(500));
+    removed = docker.RemoveContainer(id);
+  }
+  if (!removed.ok()) Log(LogLevel::kWarn, "docker", removed.ToString());
+}
+
+void DockerExecutor::RemoveLater(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  to_remove_.push_back(id);
 }
 
 RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) {
@@ -251,15 +288,7 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   } cleanup{workspace};
   absl::StatusOr<std::string> id = docker.CreateContainer(SpecFor(request, agent_id_, workspace));
   if (!id.ok()) return Error(std::string(id.status().message()));
-  // Removal outlives a daemon restart: retried while dockerd is away.
-  auto remove = [&] {
-    absl::Status removed = docker.RemoveContainer(*id);
-    for (int i = 0; i < kRemoveTries && absl::IsUnavailable(removed); ++i) {
-      absl::SleepFor(absl::Milliseconds(500));
-      removed = docker.RemoveContainer(*id);
-    }
-    if (!removed.ok()) Log(LogLevel::kWarn, "docker", removed.ToString());
-  };
+  auto remove = [&] { RemoveContainer(docker, *id); };
   if (stop->cancelled()) {
     remove();
     RunResult result = Error(stop->reason());
@@ -288,13 +317,18 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   absl::StatusOr<int> exit_code = docker.WaitContainer(*id);
   output.join();
   RunResult::Outcome stopped_as = watchdog.Finish();
-  absl::StatusOr<ContainerState> state = docker.InspectState(*id);
+  // Inspected only when it can matter: an OOM kill ends with SIGKILL (137),
+  // and copying files needs the working directory.
+  bool inspect =
+      !exit_code.ok() || *exit_code == 137 || !request.artifacts.empty() || !request.junit.empty();
+  absl::StatusOr<ContainerState> state =
+      inspect ? docker.InspectState(*id) : absl::StatusOr<ContainerState>(ContainerState());
   bool oom_killed = state.ok() && state->oom_killed;
   RunResult result;
   if (exit_code.ok() && stopped_as != RunResult::Outcome::kCancelled) {
     result.files = CopyFiles(docker, *id, state.ok() ? state->working_dir : "", request, observer);
   }
-  remove();
+  RemoveLater(*id);
 
   if (!exit_code.ok()) {
     return Error(absl::StrCat("lost the container: ", exit_code.status().message()));

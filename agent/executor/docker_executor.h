@@ -11,6 +11,7 @@
 #ifndef ARENA_AGENT_EXECUTOR_DOCKER_EXECUTOR_H_
 #define ARENA_AGENT_EXECUTOR_DOCKER_EXECUTOR_H_
 
+#include <deque>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,6 +61,12 @@ class DockerExecutor final : public Executor {
                                          RunObserver* observer);
   void ReleaseSession(const Session& session, bool keep);
   void DestroySession(const Session& session);
+  // Removes a container, retrying while dockerd is away (it outlives a
+  // daemon restart).
+  void RemoveContainer(DockerClient& docker, const std::string& id);
+  // The same off the attempt's path: a finished attempt reports its result
+  // without waiting for the removal (drained before the executor goes).
+  void RemoveLater(const std::string& id);
 
   const std::string socket_path_;
   const std::string agent_id_;
@@ -68,6 +75,9 @@ class DockerExecutor final : public Executor {
   std::vector<Session> sessions_ ABSL_GUARDED_BY(mu_);
   absl::Notification stop_reaper_;
   std::thread reaper_;
+  std::deque<std::string> to_remove_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread remover_;
 };
 
 }  // namespace arena

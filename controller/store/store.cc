@@ -142,6 +142,10 @@ CREATE TABLE quarantine(
     R"sql(
 CREATE INDEX test_results_attempt ON test_results(attempt_id);
 )sql",
+    // v7: when the agent had each attempt's result.
+    R"sql(
+ALTER TABLE attempts ADD COLUMN exited_ms INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr const char* kTaskColumns =
@@ -158,7 +162,8 @@ std::string EncodeCommand(const v1::Task& task) {
 
 // Reads kAttemptColumns starting at column `first` of the row.
 constexpr const char* kAttemptColumns =
-    "id, agent_id, state, exit_code, reason, started_ms, finished_ms, log_bytes, emulated";
+    "id, agent_id, state, exit_code, reason, started_ms, finished_ms, log_bytes, emulated, "
+    "exited_ms";
 
 void ReadAttempt(const Statement& row, int first, v1::Attempt* a) {
   a->set_id(row.Text(first));
@@ -170,6 +175,7 @@ void ReadAttempt(const Statement& row, int first, v1::Attempt* a) {
   a->set_finished_unix_ms(row.Int(first + 6));
   a->set_log_bytes(row.Int(first + 7));
   a->set_emulated(row.Int(first + 8) != 0);
+  a->set_exited_unix_ms(row.Int(first + 9));
 }
 
 v1::Task ReadTask(const Statement& row) {
@@ -742,13 +748,14 @@ absl::Status Store::UpdateAttempt(const AttemptRecord& a) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt,
                    db_->Prepare("UPDATE attempts SET state=?, exit_code=?, reason=?, "
-                                "finished_ms=?, log_bytes=? WHERE id=?"));
+                                "finished_ms=?, log_bytes=?, exited_ms=? WHERE id=?"));
   return stmt.Bind(1, a.state)
       .Bind(2, a.exit_code)
       .Bind(3, a.reason)
       .Bind(4, a.finished_ms)
       .Bind(5, a.log_bytes)
-      .Bind(6, a.id)
+      .Bind(6, a.exited_ms)
+      .Bind(7, a.id)
       .Run();
 }
 
@@ -756,7 +763,7 @@ absl::StatusOr<AttemptRecord> Store::GetAttempt(const std::string& id) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT id, task_id, job_id, agent_id, state, "
                                                 "exit_code, reason, started_ms, finished_ms, "
-                                                "log_bytes FROM attempts WHERE id = ?"));
+                                                "log_bytes, exited_ms FROM attempts WHERE id = ?"));
   stmt.Bind(1, id);
   ASSIGN_OR_RETURN(bool found, stmt.Step());
   if (!found) return absl::NotFoundError(absl::StrCat("unknown attempt ", id));
@@ -771,6 +778,7 @@ absl::StatusOr<AttemptRecord> Store::GetAttempt(const std::string& id) {
   a.started_ms = stmt.Int(7);
   a.finished_ms = stmt.Int(8);
   a.log_bytes = stmt.Int(9);
+  a.exited_ms = stmt.Int(10);
   return a;
 }
 

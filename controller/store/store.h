@@ -68,6 +68,7 @@ struct AttemptRecord {
   std::string reason;
   int64_t started_ms = 0;
   int64_t finished_ms = 0;
+  int64_t exited_ms = 0;  // the agent had the result (its clock)
   int64_t log_bytes = 0;
   bool emulated = false;
 };

@@ -7,6 +7,7 @@
 # when the job says so); a quarantined test's failure does not fail the job;
 # a timed-out test ends its session; `arenactl flaky` ranks by flake rate.
 source "$(dirname "$0")/lib.sh"
+no_sessions() { [ -z "$(docker ps -aq --filter label=arena.session)" ]; }
 start_controller ctl
 start_agent one --slots 2
 one=$AGENT_ID
@@ -31,7 +32,7 @@ distinct=$(for t in $(seq 1 12); do actl logs "$job" --task "amd64/case_$t"; don
 assert_eq 12 "$containers" "every test logged its container"
 [ "$distinct" -le 4 ] || fail "12 tests used $distinct containers; warm sessions should keep it to one per slot (4)"
 assert_contains "$(cat "$WORK/run.out")" "tasks done" "run shows progress lines"
-wait_until 10 test -z "$(docker ps -aq --filter label=arena.session)" || fail "session containers outlived their job"
+wait_until 10 no_sessions || fail "session containers outlived their job"
 pass "12 listed tests pulled by 4 slots on 2 agents, in $distinct warm containers, removed after the job"
 
 flaky_cmd='test "$ARENA_ATTEMPT" -gt 1 || [ {test} != wobbly ]'
@@ -86,5 +87,5 @@ set -e
 assert_eq 3 "$rc" "a timed-out test"
 job=$(actl -o json jobs --limit 1 | jq -r '.jobs[0].id')
 assert_eq "TIMED_OUT" "$(actl -o json status "$job" | jq -r '.tasks[] | select(.test_id == "stuck") | .state')" "stuck test state"
-wait_until 15 test -z "$(docker ps -aq --filter label=arena.session)" || fail "the timed-out session container is still there"
+wait_until 15 no_sessions || fail "the timed-out session container is still there"
 pass "a test past its timeout is stopped by ending its session container"

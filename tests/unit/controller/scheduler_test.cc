@@ -46,8 +46,11 @@ TEST_F(SchedulerTest, AgentsHearOnlyWhatTheStoreHasCommitted) {
   Connect("agent-1", 1, {}, link);
   Submit("job-1");
   ASSERT_EQ(link->Assigns().size(), 1u);
-  Send("agent-1", Exited(link->Assigns()[0].attempt_id(), 3));
+  v1::AgentMessage exited = Exited(link->Assigns()[0].attempt_id(), 3);
+  exited.mutable_event()->set_unix_ms(1780000000042);
+  Send("agent-1", exited);
   EXPECT_EQ(seen, (std::vector<std::string>{"assign: attempt stored", "result: stored"}));
+  EXPECT_EQ(store_->GetAttempt(link->Assigns()[0].attempt_id())->exited_ms, 1780000000042);
   EXPECT_EQ(store_->GetJob("job-1")->state(), v1::FAILED);
 }
 

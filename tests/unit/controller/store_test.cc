@@ -33,7 +33,7 @@ TEST(Store, MigratesToLatestVersionAndReopens) {
   {
     auto store = Store::Open(dir.File("arena.db"));
     ASSERT_TRUE(store.ok()) << store.status();
-    EXPECT_EQ(*(*store)->SchemaVersion(), 6);
+    EXPECT_EQ(*(*store)->SchemaVersion(), 7);
     ASSERT_TRUE((*store)->InsertJob(NewJob("job-a", 2)).ok());
   }
   auto reopened = Store::Open(dir.File("arena.db"));
