@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "arena/v1/jobs.pb.h"
 #include "cli/client.h"
 #include "common/flags.h"
@@ -50,7 +51,9 @@ void PrintJson(const google::protobuf::Message& message);
 // Parses the command's own flags (and what follows "--").
 absl::StatusOr<ParsedFlags> CommandFlags(const Cli& cli, FlagSpec spec);
 
-absl::StatusOr<v1::Job> GetJob(Cli& cli, const std::string& job_id);
+// With `wait`, a long poll: answers when the job changes or after `wait`.
+absl::StatusOr<v1::Job> GetJob(Cli& cli, const std::string& job_id,
+                               absl::Duration wait = absl::ZeroDuration());
 // The last lines of each unsuccessful task's log, for JUnit failures.
 std::map<std::string, std::string> FailureTails(Cli& cli, const v1::Job& job);
 // Every recorded test result of the job (with flaky marks).

@@ -286,15 +286,15 @@ class LogPrinter {
 // when asked). Returns the exit code.
 int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_out,
                   bool progress = false, const std::string& allure_dir = "") {
-  absl::Duration poll = absl::Milliseconds(100);
   LiveView live;
+  absl::Duration wait = absl::ZeroDuration();
   while (true) {
-    absl::StatusOr<v1::Job> job = GetJob(cli, job_id);
+    // Long poll: the controller answers when the job changes, not on a timer.
+    absl::StatusOr<v1::Job> job = GetJob(cli, job_id, wait);
     if (!job.ok()) return Fail(kExitUsage, std::string(job.status().message()));
     if (progress && cli.output != "json") live.Update(*job);
     if (!IsTerminal(job->state())) {
-      absl::SleepFor(poll);
-      poll = std::min(poll * 2, absl::Seconds(1));
+      wait = absl::Seconds(30);
       continue;
     }
     absl::StatusOr<std::vector<v1::TestResult>> results = GetResults(cli, job_id);

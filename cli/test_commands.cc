@@ -36,11 +36,15 @@ std::string TaskDir(const v1::ArtifactInfo& info) {
 
 }  // namespace
 
-absl::StatusOr<v1::Job> GetJob(Cli& cli, const std::string& job_id) {
+absl::StatusOr<v1::Job> GetJob(Cli& cli, const std::string& job_id, absl::Duration wait) {
   v1::GetJobRequest request;
   request.set_job_id(job_id);
+  request.set_wait_ms(absl::ToInt64Milliseconds(wait));
   v1::Job job;
   auto context = cli.client->Context();
+  if (wait > absl::ZeroDuration()) {
+    context->set_deadline(absl::ToChronoTime(absl::Now() + wait + absl::Seconds(15)));
+  }
   grpc::Status status = cli.client->stub()->GetJob(context.get(), request, &job);
   if (!status.ok()) {
     return absl::Status(static_cast<absl::StatusCode>(status.error_code()),

@@ -239,6 +239,38 @@ absl::StatusOr<v1::Job> JobApi::Get(const Principal& who, const std::string& job
   return job;
 }
 
+namespace {
+
+// What a waiting client wants to hear about: the job's and every task's
+// state, and each task's current attempt.
+std::string ProgressOf(const v1::Job& job) {
+  std::string out = absl::StrCat(job.state(), ";");
+  for (const v1::Task& task : job.tasks()) {
+    absl::StrAppend(&out, task.state(), ",", task.attempt_id(), ",", task.started_unix_ms() > 0,
+                    ";");
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Job> JobApi::WaitForChange(const Principal& who, const std::string& job_id,
+                                              absl::Duration wait,
+                                              const std::function<bool()>& cancelled) {
+  ASSIGN_OR_RETURN(v1::Job job, Get(who, job_id));
+  absl::Time deadline = absl::Now() + std::min(wait, absl::Seconds(60));
+  const std::string seen = ProgressOf(job);
+  while (!IsTerminal(job.state()) && absl::Now() < deadline && !cancelled()) {
+    // The generation is taken before the read, so a change between the two
+    // wakes the wait below at once.
+    uint64_t generation = logs_->Generation();
+    ASSIGN_OR_RETURN(job, Get(who, job_id));
+    if (ProgressOf(job) != seen) break;
+    logs_->WaitForChange(generation, std::min(deadline - absl::Now(), absl::Seconds(1)));
+  }
+  return job;
+}
+
 absl::StatusOr<v1::Job> JobApi::Submit(const Principal& who, const v1::SubmitJobRequest& request) {
   ASSIGN_OR_RETURN(v1::JobSpec spec, ValidateJobSpec(request.spec(), options_));
   RETURN_IF_ERROR(SealSecrets(spec));

@@ -57,6 +57,11 @@ class JobApi {
   absl::StatusOr<v1::Job> Submit(const Principal& who, const v1::SubmitJobRequest& request);
   // The job with waiting reasons filled in for queued tasks.
   absl::StatusOr<v1::Job> Get(const Principal& who, const std::string& job_id);
+  // Get, answered when the job changes (see GetJobRequest.wait_ms) or
+  // `cancelled` turns true.
+  absl::StatusOr<v1::Job> WaitForChange(const Principal& who, const std::string& job_id,
+                                        absl::Duration wait,
+                                        const std::function<bool()>& cancelled);
   absl::StatusOr<v1::ListJobsResponse> List(const Principal& who,
                                             const v1::ListJobsRequest& request);
   absl::StatusOr<v1::Job> Cancel(const Principal& who, const std::string& job_id);

@@ -70,8 +70,14 @@ grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* context,
 
 grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* context, const v1::GetJobRequest* request,
                                     v1::Job* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->Get(who, request->job_id()); });
+  return Serve(*api_, metrics_, context, response, [&](const Principal& who) {
+    if (request->wait_ms() < 0) {
+      return absl::StatusOr<v1::Job>(absl::InvalidArgumentError("wait_ms must not be negative"));
+    }
+    if (request->wait_ms() == 0) return api_->Get(who, request->job_id());
+    return api_->WaitForChange(who, request->job_id(), absl::Milliseconds(request->wait_ms()),
+                               [context] { return context->IsCancelled(); });
+  });
 }
 
 grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* context,

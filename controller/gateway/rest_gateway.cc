@@ -206,9 +206,19 @@ void RestGateway::Register(httplib::Server* server) {
         request.set_arch(req.get_param_value("arch"));
         Reply(res, api->List(who, request));
       }));
-  server->Get(R"(/api/v1/jobs/([^/]+))",
-              authed([api](const Principal& who, const httplib::Request& req,
-                           httplib::Response& res) { Reply(res, api->Get(who, req.matches[1])); }));
+  // ?wait_ms=N: the same long poll as GetJob.
+  server->Get(
+      R"(/api/v1/jobs/([^/]+))",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        if (!req.has_param("wait_ms")) return Reply(res, api->Get(who, req.matches[1]));
+        int64_t wait_ms = 0;
+        if (!absl::SimpleAtoi(req.get_param_value("wait_ms"), &wait_ms) || wait_ms < 0) {
+          return WriteError(res,
+                            absl::InvalidArgumentError("wait_ms must be a non-negative number"));
+        }
+        Reply(res, api->WaitForChange(who, req.matches[1], absl::Milliseconds(wait_ms),
+                                      [] { return false; }));
+      }));
   server->Post(
       R"(/api/v1/jobs/([^/]+)/cancel)",
       authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {

@@ -47,6 +47,22 @@ assert_eq "api" "$(curl -s -H "$auth" "$url/api/v1/jobs/$api_job/logs")" "logs v
 assert_eq "pi" "$(curl -s -H "$auth" "$url/api/v1/jobs/$api_job/logs?offset=1")" "logs from an offset"
 pass "submit, get, logs through /api/v1"
 
+# Long poll: each answer comes when the job changed (never a QUEUED repeat),
+# a handful of rounds to the verdict.
+r=$(http POST /api/v1/jobs '{"spec": {"command": ["sh", "-c", "sleep 1"]}}')
+poll_job=$(body_of "$r" | jq -r .id)
+seen=QUEUED
+for round in 1 2 3 4 5 6 7 8; do
+  r=$(http GET "/api/v1/jobs/$poll_job?wait_ms=30000")
+  assert_eq 200 "$(code_of "$r")" "long poll round $round"
+  now=$(body_of "$r" | jq -r '.tasks[0].state + "/" + .tasks[0].started_unix_ms')
+  [ "$now" != "$seen" ] || fail "long poll answered without a change ($now)"
+  seen=$now
+  [ "$(body_of "$r" | jq -r .state)" = PASSED ] && break
+done
+assert_eq PASSED "$(body_of "$r" | jq -r .state)" "long-polled to the verdict"
+pass "GET /api/v1/jobs/{id}?wait_ms answers on change"
+
 r=$(http GET "/api/v1/jobs?page_size=1")
 assert_eq 1 "$(body_of "$r" | jq '.jobs | length')" "page size"
 token=$(body_of "$r" | jq -r .next_page_token)
@@ -92,6 +108,7 @@ expect_http 400 "request body is empty" -H "$auth" -X POST "$url/api/v1/jobs" -d
 expect_http 400 "unknown architecture" -H "$auth" -X POST "$url/jobs" -d '{"test_command": "true", "architectures": ["vax"]}'
 expect_http 400 "command is empty" -H "$auth" -X POST "$url/api/v1/jobs" -d '{"spec": {}}'
 expect_http 400 "unknown state" -H "$auth" "$url/api/v1/jobs?state=bogus"
+expect_http 400 "wait_ms must be" -H "$auth" "$url/api/v1/jobs/$api_job?wait_ms=soon"
 expect_http 400 "page_token" -H "$auth" "$url/api/v1/jobs?page_token=xyz"
 expect_http 404 "not found" -H "$auth" "$url/jobs/job-000000000000"
 expect_http 404 "not found" -H "$auth" "$url/api/v1/jobs/job-000000000000"
