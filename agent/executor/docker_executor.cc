@@ -210,6 +210,7 @@ DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
       remover_([this] {
         while (true) {
           std::string id;
+          bool stopping;
           {
             absl::MutexLock lock(&mu_);
             auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -219,10 +220,13 @@ DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
             if (to_remove_.empty()) return;  // stopping and drained
             id = std::move(to_remove_.front());
             to_remove_.pop_front();
+            stopping = stopping_;
           }
+          // While the agent stops, one quick try each: what is left is
+          // removed as an orphan when the agent starts again.
           DockerClient docker(socket_path_);
-          docker.Connect(kDockerRestartWait).IgnoreError();  // retried below
-          RemoveContainer(docker, id);
+          docker.Connect(stopping ? absl::Seconds(1) : kDockerRestartWait).IgnoreError();
+          RemoveContainer(docker, id, /*retry=*/!stopping);
         }
       }) {}
 
@@ -242,9 +246,9 @@ DockerExecutor::~DockerExecutor() {
   for (const Session& s : sessions) DestroySession(s);
 }
 
-void DockerExecutor::RemoveContainer(DockerClient& docker, const std::string& id) {
+void DockerExecutor::RemoveContainer(DockerClient& docker, const std::string& id, bool retry) {
   absl::Status removed = docker.RemoveContainer(id);
-  for (int i = 0; i < kRemoveTries && absl::IsUnavailable(removed); ++i) {
+  for (int i = 0; retry && i < kRemoveTries && absl::IsUnavailable(removed); ++i) {
     absl::SleepFor(absl::Milliseconds(500));
     removed = docker.RemoveContainer(id);
   }
