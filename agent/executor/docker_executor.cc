@@ -248,7 +248,10 @@ DockerExecutor::~DockerExecutor() {
 
 void DockerExecutor::RemoveContainer(DockerClient& docker, const std::string& id, bool retry) {
   absl::Status removed = docker.RemoveContainer(id);
-  for (int i = 0; retry && i < kRemoveTries && absl::IsUnavailable(removed); ++i) {
+  // Not past the start of the agent's shutdown.
+  for (int i = 0;
+       retry && i < kRemoveTries && absl::IsUnavailable(removed) && !stop_reaper_.HasBeenNotified();
+       ++i) {
     absl::SleepFor(absl::Milliseconds(500));
     removed = docker.RemoveContainer(id);
   }
@@ -321,10 +324,10 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   absl::StatusOr<int> exit_code = docker.WaitContainer(*id);
   output.join();
   RunResult::Outcome stopped_as = watchdog.Finish();
-  // Inspected only when it can matter: an OOM kill ends with SIGKILL (137),
-  // and copying files needs the working directory.
+  // Inspected only when it can matter: a failure may be an OOM kill (of the
+  // main process or a child), and copying files needs the working directory.
   bool inspect =
-      !exit_code.ok() || *exit_code == 137 || !request.artifacts.empty() || !request.junit.empty();
+      !exit_code.ok() || *exit_code != 0 || !request.artifacts.empty() || !request.junit.empty();
   absl::StatusOr<ContainerState> state =
       inspect ? docker.InspectState(*id) : absl::StatusOr<ContainerState>(ContainerState());
   bool oom_killed = state.ok() && state->oom_killed;

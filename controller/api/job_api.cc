@@ -263,10 +263,10 @@ absl::StatusOr<v1::Job> JobApi::WaitForChange(const Principal& who, const std::s
   while (!IsTerminal(job.state()) && absl::Now() < deadline && !cancelled()) {
     // The generation is taken before the read, so a change between the two
     // wakes the wait below at once.
-    uint64_t generation = logs_->Generation();
+    uint64_t generation = logs_->StateGeneration();
     ASSIGN_OR_RETURN(job, Get(who, job_id));
     if (ProgressOf(job) != seen) break;
-    logs_->WaitForChange(generation, std::min(deadline - absl::Now(), absl::Seconds(1)));
+    logs_->WaitForStateChange(generation, std::min(deadline - absl::Now(), absl::Seconds(1)));
   }
   return job;
 }
@@ -381,9 +381,14 @@ absl::StatusOr<v1::Job> JobApi::Cancel(const Principal& who, const std::string& 
     return absl::FailedPreconditionError(absl::StrCat("job ", job.id(), " already finished"));
   }
   scheduler_->CancelJob(job.id(), absl::StrCat("cancelled by ", who.name));
-  scheduler_->Flush();
+  scheduler_->Flush();  // the cancel's batch is committed (or undone) now
+  ASSIGN_OR_RETURN(v1::Job after, Get(who, job_id));
+  if (!IsTerminal(after.state())) {
+    return absl::UnavailableError(
+        absl::StrCat("the cancel of job ", job.id(), " could not be stored; try again"));
+  }
   Audit(who.name, "job.cancel", job.id());
-  return Get(who, job_id);
+  return after;
 }
 
 absl::StatusOr<v1::Task> JobApi::ResolveTask(const Principal& who, const std::string& job_id,

@@ -3,6 +3,9 @@
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
+#include <atomic>
+#include <memory>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/states.h"
@@ -206,19 +209,23 @@ void RestGateway::Register(httplib::Server* server) {
         request.set_arch(req.get_param_value("arch"));
         Reply(res, api->List(who, request));
       }));
-  // ?wait_ms=N: the same long poll as GetJob.
-  server->Get(
-      R"(/api/v1/jobs/([^/]+))",
-      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
-        if (!req.has_param("wait_ms")) return Reply(res, api->Get(who, req.matches[1]));
-        int64_t wait_ms = 0;
-        if (!absl::SimpleAtoi(req.get_param_value("wait_ms"), &wait_ms) || wait_ms < 0) {
-          return WriteError(res,
-                            absl::InvalidArgumentError("wait_ms must be a non-negative number"));
-        }
-        Reply(res, api->WaitForChange(who, req.matches[1], absl::Milliseconds(wait_ms),
-                                      [] { return false; }));
-      }));
+  // ?wait_ms=N: the same long poll as GetJob. A waiting request holds an
+  // HTTP worker (64 in all): past 16 waiting, answers come at once.
+  auto waiting = std::make_shared<std::atomic<int>>(0);
+  server->Get(R"(/api/v1/jobs/([^/]+))",
+              authed([api, waiting](const Principal& who, const httplib::Request& req,
+                                    httplib::Response& res) {
+                if (!req.has_param("wait_ms")) return Reply(res, api->Get(who, req.matches[1]));
+                int64_t wait_ms = 0;
+                if (!absl::SimpleAtoi(req.get_param_value("wait_ms"), &wait_ms) || wait_ms < 0) {
+                  return WriteError(
+                      res, absl::InvalidArgumentError("wait_ms must be a non-negative number"));
+                }
+                if (waiting->fetch_add(1) >= 16) wait_ms = 0;
+                Reply(res, api->WaitForChange(who, req.matches[1], absl::Milliseconds(wait_ms),
+                                              [] { return false; }));
+                waiting->fetch_sub(1);
+              }));
   server->Post(
       R"(/api/v1/jobs/([^/]+)/cancel)",
       authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {

@@ -129,10 +129,12 @@ void Scheduler::Run() {
         events_.pop_front();
       }
     }
-    // Without a batch (the store busy past its timeout) every write commits
-    // on its own: slower, still correct.
+    // Without a batch (the store busy past its timeout, an I/O error) every
+    // write commits on its own, before the logs are synced: a degraded mode
+    // that is logged, not expected.
     absl::Status begun = store_->BeginBatch();
     LogError(begun);
+    batch_error_ = absl::OkStatus();
     for (std::function<void()>& event : batch) {
       absl::Time start = absl::Now();
       event();
@@ -146,12 +148,16 @@ void Scheduler::Run() {
       Dispatch();
     }
     // Logs first, then the store: both durable before any acknowledgement.
-    absl::Status synced = logs_->Sync();
+    // Logs that could not be synced, or a handler whose writes failed half
+    // way, undo the whole batch: the store keeps nothing the logs or the
+    // scheduler's memory do not match, and Recover reloads from it.
+    absl::Status durable = logs_->Sync();
+    if (durable.ok()) durable = batch_error_;
     if (begun.ok()) {
-      absl::Status committed = store_->CommitBatch();
-      if (!committed.ok()) synced = committed;
+      absl::Status ended = durable.ok() ? store_->CommitBatch() : store_->RollbackBatch();
+      if (durable.ok()) durable = ended;
     }
-    if (!synced.ok()) Recover(synced);
+    if (!durable.ok()) Recover(durable);
     for (auto& [link, message] : outbox_) link->Send(message);
     outbox_.clear();
     if (agents_dirty_) {
@@ -209,7 +215,7 @@ void Scheduler::LoseAgent(const std::string& agent_id, const std::string& reason
   if (lost.empty()) return;
   LogLine("scheduler", reason);
   for (const std::string& attempt_id : lost) {
-    LogError(EndAttempt(attempt_id, v1::LOST, -1, reason));
+    FailBatch(EndAttempt(attempt_id, v1::LOST, -1, reason));
   }
 }
 
@@ -236,9 +242,9 @@ void Scheduler::OnTick(absl::Time now) {
     }
   }
   for (const QueuedTask& q : timed_out) {
-    LogError(FinishTask(q.job_id, q.task_id, v1::ERROR, -1,
-                        absl::StrCat("not started within ", absl::FormatDuration(q.queue_timeout),
-                                     ": ", WaitingReason(q.needs))));
+    FailBatch(FinishTask(q.job_id, q.task_id, v1::ERROR, -1,
+                         absl::StrCat("not started within ", absl::FormatDuration(q.queue_timeout),
+                                      ": ", WaitingReason(q.needs))));
   }
 }
 

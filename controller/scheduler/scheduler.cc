@@ -122,6 +122,19 @@ void Scheduler::LogError(const absl::Status& status) {
   if (!status.ok()) Log(LogLevel::kError, "scheduler", status.ToString());
 }
 
+void Scheduler::CloseAgent(const std::string& agent_id, const absl::Status& why) {
+  auto it = agents_.find(agent_id);
+  if (it == agents_.end()) return;
+  it->second.link->Close(why);
+  agents_.erase(it);  // nothing more is dispatched to the closed stream
+  agents_dirty_ = true;
+}
+
+void Scheduler::FailBatch(const absl::Status& status) {
+  LogError(status);
+  if (!status.ok() && batch_error_.ok()) batch_error_ = status;
+}
+
 void Scheduler::PublishAgents() {
   std::vector<AgentView> views;
   std::map<std::string, std::vector<std::string>> running;  // by agent, one pass
@@ -186,7 +199,7 @@ void Scheduler::ReconcileAttempts(const std::string& agent_id,
     if (attempt.agent_id == agent_id && !held.count(attempt_id)) lost.push_back(attempt_id);
   }
   for (const std::string& attempt_id : lost) {
-    LogError(
+    FailBatch(
         EndAttempt(attempt_id, v1::LOST, -1, "the agent restarted and no longer runs the attempt"));
   }
   for (const auto& [attempt_id, offset] : held) {
@@ -279,8 +292,9 @@ void Scheduler::OnLogChunk(const std::string& agent_id, const v1::LogChunk& chun
     // A gap or a full disk: end the stream; the agent reconnects with
     // backoff and resends everything past the durable offset.
     LogError(durable.status());
-    link->Close(absl::UnavailableError(absl::StrCat("cannot store the log of ", chunk.attempt_id(),
-                                                    ": ", durable.status().message())));
+    CloseAgent(agent_id,
+               absl::UnavailableError(absl::StrCat("cannot store the log of ", chunk.attempt_id(),
+                                                   ": ", durable.status().message())));
     return;
   }
   if (options_.metrics != nullptr) {
@@ -323,10 +337,11 @@ void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& ev
   absl::Status recorded =
       EndAttempt(event.attempt_id(), state, event.exit_code(), event.reason(), &event);
   if (!recorded.ok()) {
-    // Not durable, so not acknowledged: the agent sends it again.
-    LogError(recorded);
-    link->Close(
-        absl::UnavailableError(absl::StrCat("cannot record the result: ", recorded.message())));
+    // Not durable, so not acknowledged: the agent sends it again (the batch
+    // is undone, so nothing of it half stays).
+    FailBatch(recorded);
+    CloseAgent(agent_id, absl::UnavailableError(
+                             absl::StrCat("cannot record the result: ", recorded.message())));
     return;
   }
   Send(link, LogAck(event.attempt_id(), durable, true));
@@ -339,7 +354,6 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   const RunningAttempt attempt = it->second;
   std::string reason = reason_given;
   // Per-event reads do not grow with the job: its header and this task.
-  ASSIGN_OR_RETURN(ActiveJob * job, FindJob(attempt.job_id));
   absl::StatusOr<v1::Task> loaded = store_->GetTask(attempt.task_id);
   if (!loaded.ok() && !absl::IsNotFound(loaded.status())) return loaded.status();
   v1::Task* task = loaded.ok() ? &*loaded : nullptr;
@@ -381,6 +395,10 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
     notify_ = true;
     return absl::OkStatus();
   }
+  // Only now: a cancelled job has already ended and left jobs_.
+  absl::StatusOr<ActiveJob*> found = FindJob(attempt.job_id);
+  if (!found.ok()) return found.status();
+  ActiveJob* job = *found;
   int failures = 0;
   std::set<std::string> failed_on;
   for (v1::Attempt& a : *task->mutable_attempts()) {
@@ -586,6 +604,7 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   }
   if (!status.ok()) {
     LogError(status);
+    batch_error_ = status;  // part of the assignment may be written: undo it all
     return false;
   }
   (*active)->Move(v1::QUEUED, task->quarantined(), v1::RUNNING, task->quarantined());
@@ -655,7 +674,7 @@ void Scheduler::OnCancelJob(const std::string& job_id, const std::string& reason
         Send(agent->second.link, CancelMessage(task.attempt_id(), reason, false));
       }
     }
-    LogError(FinishTask(job_id, task.id(), v1::CANCELLED, -1, reason));
+    FailBatch(FinishTask(job_id, task.id(), v1::CANCELLED, -1, reason));
   }
 }
 

@@ -177,6 +177,11 @@ class Scheduler {
   // Handlers set agents_dirty_ instead; the batch publishes once.
   void PublishAgents();
   void LogError(const absl::Status& status);
+  // For a failure after writes that memory already reflects: logged, and
+  // the batch is undone and the state reloaded (see batch_error_).
+  void FailBatch(const absl::Status& status);
+  // Ends an agent's stream and forgets the agent until it connects again.
+  void CloseAgent(const std::string& agent_id, const absl::Status& why);
 
   Store* const store_;
   LogStore* const logs_;
@@ -204,6 +209,9 @@ class Scheduler {
   bool dispatch_ = false;
   bool agents_dirty_ = false;
   bool notify_ = false;  // wake log and job watchers after the commit
+  // Set by a handler whose writes failed half way (memory and store
+  // disagree): the batch is rolled back and the scheduler reloads.
+  absl::Status batch_error_;
   std::vector<std::function<void()>> after_batch_;
 
   mutable absl::Mutex snapshot_mu_;

@@ -29,8 +29,9 @@ void Scheduler::OnFileChunk(const std::string& agent_id, const v1::FileChunk& ch
   if (!stored.ok()) {
     // The agent reconnects and sends every file again from its start.
     LogError(stored.status());
-    link->Close(absl::UnavailableError(absl::StrCat("cannot store a file of ", chunk.attempt_id(),
-                                                    ": ", stored.status().message())));
+    CloseAgent(agent_id,
+               absl::UnavailableError(absl::StrCat("cannot store a file of ", chunk.attempt_id(),
+                                                   ": ", stored.status().message())));
   }
 }
 

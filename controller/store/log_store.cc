@@ -82,10 +82,11 @@ absl::StatusOr<int64_t> LogStore::Append(const std::string& job_id, const std::s
   }
   absl::Status status = WriteAll(it->second.fd, data);
   if (!status.ok()) {
-    // A partial write leaves the length to the file: read it again next time.
-    if (it->second.dirty) fdatasync(it->second.fd);
-    close(it->second.fd);
-    open_.erase(it);
+    // A partial write: the file says how much landed; it stays dirty, so
+    // the next Sync covers it before anything past it is acknowledged.
+    struct stat st;
+    if (fstat(it->second.fd, &st) == 0) it->second.size = static_cast<int64_t>(st.st_size);
+    it->second.dirty = true;
     return status;
   }
   it->second.size += static_cast<int64_t>(data.size());
@@ -101,7 +102,10 @@ absl::StatusOr<int64_t> LogStore::Append(const std::string& job_id, const std::s
     }
   }
   int64_t stored = it->second.size;
-  Notify();
+  {
+    absl::MutexLock generation_lock(&mu_);
+    ++generation_;  // new bytes: log readers wake, job watchers do not
+  }
   return stored;
 }
 
@@ -110,8 +114,9 @@ absl::Status LogStore::Sync() {
   absl::Status status;
   for (auto& [path, log] : open_) {
     if (!log.dirty) continue;
-    log.dirty = false;
-    if (fdatasync(log.fd) != 0 && status.ok()) {
+    if (fdatasync(log.fd) == 0) {
+      log.dirty = false;
+    } else if (status.ok()) {  // stays dirty: every later Sync fails until it succeeds
       status = absl::InternalError(absl::StrCat("log fdatasync ", path, ": ", strerror(errno)));
     }
   }
@@ -166,6 +171,19 @@ int64_t LogStore::Size(const std::string& job_id, const std::string& attempt_id)
 void LogStore::Notify() {
   absl::MutexLock lock(&mu_);
   ++generation_;
+  ++state_generation_;
+}
+
+uint64_t LogStore::StateGeneration() const {
+  absl::MutexLock lock(&mu_);
+  return state_generation_;
+}
+
+void LogStore::WaitForStateChange(uint64_t seen, absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  auto changed = [this, seen]()
+                     ABSL_SHARED_LOCKS_REQUIRED(mu_) { return state_generation_ != seen; };
+  mu_.AwaitWithTimeout(absl::Condition(&changed), timeout);
 }
 
 uint64_t LogStore::Generation() const {

@@ -44,11 +44,16 @@ class LogStore {
   absl::StatusOr<std::string> ReadStream(const std::string& job_id, const std::string& attempt_id,
                                          int stream, int64_t max_bytes) const;
 
-  // Wakes every waiter (new bytes, or a task changed state).
+  // Wakes every waiter: a task or job changed state (new bytes wake only
+  // the log readers).
   void Notify();
   uint64_t Generation() const;
-  // Blocks until Generation() != seen or the timeout passes.
+  // Blocks until Generation() != seen (new bytes or a state change) or the
+  // timeout passes.
   void WaitForChange(uint64_t seen, absl::Duration timeout) const;
+  // The same for state changes only (Notify), for job watchers.
+  uint64_t StateGeneration() const;
+  void WaitForStateChange(uint64_t seen, absl::Duration timeout) const;
 
  private:
   std::string PathFor(const std::string& job_id, const std::string& attempt_id) const;
@@ -68,6 +73,7 @@ class LogStore {
   std::map<std::string, int> last_stream_ ABSL_GUARDED_BY(files_mu_);
   mutable absl::Mutex mu_;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t state_generation_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace arena

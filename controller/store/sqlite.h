@@ -77,6 +77,8 @@ class Database {
   absl::StatusOr<Statement> Prepare(absl::string_view sql);
   absl::Status Exec(absl::string_view sql);
   int64_t Changes() const { return sqlite3_changes64(db_); }
+  // True outside an explicit transaction (also after SQLite ended one).
+  bool InAutocommit() const { return sqlite3_get_autocommit(db_) != 0; }
   // Copies the whole database to a new file at `path` with SQLite's online
   // backup (a consistent snapshot while other connections write).
   absl::Status BackupTo(const std::string& path);

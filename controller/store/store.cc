@@ -353,11 +353,28 @@ absl::Status Store::CommitBatch() {
     absl::MutexLock lock(&mu_);
     if (!in_batch_) return absl::FailedPreconditionError("no batch is open");
     in_batch_ = false;
-    status = db_->Exec("COMMIT");
-    if (!status.ok()) db_->Exec("ROLLBACK").IgnoreError();
+    if (db_->InAutocommit()) {
+      // SQLite ended the transaction on an error; later writes of the batch
+      // committed one by one. Report it so the caller reloads.
+      status = absl::AbortedError("the store rolled the batch back after a failed write");
+    } else {
+      status = db_->Exec("COMMIT");
+      if (!status.ok()) db_->Exec("ROLLBACK").IgnoreError();
+    }
   }
   gate_->EndBatch();
   return status;
+}
+
+absl::Status Store::RollbackBatch() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!in_batch_) return absl::FailedPreconditionError("no batch is open");
+    in_batch_ = false;
+    if (!db_->InAutocommit()) db_->Exec("ROLLBACK").IgnoreError();
+  }
+  gate_->EndBatch();
+  return absl::OkStatus();
 }
 
 absl::Status Store::InsertJob(const v1::Job& job, const std::string& idempotency_key) {

@@ -126,7 +126,10 @@ class Store {
   // CommitBatch returns. Other threads' writes wait for their turn after it.
   // A failed CommitBatch rolls the whole batch back.
   absl::Status BeginBatch();
+  // Fails (and keeps nothing) when SQLite already rolled the batch back
+  // itself (SQLITE_FULL, SQLITE_IOERR inside it).
   absl::Status CommitBatch();
+  absl::Status RollbackBatch();
 
   absl::Status InsertJoinToken(const std::string& hash, int64_t expires_ms, int32_t uses,
                                int64_t now_ms);

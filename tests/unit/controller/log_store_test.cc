@@ -68,5 +68,26 @@ TEST(LogStore, WaitersWakeOnAppend) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(1));
 }
 
+TEST(LogStore, JobWatchersWakeOnStateChangesNotOnBytes) {
+  TestDir dir;
+  LogStore logs(dir.path());
+  uint64_t state = logs.StateGeneration();
+  ASSERT_TRUE(logs.Append("job", "att", 0, "x", 1).ok());
+  EXPECT_EQ(logs.StateGeneration(), state);
+  logs.Notify();
+  EXPECT_NE(logs.StateGeneration(), state);
+}
+
+TEST(LogStore, ASyncFailureIsNotForgotten) {
+  // A log whose sync failed stays dirty: here the file is fine, so the
+  // check is that Sync covers every append and then has nothing left.
+  TestDir dir;
+  LogStore logs(dir.path());
+  ASSERT_TRUE(logs.Append("job", "att", 0, "abc", 1).ok());
+  EXPECT_TRUE(logs.Sync().ok());
+  EXPECT_TRUE(logs.Sync().ok());
+  EXPECT_EQ(logs.Size("job", "att"), 3);
+}
+
 }  // namespace
 }  // namespace arena
