@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/files.h"
+#include "common/status_macros.h"
 
 namespace arena {
 namespace {
@@ -110,6 +111,17 @@ absl::StatusOr<std::pair<std::string, std::string>> NameAndCommand(const std::st
         absl::StrCat("--", flag, " wants NAME=COMMAND, got \"", value, "\""));
   }
   return std::make_pair(value.substr(0, eq), value.substr(eq + 1));
+}
+
+// A positive duration flag, or an error naming the flag and an example.
+absl::StatusOr<absl::Duration> DurationFlag(const ParsedFlags& flags, const std::string& name,
+                                            const std::string& example) {
+  absl::Duration value;
+  if (!absl::ParseDuration(flags.Get(name), &value) || value <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, " wants a duration like ", example,
+                                                   ", got \"", flags.Get(name), "\""));
+  }
+  return value;
 }
 
 }  // namespace
@@ -217,11 +229,7 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
     spec.mutable_required_labels()->insert(labels->begin(), labels->end());
   }
   if (flags.Has("timeout")) {
-    absl::Duration timeout;
-    if (!absl::ParseDuration(flags.Get("timeout"), &timeout) || timeout <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--timeout wants a duration like 30s, 10m or 1h, got \"", flags.Get("timeout"), "\""));
-    }
+    ASSIGN_OR_RETURN(absl::Duration timeout, DurationFlag(flags, "timeout", "30s, 10m or 1h"));
     spec.set_timeout_ms(absl::ToInt64Milliseconds(timeout));
   }
   if (flags.Has("retries")) {
@@ -233,12 +241,7 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
   }
   if (flags.Get("retry-test-failures") == "true") spec.set_retry_test_failures(true);
   if (flags.Has("queue-timeout")) {
-    absl::Duration timeout;
-    if (!absl::ParseDuration(flags.Get("queue-timeout"), &timeout) ||
-        timeout <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--queue-timeout wants a duration like 10m, got \"", flags.Get("queue-timeout"), "\""));
-    }
+    ASSIGN_OR_RETURN(absl::Duration timeout, DurationFlag(flags, "queue-timeout", "10m"));
     spec.set_queue_timeout_ms(absl::ToInt64Milliseconds(timeout));
   }
   if (flags.Has("memory-mb")) {

@@ -210,7 +210,6 @@ DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
       remover_([this] {
         while (true) {
           std::string id;
-          bool stopping;
           {
             absl::MutexLock lock(&mu_);
             auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -220,13 +219,13 @@ DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
             if (to_remove_.empty()) return;  // stopping and drained
             id = std::move(to_remove_.front());
             to_remove_.pop_front();
-            stopping = stopping_;
           }
-          // While the agent stops, one quick try each: what is left is
-          // removed as an orphan when the agent starts again.
+          // While the agent stops, one quick try each (RemoveContainer does
+          // not retry then): what is left is an orphan the next start removes.
           DockerClient docker(socket_path_);
-          docker.Connect(stopping ? absl::Seconds(1) : kDockerRestartWait).IgnoreError();
-          RemoveContainer(docker, id, /*retry=*/!stopping);
+          docker.Connect(stop_reaper_.HasBeenNotified() ? absl::Seconds(1) : kDockerRestartWait)
+              .IgnoreError();
+          RemoveContainer(docker, id);
         }
       }) {}
 
@@ -246,12 +245,11 @@ DockerExecutor::~DockerExecutor() {
   for (const Session& s : sessions) DestroySession(s);
 }
 
-void DockerExecutor::RemoveContainer(DockerClient& docker, const std::string& id, bool retry) {
+void DockerExecutor::RemoveContainer(DockerClient& docker, const std::string& id) {
   absl::Status removed = docker.RemoveContainer(id);
   // Not past the start of the agent's shutdown.
   for (int i = 0;
-       retry && i < kRemoveTries && absl::IsUnavailable(removed) && !stop_reaper_.HasBeenNotified();
-       ++i) {
+       i < kRemoveTries && absl::IsUnavailable(removed) && !stop_reaper_.HasBeenNotified(); ++i) {
     absl::SleepFor(absl::Milliseconds(500));
     removed = docker.RemoveContainer(id);
   }

@@ -62,8 +62,8 @@ class DockerExecutor final : public Executor {
   void ReleaseSession(const Session& session, bool keep);
   void DestroySession(const Session& session);
   // Removes a container, retrying while dockerd is away (it outlives a
-  // daemon restart) unless `retry` is false.
-  void RemoveContainer(DockerClient& docker, const std::string& id, bool retry = true);
+  // daemon restart) until the executor starts shutting down.
+  void RemoveContainer(DockerClient& docker, const std::string& id);
   // The same off the attempt's path: a finished attempt reports its result
   // without waiting for the removal (drained before the executor goes).
   void RemoveLater(const std::string& id);

@@ -257,16 +257,17 @@ std::string ProgressOf(const v1::Job& job) {
 absl::StatusOr<v1::Job> JobApi::WaitForChange(const Principal& who, const std::string& job_id,
                                               absl::Duration wait,
                                               const std::function<bool()>& cancelled) {
-  ASSIGN_OR_RETURN(v1::Job job, Get(who, job_id));
   absl::Time deadline = absl::Now() + std::min(wait, absl::Seconds(60));
+  // Each generation is taken before its read, so a change between the two
+  // ends the next wait at once.
+  uint64_t generation = logs_->StateGeneration();
+  ASSIGN_OR_RETURN(v1::Job job, Get(who, job_id));
   const std::string seen = ProgressOf(job);
   while (!IsTerminal(job.state()) && absl::Now() < deadline && !cancelled()) {
-    // The generation is taken before the read, so a change between the two
-    // wakes the wait below at once.
-    uint64_t generation = logs_->StateGeneration();
+    logs_->WaitForStateChange(generation, std::min(deadline - absl::Now(), absl::Seconds(1)));
+    generation = logs_->StateGeneration();
     ASSIGN_OR_RETURN(job, Get(who, job_id));
     if (ProgressOf(job) != seen) break;
-    logs_->WaitForStateChange(generation, std::min(deadline - absl::Now(), absl::Seconds(1)));
   }
   return job;
 }

@@ -202,12 +202,7 @@ void Scheduler::Tick(absl::Time now) {
 
 void Scheduler::LoseAgent(const std::string& agent_id, const std::string& reason) {
   last_heard_.erase(agent_id);
-  auto connected = agents_.find(agent_id);
-  if (connected != agents_.end()) {
-    connected->second.link->Close(absl::UnavailableError(reason));
-    agents_.erase(connected);
-    agents_dirty_ = true;
-  }
+  CloseAgent(agent_id, absl::UnavailableError(reason));
   std::vector<std::string> lost;
   for (const auto& [attempt_id, attempt] : attempts_) {
     if (attempt.agent_id == agent_id) lost.push_back(attempt_id);

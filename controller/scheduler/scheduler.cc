@@ -337,11 +337,9 @@ void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& ev
   absl::Status recorded =
       EndAttempt(event.attempt_id(), state, event.exit_code(), event.reason(), &event);
   if (!recorded.ok()) {
-    // Not durable, so not acknowledged: the agent sends it again (the batch
-    // is undone, so nothing of it half stays).
+    // Not durable, so not acknowledged: the batch is undone and every
+    // stream closed; the agent sends the result again after reconnecting.
     FailBatch(recorded);
-    CloseAgent(agent_id, absl::UnavailableError(
-                             absl::StrCat("cannot record the result: ", recorded.message())));
     return;
   }
   Send(link, LogAck(event.attempt_id(), durable, true));
@@ -353,7 +351,7 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   if (it == attempts_.end()) return absl::OkStatus();
   const RunningAttempt attempt = it->second;
   std::string reason = reason_given;
-  // Per-event reads do not grow with the job: its header and this task.
+  // One task read per event; the job's header and counts are in jobs_.
   absl::StatusOr<v1::Task> loaded = store_->GetTask(attempt.task_id);
   if (!loaded.ok() && !absl::IsNotFound(loaded.status())) return loaded.status();
   v1::Task* task = loaded.ok() ? &*loaded : nullptr;
