@@ -16,10 +16,21 @@ namespace arena {
 
 absl::Status Scheduler::Start() {
   RETURN_IF_ERROR(Load(absl::Now()));
+  leases_.LoopRan(absl::Now());  // pauses count from here
   thread_ = std::thread([this] { Run(); });
   ticker_ = std::thread([this] {
     while (!stop_ticker_.WaitForNotificationWithTimeout(options_.tick)) {
-      Post([this] { OnTick(absl::Now()); });
+      Post([this] {
+        absl::Time now = absl::Now();
+        absl::Duration gap = leases_.LoopRan(now);
+        if (gap > absl::ZeroDuration()) {
+          Log(LogLevel::kWarn, "scheduler",
+              absl::StrCat("the scheduler did not run for ",
+                           absl::FormatDuration(absl::Trunc(gap, absl::Milliseconds(100))),
+                           " (process paused or a batch stalled); agents' leases restart now"));
+        }
+        OnTick(now);
+      });
     }
   });
   return absl::OkStatus();
@@ -38,7 +49,7 @@ absl::Status Scheduler::Load(absl::Time now) {
         // The agent still runs it and reports back when it reconnects; until
         // the grace window passes nothing is declared lost.
         attempts_[task.attempt_id()] = {job_id, task.id(), task.agent_id(), false, task.arch()};
-        last_heard_[task.agent_id()] = now - options_.lease + options_.restart_grace;
+        leases_.Grant(task.agent_id(), now, options_.restart_grace);
       }
     }
   }
@@ -82,7 +93,7 @@ void Scheduler::Recover(const absl::Status& why) {
   queued_by_arch_.clear();
   jobs_.clear();
   attempts_.clear();
-  last_heard_.clear();
+  leases_.Clear();
   warm_.clear();
   LogError(Load(absl::Now()));
   agents_dirty_ = true;
@@ -201,7 +212,7 @@ void Scheduler::Tick(absl::Time now) {
 }
 
 void Scheduler::LoseAgent(const std::string& agent_id, const std::string& reason) {
-  last_heard_.erase(agent_id);
+  leases_.Forget(agent_id);
   CloseAgent(agent_id, absl::UnavailableError(reason));
   std::vector<std::string> lost;
   for (const auto& [attempt_id, attempt] : attempts_) {
@@ -216,12 +227,7 @@ void Scheduler::LoseAgent(const std::string& agent_id, const std::string& reason
 
 void Scheduler::OnTick(absl::Time now) {
   // Leases: an agent silent past its lease loses its attempts.
-  std::vector<std::string> expired;
-  for (const auto& [agent_id, heard] : last_heard_) {
-    if (now - heard > options_.lease) expired.push_back(agent_id);
-  }
-  for (const std::string& agent_id : expired) {
-    absl::Duration silent = now - last_heard_[agent_id];
+  for (const auto& [agent_id, silent] : leases_.Expired(now)) {
     LoseAgent(agent_id, absl::StrCat("agent ", agent_id, " silent for ",
                                      absl::FormatDuration(absl::Trunc(silent, absl::Seconds(1))),
                                      " (lease ", absl::FormatDuration(options_.lease), ")"));

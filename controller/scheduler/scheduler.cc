@@ -68,7 +68,7 @@ v1::ControllerMessage CancelMessage(const std::string& attempt_id, const std::st
 }  // namespace
 
 Scheduler::Scheduler(Store* store, LogStore* logs, SchedulerOptions options)
-    : store_(store), logs_(logs), options_(options) {}
+    : store_(store), logs_(logs), options_(options), leases_(options.lease, options.tick) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
@@ -173,7 +173,7 @@ void Scheduler::OnAgentConnected(const std::string& agent_id, std::shared_ptr<Ag
   agent.view.credits = std::min(hello.credits(), hello.slots());
   agent.view.draining = record->draining;
   agent.view.images.insert(hello.images().begin(), hello.images().end());
-  last_heard_[agent_id] = absl::Now();
+  leases_.Heard(agent_id, absl::Now());
 
   record->hostname = hello.hostname();
   record->platforms = PlatformsText(agent.view.platforms);
@@ -235,7 +235,7 @@ void Scheduler::OnAgentDisconnected(const std::string& agent_id, const AgentLink
 void Scheduler::OnAgentMessage(const std::string& agent_id, const v1::AgentMessage& message) {
   auto agent = agents_.find(agent_id);
   if (agent == agents_.end()) return;  // a stream that was replaced or expired
-  last_heard_[agent_id] = absl::Now();
+  leases_.Heard(agent_id, absl::Now());
   switch (message.msg_case()) {
     case v1::AgentMessage::kGrant:
       agent->second.view.credits = std::min(agent->second.view.slots,

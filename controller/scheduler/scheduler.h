@@ -32,6 +32,7 @@
 #include "arena/v1/jobs.pb.h"
 #include "controller/scheduler/agent_link.h"
 #include "controller/scheduler/job_state.h"
+#include "controller/scheduler/lease_table.h"
 #include "controller/scheduler/matching.h"
 
 namespace arena {
@@ -186,6 +187,8 @@ class Scheduler {
   Store* const store_;
   LogStore* const logs_;
   const SchedulerOptions options_;
+  // Owned by the scheduler thread (declared here to be built from options_).
+  LeaseTable leases_;
 
   absl::Mutex queue_mu_;
   std::deque<std::function<void()>> events_ ABSL_GUARDED_BY(queue_mu_);
@@ -200,7 +203,6 @@ class Scheduler {
   std::map<std::string, int> queued_by_arch_;  // kept with queue_ (Enqueue, Dequeue)
   std::map<std::string, ActiveJob> jobs_;      // dropped when the job ends
   std::map<std::string, RunningAttempt> attempts_;
-  std::map<std::string, absl::Time> last_heard_;  // by agent id
   // Agents that ran tests of a job and architecture ("JOB/ARCH") and so may
   // hold a warm session container for it.
   std::map<std::string, std::set<std::string>> warm_;
