@@ -51,13 +51,20 @@ void PrintJson(const google::protobuf::Message& message);
 // Parses the command's own flags (and what follows "--").
 absl::StatusOr<ParsedFlags> CommandFlags(const Cli& cli, FlagSpec spec);
 
-// With `wait`, a long poll: answers when the job changes or after `wait`.
+// The job with its first page of tasks and counts of all of them. With
+// `wait`, a long poll: answers when the job changes or after `wait`.
 absl::StatusOr<v1::Job> GetJob(Cli& cli, const std::string& job_id,
                                absl::Duration wait = absl::ZeroDuration());
-// The last lines of each unsuccessful task's log, for JUnit failures.
-std::map<std::string, std::string> FailureTails(Cli& cli, const v1::Job& job);
-// Every recorded test result of the job (with flaky marks).
+// The job with every task, read page by page.
+absl::StatusOr<v1::Job> GetWholeJob(Cli& cli, const std::string& job_id);
+// The last lines of each unsuccessful task's log (of the first `max_tasks`
+// of them when not 0), for JUnit failures.
+std::map<std::string, std::string> FailureTails(Cli& cli, const v1::Job& job, int max_tasks = 0);
+// Every recorded test result of the job (with flaky marks), page by page.
 absl::StatusOr<std::vector<v1::TestResult>> GetResults(Cli& cli, const std::string& job_id);
+// One page of the job's failed and flaky results (at most `limit`) and the
+// summary of all its tests: what a verdict shows, without the whole set.
+absl::StatusOr<v1::ListResultsResponse> GetFailures(Cli& cli, const std::string& job_id, int limit);
 
 // Test-intelligence commands (cli/test_commands.cc).
 int CmdResults(Cli& cli);

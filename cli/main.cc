@@ -168,23 +168,32 @@ class LiveView {
 };
 
 // Failed and flaky tests (and failed tasks without results), after a run.
-void PrintTestSummary(const v1::Job& job, const std::vector<v1::TestResult>& results) {
-  std::vector<v1::TestResult> final = FinalResults(results);
+// The job's failed and flaky tests (from one bounded page of them) and the
+// count of all its tests.
+void PrintTestSummary(const v1::ListResultsResponse& failures) {
+  constexpr int kShown = 20;
   int failed = 0, flaky = 0;
-  for (const v1::TestResult& r : final) {
+  for (const v1::TestResult& r :
+       FinalResults({failures.results().begin(), failures.results().end()})) {
     bool bad = r.status() == "failed" || r.status() == "error";
     if (bad) {
-      if (++failed <= 20) {
+      if (++failed <= kShown) {
         std::printf("FAILED  %s [%s]%s %s\n", r.test_key().c_str(), r.arch().c_str(),
                     r.quarantined() ? " (quarantined)" : "", r.message().substr(0, 160).c_str());
       }
-    } else if (r.flaky() && ++flaky <= 20) {
+    } else if (r.flaky() && ++flaky <= kShown) {
       std::printf("FLAKY   %s [%s] passed on attempt %d\n", r.test_key().c_str(), r.arch().c_str(),
                   r.attempt_number());
     }
   }
-  if (!final.empty()) {
-    std::printf("tests: %zu, failed %d, flaky %d\n", final.size(), failed, flaky);
+  const v1::ResultSummary& summary = failures.summary();
+  if (summary.failed() > std::min<int64_t>(failed, kShown)) {
+    std::printf("... and %lld more failed (arenactl results --failed JOB)\n",
+                static_cast<long long>(summary.failed() - std::min<int64_t>(failed, kShown)));
+  }
+  if (summary.tests() > 0) {
+    std::printf("tests: %lld, failed %lld, flaky %lld\n", static_cast<long long>(summary.tests()),
+                static_cast<long long>(summary.failed()), static_cast<long long>(summary.flaky()));
   }
 }
 
@@ -282,6 +291,56 @@ class LogPrinter {
   std::string attempt_;
 };
 
+// JUnit XML and allure-results of a finished job: every task and result,
+// read page by page. Returns 0, or the exit code of a failure to write.
+int WriteReports(Cli& cli, const std::string& job_id, const std::string& junit_out,
+                 const std::string& allure_dir) {
+  absl::StatusOr<v1::Job> job = GetWholeJob(cli, job_id);
+  if (!job.ok()) return Fail(kExitUsage, std::string(job.status().message()));
+  absl::StatusOr<std::vector<v1::TestResult>> results = GetResults(cli, job_id);
+  if (!results.ok()) return Fail(kExitUsage, std::string(results.status().message()));
+  if (!junit_out.empty()) {
+    std::string xml = JunitXml(*job, FailureTails(cli, *job), *results);
+    absl::Status written = WriteFileAtomic(junit_out, xml);
+    if (!written.ok()) return Fail(kExitUsage, std::string(written.message()));
+  }
+  if (!allure_dir.empty()) {
+    absl::StatusOr<int> written = WriteAllureResults(allure_dir, *job, *results);
+    if (!written.ok()) return Fail(kExitUsage, std::string(written.status().message()));
+  }
+  return 0;
+}
+
+// The verdict of a finished job from its state; the tasks of its first page,
+// the end of a few failed tasks' logs (when they were not streamed) and one
+// bounded page of failed tests around it.
+void PrintVerdict(Cli& cli, const v1::Job& job, bool show_tails) {
+  std::fflush(stdout);
+  std::printf("\n");
+  if (show_tails) {
+    for (const auto& [task_id, tail] : FailureTails(cli, job, /*max_tasks=*/5)) {
+      for (const v1::Task& t : job.tasks()) {
+        if (t.id() == task_id) std::printf("--- %s (last lines)\n", TaskName(t).c_str());
+      }
+      std::printf("%s\n", LastLines(tail, 20).c_str());
+    }
+  }
+  PrintTasks(job);
+  if (job.task_total() > job.tasks_size()) {
+    std::printf("... and %lld more tasks (arenactl status %s)\n",
+                static_cast<long long>(job.task_total() - job.tasks_size()), job.id().c_str());
+  }
+  absl::StatusOr<v1::ListResultsResponse> failures = GetFailures(cli, job.id(), 100);
+  if (failures.ok()) {
+    PrintTestSummary(*failures);
+  } else {
+    std::fprintf(stderr, "arenactl: test results not read: %s\n",
+                 std::string(failures.status().message()).c_str());
+  }
+  std::printf("verdict: %s (job %s)\n", Paint(StateName(job.state()), job.state()).c_str(),
+              job.id().c_str());
+}
+
 // Waits for a terminal state, printing the verdict (and writing JUnit XML
 // when asked). Returns the exit code.
 int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_out,
@@ -297,37 +356,14 @@ int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_
       wait = absl::Seconds(30);
       continue;
     }
-    absl::StatusOr<std::vector<v1::TestResult>> results = GetResults(cli, job_id);
-    if (!results.ok()) return Fail(kExitUsage, std::string(results.status().message()));
-    if (!junit_out.empty()) {
-      std::string xml = JunitXml(*job, FailureTails(cli, *job), *results);
-      absl::Status written = WriteFileAtomic(junit_out, xml);
-      if (!written.ok()) return Fail(kExitUsage, std::string(written.message()));
-    }
-    if (!allure_dir.empty()) {
-      absl::StatusOr<int> written = WriteAllureResults(allure_dir, *job, *results);
-      if (!written.ok()) return Fail(kExitUsage, std::string(written.status().message()));
+    if (!junit_out.empty() || !allure_dir.empty()) {
+      int written = WriteReports(cli, job_id, junit_out, allure_dir);
+      if (written != 0) return written;
     }
     if (cli.output == "json") {
       PrintJson(*job);
     } else {
-      std::fflush(stdout);
-      std::printf("\n");
-      if (progress) {
-        // Logs were not streamed: show the end of each failed task's log.
-        int shown = 0;
-        for (const auto& [task_id, tail] : FailureTails(cli, *job)) {
-          if (++shown > 5) break;
-          for (const v1::Task& t : job->tasks()) {
-            if (t.id() == task_id) std::printf("--- %s (last lines)\n", TaskName(t).c_str());
-          }
-          std::printf("%s\n", LastLines(tail, 20).c_str());
-        }
-      }
-      PrintTasks(*job);
-      PrintTestSummary(*job, *results);
-      std::printf("verdict: %s (job %s)\n", Paint(StateName(job->state()), job->state()).c_str(),
-                  job->id().c_str());
+      PrintVerdict(cli, *job, progress);
     }
     return ExitCodeFor(job->state());
   }
@@ -413,7 +449,7 @@ int CmdStatus(Cli& cli) {
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "status");
   if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
-  absl::StatusOr<v1::Job> job = GetJob(cli, *job_id);
+  absl::StatusOr<v1::Job> job = GetWholeJob(cli, *job_id);
   if (!job.ok()) return Fail(kExitUsage, std::string(job.status().message()));
   if (cli.output == "json") {
     PrintJson(*job);

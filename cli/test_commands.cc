@@ -36,14 +36,14 @@ std::string TaskDir(const v1::ArtifactInfo& info) {
 
 }  // namespace
 
-absl::StatusOr<v1::Job> GetJob(Cli& cli, const std::string& job_id, absl::Duration wait) {
-  v1::GetJobRequest request;
-  request.set_job_id(job_id);
-  request.set_wait_ms(absl::ToInt64Milliseconds(wait));
+namespace {
+
+absl::StatusOr<v1::Job> GetJobPage(Cli& cli, const v1::GetJobRequest& request) {
   v1::Job job;
   auto context = cli.client->Context();
-  if (wait > absl::ZeroDuration()) {
-    context->set_deadline(absl::ToChronoTime(absl::Now() + wait + absl::Seconds(15)));
+  if (request.wait_ms() > 0) {
+    context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Milliseconds(request.wait_ms()) +
+                                             absl::Seconds(15)));
   }
   grpc::Status status = cli.client->stub()->GetJob(context.get(), request, &job);
   if (!status.ok()) {
@@ -53,12 +53,63 @@ absl::StatusOr<v1::Job> GetJob(Cli& cli, const std::string& job_id, absl::Durati
   return job;
 }
 
+absl::StatusOr<v1::ListResultsResponse> GetResultsPage(Cli& cli,
+                                                       const v1::ListResultsRequest& request) {
+  v1::ListResultsResponse response;
+  auto context = cli.client->Context();
+  grpc::Status status = cli.client->results()->ListResults(context.get(), request, &response);
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        cli.client->Describe(status));
+  }
+  return response;
+}
+
+// Pages are bounded in count and so is this: a job has at most this many.
+constexpr int kMaxPages = 100000;
+
+}  // namespace
+
+absl::StatusOr<v1::Job> GetJob(Cli& cli, const std::string& job_id, absl::Duration wait) {
+  v1::GetJobRequest request;
+  request.set_job_id(job_id);
+  request.set_wait_ms(absl::ToInt64Milliseconds(wait));
+  return GetJobPage(cli, request);
+}
+
+absl::StatusOr<v1::Job> GetWholeJob(Cli& cli, const std::string& job_id) {
+  v1::GetJobRequest request;
+  request.set_job_id(job_id);
+  request.set_task_page_size(5000);
+  absl::StatusOr<v1::Job> job = GetJobPage(cli, request);
+  for (int pages = 0; job.ok() && !job->next_task_page_token().empty() && pages < kMaxPages;
+       ++pages) {
+    request.set_task_page_token(job->next_task_page_token());
+    absl::StatusOr<v1::Job> next = GetJobPage(cli, request);
+    if (!next.ok()) return next.status();
+    for (v1::Task& task : *next->mutable_tasks()) *job->add_tasks() = std::move(task);
+    job->set_next_task_page_token(next->next_task_page_token());
+  }
+  return job;
+}
+
+absl::StatusOr<v1::ListResultsResponse> GetFailures(Cli& cli, const std::string& job_id,
+                                                    int limit) {
+  v1::ListResultsRequest request;
+  request.set_job_id(job_id);
+  request.set_failed_only(true);
+  request.set_page_size(limit);
+  return GetResultsPage(cli, request);
+}
+
 // The last lines of each unsuccessful task's log, for JUnit failures.
-std::map<std::string, std::string> FailureTails(Cli& cli, const v1::Job& job) {
+std::map<std::string, std::string> FailureTails(Cli& cli, const v1::Job& job, int max_tasks) {
   constexpr int64_t kTailBytes = 16 * 1024;
   std::map<std::string, std::string> tails;
+  int read = 0;
   for (const v1::Task& task : job.tasks()) {
     if (task.state() == v1::PASSED || task.attempt_id().empty()) continue;
+    if (max_tasks > 0 && ++read > max_tasks) break;
     v1::StreamLogsRequest request;
     request.set_job_id(job.id());
     request.set_task(task.id());
@@ -76,14 +127,16 @@ std::map<std::string, std::string> FailureTails(Cli& cli, const v1::Job& job) {
 absl::StatusOr<std::vector<v1::TestResult>> GetResults(Cli& cli, const std::string& job_id) {
   v1::ListResultsRequest request;
   request.set_job_id(job_id);
-  v1::ListResultsResponse response;
-  auto context = cli.client->Context();
-  grpc::Status status = cli.client->results()->ListResults(context.get(), request, &response);
-  if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        cli.client->Describe(status));
+  request.set_page_size(10000);
+  std::vector<v1::TestResult> results;
+  for (int pages = 0; pages < kMaxPages; ++pages) {
+    absl::StatusOr<v1::ListResultsResponse> page = GetResultsPage(cli, request);
+    if (!page.ok()) return page.status();
+    for (v1::TestResult& r : *page->mutable_results()) results.push_back(std::move(r));
+    if (page->next_page_token().empty()) break;
+    request.set_page_token(page->next_page_token());
   }
-  return std::vector<v1::TestResult>(response.results().begin(), response.results().end());
+  return results;
 }
 
 int CmdResults(Cli& cli) {
@@ -94,7 +147,7 @@ int CmdResults(Cli& cli) {
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   if (flags->positional().size() != 1) return Fail(kExitUsage, "usage: arenactl results JOB");
   const std::string& job_id = flags->positional()[0];
-  absl::StatusOr<v1::Job> job = GetJob(cli, job_id);
+  absl::StatusOr<v1::Job> job = GetWholeJob(cli, job_id);
   if (!job.ok()) return Fail(kExitUsage, std::string(job.status().message()));
   absl::StatusOr<std::vector<v1::TestResult>> results = GetResults(cli, job_id);
   if (!results.ok()) return Fail(kExitUsage, std::string(results.status().message()));
@@ -158,10 +211,17 @@ int CmdArtifacts(Cli& cli) {
   v1::ListArtifactsRequest request;
   request.set_job_id(flags->positional()[0]);
   request.set_task(flags->Get("task"));
+  request.set_page_size(10000);
   v1::ListArtifactsResponse listed;
-  auto context = cli.client->Context();
-  grpc::Status status = cli.client->results()->ListArtifacts(context.get(), request, &listed);
-  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  for (int pages = 0; pages < kMaxPages; ++pages) {
+    v1::ListArtifactsResponse page;
+    auto context = cli.client->Context();
+    grpc::Status status = cli.client->results()->ListArtifacts(context.get(), request, &page);
+    if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+    for (v1::ArtifactInfo& a : *page.mutable_artifacts()) *listed.add_artifacts() = std::move(a);
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
   if (!flags->Has("dir")) {
     if (cli.output == "json") {
       PrintJson(listed);

@@ -361,6 +361,7 @@ int Main(int argc, char** argv) {
   SdNotify("STOPPING=1");
   watchdog.reset();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  rest.Stop();
   http->reset();
   scheduler.Stop();
   (*store)->SetWriteObserver(nullptr);

@@ -15,6 +15,7 @@
 #include "common/ids.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "controller/api/paging.h"
 #include "controller/auth/secret_box.h"
 #include "controller/scheduler/fan_out.h"
 #include "controller/scheduler/scheduler.h"
@@ -32,6 +33,9 @@ constexpr size_t kMaxEnvBytes = 64 * 1024;
 constexpr size_t kMaxIdempotencyKeyBytes = 256;
 constexpr int64_t kLogReadBytes = 64 * 1024;
 constexpr size_t kMaxCommandBytes = 128 * 1024;
+constexpr int kTaskPageSize = 1000;
+constexpr int kMaxTaskPageSize = 5000;
+constexpr int64_t kTaskPageBytes = 2 << 20;
 
 bool ValidEnvName(const std::string& name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
@@ -205,9 +209,11 @@ absl::StatusOr<Principal> JobApi::Authenticate(absl::string_view authorization) 
   return AuthenticateBearer(store_, authorization);
 }
 
-absl::StatusOr<v1::Job> JobApi::VisibleJob(const Principal& who, const std::string& job_id) {
+absl::StatusOr<v1::Job> JobApi::VisibleJob(const Principal& who, const std::string& job_id,
+                                           int64_t after_seq, int task_page_size) {
   if (job_id.empty()) return absl::InvalidArgumentError("job id is required");
-  ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(job_id));
+  RowPage page{after_seq, task_page_size, task_page_size > 0 ? kTaskPageBytes : 0};
+  ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(job_id, page));
   job.mutable_spec()->clear_sealed_secrets();
   if (!who.SeesEverything() && job.owner() != who.name) {
     return absl::PermissionDeniedError(absl::StrCat("job ", job_id,
@@ -217,9 +223,10 @@ absl::StatusOr<v1::Job> JobApi::VisibleJob(const Principal& who, const std::stri
   return job;
 }
 
-absl::StatusOr<v1::Job> JobApi::Get(const Principal& who, const std::string& job_id) {
-  if (job_id.empty()) return absl::InvalidArgumentError("job id is required");
-  ASSIGN_OR_RETURN(v1::Job job, VisibleJob(who, job_id));
+absl::StatusOr<v1::Job> JobApi::Get(const Principal& who, const v1::GetJobRequest& request) {
+  ASSIGN_OR_RETURN(RowPage page, ParsePage(request.task_page_token(), request.task_page_size(),
+                                           kTaskPageSize, kMaxTaskPageSize));
+  ASSIGN_OR_RETURN(v1::Job job, VisibleJob(who, request.job_id(), page.after, page.limit));
   // One snapshot of the agents and one sentence per architecture, however
   // many tasks wait.
   std::vector<AgentView> agents;
@@ -241,10 +248,13 @@ absl::StatusOr<v1::Job> JobApi::Get(const Principal& who, const std::string& job
 
 namespace {
 
-// What a waiting client wants to hear about: the job's and every task's
-// state, and each task's current attempt.
+// What a waiting client wants to hear about: the job's state, its tasks
+// counted by state, and each task of the page's state and current attempt.
 std::string ProgressOf(const v1::Job& job) {
   std::string out = absl::StrCat(job.state(), ";");
+  for (const v1::TaskCount& count : job.task_counts()) {
+    absl::StrAppend(&out, count.state(), "=", count.count(), ",");
+  }
   for (const v1::Task& task : job.tasks()) {
     absl::StrAppend(&out, task.state(), ",", task.attempt_id(), ",", task.started_unix_ms() > 0,
                     ";");
@@ -254,19 +264,20 @@ std::string ProgressOf(const v1::Job& job) {
 
 }  // namespace
 
-absl::StatusOr<v1::Job> JobApi::WaitForChange(const Principal& who, const std::string& job_id,
-                                              absl::Duration wait,
+absl::StatusOr<v1::Job> JobApi::WaitForChange(const Principal& who,
+                                              const v1::GetJobRequest& request,
                                               const std::function<bool()>& cancelled) {
+  absl::Duration wait = absl::Milliseconds(std::max<int64_t>(0, request.wait_ms()));
   absl::Time deadline = absl::Now() + std::min(wait, absl::Seconds(60));
   // Each generation is taken before its read, so a change between the two
   // ends the next wait at once.
   uint64_t generation = logs_->StateGeneration();
-  ASSIGN_OR_RETURN(v1::Job job, Get(who, job_id));
+  ASSIGN_OR_RETURN(v1::Job job, Get(who, request));
   const std::string seen = ProgressOf(job);
   while (!IsTerminal(job.state()) && absl::Now() < deadline && !cancelled()) {
     logs_->WaitForStateChange(generation, std::min(deadline - absl::Now(), absl::Seconds(1)));
     generation = logs_->StateGeneration();
-    ASSIGN_OR_RETURN(job, Get(who, job_id));
+    ASSIGN_OR_RETURN(job, Get(who, request));
     if (ProgressOf(job) != seen) break;
   }
   return job;

@@ -55,12 +55,18 @@ class JobApi {
   absl::StatusOr<Principal> Authenticate(absl::string_view authorization) const;
 
   absl::StatusOr<v1::Job> Submit(const Principal& who, const v1::SubmitJobRequest& request);
-  // The job with waiting reasons filled in for queued tasks.
-  absl::StatusOr<v1::Job> Get(const Principal& who, const std::string& job_id);
-  // Get, answered when the job changes (see GetJobRequest.wait_ms) or
-  // `cancelled` turns true.
-  absl::StatusOr<v1::Job> WaitForChange(const Principal& who, const std::string& job_id,
-                                        absl::Duration wait,
+  // The job with one page of its tasks (the request's task page), waiting
+  // reasons filled in for queued tasks. `wait_ms` is not looked at.
+  absl::StatusOr<v1::Job> Get(const Principal& who, const v1::GetJobRequest& request);
+  // The job with its first page of tasks.
+  absl::StatusOr<v1::Job> Get(const Principal& who, const std::string& job_id) {
+    v1::GetJobRequest request;
+    request.set_job_id(job_id);
+    return Get(who, request);
+  }
+  // Get, answered when the job changes (after the request's wait_ms at the
+  // latest, at most 60 s) or `cancelled` turns true.
+  absl::StatusOr<v1::Job> WaitForChange(const Principal& who, const v1::GetJobRequest& request,
                                         const std::function<bool()>& cancelled);
   absl::StatusOr<v1::ListJobsResponse> List(const Principal& who,
                                             const v1::ListJobsRequest& request);
@@ -95,7 +101,7 @@ class JobApi {
   // Test intelligence (results_api.cc). Results and artifacts follow the
   // job's visibility; quarantine changes need the operator role.
   absl::StatusOr<v1::ListResultsResponse> ListResults(const Principal& who,
-                                                      const std::string& job_id);
+                                                      const v1::ListResultsRequest& request);
   absl::StatusOr<v1::ListArtifactsResponse> ListArtifacts(const Principal& who,
                                                           const v1::ListArtifactsRequest& request);
   // Sends the artifact's bytes through `write` in chunks.
@@ -115,7 +121,9 @@ class JobApi {
   // Moves the spec's secret values into its sealed copy.
   absl::Status SealSecrets(v1::JobSpec& spec);
   // The job, if `who` may see it; PermissionDenied for another submitter's.
-  absl::StatusOr<v1::Job> VisibleJob(const Principal& who, const std::string& job_id);
+  // With `task_page_size` > 0, only that many tasks after `after_seq`.
+  absl::StatusOr<v1::Job> VisibleJob(const Principal& who, const std::string& job_id,
+                                     int64_t after_seq = 0, int task_page_size = 0);
   absl::StatusOr<v1::AgentInfo> AgentInfoFor(const std::string& agent_id);
   // The job created with `key`; AlreadyExists when its spec differs.
   absl::StatusOr<v1::Job> JobForKey(const Principal& who, const std::string& key,

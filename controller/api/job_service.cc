@@ -74,9 +74,8 @@ grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* context, const v1::GetJ
     if (request->wait_ms() < 0) {
       return absl::StatusOr<v1::Job>(absl::InvalidArgumentError("wait_ms must not be negative"));
     }
-    if (request->wait_ms() == 0) return api_->Get(who, request->job_id());
-    return api_->WaitForChange(who, request->job_id(), absl::Milliseconds(request->wait_ms()),
-                               [context] { return context->IsCancelled(); });
+    if (request->wait_ms() == 0) return api_->Get(who, *request);
+    return api_->WaitForChange(who, *request, [context] { return context->IsCancelled(); });
   });
 }
 
@@ -165,7 +164,7 @@ grpc::Status ResultsServiceImpl::ListResults(grpc::ServerContext* context,
                                              const v1::ListResultsRequest* request,
                                              v1::ListResultsResponse* response) {
   return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->ListResults(who, request->job_id()); });
+               [&](const Principal& who) { return api_->ListResults(who, *request); });
 }
 
 grpc::Status ResultsServiceImpl::ListArtifacts(grpc::ServerContext* context,

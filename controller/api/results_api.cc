@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "controller/api/job_api.h"
+#include "controller/api/paging.h"
 #include "controller/store/artifact_store.h"
 #include "controller/store/store.h"
 
@@ -17,47 +18,79 @@ namespace {
 
 constexpr int64_t kArtifactChunkBytes = 256 * 1024;
 constexpr int64_t kFlakyScanRows = 200000;
+constexpr int kResultPageSize = 1000;
+constexpr int kMaxResultPageSize = 10000;
+constexpr int64_t kResultPageBytes = 2 << 20;
 
 bool Failed(const std::string& status) { return status == "failed" || status == "error"; }
 
 }  // namespace
 
 absl::StatusOr<v1::ListResultsResponse> JobApi::ListResults(const Principal& who,
-                                                            const std::string& job_id) {
-  ASSIGN_OR_RETURN(v1::Job job, VisibleJob(who, job_id));
-  ASSIGN_OR_RETURN(std::vector<v1::TestResult> results, store_->ListTestResults(job.id()));
-  // A test that failed and passed within one task of the job is flaky.
-  std::map<std::pair<std::string, std::string>, std::pair<bool, bool>> outcomes;
-  for (const v1::TestResult& r : results) {
-    auto& [passed, failed] = outcomes[{r.task_id(), r.test_key()}];
-    passed |= r.status() == "passed";
-    failed |= Failed(r.status());
-  }
+                                                            const v1::ListResultsRequest& request) {
+  ASSIGN_OR_RETURN(RowPage page, ParsePage(request.page_token(), request.page_size(),
+                                           kResultPageSize, kMaxResultPageSize));
+  ASSIGN_OR_RETURN(v1::Job job, VisibleJob(who, request.job_id(), 0, 1));
+  // A test that failed and passed within one task of the job is flaky; the
+  // outcomes cover the whole job, so marks do not depend on page borders.
+  using Outcomes = std::map<std::pair<std::string, std::string>, TestOutcome>;
+  ASSIGN_OR_RETURN(Outcomes outcomes, store_->TestOutcomes(job.id()));
   v1::ListResultsResponse response;
-  for (v1::TestResult& r : results) {
-    const auto& [passed, failed] = outcomes[{r.task_id(), r.test_key()}];
-    r.set_flaky(passed && failed);
-    *response.add_results() = std::move(r);
+  v1::ResultSummary* summary = response.mutable_summary();
+  for (const auto& [key, o] : outcomes) {
+    summary->set_tests(summary->tests() + 1);
+    if (Failed(o.last_status)) {
+      summary->set_failed(summary->failed() + 1);
+    } else if (o.last_status == "passed") {
+      summary->set_passed(summary->passed() + 1);
+      if (o.failed) summary->set_flaky(summary->flaky() + 1);
+    } else if (o.last_status == "skipped") {
+      summary->set_skipped(summary->skipped() + 1);
+    }
   }
+  // With failed_only, pages are read until one is filled or the job's
+  // results end: the answer stays bounded, the scan is the store's.
+  while (response.results_size() < page.limit &&
+         static_cast<int64_t>(response.ByteSizeLong()) < kResultPageBytes) {
+    RowPage read{page.after, page.limit, kResultPageBytes};
+    ASSIGN_OR_RETURN(Page<v1::TestResult> rows, store_->ListTestResultsPage(job.id(), read));
+    for (v1::TestResult& r : rows.rows) {
+      const TestOutcome& o = outcomes[{r.task_id(), r.test_key()}];
+      r.set_flaky(o.passed && o.failed);
+      if (request.failed_only() && !Failed(r.status()) && !r.flaky()) continue;
+      *response.add_results() = std::move(r);
+    }
+    page.after = rows.next_after;
+    if (rows.next_after == 0) break;
+  }
+  response.set_next_page_token(PageToken(page.after));
   return response;
 }
 
 absl::StatusOr<v1::ListArtifactsResponse> JobApi::ListArtifacts(
     const Principal& who, const v1::ListArtifactsRequest& request) {
-  ASSIGN_OR_RETURN(v1::Job job, VisibleJob(who, request.job_id()));
-  std::set<std::string> tasks;
+  ASSIGN_OR_RETURN(RowPage page, ParsePage(request.page_token(), request.page_size(),
+                                           kResultPageSize, kMaxResultPageSize));
+  ASSIGN_OR_RETURN(v1::Job job, VisibleJob(who, request.job_id(), 0, 1));
+  std::string task_id;
   if (!request.task().empty()) {
     ASSIGN_OR_RETURN(v1::Task task, ResolveTask(who, job.id(), request.task()));
-    tasks.insert(task.id());
+    task_id = task.id();
   }
-  ASSIGN_OR_RETURN(std::vector<ArtifactRecord> records, store_->ListArtifacts(job.id()));
-  std::map<std::string, std::pair<const v1::Task*, int>> attempts;  // number by attempt id
-  for (const v1::Task& task : job.tasks()) {
-    for (int i = 0; i < task.attempts_size(); ++i) attempts[task.attempts(i).id()] = {&task, i + 1};
-  }
+  page.max_bytes = kResultPageBytes;
+  ASSIGN_OR_RETURN(Page<ArtifactRecord> records,
+                   store_->ListArtifactsPage(job.id(), task_id, page));
+  // The attempts' tasks, read once each.
+  std::map<std::string, std::pair<v1::Task, int>> attempts;  // number by attempt id
   v1::ListArtifactsResponse response;
-  for (const ArtifactRecord& record : records) {
-    if (!tasks.empty() && !tasks.count(record.task_id)) continue;
+  for (const ArtifactRecord& record : records.rows) {
+    if (!attempts.count(record.attempt_id)) {
+      absl::StatusOr<v1::Task> task = store_->GetTask(record.task_id);
+      if (task.ok()) {
+        for (int i = 0; i < task->attempts_size(); ++i)
+          attempts[task->attempts(i).id()] = {*task, i + 1};
+      }
+    }
     v1::ArtifactInfo* info = response.add_artifacts();
     info->set_task_id(record.task_id);
     info->set_attempt_id(record.attempt_id);
@@ -66,41 +99,38 @@ absl::StatusOr<v1::ListArtifactsResponse> JobApi::ListArtifacts(
     info->set_junit(record.junit);
     auto attempt = attempts.find(record.attempt_id);
     if (attempt != attempts.end()) {
-      info->set_arch(attempt->second.first->arch());
-      info->set_suite(attempt->second.first->suite());
-      info->set_test_id(attempt->second.first->test_id());
+      info->set_arch(attempt->second.first.arch());
+      info->set_suite(attempt->second.first.suite());
+      info->set_test_id(attempt->second.first.test_id());
       info->set_attempt_number(attempt->second.second);
     }
   }
+  response.set_next_page_token(PageToken(records.next_after));
   return response;
 }
 
 absl::Status JobApi::ReadArtifact(const Principal& who, const v1::GetArtifactRequest& request,
                                   const std::function<bool(absl::string_view)>& write) {
-  ASSIGN_OR_RETURN(v1::ListArtifactsResponse listed, ListArtifacts(who, [&] {
-                     v1::ListArtifactsRequest r;
-                     r.set_job_id(request.job_id());
-                     return r;
-                   }()));
-  const v1::ArtifactInfo* found = nullptr;
-  for (const v1::ArtifactInfo& info : listed.artifacts()) {
-    if (info.attempt_id() == request.attempt_id() && info.path() == request.path()) {
-      // A JUnit report and an artifact may share a path: the artifact wins.
-      if (found == nullptr || found->junit()) found = &info;
-    }
+  RETURN_IF_ERROR(VisibleJob(who, request.job_id(), 0, 1).status());
+  ASSIGN_OR_RETURN(std::vector<ArtifactRecord> records,
+                   store_->FindArtifacts(request.job_id(), request.attempt_id(), request.path()));
+  const ArtifactRecord* found = nullptr;
+  for (const ArtifactRecord& record : records) {
+    // A JUnit report and an artifact may share a path: the artifact wins.
+    if (found == nullptr || found->junit) found = &record;
   }
   if (found == nullptr) {
     return absl::NotFoundError(absl::StrCat("job ", request.job_id(), " has no artifact ",
                                             request.path(), " in attempt ", request.attempt_id()));
   }
   if (artifacts_ == nullptr) return absl::UnavailableError("artifacts are not stored here");
-  for (int64_t offset = 0; offset < found->size();) {
+  for (int64_t offset = 0; offset < found->size;) {
     ASSIGN_OR_RETURN(std::string data,
-                     artifacts_->Read(request.job_id(), found->attempt_id(), found->junit(),
-                                      found->path(), offset, kArtifactChunkBytes));
+                     artifacts_->Read(request.job_id(), found->attempt_id, found->junit,
+                                      found->path, offset, kArtifactChunkBytes));
     if (data.empty())
       return absl::DataLossError(
-          absl::StrCat("artifact ", found->path(), " is shorter than recorded"));
+          absl::StrCat("artifact ", found->path, " is shorter than recorded"));
     offset += static_cast<int64_t>(data.size());
     if (!write(data)) return absl::CancelledError("the reader went away");
   }

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/states.h"
 #include "controller/api/job_api.h"
+#include "controller/gateway/http_server.h"
 #include "controller/gateway/json_writer.h"
 #include "controller/gateway/metrics.h"
 
@@ -81,6 +82,16 @@ absl::Status ParseBody(const httplib::Request& req, Message* message) {
     return absl::InvalidArgumentError(absl::StrCat("bad JSON body: ", status.message().ToString()));
   }
   return absl::OkStatus();
+}
+
+// ?NAME=N as a non-negative int; 0 when absent.
+absl::StatusOr<int> IntParam(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return 0;
+  int value = 0;
+  if (!absl::SimpleAtoi(req.get_param_value(name), &value) || value < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(name, " must be a non-negative number"));
+  }
+  return value;
 }
 
 }  // namespace
@@ -171,8 +182,11 @@ void RestGateway::Register(httplib::Server* server) {
       absl::StatusOr<Principal> who = api->Authenticate(req.get_header_value("Authorization"));
       if (!who.ok()) return WriteError(res, who.status());
       handler(*who, req, res);
+      CompressAnswer(req, res);
     };
   };
+  // Long polls and log follows end within a second of Stop().
+  std::shared_ptr<std::atomic<bool>> stopping = stopping_;
 
   server->Post("/api/v1/jobs", authed([api](const Principal& who, const httplib::Request& req,
                                             httplib::Response& res) {
@@ -213,17 +227,24 @@ void RestGateway::Register(httplib::Server* server) {
   // HTTP worker (64 in all): past 16 waiting, answers come at once.
   auto waiting = std::make_shared<std::atomic<int>>(0);
   server->Get(R"(/api/v1/jobs/([^/]+))",
-              authed([api, waiting](const Principal& who, const httplib::Request& req,
-                                    httplib::Response& res) {
-                if (!req.has_param("wait_ms")) return Reply(res, api->Get(who, req.matches[1]));
+              authed([api, waiting, stopping](const Principal& who, const httplib::Request& req,
+                                              httplib::Response& res) {
+                v1::GetJobRequest request;
+                request.set_job_id(req.matches[1]);
+                request.set_task_page_token(req.get_param_value("task_page_token"));
+                absl::StatusOr<int> page_size = IntParam(req, "task_page_size");
+                if (!page_size.ok()) return WriteError(res, page_size.status());
+                request.set_task_page_size(*page_size);
+                if (!req.has_param("wait_ms")) return Reply(res, api->Get(who, request));
                 int64_t wait_ms = 0;
                 if (!absl::SimpleAtoi(req.get_param_value("wait_ms"), &wait_ms) || wait_ms < 0) {
                   return WriteError(
                       res, absl::InvalidArgumentError("wait_ms must be a non-negative number"));
                 }
                 if (waiting->fetch_add(1) >= 16) wait_ms = 0;
-                Reply(res, api->WaitForChange(who, req.matches[1], absl::Milliseconds(wait_ms),
-                                              [] { return false; }));
+                request.set_wait_ms(wait_ms);
+                Reply(res,
+                      api->WaitForChange(who, request, [stopping] { return stopping->load(); }));
                 waiting->fetch_sub(1);
               }));
   server->Post(
@@ -231,41 +252,51 @@ void RestGateway::Register(httplib::Server* server) {
       authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
         Reply(res, api->Cancel(who, req.matches[1]));
       }));
-  server->Get(
-      R"(/api/v1/jobs/([^/]+)/logs)",
-      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
-        v1::StreamLogsRequest request;
-        request.set_job_id(req.matches[1]);
-        request.set_task(req.get_param_value("task"));
-        request.set_attempt(req.get_param_value("attempt"));
-        std::string follow = req.get_param_value("follow");
-        request.set_follow(follow == "true" || follow == "1");
-        if (req.has_param("offset")) {
-          int64_t offset = 0;
-          if (!absl::SimpleAtoi(req.get_param_value("offset"), &offset) || offset < 0) {
-            return WriteError(res, absl::InvalidArgumentError("offset must be a number"));
-          }
-          request.set_offset(offset);
-        }
-        absl::StatusOr<v1::Task> task = api->ResolveTask(who, request.job_id(), request.task());
-        if (!task.ok()) return WriteError(res, task.status());
-        res.set_chunked_content_provider(
-            "text/plain; charset=utf-8", [api, who, request](size_t, httplib::DataSink& sink) {
-              api->StreamLogs(
-                     who, request,
-                     [&sink](const v1::LogData& data) {
-                       return sink.write(data.data().data(), data.data().size());
-                     },
-                     [&sink] { return !sink.is_writable(); })
-                  .IgnoreError();
-              sink.done();
-              return true;
-            });
-      }));
+  server->Get(R"(/api/v1/jobs/([^/]+)/logs)",
+              authed([api, stopping](const Principal& who, const httplib::Request& req,
+                                     httplib::Response& res) {
+                v1::StreamLogsRequest request;
+                request.set_job_id(req.matches[1]);
+                request.set_task(req.get_param_value("task"));
+                request.set_attempt(req.get_param_value("attempt"));
+                std::string follow = req.get_param_value("follow");
+                request.set_follow(follow == "true" || follow == "1");
+                if (req.has_param("offset")) {
+                  int64_t offset = 0;
+                  if (!absl::SimpleAtoi(req.get_param_value("offset"), &offset) || offset < 0) {
+                    return WriteError(res, absl::InvalidArgumentError("offset must be a number"));
+                  }
+                  request.set_offset(offset);
+                }
+                absl::StatusOr<v1::Task> task =
+                    api->ResolveTask(who, request.job_id(), request.task());
+                if (!task.ok()) return WriteError(res, task.status());
+                res.set_chunked_content_provider(
+                    "text/plain; charset=utf-8",
+                    [api, who, request, stopping](size_t, httplib::DataSink& sink) {
+                      api->StreamLogs(
+                             who, request,
+                             [&sink](const v1::LogData& data) {
+                               return sink.write(data.data().data(), data.data().size());
+                             },
+                             [&sink, stopping] { return stopping->load() || !sink.is_writable(); })
+                          .IgnoreError();
+                      sink.done();
+                      return true;
+                    });
+              }));
   server->Get(
       R"(/api/v1/jobs/([^/]+)/results)",
       authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
-        Reply(res, api->ListResults(who, req.matches[1]));
+        v1::ListResultsRequest request;
+        request.set_job_id(req.matches[1]);
+        request.set_page_token(req.get_param_value("page_token"));
+        absl::StatusOr<int> page_size = IntParam(req, "page_size");
+        if (!page_size.ok()) return WriteError(res, page_size.status());
+        request.set_page_size(*page_size);
+        std::string failed = req.get_param_value("failed_only");
+        request.set_failed_only(failed == "true" || failed == "1");
+        Reply(res, api->ListResults(who, request));
       }));
   server->Get(
       R"(/api/v1/jobs/([^/]+)/artifacts)",
@@ -273,6 +304,10 @@ void RestGateway::Register(httplib::Server* server) {
         v1::ListArtifactsRequest request;
         request.set_job_id(req.matches[1]);
         request.set_task(req.get_param_value("task"));
+        request.set_page_token(req.get_param_value("page_token"));
+        absl::StatusOr<int> page_size = IntParam(req, "page_size");
+        if (!page_size.ok()) return WriteError(res, page_size.status());
+        request.set_page_size(*page_size);
         Reply(res, api->ListArtifacts(who, request));
       }));
   // The path may hold slashes: /api/v1/jobs/JOB/artifacts/ATTEMPT/dir/file.
@@ -383,7 +418,9 @@ void RestGateway::Register(httplib::Server* server) {
                }));
   server->Get(R"(/jobs/([^/]+))", authed([api](const Principal& who, const httplib::Request& req,
                                                httplib::Response& res) {
-                absl::StatusOr<v1::Job> job = api->Get(who, req.matches[1]);
+                v1::GetJobRequest request;
+                request.set_job_id(req.matches[1]);
+                absl::StatusOr<v1::Job> job = api->Get(who, request);
                 if (!job.ok()) return WriteError(res, job.status());
                 WriteMessage(res, ToSimpleStatus(*job));
               }));

@@ -5,6 +5,9 @@
 #ifndef ARENA_CONTROLLER_GATEWAY_REST_GATEWAY_H_
 #define ARENA_CONTROLLER_GATEWAY_REST_GATEWAY_H_
 
+#include <atomic>
+#include <memory>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "arena/v1/jobs.pb.h"
@@ -33,10 +36,14 @@ class RestGateway {
   RestGateway(JobApi* api, Metrics* metrics) : api_(api), metrics_(metrics) {}
 
   void Register(httplib::Server* server);
+  // Ends long polls and log follows (within a second), so that the HTTP
+  // server's workers are free when it stops.
+  void Stop() { stopping_->store(true); }
 
  private:
   JobApi* const api_;
   Metrics* const metrics_;
+  std::shared_ptr<std::atomic<bool>> stopping_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace arena

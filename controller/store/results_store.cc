@@ -53,34 +53,79 @@ absl::Status Store::InsertTestResults(const std::string& job_id,
   });
 }
 
+namespace {
+
+void ReadTestResult(const Statement& row, v1::TestResult* r) {
+  r->set_task_id(row.Text(0));
+  r->set_attempt_id(row.Text(1));
+  r->set_attempt_number(static_cast<int32_t>(row.Int(2)));
+  r->set_agent_id(row.Text(3));
+  r->set_arch(row.Text(4));
+  r->set_suite(row.Text(5));
+  r->set_classname(row.Text(6));
+  r->set_name(row.Text(7));
+  r->set_test_key(row.Text(8));
+  r->set_status(row.Text(9));
+  r->set_duration_ms(row.Int(10));
+  r->set_message(row.Text(11));
+  r->set_text(row.Text(12));
+  r->set_finished_unix_ms(row.Int(13));
+  r->set_quarantined(row.Int(14) != 0);
+}
+
+constexpr const char* kResultColumns =
+    "task_id, attempt_id, attempt_number, agent_id, arch, suite, classname, name, test_key, "
+    "status, duration_ms, message, text, finished_ms, quarantined, id";
+
+}  // namespace
+
 absl::StatusOr<std::vector<v1::TestResult>> Store::ListTestResults(const std::string& job_id) {
+  ASSIGN_OR_RETURN(Page<v1::TestResult> page, ListTestResultsPage(job_id, RowPage{}));
+  return std::move(page.rows);
+}
+
+absl::StatusOr<Page<v1::TestResult>> Store::ListTestResultsPage(const std::string& job_id,
+                                                                const RowPage& page) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt,
-                   db_->Prepare("SELECT task_id, attempt_id, attempt_number, agent_id, arch, "
-                                "suite, classname, name, test_key, status, duration_ms, message, "
-                                "text, finished_ms, quarantined FROM test_results "
+                   db_->Prepare(absl::StrCat("SELECT ", kResultColumns,
+                                             " FROM test_results WHERE job_id = ? AND id > ? "
+                                             "ORDER BY id LIMIT ?")));
+  stmt.Bind(1, job_id).Bind(2, page.after).Bind(3, page.limit > 0 ? page.limit + 1 : -1);
+  Page<v1::TestResult> out;
+  int64_t last_id = 0, bytes = 0;
+  RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement& row) {
+    if (out.next_after > 0) return;
+    if ((page.limit > 0 && static_cast<int>(out.rows.size()) == page.limit) ||
+        (page.max_bytes > 0 && bytes >= page.max_bytes)) {
+      out.next_after = last_id;
+      return;
+    }
+    v1::TestResult& r = out.rows.emplace_back();
+    ReadTestResult(row, &r);
+    bytes += static_cast<int64_t>(r.ByteSizeLong());
+    last_id = row.Int(15);
+  }));
+  return out;
+}
+
+absl::StatusOr<std::map<std::pair<std::string, std::string>, TestOutcome>> Store::TestOutcomes(
+    const std::string& job_id) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("SELECT task_id, test_key, status, id FROM test_results "
                                 "WHERE job_id = ? ORDER BY id"));
   stmt.Bind(1, job_id);
-  std::vector<v1::TestResult> results;
+  std::map<std::pair<std::string, std::string>, TestOutcome> outcomes;
   RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement& row) {
-    v1::TestResult& r = results.emplace_back();
-    r.set_task_id(row.Text(0));
-    r.set_attempt_id(row.Text(1));
-    r.set_attempt_number(static_cast<int32_t>(row.Int(2)));
-    r.set_agent_id(row.Text(3));
-    r.set_arch(row.Text(4));
-    r.set_suite(row.Text(5));
-    r.set_classname(row.Text(6));
-    r.set_name(row.Text(7));
-    r.set_test_key(row.Text(8));
-    r.set_status(row.Text(9));
-    r.set_duration_ms(row.Int(10));
-    r.set_message(row.Text(11));
-    r.set_text(row.Text(12));
-    r.set_finished_unix_ms(row.Int(13));
-    r.set_quarantined(row.Int(14) != 0);
+    TestOutcome& o = outcomes[{row.Text(0), row.Text(1)}];
+    std::string status = row.Text(2);
+    o.passed |= status == "passed";
+    o.failed |= status == "failed" || status == "error";
+    o.last_id = row.Int(3);
+    o.last_status = std::move(status);
   }));
-  return results;
+  return outcomes;
 }
 
 absl::StatusOr<std::map<std::string, int64_t>> Store::TestDurations(
@@ -137,17 +182,53 @@ absl::Status Store::UpsertArtifacts(const std::vector<ArtifactRecord>& artifacts
 }
 
 absl::StatusOr<std::vector<ArtifactRecord>> Store::ListArtifacts(const std::string& job_id) {
+  ASSIGN_OR_RETURN(Page<ArtifactRecord> page, ListArtifactsPage(job_id, "", RowPage{}));
+  return std::move(page.rows);
+}
+
+absl::StatusOr<std::vector<ArtifactRecord>> Store::FindArtifacts(const std::string& job_id,
+                                                                 const std::string& attempt_id,
+                                                                 const std::string& path) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt,
                    db_->Prepare("SELECT attempt_id, job_id, task_id, path, size, junit "
-                                "FROM artifacts WHERE job_id = ? ORDER BY rowid"));
-  stmt.Bind(1, job_id);
-  std::vector<ArtifactRecord> artifacts;
+                                "FROM artifacts WHERE attempt_id = ? AND path = ? AND job_id = ?"));
+  stmt.Bind(1, attempt_id).Bind(2, path).Bind(3, job_id);
+  std::vector<ArtifactRecord> found;
   RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement& row) {
-    artifacts.push_back(
+    found.push_back(
         {row.Text(0), row.Text(1), row.Text(2), row.Text(3), row.Int(4), row.Int(5) != 0});
   }));
-  return artifacts;
+  return found;
+}
+
+absl::StatusOr<Page<ArtifactRecord>> Store::ListArtifactsPage(const std::string& job_id,
+                                                              const std::string& task_id,
+                                                              const RowPage& page) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   db_->Prepare("SELECT attempt_id, job_id, task_id, path, size, junit, rowid "
+                                "FROM artifacts WHERE job_id = ?1 AND rowid > ?2 "
+                                "AND (?3 = '' OR task_id = ?3) ORDER BY rowid LIMIT ?4"));
+  stmt.Bind(1, job_id)
+      .Bind(2, page.after)
+      .Bind(3, task_id)
+      .Bind(4, page.limit > 0 ? page.limit + 1 : -1);
+  Page<ArtifactRecord> out;
+  int64_t last_rowid = 0, bytes = 0;
+  RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement& row) {
+    if (out.next_after > 0) return;
+    if ((page.limit > 0 && static_cast<int>(out.rows.size()) == page.limit) ||
+        (page.max_bytes > 0 && bytes >= page.max_bytes)) {
+      out.next_after = last_rowid;
+      return;
+    }
+    bytes += 128 + static_cast<int64_t>(row.Text(3).size());
+    out.rows.push_back(
+        {row.Text(0), row.Text(1), row.Text(2), row.Text(3), row.Int(4), row.Int(5) != 0});
+    last_rowid = row.Int(6);
+  }));
+  return out;
 }
 
 absl::Status Store::AddQuarantine(const v1::QuarantineEntry& entry) {

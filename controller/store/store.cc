@@ -151,7 +151,7 @@ ALTER TABLE attempts ADD COLUMN exited_ms INTEGER NOT NULL DEFAULT 0;
 constexpr const char* kTaskColumns =
     "id, arch, state, exit_code, reason, agent_id, attempt_id, started_ms, "
     "finished_ms, log_bytes, image, emulated, kind, suite, test_id, serial, flaky, quarantined, "
-    "command";
+    "command, seq";
 
 // A task's command is stored as a serialized Task holding only the command.
 std::string EncodeCommand(const v1::Task& task) {
@@ -384,13 +384,28 @@ absl::Status Store::InsertJob(const v1::Job& job, const std::string& idempotency
       [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return InsertJobLocked(job, idempotency_key); });
 }
 
-absl::StatusOr<std::vector<v1::Task>> Store::LoadTasks(const std::string& job_id) {
+absl::StatusOr<std::vector<v1::Task>> Store::LoadTasks(const std::string& job_id,
+                                                       const RowPage& page, int64_t* next_after) {
   ASSIGN_OR_RETURN(Statement stmt,
                    db_->Prepare(absl::StrCat("SELECT ", kTaskColumns,
-                                             " FROM tasks WHERE job_id = ? ORDER BY seq")));
-  stmt.Bind(1, job_id);
+                                             " FROM tasks WHERE job_id = ? AND seq >= ? "
+                                             "ORDER BY seq LIMIT ?")));
+  stmt.Bind(1, job_id).Bind(2, page.after).Bind(3, page.limit > 0 ? page.limit + 1 : -1);
   std::vector<v1::Task> tasks;
-  RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement&) { tasks.push_back(ReadTask(stmt)); }));
+  int64_t last_seq = 0, bytes = 0;
+  *next_after = 0;
+  RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement&) {
+    if (*next_after > 0) return;
+    if ((page.limit > 0 && static_cast<int>(tasks.size()) == page.limit) ||
+        (page.max_bytes > 0 && bytes >= page.max_bytes)) {
+      *next_after = last_seq + 1;  // sequence numbers start at 0
+      return;
+    }
+    tasks.push_back(ReadTask(stmt));
+    // Attempts come later: count each task as if it had a few.
+    bytes += 4 * static_cast<int64_t>(tasks.back().ByteSizeLong());
+    last_seq = stmt.Int(19);
+  }));
   return tasks;
 }
 
@@ -448,10 +463,12 @@ absl::StatusOr<std::vector<TaskStateCount>> Store::CountJobTasks(const std::stri
   return counts;
 }
 
-absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
+absl::StatusOr<v1::Job> Store::GetJob(const std::string& id, const RowPage& page) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(v1::Job job, LoadJobHeader(id));
-  ASSIGN_OR_RETURN(std::vector<v1::Task> tasks, LoadTasks(id));
+  int64_t next_after = 0;
+  ASSIGN_OR_RETURN(std::vector<v1::Task> tasks, LoadTasks(id, page, &next_after));
+  if (next_after > 0) job.set_next_task_page_token(absl::StrCat(next_after));
   ASSIGN_OR_RETURN(
       Statement attempts,
       db_->Prepare(absl::StrCat("SELECT task_id, ", kAttemptColumns,
@@ -464,6 +481,16 @@ absl::StatusOr<v1::Job> Store::GetJob(const std::string& id) {
     if (task != by_id.end()) ReadAttempt(row, 1, task->second->add_attempts());
   }));
   for (v1::Task& task : tasks) *job.add_tasks() = std::move(task);
+  ASSIGN_OR_RETURN(Statement counts,
+                   db_->Prepare("SELECT state, count(*) FROM tasks WHERE job_id = ? "
+                                "GROUP BY state ORDER BY state"));
+  counts.Bind(1, id);
+  RETURN_IF_ERROR(counts.ForEachRow([&](const Statement& row) {
+    v1::TaskCount* count = job.add_task_counts();
+    count->set_state(static_cast<v1::State>(row.Int(0)));
+    count->set_count(row.Int(1));
+    job.set_task_total(job.task_total() + row.Int(1));
+  }));
   return job;
 }
 
@@ -494,7 +521,7 @@ absl::StatusOr<JobPage> Store::ListJobs(const JobQuery& query) {
     page.more = true;
   }
   for (const std::string& id : ids) {
-    ASSIGN_OR_RETURN(v1::Job job, GetJob(id));
+    ASSIGN_OR_RETURN(v1::Job job, GetJob(id, RowPage{0, query.tasks_per_job}));
     page.jobs.push_back(std::move(job));
   }
   if (page.more) {

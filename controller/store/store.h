@@ -73,6 +73,29 @@ struct AttemptRecord {
   bool emulated = false;
 };
 
+// A page of rows after a position (a row id or a task's sequence number),
+// at most `limit` of them (0: every row), and no more rows once they hold
+// `max_bytes` (0: no such bound; a page has at least one row).
+struct RowPage {
+  int64_t after = 0;
+  int limit = 0;
+  int64_t max_bytes = 0;
+};
+
+// How one test of one task of a job went, over all its recorded rows.
+struct TestOutcome {
+  bool passed = false;      // some row passed
+  bool failed = false;      // some row failed or errored
+  int64_t last_id = 0;      // the latest row
+  std::string last_status;  // ... and its status
+};
+
+template <typename Row>
+struct Page {
+  std::vector<Row> rows;
+  int64_t next_after = 0;  // where the next page starts; 0 on the last page
+};
+
 struct ArtifactRecord {
   std::string attempt_id;
   std::string job_id;
@@ -97,6 +120,7 @@ struct JobQuery {
   int state = 0;             // v1::State, 0 for any
   std::string owner;         // only this owner's jobs when set
   std::string arch;          // only jobs with a task for this architecture
+  int tasks_per_job = 100;   // each listed job carries its first tasks only
 };
 
 struct JobPage {
@@ -154,7 +178,11 @@ class Store {
   // idempotency key already in use fails with AlreadyExists.
   absl::Status InsertJob(const v1::Job& job, const std::string& idempotency_key = "");
   absl::StatusOr<std::string> FindJobByIdempotencyKey(const std::string& key);
-  absl::StatusOr<v1::Job> GetJob(const std::string& id);
+  // The job with one page of its tasks in creation order (for tasks,
+  // `page.after` is the first sequence number to include; the job's
+  // next_task_page_token names the next page), their attempts and the job's
+  // task counts by state.
+  absl::StatusOr<v1::Job> GetJob(const std::string& id, const RowPage& page = {});
   // The job without its tasks (spec, state, owner, times): what the
   // scheduler needs per event, at a cost that does not grow with the job.
   absl::StatusOr<v1::Job> GetJobHeader(const std::string& id);
@@ -182,6 +210,14 @@ class Store {
   absl::Status InsertTestResults(const std::string& job_id,
                                  const std::vector<v1::TestResult>& results);
   absl::StatusOr<std::vector<v1::TestResult>> ListTestResults(const std::string& job_id);
+  // A page of the job's results in the order recorded (`page.after` is a
+  // row id).
+  absl::StatusOr<Page<v1::TestResult>> ListTestResultsPage(const std::string& job_id,
+                                                           const RowPage& page);
+  // Every (task id, test key) of the job with how it went: one pass over the
+  // job's rows, however many pages they fill.
+  absl::StatusOr<std::map<std::pair<std::string, std::string>, TestOutcome>> TestOutcomes(
+      const std::string& job_id);
   // Mean duration of each of `keys` over its recent passing runs on `arch`;
   // unknown keys are absent.
   absl::StatusOr<std::map<std::string, int64_t>> TestDurations(
@@ -191,6 +227,16 @@ class Store {
   absl::StatusOr<std::vector<TestRun>> RecentTestRuns(int64_t max_rows);
   absl::Status UpsertArtifacts(const std::vector<ArtifactRecord>& artifacts);
   absl::StatusOr<std::vector<ArtifactRecord>> ListArtifacts(const std::string& job_id);
+  // A page of the job's artifacts (`page.after` is a row id; `task_id`
+  // empty for all tasks).
+  // The artifact and the JUnit report (either may be absent) an attempt
+  // stored at `path`.
+  absl::StatusOr<std::vector<ArtifactRecord>> FindArtifacts(const std::string& job_id,
+                                                            const std::string& attempt_id,
+                                                            const std::string& path);
+  absl::StatusOr<Page<ArtifactRecord>> ListArtifactsPage(const std::string& job_id,
+                                                         const std::string& task_id,
+                                                         const RowPage& page);
   absl::Status AddQuarantine(const v1::QuarantineEntry& entry);
   // NotFound when the test is not quarantined.
   absl::Status RemoveQuarantine(const std::string& test_key);
@@ -208,7 +254,8 @@ class Store {
   absl::Status InsertTasksLocked(const std::string& job_id, const std::vector<v1::Task>& tasks,
                                  int64_t first_seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::Job> LoadJobHeader(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<std::vector<v1::Task>> LoadTasks(const std::string& job_id)
+  absl::StatusOr<std::vector<v1::Task>> LoadTasks(const std::string& job_id, const RowPage& page,
+                                                  int64_t* next_after)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "controller/api/job_api.h"
 #include "controller/auth/secret_box.h"
@@ -22,6 +24,13 @@ class JobWaitTest : public SchedulerTest {
     api_ = std::make_unique<JobApi>(store_.get(), logs_.get(), scheduler_.get(), secrets_.get(),
                                     JobApiOptions());
   }
+  absl::StatusOr<v1::Job> Wait(const std::string& job_id, absl::Duration wait,
+                               const std::function<bool()>& cancelled) {
+    v1::GetJobRequest request;
+    request.set_job_id(job_id);
+    request.set_wait_ms(absl::ToInt64Milliseconds(wait));
+    return api_->WaitForChange(admin_, request, cancelled);
+  }
   const Principal admin_{"tok-1", "admin", "admin"};
   std::unique_ptr<SecretBox> secrets_;
   std::unique_ptr<JobApi> api_;
@@ -33,7 +42,7 @@ TEST_F(JobWaitTest, AnswersWhenATaskStartsNotWhenTheWaitEnds) {
   absl::Duration took;
   std::thread waiter([&] {
     absl::Time start = absl::Now();
-    seen = api_->WaitForChange(admin_, "job-1", absl::Seconds(30), [] { return false; });
+    seen = Wait("job-1", absl::Seconds(30), [] { return false; });
     took = absl::Now() - start;
   });
   absl::SleepFor(absl::Milliseconds(200));
@@ -46,15 +55,100 @@ TEST_F(JobWaitTest, AnswersWhenATaskStartsNotWhenTheWaitEnds) {
 
 TEST_F(JobWaitTest, UnchangedJobIsAnsweredAfterTheWaitAndCancelEndsItEarly) {
   Submit("job-1");
-  absl::StatusOr<v1::Job> job =
-      api_->WaitForChange(admin_, "job-1", absl::Milliseconds(300), [] { return false; });
+  absl::StatusOr<v1::Job> job = Wait("job-1", absl::Milliseconds(300), [] { return false; });
   ASSERT_TRUE(job.ok());
   EXPECT_EQ(job->tasks(0).state(), v1::QUEUED);
   EXPECT_FALSE(job->tasks(0).waiting_reason().empty());
-  job = api_->WaitForChange(admin_, "job-1", absl::Seconds(30), [] { return true; });
+  job = Wait("job-1", absl::Seconds(30), [] { return true; });
   EXPECT_TRUE(job.ok());
-  EXPECT_TRUE(absl::IsNotFound(
-      api_->WaitForChange(admin_, "job-nope", absl::Seconds(1), [] { return false; }).status()));
+  EXPECT_TRUE(absl::IsNotFound(Wait("job-nope", absl::Seconds(1), [] { return false; }).status()));
+}
+
+// A job of 10,000 tasks and 100,000 results: every answer stays far below
+// gRPC's 4 MiB message limit, and the pages add up to the whole.
+class LargeJobTest : public JobWaitTest {
+ protected:
+  void InsertLargeJob() {
+    v1::Job job;
+    job.set_id("job-big");
+    job.set_state(v1::RUNNING);
+    job.mutable_spec()->set_image("img");
+    for (int i = 0; i < kTasks; ++i) {
+      v1::Task* task = job.add_tasks();
+      task->set_id(absl::StrCat("job-big-t", i));
+      task->set_arch("amd64");
+      task->set_state(i % 2 ? v1::PASSED : v1::QUEUED);
+      task->set_reason(std::string(100, 'r'));
+    }
+    ASSERT_TRUE(store_->InsertJob(job).ok());
+    std::vector<v1::TestResult> results;
+    for (int i = 0; i < kResults; ++i) {
+      v1::TestResult& r = results.emplace_back();
+      r.set_task_id(absl::StrCat("job-big-t", i % kTasks));
+      r.set_attempt_id(absl::StrCat("att-", i % kTasks));
+      r.set_test_key(absl::StrCat("tests/test_mod.py::test_", i / kTasks));
+      r.set_status(i % 1000 == 7 ? "failed" : "passed");
+      r.set_text(std::string(200, 'x'));
+    }
+    // The first test fails once and passes later: flaky, far apart in order.
+    results.back().set_task_id(results[7].task_id());
+    results.back().set_test_key(results[7].test_key());
+    ASSERT_TRUE(store_->InsertTestResults("job-big", results).ok());
+  }
+  static constexpr int kTasks = 10000;
+  static constexpr int kResults = 100000;
+};
+
+TEST_F(LargeJobTest, TasksComePagedWithCountsOfThemAll) {
+  InsertLargeJob();
+  v1::GetJobRequest request;
+  request.set_job_id("job-big");
+  int seen = 0, pages = 0;
+  std::set<std::string> ids;
+  do {
+    absl::StatusOr<v1::Job> job = api_->Get(admin_, request);
+    ASSERT_TRUE(job.ok()) << job.status();
+    EXPECT_LT(job->ByteSizeLong(), 3u << 20);
+    EXPECT_EQ(job->task_total(), kTasks);
+    ASSERT_EQ(job->task_counts_size(), 2);
+    EXPECT_EQ(job->task_counts(0).count() + job->task_counts(1).count(), kTasks);
+    for (const v1::Task& t : job->tasks()) ids.insert(t.id());
+    seen += job->tasks_size();
+    request.set_task_page_token(job->next_task_page_token());
+    ASSERT_LT(++pages, 100);
+  } while (!request.task_page_token().empty());
+  EXPECT_EQ(seen, kTasks);
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kTasks));
+  request.set_task_page_token("nonsense");
+  EXPECT_TRUE(absl::IsInvalidArgument(api_->Get(admin_, request).status()));
+}
+
+TEST_F(LargeJobTest, ResultsComePagedAndFlakyMarksSpanPages) {
+  InsertLargeJob();
+  v1::ListResultsRequest request;
+  request.set_job_id("job-big");
+  request.set_page_size(100000);  // more than allowed: cut to the maximum
+  int seen = 0, flaky = 0, pages = 0;
+  do {
+    absl::StatusOr<v1::ListResultsResponse> page = api_->ListResults(admin_, request);
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_LT(page->ByteSizeLong(), 4u << 20);
+    seen += page->results_size();
+    for (const v1::TestResult& r : page->results()) flaky += r.flaky();
+    request.set_page_token(page->next_page_token());
+    ASSERT_LT(++pages, 1000);
+  } while (!request.page_token().empty());
+  EXPECT_EQ(seen, kResults);
+  EXPECT_EQ(flaky, 2);  // the failed row and the passed one
+  EXPECT_GT(pages, 1);
+
+  v1::ListResultsRequest failed;
+  failed.set_job_id("job-big");
+  failed.set_failed_only(true);
+  absl::StatusOr<v1::ListResultsResponse> bad = api_->ListResults(admin_, failed);
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->results_size(), kResults / 1000 + 1);
+  EXPECT_TRUE(bad->next_page_token().empty());
 }
 
 }  // namespace
