@@ -12,13 +12,19 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "cli/terminal.h"
 #include "common/files.h"
 
 namespace arena {
 
 int Fail(int code, const std::string& message) {
-  std::cerr << "arenactl: " << message << "\n";
+  Notice(message);
   return code;
+}
+
+void Notice(absl::string_view message) {
+  BeginOwnOutput(stderr);
+  std::fprintf(stderr, "arenactl: %s\n", SafeField(message).c_str());
 }
 
 std::string FormatMs(int64_t ms) {
@@ -81,7 +87,7 @@ std::string Paint(const std::string& text, v1::State state, int width) {
     default:
       break;
   }
-  return Coloured(Padded(text, width), code);
+  return Coloured(Padded(SafeField(text), width), code);
 }
 
 std::string PaintStatus(const std::string& text, const std::string& status, int width) {
@@ -90,7 +96,7 @@ std::string PaintStatus(const std::string& text, const std::string& status, int 
                      : status == "error"   ? "33"
                      : status == "skipped" ? "2"
                                            : nullptr;
-  return Coloured(Padded(text, width), code);
+  return Coloured(Padded(SafeField(text), width), code);
 }
 
 absl::StatusOr<std::map<std::string, std::string>> LoadConfig() {

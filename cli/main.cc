@@ -23,6 +23,7 @@
 #include "cli/client.h"
 #include "cli/job_file.h"
 #include "cli/junit.h"
+#include "cli/terminal.h"
 #include "common/files.h"
 #include "common/flags.h"
 #include "common/states.h"
@@ -74,6 +75,8 @@ environment: ARENA_CONTROLLER, ARENA_CA_FILE, ARENA_TOKEN, NO_COLOR
 config file: ~/.config/arena/config (or $ARENA_CONFIG), "key = value" lines for
              controller, ca-file, token, output; flags win over the environment,
              the environment over the file
+output:      job output on a terminal is filtered (no titles, clipboard writes,
+             screen clears or hidden text); to a file or pipe it is byte-exact
 )";
 
 int ExitCodeFor(v1::State state) {
@@ -96,7 +99,8 @@ std::string Duration(const v1::Task& task) {
 }
 
 // One line per task; past 30 tasks only the ones that did not pass.
-void PrintTasks(const v1::Job& job) {
+void PrintTasks(const v1::Job& raw) {
+  const v1::Job job = DisplaySafe(raw);
   size_t width = 8;
   for (const v1::Task& t : job.tasks())
     width = std::max(width, std::min<size_t>(48, TaskName(t).size()));
@@ -149,8 +153,9 @@ class LiveView {
     std::set<std::string> archs;
     for (const v1::Task& t : job.tasks()) archs.insert(t.arch());
     for (const std::string& arch : archs) {
-      lines.push_back(absl::StrCat(arch, ": ", Progress(job, arch)));
+      lines.push_back(absl::StrCat(SafeField(arch), ": ", Progress(job, arch)));
     }
+    BeginOwnOutput(stderr);
     if (tty_) {
       if (drawn_ > 0) std::fprintf(stderr, "\033[%dA", drawn_);
       for (const std::string& line : lines) std::fprintf(stderr, "\033[2K%s\n", line.c_str());
@@ -171,7 +176,8 @@ class LiveView {
 void PrintTestSummary(const v1::Job& job, const std::vector<v1::TestResult>& results) {
   std::vector<v1::TestResult> final = FinalResults(results);
   int failed = 0, flaky = 0;
-  for (const v1::TestResult& r : final) {
+  for (const v1::TestResult& raw : final) {
+    const v1::TestResult r = DisplaySafe(raw);
     bool bad = r.status() == "failed" || r.status() == "error";
     if (bad) {
       if (++failed <= 20) {
@@ -189,7 +195,8 @@ void PrintTestSummary(const v1::Job& job, const std::vector<v1::TestResult>& res
 }
 
 // Every attempt of tasks that needed more than one.
-void PrintAttempts(const v1::Job& job) {
+void PrintAttempts(const v1::Job& raw) {
+  const v1::Job job = DisplaySafe(raw);
   bool header = false;
   for (const v1::Task& t : job.tasks()) {
     if (t.attempts_size() < 2) continue;
@@ -238,7 +245,7 @@ int CmdSubmit(Cli& cli) {
   if (cli.output == "json") {
     PrintJson(job);
   } else {
-    std::printf("%s\n", job.id().c_str());
+    std::printf("%s\n", SafeField(job.id()).c_str());
   }
   return 0;
 }
@@ -261,24 +268,24 @@ grpc::Status StreamTaskLog(Cli& cli, const std::string& job_id, const std::strin
   return reader->Finish();
 }
 
-// Writes log bytes to stdout; when a retry's attempt begins, says so on
-// stderr (stdout keeps only the task's own bytes).
+// Writes log bytes to stdout (filtered on a terminal, exact otherwise; see
+// cli/terminal.h); when a retry's attempt begins, says so on stderr (stdout
+// keeps only the task's own bytes).
 class LogPrinter {
  public:
-  explicit LogPrinter(std::string label = "") : label_(std::move(label)) {}
+  LogPrinter() : output_(StdoutIsTerminal()) {}
+  // Writes what the terminal filter held back (an incomplete character).
+  void Finish() { output_.Finish(); }
   void operator()(const v1::LogData& data) {
     if (!attempt_.empty() && data.attempt_id() != attempt_) {
-      std::fflush(stdout);
-      std::fprintf(stderr, "arenactl: %sretrying as attempt %s\n", label_.c_str(),
-                   data.attempt_id().c_str());
+      Notice(absl::StrCat("retrying as attempt ", data.attempt_id()));
     }
     attempt_ = data.attempt_id();
-    std::fwrite(data.data().data(), 1, data.data().size(), stdout);
-    std::fflush(stdout);
+    output_.Write(data.data());
   }
 
  private:
-  std::string label_;
+  JobOutput output_;
   std::string attempt_;
 };
 
@@ -311,7 +318,7 @@ int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_
     if (cli.output == "json") {
       PrintJson(*job);
     } else {
-      std::fflush(stdout);
+      BeginOwnOutput(stdout);
       std::printf("\n");
       if (progress) {
         // Logs were not streamed: show the end of each failed task's log.
@@ -319,15 +326,20 @@ int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_
         for (const auto& [task_id, tail] : FailureTails(cli, *job)) {
           if (++shown > 5) break;
           for (const v1::Task& t : job->tasks()) {
-            if (t.id() == task_id) std::printf("--- %s (last lines)\n", TaskName(t).c_str());
+            if (t.id() == task_id)
+              std::printf("--- %s (last lines)\n", SafeField(TaskName(t)).c_str());
           }
-          std::printf("%s\n", LastLines(tail, 20).c_str());
+          std::fflush(stdout);
+          JobOutput output(StdoutIsTerminal());
+          output.Write(absl::StrCat(LastLines(tail, 20), "\n"));
+          output.Finish();
+          BeginOwnOutput(stdout);
         }
       }
       PrintTasks(*job);
       PrintTestSummary(*job, *results);
       std::printf("verdict: %s (job %s)\n", Paint(StateName(job->state()), job->state()).c_str(),
-                  job->id().c_str());
+                  SafeField(job->id()).c_str());
     }
     return ExitCodeFor(job->state());
   }
@@ -340,6 +352,7 @@ void StreamAllLogs(Cli& cli, const v1::Job& job) {
     LogPrinter printer;
     grpc::Status status = StreamTaskLog(cli, job.id(), job.tasks(0).id(), true,
                                         [&printer](const v1::LogData& d) { printer(d); });
+    printer.Finish();
     if (!status.ok()) Fail(0, absl::StrCat("log stream: ", cli.client->Describe(status)));
     return;
   }
@@ -348,27 +361,31 @@ void StreamAllLogs(Cli& cli, const v1::Job& job) {
   for (const v1::Task& task : job.tasks()) {
     threads.emplace_back([&cli, &job, &out_mu, task] {
       std::string pending;
-      std::string prefix = absl::StrCat("[", TaskName(task), "] ");
+      std::string prefix = absl::StrCat("[", SafeField(TaskName(task)), "] ");
+      JobOutput output(StdoutIsTerminal());
+      auto write_line = [&](absl::string_view line) {
+        BeginOwnOutput(stdout);
+        std::fputs(prefix.c_str(), stdout);
+        output.Write(line);
+        output.Finish();
+      };
       auto flush_lines = [&](bool all) {
         absl::MutexLock lock(&out_mu);
         size_t nl;
         while ((nl = pending.find('\n')) != std::string::npos) {
-          std::string line = absl::StrCat(prefix, pending.substr(0, nl + 1));
-          std::fwrite(line.data(), 1, line.size(), stdout);
+          write_line(absl::string_view(pending).substr(0, nl + 1));
           pending.erase(0, nl + 1);
         }
         if (all && !pending.empty()) {
-          std::string line = absl::StrCat(prefix, pending, "\n");
-          std::fwrite(line.data(), 1, line.size(), stdout);
+          write_line(absl::StrCat(pending, "\n"));
           pending.clear();
         }
-        std::fflush(stdout);
       };
       std::string attempt;
       StreamTaskLog(cli, job.id(), task.id(), true, [&](const v1::LogData& d) {
         if (!attempt.empty() && d.attempt_id() != attempt) {
           flush_lines(true);
-          pending = absl::StrCat("--- retrying as attempt ", d.attempt_id(), " ---\n");
+          pending = absl::StrCat("--- retrying as attempt ", SafeField(d.attempt_id()), " ---\n");
         }
         attempt = d.attempt_id();
         pending += d.data();
@@ -386,8 +403,8 @@ int CmdRun(Cli& cli) {
   v1::Job job;
   int rc = Submit(cli, *flags, &job);
   if (rc >= 0) return rc;
-  std::fprintf(stderr, "arenactl: job %s submitted (%d task%s)\n", job.id().c_str(),
-               job.tasks_size(), job.tasks_size() == 1 ? "" : "s");
+  Notice(absl::StrCat("job ", job.id(), " submitted (", job.tasks_size(), " task",
+                      job.tasks_size() == 1 ? "" : "s", ")"));
   // Logs stream live for a few plain tasks; larger or test-queue jobs show
   // progress lines instead (their tasks appear as tests are listed).
   bool stream = job.tasks_size() <= 8;
@@ -419,13 +436,14 @@ int CmdStatus(Cli& cli) {
     PrintJson(*job);
     return 0;
   }
-  std::printf("job %s: %s\n", job->id().c_str(), StateName(job->state()));
-  std::printf("image %s, command:", job->spec().image().c_str());
-  for (const std::string& arg : job->spec().command()) std::printf(" %s", arg.c_str());
-  std::printf("\ncreated %s, finished %s\n\n", FormatMs(job->created_unix_ms()).c_str(),
-              FormatMs(job->finished_unix_ms()).c_str());
-  PrintTasks(*job);
-  PrintAttempts(*job);
+  const v1::Job shown = DisplaySafe(*job);
+  std::printf("job %s: %s\n", shown.id().c_str(), StateName(shown.state()));
+  std::printf("image %s, command:", shown.spec().image().c_str());
+  for (const std::string& arg : shown.spec().command()) std::printf(" %s", arg.c_str());
+  std::printf("\ncreated %s, finished %s\n\n", FormatMs(shown.created_unix_ms()).c_str(),
+              FormatMs(shown.finished_unix_ms()).c_str());
+  PrintTasks(shown);
+  PrintAttempts(shown);
   return 0;
 }
 
@@ -448,6 +466,7 @@ int CmdJobs(Cli& cli) {
     PrintJson(response);
     return 0;
   }
+  MakeDisplaySafe(&response);
   std::printf("%-18s %-10s %-12s %-16s %-12s %s\n", "JOB", "STATUS", "CREATED", "ARCHS", "OWNER",
               "WHAT");
   for (const v1::Job& job : response.jobs()) {
@@ -486,6 +505,7 @@ int CmdLogs(Cli& cli) {
   grpc::Status status = StreamTaskLog(
       cli, *job_id, flags->Get("task"), flags->Get("follow") == "true",
       [&printer](const v1::LogData& d) { printer(d); }, flags->Get("attempt"));
+  printer.Finish();
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   return 0;
 }
@@ -504,7 +524,7 @@ int CmdCancel(Cli& cli) {
   if (cli.output == "json") {
     PrintJson(job);
   } else {
-    std::printf("job %s: %s\n", job.id().c_str(), StateName(job.state()));
+    std::printf("job %s: %s\n", SafeField(job.id()).c_str(), StateName(job.state()));
   }
   return 0;
 }
