@@ -118,9 +118,12 @@ absl::StatusOr<std::map<std::string, std::string>> LoadConfig() {
     size_t eq = line.find('=');
     std::string key(absl::StripAsciiWhitespace(line.substr(0, eq)));
     if (eq == absl::string_view::npos ||
-        (key != "controller" && key != "ca-file" && key != "token" && key != "output")) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ":", number, ": want \"key = value\" with controller, ca-file, token or output"));
+        (key != "controller" && key != "ca-file" && key != "token" && key != "token-file" &&
+         key != "output")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", number,
+                       ": want \"key = value\" with controller, ca-file, token, token-file or "
+                       "output"));
     }
     config[key] = std::string(absl::StripAsciiWhitespace(line.substr(eq + 1)));
   }
@@ -136,7 +139,7 @@ _arenactl() {
     case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac
   done
   if [ -z "$cmd" ]; then
-    COMPREPLY=($(compgen -W "run submit status jobs logs wait cancel results artifacts flaky quarantine agents agent join-token token audit completion --controller --ca-file --token -o --help" -- "$cur"))
+    COMPREPLY=($(compgen -W "run submit status jobs logs wait cancel results artifacts flaky quarantine agents agent join-token token audit completion --controller --ca-file --token --token-file -o --help" -- "$cur"))
     return
   fi
   case $cmd in

@@ -47,7 +47,7 @@ std::string Paint(const std::string& text, v1::State state, int width = 0);
 // The same for a test status ("passed", "failed", "error", "skipped").
 std::string PaintStatus(const std::string& text, const std::string& status, int width = 0);
 // key = value lines of $ARENA_CONFIG or ~/.config/arena/config (missing
-// file: empty). Keys: controller, ca-file, token, output.
+// file: empty). Keys: controller, ca-file, token, token-file, output.
 absl::StatusOr<std::map<std::string, std::string>> LoadConfig();
 // The bash completion script (`arenactl completion bash`).
 const char* BashCompletion();

@@ -27,12 +27,14 @@
 #include "common/files.h"
 #include "common/flags.h"
 #include "common/states.h"
+#include "common/status_macros.h"
 
 namespace arena {
 namespace {
 
 constexpr char kUsage[] =
-    R"(usage: arenactl [--controller HOST:PORT] [--ca-file FILE] [--token TOKEN] [-o table|json] COMMAND
+    R"(usage: arenactl [--controller HOST:PORT] [--ca-file FILE] [--token TOKEN | --token-file FILE]
+                [-o table|json] COMMAND
 
 commands:
   run [JOB FLAGS] -- COMMAND...      submit, stream logs, print the verdict; exit 0 passed, 1 failed, 3 error
@@ -71,10 +73,10 @@ tests:     --suite NAME=CMD (parallel-safe) --suite-serial NAME=CMD (one at a ti
 
   completion bash                    bash completion (source <(arenactl completion bash))
 
-environment: ARENA_CONTROLLER, ARENA_CA_FILE, ARENA_TOKEN, NO_COLOR
+environment: ARENA_CONTROLLER, ARENA_CA_FILE, ARENA_TOKEN, ARENA_TOKEN_FILE, NO_COLOR
 config file: ~/.config/arena/config (or $ARENA_CONFIG), "key = value" lines for
-             controller, ca-file, token, output; flags win over the environment,
-             the environment over the file
+             controller, ca-file, token, token-file, output; flags win over the
+             environment, the environment over the file
 output:      job output on a terminal is filtered (no titles, clipboard writes,
              screen clears or hidden text); to a file or pipe it is byte-exact
 )";
@@ -534,11 +536,106 @@ std::string EnvOr(const char* name) {
   return value == nullptr ? "" : value;
 }
 
+// The first control character in `arg` other than tab and newline (which a
+// multi-line suite command may hold), as a readable name; empty if none.
+std::string ControlCharacter(absl::string_view arg) {
+  for (char c : arg) {
+    unsigned char b = static_cast<unsigned char>(c);
+    if ((b >= 0x20 && b != 0x7F) || b == '\t' || b == '\n') continue;
+    if (b == '\r') return "a carriage return (\\r)";
+    return absl::StrCat("a control character (", SafeField(std::string(1, c)), ")");
+  }
+  return "";
+}
+
+// Arguments become protobuf strings, which must be UTF-8 (else the request
+// fails with no message), and a control character in a flag is nearly
+// always a paste or CRLF accident (in a token it would abort gRPC). Both
+// are refused naming the argument, never showing it (it may be a token).
+// The command after "--" may hold control characters.
+absl::Status CheckArguments(const std::vector<std::string>& args) {
+  bool command = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (!command && arg == "--") {
+      command = true;
+      continue;
+    }
+    std::string name = absl::StrCat("argument ", i + 1);
+    if (!command && arg.size() > 2 && arg[0] == '-' && arg.find('=') != std::string::npos) {
+      name = absl::StrCat("the value of ", arg.substr(0, arg.find('=')));
+    } else if (!command && i > 0 && args[i - 1].size() > 1 && args[i - 1][0] == '-' &&
+               args[i - 1].find('=') == std::string::npos) {
+      name = absl::StrCat("the argument after ", SafeField(args[i - 1]));
+    }
+    if (!IsValidUtf8(arg)) return absl::InvalidArgumentError(name + " is not valid UTF-8");
+    std::string control = command ? "" : ControlCharacter(arg);
+    if (!control.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(name, " holds ", control));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The token and where it came from, in this order: --token, --token-file,
+// ARENA_TOKEN, ARENA_TOKEN_FILE, the config file's token and token-file.
+absl::Status ResolveToken(const ParsedFlags& flags,
+                          const std::map<std::string, std::string>& config,
+                          ClientOptions* options) {
+  auto configured = [&config](const char* key) {
+    auto it = config.find(key);
+    return it == config.end() ? std::string() : it->second;
+  };
+  struct Source {
+    std::string value;
+    bool file;
+    const char* name;
+  };
+  const Source sources[] = {
+      {flags.Get("token"), false, "--token"},
+      {flags.Get("token-file"), true, "--token-file"},
+      {EnvOr("ARENA_TOKEN"), false, "ARENA_TOKEN"},
+      {EnvOr("ARENA_TOKEN_FILE"), true, "ARENA_TOKEN_FILE"},
+      {configured("token"), false, "the config file's token"},
+      {configured("token-file"), true, "the config file's token-file"},
+  };
+  for (const Source& source : sources) {
+    if (source.value.empty()) continue;
+    options->token_source = source.file ? absl::StrCat("token file ", source.value) : source.name;
+    if (!source.file) {
+      options->token = source.value;
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(options->token, ReadTokenFile(source.value));
+    return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+// Flags, then the environment, then the config file.
+absl::Status ConnectClient(const ParsedFlags& flags, Cli* cli) {
+  using Config = std::map<std::string, std::string>;
+  ASSIGN_OR_RETURN(Config config, LoadConfig());
+  auto setting = [&](const char* flag, const char* env) {
+    std::string value = flags.Get(flag, EnvOr(env));
+    auto it = config.find(flag);
+    return value.empty() && it != config.end() ? it->second : value;
+  };
+  ClientOptions options;
+  options.controller = setting("controller", "ARENA_CONTROLLER");
+  options.ca_file = setting("ca-file", "ARENA_CA_FILE");
+  RETURN_IF_ERROR(ResolveToken(flags, config, &options));
+  ASSIGN_OR_RETURN(cli->client, Client::Connect(options));
+  return absl::OkStatus();
+}
+
 int Main(int argc, char** argv) {
   // Global flags come before the command; the rest belongs to the command.
   std::vector<std::string> args(argv + 1, argv + argc);
+  absl::Status checked = CheckArguments(args);
+  if (!checked.ok()) return Fail(kExitUsage, std::string(checked.message()));
   FlagSpec global;
-  global.value_flags = {"controller", "ca-file", "token", "output"};
+  global.value_flags = {"controller", "ca-file", "token", "token-file", "output"};
   global.bool_flags = {"help"};
   global.short_aliases = {{"o", "output"}, {"h", "help"}};
   size_t command_at = 0;
@@ -590,21 +687,8 @@ int Main(int argc, char** argv) {
   auto handler = kCommands.find(command);
   if (handler == kCommands.end())
     return Fail(kExitUsage, absl::StrCat("unknown command \"", command, "\"; see arenactl --help"));
-  // Flags, then the environment, then the config file.
-  absl::StatusOr<std::map<std::string, std::string>> config = LoadConfig();
-  if (!config.ok()) return Fail(kExitUsage, std::string(config.status().message()));
-  auto setting = [&](const char* flag, const char* env) {
-    std::string value = flags->Get(flag, EnvOr(env));
-    auto it = config->find(flag);
-    return value.empty() && it != config->end() ? it->second : value;
-  };
-  ClientOptions options;
-  options.controller = setting("controller", "ARENA_CONTROLLER");
-  options.ca_file = setting("ca-file", "ARENA_CA_FILE");
-  options.token = setting("token", "ARENA_TOKEN");
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
-  if (!client.ok()) return Fail(kExitUsage, std::string(client.status().message()));
-  cli.client = std::move(*client);
+  absl::Status connected = ConnectClient(*flags, &cli);
+  if (!connected.ok()) return Fail(kExitUsage, std::string(connected.message()));
   return handler->second(cli);
 }
 
