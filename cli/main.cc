@@ -24,6 +24,7 @@
 #include "cli/job_file.h"
 #include "cli/junit.h"
 #include "cli/terminal.h"
+#include "cli/waiting_reasons.h"
 #include "common/files.h"
 #include "common/flags.h"
 #include "common/states.h"
@@ -167,6 +168,8 @@ class LiveView {
     }
     last_ = lines;
   }
+  // Another line was printed below the progress lines: draw them afresh.
+  void Interrupt() { drawn_ = 0; }
 
  private:
   const bool tty_ = isatty(STDERR_FILENO) != 0;
@@ -296,6 +299,7 @@ class LogPrinter {
 int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_out,
                   bool progress = false, const std::string& allure_dir = "") {
   LiveView live;
+  WaitingReasons reasons;
   absl::Duration wait = absl::ZeroDuration();
   while (true) {
     // Long poll: the controller answers when the job changes, not on a timer.
@@ -303,7 +307,11 @@ int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_
     if (!job.ok()) return Fail(kExitUsage, std::string(job.status().message()));
     if (progress && cli.output != "json") live.Update(*job);
     if (!IsTerminal(job->state())) {
-      wait = absl::Seconds(30);
+      for (const std::string& line : reasons.Update(*job, absl::Now())) {
+        live.Interrupt();
+        Notice(line);
+      }
+      wait = reasons.Waiting() ? kWaitingReasonPoll : absl::Seconds(30);
       continue;
     }
     absl::StatusOr<std::vector<v1::TestResult>> results = GetResults(cli, job_id);
@@ -413,7 +421,10 @@ int CmdRun(Cli& cli) {
   for (const v1::Task& t : job.tasks()) {
     if (t.kind() == v1::TASK_KIND_LIST || t.kind() == v1::TASK_KIND_TEST) stream = false;
   }
-  if (cli.output != "json" && stream) StreamAllLogs(cli, job);
+  if (cli.output != "json" && stream) {
+    WaitingReasonWatcher reasons(cli, job.id());  // the streams are silent while tasks wait
+    StreamAllLogs(cli, job);
+  }
   return WaitAndReport(cli, job.id(), flags->Get("junit-out"), !stream, flags->Get("allure"));
 }
 

@@ -3,7 +3,8 @@
 # or another control byte, from a flag or the environment, gets one line and
 # exit 2 (gRPC used to abort the process); a token file written with CRLF
 # endings works; a control character in any flag or invalid UTF-8 in any
-# argument is refused naming the argument.
+# argument is refused naming the argument. While a job waits, `run` and
+# `wait` say why.
 source "$(dirname "$0")/lib.sh"
 start_controller ctl
 start_agent agent --slots 1 --labels zone=here
@@ -40,3 +41,25 @@ expect_usage_error "not valid UTF-8" actl status $'job-\xff'
 expect_usage_error "not valid UTF-8" actl submit -- echo $'\xfe'
 [ -z "$(find "$WORK" -maxdepth 1 -name 'core*')" ] || fail "a core file"
 pass "bad bytes in flags, the environment and token files: one line, exit 2"
+
+# A label no agent has: the waiting reason within seconds, on stderr.
+actl run --label zone=elsewhere -- true >"$WORK/run.out" 2>"$WORK/run.err" &
+run_pid=$!
+PIDS+=("$run_pid")
+reason_shown() { grep -q "waits: required label zone=elsewhere matches no agent" "$WORK/run.err"; }
+wait_until 15 reason_shown || fail "no waiting reason from run: $(cat "$WORK/run.err")"
+job=$(actl -o json jobs --limit 1 | jq -r '.jobs[0].id')
+actl wait "$job" >/dev/null 2>"$WORK/wait.err" &
+wait_pid=$!
+PIDS+=("$wait_pid")
+wait_reason() { grep -q "waits: required label zone=elsewhere" "$WORK/wait.err"; }
+wait_until 15 wait_reason || fail "no waiting reason from wait: $(cat "$WORK/wait.err")"
+sleep 4  # more polls: the reason must not repeat
+assert_eq 1 "$(grep -c "waits:" "$WORK/run.err")" "run says the reason once: $(cat "$WORK/run.err")"
+actl cancel "$job" >/dev/null
+set +e
+wait "$run_pid"
+rc=$?
+set -e
+assert_eq 3 "$rc" "run of a cancelled job"
+pass "run and wait print the waiting reason once"

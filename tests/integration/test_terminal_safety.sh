@@ -73,3 +73,16 @@ done
 assert_contains "$(actl status "$tests_job")" 'bad\x1b]0;pwned\x07name' "status shows the escaped test name"
 assert_contains "$(actl jobs)" 'echo \x1b]0;cmd-title\x07' "jobs shows the escaped command"
 pass "test names, failure tails and commands cannot reach the terminal raw"
+
+# A label no agent has, holding an escape, in a job file: the waiting
+# reason that names it is printed escaped.
+printf 'image: %s\ncommand: ["true"]\nrequired_labels: {zone: "\\e[8mgpu"}\n' "$IMAGE" >"$WORK/job.yaml"
+set +e
+$PTY --seconds 8 "$WORK/wait.tty" "$BIN/arenactl" --controller "$CONTROLLER" --ca-file "$CA" \
+  --token "$TOKEN" run -f "$WORK/job.yaml"
+set -e
+has "$WORK/wait.tty" 'rb"zone=\x1b[8mgpu"' || fail "escaped label not in the waiting reason: $(cat -v "$WORK/wait.tty")"
+lacks "$WORK/wait.tty" 'b"\x1b[8m"' || fail "raw conceal from a label"
+waiting=$(actl -o json jobs --limit 1 | jq -r '.jobs[0].id')
+actl cancel "$waiting" >/dev/null
+pass "a hostile required label is shown escaped in the waiting reason"
