@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cli/cli.h"
 #include "cli/terminal.h"
@@ -13,6 +14,13 @@ namespace arena {
 namespace {
 
 std::string FormatTime(int64_t ms) { return ms <= 0 ? "never" : FormatMs(ms); }
+
+// What a token can do now: revoked, expired (past its expiry), or active.
+const char* TokenState(const v1::TokenInfo& token, int64_t now_ms) {
+  if (token.revoked()) return "revoked";
+  if (token.expires_unix_ms() > 0 && token.expires_unix_ms() <= now_ms) return "expired";
+  return "active";
+}
 
 }  // namespace
 
@@ -122,12 +130,13 @@ int CmdToken(Cli& cli) {
       return 0;
     }
     MakeDisplaySafe(&response);
+    int64_t now_ms = absl::ToUnixMillis(absl::Now());
     std::printf("%-18s %-20s %-10s %-20s %-20s %s\n", "ID", "NAME", "ROLE", "CREATED", "EXPIRES",
                 "STATE");
     for (const v1::TokenInfo& t : response.tokens()) {
       std::printf("%-18s %-20s %-10s %-20s %-20s %s\n", t.id().c_str(), t.name().c_str(),
                   t.role().c_str(), FormatMs(t.created_unix_ms()).c_str(),
-                  FormatTime(t.expires_unix_ms()).c_str(), t.revoked() ? "revoked" : "active");
+                  FormatTime(t.expires_unix_ms()).c_str(), TokenState(t, now_ms));
     }
     return 0;
   }

@@ -4,7 +4,7 @@
 # exit 2 (gRPC used to abort the process); a token file written with CRLF
 # endings works; a control character in any flag or invalid UTF-8 in any
 # argument is refused naming the argument. While a job waits, `run` and
-# `wait` say why.
+# `wait` say why; `token list` shows expired tokens as expired.
 source "$(dirname "$0")/lib.sh"
 start_controller ctl
 start_agent agent --slots 1 --labels zone=here
@@ -63,3 +63,9 @@ rc=$?
 set -e
 assert_eq 3 "$rc" "run of a cancelled job"
 pass "run and wait print the waiting reason once"
+
+actl token create --name brief --role submitter --ttl 1s >/dev/null
+sleep 1.5
+assert_contains "$(actl token list | grep brief)" "expired" "token list marks an expired token"
+assert_contains "$(actl token list | grep -v brief | tail -n +2)" "active" "other tokens active"
+pass "token list shows expiry"
