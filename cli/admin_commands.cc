@@ -5,13 +5,22 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cli/cli.h"
+#include "cli/terminal.h"
 
 namespace arena {
 namespace {
 
 std::string FormatTime(int64_t ms) { return ms <= 0 ? "never" : FormatMs(ms); }
+
+// What a token can do now: revoked, expired (past its expiry), or active.
+const char* TokenState(const v1::TokenInfo& token, int64_t now_ms) {
+  if (token.revoked()) return "revoked";
+  if (token.expires_unix_ms() > 0 && token.expires_unix_ms() <= now_ms) return "expired";
+  return "active";
+}
 
 }  // namespace
 
@@ -27,6 +36,7 @@ int CmdAgents(Cli& cli) {
     PrintJson(response);
     return 0;
   }
+  MakeDisplaySafe(&response);
   std::printf("%-20s %-16s %-10s %-6s %-10s %-28s %s\n", "AGENT", "HOSTNAME", "STATE", "BUSY",
               "SEEN", "PLATFORMS", "LABELS");
   for (const v1::AgentInfo& a : response.agents()) {
@@ -77,7 +87,7 @@ int CmdJoinToken(Cli& cli) {
     PrintJson(response);
     return 0;
   }
-  std::printf("%s\n", response.token().c_str());
+  std::printf("%s\n", SafeField(response.token()).c_str());
   return 0;
 }
 
@@ -106,7 +116,7 @@ int CmdToken(Cli& cli) {
     if (cli.output == "json") {
       PrintJson(response);
     } else {
-      std::printf("%s\n", response.token().c_str());
+      std::printf("%s\n", SafeField(response.token()).c_str());
     }
     return 0;
   }
@@ -119,12 +129,14 @@ int CmdToken(Cli& cli) {
       PrintJson(response);
       return 0;
     }
+    MakeDisplaySafe(&response);
+    int64_t now_ms = absl::ToUnixMillis(absl::Now());
     std::printf("%-18s %-20s %-10s %-20s %-20s %s\n", "ID", "NAME", "ROLE", "CREATED", "EXPIRES",
                 "STATE");
     for (const v1::TokenInfo& t : response.tokens()) {
       std::printf("%-18s %-20s %-10s %-20s %-20s %s\n", t.id().c_str(), t.name().c_str(),
                   t.role().c_str(), FormatMs(t.created_unix_ms()).c_str(),
-                  FormatTime(t.expires_unix_ms()).c_str(), t.revoked() ? "revoked" : "active");
+                  FormatTime(t.expires_unix_ms()).c_str(), TokenState(t, now_ms));
     }
     return 0;
   }
@@ -134,6 +146,7 @@ int CmdToken(Cli& cli) {
     v1::TokenInfo info;
     grpc::Status status = cli.client->admin()->RevokeToken(context.get(), request, &info);
     if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+    MakeDisplaySafe(&info);
     std::printf("token %s (%s) revoked\n", info.id().c_str(), info.name().c_str());
     return 0;
   }
@@ -167,7 +180,7 @@ int CmdAgent(Cli& cli) {
     PrintJson(info);
     return 0;
   }
-  std::printf("agent %s: %s\n", info.id().c_str(),
+  std::printf("agent %s: %s\n", SafeField(info.id()).c_str(),
               info.revoked()    ? "revoked"
               : info.draining() ? "draining"
                                 : "active");
@@ -193,6 +206,7 @@ int CmdAudit(Cli& cli) {
     PrintJson(response);
     return 0;
   }
+  MakeDisplaySafe(&response);
   std::printf("%-20s %-20s %-18s %-20s %s\n", "TIME", "ACTOR", "ACTION", "TARGET", "DETAIL");
   for (const v1::AuditEntry& e : response.entries()) {
     std::printf("%-20s %-20s %-18s %-20s %s\n", FormatMs(e.unix_ms()).c_str(), e.actor().c_str(),

@@ -12,13 +12,19 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "cli/terminal.h"
 #include "common/files.h"
 
 namespace arena {
 
 int Fail(int code, const std::string& message) {
-  std::cerr << "arenactl: " << message << "\n";
+  Notice(message);
   return code;
+}
+
+void Notice(absl::string_view message) {
+  BeginOwnOutput(stderr);
+  std::fprintf(stderr, "arenactl: %s\n", SafeField(message).c_str());
 }
 
 std::string FormatMs(int64_t ms) {
@@ -81,7 +87,7 @@ std::string Paint(const std::string& text, v1::State state, int width) {
     default:
       break;
   }
-  return Coloured(Padded(text, width), code);
+  return Coloured(Padded(SafeField(text), width), code);
 }
 
 std::string PaintStatus(const std::string& text, const std::string& status, int width) {
@@ -90,7 +96,7 @@ std::string PaintStatus(const std::string& text, const std::string& status, int 
                      : status == "error"   ? "33"
                      : status == "skipped" ? "2"
                                            : nullptr;
-  return Coloured(Padded(text, width), code);
+  return Coloured(Padded(SafeField(text), width), code);
 }
 
 absl::StatusOr<std::map<std::string, std::string>> LoadConfig() {
@@ -112,9 +118,12 @@ absl::StatusOr<std::map<std::string, std::string>> LoadConfig() {
     size_t eq = line.find('=');
     std::string key(absl::StripAsciiWhitespace(line.substr(0, eq)));
     if (eq == absl::string_view::npos ||
-        (key != "controller" && key != "ca-file" && key != "token" && key != "output")) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ":", number, ": want \"key = value\" with controller, ca-file, token or output"));
+        (key != "controller" && key != "ca-file" && key != "token" && key != "token-file" &&
+         key != "output")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", number,
+                       ": want \"key = value\" with controller, ca-file, token, token-file or "
+                       "output"));
     }
     config[key] = std::string(absl::StripAsciiWhitespace(line.substr(eq + 1)));
   }
@@ -130,7 +139,7 @@ _arenactl() {
     case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac
   done
   if [ -z "$cmd" ]; then
-    COMPREPLY=($(compgen -W "run submit status jobs logs wait cancel results artifacts flaky quarantine agents agent join-token token audit completion --controller --ca-file --token -o --help" -- "$cur"))
+    COMPREPLY=($(compgen -W "run submit status jobs logs wait cancel results artifacts flaky quarantine agents agent join-token token audit completion --controller --ca-file --token --token-file -o --help" -- "$cur"))
     return
   fi
   case $cmd in

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "arena/v1/jobs.pb.h"
 #include "cli/client.h"
@@ -33,17 +34,20 @@ struct Cli {
 
 // Prints "arenactl: MESSAGE" on stderr and returns `code`.
 int Fail(int code, const std::string& message);
+// "arenactl: MESSAGE" on stderr, as one line that job output printed
+// before it cannot hide (see cli/terminal.h).
+void Notice(absl::string_view message);
 std::string FormatMs(int64_t ms);
 // "12s ago", "5m ago", "3h ago", then the date.
 std::string Ago(int64_t ms);
 // Colours only when stdout is a terminal and NO_COLOR is unset.
 bool UseColour();
-// `text` padded to `width`, then coloured for `state` when UseColour().
+// `text` made safe (SafeField), padded to `width`, then coloured for `state` when UseColour().
 std::string Paint(const std::string& text, v1::State state, int width = 0);
 // The same for a test status ("passed", "failed", "error", "skipped").
 std::string PaintStatus(const std::string& text, const std::string& status, int width = 0);
 // key = value lines of $ARENA_CONFIG or ~/.config/arena/config (missing
-// file: empty). Keys: controller, ca-file, token, output.
+// file: empty). Keys: controller, ca-file, token, token-file, output.
 absl::StatusOr<std::map<std::string, std::string>> LoadConfig();
 // The bash completion script (`arenactl completion bash`).
 const char* BashCompletion();

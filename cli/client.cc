@@ -1,11 +1,40 @@
 #include "cli/client.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/files.h"
 
 namespace arena {
 
+absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return absl::InvalidArgumentError(absl::StrCat("cannot read token file ", path));
+  if (absl::EndsWith(*text, "\r\n")) {
+    text->resize(text->size() - 2);
+  } else if (absl::EndsWith(*text, "\n")) {
+    text->pop_back();
+  }
+  return text;
+}
+
+absl::Status CheckToken(absl::string_view token, absl::string_view source) {
+  for (size_t i = 0; i < token.size(); ++i) {
+    unsigned char b = static_cast<unsigned char>(token[i]);
+    if (b >= 0x20 && b < 0x7F) continue;
+    const char* what = b == '\r'               ? "a carriage return (\\r)"
+                       : b == '\n'             ? "a newline (\\n)"
+                       : b < 0x20 || b == 0x7F ? "a control byte"
+                                               : "a non-ASCII byte";
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s holds %s (0x%02x) at byte %d; a token is printable ASCII", source, what, b, i + 1));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
+  absl::Status token = CheckToken(options.token, options.token_source);
+  if (!token.ok()) return token;
   if (options.controller.empty()) {
     return absl::InvalidArgumentError(
         "no controller: pass --controller HOST:PORT or set ARENA_CONTROLLER");
@@ -45,6 +74,10 @@ std::string Client::Describe(const grpc::Status& status) const {
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     return absl::StrCat("cannot reach controller at ", options_.controller, ": ",
                         status.error_message());
+  }
+  if (status.error_message().empty()) {
+    return absl::StrCat("the controller answered status ", status.error_code(),
+                        " without a message");
   }
   return status.error_message();
 }

@@ -8,7 +8,9 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "arena/v1/admin.grpc.pb.h"
 #include "arena/v1/jobs.grpc.pb.h"
 #include "arena/v1/results.grpc.pb.h"
@@ -19,10 +21,20 @@ struct ClientOptions {
   std::string controller;  // host:port
   std::string ca_file;
   std::string token;
+  std::string token_source = "the token";  // for messages: "--token", "ARENA_TOKEN", a file
 };
+
+// The token in a token file: the file's text less one trailing newline
+// (LF or CRLF: files written on Windows end in CRLF).
+absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
+// A token travels as an HTTP/2 header value, which must be printable ASCII
+// (gRPC aborts the process on anything else): refuses any other byte,
+// naming `source` and the byte, never the token.
+absl::Status CheckToken(absl::string_view token, absl::string_view source);
 
 class Client {
  public:
+  // REQUIRES: nothing; refuses a token that CheckToken refuses.
   static absl::StatusOr<std::unique_ptr<Client>> Connect(const ClientOptions& options);
 
   v1::JobService::Stub* stub() { return stub_.get(); }

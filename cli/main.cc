@@ -23,15 +23,19 @@
 #include "cli/client.h"
 #include "cli/job_file.h"
 #include "cli/junit.h"
+#include "cli/terminal.h"
+#include "cli/waiting_reasons.h"
 #include "common/files.h"
 #include "common/flags.h"
 #include "common/states.h"
+#include "common/status_macros.h"
 
 namespace arena {
 namespace {
 
 constexpr char kUsage[] =
-    R"(usage: arenactl [--controller HOST:PORT] [--ca-file FILE] [--token TOKEN] [-o table|json] COMMAND
+    R"(usage: arenactl [--controller HOST:PORT] [--ca-file FILE] [--token TOKEN | --token-file FILE]
+                [-o table|json] COMMAND
 
 commands:
   run [JOB FLAGS] -- COMMAND...      submit, stream logs, print the verdict; exit 0 passed, 1 failed, 3 error
@@ -70,10 +74,12 @@ tests:     --suite NAME=CMD (parallel-safe) --suite-serial NAME=CMD (one at a ti
 
   completion bash                    bash completion (source <(arenactl completion bash))
 
-environment: ARENA_CONTROLLER, ARENA_CA_FILE, ARENA_TOKEN, NO_COLOR
+environment: ARENA_CONTROLLER, ARENA_CA_FILE, ARENA_TOKEN, ARENA_TOKEN_FILE, NO_COLOR
 config file: ~/.config/arena/config (or $ARENA_CONFIG), "key = value" lines for
-             controller, ca-file, token, output; flags win over the environment,
-             the environment over the file
+             controller, ca-file, token, token-file, output; flags win over the
+             environment, the environment over the file
+output:      job output on a terminal is filtered (no titles, clipboard writes,
+             screen clears or hidden text); to a file or pipe it is byte-exact
 )";
 
 int ExitCodeFor(v1::State state) {
@@ -96,7 +102,8 @@ std::string Duration(const v1::Task& task) {
 }
 
 // One line per task; past 30 tasks only the ones that did not pass.
-void PrintTasks(const v1::Job& job) {
+void PrintTasks(const v1::Job& raw) {
+  const v1::Job job = DisplaySafe(raw);
   size_t width = 8;
   for (const v1::Task& t : job.tasks())
     width = std::max(width, std::min<size_t>(48, TaskName(t).size()));
@@ -149,8 +156,9 @@ class LiveView {
     std::set<std::string> archs;
     for (const v1::Task& t : job.tasks()) archs.insert(t.arch());
     for (const std::string& arch : archs) {
-      lines.push_back(absl::StrCat(arch, ": ", Progress(job, arch)));
+      lines.push_back(absl::StrCat(SafeField(arch), ": ", Progress(job, arch)));
     }
+    BeginOwnOutput(stderr);
     if (tty_) {
       if (drawn_ > 0) std::fprintf(stderr, "\033[%dA", drawn_);
       for (const std::string& line : lines) std::fprintf(stderr, "\033[2K%s\n", line.c_str());
@@ -160,6 +168,8 @@ class LiveView {
     }
     last_ = lines;
   }
+  // Another line was printed below the progress lines: draw them afresh.
+  void Interrupt() { drawn_ = 0; }
 
  private:
   const bool tty_ = isatty(STDERR_FILENO) != 0;
@@ -167,14 +177,14 @@ class LiveView {
   std::vector<std::string> last_;
 };
 
-// Failed and flaky tests (and failed tasks without results), after a run.
 // The job's failed and flaky tests (from one bounded page of them) and the
 // count of all its tests.
 void PrintTestSummary(const v1::ListResultsResponse& failures) {
   constexpr int kShown = 20;
   int failed = 0, flaky = 0;
-  for (const v1::TestResult& r :
+  for (const v1::TestResult& raw :
        FinalResults({failures.results().begin(), failures.results().end()})) {
+    const v1::TestResult r = DisplaySafe(raw);
     bool bad = r.status() == "failed" || r.status() == "error";
     if (bad) {
       if (++failed <= kShown) {
@@ -198,7 +208,8 @@ void PrintTestSummary(const v1::ListResultsResponse& failures) {
 }
 
 // Every attempt of tasks that needed more than one.
-void PrintAttempts(const v1::Job& job) {
+void PrintAttempts(const v1::Job& raw) {
+  const v1::Job job = DisplaySafe(raw);
   bool header = false;
   for (const v1::Task& t : job.tasks()) {
     if (t.attempts_size() < 2) continue;
@@ -247,7 +258,7 @@ int CmdSubmit(Cli& cli) {
   if (cli.output == "json") {
     PrintJson(job);
   } else {
-    std::printf("%s\n", job.id().c_str());
+    std::printf("%s\n", SafeField(job.id()).c_str());
   }
   return 0;
 }
@@ -270,24 +281,24 @@ grpc::Status StreamTaskLog(Cli& cli, const std::string& job_id, const std::strin
   return reader->Finish();
 }
 
-// Writes log bytes to stdout; when a retry's attempt begins, says so on
-// stderr (stdout keeps only the task's own bytes).
+// Writes log bytes to stdout (filtered on a terminal, exact otherwise; see
+// cli/terminal.h); when a retry's attempt begins, says so on stderr (stdout
+// keeps only the task's own bytes).
 class LogPrinter {
  public:
-  explicit LogPrinter(std::string label = "") : label_(std::move(label)) {}
+  LogPrinter() : output_(StdoutIsTerminal()) {}
+  // Writes what the terminal filter held back (an incomplete character).
+  void Finish() { output_.Finish(); }
   void operator()(const v1::LogData& data) {
     if (!attempt_.empty() && data.attempt_id() != attempt_) {
-      std::fflush(stdout);
-      std::fprintf(stderr, "arenactl: %sretrying as attempt %s\n", label_.c_str(),
-                   data.attempt_id().c_str());
+      Notice(absl::StrCat("retrying as attempt ", data.attempt_id()));
     }
     attempt_ = data.attempt_id();
-    std::fwrite(data.data().data(), 1, data.data().size(), stdout);
-    std::fflush(stdout);
+    output_.Write(data.data());
   }
 
  private:
-  std::string label_;
+  JobOutput output_;
   std::string attempt_;
 };
 
@@ -315,30 +326,35 @@ int WriteReports(Cli& cli, const std::string& job_id, const std::string& junit_o
 // the end of a few failed tasks' logs (when they were not streamed) and one
 // bounded page of failed tests around it.
 void PrintVerdict(Cli& cli, const v1::Job& job, bool show_tails) {
-  std::fflush(stdout);
+  BeginOwnOutput(stdout);
   std::printf("\n");
   if (show_tails) {
     for (const auto& [task_id, tail] : FailureTails(cli, job, /*max_tasks=*/5)) {
       for (const v1::Task& t : job.tasks()) {
-        if (t.id() == task_id) std::printf("--- %s (last lines)\n", TaskName(t).c_str());
+        if (t.id() == task_id) std::printf("--- %s (last lines)\n", SafeField(TaskName(t)).c_str());
       }
-      std::printf("%s\n", LastLines(tail, 20).c_str());
+      std::fflush(stdout);
+      JobOutput output(StdoutIsTerminal());
+      output.Write(absl::StrCat(LastLines(tail, 20), "\n"));
+      output.Finish();
+      BeginOwnOutput(stdout);
     }
   }
   PrintTasks(job);
   if (job.task_total() > job.tasks_size()) {
     std::printf("... and %lld more tasks (arenactl status %s)\n",
-                static_cast<long long>(job.task_total() - job.tasks_size()), job.id().c_str());
+                static_cast<long long>(job.task_total() - job.tasks_size()),
+                SafeField(job.id()).c_str());
   }
   absl::StatusOr<v1::ListResultsResponse> failures = GetFailures(cli, job.id(), 100);
   if (failures.ok()) {
     PrintTestSummary(*failures);
   } else {
     std::fprintf(stderr, "arenactl: test results not read: %s\n",
-                 std::string(failures.status().message()).c_str());
+                 SafeField(std::string(failures.status().message())).c_str());
   }
   std::printf("verdict: %s (job %s)\n", Paint(StateName(job.state()), job.state()).c_str(),
-              job.id().c_str());
+              SafeField(job.id()).c_str());
 }
 
 // Waits for a terminal state, printing the verdict (and writing JUnit XML
@@ -346,6 +362,7 @@ void PrintVerdict(Cli& cli, const v1::Job& job, bool show_tails) {
 int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_out,
                   bool progress = false, const std::string& allure_dir = "") {
   LiveView live;
+  WaitingReasons reasons;
   absl::Duration wait = absl::ZeroDuration();
   while (true) {
     // Long poll: the controller answers when the job changes, not on a timer.
@@ -353,7 +370,11 @@ int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_
     if (!job.ok()) return Fail(kExitUsage, std::string(job.status().message()));
     if (progress && cli.output != "json") live.Update(*job);
     if (!IsTerminal(job->state())) {
-      wait = absl::Seconds(30);
+      for (const std::string& line : reasons.Update(*job, absl::Now())) {
+        live.Interrupt();
+        Notice(line);
+      }
+      wait = reasons.Waiting() ? kWaitingReasonPoll : absl::Seconds(30);
       continue;
     }
     if (!junit_out.empty() || !allure_dir.empty()) {
@@ -376,6 +397,7 @@ void StreamAllLogs(Cli& cli, const v1::Job& job) {
     LogPrinter printer;
     grpc::Status status = StreamTaskLog(cli, job.id(), job.tasks(0).id(), true,
                                         [&printer](const v1::LogData& d) { printer(d); });
+    printer.Finish();
     if (!status.ok()) Fail(0, absl::StrCat("log stream: ", cli.client->Describe(status)));
     return;
   }
@@ -384,27 +406,31 @@ void StreamAllLogs(Cli& cli, const v1::Job& job) {
   for (const v1::Task& task : job.tasks()) {
     threads.emplace_back([&cli, &job, &out_mu, task] {
       std::string pending;
-      std::string prefix = absl::StrCat("[", TaskName(task), "] ");
+      std::string prefix = absl::StrCat("[", SafeField(TaskName(task)), "] ");
+      JobOutput output(StdoutIsTerminal());
+      auto write_line = [&](absl::string_view line) {
+        BeginOwnOutput(stdout);
+        std::fputs(prefix.c_str(), stdout);
+        output.Write(line);
+        output.Finish();
+      };
       auto flush_lines = [&](bool all) {
         absl::MutexLock lock(&out_mu);
         size_t nl;
         while ((nl = pending.find('\n')) != std::string::npos) {
-          std::string line = absl::StrCat(prefix, pending.substr(0, nl + 1));
-          std::fwrite(line.data(), 1, line.size(), stdout);
+          write_line(absl::string_view(pending).substr(0, nl + 1));
           pending.erase(0, nl + 1);
         }
         if (all && !pending.empty()) {
-          std::string line = absl::StrCat(prefix, pending, "\n");
-          std::fwrite(line.data(), 1, line.size(), stdout);
+          write_line(absl::StrCat(pending, "\n"));
           pending.clear();
         }
-        std::fflush(stdout);
       };
       std::string attempt;
       StreamTaskLog(cli, job.id(), task.id(), true, [&](const v1::LogData& d) {
         if (!attempt.empty() && d.attempt_id() != attempt) {
           flush_lines(true);
-          pending = absl::StrCat("--- retrying as attempt ", d.attempt_id(), " ---\n");
+          pending = absl::StrCat("--- retrying as attempt ", SafeField(d.attempt_id()), " ---\n");
         }
         attempt = d.attempt_id();
         pending += d.data();
@@ -422,15 +448,18 @@ int CmdRun(Cli& cli) {
   v1::Job job;
   int rc = Submit(cli, *flags, &job);
   if (rc >= 0) return rc;
-  std::fprintf(stderr, "arenactl: job %s submitted (%d task%s)\n", job.id().c_str(),
-               job.tasks_size(), job.tasks_size() == 1 ? "" : "s");
+  Notice(absl::StrCat("job ", job.id(), " submitted (", job.tasks_size(), " task",
+                      job.tasks_size() == 1 ? "" : "s", ")"));
   // Logs stream live for a few plain tasks; larger or test-queue jobs show
   // progress lines instead (their tasks appear as tests are listed).
   bool stream = job.tasks_size() <= 8;
   for (const v1::Task& t : job.tasks()) {
     if (t.kind() == v1::TASK_KIND_LIST || t.kind() == v1::TASK_KIND_TEST) stream = false;
   }
-  if (cli.output != "json" && stream) StreamAllLogs(cli, job);
+  if (cli.output != "json" && stream) {
+    WaitingReasonWatcher reasons(cli, job.id());  // the streams are silent while tasks wait
+    StreamAllLogs(cli, job);
+  }
   return WaitAndReport(cli, job.id(), flags->Get("junit-out"), !stream, flags->Get("allure"));
 }
 
@@ -455,13 +484,14 @@ int CmdStatus(Cli& cli) {
     PrintJson(*job);
     return 0;
   }
-  std::printf("job %s: %s\n", job->id().c_str(), StateName(job->state()));
-  std::printf("image %s, command:", job->spec().image().c_str());
-  for (const std::string& arg : job->spec().command()) std::printf(" %s", arg.c_str());
-  std::printf("\ncreated %s, finished %s\n\n", FormatMs(job->created_unix_ms()).c_str(),
-              FormatMs(job->finished_unix_ms()).c_str());
-  PrintTasks(*job);
-  PrintAttempts(*job);
+  const v1::Job shown = DisplaySafe(*job);
+  std::printf("job %s: %s\n", shown.id().c_str(), StateName(shown.state()));
+  std::printf("image %s, command:", shown.spec().image().c_str());
+  for (const std::string& arg : shown.spec().command()) std::printf(" %s", arg.c_str());
+  std::printf("\ncreated %s, finished %s\n\n", FormatMs(shown.created_unix_ms()).c_str(),
+              FormatMs(shown.finished_unix_ms()).c_str());
+  PrintTasks(shown);
+  PrintAttempts(shown);
   return 0;
 }
 
@@ -484,6 +514,7 @@ int CmdJobs(Cli& cli) {
     PrintJson(response);
     return 0;
   }
+  MakeDisplaySafe(&response);
   std::printf("%-18s %-10s %-12s %-16s %-12s %s\n", "JOB", "STATUS", "CREATED", "ARCHS", "OWNER",
               "WHAT");
   for (const v1::Job& job : response.jobs()) {
@@ -522,6 +553,7 @@ int CmdLogs(Cli& cli) {
   grpc::Status status = StreamTaskLog(
       cli, *job_id, flags->Get("task"), flags->Get("follow") == "true",
       [&printer](const v1::LogData& d) { printer(d); }, flags->Get("attempt"));
+  printer.Finish();
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   return 0;
 }
@@ -540,7 +572,7 @@ int CmdCancel(Cli& cli) {
   if (cli.output == "json") {
     PrintJson(job);
   } else {
-    std::printf("job %s: %s\n", job.id().c_str(), StateName(job.state()));
+    std::printf("job %s: %s\n", SafeField(job.id()).c_str(), StateName(job.state()));
   }
   return 0;
 }
@@ -550,11 +582,106 @@ std::string EnvOr(const char* name) {
   return value == nullptr ? "" : value;
 }
 
+// The first control character in `arg` other than tab and newline (which a
+// multi-line suite command may hold), as a readable name; empty if none.
+std::string ControlCharacter(absl::string_view arg) {
+  for (char c : arg) {
+    unsigned char b = static_cast<unsigned char>(c);
+    if ((b >= 0x20 && b != 0x7F) || b == '\t' || b == '\n') continue;
+    if (b == '\r') return "a carriage return (\\r)";
+    return absl::StrCat("a control character (", SafeField(std::string(1, c)), ")");
+  }
+  return "";
+}
+
+// Arguments become protobuf strings, which must be UTF-8 (else the request
+// fails with no message), and a control character in a flag is nearly
+// always a paste or CRLF accident (in a token it would abort gRPC). Both
+// are refused naming the argument, never showing it (it may be a token).
+// The command after "--" may hold control characters.
+absl::Status CheckArguments(const std::vector<std::string>& args) {
+  bool command = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (!command && arg == "--") {
+      command = true;
+      continue;
+    }
+    std::string name = absl::StrCat("argument ", i + 1);
+    if (!command && arg.size() > 2 && arg[0] == '-' && arg.find('=') != std::string::npos) {
+      name = absl::StrCat("the value of ", arg.substr(0, arg.find('=')));
+    } else if (!command && i > 0 && args[i - 1].size() > 1 && args[i - 1][0] == '-' &&
+               args[i - 1].find('=') == std::string::npos) {
+      name = absl::StrCat("the argument after ", SafeField(args[i - 1]));
+    }
+    if (!IsValidUtf8(arg)) return absl::InvalidArgumentError(name + " is not valid UTF-8");
+    std::string control = command ? "" : ControlCharacter(arg);
+    if (!control.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(name, " holds ", control));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The token and where it came from, in this order: --token, --token-file,
+// ARENA_TOKEN, ARENA_TOKEN_FILE, the config file's token and token-file.
+absl::Status ResolveToken(const ParsedFlags& flags,
+                          const std::map<std::string, std::string>& config,
+                          ClientOptions* options) {
+  auto configured = [&config](const char* key) {
+    auto it = config.find(key);
+    return it == config.end() ? std::string() : it->second;
+  };
+  struct Source {
+    std::string value;
+    bool file;
+    const char* name;
+  };
+  const Source sources[] = {
+      {flags.Get("token"), false, "--token"},
+      {flags.Get("token-file"), true, "--token-file"},
+      {EnvOr("ARENA_TOKEN"), false, "ARENA_TOKEN"},
+      {EnvOr("ARENA_TOKEN_FILE"), true, "ARENA_TOKEN_FILE"},
+      {configured("token"), false, "the config file's token"},
+      {configured("token-file"), true, "the config file's token-file"},
+  };
+  for (const Source& source : sources) {
+    if (source.value.empty()) continue;
+    options->token_source = source.file ? absl::StrCat("token file ", source.value) : source.name;
+    if (!source.file) {
+      options->token = source.value;
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(options->token, ReadTokenFile(source.value));
+    return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+// Flags, then the environment, then the config file.
+absl::Status ConnectClient(const ParsedFlags& flags, Cli* cli) {
+  using Config = std::map<std::string, std::string>;
+  ASSIGN_OR_RETURN(Config config, LoadConfig());
+  auto setting = [&](const char* flag, const char* env) {
+    std::string value = flags.Get(flag, EnvOr(env));
+    auto it = config.find(flag);
+    return value.empty() && it != config.end() ? it->second : value;
+  };
+  ClientOptions options;
+  options.controller = setting("controller", "ARENA_CONTROLLER");
+  options.ca_file = setting("ca-file", "ARENA_CA_FILE");
+  RETURN_IF_ERROR(ResolveToken(flags, config, &options));
+  ASSIGN_OR_RETURN(cli->client, Client::Connect(options));
+  return absl::OkStatus();
+}
+
 int Main(int argc, char** argv) {
   // Global flags come before the command; the rest belongs to the command.
   std::vector<std::string> args(argv + 1, argv + argc);
+  absl::Status checked = CheckArguments(args);
+  if (!checked.ok()) return Fail(kExitUsage, std::string(checked.message()));
   FlagSpec global;
-  global.value_flags = {"controller", "ca-file", "token", "output"};
+  global.value_flags = {"controller", "ca-file", "token", "token-file", "output"};
   global.bool_flags = {"help"};
   global.short_aliases = {{"o", "output"}, {"h", "help"}};
   size_t command_at = 0;
@@ -606,21 +733,8 @@ int Main(int argc, char** argv) {
   auto handler = kCommands.find(command);
   if (handler == kCommands.end())
     return Fail(kExitUsage, absl::StrCat("unknown command \"", command, "\"; see arenactl --help"));
-  // Flags, then the environment, then the config file.
-  absl::StatusOr<std::map<std::string, std::string>> config = LoadConfig();
-  if (!config.ok()) return Fail(kExitUsage, std::string(config.status().message()));
-  auto setting = [&](const char* flag, const char* env) {
-    std::string value = flags->Get(flag, EnvOr(env));
-    auto it = config->find(flag);
-    return value.empty() && it != config->end() ? it->second : value;
-  };
-  ClientOptions options;
-  options.controller = setting("controller", "ARENA_CONTROLLER");
-  options.ca_file = setting("ca-file", "ARENA_CA_FILE");
-  options.token = setting("token", "ARENA_TOKEN");
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
-  if (!client.ok()) return Fail(kExitUsage, std::string(client.status().message()));
-  cli.client = std::move(*client);
+  absl::Status connected = ConnectClient(*flags, &cli);
+  if (!connected.ok()) return Fail(kExitUsage, std::string(connected.message()));
   return handler->second(cli);
 }
 

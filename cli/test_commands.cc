@@ -9,6 +9,7 @@
 #include "cli/allure.h"
 #include "cli/cli.h"
 #include "cli/junit.h"
+#include "cli/terminal.h"
 #include "common/files.h"
 #include "common/states.h"
 
@@ -173,7 +174,8 @@ int CmdResults(Cli& cli) {
   int passed = 0, failed = 0, skipped = 0, flaky = 0, quarantined = 0;
   std::printf("%-8s %-14s %-48s %-18s %-9s %-3s %s\n", "ARCH", "SUITE", "TEST", "STATUS",
               "DURATION", "#", "AGENT");
-  for (const v1::TestResult& r : shown) {
+  for (const v1::TestResult& raw : shown) {
+    const v1::TestResult r = DisplaySafe(raw);
     bool bad = r.status() == "failed" || r.status() == "error";
     passed += r.status() == "passed";
     failed += bad;
@@ -194,7 +196,7 @@ int CmdResults(Cli& cli) {
   }
   std::printf(
       "%zu tests: %d passed, %d failed, %d skipped, %d flaky, %d quarantined (job %s: %s)\n",
-      shown.size(), passed, failed, skipped, flaky, quarantined, job->id().c_str(),
+      shown.size(), passed, failed, skipped, flaky, quarantined, SafeField(job->id()).c_str(),
       StateName(job->state()));
   return 0;
 }
@@ -228,7 +230,8 @@ int CmdArtifacts(Cli& cli) {
       return 0;
     }
     std::printf("%-24s %-3s %-6s %-40s %s\n", "TASK", "#", "KIND", "PATH", "BYTES");
-    for (const v1::ArtifactInfo& a : listed.artifacts()) {
+    for (const v1::ArtifactInfo& raw : listed.artifacts()) {
+      const v1::ArtifactInfo a = DisplaySafe(raw);
       std::printf("%-24s %-3d %-6s %-40s %lld\n", TaskDir(a).c_str(), a.attempt_number(),
                   a.junit() ? "junit" : "file", a.path().c_str(), static_cast<long long>(a.size()));
     }
@@ -284,6 +287,7 @@ int CmdFlaky(Cli& cli) {
     PrintJson(response);
     return 0;
   }
+  MakeDisplaySafe(&response);
   std::printf("%-48s %-8s %-6s %-6s %-6s %-5s %s\n", "TEST", "ARCH", "RATE", "FLAKY", "FAILED",
               "RUNS", "QUARANTINED");
   for (const v1::FlakyTest& t : response.tests()) {
@@ -320,6 +324,7 @@ int CmdQuarantine(Cli& cli) {
     PrintJson(response);
     return 0;
   }
+  MakeDisplaySafe(&response);
   std::printf("%-48s %-16s %-20s %s\n", "TEST", "BY", "SINCE", "REASON");
   for (const v1::QuarantineEntry& e : response.entries()) {
     std::printf("%-48s %-16s %-20s %s\n", e.test_key().c_str(), e.added_by().c_str(),
