@@ -3,6 +3,8 @@
 #include <deque>
 #include <memory>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -14,6 +16,20 @@
 
 namespace arena {
 namespace {
+
+// An agent's hostname is what it says it is: shown to operators, never an
+// identity. Only host-name characters are kept (others become '_'), at most
+// 253 of them, and never an agent id's form, so it can neither carry
+// terminal escapes nor pass for another agent.
+std::string SafeHostname(const std::string& claimed) {
+  std::string name = claimed.substr(0, 253);
+  for (char& c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') c = '_';
+  }
+  if (name.empty()) return "unknown";
+  if (absl::StartsWith(name, "agent-")) name = absl::StrCat("host-", name);
+  return name;
+}
 
 class AgentStream;
 
@@ -73,6 +89,7 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
         return;
       }
       said_hello_ = true;
+      incoming_.mutable_hello()->set_hostname(SafeHostname(incoming_.hello().hostname()));
       scheduler_->AgentConnected(agent_id_, link_, incoming_.hello());
     } else {
       scheduler_->AgentMessageReceived(agent_id_, std::move(incoming_));
@@ -168,10 +185,11 @@ grpc::Status AgentServiceImpl::Enroll(grpc::ServerContext* context,
                         "enrollment needs a join token and a CSR");
   }
   int64_t now = absl::ToUnixMillis(absl::Now());
+  const std::string hostname = SafeHostname(request->hostname());
   absl::Status consumed = store_->ConsumeJoinToken(Sha256Hex(request->join_token()), now);
   if (!consumed.ok()) {
     store_
-        ->AppendAudit({now, "anonymous", "enroll.refused", request->hostname(),
+        ->AppendAudit({now, "anonymous", "enroll.refused", hostname,
                        absl::StrCat(context->peer(), ": ", consumed.message())})
         .IgnoreError();
     LogLine("enroll",
@@ -184,13 +202,13 @@ grpc::Status AgentServiceImpl::Enroll(grpc::ServerContext* context,
   if (!cert.ok()) return ToGrpc(cert.status());
   AgentRecord record;
   record.id = agent_id;
-  record.hostname = request->hostname();
+  record.hostname = hostname;
   record.enrolled_ms = now;
   record.last_seen_ms = now;
   absl::Status stored = store_->UpsertAgent(record);
   if (!stored.ok()) return ToGrpc(stored);
-  LogLine("enroll", absl::StrCat("enrolled ", agent_id, " (", request->hostname(), ")"));
-  store_->AppendAudit({now, agent_id, "enroll", agent_id, request->hostname()}).IgnoreError();
+  LogLine("enroll", absl::StrCat("enrolled ", agent_id, " (", hostname, ")"));
+  store_->AppendAudit({now, agent_id, "enroll", agent_id, hostname}).IgnoreError();
   response->set_agent_id(agent_id);
   response->set_certificate_pem(*cert);
   response->set_ca_pem(ca_->cert_pem);

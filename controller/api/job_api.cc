@@ -3,6 +3,7 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "absl/strings/numbers.h"
@@ -90,6 +91,40 @@ absl::StatusOr<std::string> SelectAttempt(const v1::Task& task, const std::strin
                                           " (it has ", task.attempts_size(), ")"));
 }
 
+// A NUL in any text of the spec would be cut short by the agent's C
+// strings (argv, environment, paths) and fail late, or differently.
+absl::Status RejectNulBytes(const google::protobuf::Message& message, const std::string& path) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    std::string name = absl::StrCat(path, ".", field->name());
+    int count = field->is_repeated() ? reflection->FieldSize(message, field) : 1;
+    for (int i = 0; i < count; ++i) {
+      if (field->type() == FieldDescriptor::TYPE_STRING) {
+        std::string text = field->is_repeated() ? reflection->GetRepeatedString(message, field, i)
+                                                : reflection->GetString(message, field);
+        if (text.find('\0') != std::string::npos) {
+          return absl::InvalidArgumentError(absl::StrCat(name, " holds a NUL byte"));
+        }
+      } else if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
+        const google::protobuf::Message& child =
+            field->is_repeated() ? reflection->GetRepeatedMessage(message, field, i)
+                                 : reflection->GetMessage(message, field);
+        RETURN_IF_ERROR(RejectNulBytes(child, name));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Idempotency keys are the submitter's own: one submitter's key neither
+// blocks another's submit nor reveals its job.
+std::string ScopedKey(const Principal& who, const std::string& key) {
+  return absl::StrCat(who.name, "\x1f", key);
+}
+
 }  // namespace
 
 std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch) {
@@ -100,8 +135,17 @@ std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch) {
 
 absl::Status ApplyContainerPolicy(v1::JobSpec& spec, const JobApiOptions& options) {
   v1::Resources* r = spec.mutable_resources();
+  // NaN compares false with every bound: it is refused by name, not let
+  // through as "no limit".
+  if (!std::isfinite(r->cpus())) {
+    return absl::InvalidArgumentError("resources.cpus must be a finite number");
+  }
   if (r->memory_mb() < 0 || r->cpus() < 0 || r->pids() < 0) {
     return absl::InvalidArgumentError("resources must not be negative");
+  }
+  if ((r->cpus() > 0 && r->cpus() < 0.01) || (r->memory_mb() > 0 && r->memory_mb() < 6)) {
+    return absl::InvalidArgumentError(
+        "resources too small to run anything: at least 0.01 CPUs and 6 MiB of memory");
   }
   if (r->memory_mb() == 0) r->set_memory_mb(options.default_memory_mb);
   if (r->cpus() == 0) r->set_cpus(options.default_cpus);
@@ -134,6 +178,7 @@ absl::Status ApplyContainerPolicy(v1::JobSpec& spec, const JobApiOptions& option
 }
 
 absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOptions& options) {
+  RETURN_IF_ERROR(RejectNulBytes(spec, "spec"));
   RETURN_IF_ERROR(ValidateTestFields(spec));
   size_t command_bytes = 0;
   for (const std::string& arg : spec.command()) command_bytes += arg.size();
@@ -276,6 +321,7 @@ absl::StatusOr<v1::Job> JobApi::WaitForChange(const Principal& who,
   const std::string seen = ProgressOf(job);
   while (!IsTerminal(job.state()) && absl::Now() < deadline && !cancelled()) {
     logs_->WaitForStateChange(generation, std::min(deadline - absl::Now(), absl::Seconds(1)));
+    RETURN_IF_ERROR(CheckStillValid(store_, who));
     generation = logs_->StateGeneration();
     ASSIGN_OR_RETURN(job, Get(who, request));
     if (ProgressOf(job) != seen) break;
@@ -306,7 +352,7 @@ absl::StatusOr<v1::Job> JobApi::Submit(const Principal& who, const v1::SubmitJob
     task.set_id(NewId("task"));
     *job.add_tasks() = std::move(task);
   }
-  absl::Status inserted = store_->InsertJob(job, key);
+  absl::Status inserted = store_->InsertJob(job, key.empty() ? key : ScopedKey(who, key));
   if (absl::IsAlreadyExists(inserted) && !key.empty()) {
     return JobForKey(who, key, spec);  // a concurrent submit with the same key won
   }
@@ -346,7 +392,7 @@ absl::Status JobApi::SealSecrets(v1::JobSpec& spec) {
 
 absl::StatusOr<v1::Job> JobApi::JobForKey(const Principal& who, const std::string& key,
                                           const v1::JobSpec& spec) {
-  ASSIGN_OR_RETURN(std::string job_id, store_->FindJobByIdempotencyKey(key));
+  ASSIGN_OR_RETURN(std::string job_id, store_->FindJobByIdempotencyKey(ScopedKey(who, key)));
   ASSIGN_OR_RETURN(v1::Job job, Get(who, job_id));
   v1::JobSpec wanted = spec;
   wanted.clear_sealed_secrets();  // sealed anew each time
@@ -409,6 +455,12 @@ absl::StatusOr<v1::Task> JobApi::ResolveTask(const Principal& who, const std::st
   return SelectTask(job, selector);
 }
 
+absl::Status JobApi::CheckLogRequest(const Principal& who, const v1::StreamLogsRequest& request) {
+  if (request.offset() < 0) return absl::InvalidArgumentError("offset must not be negative");
+  ASSIGN_OR_RETURN(v1::Task task, ResolveTask(who, request.job_id(), request.task()));
+  return SelectAttempt(task, request.attempt()).status();
+}
+
 absl::Status JobApi::StreamLogs(const Principal& who, const v1::StreamLogsRequest& request,
                                 const std::function<bool(const v1::LogData&)>& write,
                                 const std::function<bool()>& cancelled) {
@@ -416,6 +468,8 @@ absl::Status JobApi::StreamLogs(const Principal& who, const v1::StreamLogsReques
   int64_t offset = std::max<int64_t>(0, request.offset());
   std::string streaming;  // the attempt being sent
   while (!cancelled()) {
+    // A follow outlives neither its token's revocation nor its expiry.
+    RETURN_IF_ERROR(CheckStillValid(store_, who));
     uint64_t generation = logs_->Generation();
     ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(request.job_id()));
     ASSIGN_OR_RETURN(v1::Task task, SelectTask(job, request.task()));
@@ -553,7 +607,7 @@ absl::StatusOr<v1::TokenInfo> JobApi::RevokeToken(const Principal& who, const st
 }
 
 absl::StatusOr<v1::AgentInfo> JobApi::AgentInfoFor(const std::string& agent_id) {
-  ASSIGN_OR_RETURN(v1::ListAgentsResponse all, ListAgents(Principal{"", "", "admin"}));
+  ASSIGN_OR_RETURN(v1::ListAgentsResponse all, ListAgents(Principal{"", "", "admin", ""}));
   for (const v1::AgentInfo& info : all.agents()) {
     if (info.id() == agent_id) return info;
   }

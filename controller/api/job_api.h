@@ -80,6 +80,10 @@ class JobApi {
   absl::StatusOr<v1::Task> ResolveTask(const Principal& who, const std::string& job_id,
                                        const std::string& selector);
 
+  // The task and attempt a log request names, or the error StreamLogs
+  // would end with: callers that must answer before streaming check first.
+  absl::Status CheckLogRequest(const Principal& who, const v1::StreamLogsRequest& request);
+
   // Sends one task's log bytes through `write` in order, from the request's
   // offset; with follow, until the task ends. Stops early when `write`
   // returns false or `cancelled` returns true.

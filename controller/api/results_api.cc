@@ -141,7 +141,9 @@ absl::StatusOr<v1::ListFlakyResponse> JobApi::ListFlaky(const Principal& who,
                                                         const v1::ListFlakyRequest& request) {
   int window = request.runs() > 0 ? std::min(request.runs(), 1000) : 20;
   int limit = request.limit() > 0 ? std::min(request.limit(), 1000) : 50;
-  ASSIGN_OR_RETURN(std::vector<TestRun> runs, store_->RecentTestRuns(kFlakyScanRows));
+  // A submitter sees only tests that ran in its own jobs.
+  ASSIGN_OR_RETURN(std::vector<TestRun> runs,
+                   store_->RecentTestRuns(kFlakyScanRows, who.SeesEverything() ? "" : who.name));
   ASSIGN_OR_RETURN(std::vector<v1::QuarantineEntry> quarantine, store_->ListQuarantine());
   std::set<std::string> quarantined;
   for (const v1::QuarantineEntry& e : quarantine) quarantined.insert(e.test_key());
@@ -197,8 +199,16 @@ absl::StatusOr<v1::QuarantineResponse> JobApi::Quarantine(const Principal& who,
         absl::StrCat("unknown quarantine action \"", action, "\" (add, remove or list)"));
   }
   ASSIGN_OR_RETURN(std::vector<v1::QuarantineEntry> entries, store_->ListQuarantine());
+  // A submitter sees the entries of tests that ran in its own jobs.
+  std::set<std::string> own;
+  if (!who.SeesEverything()) {
+    ASSIGN_OR_RETURN(std::vector<TestRun> runs, store_->RecentTestRuns(kFlakyScanRows, who.name));
+    for (const TestRun& run : runs) own.insert(run.test_key);
+  }
   v1::QuarantineResponse response;
-  for (v1::QuarantineEntry& e : entries) *response.add_entries() = std::move(e);
+  for (v1::QuarantineEntry& e : entries) {
+    if (who.SeesEverything() || own.count(e.test_key())) *response.add_entries() = std::move(e);
+  }
   return response;
 }
 

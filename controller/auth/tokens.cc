@@ -10,6 +10,23 @@
 #include "controller/store/store.h"
 
 namespace arena {
+namespace {
+
+constexpr absl::Duration kMaxApiTokenTtl = absl::Hours(24 * 3650);
+constexpr absl::Duration kMaxJoinTokenTtl = absl::Hours(24 * 30);
+constexpr int kMaxJoinTokenUses = 10000;
+
+absl::Status CheckUsable(const ApiToken& token) {
+  if (token.revoked) {
+    return absl::UnauthenticatedError(absl::StrCat("API token ", token.name, " was revoked"));
+  }
+  if (token.expires_ms > 0 && token.expires_ms <= absl::ToUnixMillis(absl::Now())) {
+    return absl::UnauthenticatedError(absl::StrCat("API token ", token.name, " has expired"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<Principal> AuthenticateBearer(Store* store, absl::string_view header) {
   if (header.empty()) {
@@ -19,15 +36,20 @@ absl::StatusOr<Principal> AuthenticateBearer(Store* store, absl::string_view hea
     return absl::UnauthenticatedError("malformed Authorization header, want \"Bearer TOKEN\"");
   }
   absl::StatusOr<ApiToken> token = store->LookupApiToken(Sha256Hex(header));
-  if (absl::IsNotFound(token.status())) return absl::PermissionDeniedError("unknown API token");
+  // Unknown, revoked and expired tokens authenticate no one: 401, so that a
+  // client (the dashboard) asks for another token instead of showing "denied".
+  if (absl::IsNotFound(token.status())) return absl::UnauthenticatedError("unknown API token");
   if (!token.ok()) return token.status();
-  if (token->revoked) {
-    return absl::PermissionDeniedError(absl::StrCat("API token ", token->name, " was revoked"));
-  }
-  if (token->expires_ms > 0 && token->expires_ms <= absl::ToUnixMillis(absl::Now())) {
-    return absl::PermissionDeniedError(absl::StrCat("API token ", token->name, " has expired"));
-  }
-  return Principal{token->id, token->name, token->role};
+  RETURN_IF_ERROR(CheckUsable(*token));
+  return Principal{token->id, token->name, token->role, Sha256Hex(header)};
+}
+
+absl::Status CheckStillValid(Store* store, const Principal& principal) {
+  if (principal.token_hash.empty()) return absl::OkStatus();
+  absl::StatusOr<ApiToken> token = store->LookupApiToken(principal.token_hash);
+  if (absl::IsNotFound(token.status())) return absl::UnauthenticatedError("unknown API token");
+  if (!token.ok()) return absl::OkStatus();  // a busy store is no verdict on the token
+  return CheckUsable(*token);
 }
 
 absl::Status RequireAdmin(const Principal& principal, absl::string_view what) {
@@ -57,6 +79,9 @@ absl::StatusOr<std::string> CreateApiToken(Store* store, const std::string& name
         absl::StrCat("unknown role \"", role, "\" (admin, operator, submitter)"));
   }
   if (ttl < absl::ZeroDuration()) return absl::InvalidArgumentError("token ttl is negative");
+  if (ttl > kMaxApiTokenTtl) {
+    return absl::InvalidArgumentError("token ttl is over 10 years; use 0 for no expiry");
+  }
   std::string token = absl::StrCat("aat_", NewSecret(24));
   absl::Time now = absl::Now();
   ApiToken record;
@@ -71,10 +96,13 @@ absl::StatusOr<std::string> CreateApiToken(Store* store, const std::string& name
 }
 
 absl::StatusOr<std::string> CreateJoinToken(Store* store, absl::Duration ttl, int uses) {
-  if (ttl <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("join token ttl must be positive");
+  if (ttl <= absl::ZeroDuration() || ttl > kMaxJoinTokenTtl) {
+    return absl::InvalidArgumentError(
+        "join token ttl must be positive and at most 30 days (720h): it admits new agents");
   }
-  if (uses < 1) return absl::InvalidArgumentError("join token uses must be at least 1");
+  if (uses < 1 || uses > kMaxJoinTokenUses) {
+    return absl::InvalidArgumentError("join token uses must be between 1 and 10000");
+  }
   std::string token = absl::StrCat("ajt_", NewSecret(24));
   absl::Time now = absl::Now();
   RETURN_IF_ERROR(store->InsertJoinToken(Sha256Hex(token), absl::ToUnixMillis(now + ttl), uses,

@@ -22,6 +22,7 @@ struct Principal {
   std::string token_id;
   std::string name;  // recorded as a job's owner and in the audit trail
   std::string role;
+  std::string token_hash;  // to check later that the token is still good
 
   bool IsAdmin() const { return role == "admin"; }
   // admin or operator: every job and agent.
@@ -29,8 +30,12 @@ struct Principal {
 };
 
 // Checks an "Authorization: Bearer TOKEN" header value. Unauthenticated when
-// missing or malformed; PermissionDenied when unknown, revoked or expired.
+// missing, malformed, unknown, revoked or expired.
 absl::StatusOr<Principal> AuthenticateBearer(Store* store, absl::string_view header);
+
+// Unauthenticated once the principal's token has been revoked or has
+// expired: long-lived calls (log follows, long polls) check it as they go.
+absl::Status CheckStillValid(Store* store, const Principal& principal);
 
 // PermissionDenied naming the role needed unless the principal has it.
 absl::Status RequireAdmin(const Principal& principal, absl::string_view what);

@@ -268,9 +268,8 @@ void RestGateway::Register(httplib::Server* server) {
                   }
                   request.set_offset(offset);
                 }
-                absl::StatusOr<v1::Task> task =
-                    api->ResolveTask(who, request.job_id(), request.task());
-                if (!task.ok()) return WriteError(res, task.status());
+                absl::Status checked = api->CheckLogRequest(who, request);
+                if (!checked.ok()) return WriteError(res, checked);
                 res.set_chunked_content_provider(
                     "text/plain; charset=utf-8",
                     [api, who, request, stopping](size_t, httplib::DataSink& sink) {

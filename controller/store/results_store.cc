@@ -146,15 +146,17 @@ absl::StatusOr<std::map<std::string, int64_t>> Store::TestDurations(
   return durations;
 }
 
-absl::StatusOr<std::vector<TestRun>> Store::RecentTestRuns(int64_t max_rows) {
+absl::StatusOr<std::vector<TestRun>> Store::RecentTestRuns(int64_t max_rows,
+                                                           const std::string& owner) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt,
                    db_->Prepare("SELECT test_key, arch, job_id, "
                                 "max(status = 'passed'), max(status IN ('failed', 'error')), "
                                 "max(id) AS last FROM (SELECT * FROM test_results "
-                                "ORDER BY id DESC LIMIT ?) GROUP BY test_key, arch, job_id "
+                                "WHERE ?2 = '' OR job_id IN (SELECT id FROM jobs WHERE owner = ?2) "
+                                "ORDER BY id DESC LIMIT ?1) GROUP BY test_key, arch, job_id "
                                 "ORDER BY last DESC"));
-  stmt.Bind(1, max_rows);
+  stmt.Bind(1, max_rows).Bind(2, owner);
   std::vector<TestRun> runs;
   RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement& row) {
     runs.push_back({row.Text(0), row.Text(1), row.Text(2), row.Int(3) != 0, row.Int(4) != 0});

@@ -146,6 +146,11 @@ CREATE INDEX test_results_attempt ON test_results(attempt_id);
     R"sql(
 ALTER TABLE attempts ADD COLUMN exited_ms INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // v8: idempotency keys belong to their submitter (owner, US, key).
+    R"sql(
+UPDATE jobs SET idempotency_key = owner || char(31) || idempotency_key
+  WHERE idempotency_key IS NOT NULL;
+)sql",
 };
 
 constexpr const char* kTaskColumns =

@@ -224,7 +224,9 @@ class Store {
       const std::string& arch, const std::vector<std::string>& keys);
   // Per (test, arch, job) outcomes, newest jobs first, from the latest
   // `max_rows` results.
-  absl::StatusOr<std::vector<TestRun>> RecentTestRuns(int64_t max_rows);
+  // Only runs in jobs of `owner` when it is set.
+  absl::StatusOr<std::vector<TestRun>> RecentTestRuns(int64_t max_rows,
+                                                      const std::string& owner = "");
   absl::Status UpsertArtifacts(const std::vector<ArtifactRecord>& artifacts);
   absl::StatusOr<std::vector<ArtifactRecord>> ListArtifacts(const std::string& job_id);
   // A page of the job's artifacts (`page.after` is a row id; `task_id`

@@ -99,7 +99,7 @@ expect_http() {  # CODE NEEDLE curl-args...
 }
 expect_http 401 "missing bearer token" "$url/api/v1/jobs"
 expect_http 401 "missing bearer token" -X POST "$url/jobs" -d '{}'
-expect_http 403 "unknown API token" -H "Authorization: Bearer nope" "$url/api/v1/jobs"
+expect_http 401 "unknown API token" -H "Authorization: Bearer nope" "$url/api/v1/jobs"
 expect_http 400 "bad JSON body" -H "$auth" -X POST "$url/jobs" -d '{"test_command": '
 expect_http 400 "bad JSON body" -H "$auth" -X POST "$url/jobs" -d '{"no_such_field": 1}'
 expect_http 400 "bad JSON body" -H "$auth" -X POST "$url/jobs" -d '{"test_command": "true", "timeout_seconds": "soon"}'

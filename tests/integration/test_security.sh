@@ -53,7 +53,7 @@ pass "operator: every job and agent, no tokens or audit"
 
 actl token revoke team-two >/dev/null
 denied "was revoked" as "$sub2" jobs
-assert_eq 403 "$(rest "$sub2" GET /api/v1/jobs)" "REST: revoked token"
+assert_eq 401 "$(rest "$sub2" GET /api/v1/jobs)" "REST: revoked token"
 short=$(actl token create --name brief --role submitter --ttl 1s)
 sleep 1.5
 denied "has expired" as "$short" jobs
