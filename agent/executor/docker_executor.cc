@@ -229,7 +229,14 @@ DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
         }
       }) {}
 
-DockerExecutor::~DockerExecutor() {
+DockerExecutor::~DockerExecutor() { Shutdown(); }
+
+void DockerExecutor::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+  }
   stop_reaper_.Notify();
   reaper_.join();
   {
@@ -243,6 +250,9 @@ DockerExecutor::~DockerExecutor() {
     sessions.swap(sessions_);
   }
   for (const Session& s : sessions) DestroySession(s);
+  // What an attempt thread still running at the deadline created.
+  int left = RemoveOrphans();
+  if (left > 0) LogLine("docker", absl::StrCat("removed ", left, " containers left at shutdown"));
 }
 
 void DockerExecutor::RemoveContainer(DockerClient& docker, const std::string& id) {

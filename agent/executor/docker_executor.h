@@ -35,6 +35,10 @@ class DockerExecutor final : public Executor {
 
   RunResult Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) override;
 
+  // Ends the warm sessions, finishes the queued removals (one try each) and
+  // removes every container of this agent that is left. Idempotent; the
+  // destructor calls it. REQUIRES: no Run in progress that still matters.
+  void Shutdown();
   // Removes containers an earlier process of this agent left behind.
   // Returns how many were removed.
   int RemoveOrphans();
@@ -77,6 +81,7 @@ class DockerExecutor final : public Executor {
   std::thread reaper_;
   std::deque<std::string> to_remove_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   std::thread remover_;
 };
 

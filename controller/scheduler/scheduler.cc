@@ -153,6 +153,13 @@ void Scheduler::PublishAgents() {
 void Scheduler::OnAgentConnected(const std::string& agent_id, std::shared_ptr<AgentLink> link,
                                  const v1::Hello& hello) {
   absl::StatusOr<AgentRecord> record = store_->GetAgent(agent_id);
+  if (!record.ok() && !absl::IsNotFound(record.status())) {
+    // A store that cannot answer says nothing about the agent: the agent
+    // retries, while PermissionDenied would stop it for good.
+    link->Close(absl::UnavailableError(
+        absl::StrCat("cannot look up agent ", agent_id, ": ", record.status().message())));
+    return;
+  }
   if (!record.ok() || record->revoked) {
     link->Close(absl::PermissionDeniedError(
         absl::StrCat("agent ", agent_id, " is not enrolled or was revoked")));
