@@ -31,6 +31,7 @@ constexpr char kUsage[] =
     "NAME]\n"
     "                   [--emulation true|false] [--heartbeat 10s] [--stop-timeout 30s]\n"
     "                   [--allow-local-repos]   (clone file:// and path repos: tests only)\n"
+    "                   [--max-file-mb 512]     (artifacts and JUnit reports per attempt)\n"
     "                   [--log-level debug|info|warn|error] [--log-format text|json]\n"
     "                   [--enroll-only]   (enroll, print the agent id, exit)\n";
 
@@ -55,6 +56,27 @@ std::string Hostname() {
 // enrolled): the unit does not restart it (RestartPreventExitStatus).
 constexpr int kExitRefused = 77;
 
+// --heartbeat, --stop-timeout and --max-file-mb into `options`.
+absl::Status ParseTimingAndLimits(const ParsedFlags& flags, SessionOptions* options) {
+  if (flags.Has("heartbeat") &&
+      (!absl::ParseDuration(flags.Get("heartbeat"), &options->heartbeat) ||
+       options->heartbeat < absl::Milliseconds(100))) {
+    return absl::InvalidArgumentError("--heartbeat wants a duration of at least 100ms");
+  }
+  if (flags.Has("stop-timeout") &&
+      (!absl::ParseDuration(flags.Get("stop-timeout"), &options->stop_timeout) ||
+       options->stop_timeout < absl::Seconds(1))) {
+    return absl::InvalidArgumentError("--stop-timeout wants a duration of at least 1s");
+  }
+  int64_t max_file_mb = 512;
+  if (!absl::SimpleAtoi(flags.Get("max-file-mb", "512"), &max_file_mb) || max_file_mb < 1 ||
+      max_file_mb > (int64_t{1} << 20)) {
+    return absl::InvalidArgumentError("--max-file-mb must be a number from 1 to 1048576");
+  }
+  options->max_file_bytes = max_file_mb << 20;
+  return absl::OkStatus();
+}
+
 // The session's options from the flags (enrollment already done), or a
 // usage message.
 absl::StatusOr<SessionOptions> SessionOptionsFrom(const ParsedFlags& flags,
@@ -74,15 +96,8 @@ absl::StatusOr<SessionOptions> SessionOptionsFrom(const ParsedFlags& flags,
     return absl::InvalidArgumentError(absl::StrCat("--labels: ", labels.status().message()));
   }
   options.labels = *labels;
-  if (flags.Has("heartbeat") && (!absl::ParseDuration(flags.Get("heartbeat"), &options.heartbeat) ||
-                                 options.heartbeat < absl::Milliseconds(100))) {
-    return absl::InvalidArgumentError("--heartbeat wants a duration of at least 100ms");
-  }
-  if (flags.Has("stop-timeout") &&
-      (!absl::ParseDuration(flags.Get("stop-timeout"), &options.stop_timeout) ||
-       options.stop_timeout < absl::Seconds(1))) {
-    return absl::InvalidArgumentError("--stop-timeout wants a duration of at least 1s");
-  }
+  absl::Status limits = ParseTimingAndLimits(flags, &options);
+  if (!limits.ok()) return limits;
   options.controller = enroll.controller;
   options.identity = identity;
   options.hostname = enroll.hostname;
@@ -141,9 +156,9 @@ int Serve(SessionOptions options, const std::string& socket, absl::Notification*
 
 int Main(int argc, char** argv) {
   FlagSpec spec;
-  spec.value_flags = {"controller", "ca-file",       "join-token", "state-dir",   "slots",
-                      "labels",     "docker-socket", "work-dir",   "hostname",    "emulation",
-                      "heartbeat",  "log-level",     "log-format", "stop-timeout"};
+  spec.value_flags = {"controller", "ca-file",       "join-token", "state-dir",    "slots",
+                      "labels",     "docker-socket", "work-dir",   "hostname",     "emulation",
+                      "heartbeat",  "log-level",     "log-format", "stop-timeout", "max-file-mb"};
   spec.bool_flags = {"help", "enroll-only", "allow-local-repos"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));

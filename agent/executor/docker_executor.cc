@@ -1,7 +1,5 @@
 #include "agent/executor/docker_executor.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <thread>
 
@@ -9,12 +7,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "agent/executor/attempt_files.h"
 #include "agent/executor/docker_client.h"
 #include "common/arch.h"
 #include "common/files.h"
 #include "common/ids.h"
 #include "common/logging.h"
-#include "common/tar.h"
 
 namespace arena {
 namespace {
@@ -75,59 +73,13 @@ void SystemLine(RunObserver* observer, absl::string_view text) {
   observer->OnOutput(3, absl::StrCat("arena: ", text, "\n"));
 }
 
-// Copies the request's artifact and JUnit paths out of the container into
-// files_dir/{files,junit}. Problems become lines in the attempt's log.
-std::vector<CopiedFile> CopyFiles(DockerClient& docker, const std::string& container,
-                                  const std::string& working_dir, const RunRequest& request,
-                                  RunObserver* observer) {
-  std::vector<CopiedFile> copied;
-  if (request.files_dir.empty()) return copied;
-  std::vector<std::string> missing;
-  int64_t budget = request.max_file_bytes;
-  for (bool junit : {false, true}) {
-    const std::vector<std::string>& paths = junit ? request.junit : request.artifacts;
-    std::string dir = absl::StrCat(request.files_dir, junit ? "/junit" : "/files");
-    for (const std::string& path : paths) {
-      std::string full =
-          path[0] == '/' ? path : absl::StrCat(working_dir.empty() ? "" : working_dir, "/", path);
-      TarExtractor tar(dir, budget);
-      absl::Status fed;
-      absl::Status status = docker.ArchiveOut(container, full, [&](absl::string_view data) {
-        fed = tar.Feed(data);
-        return fed.ok();
-      });
-      if (!fed.ok()) status = fed;
-      if (status.ok()) status = tar.Finish();
-      budget -= tar.bytes();
-      for (const TarExtractor::File& file : tar.files()) {
-        std::string local = absl::StrCat(dir, "/", file.path);
-        auto same = std::find_if(copied.begin(), copied.end(), [&](const CopiedFile& c) {
-          return c.junit == junit && c.path == file.path;
-        });
-        if (same != copied.end()) copied.erase(same);
-        copied.push_back({file.path, junit, local, file.size});
-      }
-      if (absl::IsNotFound(status)) {
-        missing.push_back(path);
-      } else if (!status.ok()) {
-        SystemLine(observer, absl::StrCat(junit ? "JUnit report " : "artifact ", path, ": ",
-                                          status.message()));
-      }
-      if (budget <= 0) break;
-    }
-  }
-  if (!missing.empty()) {
-    SystemLine(observer, absl::StrCat("not in the container (nothing copied): ",
-                                      absl::StrJoin(missing, ", ")));
-  }
-  // A file cut short by the byte limit is not shipped half-written.
-  copied.erase(std::remove_if(copied.begin(), copied.end(),
-                              [](const CopiedFile& c) {
-                                struct stat st;
-                                return stat(c.local_path.c_str(), &st) != 0 || st.st_size != c.size;
-                              }),
-               copied.end());
-  return copied;
+// Copies the attempt's files into `result`; each note also becomes a line
+// in the attempt's log.
+void CopyFiles(DockerClient& docker, const std::string& container, const std::string& working_dir,
+               const RunRequest& request, RunObserver* observer, RunResult* result) {
+  size_t before = result->notes.size();
+  result->files = CopyAttemptFiles(docker, container, working_dir, request, &result->notes);
+  for (size_t i = before; i < result->notes.size(); ++i) SystemLine(observer, result->notes[i]);
 }
 
 // Runs `command` after removing `paths` (so a warm container never ships a
@@ -341,7 +293,7 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   bool oom_killed = state.ok() && state->oom_killed;
   RunResult result;
   if (exit_code.ok() && stopped_as != RunResult::Outcome::kCancelled) {
-    result.files = CopyFiles(docker, *id, state.ok() ? state->working_dir : "", request, observer);
+    CopyFiles(docker, *id, state.ok() ? state->working_dir : "", request, observer, &result);
   }
   RemoveLater(*id);
 
@@ -505,7 +457,7 @@ RunResult DockerExecutor::RunInSession(const RunRequest& request, RunObserver* o
   bool keep = stopped_as == RunResult::Outcome::kExited && output.ok() && exit_code.ok();
   if (keep) {
     std::string working_dir = session->workspace.empty() ? session->working_dir : "/workspace";
-    result.files = CopyFiles(docker, session->container_id, working_dir, request, observer);
+    CopyFiles(docker, session->container_id, working_dir, request, observer, &result);
   }
   ReleaseSession(*session, keep);
   if (stopped_as == RunResult::Outcome::kExited && (!output.ok() || !exit_code.ok())) {

@@ -27,6 +27,7 @@ constexpr int64_t kMaxChunkBytes = 1024 * 1024;  // well under gRPC's 4 MiB mess
 // Log bytes sent but not yet acknowledged, per attempt.
 constexpr int64_t kWindowBytes = 4 << 20;
 constexpr char kVersion[] = "0.1.0";
+constexpr int kMaxNotes = 200;  // per attempt
 
 // Reconnects: from half a second up to 30 s; a stream that stayed up for
 // 30 s counts as healthy and starts over.
@@ -618,6 +619,7 @@ RunRequest AgentSession::RequestFor(Attempt* attempt) const {
   if (!request.artifacts.empty() || !request.junit.empty()) {
     request.files_dir = absl::StrCat(options_.spool_dir, "/", assign.attempt_id(), ".files");
   }
+  request.max_file_bytes = options_.max_file_bytes;
   request.session = assign.session();
   request.destructive = assign.destructive();
   if (!assign.repo().empty()) {
@@ -682,7 +684,10 @@ void AgentSession::RecordResult(Attempt* attempt, RunResult result) {
   event.set_reason(result.reason);
   event.set_unix_ms(absl::ToUnixMillis(absl::Now()));
   event.set_log_bytes(attempt->produced);
-  for (std::string& note : result.notes) event.add_notes(std::move(note));
+  for (std::string& note : result.notes) {
+    if (event.notes_size() >= kMaxNotes) break;  // the controller keeps fewer still
+    event.add_notes(std::move(note));
+  }
   attempt->files = std::move(result.files);
   attempt->finished = true;
   --busy_slots_;

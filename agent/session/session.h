@@ -51,6 +51,8 @@ struct SessionOptions {
   // Clone file://, plain-path and other local repositories (tests and
   // single-host setups only: a submitter could read the agent's host).
   bool allow_local_repos = false;
+  // Bytes of artifacts and JUnit reports copied out per attempt.
+  int64_t max_file_bytes = int64_t{512} << 20;
   // From the stop request until Run returns, at most.
   absl::Duration stop_timeout = absl::Seconds(30);
 };

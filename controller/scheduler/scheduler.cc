@@ -393,6 +393,7 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   record.finished_ms = NowMs();
   record.exited_ms = event != nullptr ? event->unix_ms() : 0;
   record.log_bytes = logs_->Size(attempt.job_id, attempt_id);
+  if (event != nullptr) record.notes = AttemptNotes(*event);
   RETURN_IF_ERROR(store_->UpdateAttempt(record));
   attempts_.erase(it);
   agents_dirty_ = true;
