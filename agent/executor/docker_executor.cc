@@ -136,6 +136,16 @@ class Watchdog {
   std::thread thread_;
 };
 
+// A container killed over its disk limit failed for that reason, whatever
+// its exit status says.
+void NoteDiskKill(const DiskWatch& disk, RunObserver* observer, RunResult* result) {
+  if (disk.reason().empty() || result->outcome != RunResult::Outcome::kExited) return;
+  result->reason = disk.reason();
+  result->oom_killed = false;
+  if (result->exit_code == 0) result->exit_code = 137;
+  SystemLine(observer, result->reason);
+}
+
 std::string ReasonFor(const RunResult& result, const RunRequest& request, StopSignal* stop) {
   if (result.outcome == RunResult::Outcome::kTimedOut) {
     return absl::StrCat("timed out after ", absl::FormatDuration(request.timeout));
@@ -253,7 +263,9 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
         Log(LogLevel::kWarn, "docker", "cannot remove " + dir);
     }
   } cleanup{workspace};
-  absl::StatusOr<std::string> id = docker.CreateContainer(SpecFor(request, agent_id_, workspace));
+  bool watch_disk = false;
+  absl::StatusOr<std::string> id = disk_limiter_.Create(
+      docker, SpecFor(request, agent_id_, workspace), request.disk_mb, &watch_disk);
   if (!id.ok()) return Error(std::string(id.status().message()));
   auto remove = [&] { RemoveContainer(docker, *id); };
   if (stop->cancelled()) {
@@ -281,9 +293,11 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   // The watchdog stops the container on cancel or timeout; the log stream
   // and the wait below then end by themselves.
   Watchdog watchdog(socket_path_, *id, request.timeout, request.stop_grace, stop);
+  DiskWatch disk(socket_path_, *id, watch_disk ? request.disk_mb : 0);
   absl::StatusOr<int> exit_code = docker.WaitContainer(*id);
   output.join();
   RunResult::Outcome stopped_as = watchdog.Finish();
+  disk.Finish();
   // Inspected only when it can matter: a failure may be an OOM kill (of the
   // main process or a child), and copying files needs the working directory.
   bool inspect =
@@ -311,6 +325,7 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   result.outcome = stopped_as;
   result.oom_killed = oom_killed && stopped_as == RunResult::Outcome::kExited;
   result.reason = ReasonFor(result, request, stop);
+  NoteDiskKill(disk, observer, &result);
   return result;
 }
 
@@ -344,7 +359,8 @@ absl::StatusOr<DockerExecutor::Session> DockerExecutor::AcquireSession(DockerCli
   spec.labels["arena.session"] = request.session;
   // Idles until stopped; tests arrive by exec.
   spec.command = {"sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"};
-  absl::StatusOr<std::string> id = docker.CreateContainer(spec);
+  absl::StatusOr<std::string> id =
+      disk_limiter_.Create(docker, spec, request.disk_mb, &session.watch_disk);
   if (id.ok()) {
     session.container_id = *id;
     status = docker.StartContainer(*id);
@@ -448,12 +464,21 @@ RunResult DockerExecutor::RunInSession(const RunRequest& request, RunObserver* o
   }
   observer->OnStarted();
   Watchdog watchdog(socket_path_, session->container_id, request.timeout, request.stop_grace, stop);
+  DiskWatch disk(socket_path_, session->container_id, session->watch_disk ? request.disk_mb : 0);
   absl::Status output = docker.StartExec(*exec_id, [observer](int stream, absl::string_view data) {
     observer->OnOutput(stream, data);
   });
   RunResult::Outcome stopped_as = watchdog.Finish();
+  disk.Finish();
   absl::StatusOr<int> exit_code = docker.ExecExitCode(*exec_id);
   RunResult result;
+  if (!disk.reason().empty()) {  // the session container is gone
+    ReleaseSession(*session, false);
+    result.outcome = RunResult::Outcome::kExited;
+    result.exit_code = 137;
+    NoteDiskKill(disk, observer, &result);
+    return result;
+  }
   bool keep = stopped_as == RunResult::Outcome::kExited && output.ok() && exit_code.ok();
   if (keep) {
     std::string working_dir = session->workspace.empty() ? session->working_dir : "/workspace";

@@ -646,6 +646,7 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   assign->set_max_log_bytes(options_.max_log_bytes);
   assign->set_attempt_number(task->attempts_size() + 1);
   assign->set_memory_mb(spec.resources().memory_mb());
+  assign->set_disk_mb(spec.resources().disk_mb());
   assign->set_cpus(spec.resources().cpus());
   assign->set_pids(spec.resources().pids());
   assign->set_network(spec.network());
