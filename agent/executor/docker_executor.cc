@@ -274,17 +274,23 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
     result.outcome = RunResult::Outcome::kCancelled;
     return result;
   }
+  return FollowContainer(docker, *id, request, watch_disk, observer, stop);
+}
+
+RunResult DockerExecutor::FollowContainer(DockerClient& docker, const std::string& id,
+                                          const RunRequest& request, bool watch_disk,
+                                          RunObserver* observer, StopSignal* stop) {
   absl::Notification attached;
   absl::Status output_status;
   std::thread output([&] {
     output_status = docker.AttachOutput(
-        *id, [observer](int stream, absl::string_view data) { observer->OnOutput(stream, data); },
+        id, [observer](int stream, absl::string_view data) { observer->OnOutput(stream, data); },
         [&attached] { attached.Notify(); });
   });
   attached.WaitForNotification();
-  status = docker.StartContainer(*id);
+  absl::Status status = docker.StartContainer(id);
   if (!status.ok()) {
-    remove();  // ends the attach stream
+    RemoveContainer(docker, id);  // ends the attach stream
     output.join();
     return Error(absl::StrCat("cannot start container: ", status.message()));
   }
@@ -292,9 +298,9 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
 
   // The watchdog stops the container on cancel or timeout; the log stream
   // and the wait below then end by themselves.
-  Watchdog watchdog(socket_path_, *id, request.timeout, request.stop_grace, stop);
-  DiskWatch disk(socket_path_, *id, watch_disk ? request.disk_mb : 0);
-  absl::StatusOr<int> exit_code = docker.WaitContainer(*id);
+  Watchdog watchdog(socket_path_, id, request.timeout, request.stop_grace, stop);
+  DiskWatch disk(socket_path_, id, watch_disk ? request.disk_mb : 0);
+  absl::StatusOr<int> exit_code = docker.WaitContainer(id);
   output.join();
   RunResult::Outcome stopped_as = watchdog.Finish();
   disk.Finish();
@@ -303,13 +309,13 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   bool inspect =
       !exit_code.ok() || *exit_code != 0 || !request.artifacts.empty() || !request.junit.empty();
   absl::StatusOr<ContainerState> state =
-      inspect ? docker.InspectState(*id) : absl::StatusOr<ContainerState>(ContainerState());
+      inspect ? docker.InspectState(id) : absl::StatusOr<ContainerState>(ContainerState());
   bool oom_killed = state.ok() && state->oom_killed;
   RunResult result;
   if (exit_code.ok() && stopped_as != RunResult::Outcome::kCancelled) {
-    CopyFiles(docker, *id, state.ok() ? state->working_dir : "", request, observer, &result);
+    CopyFiles(docker, id, state.ok() ? state->working_dir : "", request, observer, &result);
   }
-  RemoveLater(*id);
+  RemoveLater(id);
 
   if (!exit_code.ok()) {
     return Error(absl::StrCat("lost the container: ", exit_code.status().message()));
@@ -319,7 +325,7 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
     return Error(absl::StrCat("dockerd went away while the task ran (exit ", *exit_code, ")"));
   }
   if (!output_status.ok()) {
-    LogLine("docker", absl::StrCat("output stream of ", *id, ": ", output_status.message()));
+    LogLine("docker", absl::StrCat("output stream of ", id, ": ", output_status.message()));
   }
   result.exit_code = *exit_code;
   result.outcome = stopped_as;

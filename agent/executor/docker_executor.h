@@ -62,6 +62,9 @@ class DockerExecutor final : public Executor {
   };
 
   RunResult RunContainer(const RunRequest& request, RunObserver* observer, StopSignal* stop);
+  // Attaches, starts, waits for and concludes a created container.
+  RunResult FollowContainer(DockerClient& docker, const std::string& id, const RunRequest& request,
+                            bool watch_disk, RunObserver* observer, StopSignal* stop);
   RunResult RunInSession(const RunRequest& request, RunObserver* observer, StopSignal* stop);
   // A warm session of the request's key marked busy, or a new one.
   absl::StatusOr<Session> AcquireSession(DockerClient& docker, const RunRequest& request,
