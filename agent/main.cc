@@ -29,7 +29,9 @@ constexpr char kUsage[] =
     "                   [--join-token TOKEN] [--slots N] [--labels k=v,...]\n"
     "                   [--docker-socket PATH] [--work-dir DIR] [--hostname "
     "NAME]\n"
-    "                   [--emulation true|false] [--heartbeat 10s]\n"
+    "                   [--emulation true|false] [--heartbeat 10s] [--stop-timeout 30s]\n"
+    "                   [--allow-local-repos]   (clone file:// and path repos: tests only)\n"
+    "                   [--max-file-mb 512]     (artifacts and JUnit reports per attempt)\n"
     "                   [--log-level debug|info|warn|error] [--log-format text|json]\n"
     "                   [--enroll-only]   (enroll, print the agent id, exit)\n";
 
@@ -50,73 +52,71 @@ std::string Hostname() {
   return buf;
 }
 
-int Main(int argc, char** argv) {
-  FlagSpec spec;
-  spec.value_flags = {"controller", "ca-file",       "join-token", "state-dir", "slots",
-                      "labels",     "docker-socket", "work-dir",   "hostname",  "emulation",
-                      "heartbeat",  "log-level",     "log-format"};
-  spec.bool_flags = {"help", "enroll-only"};
-  absl::StatusOr<ParsedFlags> flags =
-      ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
-  if (!flags.ok()) return Usage(std::string(flags.status().message()));
-  if (flags->Has("help")) {
-    std::cout << kUsage;
-    return 0;
-  }
-  absl::Status logging =
-      SetLogOptions(flags->Get("log-level", "info"), flags->Get("log-format", "text"));
-  if (!logging.ok()) return Usage(std::string(logging.message()));
-  if (flags->Get("controller").empty()) return Usage("--controller is required");
-  if (flags->Get("state-dir").empty()) return Usage("--state-dir is required");
-  std::string emulation = flags->Get("emulation", "true");
-  if (emulation != "true" && emulation != "false") return Usage("--emulation takes true or false");
-  int slots = 1;
-  if (!absl::SimpleAtoi(flags->Get("slots", "1"), &slots) || slots < 1 || slots > 1024) {
-    return Usage("--slots must be a number from 1 to 1024");
-  }
-  absl::StatusOr<std::map<std::string, std::string>> labels = ParseKeyValues(flags->Get("labels"));
-  if (!labels.ok()) return Usage(absl::StrCat("--labels: ", labels.status().message()));
+// The exit status of an agent the controller refused (revoked, not
+// enrolled): the unit does not restart it (RestartPreventExitStatus).
+constexpr int kExitRefused = 77;
 
-  EnrollOptions enroll;
-  enroll.controller = flags->Get("controller");
-  enroll.ca_file = flags->Get("ca-file");
-  enroll.join_token = flags->Get("join-token");
-  enroll.state_dir = flags->Get("state-dir");
-  enroll.hostname = flags->Get("hostname", Hostname());
-  absl::StatusOr<AgentIdentity> identity = LoadOrEnroll(enroll);
-  if (!identity.ok()) {
-    std::cerr << "arena-agent: " << identity.status().message() << "\n";
-    return 1;
+// --heartbeat, --stop-timeout and --max-file-mb into `options`.
+absl::Status ParseTimingAndLimits(const ParsedFlags& flags, SessionOptions* options) {
+  if (flags.Has("heartbeat") &&
+      (!absl::ParseDuration(flags.Get("heartbeat"), &options->heartbeat) ||
+       options->heartbeat < absl::Milliseconds(100))) {
+    return absl::InvalidArgumentError("--heartbeat wants a duration of at least 100ms");
   }
-  LogLine("agent", absl::StrCat("identity ", identity->agent_id));
-  if (flags->Has("enroll-only")) {
-    std::printf("%s\n", identity->agent_id.c_str());
-    return 0;
+  if (flags.Has("stop-timeout") &&
+      (!absl::ParseDuration(flags.Get("stop-timeout"), &options->stop_timeout) ||
+       options->stop_timeout < absl::Seconds(1))) {
+    return absl::InvalidArgumentError("--stop-timeout wants a duration of at least 1s");
   }
+  int64_t max_file_mb = 512;
+  if (!absl::SimpleAtoi(flags.Get("max-file-mb", "512"), &max_file_mb) || max_file_mb < 1 ||
+      max_file_mb > (int64_t{1} << 20)) {
+    return absl::InvalidArgumentError("--max-file-mb must be a number from 1 to 1048576");
+  }
+  options->max_file_bytes = max_file_mb << 20;
+  return absl::OkStatus();
+}
 
-  std::string socket = flags->Get("docker-socket", "/var/run/docker.sock");
-  DockerExecutor executor(socket, identity->agent_id);
-  int orphans = executor.RemoveOrphans();
-  if (orphans > 0) LogLine("agent", absl::StrCat("removed ", orphans, " orphaned containers"));
-
+// The session's options from the flags (enrollment already done), or a
+// usage message.
+absl::StatusOr<SessionOptions> SessionOptionsFrom(const ParsedFlags& flags,
+                                                  const EnrollOptions& enroll,
+                                                  const AgentIdentity& identity) {
   SessionOptions options;
-  options.controller = enroll.controller;
-  options.identity = *identity;
-  options.hostname = enroll.hostname;
-  options.slots = slots;
+  std::string emulation = flags.Get("emulation", "true");
+  if (emulation != "true" && emulation != "false") {
+    return absl::InvalidArgumentError("--emulation takes true or false");
+  }
+  if (!absl::SimpleAtoi(flags.Get("slots", "1"), &options.slots) || options.slots < 1 ||
+      options.slots > 1024) {
+    return absl::InvalidArgumentError("--slots must be a number from 1 to 1024");
+  }
+  absl::StatusOr<std::map<std::string, std::string>> labels = ParseKeyValues(flags.Get("labels"));
+  if (!labels.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--labels: ", labels.status().message()));
+  }
   options.labels = *labels;
+  absl::Status limits = ParseTimingAndLimits(flags, &options);
+  if (!limits.ok()) return limits;
+  options.controller = enroll.controller;
+  options.identity = identity;
+  options.hostname = enroll.hostname;
   // --emulation false: offer only the native platform even when qemu is
   // registered (for hosts where emulated runs are not wanted).
   options.platforms = emulation == "false" ? DetectPlatforms(NativeArch(), /*binfmt_dir=*/"")
                                            : DetectPlatforms(NativeArch());
-  options.work_dir = flags->Get("work-dir", absl::StrCat(enroll.state_dir, "/work"));
+  options.work_dir = flags.Get("work-dir", absl::StrCat(enroll.state_dir, "/work"));
   options.spool_dir = absl::StrCat(enroll.state_dir, "/spool");
   options.state_dir = enroll.state_dir;
-  if (flags->Has("heartbeat") &&
-      (!absl::ParseDuration(flags->Get("heartbeat"), &options.heartbeat) ||
-       options.heartbeat < absl::Milliseconds(100))) {
-    return Usage("--heartbeat wants a duration of at least 100ms");
-  }
+  options.allow_local_repos = flags.Has("allow-local-repos");
+  return options;
+}
+
+// Serves until stopped or refused; returns the process's exit status.
+int Serve(SessionOptions options, const std::string& socket, absl::Notification* stop) {
+  DockerExecutor executor(socket, options.identity.agent_id);
+  int orphans = executor.RemoveOrphans();
+  if (orphans > 0) LogLine("agent", absl::StrCat("removed ", orphans, " orphaned containers"));
   DockerClient docker(socket);
   if (docker.Connect().ok()) {
     absl::StatusOr<std::vector<std::string>> images = docker.ListImageTags();
@@ -133,20 +133,75 @@ int Main(int argc, char** argv) {
     std::cerr << "arena-agent: " << made.message() << "\n";
     return 1;
   }
+  std::string agent_id = options.identity.agent_id;
+  absl::Status ran;
+  {
+    AgentSession session(std::move(options), &executor);
+    // Ready once enrolled and set up; the stream (re)connects on its own.
+    SdNotify(absl::StrCat("READY=1\nSTATUS=agent ", agent_id));
+    SdWatchdog watchdog([] { return true; });
+    ran = session.Run(stop);
+    SdNotify("STOPPING=1");
+  }
+  // Removes what is still queued, the warm sessions and anything of this
+  // agent's a racing attempt left: no container outlives the agent.
+  executor.Shutdown();
+  if (!ran.ok()) {
+    Log(LogLevel::kError, "agent", std::string(ran.message()));
+    return kExitRefused;
+  }
+  LogLine("agent", "stopped");
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  FlagSpec spec;
+  spec.value_flags = {"controller", "ca-file",       "join-token", "state-dir",    "slots",
+                      "labels",     "docker-socket", "work-dir",   "hostname",     "emulation",
+                      "heartbeat",  "log-level",     "log-format", "stop-timeout", "max-file-mb"};
+  spec.bool_flags = {"help", "enroll-only", "allow-local-repos"};
+  absl::StatusOr<ParsedFlags> flags =
+      ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
+  if (!flags.ok()) return Usage(std::string(flags.status().message()));
+  if (flags->Has("help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  absl::Status logging =
+      SetLogOptions(flags->Get("log-level", "info"), flags->Get("log-format", "text"));
+  if (!logging.ok()) return Usage(std::string(logging.message()));
+  if (flags->Get("controller").empty()) return Usage("--controller is required");
+  if (flags->Get("state-dir").empty()) return Usage("--state-dir is required");
+  // Checked before enrolling, so a bad flag costs no join token.
+  absl::StatusOr<SessionOptions> checked = SessionOptionsFrom(*flags, {}, {});
+  if (!checked.ok()) return Usage(std::string(checked.status().message()));
 
   absl::Notification stop;
   g_stop = &stop;
   signal(SIGINT, OnSignal);
   signal(SIGTERM, OnSignal);
   signal(SIGPIPE, SIG_IGN);
-  AgentSession session(options, &executor);
-  // Ready once enrolled and set up; the stream (re)connects on its own.
-  SdNotify(absl::StrCat("READY=1\nSTATUS=agent ", identity->agent_id));
-  SdWatchdog watchdog([] { return true; });
-  session.Run(&stop, absl::Seconds(30));
-  SdNotify("STOPPING=1");
-  LogLine("agent", "stopped");
-  return 0;
+  EnrollOptions enroll;
+  enroll.controller = flags->Get("controller");
+  enroll.ca_file = flags->Get("ca-file");
+  enroll.join_token = flags->Get("join-token");
+  enroll.state_dir = flags->Get("state-dir");
+  enroll.hostname = flags->Get("hostname", Hostname());
+  enroll.stop = &stop;
+  absl::StatusOr<AgentIdentity> identity = LoadOrEnroll(enroll);
+  if (!identity.ok()) {
+    std::cerr << "arena-agent: " << identity.status().message() << "\n";
+    return 1;
+  }
+  LogLine("agent", absl::StrCat("identity ", identity->agent_id));
+  if (flags->Has("enroll-only")) {
+    std::printf("%s\n", identity->agent_id.c_str());
+    return 0;
+  }
+  if (stop.HasBeenNotified()) return 0;
+  absl::StatusOr<SessionOptions> options = SessionOptionsFrom(*flags, enroll, *identity);
+  if (!options.ok()) return Usage(std::string(options.status().message()));
+  return Serve(std::move(*options), flags->Get("docker-socket", "/var/run/docker.sock"), &stop);
 }
 
 }  // namespace

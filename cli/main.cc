@@ -229,6 +229,20 @@ void PrintAttempts(const v1::Job& raw) {
   }
 }
 
+// What agents skipped, truncated or refused, per attempt.
+void PrintNotes(const v1::Job& job) {
+  bool header = false;
+  for (const v1::Task& t : job.tasks()) {
+    for (int i = 0; i < t.attempts_size(); ++i) {
+      for (const std::string& note : t.attempts(i).notes()) {
+        if (!header) std::printf("\nnotes:\n");
+        header = true;
+        std::printf("%s attempt %d: %s\n", TaskName(t).c_str(), i + 1, note.c_str());
+      }
+    }
+  }
+}
+
 absl::StatusOr<std::string> OneJobId(const ParsedFlags& flags, const char* command) {
   if (flags.positional().size() != 1) {
     return absl::InvalidArgumentError(absl::StrCat("usage: arenactl ", command, " JOB"));
@@ -492,6 +506,7 @@ int CmdStatus(Cli& cli) {
               FormatMs(shown.finished_unix_ms()).c_str());
   PrintTasks(shown);
   PrintAttempts(shown);
+  PrintNotes(shown);
   return 0;
 }
 

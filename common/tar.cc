@@ -7,10 +7,13 @@
 
 #include <algorithm>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/files.h"
+#include "common/status_macros.h"
 
 namespace arena {
 namespace {
@@ -36,8 +39,9 @@ bool ParseOctal(const std::string& header, size_t offset, size_t size, int64_t* 
   return true;
 }
 
-// The "path" record of a PAX extended header ("LEN path=VALUE\n" records).
-std::string PaxPath(absl::string_view records) {
+// The `key` record of a PAX extended header ("LEN key=VALUE\n" records).
+std::string PaxRecord(absl::string_view records, absl::string_view key) {
+  std::string prefix = absl::StrCat(key, "=");
   while (!records.empty()) {
     size_t space = records.find(' ');
     int64_t length = 0;
@@ -46,7 +50,7 @@ std::string PaxPath(absl::string_view records) {
       return "";
     }
     absl::string_view record = records.substr(space + 1, length - space - 1);
-    if (absl::ConsumePrefix(&record, "path=")) {
+    if (absl::ConsumePrefix(&record, prefix)) {
       absl::ConsumeSuffix(&record, "\n");
       return std::string(record);
     }
@@ -54,6 +58,13 @@ std::string PaxPath(absl::string_view records) {
   }
   return "";
 }
+
+bool HasControlCharacter(absl::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+bool IsMetaEntry(char type) { return type == 'x' || type == 'L' || type == 'K' || type == 'g'; }
 
 }  // namespace
 
@@ -85,34 +96,59 @@ absl::Status TarExtractor::StartEntry() {
   while (path.compare(0, 2, "./") == 0) path.erase(0, 2);
   while (!path.empty() && path.back() == '/') path.pop_back();
   path_ = path;
+  link_ = next_link_.empty() ? Field(header_, 157, 100) : std::move(next_link_);
+  next_link_.clear();
   remaining_ = size;
   padding_ = static_cast<int64_t>((kBlock - size % kBlock) % kBlock);
   meta_.clear();
-  if ((type_ == 'x' || type_ == 'L') && size > kMaxMetaBytes) {
+  if (IsMetaEntry(type_) && size > kMaxMetaBytes) {
     return absl::InvalidArgumentError("tar extended header too large");
   }
-  if ((type_ == '0' || type_ == '\0') && IsSafeRelativePath(path_)) {
-    std::string full = absl::StrCat(dir_, "/", path_);
-    absl::Status made = MakeDirs(full.substr(0, full.rfind('/')));
-    if (!made.ok()) return made;
-    fd_ = open(full.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) return absl::InternalError(absl::StrCat("create ", full, ": ", strerror(errno)));
-    files_.push_back({path_, size});
-  }
+  if (!IsMetaEntry(type_) && type_ != '5') RETURN_IF_ERROR(StartFile(size));
   phase_ = remaining_ > 0 ? Phase::kData : (padding_ > 0 ? Phase::kPadding : Phase::kHeader);
   if (phase_ == Phase::kHeader) CloseFile();
   return absl::OkStatus();
 }
 
+absl::Status TarExtractor::SkipEntry(std::string why, bool over_limit, int64_t size) {
+  skipped_.push_back({absl::CEscape(path_), std::move(why), over_limit, size});
+  return absl::OkStatus();  // the rest of the archive goes on
+}
+
+absl::Status TarExtractor::StartFile(int64_t size) {
+  if (type_ == '2') {
+    bool outside = link_.empty() || link_[0] == '/' || absl::StrContains(link_, "..");
+    return SkipEntry(absl::StrCat("a symlink to ", absl::CEscape(link_),
+                                  outside
+                                      ? " (points out of the copied tree; links are not followed)"
+                                      : " (links are not followed)"));
+  }
+  if (type_ == '1') return SkipEntry("a hard link (links are not followed)");
+  if (type_ != '0' && type_ != '\0' && type_ != '7') {
+    return SkipEntry("not a regular file (a device, fifo or socket)");
+  }
+  if (HasControlCharacter(path_)) {
+    return SkipEntry("its name holds a control character (it could not be downloaded)");
+  }
+  if (!IsSafeRelativePath(path_)) return SkipEntry("its path would leave the copied directory");
+  if (bytes_ + size > max_bytes_) {
+    return SkipEntry(absl::StrCat("its ", size, " bytes would pass the limit (",
+                                  max_bytes_ - bytes_, " bytes left)"),
+                     true, size);
+  }
+  std::string full = absl::StrCat(dir_, "/", path_);
+  RETURN_IF_ERROR(MakeDirs(full.substr(0, full.rfind('/'))));
+  fd_ = open(full.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) return absl::InternalError(absl::StrCat("create ", full, ": ", strerror(errno)));
+  files_.push_back({path_, size});
+  return absl::OkStatus();
+}
+
 absl::Status TarExtractor::ConsumeData(absl::string_view data) {
-  if (type_ == 'x' || type_ == 'L') {
+  if (IsMetaEntry(type_)) {
     meta_.append(data.data(), data.size());
   } else if (fd_ >= 0) {
     bytes_ += static_cast<int64_t>(data.size());
-    if (bytes_ > max_bytes_) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("files are over the ", max_bytes_ >> 20, " MiB limit"));
-    }
     while (!data.empty()) {
       ssize_t n = write(fd_, data.data(), data.size());
       if (n < 0 && errno == EINTR) continue;
@@ -144,8 +180,10 @@ absl::Status TarExtractor::Feed(absl::string_view data) {
         remaining_ -= static_cast<int64_t>(take);
         if (remaining_ > 0) break;
         CloseFile();
-        if (type_ == 'x') next_path_ = PaxPath(meta_);
+        if (type_ == 'x') next_path_ = PaxRecord(meta_, "path");
+        if (type_ == 'x') next_link_ = PaxRecord(meta_, "linkpath");
         if (type_ == 'L') next_path_ = meta_.substr(0, meta_.find('\0'));
+        if (type_ == 'K') next_link_ = meta_.substr(0, meta_.find('\0'));
         phase_ = padding_ > 0 ? Phase::kPadding : Phase::kHeader;
         break;
       }

@@ -46,6 +46,7 @@ constexpr char kUsage[] =
     "                        [--agent-cert-ttl DURATION] [--agent-lease 30s]\n"
     "                        [--restart-grace 30s] [--max-log-bytes 104857600]\n"
     "                        [--max-memory-mb 8192] [--max-cpus 4] [--max-pids 4096]\n"
+    "                        [--max-disk-mb 10240]\n"
     "                        [--allow-network host,bridge] [--http-insecure]\n"
     "                        [--log-level debug|info|warn|error] [--log-format text|json]\n"
     "       arena-controller backup --data-dir DIR FILE   (online copy of the database)\n";
@@ -106,6 +107,12 @@ absl::Status ApplyPolicyFlags(const ParsedFlags& flags, JobApiOptions* options) 
       (!absl::SimpleAtoi(flags.Get("max-pids"), &options->max_pids) || options->max_pids < 16)) {
     return absl::InvalidArgumentError("--max-pids wants a number of at least 16");
   }
+  if (flags.Has("max-disk-mb") &&
+      (!absl::SimpleAtoi(flags.Get("max-disk-mb"), &options->max_disk_mb) ||
+       options->max_disk_mb < 16)) {
+    return absl::InvalidArgumentError("--max-disk-mb wants a number of at least 16");
+  }
+  options->default_disk_mb = std::min(options->default_disk_mb, options->max_disk_mb);
   options->default_memory_mb = std::min(options->default_memory_mb, options->max_memory_mb);
   options->default_cpus = std::min(options->default_cpus, options->max_cpus);
   options->default_pids = std::min(options->default_pids, options->max_pids);
@@ -208,8 +215,8 @@ int Main(int argc, char** argv) {
   FlagSpec spec;
   spec.value_flags = {"data-dir",      "listen",         "http-listen", "advertise",
                       "default-image", "agent-cert-ttl", "agent-lease", "restart-grace",
-                      "max-log-bytes", "max-memory-mb",  "max-cpus",    "max-pids",
-                      "allow-network", "log-level",      "log-format"};
+                      "max-log-bytes", "max-memory-mb",  "max-disk-mb", "max-cpus",
+                      "max-pids",      "allow-network",  "log-level",   "log-format"};
   spec.bool_flags = {"help", "http-insecure"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));

@@ -63,7 +63,7 @@ if [ ! -f "$state/agent/agent.pem" ]; then
   join=(--join-token "$("$bin/arenactl" join-token create --ttl 10m)")
 fi
 nohup "$bin/arena-agent" --controller "$ARENA_CONTROLLER" --ca-file "$ARENA_CA_FILE" \
-  --state-dir "$state/agent" --slots 2 --labels quickstart=true "${join[@]}" \
+  --state-dir "$state/agent" --slots 2 --labels quickstart=true --allow-local-repos "${join[@]}" \
   >"$state/agent.log" 2>&1 &
 echo $! >"$state/agent.pid"
 for _ in $(seq 1 100); do

@@ -198,6 +198,8 @@ absl::StatusOr<std::string> DockerClient::CreateContainer(const ContainerSpec& s
   }
   if (spec.nano_cpus > 0) host["NanoCpus"] = spec.nano_cpus;
   if (spec.pids_limit > 0) host["PidsLimit"] = spec.pids_limit;
+  if (!spec.storage_opt.empty()) host["StorageOpt"] = spec.storage_opt;
+  if (!spec.tmpfs.empty()) host["Tmpfs"] = spec.tmpfs;
   body["HostConfig"] = host;
   std::string path = absl::StrCat("/containers/create?name=", UrlEscape(spec.name));
   if (!spec.platform.empty()) absl::StrAppend(&path, "&platform=", UrlEscape(spec.platform));
@@ -301,6 +303,18 @@ absl::StatusOr<ContainerState> DockerClient::InspectState(const std::string& id)
     state.working_dir = parsed["Config"]["WorkingDir"].get<std::string>();
   }
   return state;
+}
+
+absl::StatusOr<int64_t> DockerClient::WritableLayerBytes(const std::string& id) {
+  absl::StatusOr<Response> response =
+      Request("GET", Path(absl::StrCat("/containers/", id, "/json?size=1")), "", 120);
+  if (!response.ok()) return response.status();
+  if (response->code != 200) return HttpError("inspect container", response->code, response->body);
+  json parsed = json::parse(response->body, nullptr, false);
+  if (!parsed.is_object() || !parsed.contains("SizeRw") || !parsed["SizeRw"].is_number()) {
+    return absl::InternalError("inspect container: no SizeRw in the answer");
+  }
+  return parsed["SizeRw"].get<int64_t>();
 }
 
 absl::Status DockerClient::ArchiveOut(const std::string& id, const std::string& path,

@@ -33,6 +33,10 @@ struct ContainerSpec {
   int64_t pids_limit = 0;
   std::string user;
   std::vector<std::string> cap_add;  // after dropping ALL
+  // HostConfig.StorageOpt (e.g. size=512M: the writable layer's quota) and
+  // HostConfig.Tmpfs (mount point -> options).
+  std::map<std::string, std::string> storage_opt;
+  std::map<std::string, std::string> tmpfs;
 };
 
 struct ContainerState {
@@ -77,6 +81,9 @@ class DockerClient {
   absl::Status StopContainer(const std::string& id, int grace_seconds);
   absl::Status RemoveContainer(const std::string& id);
   absl::StatusOr<ContainerState> InspectState(const std::string& id);
+  // Bytes in the container's writable layer (SizeRw of an inspect with
+  // size=1; the daemon walks the layer to answer, so not for tight loops).
+  absl::StatusOr<int64_t> WritableLayerBytes(const std::string& id);
   // Streams a tar archive of `path` in the container to `sink` (which
   // returns false to stop). NotFound when the path does not exist.
   absl::Status ArchiveOut(const std::string& id, const std::string& path,

@@ -1,7 +1,5 @@
 #include "agent/executor/docker_executor.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <thread>
 
@@ -9,12 +7,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "agent/executor/attempt_files.h"
 #include "agent/executor/docker_client.h"
 #include "common/arch.h"
 #include "common/files.h"
 #include "common/ids.h"
 #include "common/logging.h"
-#include "common/tar.h"
 
 namespace arena {
 namespace {
@@ -75,59 +73,13 @@ void SystemLine(RunObserver* observer, absl::string_view text) {
   observer->OnOutput(3, absl::StrCat("arena: ", text, "\n"));
 }
 
-// Copies the request's artifact and JUnit paths out of the container into
-// files_dir/{files,junit}. Problems become lines in the attempt's log.
-std::vector<CopiedFile> CopyFiles(DockerClient& docker, const std::string& container,
-                                  const std::string& working_dir, const RunRequest& request,
-                                  RunObserver* observer) {
-  std::vector<CopiedFile> copied;
-  if (request.files_dir.empty()) return copied;
-  std::vector<std::string> missing;
-  int64_t budget = request.max_file_bytes;
-  for (bool junit : {false, true}) {
-    const std::vector<std::string>& paths = junit ? request.junit : request.artifacts;
-    std::string dir = absl::StrCat(request.files_dir, junit ? "/junit" : "/files");
-    for (const std::string& path : paths) {
-      std::string full =
-          path[0] == '/' ? path : absl::StrCat(working_dir.empty() ? "" : working_dir, "/", path);
-      TarExtractor tar(dir, budget);
-      absl::Status fed;
-      absl::Status status = docker.ArchiveOut(container, full, [&](absl::string_view data) {
-        fed = tar.Feed(data);
-        return fed.ok();
-      });
-      if (!fed.ok()) status = fed;
-      if (status.ok()) status = tar.Finish();
-      budget -= tar.bytes();
-      for (const TarExtractor::File& file : tar.files()) {
-        std::string local = absl::StrCat(dir, "/", file.path);
-        auto same = std::find_if(copied.begin(), copied.end(), [&](const CopiedFile& c) {
-          return c.junit == junit && c.path == file.path;
-        });
-        if (same != copied.end()) copied.erase(same);
-        copied.push_back({file.path, junit, local, file.size});
-      }
-      if (absl::IsNotFound(status)) {
-        missing.push_back(path);
-      } else if (!status.ok()) {
-        SystemLine(observer, absl::StrCat(junit ? "JUnit report " : "artifact ", path, ": ",
-                                          status.message()));
-      }
-      if (budget <= 0) break;
-    }
-  }
-  if (!missing.empty()) {
-    SystemLine(observer, absl::StrCat("not in the container (nothing copied): ",
-                                      absl::StrJoin(missing, ", ")));
-  }
-  // A file cut short by the byte limit is not shipped half-written.
-  copied.erase(std::remove_if(copied.begin(), copied.end(),
-                              [](const CopiedFile& c) {
-                                struct stat st;
-                                return stat(c.local_path.c_str(), &st) != 0 || st.st_size != c.size;
-                              }),
-               copied.end());
-  return copied;
+// Copies the attempt's files into `result`; each note also becomes a line
+// in the attempt's log.
+void CopyFiles(DockerClient& docker, const std::string& container, const std::string& working_dir,
+               const RunRequest& request, RunObserver* observer, RunResult* result) {
+  size_t before = result->notes.size();
+  result->files = CopyAttemptFiles(docker, container, working_dir, request, &result->notes);
+  for (size_t i = before; i < result->notes.size(); ++i) SystemLine(observer, result->notes[i]);
 }
 
 // Runs `command` after removing `paths` (so a warm container never ships a
@@ -184,6 +136,16 @@ class Watchdog {
   std::thread thread_;
 };
 
+// A container killed over its disk limit failed for that reason, whatever
+// its exit status says.
+void NoteDiskKill(const DiskWatch& disk, RunObserver* observer, RunResult* result) {
+  if (disk.reason().empty() || result->outcome != RunResult::Outcome::kExited) return;
+  result->reason = disk.reason();
+  result->oom_killed = false;
+  if (result->exit_code == 0) result->exit_code = 137;
+  SystemLine(observer, result->reason);
+}
+
 std::string ReasonFor(const RunResult& result, const RunRequest& request, StopSignal* stop) {
   if (result.outcome == RunResult::Outcome::kTimedOut) {
     return absl::StrCat("timed out after ", absl::FormatDuration(request.timeout));
@@ -229,7 +191,14 @@ DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
         }
       }) {}
 
-DockerExecutor::~DockerExecutor() {
+DockerExecutor::~DockerExecutor() { Shutdown(); }
+
+void DockerExecutor::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+  }
   stop_reaper_.Notify();
   reaper_.join();
   {
@@ -243,6 +212,9 @@ DockerExecutor::~DockerExecutor() {
     sessions.swap(sessions_);
   }
   for (const Session& s : sessions) DestroySession(s);
+  // What an attempt thread still running at the deadline created.
+  int left = RemoveOrphans();
+  if (left > 0) LogLine("docker", absl::StrCat("removed ", left, " containers left at shutdown"));
 }
 
 void DockerExecutor::RemoveContainer(DockerClient& docker, const std::string& id) {
@@ -291,7 +263,9 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
         Log(LogLevel::kWarn, "docker", "cannot remove " + dir);
     }
   } cleanup{workspace};
-  absl::StatusOr<std::string> id = docker.CreateContainer(SpecFor(request, agent_id_, workspace));
+  bool watch_disk = false;
+  absl::StatusOr<std::string> id = disk_limiter_.Create(
+      docker, SpecFor(request, agent_id_, workspace), request.disk_mb, &watch_disk);
   if (!id.ok()) return Error(std::string(id.status().message()));
   auto remove = [&] { RemoveContainer(docker, *id); };
   if (stop->cancelled()) {
@@ -300,17 +274,23 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
     result.outcome = RunResult::Outcome::kCancelled;
     return result;
   }
+  return FollowContainer(docker, *id, request, watch_disk, observer, stop);
+}
+
+RunResult DockerExecutor::FollowContainer(DockerClient& docker, const std::string& id,
+                                          const RunRequest& request, bool watch_disk,
+                                          RunObserver* observer, StopSignal* stop) {
   absl::Notification attached;
   absl::Status output_status;
   std::thread output([&] {
     output_status = docker.AttachOutput(
-        *id, [observer](int stream, absl::string_view data) { observer->OnOutput(stream, data); },
+        id, [observer](int stream, absl::string_view data) { observer->OnOutput(stream, data); },
         [&attached] { attached.Notify(); });
   });
   attached.WaitForNotification();
-  status = docker.StartContainer(*id);
+  absl::Status status = docker.StartContainer(id);
   if (!status.ok()) {
-    remove();  // ends the attach stream
+    RemoveContainer(docker, id);  // ends the attach stream
     output.join();
     return Error(absl::StrCat("cannot start container: ", status.message()));
   }
@@ -318,22 +298,24 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
 
   // The watchdog stops the container on cancel or timeout; the log stream
   // and the wait below then end by themselves.
-  Watchdog watchdog(socket_path_, *id, request.timeout, request.stop_grace, stop);
-  absl::StatusOr<int> exit_code = docker.WaitContainer(*id);
+  Watchdog watchdog(socket_path_, id, request.timeout, request.stop_grace, stop);
+  DiskWatch disk(socket_path_, id, watch_disk ? request.disk_mb : 0);
+  absl::StatusOr<int> exit_code = docker.WaitContainer(id);
   output.join();
   RunResult::Outcome stopped_as = watchdog.Finish();
+  disk.Finish();
   // Inspected only when it can matter: a failure may be an OOM kill (of the
   // main process or a child), and copying files needs the working directory.
   bool inspect =
       !exit_code.ok() || *exit_code != 0 || !request.artifacts.empty() || !request.junit.empty();
   absl::StatusOr<ContainerState> state =
-      inspect ? docker.InspectState(*id) : absl::StatusOr<ContainerState>(ContainerState());
+      inspect ? docker.InspectState(id) : absl::StatusOr<ContainerState>(ContainerState());
   bool oom_killed = state.ok() && state->oom_killed;
   RunResult result;
   if (exit_code.ok() && stopped_as != RunResult::Outcome::kCancelled) {
-    result.files = CopyFiles(docker, *id, state.ok() ? state->working_dir : "", request, observer);
+    CopyFiles(docker, id, state.ok() ? state->working_dir : "", request, observer, &result);
   }
-  RemoveLater(*id);
+  RemoveLater(id);
 
   if (!exit_code.ok()) {
     return Error(absl::StrCat("lost the container: ", exit_code.status().message()));
@@ -343,12 +325,13 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
     return Error(absl::StrCat("dockerd went away while the task ran (exit ", *exit_code, ")"));
   }
   if (!output_status.ok()) {
-    LogLine("docker", absl::StrCat("output stream of ", *id, ": ", output_status.message()));
+    LogLine("docker", absl::StrCat("output stream of ", id, ": ", output_status.message()));
   }
   result.exit_code = *exit_code;
   result.outcome = stopped_as;
   result.oom_killed = oom_killed && stopped_as == RunResult::Outcome::kExited;
   result.reason = ReasonFor(result, request, stop);
+  NoteDiskKill(disk, observer, &result);
   return result;
 }
 
@@ -382,7 +365,8 @@ absl::StatusOr<DockerExecutor::Session> DockerExecutor::AcquireSession(DockerCli
   spec.labels["arena.session"] = request.session;
   // Idles until stopped; tests arrive by exec.
   spec.command = {"sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"};
-  absl::StatusOr<std::string> id = docker.CreateContainer(spec);
+  absl::StatusOr<std::string> id =
+      disk_limiter_.Create(docker, spec, request.disk_mb, &session.watch_disk);
   if (id.ok()) {
     session.container_id = *id;
     status = docker.StartContainer(*id);
@@ -486,16 +470,25 @@ RunResult DockerExecutor::RunInSession(const RunRequest& request, RunObserver* o
   }
   observer->OnStarted();
   Watchdog watchdog(socket_path_, session->container_id, request.timeout, request.stop_grace, stop);
+  DiskWatch disk(socket_path_, session->container_id, session->watch_disk ? request.disk_mb : 0);
   absl::Status output = docker.StartExec(*exec_id, [observer](int stream, absl::string_view data) {
     observer->OnOutput(stream, data);
   });
   RunResult::Outcome stopped_as = watchdog.Finish();
+  disk.Finish();
   absl::StatusOr<int> exit_code = docker.ExecExitCode(*exec_id);
   RunResult result;
+  if (!disk.reason().empty()) {  // the session container is gone
+    ReleaseSession(*session, false);
+    result.outcome = RunResult::Outcome::kExited;
+    result.exit_code = 137;
+    NoteDiskKill(disk, observer, &result);
+    return result;
+  }
   bool keep = stopped_as == RunResult::Outcome::kExited && output.ok() && exit_code.ok();
   if (keep) {
     std::string working_dir = session->workspace.empty() ? session->working_dir : "/workspace";
-    result.files = CopyFiles(docker, session->container_id, working_dir, request, observer);
+    CopyFiles(docker, session->container_id, working_dir, request, observer, &result);
   }
   ReleaseSession(*session, keep);
   if (stopped_as == RunResult::Outcome::kExited && (!output.ok() || !exit_code.ok())) {

@@ -2,7 +2,8 @@
 // arena.job / arena.task / arena.attempt, network none, no-new-privileges,
 // minimal capabilities), start, follow the demultiplexed output, wait for the
 // exit status, copy the requested files out, remove. A timeout or a cancel
-// stops the container: SIGTERM, a grace period, then SIGKILL.
+// stops the container: SIGTERM, a grace period, then SIGKILL. The disk
+// limit applies to the writable layer and /tmp (disk_limit.h).
 //
 // Tests with a session key run by `docker exec` in a warm container kept per
 // key (one test at a time per container); idle sessions end after a minute,
@@ -19,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "agent/executor/disk_limit.h"
 #include "agent/executor/executor.h"
 
 namespace arena {
@@ -35,6 +37,10 @@ class DockerExecutor final : public Executor {
 
   RunResult Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) override;
 
+  // Ends the warm sessions, finishes the queued removals (one try each) and
+  // removes every container of this agent that is left. Idempotent; the
+  // destructor calls it. REQUIRES: no Run in progress that still matters.
+  void Shutdown();
   // Removes containers an earlier process of this agent left behind.
   // Returns how many were removed.
   int RemoveOrphans();
@@ -50,11 +56,15 @@ class DockerExecutor final : public Executor {
     std::string container_id;
     std::string workspace;  // removed with the session
     std::string working_dir;
+    bool watch_disk = false;  // the disk limit needs a DiskWatch
     bool busy = false;
     absl::Time idle_since;
   };
 
   RunResult RunContainer(const RunRequest& request, RunObserver* observer, StopSignal* stop);
+  // Attaches, starts, waits for and concludes a created container.
+  RunResult FollowContainer(DockerClient& docker, const std::string& id, const RunRequest& request,
+                            bool watch_disk, RunObserver* observer, StopSignal* stop);
   RunResult RunInSession(const RunRequest& request, RunObserver* observer, StopSignal* stop);
   // A warm session of the request's key marked busy, or a new one.
   absl::StatusOr<Session> AcquireSession(DockerClient& docker, const RunRequest& request,
@@ -71,12 +81,14 @@ class DockerExecutor final : public Executor {
   const std::string socket_path_;
   const std::string agent_id_;
   const absl::Duration session_idle_;
+  DiskLimiter disk_limiter_;
   mutable absl::Mutex mu_;
   std::vector<Session> sessions_ ABSL_GUARDED_BY(mu_);
   absl::Notification stop_reaper_;
   std::thread reaper_;
   std::deque<std::string> to_remove_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   std::thread remover_;
 };
 

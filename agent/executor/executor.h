@@ -35,6 +35,10 @@ struct RunRequest {
   int64_t memory_mb = 0;  // 0: no limit
   double cpus = 0;
   int64_t pids = 0;
+  // The writable layer and /tmp, in MiB (0: no limit). Where the storage
+  // driver cannot enforce it, /tmp is a tmpfs of this size and the layer's
+  // size is watched; over it the container is killed.
+  int64_t disk_mb = 0;
   std::string network = "none";
   std::string user;
   // Copied out after the command exits into files_dir/files and
@@ -62,6 +66,9 @@ struct RunResult {
   std::string reason;
   bool oom_killed = false;
   std::vector<CopiedFile> files;
+  // What was skipped, truncated or refused on the attempt's behalf, one line
+  // each (also printed in its log); kept in the attempt's record.
+  std::vector<std::string> notes;
 };
 
 // Receives an attempt's progress. Called from the executor's thread.

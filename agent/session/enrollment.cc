@@ -3,8 +3,11 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "arena/v1/agent.grpc.pb.h"
+#include "common/backoff.h"
 #include "common/files.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
 #include "common/tls.h"
 
@@ -35,15 +38,8 @@ absl::StatusOr<std::string> TrustedCa(const EnrollOptions& options, const StateP
   return absl::InvalidArgumentError("--ca-file is required to enroll");
 }
 
-absl::StatusOr<AgentIdentity> Enroll(const EnrollOptions& options, const StatePaths& paths,
-                                     const std::string& ca_pem) {
-  if (options.join_token.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("no identity in ", options.state_dir, ": pass --join-token to enroll"));
-  }
-  AgentIdentity identity;
-  ASSIGN_OR_RETURN(identity.key_pem, GeneratePrivateKeyPem());
-  ASSIGN_OR_RETURN(std::string csr, CreateCsr(identity.key_pem, options.hostname));
+absl::StatusOr<v1::EnrollResponse> EnrollOnce(const EnrollOptions& options, const std::string& csr,
+                                              const std::string& ca_pem) {
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = ca_pem;
   auto channel = grpc::CreateChannel(options.controller, grpc::SslCredentials(ssl));
@@ -61,6 +57,43 @@ absl::StatusOr<AgentIdentity> Enroll(const EnrollOptions& options, const StatePa
         static_cast<absl::StatusCode>(status.error_code()),
         absl::StrCat("enrollment with ", options.controller, " failed: ", status.error_message()));
   }
+  return response;
+}
+
+// Retries while the controller is unreachable (not yet up, restarting);
+// a refusal (bad token, bad CSR) is final.
+absl::StatusOr<v1::EnrollResponse> EnrollWithRetries(const EnrollOptions& options,
+                                                     const std::string& csr,
+                                                     const std::string& ca_pem) {
+  BackoffPolicy policy;
+  policy.initial = absl::Seconds(1);
+  policy.max = absl::Seconds(30);
+  Backoff backoff(policy);
+  absl::Time give_up = absl::Now() + options.retry_for;
+  while (true) {
+    absl::StatusOr<v1::EnrollResponse> response = EnrollOnce(options, csr, ca_pem);
+    bool transient =
+        absl::IsUnavailable(response.status()) || absl::IsDeadlineExceeded(response.status());
+    if (!transient || options.stop == nullptr) return response;
+    absl::Duration delay = backoff.Next();
+    if (absl::Now() + delay > give_up || options.stop->HasBeenNotified()) return response;
+    LogLine("enroll",
+            absl::StrCat(response.status().message(), "; retrying in ",
+                         absl::FormatDuration(absl::Trunc(delay, absl::Milliseconds(1)))));
+    if (options.stop->WaitForNotificationWithTimeout(delay)) return response;
+  }
+}
+
+absl::StatusOr<AgentIdentity> Enroll(const EnrollOptions& options, const StatePaths& paths,
+                                     const std::string& ca_pem) {
+  if (options.join_token.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no identity in ", options.state_dir, ": pass --join-token to enroll"));
+  }
+  AgentIdentity identity;
+  ASSIGN_OR_RETURN(identity.key_pem, GeneratePrivateKeyPem());
+  ASSIGN_OR_RETURN(std::string csr, CreateCsr(identity.key_pem, options.hostname));
+  ASSIGN_OR_RETURN(v1::EnrollResponse response, EnrollWithRetries(options, csr, ca_pem));
   identity.agent_id = response.agent_id();
   identity.cert_pem = response.certificate_pem();
   identity.ca_pem = ca_pem;

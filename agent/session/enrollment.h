@@ -7,6 +7,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 
 namespace arena {
 
@@ -23,6 +25,11 @@ struct EnrollOptions {
   std::string join_token;  // needed only on first start
   std::string state_dir;
   std::string hostname;
+  // While the controller is unreachable, enrollment is retried with
+  // jittered exponential backoff until this is notified or `retry_for` has
+  // passed. A refusal (bad token) is not retried.
+  const absl::Notification* stop = nullptr;
+  absl::Duration retry_for = absl::Minutes(5);
 };
 
 // Returns the stored identity, or enrolls with the join token when there is

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "agent/workspace/workspace.h"
 #include "arena/v1/agent.grpc.pb.h"
+#include "common/backoff.h"
 #include "common/files.h"
 #include "common/ids.h"
 #include "common/logging.h"
@@ -26,6 +27,17 @@ constexpr int64_t kMaxChunkBytes = 1024 * 1024;  // well under gRPC's 4 MiB mess
 // Log bytes sent but not yet acknowledged, per attempt.
 constexpr int64_t kWindowBytes = 4 << 20;
 constexpr char kVersion[] = "0.1.0";
+constexpr int kMaxNotes = 200;  // per attempt
+
+// Reconnects: from half a second up to 30 s; a stream that stayed up for
+// 30 s counts as healthy and starts over.
+const BackoffPolicy kReconnectPolicy = {absl::Milliseconds(500), absl::Seconds(30), 2.0, 0.5,
+                                        absl::Seconds(30)};
+
+absl::Status ToAbsl(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
 
 v1::TaskEventKind KindFor(RunResult::Outcome outcome) {
   switch (outcome) {
@@ -57,7 +69,8 @@ struct AgentSession::Attempt {
   int64_t started_ms = 0;
   bool finished = false;
   bool result_sent = false;
-  bool fenced = false;  // no longer current: run down and forget
+  bool fenced = false;    // no longer current: run down and forget
+  bool given_up = false;  // cancelled because the agent is stopping: lost
   v1::TaskEvent result;
   std::string files_dir;
   std::vector<CopiedFile> files;  // sent after the log, before the result
@@ -276,26 +289,110 @@ std::optional<v1::AgentMessage> AgentSession::NextMessage() {
   return std::nullopt;
 }
 
-void AgentSession::Run(const absl::Notification* stop, absl::Duration drain) {
-  std::mt19937_64 rng(std::random_device{}());
-  absl::Duration backoff = absl::Milliseconds(200);
+absl::Status AgentSession::Run(const absl::Notification* stop) {
+  Backoff backoff(kReconnectPolicy);
+  absl::Status refused;
   while (!stop->HasBeenNotified()) {
-    bool said_hello = false;
-    ServeOneConnection(stop, &said_hello);
+    ConnectionEnd end = ServeOneConnection(stop);
     if (stop->HasBeenNotified()) break;
-    if (said_hello) backoff = absl::Milliseconds(200);
-    // Jitter: sleep uniformly in [backoff/2, backoff].
-    double factor = std::uniform_real_distribution<double>(0.5, 1.0)(rng);
-    stop->WaitForNotificationWithTimeout(backoff * factor);
-    backoff = std::min(backoff * 2, absl::Seconds(10));
+    if (absl::IsPermissionDenied(end.status)) {
+      // Revoked or never enrolled: every retry would be refused the same way.
+      refused = absl::PermissionDeniedError(absl::StrCat(
+          "the controller ", options_.controller, " refused this agent (", end.status.message(),
+          "); stopping for good: enroll again with a new join token to come back"));
+      break;
+    }
+    backoff.ConnectionEnded(end.lasted);
+    absl::Duration delay = backoff.Next();
+    LogLine("session",
+            absl::StrCat("stream to ", options_.controller, " ended (", end.status.message(),
+                         "); reconnecting in ",
+                         absl::FormatDuration(absl::Trunc(delay, absl::Milliseconds(1)))));
+    stop->WaitForNotificationWithTimeout(delay);
   }
+  GiveUpAttempts();
   absl::MutexLock lock(&mu_);
-  for (auto& [id, attempt] : attempts_) attempt->stop.Cancel("agent is shutting down");
   auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return busy_slots_ == 0; };
-  mu_.AwaitWithTimeout(absl::Condition(&idle), drain);
+  mu_.AwaitWithDeadline(absl::Condition(&idle), stop_deadline_);
+  return refused;
 }
 
-void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said_hello) {
+void AgentSession::GiveUpAttempts() {
+  absl::MutexLock lock(&mu_);
+  if (!stopping_) {
+    stopping_ = true;
+    stop_deadline_ = absl::Now() + options_.stop_timeout;
+    LogLine("session", absl::StrCat("stopping: giving up ", busy_slots_,
+                                    " running attempts (reported lost), at most ",
+                                    absl::FormatDuration(options_.stop_timeout)));
+  }
+  for (auto& [id, attempt] : attempts_) {
+    if (attempt->finished || attempt->stop.cancelled()) continue;
+    attempt->given_up = true;
+    attempt->stop.Cancel("agent is stopping");
+  }
+}
+
+v1::AgentMessage AgentSession::BeginConnection() {
+  absl::MutexLock lock(&mu_);
+  control_.clear();
+  v1::AgentMessage hello = MakeHello();
+  // The controller may have missed when running attempts started.
+  for (auto& [id, attempt] : attempts_) {
+    if (attempt->started_ms == 0 || attempt->finished) continue;
+    v1::AgentMessage started;
+    started.mutable_event()->set_attempt_id(id);
+    started.mutable_event()->set_kind(v1::TASK_EVENT_STARTED);
+    started.mutable_event()->set_unix_ms(attempt->started_ms);
+    control_.push_back(std::move(started));
+  }
+  return hello;
+}
+
+void AgentSession::EndStreamOnStop(const absl::Notification* stop, const absl::Notification* over,
+                                   const std::function<void()>& end_stream) {
+  while (!over->WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
+    if (!stop->HasBeenNotified()) continue;
+    GiveUpAttempts();
+    {
+      // Until each given-up attempt's result is recorded (the controller
+      // retries it at once) or the stream broke or time ran out.
+      absl::MutexLock lock(&mu_);
+      auto reported = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return attempts_.empty() || !connected_;
+      };
+      mu_.AwaitWithDeadline(absl::Condition(&reported), stop_deadline_);
+    }
+    end_stream();
+    return;
+  }
+}
+
+void AgentSession::WriteLoop(const std::function<bool(const v1::AgentMessage&)>& write,
+                             const std::function<void()>& cancel) {
+  while (true) {
+    v1::AgentMessage message;
+    {
+      absl::MutexLock lock(&mu_);
+      absl::Duration wait =
+          std::min(options_.heartbeat, std::max(absl::ZeroDuration(), renew_at_ - absl::Now()));
+      mu_.AwaitWithTimeout(absl::Condition(this, &AgentSession::HasWork), wait);
+      if (!connected_) return;
+      std::optional<v1::AgentMessage> next = NextMessage();
+      if (next.has_value()) {
+        message = std::move(*next);
+      } else {
+        message.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(absl::Now()));
+      }
+    }
+    if (!write(message)) {
+      cancel();
+      return;
+    }
+  }
+}
+
+AgentSession::ConnectionEnd AgentSession::ServeOneConnection(const absl::Notification* stop) {
   grpc::SslCredentialsOptions ssl;
   {
     absl::MutexLock lock(&mu_);
@@ -307,80 +404,26 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   auto channel = grpc::CreateCustomChannel(options_.controller, grpc::SslCredentials(ssl), args);
   auto stub = v1::AgentService::NewStub(channel);
   grpc::ClientContext context;
   auto stream = stub->Connect(&context);
-
-  v1::AgentMessage hello;
-  {
-    absl::MutexLock lock(&mu_);
-    control_.clear();
-    hello = MakeHello();
-    // The controller may have missed when running attempts started.
-    for (auto& [id, attempt] : attempts_) {
-      if (attempt->started_ms == 0 || attempt->finished) continue;
-      v1::AgentMessage started;
-      started.mutable_event()->set_attempt_id(id);
-      started.mutable_event()->set_kind(v1::TASK_EVENT_STARTED);
-      started.mutable_event()->set_unix_ms(attempt->started_ms);
-      control_.push_back(std::move(started));
-    }
-  }
-  if (!stream->Write(hello)) {
-    grpc::Status status = stream->Finish();
-    LogLine("session",
-            absl::StrCat("cannot connect to ", options_.controller, ": ", status.error_message()));
-    return;
-  }
-  *said_hello = true;
+  if (!stream->Write(BeginConnection())) return {ToAbsl(stream->Finish())};
+  absl::Time connected_at = absl::Now();
   {
     absl::MutexLock lock(&mu_);
     connected_ = true;
+    if (!pending_key_.empty()) renew_sent_ = false;  // ask again on this stream
   }
   LogLine("session",
           absl::StrCat("connected to ", options_.controller, " as ", options_.identity.agent_id));
-  {
-    absl::MutexLock lock(&mu_);
-    if (!pending_key_.empty()) renew_sent_ = false;  // ask again on this stream
-  }
-
-  // Writer: one message in flight, in order; a heartbeat when idle.
   std::thread writer([&] {
-    while (true) {
-      v1::AgentMessage message;
-      {
-        absl::MutexLock lock(&mu_);
-        absl::Duration wait =
-            std::min(options_.heartbeat, std::max(absl::ZeroDuration(), renew_at_ - absl::Now()));
-        mu_.AwaitWithTimeout(absl::Condition(this, &AgentSession::HasWork), wait);
-        if (!connected_) return;
-        std::optional<v1::AgentMessage> next = NextMessage();
-        if (next.has_value()) {
-          message = std::move(*next);
-        } else {
-          message.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(absl::Now()));
-        }
-      }
-      if (!stream->Write(message)) {
-        context.TryCancel();
-        return;
-      }
-    }
+    WriteLoop([&stream](const v1::AgentMessage& m) { return stream->Write(m); },
+              [&context] { context.TryCancel(); });
   });
-  // Ends the read loop when the agent is asked to stop.
   absl::Notification connection_over;
-  std::thread stopper([&] {
-    while (!connection_over.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
-      if (stop->HasBeenNotified()) {
-        context.TryCancel();
-        return;
-      }
-    }
-  });
-
+  std::thread stopper(
+      [&] { EndStreamOnStop(stop, &connection_over, [&context] { context.TryCancel(); }); });
   v1::ControllerMessage message;
   while (stream->Read(&message)) Handle(message);
   {
@@ -391,8 +434,8 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said
   connection_over.Notify();
   writer.join();
   stopper.join();
-  grpc::Status status = stream->Finish();
-  if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+  ConnectionEnd end{ToAbsl(stream->Finish()), absl::Now() - connected_at};
+  if (absl::IsPermissionDenied(end.status)) {
     // Revoked: nothing this agent runs can be reported any more.
     absl::MutexLock lock(&mu_);
     for (auto& [id, attempt] : attempts_) {
@@ -400,10 +443,7 @@ void AgentSession::ServeOneConnection(const absl::Notification* stop, bool* said
       attempt->stop.Cancel("agent revoked");
     }
   }
-  if (!stop->HasBeenNotified()) {
-    LogLine("session", absl::StrCat("stream to ", options_.controller,
-                                    " ended: ", status.error_code(), " ", status.error_message()));
-  }
+  return end;
 }
 
 std::optional<v1::AgentMessage> AgentSession::NextFileChunk(const std::string& id,
@@ -417,6 +457,8 @@ std::optional<v1::AgentMessage> AgentSession::NextFileChunk(const std::string& i
   if (n < 0 || (n == 0 && !data.empty())) {
     // The copy vanished (a full or wiped disk): drop it from the manifest.
     Log(LogLevel::kWarn, "session", absl::StrCat("cannot read ", file.local_path, "; not sent"));
+    attempt->result.add_notes(absl::StrCat(file.junit ? "JUnit report " : "artifact ", file.path,
+                                           ": not sent: its copy on the agent could not be read"));
     attempt->files.erase(attempt->files.begin() + static_cast<long>(attempt->file_index));
     attempt->file_sent = 0;
     return std::nullopt;
@@ -475,6 +517,10 @@ void AgentSession::HandleAssign(const v1::Assign& assign) {
     }
     attempts_[assign.attempt_id()] = attempt;
     ++busy_slots_;
+    if (stopping_) {  // handed straight back, reported lost
+      attempt->given_up = true;
+      attempt->stop.Cancel("agent is stopping");
+    }
   }
   LogLine("session", absl::StrCat("running ", assign.attempt_id(), " (job ", assign.job_id(), ", ",
                                   assign.arch(), ", image ", assign.image(), ")"));
@@ -544,9 +590,8 @@ void AgentSession::Forget(const std::string& attempt_id) {
   attempts_.erase(it);
 }
 
-void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
+RunRequest AgentSession::RequestFor(Attempt* attempt) const {
   const v1::Assign& assign = attempt->assign;
-  Observer observer(this, attempt);
   RunRequest request;
   request.attempt_id = assign.attempt_id();
   request.task_id = assign.task_id();
@@ -565,6 +610,7 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
   request.memory_mb = assign.memory_mb();
   request.cpus = assign.cpus();
   request.pids = assign.pids();
+  request.disk_mb = assign.disk_mb();
   if (!assign.network().empty()) request.network = assign.network();
   request.user = assign.user();
   for (const auto& [name, value] : assign.secrets()) request.env[name] = value;
@@ -572,22 +618,49 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
   request.junit.assign(assign.junit().begin(), assign.junit().end());
   if (!request.artifacts.empty() || !request.junit.empty()) {
     request.files_dir = absl::StrCat(options_.spool_dir, "/", assign.attempt_id(), ".files");
-    attempt->files_dir = request.files_dir;
   }
+  request.max_file_bytes = options_.max_file_bytes;
   request.session = assign.session();
   request.destructive = assign.destructive();
   if (!assign.repo().empty()) {
     // A name per checkout: a session container keeps its own for its life.
-    request.make_workspace = [this, assign](const std::function<void(absl::string_view)>& output) {
-      return PrepareWorkspace(options_.work_dir, NewId("att-ws"), assign.repo(), assign.commit(),
-                              output);
+    bool allow_local = options_.allow_local_repos;
+    std::string work_dir = options_.work_dir;
+    request.make_workspace = [work_dir, allow_local,
+                              assign](const std::function<void(absl::string_view)>& output) {
+      return PrepareWorkspace(work_dir, NewId("att-ws"), assign.repo(), assign.commit(),
+                              allow_local, output);
     };
   }
+  return request;
+}
 
+// Why the attempt must not run at all, or an empty string.
+std::string AgentSession::RefusalFor(const Attempt& attempt) const {
+  if (attempt.spool_fd < 0) return absl::StrCat("cannot create the log spool ", attempt.spool_path);
+  const std::string& repo = attempt.assign.repo();
+  if (!repo.empty()) {
+    absl::Status allowed = CheckRepoAllowed(repo, options_.allow_local_repos);
+    if (!allowed.ok()) return std::string(allowed.message());
+  }
+  return "";
+}
+
+void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
+  Observer observer(this, attempt);
+  RunRequest request = RequestFor(attempt.get());
+  {
+    absl::MutexLock lock(&mu_);
+    attempt->files_dir = request.files_dir;
+  }
   RunResult result;
-  bool ready = attempt->spool_fd >= 0;
-  if (!ready) result.reason = absl::StrCat("cannot create the log spool ", attempt->spool_path);
-  if (ready) result = executor_->Run(request, &observer, &attempt->stop);
+  result.reason = RefusalFor(*attempt);
+  if (result.reason.empty() && attempt->stop.cancelled()) {
+    result.outcome = RunResult::Outcome::kCancelled;  // handed back unstarted
+    result.reason = attempt->stop.reason();
+  } else if (result.reason.empty()) {
+    result = executor_->Run(request, &observer, &attempt->stop);
+  }
   if (result.outcome == RunResult::Outcome::kError) {
     observer.OnOutput(v1::LOG_STREAM_SYSTEM, absl::StrCat("arena: error: ", result.reason, "\n"));
   }
@@ -595,26 +668,35 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
   for (int stream : {v1::LOG_STREAM_STDOUT, v1::LOG_STREAM_STDERR, v1::LOG_STREAM_SYSTEM}) {
     AppendOutput(attempt.get(), stream, "");
   }
-  LogLine("session", absl::StrCat("attempt ", assign.attempt_id(), " ended: exit ",
-                                  result.exit_code, " ", result.reason));
+  LogLine("session", absl::StrCat("attempt ", request.attempt_id, " ended: exit ", result.exit_code,
+                                  " ", result.reason));
+  RecordResult(attempt.get(), std::move(result));
+}
 
+void AgentSession::RecordResult(Attempt* attempt, RunResult result) {
   absl::MutexLock lock(&mu_);
+  const std::string id = attempt->assign.attempt_id();
   v1::TaskEvent& event = attempt->result;
-  event.set_attempt_id(assign.attempt_id());
-  event.set_kind(KindFor(result.outcome));
+  event.set_attempt_id(id);
+  bool lost = attempt->given_up && result.outcome == RunResult::Outcome::kCancelled;
+  event.set_kind(lost ? v1::TASK_EVENT_LOST : KindFor(result.outcome));
   event.set_exit_code(result.exit_code);
   event.set_reason(result.reason);
   event.set_unix_ms(absl::ToUnixMillis(absl::Now()));
   event.set_log_bytes(attempt->produced);
+  for (std::string& note : result.notes) {
+    if (event.notes_size() >= kMaxNotes) break;  // the controller keeps fewer still
+    event.add_notes(std::move(note));
+  }
   attempt->files = std::move(result.files);
   attempt->finished = true;
   --busy_slots_;
-  if (connected_) {
+  if (connected_ && !stopping_) {
     v1::AgentMessage grant;
     grant.mutable_grant()->set_credits(1);
     control_.push_back(std::move(grant));
   }
-  if (attempt->fenced) Forget(assign.attempt_id());
+  if (attempt->fenced) Forget(id);
 }
 
 }  // namespace arena

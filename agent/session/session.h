@@ -7,17 +7,26 @@
 // what the controller has acknowledged durable, so memory stays bounded
 // whatever the container prints. After a reconnect the controller's LogAck
 // says where to resume, then the result follows its last byte. Reconnects
-// use jittered exponential backoff. Thread-safe.
+// use jittered exponential backoff (common/backoff.h); a controller that
+// refuses the agent (revoked, not enrolled) ends Run.
+//
+// Stopping (the stop notification, SIGTERM): the running attempts are given
+// up: their containers get SIGTERM, a grace period, SIGKILL, and each is
+// reported to the controller as lost (it retries the task elsewhere) while
+// the stream is still up; assignments that arrive meanwhile are handed back
+// the same way. All of it within `stop_timeout`. Thread-safe.
 #ifndef ARENA_AGENT_SESSION_SESSION_H_
 #define ARENA_AGENT_SESSION_SESSION_H_
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
@@ -39,6 +48,13 @@ struct SessionOptions {
   std::string spool_dir;  // per-attempt output spools live below it
   absl::Duration heartbeat = absl::Seconds(10);
   std::string state_dir;  // where a renewed key and certificate are stored
+  // Clone file://, plain-path and other local repositories (tests and
+  // single-host setups only: a submitter could read the agent's host).
+  bool allow_local_repos = false;
+  // Bytes of artifacts and JUnit reports copied out per attempt.
+  int64_t max_file_bytes = int64_t{512} << 20;
+  // From the stop request until Run returns, at most.
+  absl::Duration stop_timeout = absl::Seconds(30);
 };
 
 class AgentSession {
@@ -47,15 +63,35 @@ class AgentSession {
   AgentSession(SessionOptions options, Executor* executor);
   ~AgentSession();
 
-  // Connects and serves until `stop` is notified; then stops running
-  // attempts and returns once they have ended (bounded by `drain`).
-  void Run(const absl::Notification* stop, absl::Duration drain);
+  // Connects and serves until `stop` is notified; then gives up the running
+  // attempts and returns once they have ended (bounded by stop_timeout).
+  // PermissionDenied when the controller refused this agent (revoked or not
+  // enrolled): retrying cannot help.
+  absl::Status Run(const absl::Notification* stop);
 
  private:
   struct Attempt;
   class Observer;
+  struct ConnectionEnd {
+    absl::Status status;                           // how the stream ended
+    absl::Duration lasted = absl::ZeroDuration();  // up this long after Hello
+  };
 
-  void ServeOneConnection(const absl::Notification* stop, bool* said_hello);
+  ConnectionEnd ServeOneConnection(const absl::Notification* stop);
+  // Sends messages in order, one in flight, a heartbeat when idle, until the
+  // connection is over; `cancel` ends the stream after a failed write.
+  void WriteLoop(const std::function<bool(const v1::AgentMessage&)>& write,
+                 const std::function<void()>& cancel) ABSL_LOCKS_EXCLUDED(mu_);
+  // Hello plus the started events the controller may have missed.
+  v1::AgentMessage BeginConnection() ABSL_LOCKS_EXCLUDED(mu_);
+  // Once `stop` is notified, gives up the attempts, waits until they are
+  // reported (or the stop deadline), then calls `end_stream`. Returns when
+  // `over` is notified or after `end_stream`.
+  void EndStreamOnStop(const absl::Notification* stop, const absl::Notification* over,
+                       const std::function<void()>& end_stream) ABSL_LOCKS_EXCLUDED(mu_);
+  // Cancels every running attempt as "agent is stopping" (reported lost);
+  // the first call starts the stop deadline.
+  void GiveUpAttempts() ABSL_LOCKS_EXCLUDED(mu_);
   v1::AgentMessage MakeHello() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The next message for the writer, if any is ready.
   std::optional<v1::AgentMessage> NextMessage() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -74,6 +110,9 @@ class AgentSession {
   void ScheduleRenewal() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool RenewalDue() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RunAttempt(std::shared_ptr<Attempt> attempt);
+  RunRequest RequestFor(Attempt* attempt) const;
+  std::string RefusalFor(const Attempt& attempt) const;
+  void RecordResult(Attempt* attempt, RunResult result) ABSL_LOCKS_EXCLUDED(mu_);
   void AppendOutput(Attempt* attempt, int stream, absl::string_view data);
   void Forget(const std::string& attempt_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -91,6 +130,8 @@ class AgentSession {
   absl::Time renew_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   bool renew_sent_ ABSL_GUARDED_BY(mu_) = false;
   std::string pending_key_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time stop_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
 };
 
 }  // namespace arena

@@ -133,6 +133,17 @@ std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch) {
   return absl::StrReplaceAll(spec.image(), {{"{arch}", arch}});
 }
 
+absl::Status ApplyDiskPolicy(v1::Resources* r, const JobApiOptions& options) {
+  if (r->disk_mb() < 0) return absl::InvalidArgumentError("resources.disk_mb must not be negative");
+  if (r->disk_mb() == 0) r->set_disk_mb(options.default_disk_mb);
+  if (r->disk_mb() > options.max_disk_mb) {
+    return absl::InvalidArgumentError(absl::StrCat("policy: disk ", r->disk_mb(),
+                                                   " MiB exceeds the controller's limit of ",
+                                                   options.max_disk_mb, " MiB"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyContainerPolicy(v1::JobSpec& spec, const JobApiOptions& options) {
   v1::Resources* r = spec.mutable_resources();
   // NaN compares false with every bound: it is refused by name, not let
@@ -140,6 +151,7 @@ absl::Status ApplyContainerPolicy(v1::JobSpec& spec, const JobApiOptions& option
   if (!std::isfinite(r->cpus())) {
     return absl::InvalidArgumentError("resources.cpus must be a finite number");
   }
+  RETURN_IF_ERROR(ApplyDiskPolicy(r, options));
   if (r->memory_mb() < 0 || r->cpus() < 0 || r->pids() < 0) {
     return absl::InvalidArgumentError("resources must not be negative");
   }

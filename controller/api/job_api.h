@@ -32,6 +32,9 @@ struct JobApiOptions {
   double max_cpus = 4;
   int64_t default_pids = 1024;
   int64_t max_pids = 4096;
+  // The container's writable layer and /tmp.
+  int64_t default_disk_mb = 4096;
+  int64_t max_disk_mb = 10240;
   std::vector<std::string> allowed_networks = {"none"};
 };
 

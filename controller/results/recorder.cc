@@ -1,5 +1,6 @@
 #include "controller/results/recorder.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/states.h"
@@ -35,6 +36,24 @@ v1::TestResult ResultFromExit(const AttemptContext& attempt) {
 }
 
 }  // namespace
+
+std::vector<std::string> AttemptNotes(const v1::TaskEvent& event) {
+  constexpr int kMaxNotes = 50;
+  constexpr size_t kMaxNoteBytes = 1000;
+  std::vector<std::string> notes;
+  for (int i = 0; i < event.notes_size() && i < kMaxNotes; ++i) {
+    std::string note;
+    for (char c : event.notes(i).substr(0, kMaxNoteBytes)) {
+      bool control = static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+      note += control ? absl::CEscape(std::string(1, c)) : std::string(1, c);
+    }
+    notes.push_back(std::move(note));
+  }
+  if (event.notes_size() > kMaxNotes) {
+    notes.push_back(absl::StrCat("... and ", event.notes_size() - kMaxNotes, " more notes"));
+  }
+  return notes;
+}
 
 absl::StatusOr<RecordedResults> RecordAttemptResults(Store* store, ArtifactStore* artifacts,
                                                      const AttemptContext& attempt,

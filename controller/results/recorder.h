@@ -37,6 +37,11 @@ struct RecordedResults {
   std::string junit_error;
 };
 
+// The notes of an agent's terminal event as the attempt's record keeps them:
+// at most 50 (then one line saying how many more), each cut at 1,000 bytes,
+// control characters escaped so each is one printable line.
+std::vector<std::string> AttemptNotes(const v1::TaskEvent& event);
+
 // FailedPrecondition when a file the event lists is not completely stored
 // yet (the agent resends it); other errors are storage failures.
 absl::StatusOr<RecordedResults> RecordAttemptResults(Store* store, ArtifactStore* artifacts,

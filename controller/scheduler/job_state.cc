@@ -62,6 +62,8 @@ v1::State TaskStateForEvent(const v1::TaskEvent& event) {
       return v1::TIMED_OUT;
     case v1::TASK_EVENT_CANCELLED:
       return v1::CANCELLED;
+    case v1::TASK_EVENT_LOST:
+      return v1::LOST;
     default:
       return v1::RUNNING;
   }

@@ -153,6 +153,13 @@ void Scheduler::PublishAgents() {
 void Scheduler::OnAgentConnected(const std::string& agent_id, std::shared_ptr<AgentLink> link,
                                  const v1::Hello& hello) {
   absl::StatusOr<AgentRecord> record = store_->GetAgent(agent_id);
+  if (!record.ok() && !absl::IsNotFound(record.status())) {
+    // A store that cannot answer says nothing about the agent: the agent
+    // retries, while PermissionDenied would stop it for good.
+    link->Close(absl::UnavailableError(
+        absl::StrCat("cannot look up agent ", agent_id, ": ", record.status().message())));
+    return;
+  }
   if (!record.ok() || record->revoked) {
     link->Close(absl::PermissionDeniedError(
         absl::StrCat("agent ", agent_id, " is not enrolled or was revoked")));
@@ -386,6 +393,7 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   record.finished_ms = NowMs();
   record.exited_ms = event != nullptr ? event->unix_ms() : 0;
   record.log_bytes = logs_->Size(attempt.job_id, attempt_id);
+  if (event != nullptr) record.notes = AttemptNotes(*event);
   RETURN_IF_ERROR(store_->UpdateAttempt(record));
   attempts_.erase(it);
   agents_dirty_ = true;
@@ -638,6 +646,7 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   assign->set_max_log_bytes(options_.max_log_bytes);
   assign->set_attempt_number(task->attempts_size() + 1);
   assign->set_memory_mb(spec.resources().memory_mb());
+  assign->set_disk_mb(spec.resources().disk_mb());
   assign->set_cpus(spec.resources().cpus());
   assign->set_pids(spec.resources().pids());
   assign->set_network(spec.network());

@@ -1,6 +1,8 @@
 #include "controller/store/store.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "controller/store/sqlite.h"
 #include "controller/store/write_gate.h"
@@ -146,7 +148,11 @@ CREATE INDEX test_results_attempt ON test_results(attempt_id);
     R"sql(
 ALTER TABLE attempts ADD COLUMN exited_ms INTEGER NOT NULL DEFAULT 0;
 )sql",
-    // v8: idempotency keys belong to their submitter (owner, US, key).
+    // v8: what the agent skipped, truncated or refused, one note a line.
+    R"sql(
+ALTER TABLE attempts ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+)sql",
+    // v9: idempotency keys belong to their submitter (owner, US, key).
     R"sql(
 UPDATE jobs SET idempotency_key = owner || char(31) || idempotency_key
   WHERE idempotency_key IS NOT NULL;
@@ -168,7 +174,7 @@ std::string EncodeCommand(const v1::Task& task) {
 // Reads kAttemptColumns starting at column `first` of the row.
 constexpr const char* kAttemptColumns =
     "id, agent_id, state, exit_code, reason, started_ms, finished_ms, log_bytes, emulated, "
-    "exited_ms";
+    "exited_ms, notes";
 
 void ReadAttempt(const Statement& row, int first, v1::Attempt* a) {
   a->set_id(row.Text(first));
@@ -181,6 +187,9 @@ void ReadAttempt(const Statement& row, int first, v1::Attempt* a) {
   a->set_log_bytes(row.Int(first + 7));
   a->set_emulated(row.Int(first + 8) != 0);
   a->set_exited_unix_ms(row.Int(first + 9));
+  for (absl::string_view note : absl::StrSplit(row.Text(first + 10), '\n', absl::SkipEmpty())) {
+    a->add_notes(std::string(note));
+  }
 }
 
 v1::Task ReadTask(const Statement& row) {
@@ -620,14 +629,16 @@ absl::Status Store::UpdateAttempt(const AttemptRecord& a) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt,
                    db_->Prepare("UPDATE attempts SET state=?, exit_code=?, reason=?, "
-                                "finished_ms=?, log_bytes=?, exited_ms=? WHERE id=?"));
+                                "finished_ms=?, log_bytes=?, exited_ms=?, notes=? WHERE id=?"));
+  // Notes hold no newline (the recorder escapes them): one a line.
   return stmt.Bind(1, a.state)
       .Bind(2, a.exit_code)
       .Bind(3, a.reason)
       .Bind(4, a.finished_ms)
       .Bind(5, a.log_bytes)
       .Bind(6, a.exited_ms)
-      .Bind(7, a.id)
+      .Bind(7, absl::StrJoin(a.notes, "\n"))
+      .Bind(8, a.id)
       .Run();
 }
 

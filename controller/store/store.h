@@ -71,6 +71,7 @@ struct AttemptRecord {
   int64_t exited_ms = 0;  // the agent had the result (its clock)
   int64_t log_bytes = 0;
   bool emulated = false;
+  std::vector<std::string> notes;  // no newlines (see AttemptNotes)
 };
 
 // A page of rows after a position (a row id or a task's sequence number),

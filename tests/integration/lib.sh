@@ -88,13 +88,14 @@ agent_connected() {  # AGENT_ID
 
 # start_agent NAME [extra flags...]: enrolls on first start; sets AGENT_ID,
 # AGENT_PID, AGENT_DIR, and waits until the controller lists it connected.
+# Test agents clone the tests' file:// repositories (--allow-local-repos).
 start_agent() {
   local name=$1; shift
   AGENT_DIR="$WORK/$name"
   local join=()
   if [ ! -f "$AGENT_DIR/agent.pem" ]; then join=(--join-token "$(actl join-token create)"); fi
   "$BIN/arena-agent" --controller "$CONTROLLER" --ca-file "$CA" --state-dir "$AGENT_DIR" \
-    "${join[@]}" "$@" >>"$WORK/$name.log" 2>&1 &
+    --allow-local-repos "${join[@]}" "$@" >>"$WORK/$name.log" 2>&1 &
   AGENT_PID=$!
   disown "$AGENT_PID"
   PIDS+=("$AGENT_PID")

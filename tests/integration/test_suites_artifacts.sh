@@ -81,11 +81,11 @@ blob=$(find "$WORK/dl" -name blob -path '*pack*')
 [ -n "$blob" ] || fail "blob not downloaded: $(find "$WORK/dl" -type f)"
 assert_eq "$(cat "$(dirname "$(dirname "$blob")")/blob.sha256")" "$(sha256sum "$blob" | cut -d' ' -f1)" "artifact sha256"
 assert_eq 3000000 "$(stat -c %s "$blob")" "artifact size"
-[ -f "$(dirname "$(dirname "$(dirname "$blob")")")/junit/junit/pack.xml" ] || fail "JUnit report not downloadable: $(find "$WORK/dl" -type f)"
+[ -f "$(dirname "$(dirname "$(dirname "$(dirname "$blob")")")")/junit/out/junit/pack.xml" ] || fail "JUnit report not downloadable: $(find "$WORK/dl" -type f)"
 listing=$(actl -o json artifacts "$job" --task amd64/pack)
-attempt=$(jq -r '.artifacts[] | select(.path == "files/bin/blob") | .attempt_id' <<<"$listing")
+attempt=$(jq -r '.artifacts[] | select(.path == "out/files/bin/blob") | .attempt_id' <<<"$listing")
 [ -n "$attempt" ] || fail "artifact listing: $listing"
-curl -s -H "Authorization: Bearer $TOKEN" "$CTL_URL/api/v1/jobs/$job/artifacts/$attempt/files/bin/blob" -o "$WORK/rest.blob"
+curl -s -H "Authorization: Bearer $TOKEN" "$CTL_URL/api/v1/jobs/$job/artifacts/$attempt/out/files/bin/blob" -o "$WORK/rest.blob"
 cmp "$WORK/rest.blob" "$blob" || fail "REST artifact differs"
 assert_eq 4 "$(curl -s -H "Authorization: Bearer $TOKEN" "$CTL_URL/api/v1/jobs/$job/results" | jq '.results | length')" "REST results"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$CTL_URL/api/v1/jobs/$job/artifacts/$attempt/nope")

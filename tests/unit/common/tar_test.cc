@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -51,23 +52,39 @@ TEST(Tar, ExtractsFilesFedInAnyChunkSize) {
   }
 }
 
-TEST(Tar, RefusesEscapesLinksOversizeAndTruncation) {
+// A ustar entry of `type` whose link target is `target`.
+std::string Link(const std::string& name, const std::string& target, char type = '2') {
+  std::string entry = Entry(name, "", type);
+  entry.replace(157, target.size(), target);
+  return entry;
+}
+
+TEST(Tar, SkipsEscapesLinksAndOversizeFilesAndSaysWhy) {
   TestDir dir;
-  {
-    TarExtractor tar(dir.File("out"), 1 << 20);
-    std::string archive = Entry("../escape", "x") + Entry("/abs", "y") + Entry("link", "", '2') +
-                          Entry("ok", "z") + std::string(1024, '\0');
-    ASSERT_TRUE(tar.Feed(archive).ok());
-    ASSERT_TRUE(tar.Finish().ok());
-    ASSERT_EQ(tar.files().size(), 1u);
-    EXPECT_EQ(tar.files()[0].path, "ok");
-    EXPECT_FALSE(FileExists(dir.File("escape")));
-  }
-  {
-    TarExtractor tar(dir.File("small"), 10);
-    EXPECT_EQ(tar.Feed(Entry("big", std::string(100, 'b'))).code(),
-              absl::StatusCode::kResourceExhausted);
-  }
+  TarExtractor tar(dir.File("out"), 10);
+  std::string archive = Entry("../escape", "x") + Entry("/abs", "y") +
+                        Link("out-link", "/etc/passwd") + Link("in-link", "ok") +
+                        Link("hard", "ok", '1') + Entry("big", std::string(100, 'b')) +
+                        Entry("bad\nname", "n") + Entry("ok", "z") + std::string(1024, '\0');
+  ASSERT_TRUE(tar.Feed(archive).ok());
+  ASSERT_TRUE(tar.Finish().ok());
+  ASSERT_EQ(tar.files().size(), 1u);
+  EXPECT_EQ(tar.files()[0].path, "ok");
+  EXPECT_FALSE(FileExists(dir.File("escape")));
+  EXPECT_FALSE(FileExists(dir.File("out/big")));
+  std::map<std::string, std::string> why;
+  for (const TarExtractor::Skipped& s : tar.skipped()) why[s.path] = s.why;
+  ASSERT_EQ(why.size(), 7u);
+  EXPECT_NE(why["../escape"].find("leave"), std::string::npos);
+  EXPECT_NE(why["out-link"].find("symlink to /etc/passwd (points out"), std::string::npos);
+  EXPECT_NE(why["in-link"].find("links are not followed"), std::string::npos);
+  EXPECT_NE(why["hard"].find("hard link"), std::string::npos);
+  EXPECT_NE(why["big"].find("100 bytes would pass the limit (10 bytes left)"), std::string::npos);
+  EXPECT_NE(why["bad\\nname"].find("control character"), std::string::npos);
+}
+
+TEST(Tar, RefusesTruncationAndGarbage) {
+  TestDir dir;
   {
     TarExtractor tar(dir.File("cut"), 1 << 20);
     ASSERT_TRUE(tar.Feed(Entry("f", std::string(600, 'c')).substr(0, 700)).ok());

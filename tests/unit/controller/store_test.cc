@@ -7,6 +7,7 @@
 
 #include "absl/time/clock.h"
 #include "common/ids.h"
+#include "controller/results/recorder.h"
 #include "tests/unit/test_dir.h"
 
 namespace arena {
@@ -33,7 +34,7 @@ TEST(Store, MigratesToLatestVersionAndReopens) {
   {
     auto store = Store::Open(dir.File("arena.db"));
     ASSERT_TRUE(store.ok()) << store.status();
-    EXPECT_EQ(*(*store)->SchemaVersion(), 7);
+    EXPECT_EQ(*(*store)->SchemaVersion(), 9);
     ASSERT_TRUE((*store)->InsertJob(NewJob("job-a", 2)).ok());
   }
   auto reopened = Store::Open(dir.File("arena.db"));
@@ -43,6 +44,40 @@ TEST(Store, MigratesToLatestVersionAndReopens) {
   ASSERT_EQ(job->tasks_size(), 2);
   EXPECT_EQ(job->tasks(1).arch(), "arm64");
   EXPECT_EQ(job->spec().command(0), "true");
+}
+
+TEST(Store, KeepsAnAttemptsNotesInItsRecord) {
+  TestDir dir;
+  auto store = *Store::Open(dir.File("arena.db"));
+  ASSERT_TRUE(store->InsertJob(NewJob("job-n", 1)).ok());
+  AttemptRecord attempt;
+  attempt.id = "att-1";
+  attempt.task_id = "job-n-t0";
+  attempt.job_id = "job-n";
+  attempt.agent_id = "agent-1";
+  attempt.state = v1::RUNNING;
+  ASSERT_TRUE(store->InsertAttempt(attempt).ok());
+  attempt.state = v1::PASSED;
+  attempt.notes = {"artifact big: skipped", "artifact /: not copied"};
+  ASSERT_TRUE(store->UpdateAttempt(attempt).ok());
+  auto job = store->GetJob("job-n");
+  ASSERT_TRUE(job.ok()) << job.status();
+  ASSERT_EQ(job->tasks(0).attempts_size(), 1);
+  const v1::Attempt& read = job->tasks(0).attempts(0);
+  ASSERT_EQ(read.notes_size(), 2);
+  EXPECT_EQ(read.notes(0), "artifact big: skipped");
+  EXPECT_EQ(read.notes(1), "artifact /: not copied");
+}
+
+TEST(AttemptNotes, EscapesControlCharactersAndCapsTheCount) {
+  v1::TaskEvent event;
+  event.add_notes("name\nwith\x1b[8m escapes");
+  for (int i = 0; i < 60; ++i) event.add_notes(std::string(5000, 'n'));
+  std::vector<std::string> notes = AttemptNotes(event);
+  ASSERT_EQ(notes.size(), 51u);
+  EXPECT_EQ(notes[0], "name\\nwith\\033[8m escapes");
+  EXPECT_EQ(notes[1].size(), 1000u);
+  EXPECT_EQ(notes[50], "... and 11 more notes");
 }
 
 TEST(Store, BatchCommitsOnceAndOtherWritersWaitTheirTurn) {
