@@ -48,6 +48,7 @@ constexpr char kUsage[] =
     "                        [--max-memory-mb 8192] [--max-cpus 4] [--max-pids 4096]\n"
     "                        [--max-disk-mb 10240]\n"
     "                        [--allow-network host,bridge] [--http-insecure]\n"
+    "                        [--allow-local-repos]   (file:// and path repos: tests only)\n"
     "                        [--log-level debug|info|warn|error] [--log-format text|json]\n"
     "       arena-controller backup --data-dir DIR FILE   (online copy of the database)\n";
 
@@ -116,6 +117,7 @@ absl::Status ApplyPolicyFlags(const ParsedFlags& flags, JobApiOptions* options) 
   options->default_memory_mb = std::min(options->default_memory_mb, options->max_memory_mb);
   options->default_cpus = std::min(options->default_cpus, options->max_cpus);
   options->default_pids = std::min(options->default_pids, options->max_pids);
+  options->allow_local_repos = flags.Has("allow-local-repos");
   if (flags.Has("allow-network")) {
     options->allowed_networks = {"none"};
     for (absl::string_view n : absl::StrSplit(flags.Get("allow-network"), ',', absl::SkipEmpty())) {
@@ -217,7 +219,7 @@ int Main(int argc, char** argv) {
                       "default-image", "agent-cert-ttl", "agent-lease", "restart-grace",
                       "max-log-bytes", "max-memory-mb",  "max-disk-mb", "max-cpus",
                       "max-pids",      "allow-network",  "log-level",   "log-format"};
-  spec.bool_flags = {"help", "http-insecure"};
+  spec.bool_flags = {"help", "http-insecure", "allow-local-repos"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
   if (!flags.ok()) {

@@ -46,7 +46,8 @@ mkdir -p "$state"
 rm -f "$state/controller/ports.json"
 echo "== starting arena-controller"
 nohup "$bin/arena-controller" --data-dir "$state/controller" --listen 127.0.0.1:0 \
-  --http-listen 127.0.0.1:0 --default-image "$image" >"$state/controller.log" 2>&1 &
+  --http-listen 127.0.0.1:0 --default-image "$image" --allow-local-repos \
+  >"$state/controller.log" 2>&1 &
 echo $! >"$state/controller.pid"
 for _ in $(seq 1 100); do [ -f "$state/controller/ports.json" ] && break; sleep 0.1; done
 [ -f "$state/controller/ports.json" ] || { cat "$state/controller.log"; exit 1; }

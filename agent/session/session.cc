@@ -17,6 +17,7 @@
 #include "common/files.h"
 #include "common/ids.h"
 #include "common/logging.h"
+#include "common/repo_url.h"
 #include "common/secret_masker.h"
 #include "common/tls.h"
 
@@ -640,7 +641,7 @@ std::string AgentSession::RefusalFor(const Attempt& attempt) const {
   if (attempt.spool_fd < 0) return absl::StrCat("cannot create the log spool ", attempt.spool_path);
   const std::string& repo = attempt.assign.repo();
   if (!repo.empty()) {
-    absl::Status allowed = CheckRepoAllowed(repo, options_.allow_local_repos);
+    absl::Status allowed = CheckRepoAllowed(repo, options_.allow_local_repos, "agent");
     if (!allowed.ok()) return std::string(allowed.message());
   }
   return "";

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/files.h"
+#include "common/repo_url.h"
 #include "common/status_macros.h"
 
 namespace arena {
@@ -78,34 +79,6 @@ absl::Status RemoveStaleAttempts(const std::string& dir) {
 
 namespace {
 
-enum class RepoKind { kRemote, kLocal, kTransportHelper };
-
-// How git reads `repo`: "<scheme>://" URLs by scheme; "<helper>::<address>"
-// through git-remote-<helper>; "host:path" with no slash before the colon is
-// ssh; anything else is a path on this host.
-RepoKind KindOfRepo(absl::string_view repo) {
-  size_t scheme_end = repo.find("://");
-  size_t helper_end = repo.find("::");
-  if (helper_end != absl::string_view::npos &&
-      (scheme_end == absl::string_view::npos || helper_end < scheme_end)) {
-    return RepoKind::kTransportHelper;
-  }
-  if (scheme_end != absl::string_view::npos) {
-    std::string scheme = absl::AsciiStrToLower(repo.substr(0, scheme_end));
-    for (const char* remote : {"https", "http", "ssh", "git", "git+ssh", "ssh+git"}) {
-      if (scheme == remote) return RepoKind::kRemote;
-    }
-    return scheme == "file" ? RepoKind::kLocal : RepoKind::kTransportHelper;
-  }
-  size_t colon = repo.find(':');
-  size_t slash = repo.find('/');
-  if (colon != absl::string_view::npos && colon > 0 &&
-      (slash == absl::string_view::npos || slash > colon)) {
-    return RepoKind::kRemote;  // scp-like user@host:path
-  }
-  return RepoKind::kLocal;
-}
-
 // git's own protocol allow-list, so what CheckRepoAllowed let through cannot
 // reach a local repository by another way (redirects, alternates).
 std::vector<std::string> GitProtocolFlags(bool allow_local) {
@@ -119,29 +92,10 @@ std::vector<std::string> GitProtocolFlags(bool allow_local) {
 
 }  // namespace
 
-absl::Status CheckRepoAllowed(const std::string& repo, bool allow_local) {
-  switch (KindOfRepo(repo)) {
-    case RepoKind::kRemote:
-      return absl::OkStatus();
-    case RepoKind::kLocal:
-      if (allow_local) return absl::OkStatus();
-      return absl::PermissionDeniedError(absl::StrCat(
-          "repository ", repo,
-          " is on the agent's own host (a file:// URL or a path); this agent refuses local "
-          "repositories (start it with --allow-local-repos to allow them)"));
-    case RepoKind::kTransportHelper:
-      break;
-  }
-  return absl::PermissionDeniedError(
-      absl::StrCat("repository ", repo,
-                   " uses a git transport that runs on the agent's host; this agent clones only "
-                   "https://, http://, ssh://, git:// and host:path repositories"));
-}
-
 absl::StatusOr<std::string> PrepareWorkspace(const std::string& root, const std::string& attempt_id,
                                              const std::string& repo, const std::string& commit,
                                              bool allow_local, OutputSink output) {
-  RETURN_IF_ERROR(CheckRepoAllowed(repo, allow_local));
+  RETURN_IF_ERROR(CheckRepoAllowed(repo, allow_local, "agent"));
   std::string dir = absl::StrCat(root, "/", attempt_id);
   RETURN_IF_ERROR(RemoveTree(dir));
   RETURN_IF_ERROR(MakeDirs(root, 0700));

@@ -19,13 +19,6 @@ using OutputSink = std::function<void(absl::string_view)>;
 absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv, OutputSink output,
                                int timeout_seconds);
 
-// OK when the agent may clone `repo`: https://, http://, ssh://, git:// and
-// scp-like user@host:path always; file:// URLs and plain paths (which read
-// the agent's own disk) only with `allow_local`. Transport helpers
-// ("ext::cmd", "fd::") are refused always: they run commands on the agent's
-// host. PermissionDenied with the reason otherwise.
-absl::Status CheckRepoAllowed(const std::string& repo, bool allow_local);
-
 // Clones `repo` into root/attempt_id and checks out `commit` (the default
 // branch when empty). Returns the directory. PermissionDenied when
 // CheckRepoAllowed refuses the URL (git itself is also told to use only the

@@ -15,6 +15,7 @@
 #include "common/arch.h"
 #include "common/ids.h"
 #include "common/logging.h"
+#include "common/repo_url.h"
 #include "common/status_macros.h"
 #include "controller/api/paging.h"
 #include "controller/auth/secret_box.h"
@@ -249,6 +250,10 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOption
   }
   if (!spec.commit().empty() && spec.repo().empty()) {
     return absl::InvalidArgumentError("commit given without repo");
+  }
+  if (!spec.repo().empty()) {
+    absl::Status allowed = CheckRepoAllowed(spec.repo(), options.allow_local_repos, "controller");
+    if (!allowed.ok()) return absl::InvalidArgumentError(allowed.message());
   }
   RETURN_IF_ERROR(ApplyContainerPolicy(spec, options));
   return spec;

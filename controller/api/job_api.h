@@ -36,6 +36,9 @@ struct JobApiOptions {
   int64_t default_disk_mb = 4096;
   int64_t max_disk_mb = 10240;
   std::vector<std::string> allowed_networks = {"none"};
+  // Repositories on the agents' own disks (file:// URLs, paths): for tests
+  // and single-host setups only; agents must allow them too.
+  bool allow_local_repos = false;
 };
 
 // Checks and normalises a submitted spec (architectures, images, defaults,

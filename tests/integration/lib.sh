@@ -63,8 +63,9 @@ start_controller() {
   shift; [ $# -gt 0 ] && shift
   CTL_DIR="$WORK/$name"
   rm -f "$CTL_DIR/ports.json"
+  # Tests clone file:// repositories (--allow-local-repos, agents too).
   "$BIN/arena-controller" --data-dir "$CTL_DIR" --listen "127.0.0.1:$port" \
-    --http-listen 127.0.0.1:0 --default-image "$IMAGE" "$@" >>"$WORK/$name.log" 2>&1 &
+    --http-listen 127.0.0.1:0 --default-image "$IMAGE" --allow-local-repos "$@" >>"$WORK/$name.log" 2>&1 &
   CTL_PID=$!
   disown "$CTL_PID"
   PIDS+=("$CTL_PID")

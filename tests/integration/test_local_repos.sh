@@ -4,10 +4,9 @@
 # there (ext::): the task ends `error` with the reason, nothing is cloned or
 # run. With the flag (as every other test's agents have) file:// works.
 source "$(dirname "$0")/lib.sh"
-ctl_flags=()
-# The controller's own check is off for this test: it is the agent's.
-if "$BIN/arena-controller" --help 2>&1 | grep -q -- --allow-local-repos; then ctl_flags=(--allow-local-repos); fi
-start_controller ctl 0 "${ctl_flags[@]}"
+# start_controller allows local repositories, so the agent's own check is
+# what this test sees; the controller's check is the last part.
+start_controller ctl 0
 
 repo="$WORK/repo"
 mkdir -p "$repo"
@@ -55,3 +54,21 @@ start_agent relaxed --labels relaxed=yes
 out=$(actl run --label relaxed=yes --repo "file://$repo" -- cat file.txt 2>&1) || fail "file:// with --allow-local-repos: $out"
 assert_contains "$out" "secret on the agent host" "checkout with --allow-local-repos"
 pass "an agent started with --allow-local-repos clones file:// repositories"
+
+# A controller started without --allow-local-repos refuses them at submit.
+kill "$CTL_PID"
+wait_until 10 process_gone "$CTL_PID" || fail "controller did not stop"
+"$BIN/arena-controller" --data-dir "$CTL_DIR" --listen "$CONTROLLER" --http-listen 127.0.0.1:0 \
+  --default-image "$IMAGE" >>"$WORK/strict-ctl.log" 2>&1 &
+CTL_PID=$!; PIDS+=("$CTL_PID")
+wait_until 10 actl jobs || fail "strict controller did not start"
+for url in "file://$repo" "$repo" "ext::sh -c true"; do
+  set +e
+  out=$(actl submit --repo "$url" -- true 2>&1)
+  rc=$?
+  set -e
+  assert_eq 2 "$rc" "submit of repo $url to a strict controller"
+  assert_contains "$out" "repositor" "refusal of $url"
+done
+assert_contains "$(actl submit --repo "file://$repo" -- true 2>&1 || true)" "refuses local repositories" "file:// refusal"
+pass "a controller without --allow-local-repos refuses file://, path and ext:: repositories at submit"
