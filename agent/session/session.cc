@@ -30,9 +30,13 @@ constexpr int64_t kWindowBytes = 4 << 20;
 constexpr char kVersion[] = "0.1.0";
 constexpr int kMaxNotes = 200;  // per attempt
 
-// Reconnects: from half a second up to 30 s; a stream that stayed up for
-// 30 s counts as healthy and starts over.
-const BackoffPolicy kReconnectPolicy = {absl::Milliseconds(500), absl::Seconds(30), 2.0, 0.5,
+// Reconnects: from half a second up to 8 s; a stream that stayed up for
+// 30 s counts as healthy and starts over. The cap stays well inside the
+// controller's restart grace (the lease, 30 s by default; tests use 10 s),
+// so a restarted controller gets its agents back before it gives their
+// attempts up, while a controller that refuses streams at once sees each
+// agent at most every 4 to 8 s.
+const BackoffPolicy kReconnectPolicy = {absl::Milliseconds(500), absl::Seconds(8), 2.0, 0.5,
                                         absl::Seconds(30)};
 
 absl::Status ToAbsl(const grpc::Status& status) {

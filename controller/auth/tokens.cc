@@ -14,7 +14,7 @@ namespace {
 
 constexpr absl::Duration kMaxApiTokenTtl = absl::Hours(24 * 3650);
 constexpr absl::Duration kMaxJoinTokenTtl = absl::Hours(24 * 30);
-constexpr int kMaxJoinTokenUses = 10000;
+constexpr int kMaxJoinTokenUses = 100000;
 
 absl::Status CheckUsable(const ApiToken& token) {
   if (token.revoked) {
@@ -101,7 +101,7 @@ absl::StatusOr<std::string> CreateJoinToken(Store* store, absl::Duration ttl, in
         "join token ttl must be positive and at most 30 days (720h): it admits new agents");
   }
   if (uses < 1 || uses > kMaxJoinTokenUses) {
-    return absl::InvalidArgumentError("join token uses must be between 1 and 10000");
+    return absl::InvalidArgumentError("join token uses must be between 1 and 100000");
   }
   std::string token = absl::StrCat("ajt_", NewSecret(24));
   absl::Time now = absl::Now();
