@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What the tests need beyond the build: Go and gotestsum (real `go test`
-# JUnit), the Allure command line (npm allure-commandline; Java from the
-# Debian JRE), Chromium and playwright-core (dashboard tests), both npm
-# packages into /opt/arena-tools, and the pytest image.
+# JUnit), the Allure command line (npm allure-commandline, run it with
+# ALLURE_NO_ANALYTICS=true; Java from the Debian JRE), Chromium and
+# playwright-core (dashboard tests), both npm packages into /opt/arena-tools,
+# and the pytest image.
 # Idempotent: each step is skipped when already done.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,7 +1,10 @@
 // Drives the dashboard in a real headless Chromium (Debian's chromium,
 // playwright-core): log in with a token, open the running job from the jobs
 // list, watch its log lines appear, see the verdict and the failed test, the
-// agents page, and a refused token. Writes a screenshot of the job page.
+// agents page, and a refused token; a slow job page (its answer held by a
+// route handler) replaces the previous page at once with a loading line, and
+// its late answer is dropped once the user has moved on. Writes a screenshot
+// of the job page.
 // Usage: node dashboard_check.js URL TOKEN JOB SCREENSHOT
 "use strict";
 const path = require("path");
@@ -63,6 +66,43 @@ function check(condition, message) {
     const agents = await page.textContent("#agents");
     check(agents.includes("online") && agents.includes("amd64"), "agents page: " + agents);
     console.log("ok - agents page lists the agent online with its platforms");
+
+    // A slow job page: every answer to GET /api/v1/jobs/JOB is held 3 s.
+    const jobPath = "/api/v1/jobs/" + job;
+    const slow = (u) => u.pathname === jobPath;
+    let held = 0;
+    await page.route(slow, async (route) => {
+      held++;
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await route.continue().catch(() => { /* the page has gone */ });
+    });
+    await page.click("#nav-jobs");
+    await page.waitForSelector(`tr[data-job="${job}"]`, { timeout: 10000 });
+    await page.click(`tr[data-job="${job}"]`);
+    await page.waitForSelector("#loading", { timeout: 1000 });
+    check(await page.$("#jobs") === null, "the jobs list stays on screen while the job page loads");
+    check(await page.$("#verdict") === null, "a verdict is shown before the job has loaded");
+    const loading = await page.textContent("#loading");
+    check(loading.includes("Loading job") && loading.includes(job), "loading line: " + loading);
+    console.log("ok - opening a slow job page replaces the jobs list at once: " + loading.trim());
+    await page.waitForSelector("#verdict", { timeout: 15000 });
+    check(held >= 1, "the job request did not go through the slow route");
+    console.log("ok - the job page replaces the loading line when its answer comes");
+
+    // Leave the slow page before its answer comes: the late answer is dropped.
+    await page.click("#nav-jobs");
+    await page.waitForSelector(`tr[data-job="${job}"]`, { timeout: 10000 });
+    const before = held;
+    await page.click(`tr[data-job="${job}"]`);
+    await page.waitForSelector("#loading", { timeout: 1000 });
+    await page.click("#nav-agents");
+    await page.waitForSelector("#agents", { timeout: 10000 });
+    await page.waitForTimeout(4500);  // the held answer has been released by now
+    check(held > before, "the second job request did not go through the slow route");
+    check(await page.$("#verdict") === null && await page.$("#agents") !== null,
+      "a late answer for the job page the user left replaced the agents page");
+    console.log("ok - a late answer for a page already left is dropped; the agents page stays");
+    await page.unroute(slow);
     check(errors.length === 0, "page errors: " + errors.join("; "));
   } finally {
     await browser.close();

@@ -24,7 +24,7 @@ cleanup() {
       tail -n 30 "$f"
     done
   fi
-  rm -rf "$WORK"
+  if [ -n "${ARENA_KEEP_WORK:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The web dashboard in a real headless Chromium driven by Playwright: served
 # by the controller at /, token login, jobs list, a job's live log and
-# verdict, per-test results, agents page; plus its security headers.
+# verdict, per-test results, agents page, a slow job page's loading state;
+# plus its security headers.
 source "$(dirname "$0")/lib.sh"
 tools=${ARENA_TOOLS_DIR:-/opt/arena-tools}
 [ -d "$tools/node_modules/playwright-core" ] && [ -x /usr/bin/chromium ] ||
@@ -22,4 +23,4 @@ node "$(dirname "$0")/dashboard_check.js" "$CTL_URL" "$TOKEN" "$job" "$WORK/dash
 [ -s "$WORK/dashboard.png" ] || fail "no screenshot"
 mkdir -p "${ARENA_ARTIFACTS_DIR:-$ARENA_BIN/../test-artifacts}"
 cp "$WORK/dashboard.png" "${ARENA_ARTIFACTS_DIR:-$ARENA_BIN/../test-artifacts}/dashboard.png"
-pass "dashboard: login, live log, verdict, results, agents (screenshot: test-artifacts/dashboard.png)"
+pass "dashboard: login, live log, verdict, results, agents, loading state (screenshot: test-artifacts/dashboard.png)"

@@ -112,11 +112,16 @@ pass "quarantined pytest failure shown, job passes; flaky history ranks wobbly"
 count=$(find "$WORK/allure-results" -name '*-result.json' | wc -l)
 assert_eq 7 "$count" "allure results, one per test attempt (add, div x3, skip, wobbly x2)"
 ALLURE=${ARENA_ALLURE:-/opt/arena-tools/node_modules/.bin/allure}
+# Without it the Allure command line sends analytics to the internet and puts
+# a remote analytics script tag in the report.
+export ALLURE_NO_ANALYTICS=true
 if [ -x "$ALLURE" ]; then
   "$ALLURE" generate "$WORK/allure-results" -o "$WORK/allure-report" >"$WORK/allure.log" 2>&1 ||
     fail "allure generate: $(tail -5 "$WORK/allure.log")"
   summary="$WORK/allure-report/widgets/summary.json"
   [ -f "$summary" ] || fail "no allure summary"
+  ! grep -q "googletagmanager" "$WORK/allure-report/index.html" ||
+    fail "the Allure report loads a remote analytics script"
   # Reruns group under one test (same historyId): 4 tests, not one per attempt.
   assert_eq "4 1 1 2" "$(jq -r '.statistic | "\(.total) \(.failed) \(.skipped) \(.passed)"' "$summary")" "allure report statistics"
   pass "allure-results ($count files) accepted by the Allure command line; reruns grouped"

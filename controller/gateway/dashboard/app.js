@@ -5,6 +5,13 @@
 
 const view = document.getElementById("view");
 let timer = null;  // the current view's refresh
+// Every navigation (and every re-render it starts) takes a new number; an
+// answer that arrives for an older number is for a page the user has left
+// and is dropped.
+let generation = 0;
+let shown = null;  // the hash whose page is on screen (or loading)
+
+function current(gen) { return gen === generation; }
 
 function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) =>
@@ -94,11 +101,12 @@ function renderLogin() {
 }
 
 // ---- jobs ----
-async function renderJobs() {
+async function renderJobs(gen) {
   const p = params();
   const q = new URLSearchParams({ page_size: "25" });
   for (const key of ["state", "owner", "arch", "page_token"]) if (p.get(key)) q.set(key, p.get(key));
   const data = await api("/api/v1/jobs?" + q);
+  if (!current(gen)) return;
   const filters = `<form class="filters" id="filters">
       <select name="state"><option value="">any state</option>${
         ["queued", "running", "passed", "failed", "error", "cancelled", "timed_out"].map((s) =>
@@ -184,13 +192,14 @@ function resultsTable(results) {
       <th>Duration</th><th>Attempt</th><th>Message</th></tr>${rows}</table>`;
 }
 
-async function pollLog(jobId, task) {
+async function pollLog(jobId, task, gen) {
   if (!task || !task.attempt_id) return;
   if (logState.task !== task.id || logState.offset === 0) {
     Object.assign(logState, { task: task.id, offset: 0, text: "", decoder: new TextDecoder() });
   }
   const q = new URLSearchParams({ task: task.id, offset: String(logState.offset) });
   const bytes = await api(`/api/v1/jobs/${encodeURIComponent(jobId)}/logs?` + q, { raw: true });
+  if (!current(gen)) return;
   logState.offset += bytes.byteLength;  // offsets count bytes, not characters
   logState.text = (logState.text + logState.decoder.decode(bytes, { stream: true })).slice(-200000);
   const pre = document.getElementById("log");
@@ -201,9 +210,11 @@ async function pollLog(jobId, task) {
   }
 }
 
-async function renderJob(jobId) {
+async function renderJob(jobId, gen) {
   const job = await api("/api/v1/jobs/" + encodeURIComponent(jobId));
+  if (!current(gen)) return;
   const results = (await api(`/api/v1/jobs/${encodeURIComponent(jobId)}/results`)).results || [];
+  if (!current(gen)) return;
   const wanted = params().get("task");
   if (wanted) logState.task = wanted;
   if (!job.tasks.some((t) => t.id === logState.task)) {
@@ -229,16 +240,22 @@ async function renderJob(jobId) {
   view.querySelectorAll("td[data-task]").forEach((td) => td.addEventListener("click", () => {
     Object.assign(logState, { task: td.dataset.task, offset: 0, text: "" });
     clearTimeout(timer);
-    renderJob(jobId).catch(showError);
+    refreshJob(jobId, ++generation);
   }));
-  await pollLog(jobId, task);
+  await pollLog(jobId, task, gen);
+  if (!current(gen)) return;
   const live = !terminal(job.state) || (task && !terminal(task.state));
-  timer = setTimeout(() => renderJob(jobId).catch(showError), live ? 1000 : 10000);
+  timer = setTimeout(() => refreshJob(jobId, gen), live ? 1000 : 10000);
+}
+
+function refreshJob(jobId, gen) {
+  renderJob(jobId, gen).catch((e) => { if (current(gen)) showError(e); });
 }
 
 // ---- agents ----
-async function renderAgents() {
+async function renderAgents(gen) {
   const data = await api("/api/v1/agents");
+  if (!current(gen)) return;
   const rows = (data.agents || []).map((a) => {
     const state = a.revoked ? "revoked" : !a.connected ? "lost" : a.draining ? "draining" : "online";
     const cls = { online: "s-passed", lost: "s-failed", draining: "s-error", revoked: "s-cancelled" }[state];
@@ -257,19 +274,30 @@ async function renderAgents() {
 }
 
 // ---- routing ----
+// Shows the page the hash names. Another page than the one on screen
+// replaces it at once with a loading line, so a slow answer never leaves the
+// previous page looking current.
 async function route() {
   clearTimeout(timer);
+  const gen = ++generation;
   const hash = location.hash || "#/jobs";
   if (!token() && hash !== "#/login") { location.hash = "#/login"; return; }
   document.getElementById("logout").hidden = !token();
   try {
+    const match = hash.match(/^#\/jobs\/([^?]+)/);
+    const job = match ? decodeURIComponent(match[1]) : null;
+    if (hash !== shown) {
+      shown = hash;
+      view.innerHTML = job !== null
+        ? `<p class="muted" id="loading">Loading job <code>${esc(job)}</code>…</p>`
+        : `<p class="muted" id="loading">Loading…</p>`;
+    }
     if (hash === "#/login") return renderLogin();
-    const job = hash.match(/^#\/jobs\/([^?]+)/);
-    if (job) return await renderJob(decodeURIComponent(job[1]));
-    if (hash.startsWith("#/agents")) return await renderAgents();
-    return await renderJobs();
+    if (job !== null) return await renderJob(job, gen);
+    if (hash.startsWith("#/agents")) return await renderAgents(gen);
+    return await renderJobs(gen);
   } catch (e) {
-    if (location.hash !== "#/login") showError(e);
+    if (current(gen) && location.hash !== "#/login") showError(e);
   }
 }
 
