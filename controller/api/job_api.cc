@@ -190,6 +190,38 @@ absl::Status ApplyContainerPolicy(v1::JobSpec& spec, const JobApiOptions& option
   return absl::OkStatus();
 }
 
+namespace {
+
+// The environment, the sizes of the spec's texts and where its code comes
+// from.
+absl::Status ValidateEnvAndSource(const v1::JobSpec& spec, const JobApiOptions& options) {
+  for (const auto& [name, value] : spec.env()) {
+    if (!ValidEnvName(name)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid environment variable name \"", name, "\""));
+    }
+  }
+  size_t env_bytes = 0;
+  for (const auto& [name, value] : spec.env()) env_bytes += name.size() + value.size();
+  if (env_bytes > kMaxEnvBytes) return absl::InvalidArgumentError("environment exceeds 64 KiB");
+  if (spec.image().size() > 512 || spec.repo().size() > 2048 || spec.commit().size() > 256) {
+    return absl::InvalidArgumentError("image (512), repo (2048) or commit (256 bytes) too long");
+  }
+  if (spec.required_labels_size() > 64 || spec.images_size() > kMaxArchitectures) {
+    return absl::InvalidArgumentError("too many labels (64) or per-architecture images (16)");
+  }
+  if (!spec.commit().empty() && spec.repo().empty()) {
+    return absl::InvalidArgumentError("commit given without repo");
+  }
+  if (!spec.repo().empty()) {
+    absl::Status allowed = CheckRepoAllowed(spec.repo(), options.allow_local_repos, "controller");
+    if (!allowed.ok()) return absl::InvalidArgumentError(allowed.message());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOptions& options) {
   RETURN_IF_ERROR(RejectNulBytes(spec, "spec"));
   RETURN_IF_ERROR(ValidateTestFields(spec));
@@ -233,28 +265,7 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOption
   if (spec.queue_timeout_ms() < 0 || spec.queue_timeout_ms() > kMaxTimeoutMs) {
     return absl::InvalidArgumentError("queue timeout must be between 1ms and 7 days");
   }
-  for (const auto& [name, value] : spec.env()) {
-    if (!ValidEnvName(name)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid environment variable name \"", name, "\""));
-    }
-  }
-  size_t env_bytes = 0;
-  for (const auto& [name, value] : spec.env()) env_bytes += name.size() + value.size();
-  if (env_bytes > kMaxEnvBytes) return absl::InvalidArgumentError("environment exceeds 64 KiB");
-  if (spec.image().size() > 512 || spec.repo().size() > 2048 || spec.commit().size() > 256) {
-    return absl::InvalidArgumentError("image (512), repo (2048) or commit (256 bytes) too long");
-  }
-  if (spec.required_labels_size() > 64 || spec.images_size() > kMaxArchitectures) {
-    return absl::InvalidArgumentError("too many labels (64) or per-architecture images (16)");
-  }
-  if (!spec.commit().empty() && spec.repo().empty()) {
-    return absl::InvalidArgumentError("commit given without repo");
-  }
-  if (!spec.repo().empty()) {
-    absl::Status allowed = CheckRepoAllowed(spec.repo(), options.allow_local_repos, "controller");
-    if (!allowed.ok()) return absl::InvalidArgumentError(allowed.message());
-  }
+  RETURN_IF_ERROR(ValidateEnvAndSource(spec, options));
   RETURN_IF_ERROR(ApplyContainerPolicy(spec, options));
   return spec;
 }
