@@ -349,13 +349,15 @@ figures in this section are from those profiles, not from the run above.
   credits only; statements compiled once per connection; an index on the attempt; one
   agent snapshot per job view. What remains is the one task read and the writes per
   event, protobuf and gRPC, on 2 cores shared with the hollow agents.
-- **B3**: about 109 KiB per idle agent now (RSS slope from 1,000 to 3,000 agents), 126
+- **B3**: about 109 KiB per idle agent with the two TLS changes below (RSS slope from 1,000 to 3,000 agents), 126
   before. heaptrack on 1,000 agents, before: peak heap 171.5 MB, of it OpenSSL's record
   buffers (2 x 17 KiB per connection), gRPC's TLS BIO pair (2 x 17 KiB), a 16 KiB TLS frame
-  buffer and about 24 KiB of gRPC transport and call state. Now OpenSSL frees an idle
-  connection's record buffers (\`SSL_MODE_RELEASE_BUFFERS\`; gRPC 1.51 has no hook for it,
-  so the controller interposes \`SSL_new\`) and the server's TLS frame buffer is 4 KiB:
-  peak heap 125.8 MB. Most of what remains is gRPC's BIO pair, sized inside gRPC, and
+  buffer and about 24 KiB of gRPC transport and call state. An \`SSL_new\` interposition
+  (\`SSL_MODE_RELEASE_BUFFERS\`) and a 4 KiB TSI frame size cut the peak heap to 125.8 MB,
+  but both are gone: with the frame size set, clients got TLS records they could not
+  decrypt (issue 13; the soak test caught it in 3 of 7 runs, never in 5 without). Without
+  them, a hand run of B3's own commands gave 1,261 MiB and 27.6% of a core at 10,000 idle
+  agents (1,109 MiB and 17.8% with them). Most of what remains is gRPC's BIO pair, sized inside gRPC, and
   its transport state; \`malloc_trim\` returned nothing (the memory is in use). Tried
   without effect: TCP read chunk sizes, BDP probing, stream lookahead, a ResourceQuota,
   fewer malloc arenas.
