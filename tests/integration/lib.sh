@@ -46,6 +46,29 @@ assert_contains() {  # haystack needle message
   case "$1" in *"$2"*) ;; *) fail "$3: [$2] not in [$1]" ;; esac
 }
 
+# HTTP answers from `curl -s -w '\n%{http_code}'`: the code and the body.
+code_of() { tail -n 1 <<<"$1"; }
+body_of() { sed '$d' <<<"$1"; }
+
+expect_http() {  # CODE NEEDLE curl-args...
+  local want=$1 needle=$2; shift 2
+  local r
+  r=$(curl -s -w '\n%{http_code}' "$@")
+  assert_eq "$want" "$(code_of "$r")" "status of curl $*"
+  assert_contains "$(body_of "$r")" "$needle" "body of curl $*"
+}
+
+# expect_usage NEEDLE COMMAND...: exits 2 with NEEDLE on stderr ($WORK/err).
+expect_usage() {
+  local needle=$1; shift
+  set +e
+  "$@" >"$WORK/out" 2>"$WORK/err"
+  local rc=$?
+  set -e
+  assert_eq 2 "$rc" "exit code of: $*"
+  assert_contains "$(cat "$WORK/err")" "$needle" "message of: $*"
+}
+
 # wait_until SECONDS COMMAND...: retries COMMAND every 0.1 s.
 wait_until() {
   local limit=$(( $1 * 10 )); shift

@@ -10,15 +10,6 @@ start_controller ctl
 start_agent agent --slots 2
 url="$CTL_URL"
 auth="Authorization: Bearer $TOKEN"
-code_of() { printf '%s' "$1" | tail -n 1; }
-body_of() { printf '%s' "$1" | sed '$d'; }
-expect_http() {  # CODE NEEDLE curl-args...
-  local want=$1 needle=$2; shift 2
-  local r
-  r=$(curl -s -w '\n%{http_code}' "$@")
-  assert_eq "$want" "$(code_of "$r")" "status of curl $*"
-  assert_contains "$(body_of "$r")" "$needle" "body of curl $*"
-}
 job_json() { printf '{"spec": {"command": ["true"], %s}}' "$1"; }
 kept=$(actl submit -- true)
 actl wait "$kept" >/dev/null

@@ -12,8 +12,6 @@ auth="Authorization: Bearer $TOKEN"
 http() {
   curl -s -X "$1" -H "$auth" -w '\n%{http_code}' "$url$2" -d "${3:-}"
 }
-code_of() { tail -n 1 <<<"$1"; }
-body_of() { sed '$d' <<<"$1"; }
 
 assert_eq "ok" "$(curl -s "$url/healthz")" "/healthz"
 
@@ -90,13 +88,6 @@ r=$(http GET /api/v1/agents)
 assert_eq "$AGENT_ID true" "$(body_of "$r" | jq -r '.agents[0].id + " " + (.agents[0].connected|tostring)')" "agents"
 pass "cancel and agents"
 
-expect_http() {  # CODE NEEDLE curl-args...
-  local want=$1 needle=$2; shift 2
-  local r
-  r=$(curl -s -w '\n%{http_code}' "$@")
-  assert_eq "$want" "$(code_of "$r")" "status of curl $*"
-  assert_contains "$(body_of "$r")" "$needle" "body of curl $*"
-}
 expect_http 401 "missing bearer token" "$url/api/v1/jobs"
 expect_http 401 "missing bearer token" -X POST "$url/jobs" -d '{}'
 expect_http 401 "unknown API token" -H "Authorization: Bearer nope" "$url/api/v1/jobs"

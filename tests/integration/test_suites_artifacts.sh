@@ -102,16 +102,6 @@ assert_contains "$(actl -o json status "$bad" | jq -r '.tasks[0].reason')" "r.xm
 pass "malformed JUnit XML is a clear error on its attempt"
 
 printf 'suites:\n  - name: a\n    command: [unclosed\n' >"$WORK/bad.yaml"
-expect_usage() {  # needle command...
-  local needle=$1; shift
-  set +e
-  "$@" >"$WORK/out" 2>"$WORK/err"
-  local rc=$?
-  set -e
-  assert_eq 2 "$rc" "exit code of: $*"
-  assert_contains "$(cat "$WORK/err")" "$needle" "message of: $*"
-  [ "$(wc -l <"$WORK/err")" -eq 1 ] || fail "not one line: $(cat "$WORK/err")"
-}
 expect_usage "bad.yaml: line" actl submit -f "$WORK/bad.yaml"
 expect_usage "cannot read job file" actl submit -f "$WORK/missing.yaml"
 expect_usage "--suite wants NAME=COMMAND" actl submit --suite lint
