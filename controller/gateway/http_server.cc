@@ -65,6 +65,9 @@ void CompressAnswer(const httplib::Request& req, httplib::Response& res) {
   if (res.has_header("Content-Encoding") || !AcceptsGzip(req.get_header_value(kAcceptEncoding))) {
     return;
   }
+  // JSON and text only: artifacts are often compressed already.
+  std::string type = res.get_header_value("Content-Type");
+  if (!absl::StartsWith(type, "application/json") && !absl::StartsWith(type, "text/")) return;
   std::string compressed;
   if (!Gzip(res.body, &compressed) || compressed.size() >= res.body.size()) return;
   res.body = std::move(compressed);

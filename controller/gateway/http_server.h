@@ -22,7 +22,7 @@ namespace arena {
 using RouteRegistrar = std::function<void(httplib::Server*)>;
 
 // Compresses a finished answer's body with gzip at a fast level when the
-// client accepts it and the body is worth it (1 KiB to 8 MiB). The server
+// client accepts it and the body is worth it (JSON or text, 1 KiB to 8 MiB). The server
 // never compresses on its own: httplib's brotli runs at its slowest level,
 // seconds per megabyte, so an Accept-Encoding of "br" could pin a core.
 void CompressAnswer(const httplib::Request& req, httplib::Response& res);
