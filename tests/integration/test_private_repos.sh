@@ -122,3 +122,15 @@ actl git logout "$HOST" >/dev/null
 assert_contains "$(actl git list)" "127.0.0.1:1" "the other credential stays"
 case "$(actl git list)" in *"$HOST "*) fail "logout left $HOST" ;; esac
 pass "git logout removes the host's credential"
+
+# The same over REST: POST stores (answering without the token), DELETE removes.
+answer=$(curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  -d "{\"host\":\"rest.example:8443\",\"username\":\"bot\",\"password\":\"$GIT_TOKEN\"}" \
+  "$CTL_URL/api/v1/git-credentials")
+assert_contains "$answer" "\"kind\":\"https-token\"" "REST login answer"
+case "$answer" in *"$GIT_TOKEN"*) fail "the REST answer holds the token" ;; esac
+assert_contains "$(actl git list)" "rest.example:8443" "a REST login is listed"
+curl -s -X DELETE -H "Authorization: Bearer $TOKEN" "$CTL_URL/api/v1/git-credentials/rest.example:8443" >/dev/null
+case "$(actl git list)" in *"rest.example"*) fail "REST DELETE left the credential" ;; esac
+! grep -rqaF "$GIT_TOKEN" "$CTL_DIR" || fail "the token is in the controller's data dir after REST"
+pass "REST POST and DELETE /api/v1/git-credentials"
