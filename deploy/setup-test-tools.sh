@@ -23,7 +23,18 @@ for p in "${missing[@]}"; do [ -n "$p" ] && packages+=("$p"); done
 if [ ${#packages[@]} -gt 0 ]; then
   echo "setup-test-tools: installing ${packages[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  # lighttpd and openssh-server would start their system services (port 80,
+  # port 22 on every address); tests run their own on loopback. Debian's
+  # policy-rc.d mechanism keeps them stopped, when nothing else decides.
+  own_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+    own_policy=yes
+  fi
+  rc=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null || rc=$?
+  [ -z "$own_policy" ] || rm -f /usr/sbin/policy-rc.d
+  [ "$rc" -eq 0 ] || exit "$rc"
 fi
 command -v npm >/dev/null || {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
