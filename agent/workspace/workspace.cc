@@ -126,14 +126,16 @@ absl::Status Clone(const std::string& repo, const std::string& dir, const CloneO
   };
   std::vector<std::string> clone = {"git"};
   for (std::string& flag : GitProtocolFlags(options.allow_local)) clone.push_back(std::move(flag));
-  std::vector<std::pair<std::string, std::string>> env;
+  // Set but empty: git asks no askpass program (a desktop's SSH_ASKPASS) when
+  // the helper's answer is refused or missing.
+  std::vector<std::pair<std::string, std::string>> env = {{"GIT_ASKPASS", ""}};
   std::optional<GitCredentialFiles> files;
   if (!options.credential.empty()) {
     ASSIGN_OR_RETURN(GitCredentialFiles written,
                      GitCredentialFiles::Write(options.credential_dir, options.credential));
     files.emplace(std::move(written));
     clone.insert(clone.end(), files->git_flags().begin(), files->git_flags().end());
-    env = files->env();
+    env.insert(env.end(), files->env().begin(), files->env().end());
   }
   clone.insert(clone.end(), {"clone", "--quiet", "--no-checkout", "--", repo, dir});
   ASSIGN_OR_RETURN(int code, RunProcess(clone, capture, 600, env));
