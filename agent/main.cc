@@ -129,6 +129,8 @@ int Serve(SessionOptions options, const std::string& socket, absl::Notification*
   // containers were removed above and the controller will hear they are gone.
   absl::Status made = RemoveStaleAttempts(options.work_dir);
   if (made.ok()) made = RemoveStaleAttempts(options.spool_dir);
+  // Git credential files a crash left behind.
+  if (made.ok()) made = RemoveStaleAttempts(absl::StrCat(options.state_dir, "/git"));
   if (!made.ok()) {
     std::cerr << "arena-agent: " << made.message() << "\n";
     return 1;

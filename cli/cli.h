@@ -82,6 +82,7 @@ int CmdJoinToken(Cli& cli);
 int CmdToken(Cli& cli);
 int CmdAgent(Cli& cli);
 int CmdAudit(Cli& cli);
+int CmdGit(Cli& cli);
 
 }  // namespace arena
 

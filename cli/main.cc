@@ -60,6 +60,8 @@ commands:
   token create --name N --role admin|operator|submitter [--ttl 720h]
   token list | token revoke ID|NAME  API tokens (admin)
   audit [--limit N]                  who did what, newest first (admin)
+  git login HOST --username U --password-stdin | --ssh-key-file F --known-hosts F [--ca-file F]
+  git list | git logout HOST         private git hosts' credentials (operator)
 
 job flags: --secret NAME=VALUE --secret-file NAME=PATH (environment, masked in logs)
            --memory-mb N --cpus N --pids N --network none|host|bridge --user UID[:GID]
@@ -581,6 +583,7 @@ int Main(int argc, char** argv) {
       {"audit", CmdAudit},     {"join-token", CmdJoinToken},
       {"results", CmdResults}, {"artifacts", CmdArtifacts},
       {"flaky", CmdFlaky},     {"quarantine", CmdQuarantine},
+      {"git", CmdGit},
   };
   if (command == "completion") {
     if (cli.args.size() != 1 || cli.args[0] != "bash") {

@@ -34,7 +34,43 @@ RepoKind KindOfRepo(absl::string_view repo) {
   return RepoKind::kLocal;
 }
 
+// "host[:port]" of `repo`, or empty.
+std::string HostPort(absl::string_view repo) {
+  size_t scheme_end = repo.find("://");
+  absl::string_view rest;
+  if (scheme_end != absl::string_view::npos) {
+    rest = repo.substr(scheme_end + 3);
+    rest = rest.substr(0, rest.find('/'));
+  } else {
+    rest = repo.substr(0, repo.find(':'));  // scp-like: no port
+  }
+  size_t at = rest.rfind('@');
+  if (at != absl::string_view::npos) rest = rest.substr(at + 1);
+  return absl::AsciiStrToLower(rest);
+}
+
 }  // namespace
+
+std::vector<std::string> RepoHostKeys(absl::string_view repo) {
+  if (KindOfRepo(repo) != RepoKind::kRemote) return {};
+  std::string host_port = HostPort(repo);
+  if (host_port.empty()) return {};
+  size_t bracket = host_port.rfind(']');
+  size_t colon = host_port.rfind(':');
+  bool has_port = colon != std::string::npos && (bracket == std::string::npos || colon > bracket);
+  if (!has_port) return {host_port};
+  return {host_port, host_port.substr(0, colon)};
+}
+
+bool IsGitHostKey(absl::string_view key) {
+  if (key.empty() || key.size() > 255) return false;
+  for (char c : key) {
+    if (!absl::ascii_isalnum(c) && c != '.' && c != '-' && c != ':' && c != '[' && c != ']') {
+      return false;
+    }
+  }
+  return true;
+}
 
 absl::Status CheckRepoAllowed(absl::string_view repo, bool allow_local, absl::string_view host) {
   switch (KindOfRepo(repo)) {

@@ -8,6 +8,7 @@
 #define ARENA_COMMON_REPO_URL_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -17,6 +18,16 @@ namespace arena {
 // OK when `repo` may be cloned; PermissionDenied with the reason otherwise.
 // `host` ("agent", "controller") names who refuses, for the message.
 absl::Status CheckRepoAllowed(absl::string_view repo, bool allow_local, absl::string_view host);
+
+// The keys a git credential for `repo` may be stored under, most specific
+// first: "host:port" when the URL names a port, then "host" (lower case,
+// user and path dropped; IPv6 hosts keep their brackets). Empty for local
+// paths and transport helpers, which never get credentials.
+std::vector<std::string> RepoHostKeys(absl::string_view repo);
+
+// Whether `key` is well formed as a credential's host: a host name or
+// address, optionally ":port", nothing else.
+bool IsGitHostKey(absl::string_view key);
 
 }  // namespace arena
 

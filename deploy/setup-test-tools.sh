@@ -3,14 +3,16 @@
 # JUnit), the Allure command line (npm allure-commandline, run it with
 # ALLURE_NO_ANALYTICS=true; Java from the Debian JRE), Chromium and
 # playwright-core (dashboard tests), both npm packages into /opt/arena-tools,
-# and the pytest image.
+# the pytest image, and the private git servers (lighttpd with git http-backend,
+# openssh-server's sshd; tests start their own on loopback).
 # Idempotent: each step is skipped when already done.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools=${ARENA_TOOLS_DIR:-/opt/arena-tools}
 
 missing=()
-for p in golang-go gotestsum default-jre-headless nodejs debootstrap chromium systemd docker-compose; do
+for p in golang-go gotestsum default-jre-headless nodejs debootstrap chromium systemd docker-compose \
+  lighttpd lighttpd-mod-openssl openssh-server; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # A machine may carry its own node/npm and java outside Debian's packages.
@@ -21,7 +23,18 @@ for p in "${missing[@]}"; do [ -n "$p" ] && packages+=("$p"); done
 if [ ${#packages[@]} -gt 0 ]; then
   echo "setup-test-tools: installing ${packages[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  # lighttpd and openssh-server would start their system services (port 80,
+  # port 22 on every address); tests run their own on loopback. Debian's
+  # policy-rc.d mechanism keeps them stopped, when nothing else decides.
+  own_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+    own_policy=yes
+  fi
+  rc=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null || rc=$?
+  [ -z "$own_policy" ] || rm -f /usr/sbin/policy-rc.d
+  [ "$rc" -eq 0 ] || exit "$rc"
 fi
 command -v npm >/dev/null || {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <random>
 #include <thread>
 
@@ -81,6 +82,8 @@ struct AgentSession::Attempt {
   std::vector<CopiedFile> files;  // sent after the log, before the result
   size_t file_index = 0;          // the file being sent
   int64_t file_sent = 0;          // bytes of it handed to the connection
+  // Set when the git server refused the clone: reported as permanent.
+  std::shared_ptr<std::atomic<bool>> clone_refused = std::make_shared<std::atomic<bool>>(false);
   // One masker per stream: a secret split across two reads is still caught.
   std::map<int, SecretMasker> maskers;
 
@@ -166,11 +169,13 @@ void AgentSession::AppendOutput(Attempt* attempt, int stream, absl::string_view 
   if (attempt->truncated || attempt->spool_fd < 0) return;
   std::string masked;
   absl::string_view data = raw;
-  if (!attempt->assign.secrets().empty()) {
+  const std::string& git_password = attempt->assign.git_access().password();
+  if (!attempt->assign.secrets().empty() || !git_password.empty()) {
     auto it = attempt->maskers.find(stream);
     if (it == attempt->maskers.end()) {
       std::vector<std::string> values;
       for (const auto& [name, value] : attempt->assign.secrets()) values.push_back(value);
+      if (!git_password.empty()) values.push_back(git_password);
       it = attempt->maskers.emplace(stream, SecretMasker(std::move(values))).first;
     }
     masked = raw.empty() ? it->second.Flush() : it->second.Feed(raw);
@@ -627,17 +632,35 @@ RunRequest AgentSession::RequestFor(Attempt* attempt) const {
   request.max_file_bytes = options_.max_file_bytes;
   request.session = assign.session();
   request.destructive = assign.destructive();
-  if (!assign.repo().empty()) {
-    // A name per checkout: a session container keeps its own for its life.
-    bool allow_local = options_.allow_local_repos;
-    std::string work_dir = options_.work_dir;
-    request.make_workspace = [work_dir, allow_local,
-                              assign](const std::function<void(absl::string_view)>& output) {
-      return PrepareWorkspace(work_dir, NewId("att-ws"), assign.repo(), assign.commit(),
-                              allow_local, output);
-    };
-  }
+  if (!assign.repo().empty()) request.make_workspace = WorkspaceMakerFor(*attempt);
   return request;
+}
+
+WorkspaceMaker AgentSession::WorkspaceMakerFor(const Attempt& attempt) const {
+  const v1::Assign& assign = attempt.assign;
+  CloneOptions clone;
+  clone.allow_local = options_.allow_local_repos;
+  const v1::GitAccess& access = assign.git_access();
+  clone.credential = {access.host(),    access.username(),    access.password(),
+                      access.ssh_key(), access.known_hosts(), access.ca_pem()};
+  std::string work_dir = options_.work_dir;
+  std::string git_dir = absl::StrCat(options_.state_dir, "/git");
+  std::shared_ptr<std::atomic<bool>> refused = attempt.clone_refused;
+  if (!clone.credential.empty()) {
+    LogLine("session", absl::StrCat("cloning ", assign.repo(),
+                                    " with the controller's credential for ", access.host()));
+  }
+  return [work_dir, git_dir, clone, assign,
+          refused](const std::function<void(absl::string_view)>& output) {
+    // A name per checkout: a session container keeps its own for its life.
+    std::string name = NewId("att-ws");
+    CloneOptions options = clone;
+    options.credential_dir = absl::StrCat(git_dir, "/", name);
+    absl::StatusOr<std::string> made =
+        PrepareWorkspace(work_dir, name, assign.repo(), assign.commit(), options, output);
+    if (absl::IsUnauthenticated(made.status())) refused->store(true);
+    return made;
+  };
 }
 
 // Why the attempt must not run at all, or an empty string.
@@ -687,6 +710,8 @@ void AgentSession::RecordResult(Attempt* attempt, RunResult result) {
   event.set_kind(lost ? v1::TASK_EVENT_LOST : KindFor(result.outcome));
   event.set_exit_code(result.exit_code);
   event.set_reason(result.reason);
+  event.set_permanent(result.outcome == RunResult::Outcome::kError &&
+                      attempt->clone_refused->load());
   event.set_unix_ms(absl::ToUnixMillis(absl::Now()));
   event.set_log_bytes(attempt->produced);
   for (std::string& note : result.notes) {

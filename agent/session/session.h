@@ -111,6 +111,8 @@ class AgentSession {
   bool RenewalDue() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RunAttempt(std::shared_ptr<Attempt> attempt);
   RunRequest RequestFor(Attempt* attempt) const;
+  // Clones the attempt's repo with its host's credential, if any.
+  WorkspaceMaker WorkspaceMakerFor(const Attempt& attempt) const;
   std::string RefusalFor(const Attempt& attempt) const;
   void RecordResult(Attempt* attempt, RunResult result) ABSL_LOCKS_EXCLUDED(mu_);
   void AppendOutput(Attempt* attempt, int stream, absl::string_view data);

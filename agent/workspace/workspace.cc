@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -20,7 +22,8 @@
 namespace arena {
 
 absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv, OutputSink output,
-                               int timeout_seconds) {
+                               int timeout_seconds,
+                               const std::vector<std::pair<std::string, std::string>>& env) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
   std::vector<char*> args;
@@ -34,6 +37,7 @@ absl::StatusOr<int> RunProcess(const std::vector<std::string>& argv, OutputSink 
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
     setenv("GIT_TERMINAL_PROMPT", "0", 1);
+    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
     execvp(args[0], args.data());
     _exit(127);
   }
@@ -90,12 +94,70 @@ std::vector<std::string> GitProtocolFlags(bool allow_local) {
   return flags;
 }
 
+// Why git refused the clone of `repo`, from its output.
+absl::Status CloneFailure(const std::string& repo, const std::string& messages, int code) {
+  std::vector<std::string> hosts = RepoHostKeys(repo);
+  std::string who = hosts.empty() ? "the server" : hosts.front();
+  switch (ClassifyGitFailure(messages)) {
+    case GitFailure::kRefusedCredentials:
+      return absl::UnauthenticatedError(
+          absl::StrCat("git ", who, " refused credentials for ", repo));
+    case GitFailure::kUnknownHostKey:
+      return absl::UnauthenticatedError(absl::StrCat(
+          "git ", who, "'s SSH host key is not a pinned known host (refused) for ", repo));
+    case GitFailure::kUntrustedCertificate:
+      return absl::UnauthenticatedError(absl::StrCat(
+          "git ", who, "'s TLS certificate is not trusted (give its CA with --ca-file) for ",
+          repo));
+    case GitFailure::kOther:
+      break;
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("git clone of ", repo, " failed (exit ", code, ")"));
+}
+
+// Runs the clone with the credential's files in place, removed on return.
+absl::Status Clone(const std::string& repo, const std::string& dir, const CloneOptions& options,
+                   OutputSink output) {
+  std::string messages;
+  auto capture = [&](absl::string_view data) {
+    messages.append(data.data(), data.size());
+    output(data);
+  };
+  std::vector<std::string> clone = {"git"};
+  for (std::string& flag : GitProtocolFlags(options.allow_local)) clone.push_back(std::move(flag));
+  // Set but empty: git asks no askpass program (a desktop's SSH_ASKPASS) when
+  // the helper's answer is refused or missing.
+  std::vector<std::pair<std::string, std::string>> env = {{"GIT_ASKPASS", ""}};
+  std::optional<GitCredentialFiles> files;
+  if (!options.credential.empty()) {
+    ASSIGN_OR_RETURN(GitCredentialFiles written,
+                     GitCredentialFiles::Write(options.credential_dir, options.credential));
+    files.emplace(std::move(written));
+    clone.insert(clone.end(), files->git_flags().begin(), files->git_flags().end());
+    env.insert(env.end(), files->env().begin(), files->env().end());
+  }
+  clone.insert(clone.end(), {"clone", "--quiet", "--no-checkout", "--", repo, dir});
+  ASSIGN_OR_RETURN(int code, RunProcess(clone, capture, 600, env));
+  if (code == 0) return absl::OkStatus();
+  RemoveTree(dir).IgnoreError();
+  return CloneFailure(repo, messages, code);
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> PrepareWorkspace(const std::string& root, const std::string& attempt_id,
                                              const std::string& repo, const std::string& commit,
                                              bool allow_local, OutputSink output) {
-  RETURN_IF_ERROR(CheckRepoAllowed(repo, allow_local, "agent"));
+  CloneOptions options;
+  options.allow_local = allow_local;
+  return PrepareWorkspace(root, attempt_id, repo, commit, options, std::move(output));
+}
+
+absl::StatusOr<std::string> PrepareWorkspace(const std::string& root, const std::string& attempt_id,
+                                             const std::string& repo, const std::string& commit,
+                                             const CloneOptions& options, OutputSink output) {
+  RETURN_IF_ERROR(CheckRepoAllowed(repo, options.allow_local, "agent"));
   std::string dir = absl::StrCat(root, "/", attempt_id);
   RETURN_IF_ERROR(RemoveTree(dir));
   RETURN_IF_ERROR(MakeDirs(root, 0700));
@@ -106,14 +168,8 @@ absl::StatusOr<std::string> PrepareWorkspace(const std::string& root, const std:
   };
   output(absl::StrCat("arena: cloning ", repo, commit.empty() ? "" : absl::StrCat(" at ", commit),
                       "\n"));
-  std::vector<std::string> clone = {"git"};
-  for (std::string& flag : GitProtocolFlags(allow_local)) clone.push_back(std::move(flag));
-  clone.insert(clone.end(), {"clone", "--quiet", "--no-checkout", "--", repo, dir});
-  ASSIGN_OR_RETURN(int code, RunProcess(clone, capture, 600));
-  if (code != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("git clone of ", repo, " failed (exit ", code, ")"));
-  }
+  RETURN_IF_ERROR(Clone(repo, dir, options, output));
+  int code = 0;
   std::string ref = commit.empty() ? "HEAD" : commit;
   // A sha, a tag or a branch: branches exist only as origin/NAME in a fresh
   // clone, so try that second.

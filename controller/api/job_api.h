@@ -108,6 +108,13 @@ class JobApi {
                                            bool undo);
   absl::StatusOr<v1::ListAuditResponse> ListAudit(const Principal& who, int limit);
 
+  // Private git hosts' credentials (git_credentials_api.cc; operator role).
+  absl::StatusOr<v1::GitCredentialInfo> SetGitCredential(
+      const Principal& who, const v1::SetGitCredentialRequest& request);
+  absl::StatusOr<v1::ListGitCredentialsResponse> ListGitCredentials(const Principal& who);
+  absl::StatusOr<v1::GitCredentialInfo> DeleteGitCredential(const Principal& who,
+                                                            const std::string& host);
+
   // Test intelligence (results_api.cc). Results and artifacts follow the
   // job's visibility; quarantine changes need the operator role.
   absl::StatusOr<v1::ListResultsResponse> ListResults(const Principal& who,

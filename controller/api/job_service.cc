@@ -160,6 +160,28 @@ grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* context,
                [&](const Principal& who) { return api_->ListAudit(who, request->limit()); });
 }
 
+grpc::Status AdminServiceImpl::SetGitCredential(grpc::ServerContext* context,
+                                                const v1::SetGitCredentialRequest* request,
+                                                v1::GitCredentialInfo* response) {
+  return Serve(*api_, metrics_, context, response,
+               [&](const Principal& who) { return api_->SetGitCredential(who, *request); });
+}
+
+grpc::Status AdminServiceImpl::ListGitCredentials(grpc::ServerContext* context,
+                                                  const v1::ListGitCredentialsRequest* request,
+                                                  v1::ListGitCredentialsResponse* response) {
+  return Serve(*api_, metrics_, context, response,
+               [&](const Principal& who) { return api_->ListGitCredentials(who); });
+}
+
+grpc::Status AdminServiceImpl::DeleteGitCredential(grpc::ServerContext* context,
+                                                   const v1::DeleteGitCredentialRequest* request,
+                                                   v1::GitCredentialInfo* response) {
+  return Serve(*api_, metrics_, context, response, [&](const Principal& who) {
+    return api_->DeleteGitCredential(who, request->host());
+  });
+}
+
 grpc::Status ResultsServiceImpl::ListResults(grpc::ServerContext* context,
                                              const v1::ListResultsRequest* request,
                                              v1::ListResultsResponse* response) {

@@ -65,6 +65,15 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                           v1::AgentInfo* response) override;
   grpc::Status ListAudit(grpc::ServerContext* context, const v1::ListAuditRequest* request,
                          v1::ListAuditResponse* response) override;
+  grpc::Status SetGitCredential(grpc::ServerContext* context,
+                                const v1::SetGitCredentialRequest* request,
+                                v1::GitCredentialInfo* response) override;
+  grpc::Status ListGitCredentials(grpc::ServerContext* context,
+                                  const v1::ListGitCredentialsRequest* request,
+                                  v1::ListGitCredentialsResponse* response) override;
+  grpc::Status DeleteGitCredential(grpc::ServerContext* context,
+                                   const v1::DeleteGitCredentialRequest* request,
+                                   v1::GitCredentialInfo* response) override;
 
  private:
   JobApi* const api_;

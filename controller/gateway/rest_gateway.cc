@@ -163,6 +163,36 @@ v1::SimpleJobStatus ToSimpleStatus(const v1::Job& job) {
   return out;
 }
 
+namespace {
+
+using AuthedHandler =
+    std::function<void(const Principal&, const httplib::Request&, httplib::Response&)>;
+using Authed = std::function<httplib::Server::Handler(AuthedHandler)>;
+
+// /api/v1/git-credentials: POST a SetGitCredentialRequest, GET the list
+// (hosts, kinds, usernames), DELETE /api/v1/git-credentials/HOST.
+void RegisterGitCredentials(httplib::Server* server, JobApi* api, const Authed& authed) {
+  server->Post(
+      "/api/v1/git-credentials",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        v1::SetGitCredentialRequest request;
+        absl::Status parsed = ParseBody(req, &request);
+        if (!parsed.ok()) return WriteError(res, parsed);
+        Reply(res, api->SetGitCredential(who, request));
+      }));
+  server->Get("/api/v1/git-credentials",
+              authed([api](const Principal& who, const httplib::Request&, httplib::Response& res) {
+                Reply(res, api->ListGitCredentials(who));
+              }));
+  server->Delete(
+      R"(/api/v1/git-credentials/([^/]+))",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        Reply(res, api->DeleteGitCredential(who, req.matches[1]));
+      }));
+}
+
+}  // namespace
+
 void RestGateway::Register(httplib::Server* server) {
   JobApi* api = api_;
   Metrics* metrics = metrics_;
@@ -185,6 +215,7 @@ void RestGateway::Register(httplib::Server* server) {
       CompressAnswer(req, res);
     };
   };
+  RegisterGitCredentials(server, api, authed);
   // Long polls and log follows end within a second of Stop().
   std::shared_ptr<std::atomic<bool>> stopping = stopping_;
 

@@ -7,6 +7,7 @@
 #include "common/flags.h"
 #include "common/ids.h"
 #include "common/logging.h"
+#include "common/repo_url.h"
 #include "common/states.h"
 #include "common/status_macros.h"
 #include "common/tls.h"
@@ -415,7 +416,9 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
     }
   }
   const v1::JobSpec& spec = job->header.spec();
-  bool infrastructure = state == v1::ERROR || state == v1::LOST;
+  // A permanent error (git refused the credentials) fails the same anywhere.
+  bool permanent = event != nullptr && event->permanent();
+  bool infrastructure = (state == v1::ERROR || state == v1::LOST) && !permanent;
   bool test_failure = IsTestFailure(state);
   if (test_failure) {
     bool only_quarantined = task->kind() == v1::TASK_KIND_TEST
@@ -660,9 +663,28 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
       Log(LogLevel::kWarn, "scheduler", absl::StrCat("cannot open the secrets of job ", job->id()));
     }
   }
+  AddGitAccess(assign);
   Send(agent.link, std::move(message));
   notify_ = true;
   return true;
+}
+
+void Scheduler::AddGitAccess(v1::Assign* assign) {
+  if (assign->repo().empty() || options_.secrets == nullptr) return;
+  for (const std::string& host : RepoHostKeys(assign->repo())) {
+    absl::StatusOr<GitCredentialRecord> record = store_->GetGitCredential(host);
+    if (absl::IsNotFound(record.status())) continue;
+    v1::GitAccess access;
+    absl::StatusOr<std::string> opened =
+        record.ok() ? options_.secrets->Open(record->sealed) : record.status();
+    if (!opened.ok() || !access.ParseFromString(*opened)) {
+      Log(LogLevel::kWarn, "scheduler", absl::StrCat("cannot open the git credential for ", host));
+      return;
+    }
+    access.set_host(host);
+    *assign->mutable_git_access() = std::move(access);
+    return;
+  }
 }
 
 void Scheduler::OnCancelJob(const std::string& job_id, const std::string& reason) {

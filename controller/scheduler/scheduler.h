@@ -167,6 +167,9 @@ class Scheduler {
   // dispatch_ instead; the batch dispatches once at its end.
   void Dispatch();
   bool Assign(const QueuedTask& queued, const Placement& placement);
+  // Opens the credential of the assignment's repo host into it, if the
+  // store holds one ("host:port" first, then "host").
+  void AddGitAccess(v1::Assign* assign);
   // Records how an attempt ended; retries the task or finishes it.
   absl::Status EndAttempt(const std::string& attempt_id, v1::State state, int exit_code,
                           const std::string& reason, const v1::TaskEvent* event = nullptr);

@@ -157,6 +157,17 @@ ALTER TABLE attempts ADD COLUMN notes TEXT NOT NULL DEFAULT '';
 UPDATE jobs SET idempotency_key = owner || char(31) || idempotency_key
   WHERE idempotency_key IS NOT NULL;
 )sql",
+    // v10: credentials for private git hosts; `sealed` is a SecretBox box
+    // of a GitAccess (never plain text).
+    R"sql(
+CREATE TABLE git_credentials(
+  host TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  username TEXT NOT NULL,
+  has_ca INTEGER NOT NULL,
+  sealed BLOB NOT NULL,
+  created_ms INTEGER NOT NULL);
+)sql",
 };
 
 constexpr const char* kTaskColumns =

@@ -58,6 +58,17 @@ struct AuditRecord {
   std::string detail;
 };
 
+// A private git host's credential as stored: `sealed` is opened only by the
+// controller's SecretBox.
+struct GitCredentialRecord {
+  std::string host;
+  std::string kind;  // https-token | ssh-key
+  std::string username;
+  bool has_ca = false;
+  std::string sealed;
+  int64_t created_ms = 0;
+};
+
 struct AttemptRecord {
   std::string id;
   std::string task_id;
@@ -170,6 +181,14 @@ class Store {
 
   absl::Status AppendAudit(const AuditRecord& entry);
   absl::StatusOr<std::vector<AuditRecord>> ListAudit(int limit);
+
+  // Replaces any credential for the same host.
+  absl::Status PutGitCredential(const GitCredentialRecord& record);
+  // NotFound when the host has none.
+  absl::StatusOr<GitCredentialRecord> GetGitCredential(const std::string& host);
+  absl::StatusOr<std::vector<GitCredentialRecord>> ListGitCredentials();
+  // The removed record; NotFound when the host had none.
+  absl::StatusOr<GitCredentialRecord> DeleteGitCredential(const std::string& host);
 
   absl::Status UpsertAgent(const AgentRecord& agent);
   absl::StatusOr<AgentRecord> GetAgent(const std::string& id);

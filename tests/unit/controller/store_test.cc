@@ -29,12 +29,31 @@ v1::Job NewJob(const std::string& id, int tasks) {
   return job;
 }
 
+TEST(Store, KeepsOneSealedGitCredentialPerHost) {
+  TestDir dir;
+  auto store = Store::Open(dir.File("arena.db"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  GitCredentialRecord record{
+      "127.0.0.1:8443", "https-token", "bot", false, std::string("\0sealed\xff", 8), 5};
+  ASSERT_TRUE((*store)->PutGitCredential(record).ok());
+  record.username = "bot2";
+  ASSERT_TRUE((*store)->PutGitCredential(record).ok());  // replaces
+  auto listed = (*store)->ListGitCredentials();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].username, "bot2");
+  EXPECT_EQ((*listed)[0].sealed, record.sealed);
+  EXPECT_TRUE(absl::IsNotFound((*store)->GetGitCredential("127.0.0.1").status()));
+  ASSERT_TRUE((*store)->DeleteGitCredential("127.0.0.1:8443").ok());
+  EXPECT_TRUE(absl::IsNotFound((*store)->DeleteGitCredential("127.0.0.1:8443").status()));
+}
+
 TEST(Store, MigratesToLatestVersionAndReopens) {
   TestDir dir;
   {
     auto store = Store::Open(dir.File("arena.db"));
     ASSERT_TRUE(store.ok()) << store.status();
-    EXPECT_EQ(*(*store)->SchemaVersion(), 9);
+    EXPECT_EQ(*(*store)->SchemaVersion(), 10);
     ASSERT_TRUE((*store)->InsertJob(NewJob("job-a", 2)).ok());
   }
   auto reopened = Store::Open(dir.File("arena.db"));
