@@ -3,14 +3,16 @@
 # JUnit), the Allure command line (npm allure-commandline, run it with
 # ALLURE_NO_ANALYTICS=true; Java from the Debian JRE), Chromium and
 # playwright-core (dashboard tests), both npm packages into /opt/arena-tools,
-# and the pytest image.
+# the pytest image, and a real registry for pull tests (docker-registry,
+# apache2-utils for htpasswd, buildah for multi-arch OCI indexes).
 # Idempotent: each step is skipped when already done.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools=${ARENA_TOOLS_DIR:-/opt/arena-tools}
 
 missing=()
-for p in golang-go gotestsum default-jre-headless nodejs debootstrap chromium systemd docker-compose; do
+for p in golang-go gotestsum default-jre-headless nodejs debootstrap chromium systemd docker-compose \
+  docker-registry apache2-utils buildah; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # A machine may carry its own node/npm and java outside Debian's packages.
