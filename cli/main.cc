@@ -353,6 +353,7 @@ int CmdStatus(Cli& cli) {
   PrintTasks(shown);
   PrintAttempts(shown);
   PrintNotes(shown);
+  PrintImageDigests(shown);
   return 0;
 }
 

@@ -38,6 +38,7 @@ assert_contains "$d_arm" "$REG/multi/busybox@sha256:" "arm64 digest recorded"
 assert_eq "$d_amd" "$d_arm" "both platforms ran the one index digest"
 rest=$(curl -s -H "Authorization: Bearer $TOKEN" "$CTL_URL/api/v1/jobs/$job")
 assert_contains "$rest" "$d_arm" "digest in the REST job"
+assert_contains "$(actl status "$job")" "attempt 1: $d_arm (linux/arm64)" "digest in arenactl status"
 pass "one multi-arch name: amd64 and emulated arm64 pulled and ran, digests recorded"
 
 # if-not-present: the arm64 image is not present under the name (the
