@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A real registry for pull tests, sourced after lib.sh (it uses $WORK and
 # adds to lib.sh's EXIT trap). Debian's docker-registry (distribution 2.8) on
 # 127.0.0.1 with TLS (a self-signed certificate for IP 127.0.0.1, trusted by

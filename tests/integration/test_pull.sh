@@ -13,9 +13,14 @@ SINGLE="$REG/single/busybox:1"
 push_multiarch "$MULTI"
 push_single "$SINGLE"
 # Images this test pulls are its own: removed before (a rerun) and after.
-drop_images() { docker rmi -f "$MULTI" "$SINGLE" "$REG/multi/busybox:latest" >/dev/null 2>&1 || true; }
+# Digest references (NAME@sha256:...) go too: an untag leaves them behind.
+drop_images() {
+  docker rmi -f "$MULTI" "$SINGLE" "$REG/multi/busybox:latest" >/dev/null 2>&1 || true
+  docker images --digests --format '{{.Repository}}@{{.Digest}}' | grep "^$REG/" |
+    xargs -r docker rmi >/dev/null 2>&1 || true
+}
 drop_images
-trap 'drop_images; registry_cleanup' EXIT
+trap 'rc=$?; drop_images; (exit "$rc"); registry_cleanup' EXIT
 start_controller ctl
 start_agent agent --slots 4 --pull-stall-timeout 3s --pull-timeout 25s
 AGENT_LOG="$WORK/agent.log"
