@@ -18,6 +18,7 @@
 #include "common/arch.h"
 #include "common/files.h"
 #include "common/flags.h"
+#include "common/image_ref.h"
 #include "common/logging.h"
 #include "common/sd_notify.h"
 
@@ -32,6 +33,7 @@ constexpr char kUsage[] =
     "                   [--emulation true|false] [--heartbeat 10s] [--stop-timeout 30s]\n"
     "                   [--allow-local-repos]   (clone file:// and path repos: tests only)\n"
     "                   [--max-file-mb 512]     (artifacts and JUnit reports per attempt)\n"
+    "                   [--pull-stall-timeout 60s] [--pull-timeout 15m]   (image pulls)\n"
     "                   [--log-level debug|info|warn|error] [--log-format text|json]\n"
     "                   [--enroll-only]   (enroll, print the agent id, exit)\n";
 
@@ -77,6 +79,22 @@ absl::Status ParseTimingAndLimits(const ParsedFlags& flags, SessionOptions* opti
   return absl::OkStatus();
 }
 
+// --pull-stall-timeout and --pull-timeout.
+absl::StatusOr<PullOptions> PullOptionsFrom(const ParsedFlags& flags) {
+  PullOptions pull;
+  if (flags.Has("pull-stall-timeout") &&
+      (!absl::ParseDuration(flags.Get("pull-stall-timeout"), &pull.stall_timeout) ||
+       pull.stall_timeout < absl::Seconds(1))) {
+    return absl::InvalidArgumentError("--pull-stall-timeout wants a duration of at least 1s");
+  }
+  if (flags.Has("pull-timeout") &&
+      (!absl::ParseDuration(flags.Get("pull-timeout"), &pull.timeout) ||
+       pull.timeout < absl::Seconds(1))) {
+    return absl::InvalidArgumentError("--pull-timeout wants a duration of at least 1s");
+  }
+  return pull;
+}
+
 // The session's options from the flags (enrollment already done), or a
 // usage message.
 absl::StatusOr<SessionOptions> SessionOptionsFrom(const ParsedFlags& flags,
@@ -113,8 +131,9 @@ absl::StatusOr<SessionOptions> SessionOptionsFrom(const ParsedFlags& flags,
 }
 
 // Serves until stopped or refused; returns the process's exit status.
-int Serve(SessionOptions options, const std::string& socket, absl::Notification* stop) {
-  DockerExecutor executor(socket, options.identity.agent_id);
+int Serve(SessionOptions options, const PullOptions& pull, const std::string& socket,
+          absl::Notification* stop) {
+  DockerExecutor executor(socket, options.identity.agent_id, absl::Minutes(1), pull);
   int orphans = executor.RemoveOrphans();
   if (orphans > 0) LogLine("agent", absl::StrCat("removed ", orphans, " orphaned containers"));
   DockerClient docker(socket);
@@ -158,9 +177,11 @@ int Serve(SessionOptions options, const std::string& socket, absl::Notification*
 
 int Main(int argc, char** argv) {
   FlagSpec spec;
-  spec.value_flags = {"controller", "ca-file",       "join-token", "state-dir",    "slots",
-                      "labels",     "docker-socket", "work-dir",   "hostname",     "emulation",
-                      "heartbeat",  "log-level",     "log-format", "stop-timeout", "max-file-mb"};
+  spec.value_flags = {"controller",  "ca-file",      "join-token",    "state-dir",
+                      "slots",       "labels",       "docker-socket", "work-dir",
+                      "hostname",    "emulation",    "heartbeat",     "log-level",
+                      "log-format",  "stop-timeout", "max-file-mb",   "pull-stall-timeout",
+                      "pull-timeout"};
   spec.bool_flags = {"help", "enroll-only", "allow-local-repos"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
@@ -177,6 +198,8 @@ int Main(int argc, char** argv) {
   // Checked before enrolling, so a bad flag costs no join token.
   absl::StatusOr<SessionOptions> checked = SessionOptionsFrom(*flags, {}, {});
   if (!checked.ok()) return Usage(std::string(checked.status().message()));
+  absl::StatusOr<PullOptions> pull = PullOptionsFrom(*flags);
+  if (!pull.ok()) return Usage(std::string(pull.status().message()));
 
   absl::Notification stop;
   g_stop = &stop;
@@ -203,7 +226,8 @@ int Main(int argc, char** argv) {
   if (stop.HasBeenNotified()) return 0;
   absl::StatusOr<SessionOptions> options = SessionOptionsFrom(*flags, enroll, *identity);
   if (!options.ok()) return Usage(std::string(options.status().message()));
-  return Serve(std::move(*options), flags->Get("docker-socket", "/var/run/docker.sock"), &stop);
+  return Serve(std::move(*options), *pull, flags->Get("docker-socket", "/var/run/docker.sock"),
+               &stop);
 }
 
 }  // namespace

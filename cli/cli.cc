@@ -144,7 +144,7 @@ _arenactl() {
   fi
   case $cmd in
     run|submit)
-      COMPREPLY=($(compgen -W "-f --file --image --arch --repo --commit --env --timeout --label --retries --retry-test-failures --queue-timeout --idempotency-key --memory-mb --cpus --pids --network --user --secret --secret-file --suite --suite-serial --junit --artifact --tests --list-command --test-command --reruns --flaky-fails --destructive --junit-out --allure" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "-f --file --image --arch --repo --commit --env --timeout --label --retries --retry-test-failures --queue-timeout --idempotency-key --memory-mb --cpus --pids --network --pull --user --secret --secret-file --suite --suite-serial --junit --artifact --tests --list-command --test-command --reruns --flaky-fails --destructive --junit-out --allure" -- "$cur")) ;;
     status|logs|wait|cancel|results|artifacts)
       if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "--task --attempt -f --junit-out --allure --failed --all-attempts -d" -- "$cur"))

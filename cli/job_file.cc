@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/files.h"
+#include "common/image_ref.h"
 #include "common/status_macros.h"
 
 namespace arena {
@@ -285,6 +286,12 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
     (*spec.mutable_secrets())[kv.substr(0, eq)] = *value;
   }
   if (flags.Has("network")) spec.set_network(flags.Get("network"));
+  if (flags.Has("pull")) {
+    // Checked here for a usage error at once; the controller checks again.
+    absl::Status policy = ParsePullPolicy(flags.Get("pull")).status();
+    if (!policy.ok()) return absl::InvalidArgumentError(absl::StrCat("--pull: ", policy.message()));
+    spec.set_pull_policy(flags.Get("pull"));
+  }
   if (flags.Has("user")) spec.set_user(flags.Get("user"));
   absl::Status applied = ApplyTestFlags(flags, spec);
   if (!applied.ok()) return applied;
@@ -316,6 +323,7 @@ FlagSpec JobFlagSpec() {
                       "cpus",
                       "pids",
                       "network",
+                      "pull",
                       "user",
                       "secret",
                       "secret-file",

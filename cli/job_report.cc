@@ -119,6 +119,20 @@ void PrintNotes(const v1::Job& job) {
   }
 }
 
+void PrintImageDigests(const v1::Job& job) {
+  bool header = false;
+  for (const v1::Task& t : job.tasks()) {
+    for (int i = 0; i < t.attempts_size(); ++i) {
+      const std::string& digest = t.attempts(i).image_digest();
+      if (digest.empty()) continue;
+      if (!header) std::printf("\nimages:\n");
+      header = true;
+      std::printf("%s attempt %d: %s (linux/%s)\n", TaskName(t).c_str(), i + 1, digest.c_str(),
+                  t.arch().c_str());
+    }
+  }
+}
+
 // JUnit XML and allure-results of a finished job: every task and result,
 // read page by page. Returns 0, or the exit code of a failure to write.
 int WriteReports(Cli& cli, const std::string& job_id, const std::string& junit_out,

@@ -18,6 +18,8 @@ void PrintTasks(const v1::Job& job);
 void PrintAttempts(const v1::Job& job);
 // What agents skipped, truncated or refused, per attempt.
 void PrintNotes(const v1::Job& job);
+// The image each attempt ran (repo digest, else image id), per attempt.
+void PrintImageDigests(const v1::Job& job);
 // The job's failed and flaky tests (from one bounded page of them) and the
 // count of all its tests.
 void PrintTestSummary(const v1::ListResultsResponse& failures);

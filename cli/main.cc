@@ -65,6 +65,8 @@ commands:
 
 job flags: --secret NAME=VALUE --secret-file NAME=PATH (environment, masked in logs)
            --memory-mb N --cpus N --pids N --network none|host|bridge --user UID[:GID]
+           --pull always|if-not-present|never (default: always for HOST/NAME[:latest],
+             if-not-present for HOST/NAME:TAG, never for names without a registry host)
            --retries N [--retry-test-failures]  --queue-timeout 1h  --idempotency-key KEY
            --image IMG (may hold {arch}) or --image ARCH=IMG (repeatable)  --arch amd64,arm64
            --repo URL --commit REF (sha, tag or branch)  --env K=V (repeatable)  --timeout 10m
@@ -353,6 +355,7 @@ int CmdStatus(Cli& cli) {
   PrintTasks(shown);
   PrintAttempts(shown);
   PrintNotes(shown);
+  PrintImageDigests(shown);
   return 0;
 }
 

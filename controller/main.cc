@@ -17,6 +17,7 @@
 #include "common/arch.h"
 #include "common/files.h"
 #include "common/flags.h"
+#include "common/image_ref.h"
 #include "common/logging.h"
 #include "common/sd_notify.h"
 #include "common/states.h"
@@ -48,6 +49,7 @@ constexpr char kUsage[] =
     "                        [--max-memory-mb 8192] [--max-cpus 4] [--max-pids 4096]\n"
     "                        [--max-disk-mb 10240]\n"
     "                        [--allow-network host,bridge] [--http-insecure]\n"
+    "                        [--allowed-pull-policies always,if-not-present,never]\n"
     "                        [--allow-local-repos]   (file:// and path repos: tests only)\n"
     "                        [--log-level debug|info|warn|error] [--log-format text|json]\n"
     "       arena-controller backup --data-dir DIR FILE   (online copy of the database)\n";
@@ -125,6 +127,20 @@ absl::Status ApplyPolicyFlags(const ParsedFlags& flags, JobApiOptions* options) 
         return absl::InvalidArgumentError("--allow-network takes none, host, bridge");
       }
       if (n != "none") options->allowed_networks.emplace_back(n);
+    }
+  }
+  if (flags.Has("allowed-pull-policies")) {
+    options->allowed_pull_policies.clear();
+    for (absl::string_view p :
+         absl::StrSplit(flags.Get("allowed-pull-policies"), ',', absl::SkipEmpty())) {
+      if (!ParsePullPolicy(p).ok()) {
+        return absl::InvalidArgumentError(
+            "--allowed-pull-policies takes always, if-not-present, never");
+      }
+      options->allowed_pull_policies.emplace_back(p);
+    }
+    if (options->allowed_pull_policies.empty()) {
+      return absl::InvalidArgumentError("--allowed-pull-policies names no policy");
     }
   }
   return absl::OkStatus();
@@ -215,10 +231,23 @@ int Main(int argc, char** argv) {
     return Backup(std::vector<std::string>(argv + 2, argv + argc));
   }
   FlagSpec spec;
-  spec.value_flags = {"data-dir",      "listen",         "http-listen", "advertise",
-                      "default-image", "agent-cert-ttl", "agent-lease", "restart-grace",
-                      "max-log-bytes", "max-memory-mb",  "max-disk-mb", "max-cpus",
-                      "max-pids",      "allow-network",  "log-level",   "log-format"};
+  spec.value_flags = {"data-dir",
+                      "listen",
+                      "http-listen",
+                      "advertise",
+                      "default-image",
+                      "agent-cert-ttl",
+                      "agent-lease",
+                      "restart-grace",
+                      "max-log-bytes",
+                      "max-memory-mb",
+                      "max-disk-mb",
+                      "max-cpus",
+                      "max-pids",
+                      "allow-network",
+                      "log-level",
+                      "log-format",
+                      "allowed-pull-policies"};
   spec.bool_flags = {"help", "http-insecure", "allow-local-repos"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/numbers.h"
@@ -82,6 +83,18 @@ absl::Status HttpError(absl::string_view what, long code, const std::string& bod
   return absl::InternalError(absl::StrCat(message, " (HTTP ", code, ")"));
 }
 
+std::string JsonString(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+std::string PlatformString(const std::string& os, const std::string& arch,
+                           const std::string& variant) {
+  std::string platform = absl::StrCat(os, "/", arch);
+  if (!variant.empty()) absl::StrAppend(&platform, "/", variant);
+  return platform;
+}
+
 }  // namespace
 
 std::string DockerErrorMessage(const std::string& body) {
@@ -105,7 +118,7 @@ std::string DockerClient::Path(absl::string_view path) const {
 absl::StatusOr<DockerClient::Response> DockerClient::Request(
     const std::string& method, const std::string& path, const std::string& body,
     long timeout_seconds, const std::function<bool(absl::string_view)>& stream,
-    const std::function<void()>& on_headers) {
+    const std::function<void()>& on_headers, const Extras* extras) {
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
   Response response;
@@ -127,9 +140,18 @@ absl::StatusOr<DockerClient::Response> DockerClient::Request(
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_seconds);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   struct curl_slist* headers = nullptr;
+  if (extras != nullptr) {
+    for (const std::string& header : extras->headers) {
+      headers = curl_slist_append(headers, header.c_str());
+    }
+    if (extras->stall_seconds > 0) {
+      curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+      curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, extras->stall_seconds);
+    }
+  }
+  if (method == "POST") headers = curl_slist_append(headers, "Content-Type: application/json");
+  if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   if (method == "POST") {
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   }
@@ -137,6 +159,10 @@ absl::StatusOr<DockerClient::Response> DockerClient::Request(
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.code);
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
+  if (rc == CURLE_OPERATION_TIMEDOUT && extras != nullptr && extras->stall_seconds > 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "docker ", method, " ", path, ": stalled or timed out (", curl_easy_strerror(rc), ")"));
+  }
   if (rc != CURLE_OK) {
     if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
       return absl::UnavailableError(
@@ -163,7 +189,7 @@ absl::Status DockerClient::Connect(absl::Duration wait) {
   if (response->code != 200 || !parsed.is_object() || !parsed.contains("ApiVersion")) {
     return absl::UnavailableError("dockerd answered /version without an API version");
   }
-  std::string daemon = parsed["ApiVersion"].get<std::string>();
+  std::string daemon = JsonString(parsed, "ApiVersion");
   api_version_ = VersionLess(daemon, kMaxApiVersion) ? daemon : kMaxApiVersion;
   return absl::OkStatus();
 }
@@ -418,6 +444,12 @@ absl::StatusOr<std::vector<std::string>> DockerClient::ListImageTags() {
 }
 
 absl::StatusOr<std::string> DockerClient::ImagePlatform(const std::string& image) {
+  absl::StatusOr<ImageInfo> info = InspectImage(image);
+  if (!info.ok()) return info.status();
+  return info->platform;
+}
+
+absl::StatusOr<ImageInfo> DockerClient::InspectImage(const std::string& image) {
   absl::StatusOr<Response> response =
       Request("GET", Path(absl::StrCat("/images/", image, "/json")), "", 30);
   if (!response.ok()) return response.status();
@@ -426,11 +458,64 @@ absl::StatusOr<std::string> DockerClient::ImagePlatform(const std::string& image
   if (response->code != 200) return HttpError("inspect image", response->code, response->body);
   json parsed = json::parse(response->body, nullptr, false);
   if (!parsed.is_object()) return absl::InternalError("inspect image: bad answer");
-  std::string platform =
-      absl::StrCat(parsed.value("Os", "linux"), "/", parsed.value("Architecture", ""));
-  std::string variant = parsed.value("Variant", "");
-  if (!variant.empty()) absl::StrAppend(&platform, "/", variant);
-  return platform;
+  ImageInfo info;
+  std::string os = JsonString(parsed, "Os");
+  info.platform = PlatformString(os.empty() ? "linux" : os, JsonString(parsed, "Architecture"),
+                                 JsonString(parsed, "Variant"));
+  info.id = JsonString(parsed, "Id");
+  auto digests = parsed.find("RepoDigests");
+  if (digests != parsed.end() && digests->is_array()) {
+    for (const json& d : *digests) {
+      if (d.is_string()) info.repo_digests.push_back(d.get<std::string>());
+    }
+  }
+  return info;
+}
+
+absl::Status DockerClient::PullImage(const PullRequest& request,
+                                     const std::function<bool(absl::string_view)>& progress) {
+  std::string path = Path(absl::StrCat("/images/create?fromImage=", UrlEscape(request.name),
+                                       "&tag=", UrlEscape(request.tag)));
+  if (!request.platform.empty()) absl::StrAppend(&path, "&platform=", UrlEscape(request.platform));
+  Extras extras;
+  extras.stall_seconds = std::max<long>(1, absl::ToInt64Seconds(request.stall_timeout));
+  if (!request.registry_auth.empty()) {
+    extras.headers.push_back(absl::StrCat("X-Registry-Auth: ", request.registry_auth));
+  }
+  long timeout = std::max<long>(1, absl::ToInt64Seconds(request.timeout));
+  absl::StatusOr<Response> response =
+      Request("POST", path, "", timeout, progress, nullptr, &extras);
+  if (!response.ok()) return response.status();
+  if (response->code / 100 != 2) {
+    std::string message = DockerErrorMessage(response->body);
+    if (response->code >= 500) absl::StrAppend(&message, " (HTTP ", response->code, ")");
+    return absl::UnknownError(message);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> DockerClient::RegistryPlatforms(
+    const std::string& image, const std::string& registry_auth) {
+  Extras extras;
+  if (!registry_auth.empty()) {
+    extras.headers.push_back(absl::StrCat("X-Registry-Auth: ", registry_auth));
+  }
+  absl::StatusOr<Response> response =
+      Request("GET", Path(absl::StrCat("/distribution/", image, "/json")), "", 60, nullptr, nullptr,
+              &extras);
+  if (!response.ok()) return response.status();
+  if (response->code != 200) return HttpError("distribution", response->code, response->body);
+  json parsed = json::parse(response->body, nullptr, false);
+  std::vector<std::string> platforms;
+  if (!parsed.is_object() || !parsed.contains("Platforms") || !parsed["Platforms"].is_array()) {
+    return platforms;
+  }
+  for (const json& p : parsed["Platforms"]) {
+    if (!p.is_object()) continue;
+    platforms.push_back(PlatformString(JsonString(p, "os"), JsonString(p, "architecture"),
+                                       JsonString(p, "variant")));
+  }
+  return platforms;
 }
 
 }  // namespace arena

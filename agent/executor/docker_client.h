@@ -46,6 +46,24 @@ struct ContainerState {
   std::string working_dir;  // Config.WorkingDir; empty means "/"
 };
 
+struct ImageInfo {
+  std::string platform;                   // "os/arch[/variant]"
+  std::string id;                         // "sha256:..."
+  std::vector<std::string> repo_digests;  // "name@sha256:..."
+};
+
+// How a pull goes (POST /images/create).
+struct PullRequest {
+  std::string name;      // without tag
+  std::string tag;       // or a digest "sha256:..."
+  std::string platform;  // "linux/arm64"
+  // The Engine API's X-Registry-Auth (base64url of the JSON auth config);
+  // empty pulls anonymously. Never logged.
+  std::string registry_auth;
+  absl::Duration stall_timeout = absl::Seconds(60);  // no bytes for this long
+  absl::Duration timeout = absl::Minutes(15);
+};
+
 struct ExecSpec {
   std::vector<std::string> command;
   std::vector<std::string> env;  // "K=V"
@@ -100,6 +118,19 @@ class DockerClient {
   absl::StatusOr<std::vector<std::string>> ListImageTags();
   // The image's "os/arch[/variant]", e.g. "linux/arm64"; NotFound if absent.
   absl::StatusOr<std::string> ImagePlatform(const std::string& image);
+  // Platform, id and repo digests of a local image; NotFound if absent.
+  absl::StatusOr<ImageInfo> InspectImage(const std::string& image);
+  // Pulls, passing the answer's bytes to `progress` as they come (see
+  // pull_progress.h; an {"error":...} line arrives with HTTP 200; false
+  // from `progress` aborts). An HTTP
+  // error returns Docker's message; a stall or the timeout Unavailable
+  // ("stalled" / "timed out" in the message).
+  absl::Status PullImage(const PullRequest& request,
+                         const std::function<bool(absl::string_view)>& progress);
+  // The platforms ("os/arch[/variant]") the registry has for `image`
+  // (GET /distribution/NAME/json).
+  absl::StatusOr<std::vector<std::string>> RegistryPlatforms(const std::string& image,
+                                                             const std::string& registry_auth);
 
  private:
   struct Response {
@@ -108,10 +139,15 @@ class DockerClient {
   };
   // `stream`, when set, receives the body of a 2xx answer as it arrives;
   // `on_headers` runs once the answer's headers are in.
+  struct Extras {
+    std::vector<std::string> headers;  // "Name: value"
+    long stall_seconds = 0;            // abort after this long without bytes
+  };
   absl::StatusOr<Response> Request(const std::string& method, const std::string& path,
                                    const std::string& body, long timeout_seconds,
                                    const std::function<bool(absl::string_view)>& stream = nullptr,
-                                   const std::function<void()>& on_headers = nullptr);
+                                   const std::function<void()>& on_headers = nullptr,
+                                   const Extras* extras = nullptr);
   std::string Path(absl::string_view path) const;
 
   const std::string socket_path_;

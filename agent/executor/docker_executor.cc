@@ -56,21 +56,16 @@ ContainerSpec SpecFor(const RunRequest& request, const std::string& agent_id,
   return spec;
 }
 
-// A local image must exist and be built for the task's architecture; Arena
-// never pulls (test hosts need not reach a registry).
-absl::Status CheckImagePlatform(DockerClient& docker, const RunRequest& request) {
-  absl::StatusOr<std::string> platform = docker.ImagePlatform(request.image);
-  if (!platform.ok()) return platform.status();
-  std::string arch_part = platform->substr(platform->find('/') + 1);
-  absl::StatusOr<std::string> arch = NormalizeArch(arch_part);
-  if (arch.ok() && *arch == request.arch) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat("image ", request.image, " is built for ",
-                                                    *platform, " but the task runs on linux/",
-                                                    request.arch));
-}
-
 void SystemLine(RunObserver* observer, absl::string_view text) {
   observer->OnOutput(3, absl::StrCat("arena: ", text, "\n"));
+}
+
+// An attempt that could not get its image or container.
+RunResult ErrorFrom(const absl::Status& status) {
+  RunResult result = Error(std::string(status.message()));
+  result.permanent = IsPermanentPullError(status);
+  if (absl::IsCancelled(status)) result.outcome = RunResult::Outcome::kCancelled;
+  return result;
 }
 
 // Copies the attempt's files into `result`; each note also becomes a line
@@ -162,10 +157,11 @@ std::string ReasonFor(const RunResult& result, const RunRequest& request, StopSi
 }  // namespace
 
 DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
-                               absl::Duration session_idle)
+                               absl::Duration session_idle, PullOptions pull_options)
     : socket_path_(std::move(socket_path)),
       agent_id_(std::move(agent_id)),
       session_idle_(session_idle),
+      puller_(socket_path_, pull_options),
       reaper_([this] {
         while (!stop_reaper_.WaitForNotificationWithTimeout(absl::Seconds(5))) ReapIdleSessions();
       }),
@@ -247,8 +243,8 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   DockerClient docker(socket_path_);
   absl::Status status = docker.Connect(kDockerRestartWait);
   if (!status.ok()) return Error(std::string(status.message()));
-  status = CheckImagePlatform(docker, request);
-  if (!status.ok()) return Error(std::string(status.message()));
+  absl::StatusOr<ReadyImage> image = PrepareImage(request, observer, stop);
+  if (!image.ok()) return ErrorFrom(image.status());
   std::string workspace;
   if (request.make_workspace) {
     absl::StatusOr<std::string> made =
@@ -264,8 +260,9 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
     }
   } cleanup{workspace};
   bool watch_disk = false;
-  absl::StatusOr<std::string> id = disk_limiter_.Create(
-      docker, SpecFor(request, agent_id_, workspace), request.disk_mb, &watch_disk);
+  ContainerSpec spec = SpecFor(request, agent_id_, workspace);
+  spec.image = image->info.id;  // what was checked, even if the tag moved since
+  absl::StatusOr<std::string> id = disk_limiter_.Create(docker, spec, request.disk_mb, &watch_disk);
   if (!id.ok()) return Error(std::string(id.status().message()));
   auto remove = [&] { RemoveContainer(docker, *id); };
   if (stop->cancelled()) {
@@ -274,7 +271,20 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
     result.outcome = RunResult::Outcome::kCancelled;
     return result;
   }
-  return FollowContainer(docker, *id, request, watch_disk, observer, stop);
+  RunResult result = FollowContainer(docker, *id, request, watch_disk, observer, stop);
+  result.image_digest = image->digest;
+  return result;
+}
+
+absl::StatusOr<ReadyImage> DockerExecutor::PrepareImage(const RunRequest& request,
+                                                        RunObserver* observer, StopSignal* stop) {
+  ImageNeed need;
+  need.image = request.image;
+  need.arch = request.arch;
+  need.policy = request.pull_policy;
+  need.registry_auth = request.registry_auth;
+  return puller_.Ensure(
+      need, [observer](absl::string_view line) { SystemLine(observer, line); }, stop);
 }
 
 RunResult DockerExecutor::FollowContainer(DockerClient& docker, const std::string& id,
@@ -337,7 +347,8 @@ RunResult DockerExecutor::FollowContainer(DockerClient& docker, const std::strin
 
 absl::StatusOr<DockerExecutor::Session> DockerExecutor::AcquireSession(DockerClient& docker,
                                                                        const RunRequest& request,
-                                                                       RunObserver* observer) {
+                                                                       RunObserver* observer,
+                                                                       StopSignal* stop) {
   {
     absl::MutexLock lock(&mu_);
     for (Session& s : sessions_) {
@@ -347,11 +358,13 @@ absl::StatusOr<DockerExecutor::Session> DockerExecutor::AcquireSession(DockerCli
       }
     }
   }
-  absl::Status status = CheckImagePlatform(docker, request);
-  if (!status.ok()) return status;
+  absl::StatusOr<ReadyImage> image = PrepareImage(request, observer, stop);
+  if (!image.ok()) return image.status();
+  absl::Status status;
   Session session;
   session.key = request.session;
   session.image = request.image;
+  session.image_digest = image->digest;
   session.busy = true;
   if (request.make_workspace) {
     absl::StatusOr<std::string> made =
@@ -362,6 +375,7 @@ absl::StatusOr<DockerExecutor::Session> DockerExecutor::AcquireSession(DockerCli
   RunRequest base = request;
   base.attempt_id = absl::StrCat("session-", NewId("s").substr(2));
   ContainerSpec spec = SpecFor(base, agent_id_, session.workspace);
+  spec.image = image->info.id;
   spec.labels["arena.session"] = request.session;
   // Idles until stopped; tests arrive by exec.
   spec.command = {"sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"};
@@ -455,8 +469,8 @@ RunResult DockerExecutor::RunInSession(const RunRequest& request, RunObserver* o
   DockerClient docker(socket_path_);
   absl::Status status = docker.Connect(kDockerRestartWait);
   if (!status.ok()) return Error(std::string(status.message()));
-  absl::StatusOr<Session> session = AcquireSession(docker, request, observer);
-  if (!session.ok()) return Error(std::string(session.status().message()));
+  absl::StatusOr<Session> session = AcquireSession(docker, request, observer, stop);
+  if (!session.ok()) return ErrorFrom(session.status());
   ExecSpec exec;
   exec.command = CleanThenRun(request);
   for (const auto& [key, value] : request.env) exec.env.push_back(absl::StrCat(key, "=", value));
@@ -498,6 +512,7 @@ RunResult DockerExecutor::RunInSession(const RunRequest& request, RunObserver* o
   result.outcome = stopped_as;
   result.exit_code = exit_code.ok() ? *exit_code : -1;
   result.reason = ReasonFor(result, request, stop);
+  result.image_digest = session->image_digest;
   return result;
 }
 

@@ -8,7 +8,8 @@
 // Tests with a session key run by `docker exec` in a warm container kept per
 // key (one test at a time per container); idle sessions end after a minute,
 // a destructive test ends its key's sessions, a timeout or cancel ends the
-// session it ran in. Thread-safe.
+// session it ran in. Images are made present first (image_puller.h).
+// Thread-safe.
 #ifndef ARENA_AGENT_EXECUTOR_DOCKER_EXECUTOR_H_
 #define ARENA_AGENT_EXECUTOR_DOCKER_EXECUTOR_H_
 
@@ -22,6 +23,7 @@
 #include "absl/time/time.h"
 #include "agent/executor/disk_limit.h"
 #include "agent/executor/executor.h"
+#include "agent/executor/image_puller.h"
 
 namespace arena {
 
@@ -32,7 +34,8 @@ class DockerExecutor final : public Executor {
   // Containers are labelled arena.agent=`agent_id`, so several agents can
   // share one Docker host without touching each other's containers.
   DockerExecutor(std::string socket_path, std::string agent_id,
-                 absl::Duration session_idle = absl::Minutes(1));
+                 absl::Duration session_idle = absl::Minutes(1),
+                 PullOptions pull_options = PullOptions());
   ~DockerExecutor() override;
 
   RunResult Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) override;
@@ -53,6 +56,7 @@ class DockerExecutor final : public Executor {
   struct Session {
     std::string key;
     std::string image;
+    std::string image_digest;
     std::string container_id;
     std::string workspace;  // removed with the session
     std::string working_dir;
@@ -68,7 +72,10 @@ class DockerExecutor final : public Executor {
   RunResult RunInSession(const RunRequest& request, RunObserver* observer, StopSignal* stop);
   // A warm session of the request's key marked busy, or a new one.
   absl::StatusOr<Session> AcquireSession(DockerClient& docker, const RunRequest& request,
-                                         RunObserver* observer);
+                                         RunObserver* observer, StopSignal* stop);
+  // The request's image, present for its platform (pulled under its policy).
+  absl::StatusOr<ReadyImage> PrepareImage(const RunRequest& request, RunObserver* observer,
+                                          StopSignal* stop);
   void ReleaseSession(const Session& session, bool keep);
   void DestroySession(const Session& session);
   // Removes a container, retrying while dockerd is away (it outlives a
@@ -82,6 +89,7 @@ class DockerExecutor final : public Executor {
   const std::string agent_id_;
   const absl::Duration session_idle_;
   DiskLimiter disk_limiter_;
+  ImagePuller puller_;
   mutable absl::Mutex mu_;
   std::vector<Session> sessions_ ABSL_GUARDED_BY(mu_);
   absl::Notification stop_reaper_;

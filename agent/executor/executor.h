@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/image_ref.h"
 
 namespace arena {
 
@@ -27,6 +28,9 @@ struct RunRequest {
   std::string job_id;
   std::string arch;  // normalised
   std::string image;
+  PullPolicy pull_policy = PullPolicy::kNever;
+  // The Engine API's X-Registry-Auth for pulling `image`; empty: anonymous.
+  std::string registry_auth;
   std::vector<std::string> command;
   std::map<std::string, std::string> env;
   WorkspaceMaker make_workspace;  // optional; the executor removes what it made
@@ -69,6 +73,11 @@ struct RunResult {
   // What was skipped, truncated or refused on the attempt's behalf, one line
   // each (also printed in its log); kept in the attempt's record.
   std::vector<std::string> notes;
+  // What ran: the image's repo digest, else its id ("" when none ran).
+  std::string image_digest;
+  // An error no retry can fix (refused credentials, unknown image or tag,
+  // a platform the image lacks): not retried on another agent.
+  bool permanent = false;
 };
 
 // Receives an attempt's progress. Called from the executor's thread.

@@ -17,6 +17,7 @@
 #include "common/backoff.h"
 #include "common/files.h"
 #include "common/ids.h"
+#include "common/image_ref.h"
 #include "common/logging.h"
 #include "common/repo_url.h"
 #include "common/secret_masker.h"
@@ -608,6 +609,10 @@ RunRequest AgentSession::RequestFor(Attempt* attempt) const {
   request.job_id = assign.job_id();
   request.arch = assign.arch();
   request.image = assign.image();
+  // The controller resolves the job's policy for the image; an older
+  // controller sends none, and agents then kept to present images.
+  absl::StatusOr<PullPolicy> policy = ParsePullPolicy(assign.pull_policy());
+  request.pull_policy = policy.ok() ? *policy : PullPolicy::kNever;
   request.command.assign(assign.command().begin(), assign.command().end());
   request.env.insert(assign.env().begin(), assign.env().end());
   // Who and where, for the test's own reports (set last: Arena's win).
@@ -714,6 +719,8 @@ void AgentSession::RecordResult(Attempt* attempt, RunResult result) {
                       attempt->clone_refused->load());
   event.set_unix_ms(absl::ToUnixMillis(absl::Now()));
   event.set_log_bytes(attempt->produced);
+  event.set_image_digest(result.image_digest);
+  event.set_permanent(result.permanent);
   for (std::string& note : result.notes) {
     if (event.notes_size() >= kMaxNotes) break;  // the controller keeps fewer still
     event.add_notes(std::move(note));

@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "common/arch.h"
 #include "common/ids.h"
+#include "common/image_ref.h"
 #include "common/logging.h"
 #include "common/repo_url.h"
 #include "common/status_macros.h"
@@ -145,6 +146,23 @@ absl::Status ApplyDiskPolicy(v1::Resources* r, const JobApiOptions& options) {
   return absl::OkStatus();
 }
 
+static absl::Status ApplyPullPolicy(const v1::JobSpec& spec, const JobApiOptions& options) {
+  if (!spec.pull_policy().empty()) RETURN_IF_ERROR(ParsePullPolicy(spec.pull_policy()).status());
+  const std::vector<std::string>& allowed = options.allowed_pull_policies;
+  // Every image's effective policy (the default one where the job names
+  // none) must be allowed.
+  for (const std::string& arch : spec.architectures()) {
+    std::string image = ImageForArch(spec, arch);
+    ASSIGN_OR_RETURN(PullPolicy policy, EffectivePullPolicy(spec.pull_policy(), image));
+    if (std::find(allowed.begin(), allowed.end(), PullPolicyName(policy)) == allowed.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("policy: pull policy \"", PullPolicyName(policy), "\" (for ", image,
+                       ") is not allowed (allowed: ", absl::StrJoin(allowed, ", "), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyContainerPolicy(v1::JobSpec& spec, const JobApiOptions& options) {
   v1::Resources* r = spec.mutable_resources();
   // NaN compares false with every bound: it is refused by name, not let
@@ -184,6 +202,7 @@ absl::Status ApplyContainerPolicy(v1::JobSpec& spec, const JobApiOptions& option
         "policy: network \"", spec.network(),
         "\" is not allowed (allowed: ", absl::StrJoin(options.allowed_networks, ", "), ")"));
   }
+  RETURN_IF_ERROR(ApplyPullPolicy(spec, options));
   if (spec.user().size() > 64 || spec.user().find_first_of(" \t\n") != std::string::npos) {
     return absl::InvalidArgumentError("user must be a name or uid[:gid] without spaces");
   }

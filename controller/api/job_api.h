@@ -36,6 +36,8 @@ struct JobApiOptions {
   int64_t default_disk_mb = 4096;
   int64_t max_disk_mb = 10240;
   std::vector<std::string> allowed_networks = {"none"};
+  // Pull policies a job may use, its default for each image included.
+  std::vector<std::string> allowed_pull_policies = {"always", "if-not-present", "never"};
   // Repositories on the agents' own disks (file:// URLs, paths): for tests
   // and single-host setups only; agents must allow them too.
   bool allow_local_repos = false;

@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "common/flags.h"
 #include "common/ids.h"
+#include "common/image_ref.h"
 #include "common/logging.h"
 #include "common/repo_url.h"
 #include "common/states.h"
@@ -395,6 +396,7 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   record.exited_ms = event != nullptr ? event->unix_ms() : 0;
   record.log_bytes = logs_->Size(attempt.job_id, attempt_id);
   if (event != nullptr) record.notes = AttemptNotes(*event);
+  if (event != nullptr) record.image_digest = event->image_digest().substr(0, 512);
   RETURN_IF_ERROR(store_->UpdateAttempt(record));
   attempts_.erase(it);
   agents_dirty_ = true;
@@ -409,16 +411,20 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   int failures = 0;
   std::set<std::string> failed_on;
   for (v1::Attempt& a : *task->mutable_attempts()) {
-    if (a.id() == attempt_id) a.set_state(state);
+    if (a.id() == attempt_id) {
+      a.set_state(state);
+      a.set_image_digest(record.image_digest);
+    }
     if (IsTestFailure(a.state())) {
       ++failures;
       failed_on.insert(a.agent_id());
     }
   }
   const v1::JobSpec& spec = job->header.spec();
-  // A permanent error (git refused the credentials) fails the same anywhere.
-  bool permanent = event != nullptr && event->permanent();
-  bool infrastructure = (state == v1::ERROR || state == v1::LOST) && !permanent;
+  // A permanent error (refused git or registry credentials, an unknown
+  // image or platform) fails the same anywhere: not retried.
+  bool permanent = event != nullptr && event->permanent() && state == v1::ERROR;
+  bool infrastructure = (state == v1::ERROR && !permanent) || state == v1::LOST;
   bool test_failure = IsTestFailure(state);
   if (test_failure) {
     bool only_quarantined = task->kind() == v1::TASK_KIND_TEST
@@ -629,6 +635,10 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   assign->set_job_id(job->id());
   assign->set_arch(task->arch());
   assign->set_image(task->image().empty() ? spec.image() : task->image());
+  // Validated at submit; a stored job from before pull policies gets the
+  // default for its image.
+  absl::StatusOr<PullPolicy> pull = EffectivePullPolicy(spec.pull_policy(), assign->image());
+  assign->set_pull_policy(PullPolicyName(pull.ok() ? *pull : PullPolicy::kNever));
   *assign->mutable_command() = task->command_size() > 0 ? task->command() : spec.command();
   *assign->mutable_artifacts() = spec.artifacts();
   *assign->mutable_junit() = spec.junit();

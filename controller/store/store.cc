@@ -168,6 +168,10 @@ CREATE TABLE git_credentials(
   sealed BLOB NOT NULL,
   created_ms INTEGER NOT NULL);
 )sql",
+    // v11: the image each attempt ran.
+    R"sql(
+ALTER TABLE attempts ADD COLUMN image_digest TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr const char* kTaskColumns =
@@ -185,7 +189,7 @@ std::string EncodeCommand(const v1::Task& task) {
 // Reads kAttemptColumns starting at column `first` of the row.
 constexpr const char* kAttemptColumns =
     "id, agent_id, state, exit_code, reason, started_ms, finished_ms, log_bytes, emulated, "
-    "exited_ms, notes";
+    "exited_ms, notes, image_digest";
 
 void ReadAttempt(const Statement& row, int first, v1::Attempt* a) {
   a->set_id(row.Text(first));
@@ -201,6 +205,7 @@ void ReadAttempt(const Statement& row, int first, v1::Attempt* a) {
   for (absl::string_view note : absl::StrSplit(row.Text(first + 10), '\n', absl::SkipEmpty())) {
     a->add_notes(std::string(note));
   }
+  a->set_image_digest(row.Text(first + 11));
 }
 
 v1::Task ReadTask(const Statement& row) {
@@ -640,7 +645,8 @@ absl::Status Store::UpdateAttempt(const AttemptRecord& a) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Statement stmt,
                    db_->Prepare("UPDATE attempts SET state=?, exit_code=?, reason=?, "
-                                "finished_ms=?, log_bytes=?, exited_ms=?, notes=? WHERE id=?"));
+                                "finished_ms=?, log_bytes=?, exited_ms=?, notes=?, image_digest=? "
+                                "WHERE id=?"));
   // Notes hold no newline (the recorder escapes them): one a line.
   return stmt.Bind(1, a.state)
       .Bind(2, a.exit_code)
@@ -649,7 +655,8 @@ absl::Status Store::UpdateAttempt(const AttemptRecord& a) {
       .Bind(5, a.log_bytes)
       .Bind(6, a.exited_ms)
       .Bind(7, absl::StrJoin(a.notes, "\n"))
-      .Bind(8, a.id)
+      .Bind(8, a.image_digest)
+      .Bind(9, a.id)
       .Run();
 }
 

@@ -83,6 +83,7 @@ struct AttemptRecord {
   int64_t log_bytes = 0;
   bool emulated = false;
   std::vector<std::string> notes;  // no newlines (see AttemptNotes)
+  std::string image_digest;        // what ran (repo digest, else image id)
 };
 
 // A page of rows after a position (a row id or a task's sequence number),

@@ -53,7 +53,7 @@ TEST(Store, MigratesToLatestVersionAndReopens) {
   {
     auto store = Store::Open(dir.File("arena.db"));
     ASSERT_TRUE(store.ok()) << store.status();
-    EXPECT_EQ(*(*store)->SchemaVersion(), 10);
+    EXPECT_EQ(*(*store)->SchemaVersion(), 11);
     ASSERT_TRUE((*store)->InsertJob(NewJob("job-a", 2)).ok());
   }
   auto reopened = Store::Open(dir.File("arena.db"));

@@ -1,0 +1,73 @@
+#include "common/image_ref.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace arena {
+
+ImageRef ParseImageRef(absl::string_view image) {
+  ImageRef ref;
+  size_t at = image.find('@');
+  if (at != absl::string_view::npos) {
+    ref.digest = std::string(image.substr(at + 1));
+    image = image.substr(0, at);
+  }
+  size_t slash = image.find('/');
+  if (slash != absl::string_view::npos) {
+    absl::string_view first = image.substr(0, slash);
+    if (absl::StrContains(first, '.') || absl::StrContains(first, ':') || first == "localhost") {
+      ref.host = std::string(first);
+    }
+  }
+  // A ':' after the last '/' starts the tag (one before it is a port).
+  size_t last_slash = image.rfind('/');
+  size_t colon = image.rfind(':');
+  if (colon != absl::string_view::npos &&
+      (last_slash == absl::string_view::npos || colon > last_slash)) {
+    ref.tag = std::string(image.substr(colon + 1));
+    image = image.substr(0, colon);
+  }
+  ref.name = std::string(image);
+  return ref;
+}
+
+std::string RegistryHost(absl::string_view image) {
+  ImageRef ref = ParseImageRef(image);
+  return ref.host.empty() ? "docker.io" : ref.host;
+}
+
+absl::StatusOr<PullPolicy> ParsePullPolicy(absl::string_view name) {
+  if (name == "always") return PullPolicy::kAlways;
+  if (name == "if-not-present") return PullPolicy::kIfNotPresent;
+  if (name == "never") return PullPolicy::kNever;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown pull policy \"", name, "\" (always, if-not-present or never)"));
+}
+
+const char* PullPolicyName(PullPolicy policy) {
+  switch (policy) {
+    case PullPolicy::kAlways:
+      return "always";
+    case PullPolicy::kIfNotPresent:
+      return "if-not-present";
+    case PullPolicy::kNever:
+      return "never";
+  }
+  return "never";
+}
+
+PullPolicy DefaultPullPolicy(absl::string_view image) {
+  ImageRef ref = ParseImageRef(image);
+  if (ref.host.empty()) return PullPolicy::kNever;
+  if (!ref.digest.empty()) return PullPolicy::kIfNotPresent;
+  if (ref.tag.empty() || ref.tag == "latest") return PullPolicy::kAlways;
+  return PullPolicy::kIfNotPresent;
+}
+
+absl::StatusOr<PullPolicy> EffectivePullPolicy(absl::string_view requested,
+                                               absl::string_view image) {
+  if (requested.empty()) return DefaultPullPolicy(image);
+  return ParsePullPolicy(requested);
+}
+
+}  // namespace arena

@@ -1,0 +1,62 @@
+#include "common/image_ref.h"
+
+#include <gtest/gtest.h>
+
+namespace arena {
+namespace {
+
+TEST(ImageRef, SplitsHostNameTagAndDigest) {
+  ImageRef ref = ParseImageRef("127.0.0.1:5000/team/app:1.2@sha256:abc");
+  EXPECT_EQ("127.0.0.1:5000", ref.host);
+  EXPECT_EQ("127.0.0.1:5000/team/app", ref.name);
+  EXPECT_EQ("1.2", ref.tag);
+  EXPECT_EQ("sha256:abc", ref.digest);
+}
+
+TEST(ImageRef, ReadsAPortAsPartOfTheHostNotAsATag) {
+  ImageRef ref = ParseImageRef("registry.local:5000/app");
+  EXPECT_EQ("registry.local:5000", ref.host);
+  EXPECT_EQ("registry.local:5000/app", ref.name);
+  EXPECT_EQ("", ref.tag);
+}
+
+TEST(ImageRef, TreatsAFirstComponentWithoutDotOrColonAsDockerHub) {
+  EXPECT_EQ("", ParseImageRef("arena-test/busybox:latest").host);
+  EXPECT_EQ("docker.io", RegistryHost("arena-test/busybox:latest"));
+  EXPECT_EQ("docker.io", RegistryHost("python:3.12"));
+  EXPECT_EQ("localhost", RegistryHost("localhost/app:1"));
+  EXPECT_EQ("ghcr.io", RegistryHost("ghcr.io/org/app"));
+}
+
+TEST(PullPolicy, DefaultsToAlwaysForLatestOrUntaggedRegistryNames) {
+  EXPECT_EQ(PullPolicy::kAlways, DefaultPullPolicy("ghcr.io/org/app"));
+  EXPECT_EQ(PullPolicy::kAlways, DefaultPullPolicy("127.0.0.1:5000/app:latest"));
+}
+
+TEST(PullPolicy, DefaultsToIfNotPresentForATagOrDigest) {
+  EXPECT_EQ(PullPolicy::kIfNotPresent, DefaultPullPolicy("127.0.0.1:5000/app:1.2"));
+  EXPECT_EQ(PullPolicy::kIfNotPresent, DefaultPullPolicy("ghcr.io/org/app@sha256:abc"));
+}
+
+TEST(PullPolicy, DefaultsToNeverForNamesWithoutARegistryHost) {
+  EXPECT_EQ(PullPolicy::kNever, DefaultPullPolicy("arena-test/busybox:latest"));
+  EXPECT_EQ(PullPolicy::kNever, DefaultPullPolicy("python"));
+}
+
+TEST(PullPolicy, AnExplicitPolicyWinsAndUnknownNamesAreRefused) {
+  EXPECT_EQ(PullPolicy::kAlways, *EffectivePullPolicy("always", "python:3"));
+  EXPECT_EQ(PullPolicy::kNever, *EffectivePullPolicy("never", "ghcr.io/org/app"));
+  EXPECT_EQ(PullPolicy::kAlways, *EffectivePullPolicy("", "ghcr.io/org/app"));
+  absl::StatusOr<PullPolicy> bad = EffectivePullPolicy("sometimes", "python");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(std::string::npos, bad.status().message().find("if-not-present"));
+}
+
+TEST(PullPolicy, NamesRoundTrip) {
+  for (PullPolicy p : {PullPolicy::kAlways, PullPolicy::kIfNotPresent, PullPolicy::kNever}) {
+    EXPECT_EQ(p, *ParsePullPolicy(PullPolicyName(p)));
+  }
+}
+
+}  // namespace
+}  // namespace arena
