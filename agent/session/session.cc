@@ -715,12 +715,12 @@ void AgentSession::RecordResult(Attempt* attempt, RunResult result) {
   event.set_kind(lost ? v1::TASK_EVENT_LOST : KindFor(result.outcome));
   event.set_exit_code(result.exit_code);
   event.set_reason(result.reason);
-  event.set_permanent(result.outcome == RunResult::Outcome::kError &&
-                      attempt->clone_refused->load());
+  // Refused git credentials (the clone) or a pull no retry can fix.
+  event.set_permanent(result.permanent || (result.outcome == RunResult::Outcome::kError &&
+                                           attempt->clone_refused->load()));
   event.set_unix_ms(absl::ToUnixMillis(absl::Now()));
   event.set_log_bytes(attempt->produced);
   event.set_image_digest(result.image_digest);
-  event.set_permanent(result.permanent);
   for (std::string& note : result.notes) {
     if (event.notes_size() >= kMaxNotes) break;  // the controller keeps fewer still
     event.add_notes(std::move(note));

@@ -109,7 +109,7 @@ pass "four concurrent tasks waited for one shared pull"
 stop_registry pub
 docker rmi -f "$SINGLE" >/dev/null 2>&1 || true
 job=$(actl submit --image "$SINGLE" --pull always -- echo back)
-wait_until 20 grep -q "retrying in" <(actl logs "$job" 2>/dev/null) || fail "no retry while the registry is down"
+wait_until 20 log_has "$job" "retrying in" || fail "no retry while the registry is down"
 restart_registry pub
 out=$(actl wait "$job" 2>&1) || fail "after restart: $out"
 assert_contains "$(actl logs "$job")" "back" "task ran after the registry came back"
