@@ -47,6 +47,9 @@ struct JobApiOptions {
 // limits). Returns InvalidArgument with a message naming the bad field.
 absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOptions& options);
 
+// A name an environment variable (or secret) may have: [A-Za-z_][A-Za-z0-9_]*.
+bool ValidEnvName(const std::string& name);
+
 // The image a task of `arch` runs: images[arch], else image with "{arch}"
 // replaced by the architecture's name.
 std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch);
