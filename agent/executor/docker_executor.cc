@@ -282,7 +282,7 @@ absl::StatusOr<ReadyImage> DockerExecutor::PrepareImage(const RunRequest& reques
   need.image = request.image;
   need.arch = request.arch;
   need.policy = request.pull_policy;
-  need.registry_auth = request.registry_auth;
+  need.logins = request.registry_logins;
   return puller_.Ensure(
       need, [observer](absl::string_view line) { SystemLine(observer, line); }, stop);
 }

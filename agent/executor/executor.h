@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "agent/executor/registry_auth.h"
 #include "common/image_ref.h"
 
 namespace arena {
@@ -29,8 +30,9 @@ struct RunRequest {
   std::string arch;  // normalised
   std::string image;
   PullPolicy pull_policy = PullPolicy::kNever;
-  // The Engine API's X-Registry-Auth for pulling `image`; empty: anonymous.
-  std::string registry_auth;
+  // The controller's registry credentials for this attempt's pulls
+  // (registry_auth.h picks the one for each image's host).
+  std::vector<RegistryLogin> registry_logins;
   std::vector<std::string> command;
   std::map<std::string, std::string> env;
   WorkspaceMaker make_workspace;  // optional; the executor removes what it made

@@ -170,13 +170,15 @@ void AgentSession::AppendOutput(Attempt* attempt, int stream, absl::string_view 
   if (attempt->truncated || attempt->spool_fd < 0) return;
   std::string masked;
   absl::string_view data = raw;
-  const std::string& git_password = attempt->assign.git_access().password();
-  if (!attempt->assign.secrets().empty() || !git_password.empty()) {
+  const v1::Assign& assign = attempt->assign;
+  if (!assign.secrets().empty() || !assign.git_access().password().empty() ||
+      !assign.registry_auths().empty()) {
     auto it = attempt->maskers.find(stream);
     if (it == attempt->maskers.end()) {
       std::vector<std::string> values;
-      for (const auto& [name, value] : attempt->assign.secrets()) values.push_back(value);
-      if (!git_password.empty()) values.push_back(git_password);
+      for (const auto& [name, value] : assign.secrets()) values.push_back(value);
+      if (!assign.git_access().password().empty()) values.push_back(assign.git_access().password());
+      for (const v1::RegistryAuth& auth : assign.registry_auths()) values.push_back(auth.password());
       it = attempt->maskers.emplace(stream, SecretMasker(std::move(values))).first;
     }
     masked = raw.empty() ? it->second.Flush() : it->second.Feed(raw);
@@ -613,6 +615,9 @@ RunRequest AgentSession::RequestFor(Attempt* attempt) const {
   // controller sends none, and agents then kept to present images.
   absl::StatusOr<PullPolicy> policy = ParsePullPolicy(assign.pull_policy());
   request.pull_policy = policy.ok() ? *policy : PullPolicy::kNever;
+  for (const v1::RegistryAuth& auth : assign.registry_auths()) {
+    request.registry_logins.push_back({auth.host(), auth.username(), auth.password()});
+  }
   request.command.assign(assign.command().begin(), assign.command().end());
   request.env.insert(assign.env().begin(), assign.env().end());
   // Who and where, for the test's own reports (set last: Arena's win).
