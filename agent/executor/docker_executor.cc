@@ -283,8 +283,12 @@ absl::StatusOr<ReadyImage> DockerExecutor::PrepareImage(const RunRequest& reques
   need.arch = request.arch;
   need.policy = request.pull_policy;
   need.logins = request.registry_logins;
-  return puller_.Ensure(
-      need, [observer](absl::string_view line) { SystemLine(observer, line); }, stop);
+  PullWatch watch;
+  watch.say = [observer](absl::string_view line) { SystemLine(observer, line); };
+  watch.progress = [observer, &request](int64_t done, int64_t total) {
+    observer->OnProgress({"pulling", request.image, done, total});
+  };
+  return puller_.Ensure(need, watch, stop);
 }
 
 RunResult DockerExecutor::FollowContainer(DockerClient& docker, const std::string& id,

@@ -126,6 +126,19 @@ class AgentSession::Observer final : public RunObserver {
   void OnOutput(int stream, absl::string_view data) override {
     session_->AppendOutput(attempt_.get(), stream, data);
   }
+  void OnProgress(const RunProgress& progress) override {
+    v1::AgentMessage message;
+    v1::TaskEvent* event = message.mutable_event();
+    event->set_attempt_id(attempt_->assign.attempt_id());
+    event->set_kind(v1::TASK_EVENT_PROGRESS);
+    event->set_unix_ms(absl::ToUnixMillis(absl::Now()));
+    event->set_phase(progress.phase);
+    event->set_reason(progress.detail);
+    event->set_progress_done(progress.done);
+    event->set_progress_total(progress.total);
+    absl::MutexLock lock(&session_->mu_);
+    if (session_->connected_) session_->control_.push_back(std::move(message));
+  }
 
  private:
   AgentSession* session_;
@@ -178,7 +191,8 @@ void AgentSession::AppendOutput(Attempt* attempt, int stream, absl::string_view 
       std::vector<std::string> values;
       for (const auto& [name, value] : assign.secrets()) values.push_back(value);
       if (!assign.git_access().password().empty()) values.push_back(assign.git_access().password());
-      for (const v1::RegistryAuth& auth : assign.registry_auths()) values.push_back(auth.password());
+      for (const v1::RegistryAuth& auth : assign.registry_auths())
+        values.push_back(auth.password());
       it = attempt->maskers.emplace(stream, SecretMasker(std::move(values))).first;
     }
     masked = raw.empty() ? it->second.Flush() : it->second.Feed(raw);

@@ -322,9 +322,16 @@ void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& ev
     return;
   }
   const RunningAttempt attempt = it->second;
+  if (event.kind() == v1::TASK_EVENT_PROGRESS) {
+    progress_.Set(event.attempt_id(), {event.phase().substr(0, 32), event.reason().substr(0, 512),
+                                       event.progress_done(), event.progress_total()});
+    notify_ = true;
+    return;
+  }
   v1::State state = TaskStateForEvent(event);
   if (state == v1::RUNNING) {
     if (event.kind() != v1::TASK_EVENT_STARTED || attempt.cancelled) return;
+    progress_.Clear(event.attempt_id());
     absl::StatusOr<ActiveJob*> job = FindJob(attempt.job_id);
     if (!job.ok()) return LogError(job.status());
     absl::StatusOr<v1::Task> loaded = store_->GetTask(attempt.task_id);
@@ -398,6 +405,7 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   if (event != nullptr) record.notes = AttemptNotes(*event);
   if (event != nullptr) record.image_digest = event->image_digest().substr(0, 512);
   RETURN_IF_ERROR(store_->UpdateAttempt(record));
+  progress_.Clear(attempt_id);
   attempts_.erase(it);
   agents_dirty_ = true;
   if (attempt.cancelled || task == nullptr) {
@@ -690,14 +698,14 @@ void Scheduler::AddRegistryAuth(const std::string& image, v1::Assign* assign) {
   for (const v1::RegistryAuth& auth : assign->registry_auths()) {
     if (auth.host() == host) return;
   }
-  absl::StatusOr<CredentialRecord> record =
-      store_->GetCredential(CredentialScope::kRegistry, host);
+  absl::StatusOr<CredentialRecord> record = store_->GetCredential(CredentialScope::kRegistry, host);
   if (absl::IsNotFound(record.status())) return;
   v1::RegistryAuth auth;
   absl::StatusOr<std::string> opened =
       record.ok() ? options_.secrets->Open(record->sealed) : record.status();
   if (!opened.ok() || !auth.ParseFromString(*opened)) {
-    Log(LogLevel::kWarn, "scheduler", absl::StrCat("cannot open the registry credential for ", host));
+    Log(LogLevel::kWarn, "scheduler",
+        absl::StrCat("cannot open the registry credential for ", host));
     return;
   }
   auth.set_host(host);
