@@ -237,7 +237,11 @@ absl::Status ImagePuller::TypedPullError(const ImageNeed& need, const ResolvedAu
                                          const std::string& error) {
   const std::string host = RegistryHost(need.image);
   absl::Status typed = ClassifyPullError(error, host, need.image);
-  if (absl::IsUnavailable(typed)) {
+  // Only for an anonymous pull: with credentials, dockerd names a refusal
+  // itself, and what looks transient is (a connection reset on reuse after
+  // the registry's 401 challenge sends dockerd to its HTTP fallback); a
+  // lookup racing the same reset must not turn a retry into a refusal.
+  if (absl::IsUnavailable(typed) && auth.header.empty()) {
     DockerClient docker(socket_path_);
     absl::StatusOr<std::vector<std::string>> lookup =
         docker.Connect().ok() ? docker.RegistryPlatforms(need.image, auth.header)

@@ -105,10 +105,10 @@ class ImagePuller {
   // The typed error for a platform the image lacks, naming those it has.
   absl::Status NoSuchPlatform(const ImageNeed& need, const ResolvedAuth& auth,
                               const std::string& pulled);
-  // A failed pull's error as a typed failure. dockerd's pull answer can
-  // hide the cause (a 401 from a loopback registry turns into an HTTP
-  // fallback error), so an error that looks transient is checked against
-  // the registry's answer to a manifest lookup.
+  // A failed pull's error as a typed failure. dockerd's answer to an
+  // anonymous pull can hide the cause (a loopback registry's 401 turns into
+  // an HTTP fallback error), so such an error that looks transient is
+  // checked against the registry's answer to a manifest lookup.
   absl::Status TypedPullError(const ImageNeed& need, const ResolvedAuth& auth,
                               const std::string& error);
 

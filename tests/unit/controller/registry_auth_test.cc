@@ -70,6 +70,13 @@ TEST_F(RegistryAuthTest, CredentialGoesOnlyToTasksWhoseImageIsOnItsHost) {
   EXPECT_EQ(AuthsFor("busybox:1", "if-not-present").at(0).password(), "hub-pass");
 }
 
+TEST_F(RegistryAuthTest, ANewLoginReplacesTheOldOneForTheNextTask) {
+  StoreCredential("registry.example:5000", "wrong");
+  EXPECT_EQ(AuthsFor("registry.example:5000/team/app:1").at(0).password(), "wrong");
+  StoreCredential("registry.example:5000", "right");
+  EXPECT_EQ(AuthsFor("registry.example:5000/team/app:1").at(0).password(), "right");
+}
+
 TEST_F(RegistryAuthTest, NoCredentialMeansNoAuthInTheAssign) {
   EXPECT_TRUE(AuthsFor("registry.example:5000/team/app:1").empty());
 }
