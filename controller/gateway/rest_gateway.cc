@@ -290,6 +290,7 @@ void RestGateway::Register(httplib::Server* server) {
                 request.set_job_id(req.matches[1]);
                 request.set_task(req.get_param_value("task"));
                 request.set_attempt(req.get_param_value("attempt"));
+                request.set_channel(req.get_param_value("channel"));  // "build"
                 std::string follow = req.get_param_value("follow");
                 request.set_follow(follow == "true" || follow == "1");
                 if (req.has_param("offset")) {
