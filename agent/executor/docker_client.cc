@@ -56,6 +56,11 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
   return chunk.size();
 }
 
+size_t OnRead(char* data, size_t size, size_t count, void* user) {
+  const auto* upload = static_cast<const std::function<size_t(char*, size_t)>*>(user);
+  return (*upload)(data, size * count);
+}
+
 // Compares "1.41" style versions.
 bool VersionLess(absl::string_view a, absl::string_view b) {
   std::pair<std::string, std::string> pa = absl::StrSplit(a, absl::MaxSplits('.', 1));
@@ -149,9 +154,22 @@ absl::StatusOr<DockerClient::Response> DockerClient::Request(
       curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, extras->stall_seconds);
     }
   }
-  if (method == "POST") headers = curl_slist_append(headers, "Content-Type: application/json");
-  if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  const std::function<size_t(char*, size_t)>* upload = extras != nullptr ? extras->upload : nullptr;
+  std::string content_type = extras != nullptr && !extras->content_type.empty()
+                                 ? extras->content_type
+                                 : std::string("application/json");
   if (method == "POST") {
+    headers = curl_slist_append(headers, absl::StrCat("Content-Type: ", content_type).c_str());
+  }
+  if (upload != nullptr) {
+    headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
+    headers = curl_slist_append(headers, "Expect:");  // no wait for 100-continue
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, OnRead);
+    curl_easy_setopt(curl, CURLOPT_READDATA, upload);
+  }
+  if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  if (method == "POST" && upload == nullptr) {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   }
@@ -491,6 +509,43 @@ absl::Status DockerClient::PullImage(const PullRequest& request,
     if (response->code >= 500) absl::StrAppend(&message, " (HTTP ", response->code, ")");
     return absl::UnknownError(message);
   }
+  return absl::OkStatus();
+}
+
+absl::Status DockerClient::BuildImage(const BuildRequest& request, const BodyReader& context,
+                                      const std::function<bool(absl::string_view)>& progress) {
+  json args = json::object();
+  for (const auto& [name, value] : request.args) args[name] = value;
+  std::string path = Path(absl::StrCat("/build?rm=1&forcerm=1&t=", UrlEscape(request.tag),
+                                       "&dockerfile=", UrlEscape(request.dockerfile),
+                                       "&buildargs=", UrlEscape(args.dump())));
+  if (!request.platform.empty()) absl::StrAppend(&path, "&platform=", UrlEscape(request.platform));
+  if (!request.target.empty()) absl::StrAppend(&path, "&target=", UrlEscape(request.target));
+  if (request.pull) absl::StrAppend(&path, "&pull=1");
+  if (!request.labels.empty()) {
+    json labels = json::object();
+    for (const auto& [name, value] : request.labels) labels[name] = value;
+    absl::StrAppend(&path, "&labels=", UrlEscape(labels.dump()));
+  }
+  absl::Status read_error;
+  std::function<size_t(char*, size_t)> upload = [&](char* out, size_t size) -> size_t {
+    absl::StatusOr<size_t> n = context(out, size);
+    if (n.ok()) return *n;
+    read_error = n.status();
+    return CURL_READFUNC_ABORT;
+  };
+  Extras extras;
+  extras.upload = &upload;
+  extras.content_type = "application/x-tar";
+  if (!request.registry_config.empty()) {
+    extras.headers.push_back(absl::StrCat("X-Registry-Config: ", request.registry_config));
+  }
+  long timeout = std::max<long>(1, absl::ToInt64Seconds(request.timeout));
+  absl::StatusOr<Response> response =
+      Request("POST", path, "", timeout, progress, nullptr, &extras);
+  if (!read_error.ok()) return read_error;
+  if (!response.ok()) return response.status();
+  if (response->code / 100 != 2) return HttpError("build", response->code, response->body);
   return absl::OkStatus();
 }
 

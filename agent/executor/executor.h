@@ -22,6 +22,25 @@ namespace arena {
 using WorkspaceMaker = std::function<absl::StatusOr<std::string>(
     const std::function<void(absl::string_view)>& output)>;
 
+// A registry's credential for one assignment (the controller's, for the
+// image's host or a build's base images' hosts). Never logged.
+struct RegistryCredential {
+  std::string host;  // "127.0.0.1:5000", "docker.io"
+  std::string username;
+  std::string password;
+};
+
+// The image built from the checkout instead of pulled (JobSpec.build).
+struct ImageBuild {
+  bool enabled = false;
+  std::string dockerfile = "Dockerfile";  // relative to the checkout
+  std::string context = ".";
+  std::map<std::string, std::string> args;
+  std::string target;
+  // The job's own pull policy for the base images; "": each one's default.
+  std::string pull_policy;
+};
+
 struct RunRequest {
   std::string attempt_id;
   std::string task_id;
@@ -31,6 +50,11 @@ struct RunRequest {
   PullPolicy pull_policy = PullPolicy::kNever;
   // The Engine API's X-Registry-Auth for pulling `image`; empty: anonymous.
   std::string registry_auth;
+  // With build.enabled, `image` is only a label ("build:Dockerfile"): the
+  // image is built from the checkout, which make_workspace must provide.
+  ImageBuild build;
+  // For a build's base images (each sent only to its own host).
+  std::vector<RegistryCredential> registry_credentials;
   std::vector<std::string> command;
   std::map<std::string, std::string> env;
   WorkspaceMaker make_workspace;  // optional; the executor removes what it made
@@ -87,6 +111,8 @@ class RunObserver {
   virtual void OnStarted() = 0;
   // stream: 1 stdout, 2 stderr, 3 Arena's own messages.
   virtual void OnOutput(int stream, absl::string_view data) = 0;
+  // Output for another log of the attempt (common/log_channel.h: "build").
+  virtual void OnChannelOutput(const std::string& channel, absl::string_view data) {}
 };
 
 // Lets another thread stop a running attempt. Thread-safe.

@@ -115,7 +115,9 @@ class AgentSession {
   WorkspaceMaker WorkspaceMakerFor(const Attempt& attempt) const;
   std::string RefusalFor(const Attempt& attempt) const;
   void RecordResult(Attempt* attempt, RunResult result) ABSL_LOCKS_EXCLUDED(mu_);
-  void AppendOutput(Attempt* attempt, int stream, absl::string_view data);
+  void AppendOutput(Attempt* attempt, int stream, absl::string_view data) ABSL_LOCKS_EXCLUDED(mu_);
+  void AppendChannel(Attempt* attempt, const std::string& channel, absl::string_view data)
+      ABSL_LOCKS_EXCLUDED(mu_);
   void Forget(const std::string& attempt_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SessionOptions options_;
