@@ -286,7 +286,7 @@ TEST_F(SchedulerTest, AJobsBuildReachesTheAgentWithTheJobsPullPolicy) {
   spec.mutable_build()->set_target("test");
   SubmitSpec("job-b", spec);
   ASSERT_EQ(link->Assigns().size(), 1u);
-  const v1::Assign& assign = link->Assigns()[0];
+  const v1::Assign assign = link->Assigns()[0];
   EXPECT_EQ(assign.build().dockerfile(), "ci/Dockerfile");
   EXPECT_EQ(assign.build().context(), "ci");
   EXPECT_EQ(assign.build().args().at("V"), "1");
