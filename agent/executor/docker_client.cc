@@ -61,6 +61,34 @@ size_t OnRead(char* data, size_t size, size_t count, void* user) {
   return (*upload)(data, size * count);
 }
 
+// Sets the request's headers and its body: `body`, or `upload` read as it
+// is sent (chunked). Returns the header list for the caller to free.
+struct curl_slist* SetBody(CURL* curl, const std::string& method, const std::string& body,
+                           const std::vector<std::string>& extra_headers,
+                           const std::string& content_type,
+                           const std::function<size_t(char*, size_t)>* upload) {
+  struct curl_slist* headers = nullptr;
+  for (const std::string& header : extra_headers) {
+    headers = curl_slist_append(headers, header.c_str());
+  }
+  if (method == "POST") {
+    std::string type = content_type.empty() ? "application/json" : content_type;
+    headers = curl_slist_append(headers, absl::StrCat("Content-Type: ", type).c_str());
+  }
+  if (upload != nullptr) {
+    headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
+    headers = curl_slist_append(headers, "Expect:");  // no wait for 100-continue
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, OnRead);
+    curl_easy_setopt(curl, CURLOPT_READDATA, upload);
+  } else if (method == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  }
+  if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  return headers;
+}
+
 // Compares "1.41" style versions.
 bool VersionLess(absl::string_view a, absl::string_view b) {
   std::pair<std::string, std::string> pa = absl::StrSplit(a, absl::MaxSplits('.', 1));
@@ -144,34 +172,12 @@ absl::StatusOr<DockerClient::Response> DockerClient::Request(
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_seconds);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  struct curl_slist* headers = nullptr;
-  if (extras != nullptr) {
-    for (const std::string& header : extras->headers) {
-      headers = curl_slist_append(headers, header.c_str());
-    }
-    if (extras->stall_seconds > 0) {
-      curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-      curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, extras->stall_seconds);
-    }
-  }
-  const std::function<size_t(char*, size_t)>* upload = extras != nullptr ? extras->upload : nullptr;
-  std::string content_type = extras != nullptr && !extras->content_type.empty()
-                                 ? extras->content_type
-                                 : std::string("application/json");
-  if (method == "POST") {
-    headers = curl_slist_append(headers, absl::StrCat("Content-Type: ", content_type).c_str());
-  }
-  if (upload != nullptr) {
-    headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
-    headers = curl_slist_append(headers, "Expect:");  // no wait for 100-continue
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_READFUNCTION, OnRead);
-    curl_easy_setopt(curl, CURLOPT_READDATA, upload);
-  }
-  if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  if (method == "POST" && upload == nullptr) {
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  struct curl_slist* headers = extras == nullptr ? SetBody(curl, method, body, {}, "", nullptr)
+                                                 : SetBody(curl, method, body, extras->headers,
+                                                           extras->content_type, extras->upload);
+  if (extras != nullptr && extras->stall_seconds > 0) {
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, extras->stall_seconds);
   }
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.code);
