@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "absl/strings/numbers.h"
@@ -34,6 +35,8 @@ constexpr char kUsage[] =
     "                   [--allow-local-repos]   (clone file:// and path repos: tests only)\n"
     "                   [--max-file-mb 512]     (artifacts and JUnit reports per attempt)\n"
     "                   [--pull-stall-timeout 60s] [--pull-timeout 15m]   (image pulls)\n"
+    "                   [--docker-config PATH]  (registry logins of this host; default\n"
+    "                                            ~/.docker/config.json)\n"
     "                   [--log-level debug|info|warn|error] [--log-format text|json]\n"
     "                   [--enroll-only]   (enroll, print the agent id, exit)\n";
 
@@ -79,7 +82,7 @@ absl::Status ParseTimingAndLimits(const ParsedFlags& flags, SessionOptions* opti
   return absl::OkStatus();
 }
 
-// --pull-stall-timeout and --pull-timeout.
+// --pull-stall-timeout, --pull-timeout and --docker-config.
 absl::StatusOr<PullOptions> PullOptionsFrom(const ParsedFlags& flags) {
   PullOptions pull;
   if (flags.Has("pull-stall-timeout") &&
@@ -92,6 +95,9 @@ absl::StatusOr<PullOptions> PullOptionsFrom(const ParsedFlags& flags) {
        pull.timeout < absl::Seconds(1))) {
     return absl::InvalidArgumentError("--pull-timeout wants a duration of at least 1s");
   }
+  const char* home = std::getenv("HOME");
+  pull.docker_config = flags.Get(
+      "docker-config", home != nullptr ? absl::StrCat(home, "/.docker/config.json") : "");
   return pull;
 }
 
@@ -181,7 +187,7 @@ int Main(int argc, char** argv) {
                       "slots",       "labels",       "docker-socket", "work-dir",
                       "hostname",    "emulation",    "heartbeat",     "log-level",
                       "log-format",  "stop-timeout", "max-file-mb",   "pull-stall-timeout",
-                      "pull-timeout"};
+                      "pull-timeout", "docker-config"};
   spec.bool_flags = {"help", "enroll-only", "allow-local-repos"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));

@@ -139,7 +139,7 @@ _arenactl() {
     case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac
   done
   if [ -z "$cmd" ]; then
-    COMPREPLY=($(compgen -W "run submit status jobs logs wait cancel results artifacts flaky quarantine agents agent join-token token audit git completion --controller --ca-file --token --token-file -o --help" -- "$cur"))
+    COMPREPLY=($(compgen -W "run submit status jobs logs wait cancel results artifacts flaky quarantine agents agent join-token token audit git registry completion --controller --ca-file --token --token-file -o --help" -- "$cur"))
     return
   fi
   case $cmd in
@@ -153,6 +153,7 @@ _arenactl() {
       fi ;;
     quarantine) COMPREPLY=($(compgen -W "add remove list --reason" -- "$cur")) ;;
     git) COMPREPLY=($(compgen -W "login list logout --username --password-stdin --ssh-key-file --known-hosts --ca-file" -- "$cur")) ;;
+    registry) COMPREPLY=($(compgen -W "login list logout --username --password-stdin" -- "$cur")) ;;
     agent) COMPREPLY=($(compgen -W "revoke drain undrain" -- "$cur")) ;;
     token) COMPREPLY=($(compgen -W "create list revoke --name --role --ttl" -- "$cur")) ;;
     completion) COMPREPLY=($(compgen -W "bash" -- "$cur")) ;;

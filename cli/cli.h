@@ -83,6 +83,9 @@ int CmdToken(Cli& cli);
 int CmdAgent(Cli& cli);
 int CmdAudit(Cli& cli);
 int CmdGit(Cli& cli);
+// A password or token from stdin, trailing whitespace removed; never empty.
+absl::StatusOr<std::string> ReadPasswordStdin();
+int CmdRegistry(Cli& cli);
 
 }  // namespace arena
 

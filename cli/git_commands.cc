@@ -21,10 +21,9 @@ constexpr const char* kGitUsage =
 absl::Status ReadGitSecrets(const ParsedFlags& flags, v1::SetGitCredentialRequest* request) {
   request->set_username(flags.Get("username"));
   if (flags.Has("password-stdin")) {
-    std::string password((std::istreambuf_iterator<char>(std::cin)),
-                         std::istreambuf_iterator<char>());
-    request->set_password(std::string(absl::StripTrailingAsciiWhitespace(password)));
-    if (request->password().empty()) return absl::InvalidArgumentError("stdin held no password");
+    absl::StatusOr<std::string> password = ReadPasswordStdin();
+    if (!password.ok()) return password.status();
+    request->set_password(*std::move(password));
   }
   struct FileFlag {
     const char* flag;
@@ -95,6 +94,14 @@ int GitLogout(Cli& cli, const std::string& host) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> ReadPasswordStdin() {
+  std::string password((std::istreambuf_iterator<char>(std::cin)),
+                       std::istreambuf_iterator<char>());
+  password = std::string(absl::StripTrailingAsciiWhitespace(password));
+  if (password.empty()) return absl::InvalidArgumentError("stdin held no password");
+  return password;
+}
 
 int CmdGit(Cli& cli) {
   FlagSpec spec;

@@ -64,6 +64,9 @@ commands:
   audit [--limit N]                  who did what, newest first (admin)
   git login HOST --username U --password-stdin | --ssh-key-file F --known-hosts F [--ca-file F]
   git list | git logout HOST         private git hosts' credentials (operator)
+  registry login HOST --username U --password-stdin
+  registry list | registry logout HOST
+                                     container registries' credentials (operator)
 
 job flags: --secret NAME=VALUE --secret-file NAME=PATH (environment, masked in logs)
            --memory-mb N --cpus N --pids N --network none|host|bridge --user UID[:GID]
@@ -592,7 +595,7 @@ int Main(int argc, char** argv) {
       {"audit", CmdAudit},     {"join-token", CmdJoinToken},
       {"results", CmdResults}, {"artifacts", CmdArtifacts},
       {"flaky", CmdFlaky},     {"quarantine", CmdQuarantine},
-      {"git", CmdGit},
+      {"git", CmdGit},         {"registry", CmdRegistry},
   };
   if (command == "completion") {
     if (cli.args.size() != 1 || cli.args[0] != "bash") {

@@ -1,5 +1,6 @@
 #include "common/image_ref.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -33,7 +34,24 @@ ImageRef ParseImageRef(absl::string_view image) {
 
 std::string RegistryHost(absl::string_view image) {
   ImageRef ref = ParseImageRef(image);
-  return ref.host.empty() ? "docker.io" : ref.host;
+  if (ref.host.empty()) return "docker.io";
+  std::string normal = NormalizeRegistryHost(ref.host);
+  return normal.empty() ? ref.host : normal;
+}
+
+std::string NormalizeRegistryHost(absl::string_view host) {
+  if (host.empty() || host.size() > 255) return "";
+  std::string lower = absl::AsciiStrToLower(host);
+  for (char c : lower) {
+    if (!absl::ascii_isalnum(c) && c != '.' && c != '-' && c != ':' && c != '[' && c != ']') {
+      return "";
+    }
+  }
+  if (lower == "index.docker.io" || lower == "registry-1.docker.io") return "docker.io";
+  if (!absl::StrContains(lower, '.') && !absl::StrContains(lower, ':') && lower != "localhost") {
+    return "";
+  }
+  return lower;
 }
 
 absl::StatusOr<PullPolicy> ParsePullPolicy(absl::string_view name) {

@@ -23,8 +23,14 @@ struct ImageRef {
 };
 
 ImageRef ParseImageRef(absl::string_view image);
-// The registry a pull of `image` goes to ("docker.io" for Docker Hub names).
+// The registry a pull of `image` goes to, normalised as below ("docker.io"
+// for Docker Hub names).
 std::string RegistryHost(absl::string_view image);
+// A registry host as credentials are keyed: lower case, Docker Hub's aliases
+// ("index.docker.io", "registry-1.docker.io") as "docker.io". "" when `host`
+// could not be the host part of an image name (it needs a '.' or a ':' or
+// is "localhost"; letters, digits, ".-:[]" only).
+std::string NormalizeRegistryHost(absl::string_view host);
 
 enum class PullPolicy { kAlways, kIfNotPresent, kNever };
 

@@ -165,7 +165,13 @@ DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
       agent_id_(std::move(agent_id)),
       session_idle_(session_idle),
       puller_(socket_path_, pull_options),
-      builder_(socket_path_, build_options),
+      builder_(socket_path_,
+               [&] {
+                 BuildOptions options = build_options;
+                 if (options.docker_config.empty())
+                   options.docker_config = pull_options.docker_config;
+                 return options;
+               }()),
       reaper_([this] {
         while (!stop_reaper_.WaitForNotificationWithTimeout(absl::Seconds(5))) ReapIdleSessions();
       }),
@@ -291,7 +297,7 @@ absl::StatusOr<ReadyImage> DockerExecutor::PrepareImage(const RunRequest& reques
     need.image = request.image;
     need.arch = request.arch;
     need.policy = request.pull_policy;
-    need.registry_auth = request.registry_auth;
+    need.logins = request.registry_logins;
     absl::StatusOr<ReadyImage> image = puller_.Ensure(need, say, stop);
     if (!image.ok()) return image;
     RETURN_IF_ERROR(checkout());
@@ -306,7 +312,7 @@ absl::StatusOr<ReadyImage> DockerExecutor::PrepareImage(const RunRequest& reques
   need.inputs = {request.build.dockerfile, request.build.context, request.build.args,
                  request.build.target, request.arch};
   need.pull_policy = request.build.pull_policy;
-  need.credentials = request.registry_credentials;
+  need.logins = request.registry_logins;
   return builder_.Ensure(
       need, say,
       [observer](absl::string_view data) { observer->OnChannelOutput(kBuildChannel, data); }, stop);

@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "agent/executor/registry_auth.h"
 #include "common/image_ref.h"
 
 namespace arena {
@@ -21,14 +22,6 @@ namespace arena {
 // messages.
 using WorkspaceMaker = std::function<absl::StatusOr<std::string>(
     const std::function<void(absl::string_view)>& output)>;
-
-// A registry's credential for one assignment (the controller's, for the
-// image's host or a build's base images' hosts). Never logged.
-struct RegistryCredential {
-  std::string host;  // "127.0.0.1:5000", "docker.io"
-  std::string username;
-  std::string password;
-};
 
 // The image built from the checkout instead of pulled (JobSpec.build).
 struct ImageBuild {
@@ -48,13 +41,13 @@ struct RunRequest {
   std::string arch;  // normalised
   std::string image;
   PullPolicy pull_policy = PullPolicy::kNever;
-  // The Engine API's X-Registry-Auth for pulling `image`; empty: anonymous.
-  std::string registry_auth;
+  // The controller's registry credentials for this attempt's pulls
+  // (registry_auth.h picks the one for each image's host); for a build, its
+  // base images' hosts.
+  std::vector<RegistryLogin> registry_logins;
   // With build.enabled, `image` is only a label ("build:Dockerfile"): the
   // image is built from the checkout, which make_workspace must provide.
   ImageBuild build;
-  // For a build's base images (each sent only to its own host).
-  std::vector<RegistryCredential> registry_credentials;
   std::vector<std::string> command;
   std::map<std::string, std::string> env;
   WorkspaceMaker make_workspace;  // optional; the executor removes what it made

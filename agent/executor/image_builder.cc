@@ -34,15 +34,25 @@ std::string Elapsed(absl::Time since) {
 }  // namespace
 
 std::string RegistryConfigFor(const std::vector<std::string>& bases,
-                              const std::vector<RegistryCredential>& credentials) {
+                              const std::vector<RegistryLogin>& logins,
+                              const std::string& docker_config) {
+  std::map<std::string, RegistryLogin> from_file;
+  if (!docker_config.empty()) {
+    absl::StatusOr<std::map<std::string, RegistryLogin>> read = ReadDockerConfig(docker_config);
+    if (read.ok()) from_file = std::move(*read);
+  }
   nlohmann::json config = nlohmann::json::object();
   for (const std::string& base : bases) {
     std::string host = RegistryHost(base);
-    for (const RegistryCredential& credential : credentials) {
-      if (credential.host != host) continue;
-      std::string key = host == "docker.io" ? "https://index.docker.io/v1/" : host;
-      config[key] = {{"username", credential.username}, {"password", credential.password}};
+    const RegistryLogin* login = nullptr;
+    for (const RegistryLogin& l : logins) {
+      if (l.host == host) login = &l;
     }
+    auto file = from_file.find(host);
+    if (login == nullptr && file != from_file.end()) login = &file->second;
+    if (login == nullptr) continue;
+    std::string key = host == "docker.io" ? "https://index.docker.io/v1/" : host;
+    config[key] = {{"username", login->username}, {"password", login->password}};
   }
   if (config.empty()) return "";
   // base64url with padding, as dockerd's decoder wants it.
@@ -136,7 +146,10 @@ absl::StatusOr<ImageInfo> ImageBuilder::Build(const BuildNeed& need, const Build
   request.labels["arena.build"] = context.hash;  // what Arena brought, for its image GC
   std::vector<std::string> bases = BaseImages(context.dockerfile_text, request.args);
   ASSIGN_OR_RETURN(request.pull, CheckBases(docker, need, bases));
-  request.registry_config = RegistryConfigFor(bases, need.credentials);
+  request.registry_config = RegistryConfigFor(bases, need.logins, options_.docker_config);
+  if (!request.registry_config.empty()) {
+    LogLine("build", absl::StrCat("build of ", tag, " sends registry credentials for its bases"));
+  }
   ContextTar tar(&context.entries);
   BuildProgress progress(output);
   absl::Time started = absl::Now();

@@ -30,6 +30,7 @@
 #include "agent/executor/docker_client.h"
 #include "agent/executor/executor.h"
 #include "agent/executor/image_puller.h"
+#include "agent/executor/registry_auth.h"
 #include "agent/executor/single_flight.h"
 
 namespace arena {
@@ -37,20 +38,25 @@ namespace arena {
 struct BuildOptions {
   ContextLimits limits;
   absl::Duration timeout = absl::Hours(1);  // one build
+  // The agent's Docker config (--docker-config): its entry for a base
+  // image's host is used when the controller sent none for it.
+  std::string docker_config;
 };
 
 struct BuildNeed {
   std::string checkout;  // the attempt's workspace
   BuildInputs inputs;
-  std::string pull_policy;  // the job's; "": each base's default
-  std::vector<RegistryCredential> credentials;
+  std::string pull_policy;            // the job's; "": each base's default
+  std::vector<RegistryLogin> logins;  // the controller's
 };
 
 // X-Registry-Config for the bases' hosts: base64url of {HOST: {"username",
 // "password"}} with only the credentials of hosts a base names ("" when
-// none); Docker Hub's key is its index URL.
+// none): the controller's for a host, else `docker_config`'s entry (a path,
+// "" for none). Docker Hub's key is its index URL.
 std::string RegistryConfigFor(const std::vector<std::string>& bases,
-                              const std::vector<RegistryCredential>& credentials);
+                              const std::vector<RegistryLogin>& logins,
+                              const std::string& docker_config = "");
 
 // The build args sent: the job's, plus the TARGET* platform args the
 // Dockerfile mentions and the job does not set.

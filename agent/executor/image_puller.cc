@@ -99,16 +99,23 @@ absl::StatusOr<ImageInfo> ImagePuller::PullAndInspect(
     name_mu = slot;
   }
   absl::MutexLock name_lock(name_mu.get());
+  const std::string host = RegistryHost(need.image);
+  ResolvedAuth auth = ResolveRegistryAuth(host, need.logins, options_.docker_config);
+  LogLine("pull",
+          absl::StrCat("credentials for ", host, ": ", auth.source,
+                       auth.username.empty() ? "" : absl::StrCat(" (", auth.username, ")")));
   std::string digest;
-  absl::Status status = PullWithRetries(need, say, stop, &digest);
-  if (absl::IsFailedPrecondition(status)) return NoSuchPlatform(need, "");
+  absl::Status status = PullWithRetries(need, auth, say, stop, &digest);
+  if (absl::IsFailedPrecondition(status)) return NoSuchPlatform(need, auth, "");
   if (!status.ok()) return status;
   DockerClient docker(socket_path_);
   RETURN_IF_ERROR(docker.Connect(absl::Seconds(20)));
   absl::StatusOr<ImageInfo> local = docker.InspectImage(need.image);
   if (!local.ok()) return local.status();
   // A single-platform image is pulled whatever its platform: check again.
-  if (!PlatformMatches(local->platform, need.arch)) return NoSuchPlatform(need, local->platform);
+  if (!PlatformMatches(local->platform, need.arch)) {
+    return NoSuchPlatform(need, auth, local->platform);
+  }
   // Docker keeps a name@digest reference on the first image it pulled for
   // it: for the second platform of a multi-arch name, RepoDigests does not
   // have it. The digest the pull reported does.
@@ -119,12 +126,13 @@ absl::StatusOr<ImageInfo> ImagePuller::PullAndInspect(
   return local;
 }
 
-absl::Status ImagePuller::NoSuchPlatform(const ImageNeed& need, const std::string& pulled) {
+absl::Status ImagePuller::NoSuchPlatform(const ImageNeed& need, const ResolvedAuth& auth,
+                                         const std::string& pulled) {
   DockerClient docker(socket_path_);
   std::vector<std::string> platforms;
   if (docker.Connect().ok()) {
     absl::StatusOr<std::vector<std::string>> listed =
-        docker.RegistryPlatforms(need.image, need.registry_auth);
+        docker.RegistryPlatforms(need.image, auth.header);
     if (listed.ok()) platforms = *listed;
   }
   if (platforms.empty() && !pulled.empty()) platforms.push_back(pulled);
@@ -146,7 +154,7 @@ absl::StatusOr<ImageInfo> ImagePuller::PullShared(const ImageNeed& need,
       stop);
 }
 
-absl::Status ImagePuller::PullWithRetries(const ImageNeed& need,
+absl::Status ImagePuller::PullWithRetries(const ImageNeed& need, const ResolvedAuth& auth,
                                           const std::function<void(absl::string_view)>& say,
                                           StopSignal* stop, std::string* digest) {
   const absl::Time deadline = absl::Now() + options_.timeout;
@@ -155,7 +163,7 @@ absl::Status ImagePuller::PullWithRetries(const ImageNeed& need,
   for (int tries = 1;; ++tries) {
     LogLine("pull", absl::StrCat("pulling ", need.image, " for ", PullTarget(need), " (try ", tries,
                                  ", policy ", PullPolicyName(need.policy), ")"));
-    status = PullOnce(need, deadline - absl::Now(), say, stop, digest);
+    status = PullOnce(need, auth, deadline - absl::Now(), say, stop, digest);
     if (status.ok() || !absl::IsUnavailable(status)) return status;
     absl::Duration delay = backoff.Next();
     if (tries >= options_.max_tries || absl::Now() + delay >= deadline) break;
@@ -167,7 +175,8 @@ absl::Status ImagePuller::PullWithRetries(const ImageNeed& need,
       absl::StrCat(status.message(), " (gave up after the pull's retries)"));
 }
 
-absl::Status ImagePuller::PullOnce(const ImageNeed& need, absl::Duration timeout,
+absl::Status ImagePuller::PullOnce(const ImageNeed& need, const ResolvedAuth& auth,
+                                   absl::Duration timeout,
                                    const std::function<void(absl::string_view)>& say,
                                    StopSignal* stop, std::string* digest) {
   const std::string host = RegistryHost(need.image);
@@ -176,7 +185,7 @@ absl::Status ImagePuller::PullOnce(const ImageNeed& need, absl::Duration timeout
   request.name = ref.name;
   request.tag = !ref.digest.empty() ? ref.digest : (ref.tag.empty() ? "latest" : ref.tag);
   request.platform = PullTarget(need);
-  request.registry_auth = need.registry_auth;
+  request.registry_auth = auth.header;
   request.stall_timeout = options_.stall_timeout;
   request.timeout = std::max(timeout, absl::Seconds(1));
   say(absl::StrCat("pulling ", need.image, " for ", request.platform, " from ", host));
@@ -197,13 +206,34 @@ absl::Status ImagePuller::PullOnce(const ImageNeed& need, absl::Duration timeout
   if (stop->cancelled()) return absl::CancelledError(stop->reason());
   std::string error = !status.ok() && !absl::IsUnavailable(status) ? std::string(status.message())
                                                                    : progress.error();
-  if (!error.empty()) return ClassifyPullError(error, host, need.image);
+  if (!error.empty()) return TypedPullError(need, auth, error);
   if (!status.ok()) return status;
   *digest = progress.digest();
   say(absl::StrCat(
       "pulled ", need.image, " for ", request.platform, ": ", MiB(progress.done_bytes()), " in ",
       absl::FormatDuration(absl::Trunc(absl::Now() - started, absl::Milliseconds(10)))));
   return absl::OkStatus();
+}
+
+absl::Status ImagePuller::TypedPullError(const ImageNeed& need, const ResolvedAuth& auth,
+                                         const std::string& error) {
+  const std::string host = RegistryHost(need.image);
+  absl::Status typed = ClassifyPullError(error, host, need.image);
+  if (absl::IsUnavailable(typed)) {
+    DockerClient docker(socket_path_);
+    absl::StatusOr<std::vector<std::string>> lookup =
+        docker.Connect().ok() ? docker.RegistryPlatforms(need.image, auth.header)
+                              : absl::UnavailableError("dockerd");
+    if (!lookup.ok()) {
+      absl::Status second = ClassifyPullError(lookup.status().message(), host, need.image);
+      if (absl::IsPermissionDenied(second) || absl::IsNotFound(second)) typed = second;
+    }
+  }
+  if (absl::IsPermissionDenied(typed) && auth.header.empty()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(typed.message(), " (none were given: arenactl registry login ", host, ")"));
+  }
+  return typed;
 }
 
 }  // namespace arena

@@ -18,12 +18,14 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "agent/executor/docker_client.h"
 #include "agent/executor/executor.h"
+#include "agent/executor/registry_auth.h"
 #include "agent/executor/single_flight.h"
 #include "common/backoff.h"
 #include "common/image_ref.h"
@@ -36,15 +38,17 @@ struct PullOptions {
   int max_tries = 5;
   BackoffPolicy backoff{absl::Seconds(1), absl::Seconds(15), 2.0, 0.5, absl::Seconds(30)};
   absl::Duration progress_every = absl::Seconds(2);  // arena: progress lines
+  // The host's Docker config (registry_auth.h); "": none.
+  std::string docker_config;
 };
 
 struct ImageNeed {
   std::string image;
   std::string arch;  // normalised, as in RunRequest
   PullPolicy policy = PullPolicy::kNever;
-  // X-Registry-Auth for the pull; empty: anonymous. The hook for registry
-  // credentials the controller sends with an assignment.
-  std::string registry_auth;
+  // The controller's credentials sent with the assignment; the pull uses
+  // the one for the image's host, else the Docker config's (registry_auth.h).
+  std::vector<RegistryLogin> logins;
 };
 
 struct ReadyImage {
@@ -85,15 +89,23 @@ class ImagePuller {
   absl::StatusOr<ImageInfo> PullAndInspect(const ImageNeed& need,
                                            const std::function<void(absl::string_view)>& say,
                                            StopSignal* stop);
-  // `digest` receives the digest the pull reported ("sha256:...").
-  absl::Status PullWithRetries(const ImageNeed& need,
+  // `digest` receives the digest the pull reported ("sha256:..."); `auth`
+  // is the resolved credential for the image's host.
+  absl::Status PullWithRetries(const ImageNeed& need, const ResolvedAuth& auth,
                                const std::function<void(absl::string_view)>& say, StopSignal* stop,
                                std::string* digest);
-  absl::Status PullOnce(const ImageNeed& need, absl::Duration timeout,
+  absl::Status PullOnce(const ImageNeed& need, const ResolvedAuth& auth, absl::Duration timeout,
                         const std::function<void(absl::string_view)>& say, StopSignal* stop,
                         std::string* digest);
   // The typed error for a platform the image lacks, naming those it has.
-  absl::Status NoSuchPlatform(const ImageNeed& need, const std::string& pulled);
+  absl::Status NoSuchPlatform(const ImageNeed& need, const ResolvedAuth& auth,
+                              const std::string& pulled);
+  // A failed pull's error as a typed failure. dockerd's pull answer can
+  // hide the cause (a 401 from a loopback registry turns into an HTTP
+  // fallback error), so an error that looks transient is checked against
+  // the registry's answer to a manifest lookup.
+  absl::Status TypedPullError(const ImageNeed& need, const ResolvedAuth& auth,
+                              const std::string& error);
 
   const std::string socket_path_;
   const PullOptions options_;

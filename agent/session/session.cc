@@ -159,11 +159,12 @@ bool AgentSession::RenewalDue() const {
 
 AgentSession::~AgentSession() = default;
 
-// What the attempt's logs mask: its secrets and its git password.
+// What the attempt's logs mask: its secrets, its git and registry passwords.
 static std::vector<std::string> MaskedValues(const v1::Assign& assign) {
   std::vector<std::string> values;
   for (const auto& [name, value] : assign.secrets()) values.push_back(value);
   if (!assign.git_access().password().empty()) values.push_back(assign.git_access().password());
+  for (const v1::RegistryAuth& auth : assign.registry_auths()) values.push_back(auth.password());
   return values;
 }
 
@@ -585,6 +586,9 @@ RunRequest AgentSession::RequestFor(Attempt* attempt) const {
   // controller sends none, and agents then kept to present images.
   absl::StatusOr<PullPolicy> policy = ParsePullPolicy(assign.pull_policy());
   request.pull_policy = policy.ok() ? *policy : PullPolicy::kNever;
+  for (const v1::RegistryAuth& auth : assign.registry_auths()) {
+    request.registry_logins.push_back({auth.host(), auth.username(), auth.password()});
+  }
   request.command.assign(assign.command().begin(), assign.command().end());
   request.env.insert(assign.env().begin(), assign.env().end());
   // Who and where, for the test's own reports (set last: Arena's win).

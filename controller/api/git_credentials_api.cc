@@ -17,7 +17,7 @@ namespace {
 
 constexpr size_t kMaxGitCredentialBytes = 64 << 10;
 
-v1::GitCredentialInfo ToInfo(const GitCredentialRecord& record) {
+v1::GitCredentialInfo ToInfo(const CredentialRecord& record) {
   v1::GitCredentialInfo info;
   info.set_host(record.host);
   info.set_kind(record.kind);
@@ -65,14 +65,14 @@ absl::StatusOr<v1::GitCredentialInfo> JobApi::SetGitCredential(
   access.set_ssh_key(request.ssh_key());
   access.set_known_hosts(request.known_hosts());
   access.set_ca_pem(request.ca_pem());
-  GitCredentialRecord record;
+  CredentialRecord record;
   record.host = absl::AsciiStrToLower(request.host());
   record.kind = kind;
   record.username = request.username();
   record.has_ca = !request.ca_pem().empty();
   record.created_ms = absl::ToUnixMillis(absl::Now());
   ASSIGN_OR_RETURN(record.sealed, secrets_->Seal(access.SerializeAsString()));
-  RETURN_IF_ERROR(store_->PutGitCredential(record));
+  RETURN_IF_ERROR(store_->PutCredential(CredentialScope::kGit, record));
   Audit(who.name, "git.login", record.host,
         absl::StrCat(kind, record.username.empty() ? "" : absl::StrCat(" as ", record.username)));
   return ToInfo(record);
@@ -80,17 +80,17 @@ absl::StatusOr<v1::GitCredentialInfo> JobApi::SetGitCredential(
 
 absl::StatusOr<v1::ListGitCredentialsResponse> JobApi::ListGitCredentials(const Principal& who) {
   RETURN_IF_ERROR(RequireOperator(who, "listing git credentials"));
-  ASSIGN_OR_RETURN(std::vector<GitCredentialRecord> records, store_->ListGitCredentials());
+  ASSIGN_OR_RETURN(std::vector<CredentialRecord> records, store_->ListCredentials(CredentialScope::kGit));
   v1::ListGitCredentialsResponse response;
-  for (const GitCredentialRecord& record : records) *response.add_credentials() = ToInfo(record);
+  for (const CredentialRecord& record : records) *response.add_credentials() = ToInfo(record);
   return response;
 }
 
 absl::StatusOr<v1::GitCredentialInfo> JobApi::DeleteGitCredential(const Principal& who,
                                                                   const std::string& host) {
   RETURN_IF_ERROR(RequireOperator(who, "removing git credentials"));
-  ASSIGN_OR_RETURN(GitCredentialRecord removed,
-                   store_->DeleteGitCredential(absl::AsciiStrToLower(host)));
+  ASSIGN_OR_RETURN(CredentialRecord removed,
+                   store_->DeleteCredential(CredentialScope::kGit, absl::AsciiStrToLower(host)));
   Audit(who.name, "git.logout", removed.host, removed.kind);
   return ToInfo(removed);
 }

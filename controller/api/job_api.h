@@ -119,6 +119,13 @@ class JobApi {
   absl::StatusOr<v1::ListGitCredentialsResponse> ListGitCredentials(const Principal& who);
   absl::StatusOr<v1::GitCredentialInfo> DeleteGitCredential(const Principal& who,
                                                             const std::string& host);
+  // Container registries' credentials (registry_credentials_api.cc; operator).
+  absl::StatusOr<v1::RegistryCredentialInfo> SetRegistryCredential(
+      const Principal& who, const v1::SetRegistryCredentialRequest& request);
+  absl::StatusOr<v1::ListRegistryCredentialsResponse> ListRegistryCredentials(
+      const Principal& who);
+  absl::StatusOr<v1::RegistryCredentialInfo> DeleteRegistryCredential(const Principal& who,
+                                                                      const std::string& host);
 
   // Test intelligence (results_api.cc). Results and artifacts follow the
   // job's visibility; quarantine changes need the operator role.

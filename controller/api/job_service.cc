@@ -182,6 +182,28 @@ grpc::Status AdminServiceImpl::DeleteGitCredential(grpc::ServerContext* context,
   });
 }
 
+grpc::Status AdminServiceImpl::SetRegistryCredential(grpc::ServerContext* context,
+                                                     const v1::SetRegistryCredentialRequest* request,
+                                                     v1::RegistryCredentialInfo* response) {
+  return Serve(*api_, metrics_, context, response,
+               [&](const Principal& who) { return api_->SetRegistryCredential(who, *request); });
+}
+
+grpc::Status AdminServiceImpl::ListRegistryCredentials(
+    grpc::ServerContext* context, const v1::ListRegistryCredentialsRequest* request,
+    v1::ListRegistryCredentialsResponse* response) {
+  return Serve(*api_, metrics_, context, response,
+               [&](const Principal& who) { return api_->ListRegistryCredentials(who); });
+}
+
+grpc::Status AdminServiceImpl::DeleteRegistryCredential(
+    grpc::ServerContext* context, const v1::DeleteRegistryCredentialRequest* request,
+    v1::RegistryCredentialInfo* response) {
+  return Serve(*api_, metrics_, context, response, [&](const Principal& who) {
+    return api_->DeleteRegistryCredential(who, request->host());
+  });
+}
+
 grpc::Status ResultsServiceImpl::ListResults(grpc::ServerContext* context,
                                              const v1::ListResultsRequest* request,
                                              v1::ListResultsResponse* response) {

@@ -74,6 +74,15 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   grpc::Status DeleteGitCredential(grpc::ServerContext* context,
                                    const v1::DeleteGitCredentialRequest* request,
                                    v1::GitCredentialInfo* response) override;
+  grpc::Status SetRegistryCredential(grpc::ServerContext* context,
+                                     const v1::SetRegistryCredentialRequest* request,
+                                     v1::RegistryCredentialInfo* response) override;
+  grpc::Status ListRegistryCredentials(grpc::ServerContext* context,
+                                       const v1::ListRegistryCredentialsRequest* request,
+                                       v1::ListRegistryCredentialsResponse* response) override;
+  grpc::Status DeleteRegistryCredential(grpc::ServerContext* context,
+                                        const v1::DeleteRegistryCredentialRequest* request,
+                                        v1::RegistryCredentialInfo* response) override;
 
  private:
   JobApi* const api_;

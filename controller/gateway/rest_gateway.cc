@@ -191,6 +191,28 @@ void RegisterGitCredentials(httplib::Server* server, JobApi* api, const Authed& 
       }));
 }
 
+// /api/v1/registries: POST a SetRegistryCredentialRequest, GET the list
+// (hosts and usernames), DELETE /api/v1/registries/HOST.
+void RegisterRegistryCredentials(httplib::Server* server, JobApi* api, const Authed& authed) {
+  server->Post(
+      "/api/v1/registries",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        v1::SetRegistryCredentialRequest request;
+        absl::Status parsed = ParseBody(req, &request);
+        if (!parsed.ok()) return WriteError(res, parsed);
+        Reply(res, api->SetRegistryCredential(who, request));
+      }));
+  server->Get("/api/v1/registries",
+              authed([api](const Principal& who, const httplib::Request&, httplib::Response& res) {
+                Reply(res, api->ListRegistryCredentials(who));
+              }));
+  server->Delete(
+      R"(/api/v1/registries/([^/]+))",
+      authed([api](const Principal& who, const httplib::Request& req, httplib::Response& res) {
+        Reply(res, api->DeleteRegistryCredential(who, req.matches[1]));
+      }));
+}
+
 }  // namespace
 
 void RestGateway::Register(httplib::Server* server) {
@@ -216,6 +238,7 @@ void RestGateway::Register(httplib::Server* server) {
     };
   };
   RegisterGitCredentials(server, api, authed);
+  RegisterRegistryCredentials(server, api, authed);
   // Long polls and log follows end within a second of Stop().
   std::shared_ptr<std::atomic<bool>> stopping = stopping_;
 

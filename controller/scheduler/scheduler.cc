@@ -682,16 +682,44 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
       Log(LogLevel::kWarn, "scheduler", absl::StrCat("cannot open the secrets of job ", job->id()));
     }
   }
-  AddGitAccess(assign);
+  AddCredentials(assign);
   Send(agent.link, std::move(message));
   notify_ = true;
   return true;
 }
 
+void Scheduler::AddCredentials(v1::Assign* assign) {
+  if (options_.secrets == nullptr) return;
+  AddGitAccess(assign);
+  // A build's image is its own ("build:Dockerfile" names no registry).
+  if (assign->pull_policy() != "never" && !assign->has_build()) {
+    AddRegistryAuth(assign->image(), assign);
+  }
+}
+
+void Scheduler::AddRegistryAuth(const std::string& image, v1::Assign* assign) {
+  const std::string host = RegistryHost(image);
+  for (const v1::RegistryAuth& auth : assign->registry_auths()) {
+    if (auth.host() == host) return;
+  }
+  absl::StatusOr<CredentialRecord> record = store_->GetCredential(CredentialScope::kRegistry, host);
+  if (absl::IsNotFound(record.status())) return;
+  v1::RegistryAuth auth;
+  absl::StatusOr<std::string> opened =
+      record.ok() ? options_.secrets->Open(record->sealed) : record.status();
+  if (!opened.ok() || !auth.ParseFromString(*opened)) {
+    Log(LogLevel::kWarn, "scheduler",
+        absl::StrCat("cannot open the registry credential for ", host));
+    return;
+  }
+  auth.set_host(host);
+  *assign->add_registry_auths() = std::move(auth);
+}
+
 void Scheduler::AddGitAccess(v1::Assign* assign) {
-  if (assign->repo().empty() || options_.secrets == nullptr) return;
+  if (assign->repo().empty()) return;
   for (const std::string& host : RepoHostKeys(assign->repo())) {
-    absl::StatusOr<GitCredentialRecord> record = store_->GetGitCredential(host);
+    absl::StatusOr<CredentialRecord> record = store_->GetCredential(CredentialScope::kGit, host);
     if (absl::IsNotFound(record.status())) continue;
     v1::GitAccess access;
     absl::StatusOr<std::string> opened =

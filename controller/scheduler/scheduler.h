@@ -169,7 +169,11 @@ class Scheduler {
   bool Assign(const QueuedTask& queued, const Placement& placement);
   // Opens the credential of the assignment's repo host into it, if the
   // store holds one ("host:port" first, then "host").
+  // The git and registry credentials the assignment's clone and pulls need
+  // (and no others).
+  void AddCredentials(v1::Assign* assign);
   void AddGitAccess(v1::Assign* assign);
+  void AddRegistryAuth(const std::string& image, v1::Assign* assign);
   // Records how an attempt ended; retries the task or finishes it.
   absl::Status EndAttempt(const std::string& attempt_id, v1::State state, int exit_code,
                           const std::string& reason, const v1::TaskEvent* event = nullptr);

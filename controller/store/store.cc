@@ -172,6 +172,16 @@ CREATE TABLE git_credentials(
     R"sql(
 ALTER TABLE attempts ADD COLUMN image_digest TEXT NOT NULL DEFAULT '';
 )sql",
+    // v12: container registries' credentials, sealed RegistryAuth boxes.
+    R"sql(
+CREATE TABLE registry_credentials(
+  host TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  username TEXT NOT NULL,
+  has_ca INTEGER NOT NULL,
+  sealed BLOB NOT NULL,
+  created_ms INTEGER NOT NULL);
+)sql",
 };
 
 constexpr const char* kTaskColumns =

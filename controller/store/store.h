@@ -58,11 +58,15 @@ struct AuditRecord {
   std::string detail;
 };
 
-// A private git host's credential as stored: `sealed` is opened only by the
-// controller's SecretBox.
-struct GitCredentialRecord {
+// Where a host credential belongs: a private git host's or a container
+// registry's. Each has its own table; one credential per host in each.
+enum class CredentialScope { kGit, kRegistry };
+
+// A host's credential as stored: `sealed` is opened only by the controller's
+// SecretBox (a GitAccess for git, a RegistryAuth for registries).
+struct CredentialRecord {
   std::string host;
-  std::string kind;  // https-token | ssh-key
+  std::string kind;  // git: https-token | ssh-key; registry: basic
   std::string username;
   bool has_ca = false;
   std::string sealed;
@@ -183,13 +187,14 @@ class Store {
   absl::Status AppendAudit(const AuditRecord& entry);
   absl::StatusOr<std::vector<AuditRecord>> ListAudit(int limit);
 
-  // Replaces any credential for the same host.
-  absl::Status PutGitCredential(const GitCredentialRecord& record);
+  // Replaces any credential of the scope for the same host.
+  absl::Status PutCredential(CredentialScope scope, const CredentialRecord& record);
   // NotFound when the host has none.
-  absl::StatusOr<GitCredentialRecord> GetGitCredential(const std::string& host);
-  absl::StatusOr<std::vector<GitCredentialRecord>> ListGitCredentials();
+  absl::StatusOr<CredentialRecord> GetCredential(CredentialScope scope, const std::string& host);
+  absl::StatusOr<std::vector<CredentialRecord>> ListCredentials(CredentialScope scope);
   // The removed record; NotFound when the host had none.
-  absl::StatusOr<GitCredentialRecord> DeleteGitCredential(const std::string& host);
+  absl::StatusOr<CredentialRecord> DeleteCredential(CredentialScope scope,
+                                                    const std::string& host);
 
   absl::Status UpsertAgent(const AgentRecord& agent);
   absl::StatusOr<AgentRecord> GetAgent(const std::string& id);

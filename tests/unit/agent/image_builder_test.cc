@@ -7,6 +7,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_replace.h"
+#include "common/files.h"
+#include "tests/unit/test_dir.h"
 
 namespace arena {
 namespace {
@@ -20,9 +22,9 @@ nlohmann::json Decoded(const std::string& config) {
 }
 
 TEST(RegistryConfig, HoldsOnlyTheHostsTheBaseImagesName) {
-  std::vector<RegistryCredential> credentials = {{"127.0.0.1:5000", "ci", "pw-1"},
-                                                 {"other.example.com", "x", "pw-2"},
-                                                 {"docker.io", "hub", "pw-3"}};
+  std::vector<RegistryLogin> credentials = {{"127.0.0.1:5000", "ci", "pw-1"},
+                                            {"other.example.com", "x", "pw-2"},
+                                            {"docker.io", "hub", "pw-3"}};
   nlohmann::json config =
       Decoded(RegistryConfigFor({"127.0.0.1:5000/base:1", "alpine:3"}, credentials));
   EXPECT_EQ(config.size(), 2u);
@@ -32,6 +34,23 @@ TEST(RegistryConfig, HoldsOnlyTheHostsTheBaseImagesName) {
   EXPECT_FALSE(config.contains("other.example.com"));
   EXPECT_EQ(RegistryConfigFor({"registry.example.com/x:1"}, credentials), "");
   EXPECT_EQ(RegistryConfigFor({}, credentials), "");
+}
+
+TEST(RegistryConfig, FallsBackToTheAgentsDockerConfigPerHost) {
+  TestDir dir;
+  ASSERT_TRUE(WriteFileAtomic(dir.File("config.json"),
+                              R"({"auths": {"127.0.0.1:5000": {"auth": "ZmlsZTpmcm9tLWZpbGU="},
+                                            "other.example.com": {"auth": "eDp5"}}})",
+                              0600)
+                  .ok());
+  std::vector<RegistryLogin> controller = {{"127.0.0.1:5000", "ci", "from-controller"}};
+  nlohmann::json config = Decoded(RegistryConfigFor(
+      {"127.0.0.1:5000/base:1", "registry.example.com/x:1"}, controller, dir.File("config.json")));
+  EXPECT_EQ(config.size(), 1u);
+  EXPECT_EQ(config["127.0.0.1:5000"]["password"], "from-controller");  // the controller's win
+  config = Decoded(RegistryConfigFor({"127.0.0.1:5000/base:1"}, {}, dir.File("config.json")));
+  EXPECT_EQ(config["127.0.0.1:5000"]["username"], "file");
+  EXPECT_EQ(config["127.0.0.1:5000"]["password"], "from-file");
 }
 
 TEST(BuildArgs, AddThePlatformArgsTheDockerfileMentions) {

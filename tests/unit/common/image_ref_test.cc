@@ -28,6 +28,23 @@ TEST(ImageRef, TreatsAFirstComponentWithoutDotOrColonAsDockerHub) {
   EXPECT_EQ("ghcr.io", RegistryHost("ghcr.io/org/app"));
 }
 
+TEST(RegistryHost, KeysCredentialsInLowerCaseWithDockerHubAliasesFolded) {
+  EXPECT_EQ(NormalizeRegistryHost("Registry.Example.com:5000"), "registry.example.com:5000");
+  EXPECT_EQ(NormalizeRegistryHost("index.docker.io"), "docker.io");
+  EXPECT_EQ(NormalizeRegistryHost("registry-1.docker.io"), "docker.io");
+  EXPECT_EQ(NormalizeRegistryHost("localhost"), "localhost");
+  EXPECT_EQ(RegistryHost("busybox"), "docker.io");
+  EXPECT_EQ(RegistryHost("127.0.0.1:5000/team/app:1"), "127.0.0.1:5000");
+}
+
+TEST(RegistryHost, RefusesWhatCouldNotBeTheHostOfAnImageName) {
+  EXPECT_EQ(NormalizeRegistryHost(""), "");
+  EXPECT_EQ(NormalizeRegistryHost("myregistry"), "");  // read as a Docker Hub path
+  EXPECT_EQ(NormalizeRegistryHost("host/path"), "");
+  EXPECT_EQ(NormalizeRegistryHost("a b.com"), "");
+  EXPECT_EQ(NormalizeRegistryHost(std::string(300, 'a') + ".com"), "");
+}
+
 TEST(PullPolicy, DefaultsToAlwaysForLatestOrUntaggedRegistryNames) {
   EXPECT_EQ(PullPolicy::kAlways, DefaultPullPolicy("ghcr.io/org/app"));
   EXPECT_EQ(PullPolicy::kAlways, DefaultPullPolicy("127.0.0.1:5000/app:latest"));

@@ -16,9 +16,9 @@ class GitAccessTest : public SchedulerTest {
     v1::GitAccess access;
     access.set_username("bot");
     access.set_password(password);
-    GitCredentialRecord record{
+    CredentialRecord record{
         host, "https-token", "bot", false, *box_.Seal(access.SerializeAsString()), 1};
-    ASSERT_TRUE(store_->PutGitCredential(record).ok());
+    ASSERT_TRUE(store_->PutCredential(CredentialScope::kGit, record).ok());
   }
   // The git access the agent is given for a job cloning `repo`.
   v1::GitAccess AccessFor(const std::string& repo) {

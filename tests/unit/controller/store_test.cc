@@ -33,19 +33,38 @@ TEST(Store, KeepsOneSealedGitCredentialPerHost) {
   TestDir dir;
   auto store = Store::Open(dir.File("arena.db"));
   ASSERT_TRUE(store.ok()) << store.status();
-  GitCredentialRecord record{
+  CredentialRecord record{
       "127.0.0.1:8443", "https-token", "bot", false, std::string("\0sealed\xff", 8), 5};
-  ASSERT_TRUE((*store)->PutGitCredential(record).ok());
+  ASSERT_TRUE((*store)->PutCredential(CredentialScope::kGit, record).ok());
   record.username = "bot2";
-  ASSERT_TRUE((*store)->PutGitCredential(record).ok());  // replaces
-  auto listed = (*store)->ListGitCredentials();
+  ASSERT_TRUE((*store)->PutCredential(CredentialScope::kGit, record).ok());  // replaces
+  auto listed = (*store)->ListCredentials(CredentialScope::kGit);
   ASSERT_TRUE(listed.ok()) << listed.status();
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].username, "bot2");
   EXPECT_EQ((*listed)[0].sealed, record.sealed);
-  EXPECT_TRUE(absl::IsNotFound((*store)->GetGitCredential("127.0.0.1").status()));
-  ASSERT_TRUE((*store)->DeleteGitCredential("127.0.0.1:8443").ok());
-  EXPECT_TRUE(absl::IsNotFound((*store)->DeleteGitCredential("127.0.0.1:8443").status()));
+  EXPECT_TRUE(
+      absl::IsNotFound((*store)->GetCredential(CredentialScope::kGit, "127.0.0.1").status()));
+  ASSERT_TRUE((*store)->DeleteCredential(CredentialScope::kGit, "127.0.0.1:8443").ok());
+  EXPECT_TRUE(absl::IsNotFound(
+      (*store)->DeleteCredential(CredentialScope::kGit, "127.0.0.1:8443").status()));
+}
+
+TEST(Store, KeepsGitAndRegistryCredentialsApart) {
+  TestDir dir;
+  auto store = Store::Open(dir.File("arena.db"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  CredentialRecord git{"127.0.0.1:5000", "https-token", "git-bot", false, "sealed-git", 1};
+  CredentialRecord registry{"127.0.0.1:5000", "basic", "reg-bot", false, "sealed-reg", 2};
+  ASSERT_TRUE((*store)->PutCredential(CredentialScope::kGit, git).ok());
+  ASSERT_TRUE((*store)->PutCredential(CredentialScope::kRegistry, registry).ok());
+  auto got = (*store)->GetCredential(CredentialScope::kRegistry, "127.0.0.1:5000");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->username, "reg-bot");
+  EXPECT_EQ(got->sealed, "sealed-reg");
+  ASSERT_TRUE((*store)->DeleteCredential(CredentialScope::kRegistry, "127.0.0.1:5000").ok());
+  EXPECT_TRUE((*store)->GetCredential(CredentialScope::kGit, "127.0.0.1:5000").ok());
+  EXPECT_TRUE((*store)->ListCredentials(CredentialScope::kRegistry)->empty());
 }
 
 TEST(Store, MigratesToLatestVersionAndReopens) {
@@ -53,7 +72,7 @@ TEST(Store, MigratesToLatestVersionAndReopens) {
   {
     auto store = Store::Open(dir.File("arena.db"));
     ASSERT_TRUE(store.ok()) << store.status();
-    EXPECT_EQ(*(*store)->SchemaVersion(), 11);
+    EXPECT_EQ(*(*store)->SchemaVersion(), 12);
     ASSERT_TRUE((*store)->InsertJob(NewJob("job-a", 2)).ok());
   }
   auto reopened = Store::Open(dir.File("arena.db"));
