@@ -313,6 +313,7 @@ absl::StatusOr<ReadyImage> DockerExecutor::PrepareImage(const RunRequest& reques
                  request.build.target, request.arch};
   need.pull_policy = request.build.pull_policy;
   need.logins = request.registry_logins;
+  need.fetch_logins = request.fetch_base_logins;
   return builder_.Ensure(
       need, say,
       [observer](absl::string_view data) { observer->OnChannelOutput(kBuildChannel, data); }, stop);

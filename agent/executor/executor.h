@@ -48,6 +48,10 @@ struct RunRequest {
   // With build.enabled, `image` is only a label ("build:Dockerfile"): the
   // image is built from the checkout, which make_workspace must provide.
   ImageBuild build;
+  // For a build: the controller's credentials for its base images' hosts,
+  // asked for once the Dockerfile is read (blocks, bounded); optional.
+  std::function<std::vector<RegistryLogin>(const std::vector<std::string>& hosts)>
+      fetch_base_logins;
   std::vector<std::string> command;
   std::map<std::string, std::string> env;
   WorkspaceMaker make_workspace;  // optional; the executor removes what it made

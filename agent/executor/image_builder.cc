@@ -1,5 +1,6 @@
 #include "agent/executor/image_builder.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -29,6 +30,21 @@ bool PlatformIs(const std::string& platform, const std::string& arch) {
 
 std::string Elapsed(absl::Time since) {
   return absl::FormatDuration(absl::Trunc(absl::Now() - since, absl::Milliseconds(10)));
+}
+
+// The assignment's logins plus the controller's for the bases' other hosts.
+std::vector<RegistryLogin> LoginsFor(const BuildNeed& need, const std::vector<std::string>& bases) {
+  std::vector<RegistryLogin> logins = need.logins;
+  std::vector<std::string> hosts;
+  for (const std::string& base : bases) {
+    std::string host = RegistryHost(base);
+    bool have = std::any_of(logins.begin(), logins.end(),
+                            [&](const RegistryLogin& l) { return l.host == host; });
+    if (!have && std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
+  }
+  if (hosts.empty() || !need.fetch_logins) return logins;
+  for (RegistryLogin& login : need.fetch_logins(hosts)) logins.push_back(std::move(login));
+  return logins;
 }
 
 }  // namespace
@@ -146,7 +162,8 @@ absl::StatusOr<ImageInfo> ImageBuilder::Build(const BuildNeed& need, const Build
   request.labels["arena.build"] = context.hash;  // what Arena brought, for its image GC
   std::vector<std::string> bases = BaseImages(context.dockerfile_text, request.args);
   ASSIGN_OR_RETURN(request.pull, CheckBases(docker, need, bases));
-  request.registry_config = RegistryConfigFor(bases, need.logins, options_.docker_config);
+  request.registry_config =
+      RegistryConfigFor(bases, LoginsFor(need, bases), options_.docker_config);
   if (!request.registry_config.empty()) {
     LogLine("build", absl::StrCat("build of ", tag, " sends registry credentials for its bases"));
   }

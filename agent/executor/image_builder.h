@@ -48,6 +48,8 @@ struct BuildNeed {
   BuildInputs inputs;
   std::string pull_policy;            // the job's; "": each base's default
   std::vector<RegistryLogin> logins;  // the controller's
+  // Asks the controller for its credentials of these hosts (optional).
+  std::function<std::vector<RegistryLogin>(const std::vector<std::string>& hosts)> fetch_logins;
 };
 
 // X-Registry-Config for the bases' hosts: base64url of {HOST: {"username",

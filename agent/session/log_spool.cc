@@ -33,14 +33,14 @@ void LogSpool::Remove() {
 
 void LogSpool::Append(int stream, absl::string_view raw) {
   if (truncated_ || fd_ < 0) return;
-  std::string masked;
-  absl::string_view data = raw;
-  if (!secrets_.empty()) {
-    auto it = maskers_.find(stream);
-    if (it == maskers_.end()) it = maskers_.emplace(stream, SecretMasker(secrets_)).first;
-    masked = raw.empty() ? it->second.Flush() : it->second.Feed(raw);
-    data = masked;
-  }
+  if (secrets_.empty()) return Emit(stream, raw);
+  auto it = maskers_.find(stream);
+  if (it == maskers_.end()) it = maskers_.emplace(stream, SecretMasker(secrets_)).first;
+  Emit(stream, raw.empty() ? it->second.Flush() : it->second.Feed(raw));
+}
+
+void LogSpool::Emit(int stream, absl::string_view data) {
+  if (truncated_ || fd_ < 0) return;
   std::string marker;
   if (max_bytes_ > 0 && produced_ + static_cast<int64_t>(data.size()) > max_bytes_) {
     data = data.substr(0, static_cast<size_t>(std::max<int64_t>(0, max_bytes_ - produced_)));
@@ -55,6 +55,19 @@ void LogSpool::Append(int stream, absl::string_view raw) {
 void LogSpool::Flush() {
   for (int stream : {v1::LOG_STREAM_STDOUT, v1::LOG_STREAM_STDERR, v1::LOG_STREAM_SYSTEM}) {
     Append(stream, "");
+  }
+}
+
+void LogSpool::AddSecrets(const std::vector<std::string>& secrets) {
+  if (secrets.empty()) return;
+  // What the old maskers hold back could begin a secret, old or new: the
+  // new maskers take it over.
+  std::map<int, std::string> held;
+  for (auto& [stream, masker] : maskers_) held[stream] = masker.Flush();
+  maskers_.clear();
+  secrets_.insert(secrets_.end(), secrets.begin(), secrets.end());
+  for (const auto& [stream, bytes] : held) {
+    if (!bytes.empty()) Append(stream, bytes);
   }
 }
 

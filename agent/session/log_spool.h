@@ -46,6 +46,8 @@ class LogSpool {
   void Append(int stream, absl::string_view raw);
   // Flushes every stream's masker (the attempt is over).
   void Flush();
+  // Masks these too from now on (credentials that came after the start).
+  void AddSecrets(const std::vector<std::string>& secrets);
 
   bool HasToSend() const { return synced_ && sent_ < produced_ && sent_ - acked_ < kWindowBytes; }
   bool AllSent() const { return synced_ && sent_ == produced_; }
@@ -61,6 +63,8 @@ class LogSpool {
   void Remove();
 
  private:
+  // Masked bytes: capped, then written.
+  void Emit(int stream, absl::string_view data);
   void Write(int stream, absl::string_view bytes);
   int StreamAt(int64_t offset) const;
   int64_t RunEnd(int64_t offset) const;  // chunks carry a single stream
@@ -68,7 +72,7 @@ class LogSpool {
   const std::string path_;
   const std::string channel_;
   const int64_t max_bytes_;
-  const std::vector<std::string> secrets_;
+  std::vector<std::string> secrets_;
   int fd_ = -1;
   int64_t produced_ = 0;  // bytes in the spool
   int64_t sent_ = 0;      // bytes handed to the current connection

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "agent/session/credential_wait.h"
 #include "agent/session/log_spool.h"
 #include "agent/workspace/workspace.h"
 #include "arena/v1/agent.grpc.pb.h"
@@ -77,6 +78,8 @@ struct AgentSession::Attempt {
   std::vector<CopiedFile> files;  // sent after the log, before the result
   size_t file_index = 0;          // the file being sent
   int64_t file_sent = 0;          // bytes of it handed to the connection
+  // The controller's answer to the build's question for base image logins.
+  std::shared_ptr<CredentialWait> base_logins = std::make_shared<CredentialWait>();
   // Set when the git server refused the clone: reported as permanent.
   std::shared_ptr<std::atomic<bool>> clone_refused = std::make_shared<std::atomic<bool>>(false);
 
@@ -480,6 +483,17 @@ void AgentSession::Handle(const v1::ControllerMessage& message) {
     case v1::ControllerMessage::kRenewed:
       HandleRenewed(message.renewed());
       break;
+    case v1::ControllerMessage::kBaseCredentials: {
+      absl::MutexLock lock(&mu_);
+      auto it = attempts_.find(message.base_credentials().attempt_id());
+      if (it == attempts_.end()) break;
+      std::vector<RegistryLogin> logins;
+      for (const v1::RegistryAuth& a : message.base_credentials().registry_auths()) {
+        logins.push_back({a.host(), a.username(), a.password()});
+      }
+      it->second->base_logins->Answer(std::move(logins));
+      break;
+    }
     case v1::ControllerMessage::kSessionEnd: {
       std::string key = message.session_end().session();
       std::thread([this, key] { executor_->EndSessions(key); }).detach();
@@ -574,7 +588,7 @@ void AgentSession::Forget(const std::string& attempt_id) {
   attempts_.erase(it);
 }
 
-RunRequest AgentSession::RequestFor(Attempt* attempt) const {
+RunRequest AgentSession::RequestFor(Attempt* attempt) {
   const v1::Assign& assign = attempt->assign;
   RunRequest request;
   request.attempt_id = assign.attempt_id();
@@ -623,6 +637,11 @@ RunRequest AgentSession::RequestFor(Attempt* attempt) const {
     request.build.pull_policy = assign.pull_policy();
   }
   if (!assign.repo().empty()) request.make_workspace = WorkspaceMakerFor(*attempt);
+  if (assign.has_build()) {
+    request.fetch_base_logins = [this, attempt](const std::vector<std::string>& hosts) {
+      return FetchBaseLogins(attempt, hosts);
+    };
+  }
   return request;
 }
 
@@ -691,6 +710,27 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
   LogLine("session", absl::StrCat("attempt ", request.attempt_id, " ended: exit ", result.exit_code,
                                   " ", result.reason));
   RecordResult(attempt.get(), std::move(result));
+}
+
+std::vector<RegistryLogin> AgentSession::FetchBaseLogins(Attempt* attempt,
+                                                         const std::vector<std::string>& hosts) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!connected_) return {};
+    attempt->base_logins->Reset();
+    v1::AgentMessage message;
+    message.mutable_base_credentials()->set_attempt_id(attempt->assign.attempt_id());
+    for (const std::string& host : hosts)
+      message.mutable_base_credentials()->add_registry_hosts(host);
+    control_.push_back(std::move(message));
+  }
+  std::vector<RegistryLogin> logins = attempt->base_logins->Wait(absl::Seconds(30), &attempt->stop);
+  std::vector<std::string> passwords;
+  for (const RegistryLogin& login : logins) passwords.push_back(login.password);
+  absl::MutexLock lock(&mu_);
+  attempt->log->AddSecrets(passwords);  // masked in the attempt's logs like the others
+  for (auto& [name, spool] : attempt->channels) spool->AddSecrets(passwords);
+  return logins;
 }
 
 void AgentSession::RecordResult(Attempt* attempt, RunResult result) {

@@ -271,6 +271,9 @@ void Scheduler::OnAgentMessage(const std::string& agent_id, const v1::AgentMessa
     case v1::AgentMessage::kRenew:
       OnRenew(agent_id, message.renew());
       break;
+    case v1::AgentMessage::kBaseCredentials:
+      OnBaseImageCredentials(agent_id, message.base_credentials());
+      break;
     default:
       break;
   }

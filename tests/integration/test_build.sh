@@ -17,10 +17,14 @@ RUN_ID="it-$$-$RANDOM"
 # are this run's own too); all of them go at exit.
 drop_built() {
   docker images -aq --filter "label=arena.test.run=$RUN_ID" | sort -u | xargs -r docker rmi -f >/dev/null 2>&1 || true
-  docker rmi -f "$REG/multi/busybox:1" >/dev/null 2>&1 || true
+  docker rmi -f "$REG_PUB/multi/busybox:1" "$REG_PRIV/private/busybox:1" >/dev/null 2>&1 || true
 }
 start_registry pub
-push_multiarch "$REG/multi/busybox:1"
+REG_PUB=$REG
+push_multiarch "$REG_PUB/multi/busybox:1"
+start_registry priv htpasswd
+REG_PRIV=$REG
+push_single "$REG_PRIV/private/busybox:1"
 trap 'rc=$?; drop_built; (exit "$rc"); registry_cleanup' EXIT
 start_controller ctl
 start_agent agent --slots 4
@@ -157,7 +161,7 @@ pass "concurrent tasks of one job build once per agent and platform ($waited wai
 
 # A multi-arch base image from a registry, pulled for the task's platform.
 cat >"$repo/Dockerfile.reg" <<EOF
-FROM $REG/multi/busybox:1
+FROM $REG_PUB/multi/busybox:1
 LABEL arena.test.run=$RUN_ID
 RUN uname -m > /arch
 EOF
@@ -166,5 +170,33 @@ out=$(actl run --repo "file://$repo" --build Dockerfile.reg --pull if-not-presen
   fail "registry base: $out"
 assert_contains "$out" "aarch64" "arm64 base pulled from the registry for the build"
 assert_contains "$(actl logs "$(actl -o json jobs --limit 1 | json_field 'd["jobs"][0]["id"]')" --build)" \
-  ": FROM $REG/multi/busybox:1" "build log shows the registry base"
+  ": FROM $REG_PUB/multi/busybox:1" "build log shows the registry base"
 pass "a base image from a registry (multi-arch) pulled for the platform"
+
+# A private base image: the controller's registry credentials reach the
+# build once the agent has named the FROM lines' hosts, and only then.
+cat >"$repo/Dockerfile.priv" <<EOF
+FROM $REG_PRIV/private/busybox:1
+LABEL arena.test.run=$RUN_ID
+RUN echo "from the private base" > /from
+EOF
+commit private
+set +e
+out=$(actl run --repo "file://$repo" --build Dockerfile.priv --retries 1 -- cat /from 2>&1)
+rc=$?
+set -e
+assert_eq 3 "$rc" "no credentials for the private base: an error"
+job=$(actl -o json jobs --limit 1 | json_field 'd["jobs"][0]["id"]')
+status=$(actl -o json status "$job")
+assert_contains "$(jq -r '.tasks[0].reason' <<<"$status")" "build failed at step 1/" "the FROM step named"
+assert_eq 1 "$(jq '.tasks[0].attempts | length' <<<"$status")" "refused base credentials are not retried"
+actl registry login "$REG_PRIV" --username "$REG_USER" --password-stdin <<<"$REG_PASS" >/dev/null
+out=$(actl run --repo "file://$repo" --build Dockerfile.priv -- cat /from 2>&1) || fail "private base: $out"
+assert_contains "$out" "from the private base" "built from the private base with the controller's credentials"
+assert_contains "$(cat "$WORK/ctl.log")" "base image hosts: sent $REG_PRIV" "the controller sent the host's credential"
+job=$(actl -o json jobs --limit 1 | json_field 'd["jobs"][0]["id"]')
+for text in "$out" "$(actl logs "$job" --build)" "$(cat "$AGENT_LOG")" "$(cat "$WORK/ctl.log")"; do
+  case "$text" in *"$REG_PASS"*) fail "the registry password leaked into a log" ;; esac
+done
+if grep -rqF "$REG_PASS" "$AGENT_DIR" "$CTL_DIR/logs"; then fail "the registry password is in a file"; fi
+pass "a private base image: the controller's credentials for its host, sent after the FROM lines are read"

@@ -81,5 +81,15 @@ TEST(LogSpool, KeepsAtMostAWindowUnacknowledged) {
   EXPECT_TRUE(spool.AllSent());
 }
 
+TEST(LogSpool, MasksSecretsThatCameLaterFromThenOn) {
+  TestDir dir;
+  LogSpool spool(dir.File("s.log"), "build", 0, {"first-secret"});
+  spool.Append(1, "a first-sec");
+  spool.AddSecrets({"late-password"});
+  spool.Append(1, "ret b late-password c\n");
+  spool.Flush();
+  EXPECT_EQ(*ReadFile(dir.File("s.log")), "a *** b *** c\n");  // split across the change too
+}
+
 }  // namespace
 }  // namespace arena
