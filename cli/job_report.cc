@@ -9,6 +9,7 @@
 #include "cli/client.h"
 #include "cli/junit.h"
 #include "cli/terminal.h"
+#include "cli/waiting_reasons.h"
 #include "common/files.h"
 #include "common/states.h"
 
@@ -42,7 +43,9 @@ void PrintTasks(const v1::Job& raw) {
     }
     std::string exit_code =
         IsTerminal(t.state()) && t.exit_code() >= 0 ? absl::StrCat(t.exit_code()) : "-";
-    std::string detail = t.state() == v1::QUEUED ? t.waiting_reason() : t.reason();
+    std::string detail = t.state() == v1::QUEUED ? t.waiting_reason()
+                         : t.phase().empty()     ? t.reason()
+                                                 : PhaseSummary(t);
     const char* runs = t.agent_id().empty() ? "-" : t.emulated() ? "emulated" : "native";
     std::string state = StateName(t.state());
     if (t.quarantined()) absl::StrAppend(&state, "(q)");

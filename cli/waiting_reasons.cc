@@ -1,9 +1,13 @@
 #include "cli/waiting_reasons.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "cli/terminal.h"
 #include "common/states.h"
 
 namespace arena {
@@ -36,6 +40,42 @@ std::vector<std::string> WaitingReasons::Update(const v1::Job& job, absl::Time n
   return lines;
 }
 
+namespace {
+
+std::string MiB(int64_t bytes) { return absl::StrFormat("%.1f", bytes / 1048576.0); }
+
+}  // namespace
+
+std::string PhaseSummary(const v1::Task& task) {
+  std::string line =
+      absl::StrCat(task.phase(), " ", task.phase_detail(), ": ", MiB(task.progress_done()));
+  if (task.progress_total() <= 0) return absl::StrCat(line, " MiB");
+  int percent = static_cast<int>(100 * task.progress_done() / task.progress_total());
+  return absl::StrCat(line, " of ", MiB(task.progress_total()), " MiB (", std::min(100, percent),
+                      "%)");
+}
+
+std::vector<std::string> PhaseProgress::Update(const v1::Job& job, absl::Time now,
+                                               absl::Duration every) {
+  std::vector<std::string> lines;
+  preparing_ = false;
+  for (const v1::Task& task : job.tasks()) {
+    bool before_start = task.state() == v1::RUNNING && task.started_unix_ms() == 0;
+    preparing_ = preparing_ || before_start;
+    if (!before_start || task.phase().empty()) {
+      reported_.erase(task.id());
+      continue;
+    }
+    auto it = reported_.find(task.id());
+    if (it != reported_.end() && it->second.phase == task.phase() && now - it->second.at < every) {
+      continue;
+    }
+    reported_[task.id()] = {task.phase(), now};
+    lines.push_back(absl::StrCat(TaskName(task), " ", PhaseSummary(task)));
+  }
+  return lines;
+}
+
 WaitingReasonWatcher::WaitingReasonWatcher(Cli& cli, std::string job_id)
     : cli_(cli), job_id_(std::move(job_id)), thread_([this] { Watch(); }) {}
 
@@ -50,11 +90,16 @@ WaitingReasonWatcher::~WaitingReasonWatcher() {
 
 void WaitingReasonWatcher::Watch() {
   WaitingReasons reasons;
+  PhaseProgress phases;
   absl::Duration wait = absl::ZeroDuration();
   v1::Job job;
   while (Poll(wait, &job)) {
     for (const std::string& line : reasons.Update(job, absl::Now())) Notice(line);
-    if (!reasons.Waiting() || IsTerminal(job.state())) return;
+    for (const std::string& line : phases.Update(job, absl::Now())) {
+      BeginOwnOutput(stderr);
+      std::fprintf(stderr, "arena: %s\n", SafeField(line).c_str());
+    }
+    if ((!reasons.Waiting() && !phases.Preparing()) || IsTerminal(job.state())) return;
     wait = kWaitingReasonPoll;
   }
 }

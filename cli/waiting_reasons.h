@@ -39,9 +39,35 @@ class WaitingReasons {
   std::map<std::string, std::string> reported_;     // task id -> reason reported
 };
 
+// A running task's live phase: "pulling IMAGE: 12.0 of 50.0 MiB (24%)".
+std::string PhaseSummary(const v1::Task& task);
+
+// Which pulls and builds (Task.phase) have been reported: a line when a
+// task's phase begins, then at most one per `every` while it lasts. Pure
+// (the clock is passed in); not thread-safe.
+class PhaseProgress {
+ public:
+  // "amd64 " + PhaseSummary(task); "..: 12.0 MiB" when the total is not
+  // known yet.
+  std::vector<std::string> Update(const v1::Job& job, absl::Time now,
+                                  absl::Duration every = absl::Seconds(3));
+  // Whether a task was running but had not started its command at the last
+  // Update (it may still pull or build).
+  bool Preparing() const { return preparing_; }
+
+ private:
+  struct Reported {
+    std::string phase;
+    absl::Time at;
+  };
+  std::map<std::string, Reported> reported_;  // by task id
+  bool preparing_ = false;
+};
+
 // Reports waiting reasons from a thread of its own while `run` streams
-// logs (the stream shows nothing until a task starts). Stops when no task
-// waits any more, or at destruction, which cancels the poll in flight.
+// logs (the stream shows nothing until a task starts), and pulls' and
+// builds' progress as "arena:" lines. Stops when no task waits or prepares
+// any more, or at destruction, which cancels the poll in flight.
 class WaitingReasonWatcher {
  public:
   WaitingReasonWatcher(Cli& cli, std::string job_id);

@@ -298,7 +298,12 @@ absl::StatusOr<ReadyImage> DockerExecutor::PrepareImage(const RunRequest& reques
     need.arch = request.arch;
     need.policy = request.pull_policy;
     need.logins = request.registry_logins;
-    absl::StatusOr<ReadyImage> image = puller_.Ensure(need, say, stop);
+    PullWatch watch;
+    watch.say = say;
+    watch.progress = [observer, &request](int64_t done, int64_t total) {
+      observer->OnProgress({"pulling", request.image, done, total});
+    };
+    absl::StatusOr<ReadyImage> image = puller_.Ensure(need, watch, stop);
     if (!image.ok()) return image;
     RETURN_IF_ERROR(checkout());
     return image;
@@ -314,6 +319,9 @@ absl::StatusOr<ReadyImage> DockerExecutor::PrepareImage(const RunRequest& reques
   need.pull_policy = request.build.pull_policy;
   need.logins = request.registry_logins;
   need.fetch_logins = request.fetch_base_logins;
+  need.progress = [observer](const std::string& detail, int64_t done, int64_t total) {
+    observer->OnProgress({"building", detail, done, total});
+  };
   return builder_.Ensure(
       need, say,
       [observer](absl::string_view data) { observer->OnChannelOutput(kBuildChannel, data); }, stop);

@@ -102,12 +102,23 @@ struct RunResult {
 };
 
 // Receives an attempt's progress. Called from the executor's thread.
+// What an attempt is doing before its command runs, for the task's live
+// status (never its log).
+struct RunProgress {
+  std::string phase;   // "pulling", "building"
+  std::string detail;  // the image
+  int64_t done = 0;    // bytes
+  int64_t total = 0;   // bytes announced so far; 0: unknown
+};
+
 class RunObserver {
  public:
   virtual ~RunObserver() = default;
   virtual void OnStarted() = 0;
   // stream: 1 stdout, 2 stderr, 3 Arena's own messages.
   virtual void OnOutput(int stream, absl::string_view data) = 0;
+  // Best effort: may be dropped while disconnected.
+  virtual void OnProgress(const RunProgress& progress) { (void)progress; }
   // Output for another log of the attempt (common/log_channel.h: "build").
   virtual void OnChannelOutput(const std::string& channel, absl::string_view data) {}
 };

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -46,6 +47,39 @@ std::vector<RegistryLogin> LoginsFor(const BuildNeed& need, const std::vector<st
   for (RegistryLogin& login : need.fetch_logins(hosts)) logins.push_back(std::move(login));
   return logins;
 }
+
+// Reports a build's phase: the context bytes sent, the step it is at;
+// bytes at most every second, each new step at once.
+class BuildReporter {
+ public:
+  BuildReporter(const BuildNeed& need, std::string tag, int64_t total)
+      : need_(need), tag_(std::move(tag)), total_(total) {}
+  void Sent(int64_t bytes) {
+    sent_ += bytes;
+    Report(false);
+  }
+  void Step(const std::string& step) {
+    if (step == step_) return;
+    step_ = step;
+    Report(true);
+  }
+
+ private:
+  void Report(bool now) {
+    if (!need_.progress || (!now && absl::Now() - last_ < absl::Seconds(1))) return;
+    last_ = absl::Now();
+    // "Step 3/5 : RUN make" -> "step 3/5".
+    std::string step = step_.substr(0, step_.find(" :"));
+    need_.progress(step.empty() ? tag_ : absl::StrCat(tag_, " ", absl::AsciiStrToLower(step)),
+                   std::min(sent_, total_), total_);
+  }
+  const BuildNeed& need_;
+  const std::string tag_;
+  const int64_t total_;
+  int64_t sent_ = 0;
+  std::string step_;
+  absl::Time last_ = absl::InfinitePast();
+};
 
 }  // namespace
 
@@ -120,6 +154,7 @@ absl::StatusOr<ReadyImage> ImageBuilder::Ensure(
       tag, [&] { return Build(need, *context, tag, output, stop); },
       [&] {
         say(absl::StrCat("waiting for the build of ", tag, " that another task started"));
+        if (need.progress) need.progress(absl::StrCat(tag, " (another task's build)"), 0, 0);
         output(absl::StrCat("arena: ", tag, " is being built by another task on this agent; ",
                             "its output is in that task's build log\n"));
       },
@@ -169,11 +204,18 @@ absl::StatusOr<ImageInfo> ImageBuilder::Build(const BuildNeed& need, const Build
   }
   ContextTar tar(&context.entries);
   BuildProgress progress(output);
+  BuildReporter reporter(need, tag, context.bytes);
   absl::Time started = absl::Now();
   absl::Status status = docker.BuildImage(
-      request, [&tar](char* out, size_t size) { return tar.Read(out, size); },
+      request,
+      [&](char* out, size_t size) {
+        absl::StatusOr<size_t> n = tar.Read(out, size);
+        if (n.ok()) reporter.Sent(static_cast<int64_t>(*n));
+        return n;
+      },
       [&](absl::string_view data) {
         progress.Feed(data);
+        reporter.Step(progress.step());
         return !stop->cancelled();
       });
   if (stop->cancelled()) return absl::CancelledError(stop->reason());

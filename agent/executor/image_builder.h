@@ -48,6 +48,9 @@ struct BuildNeed {
   BuildInputs inputs;
   std::string pull_policy;            // the job's; "": each base's default
   std::vector<RegistryLogin> logins;  // the controller's
+  // The task's live status while it builds (optional): the image and the
+  // step it is at, and the context bytes sent of all of them.
+  std::function<void(const std::string& detail, int64_t done, int64_t total)> progress;
   // Asks the controller for its credentials of these hosts (optional).
   std::function<std::vector<RegistryLogin>(const std::vector<std::string>& hosts)> fetch_logins;
 };

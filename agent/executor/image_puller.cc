@@ -63,8 +63,7 @@ ImagePuller::ImagePuller(std::string socket_path, PullOptions options)
 
 int ImagePuller::pulls_started() const { return flights_.started(); }
 
-absl::StatusOr<ReadyImage> ImagePuller::Ensure(const ImageNeed& need,
-                                               const std::function<void(absl::string_view)>& say,
+absl::StatusOr<ReadyImage> ImagePuller::Ensure(const ImageNeed& need, const PullWatch& watch,
                                                StopSignal* stop) {
   DockerClient docker(socket_path_);
   absl::Status status = docker.Connect(absl::Seconds(20));
@@ -84,13 +83,13 @@ absl::StatusOr<ReadyImage> ImagePuller::Ensure(const ImageNeed& need,
                                                       local->platform, " but the task runs on ",
                                                       PullTarget(need), " (pull policy never)"));
   }
-  absl::StatusOr<ImageInfo> pulled = PullShared(need, say, stop);
+  absl::StatusOr<ImageInfo> pulled = PullShared(need, watch, stop);
   if (!pulled.ok()) return Permanent(pulled.status());
   return ReadyImage{*pulled, RanDigest(*pulled, need.image)};
 }
 
-absl::StatusOr<ImageInfo> ImagePuller::PullAndInspect(
-    const ImageNeed& need, const std::function<void(absl::string_view)>& say, StopSignal* stop) {
+absl::StatusOr<ImageInfo> ImagePuller::PullAndInspect(const ImageNeed& need, const PullWatch& watch,
+                                                      StopSignal* stop) {
   std::shared_ptr<absl::Mutex> name_mu;
   {
     absl::MutexLock lock(&mu_);
@@ -105,7 +104,7 @@ absl::StatusOr<ImageInfo> ImagePuller::PullAndInspect(
           absl::StrCat("credentials for ", host, ": ", auth.source,
                        auth.username.empty() ? "" : absl::StrCat(" (", auth.username, ")")));
   std::string digest;
-  absl::Status status = PullWithRetries(need, auth, say, stop, &digest);
+  absl::Status status = PullWithRetries(need, auth, watch, stop, &digest);
   if (absl::IsFailedPrecondition(status)) return NoSuchPlatform(need, auth, "");
   if (!status.ok()) return status;
   DockerClient docker(socket_path_);
@@ -141,34 +140,33 @@ absl::Status ImagePuller::NoSuchPlatform(const ImageNeed& need, const ResolvedAu
       absl::StrCat("image ", need.image, " has no ", PullTarget(need), " (it has ", has, ")"));
 }
 
-absl::StatusOr<ImageInfo> ImagePuller::PullShared(const ImageNeed& need,
-                                                  const std::function<void(absl::string_view)>& say,
+absl::StatusOr<ImageInfo> ImagePuller::PullShared(const ImageNeed& need, const PullWatch& watch,
                                                   StopSignal* stop) {
   return flights_.Do(
       absl::StrCat(need.image, " ", PullTarget(need)),
-      [&] { return PullAndInspect(need, say, stop); },
+      [&] { return PullAndInspect(need, watch, stop); },
       [&] {
-        say(absl::StrCat("waiting for the pull of ", need.image, " for ", PullTarget(need),
-                         " that another task started"));
+        watch.say(absl::StrCat("waiting for the pull of ", need.image, " for ", PullTarget(need),
+                               " that another task started"));
       },
       stop);
 }
 
 absl::Status ImagePuller::PullWithRetries(const ImageNeed& need, const ResolvedAuth& auth,
-                                          const std::function<void(absl::string_view)>& say,
-                                          StopSignal* stop, std::string* digest) {
+                                          const PullWatch& watch, StopSignal* stop,
+                                          std::string* digest) {
   const absl::Time deadline = absl::Now() + options_.timeout;
   Backoff backoff(options_.backoff);
   absl::Status status;
   for (int tries = 1;; ++tries) {
     LogLine("pull", absl::StrCat("pulling ", need.image, " for ", PullTarget(need), " (try ", tries,
                                  ", policy ", PullPolicyName(need.policy), ")"));
-    status = PullOnce(need, auth, deadline - absl::Now(), say, stop, digest);
+    status = PullOnce(need, auth, deadline - absl::Now(), watch, stop, digest);
     if (status.ok() || !absl::IsUnavailable(status)) return status;
     absl::Duration delay = backoff.Next();
     if (tries >= options_.max_tries || absl::Now() + delay >= deadline) break;
-    say(absl::StrCat(status.message(), "; retrying in ",
-                     absl::FormatDuration(absl::Trunc(delay, absl::Milliseconds(100)))));
+    watch.say(absl::StrCat(status.message(), "; retrying in ",
+                           absl::FormatDuration(absl::Trunc(delay, absl::Milliseconds(100)))));
     if (stop->WaitUntil(absl::Now() + delay)) return absl::CancelledError(stop->reason());
   }
   return absl::UnavailableError(
@@ -176,9 +174,8 @@ absl::Status ImagePuller::PullWithRetries(const ImageNeed& need, const ResolvedA
 }
 
 absl::Status ImagePuller::PullOnce(const ImageNeed& need, const ResolvedAuth& auth,
-                                   absl::Duration timeout,
-                                   const std::function<void(absl::string_view)>& say,
-                                   StopSignal* stop, std::string* digest) {
+                                   absl::Duration timeout, const PullWatch& watch, StopSignal* stop,
+                                   std::string* digest) {
   const std::string host = RegistryHost(need.image);
   ImageRef ref = ParseImageRef(need.image);
   PullRequest request;
@@ -188,7 +185,7 @@ absl::Status ImagePuller::PullOnce(const ImageNeed& need, const ResolvedAuth& au
   request.registry_auth = auth.header;
   request.stall_timeout = options_.stall_timeout;
   request.timeout = std::max(timeout, absl::Seconds(1));
-  say(absl::StrCat("pulling ", need.image, " for ", request.platform, " from ", host));
+  watch.say(absl::StrCat("pulling ", need.image, " for ", request.platform, " from ", host));
   DockerClient docker(socket_path_);
   absl::Status status = docker.Connect(absl::Seconds(20));
   if (!status.ok()) return status;
@@ -197,10 +194,10 @@ absl::Status ImagePuller::PullOnce(const ImageNeed& need, const ResolvedAuth& au
   absl::Time last_said = started;
   status = docker.PullImage(request, [&](absl::string_view data) {
     progress.Feed(data);
-    if (absl::Now() - last_said < options_.progress_every) return !stop->cancelled();
-    last_said = absl::Now();
-    say(absl::StrCat("pulling ", need.image, ": ", MiB(progress.done_bytes()), " of ",
-                     MiB(progress.total_bytes()), " (", progress.layers(), " layers)"));
+    if (watch.progress && absl::Now() - last_said >= options_.progress_every) {
+      last_said = absl::Now();
+      watch.progress(progress.done_bytes(), progress.total_bytes());
+    }
     return !stop->cancelled();
   });
   if (stop->cancelled()) return absl::CancelledError(stop->reason());
@@ -209,7 +206,7 @@ absl::Status ImagePuller::PullOnce(const ImageNeed& need, const ResolvedAuth& au
   if (!error.empty()) return TypedPullError(need, auth, error);
   if (!status.ok()) return status;
   *digest = progress.digest();
-  say(absl::StrCat(
+  watch.say(absl::StrCat(
       "pulled ", need.image, " for ", request.platform, ": ", MiB(progress.done_bytes()), " in ",
       absl::FormatDuration(absl::Trunc(absl::Now() - started, absl::Milliseconds(10)))));
   return absl::OkStatus();

@@ -37,7 +37,7 @@ struct PullOptions {
   absl::Duration timeout = absl::Minutes(15);        // every try together
   int max_tries = 5;
   BackoffPolicy backoff{absl::Seconds(1), absl::Seconds(15), 2.0, 0.5, absl::Seconds(30)};
-  absl::Duration progress_every = absl::Seconds(2);  // arena: progress lines
+  absl::Duration progress_every = absl::Seconds(1);  // PullWatch::progress
   // The host's Docker config (registry_auth.h); "": none.
   std::string docker_config;
 };
@@ -49,6 +49,15 @@ struct ImageNeed {
   // The controller's credentials sent with the assignment; the pull uses
   // the one for the image's host, else the Docker config's (registry_auth.h).
   std::vector<RegistryLogin> logins;
+};
+
+// Where a pull reports to: `say` receives Arena's own lines for the
+// attempt's log (without "arena: "): the start, retries, the summary;
+// `progress` (optional) the bytes done and announced, about once per
+// PullOptions::progress_every, for the task's live status.
+struct PullWatch {
+  std::function<void(absl::string_view)> say;
+  std::function<void(int64_t done, int64_t total)> progress;
 };
 
 struct ReadyImage {
@@ -70,33 +79,27 @@ class ImagePuller {
  public:
   ImagePuller(std::string socket_path, PullOptions options);
 
-  // `say` receives Arena's own lines for the attempt (without "arena: ").
   // Error codes: PermissionDenied, NotFound, FailedPrecondition (platform),
   // Unavailable (transient, retried here already), Cancelled.
-  absl::StatusOr<ReadyImage> Ensure(const ImageNeed& need,
-                                    const std::function<void(absl::string_view)>& say,
+  absl::StatusOr<ReadyImage> Ensure(const ImageNeed& need, const PullWatch& watch,
                                     StopSignal* stop);
   // Pulls started since construction (a shared pull counts once).
   int pulls_started() const;
 
  private:
   // The pulled image as inspected right after its pull.
-  absl::StatusOr<ImageInfo> PullShared(const ImageNeed& need,
-                                       const std::function<void(absl::string_view)>& say,
+  absl::StatusOr<ImageInfo> PullShared(const ImageNeed& need, const PullWatch& watch,
                                        StopSignal* stop);
   // Pulls and inspects while no other pull of the same name runs: pulls of
   // one name for two platforms move its tag, so each inspects its own.
-  absl::StatusOr<ImageInfo> PullAndInspect(const ImageNeed& need,
-                                           const std::function<void(absl::string_view)>& say,
+  absl::StatusOr<ImageInfo> PullAndInspect(const ImageNeed& need, const PullWatch& watch,
                                            StopSignal* stop);
   // `digest` receives the digest the pull reported ("sha256:..."); `auth`
   // is the resolved credential for the image's host.
   absl::Status PullWithRetries(const ImageNeed& need, const ResolvedAuth& auth,
-                               const std::function<void(absl::string_view)>& say, StopSignal* stop,
-                               std::string* digest);
+                               const PullWatch& watch, StopSignal* stop, std::string* digest);
   absl::Status PullOnce(const ImageNeed& need, const ResolvedAuth& auth, absl::Duration timeout,
-                        const std::function<void(absl::string_view)>& say, StopSignal* stop,
-                        std::string* digest);
+                        const PullWatch& watch, StopSignal* stop, std::string* digest);
   // The typed error for a platform the image lacks, naming those it has.
   absl::Status NoSuchPlatform(const ImageNeed& need, const ResolvedAuth& auth,
                               const std::string& pulled);

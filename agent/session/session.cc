@@ -128,6 +128,19 @@ class AgentSession::Observer final : public RunObserver {
   void OnChannelOutput(const std::string& channel, absl::string_view data) override {
     session_->AppendChannel(attempt_.get(), channel, data);
   }
+  void OnProgress(const RunProgress& progress) override {
+    v1::AgentMessage message;
+    v1::TaskEvent* event = message.mutable_event();
+    event->set_attempt_id(attempt_->assign.attempt_id());
+    event->set_kind(v1::TASK_EVENT_PROGRESS);
+    event->set_unix_ms(absl::ToUnixMillis(absl::Now()));
+    event->set_phase(progress.phase);
+    event->set_reason(progress.detail);
+    event->set_progress_done(progress.done);
+    event->set_progress_total(progress.total);
+    absl::MutexLock lock(&session_->mu_);
+    if (session_->connected_) session_->control_.push_back(std::move(message));
+  }
 
  private:
   AgentSession* session_;

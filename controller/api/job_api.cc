@@ -110,6 +110,7 @@ absl::StatusOr<v1::Job> JobApi::VisibleJob(const Principal& who, const std::stri
   RowPage page{after_seq, task_page_size, task_page_size > 0 ? kTaskPageBytes : 0};
   ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(job_id, page));
   job.mutable_spec()->clear_sealed_secrets();
+  scheduler_->progress().Fill(&job);
   if (!who.SeesEverything() && job.owner() != who.name) {
     return absl::PermissionDeniedError(absl::StrCat("job ", job_id,
                                                     " was submitted by another token; ", who.name,
@@ -144,7 +145,8 @@ absl::StatusOr<v1::Job> JobApi::Get(const Principal& who, const v1::GetJobReques
 namespace {
 
 // What a waiting client wants to hear about: the job's state, its tasks
-// counted by state, and each task of the page's state and current attempt.
+// counted by state, and each task of the page's state, current attempt and
+// live progress.
 std::string ProgressOf(const v1::Job& job) {
   std::string out = absl::StrCat(job.state(), ";");
   for (const v1::TaskCount& count : job.task_counts()) {
@@ -152,7 +154,7 @@ std::string ProgressOf(const v1::Job& job) {
   }
   for (const v1::Task& task : job.tasks()) {
     absl::StrAppend(&out, task.state(), ",", task.attempt_id(), ",", task.started_unix_ms() > 0,
-                    ";");
+                    ",", task.phase(), ",", task.progress_done(), ";");
   }
   return out;
 }
@@ -277,6 +279,7 @@ absl::StatusOr<v1::ListJobsResponse> JobApi::List(const Principal& who,
   v1::ListJobsResponse response;
   for (v1::Job& job : page.jobs) {
     job.mutable_spec()->clear_sealed_secrets();
+    scheduler_->progress().Fill(&job);
     *response.add_jobs() = std::move(job);
   }
   if (page.more) response.set_next_page_token(absl::StrCat(page.next_before_rowid));

@@ -333,9 +333,16 @@ void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& ev
     return;
   }
   const RunningAttempt attempt = it->second;
+  if (event.kind() == v1::TASK_EVENT_PROGRESS) {
+    progress_.Set(event.attempt_id(), {event.phase().substr(0, 32), event.reason().substr(0, 512),
+                                       event.progress_done(), event.progress_total()});
+    notify_ = true;
+    return;
+  }
   v1::State state = TaskStateForEvent(event);
   if (state == v1::RUNNING) {
     if (event.kind() != v1::TASK_EVENT_STARTED || attempt.cancelled) return;
+    progress_.Clear(event.attempt_id());
     absl::StatusOr<ActiveJob*> job = FindJob(attempt.job_id);
     if (!job.ok()) return LogError(job.status());
     absl::StatusOr<v1::Task> loaded = store_->GetTask(attempt.task_id);
@@ -409,6 +416,7 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   if (event != nullptr) record.notes = AttemptNotes(*event);
   if (event != nullptr) record.image_digest = event->image_digest().substr(0, 512);
   RETURN_IF_ERROR(store_->UpdateAttempt(record));
+  progress_.Clear(attempt_id);
   attempts_.erase(it);
   agents_dirty_ = true;
   if (attempt.cancelled || task == nullptr) {

@@ -33,6 +33,7 @@
 #include "controller/scheduler/agent_link.h"
 #include "controller/scheduler/job_state.h"
 #include "controller/scheduler/lease_table.h"
+#include "controller/scheduler/progress_board.h"
 #include "controller/scheduler/matching.h"
 
 namespace arena {
@@ -92,6 +93,8 @@ class Scheduler {
   // Blocks until every event posted before the call has been handled and
   // its batch committed and sent.
   void Flush();
+  // Running attempts' live progress (pulls, builds). Thread-safe.
+  const ProgressBoard& progress() const { return progress_; }
   // Runs lease and queue-timeout checks as of `now` (tests call it directly).
   void Tick(absl::Time now);
 
@@ -200,6 +203,7 @@ class Scheduler {
   const SchedulerOptions options_;
   // Owned by the scheduler thread (declared here to be built from options_).
   LeaseTable leases_;
+  ProgressBoard progress_;
 
   absl::Mutex queue_mu_;
   std::deque<std::function<void()>> events_ ABSL_GUARDED_BY(queue_mu_);

@@ -59,6 +59,9 @@ function check(condition, message) {
       "the failed test and its message are listed: " + results);
     check((await page.textContent("#test-counts")).includes("1 failed"), "test counts");
     console.log("ok - per-test results show the failure");
+    const digest = await page.getAttribute("code.digest", "title");
+    check(/sha256:[0-9a-f]{64}/.test(digest || ""), "the attempt shows the image digest it ran: " + digest);
+    console.log("ok - the attempt row shows the image digest it ran");
     await page.screenshot({ path: screenshot, fullPage: true });
 
     await page.click("#nav-agents");

@@ -150,24 +150,49 @@ function matrix(job) {
       ${badge(t.state, t.flaky ? ' <span class="badge flaky">flaky</span>' : "")}
       ${t.quarantined ? ' <span class="badge quarantined">quarantined</span>' : ""}
       <div class="muted">${duration(t.started_unix_ms, t.finished_unix_ms)}${
-        (t.attempts || []).length > 1 ? ` · ${t.attempts.length} attempts` : ""}${t.emulated ? " · emulated" : ""}</div></td>`
+        (t.attempts || []).length > 1 ? ` · ${t.attempts.length} attempts` : ""}${t.emulated ? " · emulated" : ""}</div>
+      ${t.phase ? `<div class="muted phase">${esc(phaseText(t))}</div>` : ""}</td>`
     : "<td></td>";
   const rows = names.map((n) => `<tr><td class="name">${esc(n)}</td>${
     archs.map((a) => cell(job.tasks.find((t) => t.arch === a && taskName(t) === n))).join("")}</tr>`).join("");
   return `<table class="matrix"><tr><th></th>${archs.map((a) => `<th>${esc(a)}</th>`).join("")}</tr>${rows}</table>`;
 }
 
+function mib(bytes) { return (Number(bytes || 0) / 1048576).toFixed(1); }
+
+// A running task's pull or build before its command starts.
+function phaseText(t) {
+  if (!t.phase) return "";
+  const total = Number(t.progress_total || 0);
+  const pct = total > 0 ? ` (${Math.min(100, Math.floor(100 * Number(t.progress_done || 0) / total))}%)` : "";
+  return `${t.phase} ${t.phase_detail}: ${mib(t.progress_done)}${total > 0 ? " of " + mib(total) : ""} MiB${pct}`;
+}
+
+function phaseBlock(t) {
+  if (!t.phase) return "";
+  const total = Number(t.progress_total || 0);
+  const bar = total > 0 ? `<progress max="${esc(total)}" value="${esc(Number(t.progress_done || 0))}"></progress>` : "";
+  return `<p id="phase">${esc(phaseText(t))} ${bar}</p>`;
+}
+
+function shortDigest(d) {
+  const at = (d || "").lastIndexOf("sha256:");
+  return at < 0 ? (d || "-") : d.slice(0, at) + d.slice(at, at + 19);
+}
+
 function taskDetail(task) {
   if (!task) return `<p class="muted">Select a cell to see its attempts and log.</p>`;
   const attempts = (task.attempts || []).map((a, i) => `<tr><td>${i + 1}</td><td>${badge(a.state)}</td>
       <td>${terminal(a.state) ? esc(a.exit_code) : "-"}</td><td><code>${esc(a.agent_id)}</code>${a.emulated ? " (emulated)" : ""}</td>
-      <td>${duration(a.started_unix_ms, a.finished_unix_ms)}</td><td>${esc(a.reason)}</td></tr>`).join("");
+      <td>${duration(a.started_unix_ms, a.finished_unix_ms)}</td>
+      <td><code class="digest" title="${esc(a.image_digest)}">${esc(shortDigest(a.image_digest))}</code></td>
+      <td>${esc(a.reason)}</td></tr>`).join("");
   const waiting = task.state === "QUEUED" && task.waiting_reason
     ? `<p>Pending: <strong id="pending">${esc(task.waiting_reason)}</strong></p>` : "";
-  return `<h2>${esc(task.arch)} / ${esc(taskName(task))} ${badge(task.state)}</h2>${waiting}
+  return `<h2>${esc(task.arch)} / ${esc(taskName(task))} ${badge(task.state)}</h2>${waiting}${phaseBlock(task)}
     <p class="muted">${esc(task.reason)}</p>
-    <table><tr><th>#</th><th>State</th><th>Exit</th><th>Agent</th><th>Duration</th><th>Reason</th></tr>${
-      attempts || '<tr><td colspan="6" class="muted">Not started.</td></tr>'}</table>
+    <table><tr><th>#</th><th>State</th><th>Exit</th><th>Agent</th><th>Duration</th><th>Image</th><th>Reason</th></tr>${
+      attempts || '<tr><td colspan="7" class="muted">Not started.</td></tr>'}</table>
     <h2>Log</h2><pre class="log" id="log"></pre>`;
 }
 

@@ -63,5 +63,38 @@ TEST(WaitingReasons, SaysNothingForATaskThatStartsAndReportsARetryThatWaitsAgain
   EXPECT_EQ(1u, reasons.Update(job, t0 + absl::Seconds(9)).size());
 }
 
+TEST(PhaseProgress, ReportsAPullWhenItBeginsThenAtMostOncePerPeriod) {
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  PhaseProgress phases;
+  v1::Job job;
+  v1::Task* task = AddTask(&job, "t1", v1::RUNNING, "");
+  EXPECT_TRUE(phases.Update(job, t0).empty());  // assigned, nothing reported yet
+  EXPECT_TRUE(phases.Preparing());
+  task->set_phase("pulling");
+  task->set_phase_detail("reg:5000/app:1");
+  task->set_progress_done(12 << 20);
+  task->set_progress_total(48 << 20);
+  std::vector<std::string> lines = phases.Update(job, t0 + absl::Seconds(1));
+  ASSERT_EQ(1u, lines.size());
+  EXPECT_EQ("amd64 pulling reg:5000/app:1: 12.0 of 48.0 MiB (25%)", lines[0]);
+  task->set_progress_done(24 << 20);
+  EXPECT_TRUE(phases.Update(job, t0 + absl::Seconds(2)).empty());
+  lines = phases.Update(job, t0 + absl::Seconds(4));
+  ASSERT_EQ(1u, lines.size());
+  EXPECT_EQ("amd64 pulling reg:5000/app:1: 24.0 of 48.0 MiB (50%)", lines[0]);
+  task->set_progress_total(0);
+  EXPECT_EQ("pulling reg:5000/app:1: 24.0 MiB", PhaseSummary(*task));
+}
+
+TEST(PhaseProgress, StopsPreparingOnceTheCommandStarted) {
+  PhaseProgress phases;
+  v1::Job job;
+  v1::Task* task = AddTask(&job, "t1", v1::RUNNING, "");
+  task->set_phase("pulling");
+  task->set_started_unix_ms(5);
+  EXPECT_TRUE(phases.Update(job, absl::FromUnixSeconds(1)).empty());
+  EXPECT_FALSE(phases.Preparing());
+}
+
 }  // namespace
 }  // namespace arena
