@@ -148,10 +148,15 @@ before=$(builds)
 sed -i "s/^ARG GREETING=hello/ARG GREETING=concurrent/" "$repo/Dockerfile"
 echo "RUN sleep 2" >>"$repo/Dockerfile"  # long enough for the others to find it running
 commit concurrent
-out=$(actl run --repo "file://$repo" --build Dockerfile --suite a='cat /arch' --suite b='cat /arch' \
-  --suite c='cat /arch' --suite d='cat /arch' 2>&1) || fail "concurrent job: $out"
+job=$(actl submit --repo "file://$repo" --build Dockerfile --suite a='cat /arch' --suite b='cat /arch' \
+  --suite c='cat /arch' --suite d='cat /arch')
+# While it builds, the tasks show the phase (the live status, not the log).
+building() { actl -o json status "$job" | jq -e '[.tasks[] | select(.phase == "building")] | length > 0'; }
+wait_until 30 building || fail "no task showed the building phase"
+detail=$(actl -o json status "$job" | jq -r '[.tasks[] | select(.phase == "building")][0].phase_detail')
+assert_contains "$detail" "arena-build/" "the phase names the image being built"
+out=$(actl wait "$job" 2>&1) || fail "concurrent job: $out"
 assert_eq $((before + 1)) "$(builds)" "four concurrent tasks built once"
-job=$(actl -o json jobs --limit 1 | json_field 'd["jobs"][0]["id"]')
 waited=0
 for t in $(actl -o json status "$job" | jq -r '.tasks[].id'); do
   case "$(actl logs "$job" --task "$t")" in *"waiting for the build of arena-build/"*) waited=$((waited + 1)) ;; esac
