@@ -37,7 +37,7 @@ absl::Status ToJson(const YAML::Node& node, int depth, std::string* out, bool st
         // Maps of strings (env, labels, images): `COUNT: 4` means "4".
         const std::string& name = item.first.Scalar();
         bool string_map = name == "env" || name == "required_labels" || name == "requiredLabels" ||
-                          name == "images" || name == "secrets";
+                          name == "images" || name == "secrets" || name == "args";
         status = ToJson(item.second, depth + 1, out, string_map || strings);
         if (!status.ok()) return status;
       }
@@ -123,6 +123,35 @@ absl::StatusOr<absl::Duration> DurationFlag(const ParsedFlags& flags, const std:
                                                    ", got \"", flags.Get(name), "\""));
   }
   return value;
+}
+
+// --build DOCKERFILE[:CONTEXT], --build-arg K=V, --build-target STAGE.
+// The controller checks the paths and names; this only splits them.
+absl::Status ApplyBuildFlags(const ParsedFlags& flags, v1::JobSpec& spec) {
+  if (!flags.Has("build")) {
+    if (flags.Has("build-arg") || flags.Has("build-target")) {
+      return absl::InvalidArgumentError("--build-arg and --build-target need --build");
+    }
+    return absl::OkStatus();
+  }
+  v1::Build* build = spec.mutable_build();
+  std::pair<std::string, std::string> parts =
+      absl::StrSplit(flags.Get("build"), absl::MaxSplits(':', 1));
+  if (parts.first.empty()) {
+    return absl::InvalidArgumentError("--build wants DOCKERFILE[:CONTEXT], e.g. Dockerfile:.");
+  }
+  build->set_dockerfile(parts.first);
+  build->set_context(parts.second);
+  for (const std::string& kv : flags.GetAll("build-arg")) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--build-arg wants NAME=VALUE, got \"", kv, "\""));
+    }
+    (*build->mutable_args())[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  if (flags.Has("build-target")) build->set_target(flags.Get("build-target"));
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -293,6 +322,7 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
     spec.set_pull_policy(flags.Get("pull"));
   }
   if (flags.Has("user")) spec.set_user(flags.Get("user"));
+  RETURN_IF_ERROR(ApplyBuildFlags(flags, spec));
   absl::Status applied = ApplyTestFlags(flags, spec);
   if (!applied.ok()) return applied;
   for (const std::string& arg : flags.passthrough()) spec.add_command(arg);
@@ -324,6 +354,9 @@ FlagSpec JobFlagSpec() {
                       "pids",
                       "network",
                       "pull",
+                      "build",
+                      "build-arg",
+                      "build-target",
                       "user",
                       "secret",
                       "secret-file",

@@ -28,6 +28,7 @@
 #include "cli/waiting_reasons.h"
 #include "common/files.h"
 #include "common/flags.h"
+#include "common/log_channel.h"
 #include "common/states.h"
 #include "common/status_macros.h"
 
@@ -43,8 +44,9 @@ commands:
   submit [JOB FLAGS] -- COMMAND...   submit and print the job id
   status JOB                         job and per-task state (why a task waits)
   jobs [--limit N]                   recent jobs
-  logs JOB [--task ID|ARCH] [--attempt N] [-f]
-                                     a task's log bytes exactly as produced
+  logs JOB [--task ID|ARCH] [--attempt N] [--build] [-f]
+                                     a task's log bytes exactly as produced (--build:
+                                     the output of its image build instead)
   wait JOB [--junit-out FILE] [--allure DIR]
                                      wait for the verdict; exit codes as run
   results JOB [--failed] [--all-attempts] [--junit-out FILE] [--allure DIR]
@@ -72,6 +74,8 @@ job flags: --secret NAME=VALUE --secret-file NAME=PATH (environment, masked in l
              if-not-present for HOST/NAME:TAG, never for names without a registry host)
            --retries N [--retry-test-failures]  --queue-timeout 1h  --idempotency-key KEY
            --image IMG (may hold {arch}) or --image ARCH=IMG (repeatable)  --arch amd64,arm64
+           --build DOCKERFILE[:CONTEXT] (build the image from the checkout; needs --repo)
+             --build-arg K=V (repeatable)  --build-target STAGE
            --repo URL --commit REF (sha, tag or branch)  --env K=V (repeatable)  --timeout 10m
            --label k=v (required agent label, repeatable)  --junit-out FILE --allure DIR (run only)
            -f job.yaml (a whole JobSpec, YAML or JSON; flags add to it)
@@ -188,12 +192,13 @@ int CmdSubmit(Cli& cli) {
 // retry's attempt when one begins.
 grpc::Status StreamTaskLog(Cli& cli, const std::string& job_id, const std::string& task,
                            bool follow, const std::function<void(const v1::LogData&)>& out,
-                           const std::string& attempt = "") {
+                           const std::string& attempt = "", const std::string& channel = "") {
   v1::StreamLogsRequest request;
   request.set_job_id(job_id);
   request.set_task(task);
   request.set_follow(follow);
   request.set_attempt(attempt);
+  request.set_channel(channel);
   auto context = cli.client->Context(/*streaming=*/true);
   auto reader = cli.client->stub()->StreamLogs(context.get(), request);
   v1::LogData data;
@@ -410,7 +415,7 @@ int CmdJobs(Cli& cli) {
 int CmdLogs(Cli& cli) {
   FlagSpec spec;
   spec.value_flags = {"task", "attempt"};
-  spec.bool_flags = {"follow"};
+  spec.bool_flags = {"follow", "build"};
   spec.short_aliases = {{"f", "follow"}};
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
@@ -419,7 +424,8 @@ int CmdLogs(Cli& cli) {
   LogPrinter printer;
   grpc::Status status = StreamTaskLog(
       cli, *job_id, flags->Get("task"), flags->Get("follow") == "true",
-      [&printer](const v1::LogData& d) { printer(d); }, flags->Get("attempt"));
+      [&printer](const v1::LogData& d) { printer(d); }, flags->Get("attempt"),
+      flags->Get("build") == "true" ? kBuildChannel : "");
   printer.Finish();
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   return 0;

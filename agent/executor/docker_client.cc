@@ -56,6 +56,39 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
   return chunk.size();
 }
 
+size_t OnRead(char* data, size_t size, size_t count, void* user) {
+  const auto* upload = static_cast<const std::function<size_t(char*, size_t)>*>(user);
+  return (*upload)(data, size * count);
+}
+
+// Sets the request's headers and its body: `body`, or `upload` read as it
+// is sent (chunked). Returns the header list for the caller to free.
+struct curl_slist* SetBody(CURL* curl, const std::string& method, const std::string& body,
+                           const std::vector<std::string>& extra_headers,
+                           const std::string& content_type,
+                           const std::function<size_t(char*, size_t)>* upload) {
+  struct curl_slist* headers = nullptr;
+  for (const std::string& header : extra_headers) {
+    headers = curl_slist_append(headers, header.c_str());
+  }
+  if (method == "POST") {
+    std::string type = content_type.empty() ? "application/json" : content_type;
+    headers = curl_slist_append(headers, absl::StrCat("Content-Type: ", type).c_str());
+  }
+  if (upload != nullptr) {
+    headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
+    headers = curl_slist_append(headers, "Expect:");  // no wait for 100-continue
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, OnRead);
+    curl_easy_setopt(curl, CURLOPT_READDATA, upload);
+  } else if (method == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  }
+  if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  return headers;
+}
+
 // Compares "1.41" style versions.
 bool VersionLess(absl::string_view a, absl::string_view b) {
   std::pair<std::string, std::string> pa = absl::StrSplit(a, absl::MaxSplits('.', 1));
@@ -139,21 +172,12 @@ absl::StatusOr<DockerClient::Response> DockerClient::Request(
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_seconds);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  struct curl_slist* headers = nullptr;
-  if (extras != nullptr) {
-    for (const std::string& header : extras->headers) {
-      headers = curl_slist_append(headers, header.c_str());
-    }
-    if (extras->stall_seconds > 0) {
-      curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-      curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, extras->stall_seconds);
-    }
-  }
-  if (method == "POST") headers = curl_slist_append(headers, "Content-Type: application/json");
-  if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  if (method == "POST") {
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  struct curl_slist* headers = extras == nullptr ? SetBody(curl, method, body, {}, "", nullptr)
+                                                 : SetBody(curl, method, body, extras->headers,
+                                                           extras->content_type, extras->upload);
+  if (extras != nullptr && extras->stall_seconds > 0) {
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, extras->stall_seconds);
   }
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.code);
@@ -491,6 +515,43 @@ absl::Status DockerClient::PullImage(const PullRequest& request,
     if (response->code >= 500) absl::StrAppend(&message, " (HTTP ", response->code, ")");
     return absl::UnknownError(message);
   }
+  return absl::OkStatus();
+}
+
+absl::Status DockerClient::BuildImage(const BuildRequest& request, const BodyReader& context,
+                                      const std::function<bool(absl::string_view)>& progress) {
+  json args = json::object();
+  for (const auto& [name, value] : request.args) args[name] = value;
+  std::string path = Path(absl::StrCat("/build?rm=1&forcerm=1&t=", UrlEscape(request.tag),
+                                       "&dockerfile=", UrlEscape(request.dockerfile),
+                                       "&buildargs=", UrlEscape(args.dump())));
+  if (!request.platform.empty()) absl::StrAppend(&path, "&platform=", UrlEscape(request.platform));
+  if (!request.target.empty()) absl::StrAppend(&path, "&target=", UrlEscape(request.target));
+  if (request.pull) absl::StrAppend(&path, "&pull=1");
+  if (!request.labels.empty()) {
+    json labels = json::object();
+    for (const auto& [name, value] : request.labels) labels[name] = value;
+    absl::StrAppend(&path, "&labels=", UrlEscape(labels.dump()));
+  }
+  absl::Status read_error;
+  std::function<size_t(char*, size_t)> upload = [&](char* out, size_t size) -> size_t {
+    absl::StatusOr<size_t> n = context(out, size);
+    if (n.ok()) return *n;
+    read_error = n.status();
+    return CURL_READFUNC_ABORT;
+  };
+  Extras extras;
+  extras.upload = &upload;
+  extras.content_type = "application/x-tar";
+  if (!request.registry_config.empty()) {
+    extras.headers.push_back(absl::StrCat("X-Registry-Config: ", request.registry_config));
+  }
+  long timeout = std::max<long>(1, absl::ToInt64Seconds(request.timeout));
+  absl::StatusOr<Response> response =
+      Request("POST", path, "", timeout, progress, nullptr, &extras);
+  if (!read_error.ok()) return read_error;
+  if (!response.ok()) return response.status();
+  if (response->code / 100 != 2) return HttpError("build", response->code, response->body);
   return absl::OkStatus();
 }
 

@@ -64,6 +64,24 @@ struct PullRequest {
   absl::Duration timeout = absl::Minutes(15);
 };
 
+// How a build goes (POST /build, the classic builder).
+struct BuildRequest {
+  std::string tag;         // "name:tag" the image gets
+  std::string platform;    // "linux/arm64"
+  std::string dockerfile;  // its path inside the context tar
+  std::map<std::string, std::string> args;
+  std::string target;
+  bool pull = false;                          // pull the base images even when present
+  std::map<std::string, std::string> labels;  // on the image made
+  // The Engine API's X-Registry-Config (base64url of {HOST: {username,
+  // password}}); empty: none. Never logged.
+  std::string registry_config;
+  absl::Duration timeout = absl::Hours(1);
+};
+
+// Fills the buffer with the next bytes of a request body; 0 at its end.
+using BodyReader = std::function<absl::StatusOr<size_t>(char*, size_t)>;
+
 struct ExecSpec {
   std::vector<std::string> command;
   std::vector<std::string> env;  // "K=V"
@@ -127,6 +145,13 @@ class DockerClient {
   // ("stalled" / "timed out" in the message).
   absl::Status PullImage(const PullRequest& request,
                          const std::function<bool(absl::string_view)>& progress);
+  // Builds from the tar `context` reads (sent as it is read), passing the
+  // answer's bytes to `progress` (see build_progress.h; a failed step is an
+  // {"error":...} line with HTTP 200; false from `progress` aborts). An
+  // HTTP error returns Docker's message; a context that cannot be read, the
+  // reader's error.
+  absl::Status BuildImage(const BuildRequest& request, const BodyReader& context,
+                          const std::function<bool(absl::string_view)>& progress);
   // The platforms ("os/arch[/variant]") the registry has for `image`
   // (GET /distribution/NAME/json).
   absl::StatusOr<std::vector<std::string>> RegistryPlatforms(const std::string& image,
@@ -142,6 +167,9 @@ class DockerClient {
   struct Extras {
     std::vector<std::string> headers;  // "Name: value"
     long stall_seconds = 0;            // abort after this long without bytes
+    // A body sent as it is read (chunked) instead of `body`, and its type.
+    const std::function<size_t(char*, size_t)>* upload = nullptr;
+    std::string content_type;
   };
   absl::StatusOr<Response> Request(const std::string& method, const std::string& path,
                                    const std::string& body, long timeout_seconds,

@@ -12,7 +12,9 @@
 #include "common/arch.h"
 #include "common/files.h"
 #include "common/ids.h"
+#include "common/log_channel.h"
 #include "common/logging.h"
+#include "common/status_macros.h"
 
 namespace arena {
 namespace {
@@ -157,11 +159,19 @@ std::string ReasonFor(const RunResult& result, const RunRequest& request, StopSi
 }  // namespace
 
 DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
-                               absl::Duration session_idle, PullOptions pull_options)
+                               absl::Duration session_idle, PullOptions pull_options,
+                               BuildOptions build_options)
     : socket_path_(std::move(socket_path)),
       agent_id_(std::move(agent_id)),
       session_idle_(session_idle),
       puller_(socket_path_, pull_options),
+      builder_(socket_path_,
+               [&] {
+                 BuildOptions options = build_options;
+                 if (options.docker_config.empty())
+                   options.docker_config = pull_options.docker_config;
+                 return options;
+               }()),
       reaper_([this] {
         while (!stop_reaper_.WaitForNotificationWithTimeout(absl::Seconds(5))) ReapIdleSessions();
       }),
@@ -243,15 +253,8 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   DockerClient docker(socket_path_);
   absl::Status status = docker.Connect(kDockerRestartWait);
   if (!status.ok()) return Error(std::string(status.message()));
-  absl::StatusOr<ReadyImage> image = PrepareImage(request, observer, stop);
-  if (!image.ok()) return ErrorFrom(image.status());
   std::string workspace;
-  if (request.make_workspace) {
-    absl::StatusOr<std::string> made =
-        request.make_workspace([observer](absl::string_view data) { observer->OnOutput(3, data); });
-    if (!made.ok()) return Error(std::string(made.status().message()));
-    workspace = *made;
-  }
+  absl::StatusOr<ReadyImage> image = PrepareImage(request, observer, stop, &workspace);
   struct Cleanup {
     std::string dir;
     ~Cleanup() {
@@ -259,6 +262,7 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
         Log(LogLevel::kWarn, "docker", "cannot remove " + dir);
     }
   } cleanup{workspace};
+  if (!image.ok()) return ErrorFrom(image.status());
   bool watch_disk = false;
   ContainerSpec spec = SpecFor(request, agent_id_, workspace);
   spec.image = image->info.id;  // what was checked, even if the tag moved since
@@ -277,18 +281,50 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
 }
 
 absl::StatusOr<ReadyImage> DockerExecutor::PrepareImage(const RunRequest& request,
-                                                        RunObserver* observer, StopSignal* stop) {
-  ImageNeed need;
-  need.image = request.image;
-  need.arch = request.arch;
-  need.policy = request.pull_policy;
-  need.logins = request.registry_logins;
-  PullWatch watch;
-  watch.say = [observer](absl::string_view line) { SystemLine(observer, line); };
-  watch.progress = [observer, &request](int64_t done, int64_t total) {
-    observer->OnProgress({"pulling", request.image, done, total});
+                                                        RunObserver* observer, StopSignal* stop,
+                                                        std::string* workspace) {
+  auto say = [observer](absl::string_view line) { SystemLine(observer, line); };
+  auto checkout = [&]() -> absl::Status {
+    if (!request.make_workspace) return absl::OkStatus();
+    absl::StatusOr<std::string> made =
+        request.make_workspace([observer](absl::string_view data) { observer->OnOutput(3, data); });
+    if (!made.ok()) return absl::Status(made.status().code(), made.status().message());
+    *workspace = *made;
+    return absl::OkStatus();
   };
-  return puller_.Ensure(need, watch, stop);
+  if (!request.build.enabled) {
+    ImageNeed need;
+    need.image = request.image;
+    need.arch = request.arch;
+    need.policy = request.pull_policy;
+    need.logins = request.registry_logins;
+    PullWatch watch;
+    watch.say = say;
+    watch.progress = [observer, &request](int64_t done, int64_t total) {
+      observer->OnProgress({"pulling", request.image, done, total});
+    };
+    absl::StatusOr<ReadyImage> image = puller_.Ensure(need, watch, stop);
+    if (!image.ok()) return image;
+    RETURN_IF_ERROR(checkout());
+    return image;
+  }
+  if (!request.make_workspace) {
+    return MarkPermanent(absl::InvalidArgumentError("a build needs the job's checkout (--repo)"));
+  }
+  RETURN_IF_ERROR(checkout());
+  BuildNeed need;
+  need.checkout = *workspace;
+  need.inputs = {request.build.dockerfile, request.build.context, request.build.args,
+                 request.build.target, request.arch};
+  need.pull_policy = request.build.pull_policy;
+  need.logins = request.registry_logins;
+  need.fetch_logins = request.fetch_base_logins;
+  need.progress = [observer](const std::string& detail, int64_t done, int64_t total) {
+    observer->OnProgress({"building", detail, done, total});
+  };
+  return builder_.Ensure(
+      need, say,
+      [observer](absl::string_view data) { observer->OnChannelOutput(kBuildChannel, data); }, stop);
 }
 
 RunResult DockerExecutor::FollowContainer(DockerClient& docker, const std::string& id,
@@ -362,20 +398,17 @@ absl::StatusOr<DockerExecutor::Session> DockerExecutor::AcquireSession(DockerCli
       }
     }
   }
-  absl::StatusOr<ReadyImage> image = PrepareImage(request, observer, stop);
-  if (!image.ok()) return image.status();
   absl::Status status;
   Session session;
   session.key = request.session;
   session.image = request.image;
-  session.image_digest = image->digest;
   session.busy = true;
-  if (request.make_workspace) {
-    absl::StatusOr<std::string> made =
-        request.make_workspace([observer](absl::string_view data) { observer->OnOutput(3, data); });
-    if (!made.ok()) return made.status();
-    session.workspace = *made;
+  absl::StatusOr<ReadyImage> image = PrepareImage(request, observer, stop, &session.workspace);
+  if (!image.ok()) {
+    DestroySession(session);  // its checkout
+    return image.status();
   }
+  session.image_digest = image->digest;
   RunRequest base = request;
   base.attempt_id = absl::StrCat("session-", NewId("s").substr(2));
   ContainerSpec spec = SpecFor(base, agent_id_, session.workspace);

@@ -8,7 +8,8 @@
 // Tests with a session key run by `docker exec` in a warm container kept per
 // key (one test at a time per container); idle sessions end after a minute,
 // a destructive test ends its key's sessions, a timeout or cancel ends the
-// session it ran in. Images are made present first (image_puller.h).
+// session it ran in. Images are made present first (image_puller.h), or
+// built from the checkout (image_builder.h).
 // Thread-safe.
 #ifndef ARENA_AGENT_EXECUTOR_DOCKER_EXECUTOR_H_
 #define ARENA_AGENT_EXECUTOR_DOCKER_EXECUTOR_H_
@@ -23,6 +24,7 @@
 #include "absl/time/time.h"
 #include "agent/executor/disk_limit.h"
 #include "agent/executor/executor.h"
+#include "agent/executor/image_builder.h"
 #include "agent/executor/image_puller.h"
 
 namespace arena {
@@ -35,7 +37,8 @@ class DockerExecutor final : public Executor {
   // share one Docker host without touching each other's containers.
   DockerExecutor(std::string socket_path, std::string agent_id,
                  absl::Duration session_idle = absl::Minutes(1),
-                 PullOptions pull_options = PullOptions());
+                 PullOptions pull_options = PullOptions(),
+                 BuildOptions build_options = BuildOptions());
   ~DockerExecutor() override;
 
   RunResult Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) override;
@@ -50,6 +53,8 @@ class DockerExecutor final : public Executor {
   // Ends sessions idle longer than the idle limit (also done periodically).
   void ReapIdleSessions();
   int SessionCount() const;
+  // Image builds this executor ran (a build shared by tasks counts once).
+  int builds_started() const { return builder_.builds_started(); }
   void EndSessions(const std::string& key) override;
 
  private:
@@ -73,9 +78,13 @@ class DockerExecutor final : public Executor {
   // A warm session of the request's key marked busy, or a new one.
   absl::StatusOr<Session> AcquireSession(DockerClient& docker, const RunRequest& request,
                                          RunObserver* observer, StopSignal* stop);
-  // The request's image, present for its platform (pulled under its policy).
+  // The request's image, present for its platform (pulled under its
+  // policy, or built), and its checkout in `workspace` ("" without a repo;
+  // set even on failure: the caller removes it). A build needs the
+  // checkout first; otherwise the image comes first, so a missing image
+  // clones nothing.
   absl::StatusOr<ReadyImage> PrepareImage(const RunRequest& request, RunObserver* observer,
-                                          StopSignal* stop);
+                                          StopSignal* stop, std::string* workspace);
   void ReleaseSession(const Session& session, bool keep);
   void DestroySession(const Session& session);
   // Removes a container, retrying while dockerd is away (it outlives a
@@ -90,6 +99,7 @@ class DockerExecutor final : public Executor {
   const absl::Duration session_idle_;
   DiskLimiter disk_limiter_;
   ImagePuller puller_;
+  ImageBuilder builder_;
   mutable absl::Mutex mu_;
   std::vector<Session> sessions_ ABSL_GUARDED_BY(mu_);
   absl::Notification stop_reaper_;

@@ -23,6 +23,17 @@ namespace arena {
 using WorkspaceMaker = std::function<absl::StatusOr<std::string>(
     const std::function<void(absl::string_view)>& output)>;
 
+// The image built from the checkout instead of pulled (JobSpec.build).
+struct ImageBuild {
+  bool enabled = false;
+  std::string dockerfile = "Dockerfile";  // relative to the checkout
+  std::string context = ".";
+  std::map<std::string, std::string> args;
+  std::string target;
+  // The job's own pull policy for the base images; "": each one's default.
+  std::string pull_policy;
+};
+
 struct RunRequest {
   std::string attempt_id;
   std::string task_id;
@@ -31,8 +42,16 @@ struct RunRequest {
   std::string image;
   PullPolicy pull_policy = PullPolicy::kNever;
   // The controller's registry credentials for this attempt's pulls
-  // (registry_auth.h picks the one for each image's host).
+  // (registry_auth.h picks the one for each image's host); for a build, its
+  // base images' hosts.
   std::vector<RegistryLogin> registry_logins;
+  // With build.enabled, `image` is only a label ("build:Dockerfile"): the
+  // image is built from the checkout, which make_workspace must provide.
+  ImageBuild build;
+  // For a build: the controller's credentials for its base images' hosts,
+  // asked for once the Dockerfile is read (blocks, bounded); optional.
+  std::function<std::vector<RegistryLogin>(const std::vector<std::string>& hosts)>
+      fetch_base_logins;
   std::vector<std::string> command;
   std::map<std::string, std::string> env;
   WorkspaceMaker make_workspace;  // optional; the executor removes what it made
@@ -100,6 +119,8 @@ class RunObserver {
   virtual void OnOutput(int stream, absl::string_view data) = 0;
   // Best effort: may be dropped while disconnected.
   virtual void OnProgress(const RunProgress& progress) { (void)progress; }
+  // Output for another log of the attempt (common/log_channel.h: "build").
+  virtual void OnChannelOutput(const std::string& channel, absl::string_view data) {}
 };
 
 // Lets another thread stop a running attempt. Thread-safe.

@@ -45,6 +45,11 @@ bool IsPermanentPullError(const absl::Status& status) {
   return status.GetPayload(kPermanent).has_value();
 }
 
+absl::Status MarkPermanent(absl::Status status) {
+  if (!status.ok()) status.SetPayload(kPermanent, absl::Cord("1"));
+  return status;
+}
+
 std::string RanDigest(const ImageInfo& info, const std::string& image) {
   std::string name = ParseImageRef(image).name;
   for (const std::string& digest : info.repo_digests) {
@@ -56,10 +61,7 @@ std::string RanDigest(const ImageInfo& info, const std::string& image) {
 ImagePuller::ImagePuller(std::string socket_path, PullOptions options)
     : socket_path_(std::move(socket_path)), options_(options) {}
 
-int ImagePuller::pulls_started() const {
-  absl::MutexLock lock(&mu_);
-  return pulls_started_;
-}
+int ImagePuller::pulls_started() const { return flights_.started(); }
 
 absl::StatusOr<ReadyImage> ImagePuller::Ensure(const ImageNeed& need, const PullWatch& watch,
                                                StopSignal* stop) {
@@ -140,37 +142,14 @@ absl::Status ImagePuller::NoSuchPlatform(const ImageNeed& need, const ResolvedAu
 
 absl::StatusOr<ImageInfo> ImagePuller::PullShared(const ImageNeed& need, const PullWatch& watch,
                                                   StopSignal* stop) {
-  const std::string key = absl::StrCat(need.image, " ", PullTarget(need));
-  while (true) {
-    std::shared_ptr<Flight> flight;
-    bool lead = false;
-    {
-      absl::MutexLock lock(&mu_);
-      std::shared_ptr<Flight>& slot = flights_[key];
-      if (slot == nullptr) {
-        slot = std::make_shared<Flight>();
-        lead = true;
-        ++pulls_started_;
-      }
-      flight = slot;
-    }
-    if (lead) {
-      flight->result = PullAndInspect(need, watch, stop);
-      {
-        absl::MutexLock lock(&mu_);
-        flights_.erase(key);
-      }
-      flight->done.Notify();
-      return flight->result;
-    }
-    watch.say(absl::StrCat("waiting for the pull of ", need.image, " for ", PullTarget(need),
-                           " that another task started"));
-    while (!flight->done.WaitForNotificationWithTimeout(absl::Milliseconds(500))) {
-      if (stop->cancelled()) return absl::CancelledError(stop->reason());
-    }
-    // The leader was cancelled: the pull is not over for us; lead it now.
-    if (!absl::IsCancelled(flight->result.status())) return flight->result;
-  }
+  return flights_.Do(
+      absl::StrCat(need.image, " ", PullTarget(need)),
+      [&] { return PullAndInspect(need, watch, stop); },
+      [&] {
+        watch.say(absl::StrCat("waiting for the pull of ", need.image, " for ", PullTarget(need),
+                               " that another task started"));
+      },
+      stop);
 }
 
 absl::Status ImagePuller::PullWithRetries(const ImageNeed& need, const ResolvedAuth& auth,

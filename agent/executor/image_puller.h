@@ -22,11 +22,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "agent/executor/docker_client.h"
 #include "agent/executor/executor.h"
 #include "agent/executor/registry_auth.h"
+#include "agent/executor/single_flight.h"
 #include "common/backoff.h"
 #include "common/image_ref.h"
 
@@ -69,6 +69,8 @@ struct ReadyImage {
 // True for a failure no other agent or later try can fix (refused
 // credentials, an unknown name or tag, a platform the image lacks).
 bool IsPermanentPullError(const absl::Status& status);
+// `status` marked so (a build that fails the same way on every agent).
+absl::Status MarkPermanent(absl::Status status);
 
 // The repo digest in `info` for `image`'s name, else the image id.
 std::string RanDigest(const ImageInfo& info, const std::string& image);
@@ -85,10 +87,6 @@ class ImagePuller {
   int pulls_started() const;
 
  private:
-  struct Flight {
-    absl::Notification done;
-    absl::StatusOr<ImageInfo> result;
-  };
   // The pulled image as inspected right after its pull.
   absl::StatusOr<ImageInfo> PullShared(const ImageNeed& need, const PullWatch& watch,
                                        StopSignal* stop);
@@ -115,10 +113,9 @@ class ImagePuller {
   const std::string socket_path_;
   const PullOptions options_;
   mutable absl::Mutex mu_;
-  std::map<std::string, std::shared_ptr<Flight>> flights_ ABSL_GUARDED_BY(mu_);
+  SingleFlight<ImageInfo> flights_;  // by image and platform
   // One per image name, held over a pull and the inspect after it.
   std::map<std::string, std::shared_ptr<absl::Mutex>> names_ ABSL_GUARDED_BY(mu_);
-  int pulls_started_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace arena

@@ -12,23 +12,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "agent/session/credential_wait.h"
+#include "agent/session/log_spool.h"
 #include "agent/workspace/workspace.h"
 #include "arena/v1/agent.grpc.pb.h"
 #include "common/backoff.h"
 #include "common/files.h"
 #include "common/ids.h"
 #include "common/image_ref.h"
+#include "common/log_channel.h"
 #include "common/logging.h"
 #include "common/repo_url.h"
-#include "common/secret_masker.h"
 #include "common/tls.h"
 
 namespace arena {
 namespace {
 
-constexpr int64_t kMaxChunkBytes = 1024 * 1024;  // well under gRPC's 4 MiB message cap
-// Log bytes sent but not yet acknowledged, per attempt.
-constexpr int64_t kWindowBytes = 4 << 20;
+constexpr int64_t kMaxChunkBytes = LogSpool::kMaxChunkBytes;  // files too
 constexpr char kVersion[] = "0.1.0";
 constexpr int kMaxNotes = 200;  // per attempt
 
@@ -65,14 +65,9 @@ v1::TaskEventKind KindFor(RunResult::Outcome outcome) {
 struct AgentSession::Attempt {
   v1::Assign assign;
   StopSignal stop;
-  int spool_fd = -1;
-  std::string spool_path;
-  int64_t produced = 0;                       // bytes in the spool
-  int64_t sent = 0;                           // bytes handed to the current connection
-  int64_t acked = 0;                          // bytes the controller holds durably
-  bool synced = true;                         // `sent` is valid for the current connection
-  std::vector<std::pair<int64_t, int>> runs;  // (first offset, stream)
-  bool truncated = false;
+  std::unique_ptr<LogSpool> log;  // the task's own
+  // Other channels ("build"), made when their first bytes come.
+  std::map<std::string, std::unique_ptr<LogSpool>> channels;
   int64_t started_ms = 0;
   bool finished = false;
   bool result_sent = false;
@@ -83,29 +78,33 @@ struct AgentSession::Attempt {
   std::vector<CopiedFile> files;  // sent after the log, before the result
   size_t file_index = 0;          // the file being sent
   int64_t file_sent = 0;          // bytes of it handed to the connection
+  // The controller's answer to the build's question for base image logins.
+  std::shared_ptr<CredentialWait> base_logins = std::make_shared<CredentialWait>();
   // Set when the git server refused the clone: reported as permanent.
   std::shared_ptr<std::atomic<bool>> clone_refused = std::make_shared<std::atomic<bool>>(false);
-  // One masker per stream: a secret split across two reads is still caught.
-  std::map<int, SecretMasker> maskers;
 
-  bool HasLogToSend() const { return synced && sent < produced && sent - acked < kWindowBytes; }
-  bool LogDone() const { return finished && !fenced && synced && sent == produced; }
+  bool HasLogToSend() const {
+    if (log->HasToSend()) return true;
+    for (const auto& [name, spool] : channels) {
+      if (spool->HasToSend()) return true;
+    }
+    return false;
+  }
+  // The result goes after the last byte of its log, and once every other
+  // channel is durable: the terminal event counts only the task's log, so
+  // the channels' bytes must be stored before the result is recorded.
+  bool LogDone() const {
+    if (!finished || fenced || !log->AllSent()) return false;
+    for (const auto& [name, spool] : channels) {
+      if (!spool->AllSent() || !spool->AllDurable()) return false;
+    }
+    return true;
+  }
   bool HasFileToSend() const { return LogDone() && !result_sent && file_index < files.size(); }
   bool ResultReady() const { return LogDone() && !result_sent && file_index == files.size(); }
-  int StreamAt(int64_t offset) const {
-    int stream = 1;
-    for (const auto& [start, s] : runs) {
-      if (start > offset) break;
-      stream = s;
-    }
-    return stream;
-  }
-  // End of the run containing `offset` (chunks carry a single stream).
-  int64_t RunEnd(int64_t offset) const {
-    for (const auto& [start, s] : runs) {
-      if (start > offset) return start;
-    }
-    return produced;
+  void RemoveSpools() {
+    log->Remove();
+    for (auto& [name, spool] : channels) spool->Remove();
   }
 };
 
@@ -125,6 +124,9 @@ class AgentSession::Observer final : public RunObserver {
   }
   void OnOutput(int stream, absl::string_view data) override {
     session_->AppendOutput(attempt_.get(), stream, data);
+  }
+  void OnChannelOutput(const std::string& channel, absl::string_view data) override {
+    session_->AppendChannel(attempt_.get(), channel, data);
   }
   void OnProgress(const RunProgress& progress) override {
     v1::AgentMessage message;
@@ -171,62 +173,36 @@ bool AgentSession::RenewalDue() const {
   return connected_ && !renew_sent_ && absl::Now() >= renew_at_;
 }
 
-AgentSession::~AgentSession() {
-  absl::MutexLock lock(&mu_);
-  for (auto& [id, attempt] : attempts_) {
-    if (attempt->spool_fd >= 0) close(attempt->spool_fd);
-  }
+AgentSession::~AgentSession() = default;
+
+// What the attempt's logs mask: its secrets, its git and registry passwords.
+static std::vector<std::string> MaskedValues(const v1::Assign& assign) {
+  std::vector<std::string> values;
+  for (const auto& [name, value] : assign.secrets()) values.push_back(value);
+  if (!assign.git_access().password().empty()) values.push_back(assign.git_access().password());
+  for (const v1::RegistryAuth& auth : assign.registry_auths()) values.push_back(auth.password());
+  return values;
 }
 
 void AgentSession::AppendOutput(Attempt* attempt, int stream, absl::string_view raw) {
   absl::MutexLock lock(&mu_);
-  if (attempt->truncated || attempt->spool_fd < 0) return;
-  std::string masked;
-  absl::string_view data = raw;
-  const v1::Assign& assign = attempt->assign;
-  if (!assign.secrets().empty() || !assign.git_access().password().empty() ||
-      !assign.registry_auths().empty()) {
-    auto it = attempt->maskers.find(stream);
-    if (it == attempt->maskers.end()) {
-      std::vector<std::string> values;
-      for (const auto& [name, value] : assign.secrets()) values.push_back(value);
-      if (!assign.git_access().password().empty()) values.push_back(assign.git_access().password());
-      for (const v1::RegistryAuth& auth : assign.registry_auths())
-        values.push_back(auth.password());
-      it = attempt->maskers.emplace(stream, SecretMasker(std::move(values))).first;
+  attempt->log->Append(stream, raw);
+}
+
+void AgentSession::AppendChannel(Attempt* attempt, const std::string& channel,
+                                 absl::string_view data) {
+  absl::MutexLock lock(&mu_);
+  std::unique_ptr<LogSpool>& spool = attempt->channels[channel];
+  if (spool == nullptr) {
+    if (!CheckLogChannel(channel).ok()) return;
+    spool = std::make_unique<LogSpool>(
+        absl::StrCat(options_.spool_dir, "/", attempt->assign.attempt_id(), ".", channel, ".log"),
+        channel, attempt->assign.max_log_bytes(), MaskedValues(attempt->assign));
+    if (!spool->ok()) {
+      LogLine("session", absl::StrCat("cannot create the spool ", spool->path()));
     }
-    masked = raw.empty() ? it->second.Flush() : it->second.Feed(raw);
-    data = masked;
   }
-  int64_t cap = attempt->assign.max_log_bytes();
-  std::string marker;
-  if (cap > 0 && attempt->produced + static_cast<int64_t>(data.size()) > cap) {
-    data = data.substr(0, static_cast<size_t>(std::max<int64_t>(0, cap - attempt->produced)));
-    marker = absl::StrCat("\n[arena: log truncated: the task printed more than ", cap,
-                          " bytes; the rest was dropped]\n");
-    attempt->truncated = true;
-  }
-  auto write_run = [attempt](int s, absl::string_view bytes) {
-    if (bytes.empty()) return;
-    if (attempt->runs.empty() || attempt->runs.back().second != s) {
-      attempt->runs.emplace_back(attempt->produced, s);
-    }
-    size_t done = 0;
-    while (done < bytes.size()) {
-      ssize_t n = pwrite(attempt->spool_fd, bytes.data() + done, bytes.size() - done,
-                         attempt->produced + static_cast<int64_t>(done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        LogLine("session", absl::StrCat("spool write for ", attempt->assign.attempt_id(),
-                                        " failed: ", strerror(errno)));
-        break;
-      }
-      done += static_cast<size_t>(n);
-    }
-    attempt->produced += static_cast<int64_t>(done);
-  };
-  write_run(stream, data);
-  write_run(v1::LOG_STREAM_SYSTEM, marker);
+  spool->Append(v1::LOG_STREAM_STDOUT, data);
 }
 
 v1::AgentMessage AgentSession::MakeHello() {
@@ -242,8 +218,13 @@ v1::AgentMessage AgentSession::MakeHello() {
   for (auto& [id, attempt] : attempts_) {
     v1::RunningAttempt* running = hello->add_running();
     running->set_attempt_id(id);
-    running->set_log_offset(attempt->produced);
-    attempt->synced = false;  // resume where the controller's LogAck says
+    running->set_log_offset(attempt->log->produced());
+    // Resume where the controller's LogAck (one per channel) says.
+    attempt->log->Resync();
+    for (auto& [name, spool] : attempt->channels) {
+      running->add_channels(name);
+      spool->Resync();
+    }
     attempt->result_sent = false;
     attempt->file_index = 0;  // files go again from their start
     attempt->file_sent = 0;
@@ -280,19 +261,14 @@ std::optional<v1::AgentMessage> AgentSession::NextMessage() {
   }
   for (auto& [id, attempt] : attempts_) {
     if (!attempt->HasLogToSend()) continue;
-    int64_t end = std::min(
-        {attempt->produced, attempt->sent + kMaxChunkBytes, attempt->RunEnd(attempt->sent)});
-    std::string data(static_cast<size_t>(end - attempt->sent), '\0');
-    ssize_t n = pread(attempt->spool_fd, data.data(), data.size(), attempt->sent);
-    if (n <= 0) continue;
-    data.resize(static_cast<size_t>(n));
+    std::optional<v1::LogChunk> chunk = attempt->log->NextChunk(id);
+    for (auto it = attempt->channels.begin(); !chunk.has_value() && it != attempt->channels.end();
+         ++it) {
+      chunk = it->second->NextChunk(id);
+    }
+    if (!chunk.has_value()) continue;
     v1::AgentMessage message;
-    v1::LogChunk* chunk = message.mutable_log();
-    chunk->set_attempt_id(id);
-    chunk->set_offset(attempt->sent);
-    chunk->set_stream(static_cast<v1::LogStream>(attempt->StreamAt(attempt->sent)));
-    attempt->sent += n;
-    chunk->set_data(std::move(data));
+    *message.mutable_log() = std::move(*chunk);
     return message;
   }
   for (auto& [id, attempt] : attempts_) {
@@ -520,6 +496,17 @@ void AgentSession::Handle(const v1::ControllerMessage& message) {
     case v1::ControllerMessage::kRenewed:
       HandleRenewed(message.renewed());
       break;
+    case v1::ControllerMessage::kBaseCredentials: {
+      absl::MutexLock lock(&mu_);
+      auto it = attempts_.find(message.base_credentials().attempt_id());
+      if (it == attempts_.end()) break;
+      std::vector<RegistryLogin> logins;
+      for (const v1::RegistryAuth& a : message.base_credentials().registry_auths()) {
+        logins.push_back({a.host(), a.username(), a.password()});
+      }
+      it->second->base_logins->Answer(std::move(logins));
+      break;
+    }
     case v1::ControllerMessage::kSessionEnd: {
       std::string key = message.session_end().session();
       std::thread([this, key] { executor_->EndSessions(key); }).detach();
@@ -533,15 +520,12 @@ void AgentSession::Handle(const v1::ControllerMessage& message) {
 void AgentSession::HandleAssign(const v1::Assign& assign) {
   auto attempt = std::make_shared<Attempt>();
   attempt->assign = assign;
-  attempt->spool_path = absl::StrCat(options_.spool_dir, "/", assign.attempt_id(), ".log");
-  attempt->spool_fd =
-      open(attempt->spool_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  attempt->log =
+      std::make_unique<LogSpool>(absl::StrCat(options_.spool_dir, "/", assign.attempt_id(), ".log"),
+                                 "", assign.max_log_bytes(), MaskedValues(assign));
   {
     absl::MutexLock lock(&mu_);
-    if (attempts_.count(assign.attempt_id())) {  // duplicate delivery
-      if (attempt->spool_fd >= 0) close(attempt->spool_fd);
-      return;
-    }
+    if (attempts_.count(assign.attempt_id())) return;  // duplicate delivery
     attempts_[assign.attempt_id()] = attempt;
     ++busy_slots_;
     if (stopping_) {  // handed straight back, reported lost
@@ -574,11 +558,12 @@ void AgentSession::HandleLogAck(const v1::LogAck& ack) {
     if (attempt->finished) Forget(ack.attempt_id());
     return;
   }
-  attempt->acked = std::max(attempt->acked, std::min(ack.durable_offset(), attempt->produced));
-  if (!attempt->synced) {
-    attempt->synced = true;
-    attempt->sent = attempt->acked;
+  if (ack.channel().empty()) {
+    attempt->log->Ack(ack.durable_offset());
+    return;
   }
+  auto channel = attempt->channels.find(ack.channel());
+  if (channel != attempt->channels.end()) channel->second->Ack(ack.durable_offset());
 }
 
 void AgentSession::HandleRenewed(const v1::RenewCert& renewed) {
@@ -611,13 +596,12 @@ void AgentSession::HandleRenewed(const v1::RenewCert& renewed) {
 void AgentSession::Forget(const std::string& attempt_id) {
   auto it = attempts_.find(attempt_id);
   if (it == attempts_.end()) return;
-  if (it->second->spool_fd >= 0) close(it->second->spool_fd);
-  unlink(it->second->spool_path.c_str());
+  it->second->RemoveSpools();
   if (!it->second->files_dir.empty()) RemoveTree(it->second->files_dir).IgnoreError();
   attempts_.erase(it);
 }
 
-RunRequest AgentSession::RequestFor(Attempt* attempt) const {
+RunRequest AgentSession::RequestFor(Attempt* attempt) {
   const v1::Assign& assign = attempt->assign;
   RunRequest request;
   request.attempt_id = assign.attempt_id();
@@ -656,7 +640,21 @@ RunRequest AgentSession::RequestFor(Attempt* attempt) const {
   request.max_file_bytes = options_.max_file_bytes;
   request.session = assign.session();
   request.destructive = assign.destructive();
+  if (assign.has_build()) {
+    const v1::BuildSpec& build = assign.build();
+    request.build.enabled = true;
+    request.build.dockerfile = build.dockerfile().empty() ? "Dockerfile" : build.dockerfile();
+    request.build.context = build.context().empty() ? "." : build.context();
+    request.build.args.insert(build.args().begin(), build.args().end());
+    request.build.target = build.target();
+    request.build.pull_policy = assign.pull_policy();
+  }
   if (!assign.repo().empty()) request.make_workspace = WorkspaceMakerFor(*attempt);
+  if (assign.has_build()) {
+    request.fetch_base_logins = [this, attempt](const std::vector<std::string>& hosts) {
+      return FetchBaseLogins(attempt, hosts);
+    };
+  }
   return request;
 }
 
@@ -689,7 +687,7 @@ WorkspaceMaker AgentSession::WorkspaceMakerFor(const Attempt& attempt) const {
 
 // Why the attempt must not run at all, or an empty string.
 std::string AgentSession::RefusalFor(const Attempt& attempt) const {
-  if (attempt.spool_fd < 0) return absl::StrCat("cannot create the log spool ", attempt.spool_path);
+  if (!attempt.log->ok()) return absl::StrCat("cannot create the log spool ", attempt.log->path());
   const std::string& repo = attempt.assign.repo();
   if (!repo.empty()) {
     absl::Status allowed = CheckRepoAllowed(repo, options_.allow_local_repos, "agent");
@@ -716,13 +714,36 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
   if (result.outcome == RunResult::Outcome::kError) {
     observer.OnOutput(v1::LOG_STREAM_SYSTEM, absl::StrCat("arena: error: ", result.reason, "\n"));
   }
-  // An empty append flushes what each stream's masker still holds.
-  for (int stream : {v1::LOG_STREAM_STDOUT, v1::LOG_STREAM_STDERR, v1::LOG_STREAM_SYSTEM}) {
-    AppendOutput(attempt.get(), stream, "");
+  {
+    // What each stream's masker still holds.
+    absl::MutexLock lock(&mu_);
+    attempt->log->Flush();
+    for (auto& [name, spool] : attempt->channels) spool->Flush();
   }
   LogLine("session", absl::StrCat("attempt ", request.attempt_id, " ended: exit ", result.exit_code,
                                   " ", result.reason));
   RecordResult(attempt.get(), std::move(result));
+}
+
+std::vector<RegistryLogin> AgentSession::FetchBaseLogins(Attempt* attempt,
+                                                         const std::vector<std::string>& hosts) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!connected_) return {};
+    attempt->base_logins->Reset();
+    v1::AgentMessage message;
+    message.mutable_base_credentials()->set_attempt_id(attempt->assign.attempt_id());
+    for (const std::string& host : hosts)
+      message.mutable_base_credentials()->add_registry_hosts(host);
+    control_.push_back(std::move(message));
+  }
+  std::vector<RegistryLogin> logins = attempt->base_logins->Wait(absl::Seconds(30), &attempt->stop);
+  std::vector<std::string> passwords;
+  for (const RegistryLogin& login : logins) passwords.push_back(login.password);
+  absl::MutexLock lock(&mu_);
+  attempt->log->AddSecrets(passwords);  // masked in the attempt's logs like the others
+  for (auto& [name, spool] : attempt->channels) spool->AddSecrets(passwords);
+  return logins;
 }
 
 void AgentSession::RecordResult(Attempt* attempt, RunResult result) {
@@ -738,7 +759,7 @@ void AgentSession::RecordResult(Attempt* attempt, RunResult result) {
   event.set_permanent(result.permanent || (result.outcome == RunResult::Outcome::kError &&
                                            attempt->clone_refused->load()));
   event.set_unix_ms(absl::ToUnixMillis(absl::Now()));
-  event.set_log_bytes(attempt->produced);
+  event.set_log_bytes(attempt->log->produced());
   event.set_image_digest(result.image_digest);
   for (std::string& note : result.notes) {
     if (event.notes_size() >= kMaxNotes) break;  // the controller keeps fewer still

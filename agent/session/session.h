@@ -110,12 +110,19 @@ class AgentSession {
   void ScheduleRenewal() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool RenewalDue() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RunAttempt(std::shared_ptr<Attempt> attempt);
-  RunRequest RequestFor(Attempt* attempt) const;
+  RunRequest RequestFor(Attempt* attempt);
   // Clones the attempt's repo with its host's credential, if any.
   WorkspaceMaker WorkspaceMakerFor(const Attempt& attempt) const;
   std::string RefusalFor(const Attempt& attempt) const;
   void RecordResult(Attempt* attempt, RunResult result) ABSL_LOCKS_EXCLUDED(mu_);
-  void AppendOutput(Attempt* attempt, int stream, absl::string_view data);
+  // Asks the controller for its credentials of a build's base image hosts
+  // and waits (bounded) for the answer; none when not connected.
+  std::vector<RegistryLogin> FetchBaseLogins(Attempt* attempt,
+                                             const std::vector<std::string>& hosts)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  void AppendOutput(Attempt* attempt, int stream, absl::string_view data) ABSL_LOCKS_EXCLUDED(mu_);
+  void AppendChannel(Attempt* attempt, const std::string& channel, absl::string_view data)
+      ABSL_LOCKS_EXCLUDED(mu_);
   void Forget(const std::string& attempt_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SessionOptions options_;

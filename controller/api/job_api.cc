@@ -15,6 +15,7 @@
 #include "common/arch.h"
 #include "common/ids.h"
 #include "common/image_ref.h"
+#include "common/log_channel.h"
 #include "common/logging.h"
 #include "common/repo_url.h"
 #include "common/status_macros.h"
@@ -309,6 +310,7 @@ absl::StatusOr<v1::Task> JobApi::ResolveTask(const Principal& who, const std::st
 
 absl::Status JobApi::CheckLogRequest(const Principal& who, const v1::StreamLogsRequest& request) {
   if (request.offset() < 0) return absl::InvalidArgumentError("offset must not be negative");
+  RETURN_IF_ERROR(CheckLogChannel(request.channel()));
   ASSIGN_OR_RETURN(v1::Task task, ResolveTask(who, request.job_id(), request.task()));
   return SelectAttempt(task, request.attempt()).status();
 }
@@ -317,6 +319,8 @@ absl::Status JobApi::StreamLogs(const Principal& who, const v1::StreamLogsReques
                                 const std::function<bool(const v1::LogData&)>& write,
                                 const std::function<bool()>& cancelled) {
   RETURN_IF_ERROR(VisibleJob(who, request.job_id()).status());
+  RETURN_IF_ERROR(CheckLogChannel(request.channel()));
+  const std::string& channel = request.channel();
   int64_t offset = std::max<int64_t>(0, request.offset());
   std::string streaming;  // the attempt being sent
   while (!cancelled()) {
@@ -332,12 +336,12 @@ absl::Status JobApi::StreamLogs(const Principal& who, const v1::StreamLogsReques
     if (attempt_id != streaming && !streaming.empty()) {
       // A retry began: finish the old attempt's bytes, then start the new
       // one from its beginning.
-      ASSIGN_OR_RETURN(offset, SendLogBytes(job.id(), streaming, offset, write));
+      ASSIGN_OR_RETURN(offset, SendLogBytes(job.id(), streaming, channel, offset, write));
       offset = 0;
     }
     streaming = attempt_id;
     if (!attempt_id.empty()) {
-      ASSIGN_OR_RETURN(offset, SendLogBytes(job.id(), attempt_id, offset, write));
+      ASSIGN_OR_RETURN(offset, SendLogBytes(job.id(), attempt_id, channel, offset, write));
     }
     if (done || !request.follow()) return absl::OkStatus();
     logs_->WaitForChange(generation, absl::Seconds(1));
@@ -346,10 +350,12 @@ absl::Status JobApi::StreamLogs(const Principal& who, const v1::StreamLogsReques
 }
 
 absl::StatusOr<int64_t> JobApi::SendLogBytes(const std::string& job_id,
-                                             const std::string& attempt_id, int64_t offset,
+                                             const std::string& attempt_id,
+                                             const std::string& channel, int64_t offset,
                                              const std::function<bool(const v1::LogData&)>& write) {
   while (true) {
-    ASSIGN_OR_RETURN(std::string data, logs_->Read(job_id, attempt_id, offset, kLogReadBytes));
+    ASSIGN_OR_RETURN(std::string data,
+                     logs_->Read(job_id, attempt_id, offset, kLogReadBytes, channel));
     if (data.empty()) return offset;
     v1::LogData out;
     out.set_offset(offset);

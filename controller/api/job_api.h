@@ -157,9 +157,9 @@ class JobApi {
   // The job created with `key`; AlreadyExists when its spec differs.
   absl::StatusOr<v1::Job> JobForKey(const Principal& who, const std::string& key,
                                     const v1::JobSpec& spec);
-  // Sends an attempt's bytes from `offset` to its current end.
+  // Sends an attempt's bytes of `channel` from `offset` to its current end.
   absl::StatusOr<int64_t> SendLogBytes(const std::string& job_id, const std::string& attempt_id,
-                                       int64_t offset,
+                                       const std::string& channel, int64_t offset,
                                        const std::function<bool(const v1::LogData&)>& write);
 
   Store* const store_;

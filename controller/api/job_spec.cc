@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "common/arch.h"
 #include "common/image_ref.h"
 #include "common/repo_url.h"
@@ -25,6 +28,8 @@ constexpr int kMaxArchitectures = 16;
 constexpr int kMaxRetries = 10;
 constexpr size_t kMaxEnvBytes = 64 * 1024;
 constexpr size_t kMaxCommandBytes = 128 * 1024;
+constexpr size_t kMaxBuildPathBytes = 1024;
+constexpr int kMaxBuildArgs = 64;
 
 // A NUL in any text of the spec would be cut short by the agent's C
 // strings (argv, environment, paths) and fail late, or differently.
@@ -67,6 +72,9 @@ bool ValidEnvName(const std::string& name) {
 }
 
 std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch) {
+  // Each agent tags what it builds by the build's inputs; the task shows
+  // where its image comes from.
+  if (spec.has_build()) return absl::StrCat("build:", spec.build().dockerfile());
   auto it = spec.images().find(arch);
   if (it != spec.images().end()) return it->second;
   return absl::StrReplaceAll(spec.image(), {{"{arch}", arch}});
@@ -86,6 +94,17 @@ absl::Status ApplyDiskPolicy(v1::Resources* r, const JobApiOptions& options) {
 static absl::Status ApplyPullPolicy(const v1::JobSpec& spec, const JobApiOptions& options) {
   if (!spec.pull_policy().empty()) RETURN_IF_ERROR(ParsePullPolicy(spec.pull_policy()).status());
   const std::vector<std::string>& allowed = options.allowed_pull_policies;
+  if (spec.has_build()) {
+    // Base images: the job's policy when it names one, else each base's
+    // default, applied by the agent.
+    if (spec.pull_policy().empty() ||
+        std::find(allowed.begin(), allowed.end(), spec.pull_policy()) != allowed.end()) {
+      return absl::OkStatus();
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("policy: pull policy \"", spec.pull_policy(),
+                     "\" is not allowed (allowed: ", absl::StrJoin(allowed, ", "), ")"));
+  }
   // Every image's effective policy (the default one where the job names
   // none) must be allowed.
   for (const std::string& arch : spec.architectures()) {
@@ -176,6 +195,63 @@ absl::Status ValidateEnvAndSource(const v1::JobSpec& spec, const JobApiOptions& 
   return absl::OkStatus();
 }
 
+// A relative path inside the checkout: no "..", not absolute, one line.
+absl::Status CheckCheckoutPath(const std::string& path, const char* what) {
+  bool bad = path.empty() || path.size() > kMaxBuildPathBytes || path[0] == '/';
+  for (char c : path) bad = bad || static_cast<unsigned char>(c) < 0x20;
+  for (absl::string_view part : absl::StrSplit(path, '/')) bad = bad || part == "..";
+  if (!bad) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("build ", what, " \"", absl::CHexEscape(path.substr(0, 80)),
+                   "\" must be a path inside the checkout: relative, without \"..\", at most ",
+                   kMaxBuildPathBytes, " bytes"));
+}
+
+absl::Status CheckBuildArgs(const v1::Build& build) {
+  if (build.args_size() > kMaxBuildArgs) {
+    return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxBuildArgs, " build args"));
+  }
+  size_t bytes = 0;
+  for (const auto& [name, value] : build.args()) {
+    if (!ValidEnvName(name) || name.size() > 128) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid build arg name \"",
+                                                     absl::CHexEscape(name.substr(0, 80)),
+                                                     "\": want [A-Za-z_][A-Za-z0-9_]*"));
+    }
+    bytes += name.size() + value.size();
+  }
+  if (bytes > kMaxEnvBytes) return absl::InvalidArgumentError("build args exceed 64 KiB");
+  return absl::OkStatus();
+}
+
+// A build needs the job's checkout and names no image of its own: the
+// agent tags what it builds. Fills in the defaults (Dockerfile, ".").
+absl::Status ValidateBuild(v1::JobSpec& spec) {
+  v1::Build* build = spec.mutable_build();
+  if (spec.repo().empty()) {
+    return absl::InvalidArgumentError(
+        "build needs a repo: the image is built from the job's checkout (--repo)");
+  }
+  if (!spec.image().empty() || spec.images_size() > 0) {
+    return absl::InvalidArgumentError(
+        "build and image are exclusive: the build makes the task's image");
+  }
+  if (build->dockerfile().empty()) build->set_dockerfile("Dockerfile");
+  if (build->context().empty()) build->set_context(".");
+  RETURN_IF_ERROR(CheckCheckoutPath(build->dockerfile(), "dockerfile"));
+  RETURN_IF_ERROR(CheckCheckoutPath(build->context(), "context"));
+  RETURN_IF_ERROR(CheckBuildArgs(*build));
+  const std::string& target = build->target();
+  bool target_ok = target.size() <= 128 && (target.empty() || absl::ascii_isalnum(target[0]));
+  for (char c : target)
+    target_ok = target_ok && (absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '.');
+  if (!target_ok) {
+    return absl::InvalidArgumentError(
+        "build target must be a stage name: letters, digits, '_', '-', '.', at most 128 bytes");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOptions& options) {
@@ -204,7 +280,11 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOption
     images[arch] = image;
   }
   *spec.mutable_images() = images;
-  if (spec.image().empty()) spec.set_image(options.default_image);
+  if (spec.has_build()) {
+    RETURN_IF_ERROR(ValidateBuild(spec));
+  } else if (spec.image().empty()) {
+    spec.set_image(options.default_image);
+  }
   for (const std::string& arch : archs) {
     if (ImageForArch(spec, arch).empty()) {
       return absl::InvalidArgumentError(

@@ -87,6 +87,7 @@ void StreamLogs(const RouteContext& ctx, const Principal& who, const Request& re
   request.set_job_id(req.matches[1]);
   request.set_task(req.get_param_value("task"));
   request.set_attempt(req.get_param_value("attempt"));
+  request.set_channel(req.get_param_value("channel"));  // "build"
   request.set_follow(BoolParam(req, "follow"));
   if (req.has_param("offset")) {
     int64_t offset = 0;

@@ -221,4 +221,13 @@ void OrderTests(std::vector<v1::Task>& tasks, const std::map<std::string, int64_
   });
 }
 
+void SetBuild(const v1::JobSpec& spec, v1::Assign* assign) {
+  v1::BuildSpec* build = assign->mutable_build();
+  build->set_dockerfile(spec.build().dockerfile());
+  build->set_context(spec.build().context());
+  build->mutable_args()->insert(spec.build().args().begin(), spec.build().args().end());
+  build->set_target(spec.build().target());
+  assign->set_pull_policy(spec.pull_policy());
+}
+
 }  // namespace arena

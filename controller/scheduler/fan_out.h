@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "arena/v1/agent.pb.h"
 #include "arena/v1/jobs.pb.h"
 
 namespace arena {
@@ -23,6 +24,10 @@ absl::Status ValidateTestFields(const v1::JobSpec& spec);
 // gives each architecture's image. Ids are left for the caller to fill in.
 std::vector<v1::Task> FanOut(const v1::JobSpec& spec,
                              const std::map<std::string, std::string>& images);
+
+// The job's build as the agent gets it (JobSpec.build into Assign.build);
+// the pull policy is then the job's own, for the base images.
+void SetBuild(const v1::JobSpec& spec, v1::Assign* assign);
 
 // One test task per id for `arch` (test-queue mode).
 std::vector<v1::Task> TestTasks(const v1::JobSpec& spec, const std::string& arch,

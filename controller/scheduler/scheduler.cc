@@ -50,11 +50,13 @@ std::string WarmKey(const std::string& job_id, const std::string& arch) {
 
 bool IsTestFailure(v1::State state) { return state == v1::FAILED || state == v1::TIMED_OUT; }
 
-v1::ControllerMessage LogAck(const std::string& attempt_id, int64_t durable, bool recorded) {
+v1::ControllerMessage LogAck(const std::string& attempt_id, int64_t durable, bool recorded,
+                             const std::string& channel = "") {
   v1::ControllerMessage ack;
   ack.mutable_log_ack()->set_attempt_id(attempt_id);
   ack.mutable_log_ack()->set_durable_offset(durable);
   ack.mutable_log_ack()->set_result_recorded(recorded);
+  ack.mutable_log_ack()->set_channel(channel);
   return ack;
 }
 
@@ -201,8 +203,8 @@ void Scheduler::OnAgentConnected(const std::string& agent_id, std::shared_ptr<Ag
 
 void Scheduler::ReconcileAttempts(const std::string& agent_id,
                                   const std::shared_ptr<AgentLink>& link, const v1::Hello& hello) {
-  std::map<std::string, int64_t> held;
-  for (const v1::RunningAttempt& r : hello.running()) held[r.attempt_id()] = r.log_offset();
+  std::map<std::string, const v1::RunningAttempt*> held;
+  for (const v1::RunningAttempt& r : hello.running()) held[r.attempt_id()] = &r;
   std::vector<std::string> lost;
   for (const auto& [attempt_id, attempt] : attempts_) {
     if (attempt.agent_id == agent_id && !held.count(attempt_id)) lost.push_back(attempt_id);
@@ -211,15 +213,20 @@ void Scheduler::ReconcileAttempts(const std::string& agent_id,
     FailBatch(
         EndAttempt(attempt_id, v1::LOST, -1, "the agent restarted and no longer runs the attempt"));
   }
-  for (const auto& [attempt_id, offset] : held) {
+  for (const auto& [attempt_id, running] : held) {
     auto it = attempts_.find(attempt_id);
     if (it == attempts_.end() || it->second.agent_id != agent_id) {
       SendFencedCancel(link, attempt_id);
       continue;
     }
     if (it->second.cancelled) Send(link, CancelMessage(attempt_id, "cancelled by user", false));
-    // The durable length tells the agent where to resend its log from.
+    // The durable length tells the agent where to resend its log from,
+    // for each of its channels.
     Send(link, LogAck(attempt_id, logs_->Size(it->second.job_id, attempt_id), false));
+    for (const std::string& channel : running->channels()) {
+      int64_t durable = logs_->Size(it->second.job_id, attempt_id, channel);
+      Send(link, LogAck(attempt_id, durable, false, channel));
+    }
   }
 }
 
@@ -264,6 +271,9 @@ void Scheduler::OnAgentMessage(const std::string& agent_id, const v1::AgentMessa
     case v1::AgentMessage::kRenew:
       OnRenew(agent_id, message.renew());
       break;
+    case v1::AgentMessage::kBaseCredentials:
+      OnBaseImageCredentials(agent_id, message.base_credentials());
+      break;
     default:
       break;
   }
@@ -295,8 +305,9 @@ void Scheduler::OnLogChunk(const std::string& agent_id, const v1::LogChunk& chun
     SendFencedCancel(link, chunk.attempt_id());  // a stale attempt: stop it
     return;
   }
-  absl::StatusOr<int64_t> durable = logs_->Append(it->second.job_id, chunk.attempt_id(),
-                                                  chunk.offset(), chunk.data(), chunk.stream());
+  absl::StatusOr<int64_t> durable =
+      logs_->Append(it->second.job_id, chunk.attempt_id(), chunk.offset(), chunk.data(),
+                    chunk.stream(), chunk.channel());
   if (!durable.ok()) {
     // A gap or a full disk: end the stream; the agent reconnects with
     // backoff and resends everything past the durable offset.
@@ -309,7 +320,7 @@ void Scheduler::OnLogChunk(const std::string& agent_id, const v1::LogChunk& chun
   if (options_.metrics != nullptr) {
     options_.metrics->Add("arena_log_bytes_total", static_cast<double>(chunk.data().size()));
   }
-  Send(link, LogAck(chunk.attempt_id(), *durable, false));
+  Send(link, LogAck(chunk.attempt_id(), *durable, false, chunk.channel()));
 }
 
 void Scheduler::OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& event) {
@@ -647,6 +658,7 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   // default for its image.
   absl::StatusOr<PullPolicy> pull = EffectivePullPolicy(spec.pull_policy(), assign->image());
   assign->set_pull_policy(PullPolicyName(pull.ok() ? *pull : PullPolicy::kNever));
+  if (spec.has_build()) SetBuild(spec, assign);
   *assign->mutable_command() = task->command_size() > 0 ? task->command() : spec.command();
   *assign->mutable_artifacts() = spec.artifacts();
   *assign->mutable_junit() = spec.junit();
@@ -690,7 +702,10 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
 void Scheduler::AddCredentials(v1::Assign* assign) {
   if (options_.secrets == nullptr) return;
   AddGitAccess(assign);
-  if (assign->pull_policy() != "never") AddRegistryAuth(assign->image(), assign);
+  // A build's image is its own ("build:Dockerfile" names no registry).
+  if (assign->pull_policy() != "never" && !assign->has_build()) {
+    AddRegistryAuth(assign->image(), assign);
+  }
 }
 
 void Scheduler::AddRegistryAuth(const std::string& image, v1::Assign* assign) {

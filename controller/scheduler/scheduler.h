@@ -152,6 +152,10 @@ class Scheduler {
   void OnLogChunk(const std::string& agent_id, const v1::LogChunk& chunk);
   void OnFileChunk(const std::string& agent_id, const v1::FileChunk& chunk);
   void OnRenew(const std::string& agent_id, const v1::RenewRequest& renew);
+  // A building attempt names its base images' registry hosts; answers with
+  // the credentials held for them (build_credentials.cc).
+  void OnBaseImageCredentials(const std::string& agent_id,
+                              const v1::BaseImageCredentialsRequest& request);
   void OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& event);
   void OnJobSubmitted(const std::string& job_id);
   void OnCancelJob(const std::string& job_id, const std::string& reason);

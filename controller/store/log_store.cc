@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/files.h"
+#include "common/log_channel.h"
 #include "common/status_macros.h"
 
 namespace arena {
@@ -39,8 +40,11 @@ int64_t FileSize(const std::string& path) {
 
 }  // namespace
 
-std::string LogStore::PathFor(const std::string& job_id, const std::string& attempt_id) const {
-  return absl::StrCat(root_, "/", job_id, "/", attempt_id, ".log");
+std::string LogStore::BaseFor(const std::string& job_id, const std::string& attempt_id,
+                              const std::string& channel) const {
+  std::string base = absl::StrCat(root_, "/", job_id, "/", attempt_id);
+  if (!channel.empty()) absl::StrAppend(&base, ".", channel);
+  return base;
 }
 
 LogStore::~LogStore() {
@@ -60,10 +64,13 @@ void LogStore::CloseClean() {
 }
 
 absl::StatusOr<int64_t> LogStore::Append(const std::string& job_id, const std::string& attempt_id,
-                                         int64_t offset, absl::string_view data, int stream) {
+                                         int64_t offset, absl::string_view data, int stream,
+                                         const std::string& channel) {
   constexpr size_t kMaxOpen = 256;
+  RETURN_IF_ERROR(CheckLogChannel(channel));
   absl::MutexLock lock(&files_mu_);
-  std::string path = PathFor(job_id, attempt_id);
+  const std::string base = BaseFor(job_id, attempt_id, channel);
+  std::string path = absl::StrCat(base, ".log");
   auto it = open_.find(path);
   int64_t size = it != open_.end() ? it->second.size : FileSize(path);
   if (offset > size) {
@@ -91,10 +98,10 @@ absl::StatusOr<int64_t> LogStore::Append(const std::string& job_id, const std::s
   }
   it->second.size += static_cast<int64_t>(data.size());
   it->second.dirty = true;
-  auto last = last_stream_.find(attempt_id);
+  auto last = last_stream_.find(base);
   if (last == last_stream_.end() || last->second != stream) {
-    last_stream_[attempt_id] = stream;
-    std::string index_path = absl::StrCat(root_, "/", job_id, "/", attempt_id, ".streams");
+    last_stream_[base] = stream;
+    std::string index_path = absl::StrCat(base, ".streams");
     int ifd = open(index_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (ifd >= 0) {
       WriteAll(ifd, absl::StrCat(size, " ", stream, "\n")).IgnoreError();
@@ -124,8 +131,10 @@ absl::Status LogStore::Sync() {
 }
 
 absl::StatusOr<std::string> LogStore::Read(const std::string& job_id, const std::string& attempt_id,
-                                           int64_t offset, int64_t max_bytes) const {
-  std::string path = PathFor(job_id, attempt_id);
+                                           int64_t offset, int64_t max_bytes,
+                                           const std::string& channel) const {
+  RETURN_IF_ERROR(CheckLogChannel(channel));
+  std::string path = absl::StrCat(BaseFor(job_id, attempt_id, channel), ".log");
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::string();
   std::string out(static_cast<size_t>(max_bytes), '\0');
@@ -141,7 +150,7 @@ absl::StatusOr<std::string> LogStore::ReadStream(const std::string& job_id,
                                                  int64_t max_bytes) const {
   ASSIGN_OR_RETURN(std::string all, Read(job_id, attempt_id, 0, max_bytes));
   absl::StatusOr<std::string> index =
-      ReadFile(absl::StrCat(root_, "/", job_id, "/", attempt_id, ".streams"));
+      ReadFile(absl::StrCat(BaseFor(job_id, attempt_id, ""), ".streams"));
   if (!index.ok()) return std::string();
   // Runs of (start offset, stream); each lasts until the next one starts.
   std::vector<std::pair<int64_t, int>> runs;
@@ -164,8 +173,10 @@ absl::StatusOr<std::string> LogStore::ReadStream(const std::string& job_id,
   return out;
 }
 
-int64_t LogStore::Size(const std::string& job_id, const std::string& attempt_id) const {
-  return FileSize(PathFor(job_id, attempt_id));
+int64_t LogStore::Size(const std::string& job_id, const std::string& attempt_id,
+                       const std::string& channel) const {
+  if (!CheckLogChannel(channel).ok()) return 0;
+  return FileSize(absl::StrCat(BaseFor(job_id, attempt_id, channel), ".log"));
 }
 
 void LogStore::Notify() {

@@ -3,6 +3,11 @@
 // order); ATTEMPT.streams tags them: one "OFFSET STREAM" line each time the
 // stream changes (1 stdout, 2 stderr, 3 Arena's own messages).
 //
+// An attempt's other log channels (common/log_channel.h: "build", later
+// "service:NAME") are files of their own beside it, ATTEMPT.CHANNEL.log
+// (and .streams), with their own offsets; every call takes the channel, ""
+// for the task's own log. A channel the rule refuses is InvalidArgument.
+//
 // Appends are idempotent by offset, so a chunk resent after a reconnect is
 // stored once. They are made durable in groups: Sync() fdatasyncs every log
 // appended to since the last one (the scheduler calls it once per batch of
@@ -32,13 +37,17 @@ class LogStore {
   // skipped; a gap (offset beyond the stored length) is refused with
   // FailedPrecondition.
   absl::StatusOr<int64_t> Append(const std::string& job_id, const std::string& attempt_id,
-                                 int64_t offset, absl::string_view data, int stream);
+                                 int64_t offset, absl::string_view data, int stream,
+                                 const std::string& channel = "");
   // Up to `max_bytes` bytes from `offset`; empty at the end.
   absl::StatusOr<std::string> Read(const std::string& job_id, const std::string& attempt_id,
-                                   int64_t offset, int64_t max_bytes) const;
+                                   int64_t offset, int64_t max_bytes,
+                                   const std::string& channel = "") const;
   // Makes every append so far durable.
   absl::Status Sync();
-  int64_t Size(const std::string& job_id, const std::string& attempt_id) const;
+  // 0 for a log (or channel) nothing was stored in, or a refused channel.
+  int64_t Size(const std::string& job_id, const std::string& attempt_id,
+               const std::string& channel = "") const;
   // The bytes of one stream (1 stdout, 2 stderr, 3 Arena's) among the first
   // `max_bytes` of the log.
   absl::StatusOr<std::string> ReadStream(const std::string& job_id, const std::string& attempt_id,
@@ -56,7 +65,9 @@ class LogStore {
   void WaitForStateChange(uint64_t seen, absl::Duration timeout) const;
 
  private:
-  std::string PathFor(const std::string& job_id, const std::string& attempt_id) const;
+  // DATA/logs/JOB/ATTEMPT[.CHANNEL]; add ".log" or ".streams".
+  std::string BaseFor(const std::string& job_id, const std::string& attempt_id,
+                      const std::string& channel) const;
 
   struct OpenLog {
     int fd = -1;
@@ -69,8 +80,8 @@ class LogStore {
   const std::string root_;
   // Writers' state; Sync holds it, so readers (mu_) never wait on a sync.
   absl::Mutex files_mu_;
-  std::map<std::string, OpenLog> open_ ABSL_GUARDED_BY(files_mu_);  // by path
-  std::map<std::string, int> last_stream_ ABSL_GUARDED_BY(files_mu_);
+  std::map<std::string, OpenLog> open_ ABSL_GUARDED_BY(files_mu_);     // by path
+  std::map<std::string, int> last_stream_ ABSL_GUARDED_BY(files_mu_);  // by base path
   mutable absl::Mutex mu_;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t state_generation_ ABSL_GUARDED_BY(mu_) = 0;

@@ -46,5 +46,53 @@ TEST(JobFile, JsonIsAcceptedAndErrorsNameTheProblem) {
   EXPECT_FALSE(ParseJobSpecText("reruns: lots").ok());
 }
 
+TEST(JobFile, ABuildComesFromTheFileWithItsArgsAsStrings) {
+  absl::StatusOr<v1::JobSpec> spec = ParseJobSpecText(R"(
+repo: https://git.example.com/app.git
+command: [pytest]
+build:
+  dockerfile: ci/Dockerfile
+  context: ci
+  target: test
+  args:
+    PY: 3.11
+    DEBUG: true
+)");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->build().dockerfile(), "ci/Dockerfile");
+  EXPECT_EQ(spec->build().context(), "ci");
+  EXPECT_EQ(spec->build().target(), "test");
+  EXPECT_EQ(spec->build().args().at("PY"), "3.11");
+  EXPECT_EQ(spec->build().args().at("DEBUG"), "true");
+}
+
+TEST(JobFlags, BuildFlagsSplitTheDockerfileAndContext) {
+  absl::StatusOr<ParsedFlags> flags = ParseFlags(
+      JobFlagSpec(), {"--repo", "r", "--build", "ci/Dockerfile:ci", "--build-arg", "A=1=2",
+                      "--build-arg", "B=", "--build-target", "t", "--", "true"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  absl::StatusOr<v1::JobSpec> spec = SpecFromFlags(*flags);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->build().dockerfile(), "ci/Dockerfile");
+  EXPECT_EQ(spec->build().context(), "ci");
+  EXPECT_EQ(spec->build().args().at("A"), "1=2");
+  EXPECT_EQ(spec->build().args().at("B"), "");
+  EXPECT_EQ(spec->build().target(), "t");
+  absl::StatusOr<ParsedFlags> bare =
+      ParseFlags(JobFlagSpec(), {"--build", "Dockerfile", "--", "true"});
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(SpecFromFlags(*bare)->build().context(), "");  // the controller's default: "."
+  absl::StatusOr<ParsedFlags> orphan =
+      ParseFlags(JobFlagSpec(), {"--build-arg", "A=1", "--", "true"});
+  ASSERT_TRUE(orphan.ok());
+  EXPECT_THAT(std::string(SpecFromFlags(*orphan).status().message()),
+              testing::HasSubstr("need --build"));
+  absl::StatusOr<ParsedFlags> bad =
+      ParseFlags(JobFlagSpec(), {"--build", "D", "--build-arg", "=x", "--", "true"});
+  ASSERT_TRUE(bad.ok());
+  EXPECT_THAT(std::string(SpecFromFlags(*bad).status().message()),
+              testing::HasSubstr("--build-arg wants NAME=VALUE"));
+}
+
 }  // namespace
 }  // namespace arena

@@ -72,5 +72,90 @@ TEST(JobSpec, RejectsBadInputWithAReason) {
   EXPECT_FALSE(ValidateJobSpec(negative_timeout, Options()).ok());
 }
 
+v1::JobSpec BuildJob() {
+  v1::JobSpec spec;
+  spec.add_command("true");
+  spec.set_repo("https://git.example.com/app.git");
+  spec.mutable_build();
+  return spec;
+}
+
+std::string BuildError(const v1::JobSpec& spec) {
+  absl::StatusOr<v1::JobSpec> valid = ValidateJobSpec(spec, Options());
+  EXPECT_TRUE(absl::IsInvalidArgument(valid.status())) << valid.status();
+  return std::string(valid.status().message());
+}
+
+TEST(JobSpec, ABuildFillsItsDefaultsAndShowsWhereTheImageComesFrom) {
+  v1::JobSpec spec = BuildJob();
+  (*spec.mutable_build()->mutable_args())["VERSION"] = "1.2";
+  spec.mutable_build()->set_target("test-stage");
+  auto valid = ValidateJobSpec(spec, Options());
+  ASSERT_TRUE(valid.ok()) << valid.status();
+  EXPECT_EQ(valid->image(), "");  // no --default-image: the agent tags what it builds
+  EXPECT_EQ(valid->build().dockerfile(), "Dockerfile");
+  EXPECT_EQ(valid->build().context(), ".");
+  EXPECT_EQ(ImageForArch(*valid, "amd64"), "build:Dockerfile");
+
+  spec.mutable_build()->set_dockerfile("docker/test.Dockerfile");
+  spec.mutable_build()->set_context("docker");
+  valid = ValidateJobSpec(spec, Options());
+  ASSERT_TRUE(valid.ok()) << valid.status();
+  EXPECT_EQ(ImageForArch(*valid, "arm64"), "build:docker/test.Dockerfile");
+}
+
+TEST(JobSpec, RefusesBuildsOutsideTheCheckoutOrWithoutOne) {
+  v1::JobSpec no_repo = BuildJob();
+  no_repo.clear_repo();
+  EXPECT_THAT(BuildError(no_repo), testing::HasSubstr("build needs a repo"));
+  v1::JobSpec with_image = BuildJob();
+  with_image.set_image("img");
+  EXPECT_THAT(BuildError(with_image), testing::HasSubstr("build and image are exclusive"));
+  for (const char* path : {"/etc/passwd", "../Dockerfile", "a/../../Dockerfile", "a/..", "x\ny"}) {
+    v1::JobSpec bad = BuildJob();
+    bad.mutable_build()->set_dockerfile(path);
+    EXPECT_THAT(BuildError(bad), testing::HasSubstr("build dockerfile")) << path;
+    bad = BuildJob();
+    bad.mutable_build()->set_context(path);
+    EXPECT_THAT(BuildError(bad), testing::HasSubstr("build context")) << path;
+  }
+  v1::JobSpec long_path = BuildJob();
+  long_path.mutable_build()->set_dockerfile(std::string(2000, 'a'));
+  EXPECT_THAT(BuildError(long_path), testing::HasSubstr("at most 1024 bytes"));
+}
+
+TEST(JobSpec, RefusesBadBuildArgsAndTargets) {
+  for (const char* name : {"1X", "A-B", "A B", ""}) {
+    v1::JobSpec bad = BuildJob();
+    (*bad.mutable_build()->mutable_args())[name] = "v";
+    EXPECT_THAT(BuildError(bad), testing::HasSubstr("invalid build arg name")) << name;
+  }
+  v1::JobSpec many = BuildJob();
+  for (int i = 0; i < 65; ++i)
+    (*many.mutable_build()->mutable_args())["A" + std::to_string(i)] = "";
+  EXPECT_THAT(BuildError(many), testing::HasSubstr("at most 64 build args"));
+  v1::JobSpec big = BuildJob();
+  (*big.mutable_build()->mutable_args())["BIG"] = std::string(70 * 1024, 'x');
+  EXPECT_THAT(BuildError(big), testing::HasSubstr("build args exceed 64 KiB"));
+  for (const char* target : {"-x", "a b", "a/b"}) {
+    v1::JobSpec bad = BuildJob();
+    bad.mutable_build()->set_target(target);
+    EXPECT_THAT(BuildError(bad), testing::HasSubstr("build target")) << target;
+  }
+}
+
+TEST(JobSpec, ABuildsPullPolicyIsTheJobsOwnForItsBaseImages) {
+  JobApiOptions options = Options();
+  options.allowed_pull_policies = {"never", "if-not-present"};
+  v1::JobSpec spec = BuildJob();
+  EXPECT_TRUE(ValidateJobSpec(spec, options).ok());  // each base's default, at the agent
+  spec.set_pull_policy("if-not-present");
+  EXPECT_TRUE(ValidateJobSpec(spec, options).ok());
+  spec.set_pull_policy("always");
+  absl::StatusOr<v1::JobSpec> refused = ValidateJobSpec(spec, options);
+  EXPECT_THAT(std::string(refused.status().message()),
+              testing::HasSubstr("pull policy \"always\" is not allowed"));
+}
+
 }  // namespace
 }  // namespace arena

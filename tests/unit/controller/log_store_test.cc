@@ -89,5 +89,38 @@ TEST(LogStore, ASyncFailureIsNotForgotten) {
   EXPECT_EQ(logs.Size("job", "att"), 3);
 }
 
+// A second channel ("build") is a file of its own beside the attempt's
+// log, with its own offsets: the task's log never holds its bytes.
+TEST(LogStore, ChannelsAreSeparateLogsWithTheirOwnOffsets) {
+  TestDir dir;
+  LogStore logs(dir.path());
+  EXPECT_EQ(*logs.Append("job", "att", 0, "task output\n", 1), 12);
+  EXPECT_EQ(*logs.Append("job", "att", 0, "Step 1/2 : FROM x\n", 1, "build"), 18);
+  EXPECT_EQ(*logs.Append("job", "att", 0, "Step 1/2 : FROM x\n", 1, "build"), 18);  // resent
+  EXPECT_EQ(*logs.Append("job", "att", 18, "Step 2/2 : RUN y\n", 1, "build"), 35);
+  EXPECT_FALSE(logs.Append("job", "att", 99, "gap", 1, "build").ok());
+  ASSERT_TRUE(logs.Sync().ok());
+  EXPECT_EQ(*logs.Read("job", "att", 0, 100), "task output\n");
+  EXPECT_EQ(*logs.Read("job", "att", 0, 100, "build"), "Step 1/2 : FROM x\nStep 2/2 : RUN y\n");
+  EXPECT_EQ(logs.Size("job", "att"), 12);
+  EXPECT_EQ(logs.Size("job", "att", "build"), 35);
+  EXPECT_EQ(logs.Size("job", "att", "service:db"), 0);  // nothing stored there
+  EXPECT_TRUE(FileExists(dir.File("job/att.build.log")));
+  EXPECT_EQ(*logs.ReadStream("job", "att", 1, 100), "task output\n");
+}
+
+TEST(LogStore, RefusesChannelsThatCouldLeaveTheDirectory) {
+  TestDir dir;
+  LogStore logs(dir.path());
+  for (const char* bad : {"../x", "Build", "build/x", "service:", "service:../../x", ":x",
+                          "service:.hidden", "a b"}) {
+    absl::StatusOr<int64_t> stored = logs.Append("job", "att", 0, "x", 1, bad);
+    EXPECT_TRUE(absl::IsInvalidArgument(stored.status())) << bad;
+    EXPECT_FALSE(logs.Read("job", "att", 0, 10, bad).ok()) << bad;
+    EXPECT_EQ(logs.Size("job", "att", bad), 0) << bad;
+  }
+  EXPECT_TRUE(logs.Append("job", "att", 0, "x", 1, "service:db-1.main_2").ok());
+}
+
 }  // namespace
 }  // namespace arena

@@ -240,5 +240,59 @@ TEST_F(SchedulerTest, QueuedWorkSurvivesARestart) {
   EXPECT_EQ(link->Assigns()[0].job_id(), "job-1");
 }
 
+// The build's output is a log channel of its own: stored beside the task's
+// log, acknowledged by channel, resumed by channel after a reconnect.
+TEST_F(SchedulerTest, ABuildLogIsAChannelOfItsOwnAckedAndResumedByChannel) {
+  auto link = Connect("agent-1", 1);
+  Submit("job-1");
+  std::string attempt = link->Assigns()[0].attempt_id();
+  v1::AgentMessage build;
+  build.mutable_log()->set_attempt_id(attempt);
+  build.mutable_log()->set_channel("build");
+  build.mutable_log()->set_data("Step 1/2 : FROM base\n");
+  Send("agent-1", build);
+  ASSERT_TRUE(link->Sent().back().has_log_ack());
+  EXPECT_EQ(link->Sent().back().log_ack().channel(), "build");
+  EXPECT_EQ(link->Sent().back().log_ack().durable_offset(), 21);
+  EXPECT_EQ(logs_->Size("job-1", attempt), 0);  // the task's log has none of it
+  EXPECT_EQ(*logs_->Read("job-1", attempt, 0, 100, "build"), "Step 1/2 : FROM base\n");
+  scheduler_->AgentDisconnected("agent-1", link.get());
+  v1::RunningAttempt running;
+  running.set_attempt_id(attempt);
+  running.add_channels("build");
+  auto again = Connect("agent-1", 0, {running});
+  bool main_acked = false, build_acked = false;
+  for (const v1::ControllerMessage& m : again->Sent()) {
+    if (!m.has_log_ack()) continue;
+    main_acked |= m.log_ack().channel().empty() && m.log_ack().durable_offset() == 0;
+    build_acked |= m.log_ack().channel() == "build" && m.log_ack().durable_offset() == 21;
+  }
+  EXPECT_TRUE(main_acked);
+  EXPECT_TRUE(build_acked);
+  Send("agent-1", Exited(attempt, 0));
+  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::PASSED);
+  EXPECT_EQ(store_->GetJob("job-1")->tasks(0).log_bytes(), 0);
+}
+
+TEST_F(SchedulerTest, AJobsBuildReachesTheAgentWithTheJobsPullPolicy) {
+  auto link = Connect("agent-1", 1);
+  v1::JobSpec spec;
+  spec.add_command("true");
+  spec.set_repo("https://git.example.com/app.git");
+  spec.set_image("build:ci/Dockerfile");
+  spec.mutable_build()->set_dockerfile("ci/Dockerfile");
+  spec.mutable_build()->set_context("ci");
+  (*spec.mutable_build()->mutable_args())["V"] = "1";
+  spec.mutable_build()->set_target("test");
+  SubmitSpec("job-b", spec);
+  ASSERT_EQ(link->Assigns().size(), 1u);
+  const v1::Assign assign = link->Assigns()[0];
+  EXPECT_EQ(assign.build().dockerfile(), "ci/Dockerfile");
+  EXPECT_EQ(assign.build().context(), "ci");
+  EXPECT_EQ(assign.build().args().at("V"), "1");
+  EXPECT_EQ(assign.build().target(), "test");
+  EXPECT_EQ(assign.pull_policy(), "");  // each base image's default, at the agent
+}
+
 }  // namespace
 }  // namespace arena
