@@ -216,10 +216,8 @@ absl::Status ImagePuller::TypedPullError(const ImageNeed& need, const ResolvedAu
                                          const std::string& error) {
   const std::string host = RegistryHost(need.image);
   absl::Status typed = ClassifyPullError(error, host, need.image);
-  // Only for an anonymous pull: with credentials, dockerd names a refusal
-  // itself, and what looks transient is (a connection reset on reuse after
-  // the registry's 401 challenge sends dockerd to its HTTP fallback); a
-  // lookup racing the same reset must not turn a retry into a refusal.
+  // Only for an anonymous pull: with credentials dockerd names a refusal
+  // itself ("unauthorized"), and an error that looks transient is retried.
   if (absl::IsUnavailable(typed) && auth.header.empty()) {
     DockerClient docker(socket_path_);
     absl::StatusOr<std::vector<std::string>> lookup =

@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "common/files.h"
 #include "common/image_ref.h"
@@ -50,7 +51,10 @@ bool LoginOfEntry(const json& entry, RegistryLogin* login) {
 std::string EncodeRegistryAuth(const RegistryLogin& login) {
   json auth = {
       {"username", login.username}, {"password", login.password}, {"serveraddress", login.host}};
-  return absl::WebSafeBase64Escape(auth.dump());
+  // Padded: dockerd reads the header through a streaming base64url decoder
+  // that drops an unpadded last group, and with it the JSON's closing brace
+  // (the pull then goes out anonymous, for one JSON length in three).
+  return absl::StrReplaceAll(absl::Base64Escape(auth.dump()), {{"+", "-"}, {"/", "_"}});
 }
 
 absl::StatusOr<std::map<std::string, RegistryLogin>> ParseDockerConfig(absl::string_view text) {

@@ -29,7 +29,7 @@ struct ResolvedAuth {
   std::string username;
 };
 
-// The Engine API's X-Registry-Auth: base64url of
+// The Engine API's X-Registry-Auth: padded base64url of
 // {"username":..,"password":..,"serveraddress":HOST}.
 std::string EncodeRegistryAuth(const RegistryLogin& login);
 

@@ -23,6 +23,13 @@ TEST(RegistryAuth, EncodesTheEngineApiAuthConfigAsBase64Url) {
   EXPECT_EQ(auth["serveraddress"], "127.0.0.1:5000");
 }
 
+TEST(RegistryAuth, PadsTheHeaderWhateverTheLengthOfItsJson) {
+  for (std::string password : {"p", "pa", "pas", "pass"}) {
+    std::string header = EncodeRegistryAuth({"127.0.0.1:5000", "bot", password});
+    EXPECT_EQ(header.size() % 4, 0u) << header;
+  }
+}
+
 TEST(RegistryAuth, ReadsDockerConfigEntriesByNormalisedHost) {
   auto logins = ParseDockerConfig(R"({"auths": {
       "https://index.docker.io/v1/": {"auth": ")" +
