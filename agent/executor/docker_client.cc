@@ -493,7 +493,23 @@ absl::StatusOr<ImageInfo> DockerClient::InspectImage(const std::string& image) {
       if (d.is_string()) info.repo_digests.push_back(d.get<std::string>());
     }
   }
+  auto tags = parsed.find("RepoTags");
+  if (tags != parsed.end() && tags->is_array()) {
+    for (const json& t : *tags) {
+      if (t.is_string()) info.repo_tags.push_back(t.get<std::string>());
+    }
+  }
+  auto size = parsed.find("Size");
+  if (size != parsed.end() && size->is_number_integer()) info.size = size->get<int64_t>();
   return info;
+}
+
+absl::Status DockerClient::RemoveImage(const std::string& ref) {
+  absl::StatusOr<Response> response =
+      Request("DELETE", Path(absl::StrCat("/images/", ref)), "", 60);
+  if (!response.ok()) return response.status();
+  if (response->code == 200) return absl::OkStatus();
+  return HttpError(absl::StrCat("remove image ", ref), response->code, response->body);
 }
 
 absl::Status DockerClient::PullImage(const PullRequest& request,

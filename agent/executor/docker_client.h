@@ -50,6 +50,8 @@ struct ImageInfo {
   std::string platform;                   // "os/arch[/variant]"
   std::string id;                         // "sha256:..."
   std::vector<std::string> repo_digests;  // "name@sha256:..."
+  std::vector<std::string> repo_tags;     // "name:tag"
+  int64_t size = 0;                       // bytes, shared layers included
 };
 
 // How a pull goes (POST /images/create).
@@ -138,6 +140,10 @@ class DockerClient {
   absl::StatusOr<std::string> ImagePlatform(const std::string& image);
   // Platform, id and repo digests of a local image; NotFound if absent.
   absl::StatusOr<ImageInfo> InspectImage(const std::string& image);
+  // DELETE /images/REF (never forced): a name is untagged, and the image
+  // goes with its last name. NotFound if absent; FailedPrecondition when
+  // dockerd refuses (a container uses it, it has children, several names).
+  absl::Status RemoveImage(const std::string& ref);
   // Pulls, passing the answer's bytes to `progress` as they come (see
   // pull_progress.h; an {"error":...} line arrives with HTTP 200; false
   // from `progress` aborts). An HTTP
