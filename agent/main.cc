@@ -37,6 +37,9 @@ constexpr char kUsage[] =
     "                   [--pull-stall-timeout 60s] [--pull-timeout 15m]   (image pulls)\n"
     "                   [--docker-config PATH]  (registry logins of this host; default\n"
     "                                            ~/.docker/config.json)\n"
+    "                   [--image-gc-after 24h] [--image-gc-keep-bytes 0|N[K|M|G]]\n"
+    "                   (remove images Arena brought that no task used for that long,\n"
+    "                    or beyond that many bytes, least recently used first; 0: off)\n"
     "                   [--log-level debug|info|warn|error] [--log-format text|json]\n"
     "                   [--enroll-only]   (enroll, print the agent id, exit)\n";
 
@@ -96,9 +99,44 @@ absl::StatusOr<PullOptions> PullOptionsFrom(const ParsedFlags& flags) {
     return absl::InvalidArgumentError("--pull-timeout wants a duration of at least 1s");
   }
   const char* home = std::getenv("HOME");
-  pull.docker_config = flags.Get(
-      "docker-config", home != nullptr ? absl::StrCat(home, "/.docker/config.json") : "");
+  pull.docker_config =
+      flags.Get("docker-config", home != nullptr ? absl::StrCat(home, "/.docker/config.json") : "");
   return pull;
+}
+
+// "N", "NK", "NM" or "NG" (binary units) as bytes; false when malformed.
+bool ParseBytes(absl::string_view text, int64_t* bytes) {
+  int shift = 0;
+  if (!text.empty() && (text.back() == 'K' || text.back() == 'M' || text.back() == 'G')) {
+    shift = text.back() == 'K' ? 10 : text.back() == 'M' ? 20 : 30;
+    text.remove_suffix(1);
+  }
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(text, &n) || n < 0 || n > (int64_t{1} << 50) >> shift) return false;
+  *bytes = n << shift;
+  return true;
+}
+
+// --image-gc-after and --image-gc-keep-bytes; the ledger in the state dir.
+absl::StatusOr<ImageGcOptions> ImageGcOptionsFrom(const ParsedFlags& flags,
+                                                  const std::string& state_dir) {
+  ImageGcOptions gc;
+  gc.ledger_path = absl::StrCat(state_dir, "/images.ledger");
+  if (flags.Has("image-gc-after") &&
+      (!absl::ParseDuration(flags.Get("image-gc-after"), &gc.policy.unused_for) ||
+       gc.policy.unused_for < absl::ZeroDuration() ||
+       (gc.policy.unused_for > absl::ZeroDuration() && gc.policy.unused_for < absl::Seconds(1)))) {
+    return absl::InvalidArgumentError(
+        "--image-gc-after wants 0 (off) or a duration of at least 1s");
+  }
+  if (!ParseBytes(flags.Get("image-gc-keep-bytes", "0"), &gc.policy.keep_bytes)) {
+    return absl::InvalidArgumentError(
+        "--image-gc-keep-bytes wants a byte count (0: no cap), optionally with K, M or G");
+  }
+  if (gc.policy.unused_for == absl::ZeroDuration()) gc.policy.unused_for = absl::InfiniteDuration();
+  gc.enabled = gc.policy.unused_for != absl::InfiniteDuration() || gc.policy.keep_bytes > 0;
+  gc.every = GcInterval(gc.policy);
+  return gc;
 }
 
 // The session's options from the flags (enrollment already done), or a
@@ -136,10 +174,23 @@ absl::StatusOr<SessionOptions> SessionOptionsFrom(const ParsedFlags& flags,
   return options;
 }
 
+v1::ImageStore ImageStoreProto(const ImageStoreSummary& s) {
+  v1::ImageStore out;
+  out.set_kept_images(s.kept_images);
+  out.set_kept_bytes(s.kept_bytes);
+  out.set_in_use_images(s.in_use_images);
+  out.set_removed_images(s.removed_images);
+  out.set_removed_bytes(s.removed_bytes);
+  if (s.last_gc != absl::InfinitePast()) out.set_last_gc_unix_ms(absl::ToUnixMillis(s.last_gc));
+  return out;
+}
+
 // Serves until stopped or refused; returns the process's exit status.
-int Serve(SessionOptions options, const PullOptions& pull, const std::string& socket,
-          absl::Notification* stop) {
-  DockerExecutor executor(socket, options.identity.agent_id, absl::Minutes(1), pull);
+int Serve(SessionOptions options, const PullOptions& pull, const ImageGcOptions& gc,
+          const std::string& socket, absl::Notification* stop) {
+  DockerExecutor executor(socket, options.identity.agent_id, absl::Minutes(1), pull, BuildOptions(),
+                          gc);
+  options.image_store = [&executor] { return ImageStoreProto(executor.ImageStore()); };
   int orphans = executor.RemoveOrphans();
   if (orphans > 0) LogLine("agent", absl::StrCat("removed ", orphans, " orphaned containers"));
   DockerClient docker(socket);
@@ -183,11 +234,11 @@ int Serve(SessionOptions options, const PullOptions& pull, const std::string& so
 
 int Main(int argc, char** argv) {
   FlagSpec spec;
-  spec.value_flags = {"controller",  "ca-file",      "join-token",    "state-dir",
-                      "slots",       "labels",       "docker-socket", "work-dir",
-                      "hostname",    "emulation",    "heartbeat",     "log-level",
-                      "log-format",  "stop-timeout", "max-file-mb",   "pull-stall-timeout",
-                      "pull-timeout", "docker-config"};
+  spec.value_flags = {"controller",   "ca-file",       "join-token",     "state-dir",
+                      "slots",        "labels",        "docker-socket",  "work-dir",
+                      "hostname",     "emulation",     "heartbeat",      "log-level",
+                      "log-format",   "stop-timeout",  "max-file-mb",    "pull-stall-timeout",
+                      "pull-timeout", "docker-config", "image-gc-after", "image-gc-keep-bytes"};
   spec.bool_flags = {"help", "enroll-only", "allow-local-repos"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
@@ -206,6 +257,8 @@ int Main(int argc, char** argv) {
   if (!checked.ok()) return Usage(std::string(checked.status().message()));
   absl::StatusOr<PullOptions> pull = PullOptionsFrom(*flags);
   if (!pull.ok()) return Usage(std::string(pull.status().message()));
+  absl::StatusOr<ImageGcOptions> gc = ImageGcOptionsFrom(*flags, flags->Get("state-dir"));
+  if (!gc.ok()) return Usage(std::string(gc.status().message()));
 
   absl::Notification stop;
   g_stop = &stop;
@@ -232,7 +285,7 @@ int Main(int argc, char** argv) {
   if (stop.HasBeenNotified()) return 0;
   absl::StatusOr<SessionOptions> options = SessionOptionsFrom(*flags, enroll, *identity);
   if (!options.ok()) return Usage(std::string(options.status().message()));
-  return Serve(std::move(*options), *pull, flags->Get("docker-socket", "/var/run/docker.sock"),
+  return Serve(std::move(*options), *pull, *gc, flags->Get("docker-socket", "/var/run/docker.sock"),
                &stop);
 }
 

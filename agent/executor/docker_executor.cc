@@ -160,7 +160,7 @@ std::string ReasonFor(const RunResult& result, const RunRequest& request, StopSi
 
 DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
                                absl::Duration session_idle, PullOptions pull_options,
-                               BuildOptions build_options)
+                               BuildOptions build_options, ImageGcOptions gc_options)
     : socket_path_(std::move(socket_path)),
       agent_id_(std::move(agent_id)),
       session_idle_(session_idle),
@@ -172,6 +172,8 @@ DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
                    options.docker_config = pull_options.docker_config;
                  return options;
                }()),
+      ledger_(ImageLedger::Open(gc_options.ledger_path)),
+      collector_(socket_path_, ledger_.get(), gc_options),
       reaper_([this] {
         while (!stop_reaper_.WaitForNotificationWithTimeout(absl::Seconds(5))) ReapIdleSessions();
       }),
@@ -194,6 +196,7 @@ DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
           docker.Connect(stop_reaper_.HasBeenNotified() ? absl::Seconds(1) : kDockerRestartWait)
               .IgnoreError();
           RemoveContainer(docker, id);
+          collector_.Poke();  // its image may be idle now
         }
       }) {}
 
@@ -254,7 +257,7 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   absl::Status status = docker.Connect(kDockerRestartWait);
   if (!status.ok()) return Error(std::string(status.message()));
   std::string workspace;
-  absl::StatusOr<ReadyImage> image = PrepareImage(request, observer, stop, &workspace);
+  absl::StatusOr<PreparedImage> image = PrepareImage(request, observer, stop, &workspace);
   struct Cleanup {
     std::string dir;
     ~Cleanup() {
@@ -265,7 +268,7 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   if (!image.ok()) return ErrorFrom(image.status());
   bool watch_disk = false;
   ContainerSpec spec = SpecFor(request, agent_id_, workspace);
-  spec.image = image->info.id;  // what was checked, even if the tag moved since
+  spec.image = image->ready.info.id;  // what was checked, even if the tag moved since
   absl::StatusOr<std::string> id = disk_limiter_.Create(docker, spec, request.disk_mb, &watch_disk);
   if (!id.ok()) return Error(std::string(id.status().message()));
   auto remove = [&] { RemoveContainer(docker, *id); };
@@ -276,16 +279,42 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
     return result;
   }
   RunResult result = FollowContainer(docker, *id, request, watch_disk, observer, stop);
-  result.image_digest = image->digest;
+  result.image_digest = image->ready.digest;
   return result;
 }
 
-absl::StatusOr<ReadyImage> DockerExecutor::PrepareImage(const RunRequest& request,
-                                                        RunObserver* observer, StopSignal* stop,
-                                                        std::string* workspace) {
+absl::StatusOr<DockerExecutor::PreparedImage> DockerExecutor::PrepareImage(
+    const RunRequest& request, RunObserver* observer, StopSignal* stop, std::string* workspace) {
+  absl::Status aborted;
+  // Image GC may remove the image between its lookup and its lease: then
+  // it is made present again (bounded: each try sees a later removal).
+  for (int tries = 0; tries < 3; ++tries) {
+    absl::Time seen_at = ledger_->Now();
+    absl::StatusOr<ReadyImage> ready = ObtainImage(request, observer, stop, workspace);
+    if (!ready.ok()) return ready.status();
+    // A built image is known by its content-addressed tag.
+    std::string name = request.build.enabled && !ready->info.repo_tags.empty()
+                           ? ready->info.repo_tags.front()
+                           : request.image;
+    absl::StatusOr<ImageLease> lease =
+        ready->brought ? ledger_->Bring(ready->info.id, name, ready->info.size, seen_at)
+                       : ledger_->Use(ready->info.id, seen_at);
+    if (lease.ok()) return PreparedImage{std::move(*ready), std::move(*lease)};
+    aborted = lease.status();
+  }
+  return absl::UnavailableError(aborted.message());
+}
+
+ImageStoreSummary DockerExecutor::ImageStore() const { return ledger_->Summary(); }
+
+int DockerExecutor::CollectImages() { return collector_.CollectOnce(); }
+
+absl::StatusOr<ReadyImage> DockerExecutor::ObtainImage(const RunRequest& request,
+                                                       RunObserver* observer, StopSignal* stop,
+                                                       std::string* workspace) {
   auto say = [observer](absl::string_view line) { SystemLine(observer, line); };
   auto checkout = [&]() -> absl::Status {
-    if (!request.make_workspace) return absl::OkStatus();
+    if (!request.make_workspace || !workspace->empty()) return absl::OkStatus();  // done before
     absl::StatusOr<std::string> made =
         request.make_workspace([observer](absl::string_view data) { observer->OnOutput(3, data); });
     if (!made.ok()) return absl::Status(made.status().code(), made.status().message());
@@ -403,16 +432,17 @@ absl::StatusOr<DockerExecutor::Session> DockerExecutor::AcquireSession(DockerCli
   session.key = request.session;
   session.image = request.image;
   session.busy = true;
-  absl::StatusOr<ReadyImage> image = PrepareImage(request, observer, stop, &session.workspace);
+  absl::StatusOr<PreparedImage> image = PrepareImage(request, observer, stop, &session.workspace);
   if (!image.ok()) {
     DestroySession(session);  // its checkout
     return image.status();
   }
-  session.image_digest = image->digest;
+  session.image_digest = image->ready.digest;
+  session.image_lease = std::make_shared<ImageLease>(std::move(image->lease));
   RunRequest base = request;
   base.attempt_id = absl::StrCat("session-", NewId("s").substr(2));
   ContainerSpec spec = SpecFor(base, agent_id_, session.workspace);
-  spec.image = image->info.id;
+  spec.image = image->ready.info.id;
   spec.labels["arena.session"] = request.session;
   // Idles until stopped; tests arrive by exec.
   spec.command = {"sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"};
@@ -499,6 +529,7 @@ void DockerExecutor::DestroySession(const Session& session) {
   if (!session.workspace.empty() && !RemoveTree(session.workspace).ok()) {
     Log(LogLevel::kWarn, "docker", absl::StrCat("cannot remove ", session.workspace));
   }
+  collector_.Poke();
 }
 
 RunResult DockerExecutor::RunInSession(const RunRequest& request, RunObserver* observer,

@@ -9,12 +9,16 @@
 // key (one test at a time per container); idle sessions end after a minute,
 // a destructive test ends its key's sessions, a timeout or cancel ends the
 // session it ran in. Images are made present first (image_puller.h), or
-// built from the checkout (image_builder.h).
+// built from the checkout (image_builder.h); those Arena brought are
+// recorded in the image ledger, each task marks its image in use there while
+// it runs, and the image collector removes Arena's unused ones
+// (image_ledger.h, image_collector.h).
 // Thread-safe.
 #ifndef ARENA_AGENT_EXECUTOR_DOCKER_EXECUTOR_H_
 #define ARENA_AGENT_EXECUTOR_DOCKER_EXECUTOR_H_
 
 #include <deque>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,6 +29,8 @@
 #include "agent/executor/disk_limit.h"
 #include "agent/executor/executor.h"
 #include "agent/executor/image_builder.h"
+#include "agent/executor/image_collector.h"
+#include "agent/executor/image_ledger.h"
 #include "agent/executor/image_puller.h"
 
 namespace arena {
@@ -35,10 +41,10 @@ class DockerExecutor final : public Executor {
  public:
   // Containers are labelled arena.agent=`agent_id`, so several agents can
   // share one Docker host without touching each other's containers.
-  DockerExecutor(std::string socket_path, std::string agent_id,
-                 absl::Duration session_idle = absl::Minutes(1),
-                 PullOptions pull_options = PullOptions(),
-                 BuildOptions build_options = BuildOptions());
+  DockerExecutor(
+      std::string socket_path, std::string agent_id, absl::Duration session_idle = absl::Minutes(1),
+      PullOptions pull_options = PullOptions(), BuildOptions build_options = BuildOptions(),
+      ImageGcOptions gc_options = ImageGcOptions{"", GcPolicy(), absl::Minutes(1), false});
   ~DockerExecutor() override;
 
   RunResult Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) override;
@@ -56,12 +62,17 @@ class DockerExecutor final : public Executor {
   // Image builds this executor ran (a build shared by tasks counts once).
   int builds_started() const { return builder_.builds_started(); }
   void EndSessions(const std::string& key) override;
+  // What the image ledger holds and the collector removed.
+  ImageStoreSummary ImageStore() const;
+  // Runs one image GC pass now; returns how many images it removed.
+  int CollectImages();
 
  private:
   struct Session {
     std::string key;
     std::string image;
     std::string image_digest;
+    std::shared_ptr<ImageLease> image_lease;  // the image in use while the session lives
     std::string container_id;
     std::string workspace;  // removed with the session
     std::string working_dir;
@@ -83,8 +94,17 @@ class DockerExecutor final : public Executor {
   // set even on failure: the caller removes it). A build needs the
   // checkout first; otherwise the image comes first, so a missing image
   // clones nothing.
-  absl::StatusOr<ReadyImage> PrepareImage(const RunRequest& request, RunObserver* observer,
-                                          StopSignal* stop, std::string* workspace);
+  absl::StatusOr<ReadyImage> ObtainImage(const RunRequest& request, RunObserver* observer,
+                                         StopSignal* stop, std::string* workspace);
+  struct PreparedImage {
+    ReadyImage ready;
+    ImageLease lease;  // in use until the attempt (or session) ends
+  };
+  // ObtainImage, and the image marked in use in the ledger; one Arena
+  // brought (a pull that found it absent, a build that made it:
+  // ReadyImage.brought) is recorded first.
+  absl::StatusOr<PreparedImage> PrepareImage(const RunRequest& request, RunObserver* observer,
+                                             StopSignal* stop, std::string* workspace);
   void ReleaseSession(const Session& session, bool keep);
   void DestroySession(const Session& session);
   // Removes a container, retrying while dockerd is away (it outlives a
@@ -100,6 +120,8 @@ class DockerExecutor final : public Executor {
   DiskLimiter disk_limiter_;
   ImagePuller puller_;
   ImageBuilder builder_;
+  const std::unique_ptr<ImageLedger> ledger_;
+  ImageCollector collector_;  // after the ledger it acts on
   mutable absl::Mutex mu_;
   std::vector<Session> sessions_ ABSL_GUARDED_BY(mu_);
   absl::Notification stop_reaper_;

@@ -160,7 +160,8 @@ absl::StatusOr<ReadyImage> ImageBuilder::Ensure(
       },
       stop);
   if (!built.ok()) return built.status();
-  return ReadyImage{*built, absl::StrCat(tag, "@", built->id)};
+  // A new build is Arena's: image GC may remove it once unused.
+  return ReadyImage{*built, absl::StrCat(tag, "@", built->id), /*brought=*/true};
 }
 
 absl::StatusOr<bool> ImageBuilder::CheckBases(DockerClient& docker, const BuildNeed& need,

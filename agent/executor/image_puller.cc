@@ -85,7 +85,8 @@ absl::StatusOr<ReadyImage> ImagePuller::Ensure(const ImageNeed& need, const Pull
   }
   absl::StatusOr<ImageInfo> pulled = PullShared(need, watch, stop);
   if (!pulled.ok()) return Permanent(pulled.status());
-  return ReadyImage{*pulled, RanDigest(*pulled, need.image)};
+  bool brought = !local.ok() || local->id != pulled->id;
+  return ReadyImage{*pulled, RanDigest(*pulled, need.image), brought};
 }
 
 absl::StatusOr<ImageInfo> ImagePuller::PullAndInspect(const ImageNeed& need, const PullWatch& watch,

@@ -64,6 +64,9 @@ struct ReadyImage {
   ImageInfo info;  // create the container from info.id: the tag may move
   // What ran: the repo digest of the image's name, else the image id.
   std::string digest;
+  // Arena brought it: pulled, and the name did not already hold this image
+  // (image GC may remove it later; image_ledger.h).
+  bool brought = false;
 };
 
 // True for a failure no other agent or later try can fix (refused

@@ -215,6 +215,7 @@ v1::AgentMessage AgentSession::MakeHello() {
   hello->set_slots(options_.slots);
   hello->set_credits(std::max(0, options_.slots - busy_slots_));
   for (const std::string& image : options_.images) hello->add_images(image);
+  if (options_.image_store) *hello->mutable_image_store() = options_.image_store();
   for (auto& [id, attempt] : attempts_) {
     v1::RunningAttempt* running = hello->add_running();
     running->set_attempt_id(id);
@@ -386,6 +387,9 @@ void AgentSession::WriteLoop(const std::function<bool(const v1::AgentMessage&)>&
         message = std::move(*next);
       } else {
         message.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(absl::Now()));
+        if (options_.image_store) {
+          *message.mutable_heartbeat()->mutable_image_store() = options_.image_store();
+        }
       }
     }
     if (!write(message)) {

@@ -55,6 +55,9 @@ struct SessionOptions {
   int64_t max_file_bytes = int64_t{512} << 20;
   // From the stop request until Run returns, at most.
   absl::Duration stop_timeout = absl::Seconds(30);
+  // The images Arena keeps here, for Hello and heartbeats (optional; called
+  // with the session's lock held, so it must not call back into it).
+  std::function<v1::ImageStore()> image_store;
 };
 
 class AgentSession {

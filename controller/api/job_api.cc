@@ -392,6 +392,7 @@ absl::StatusOr<v1::ListAgentsResponse> JobApi::ListAgents(const Principal& who) 
       info->set_busy(view.slots - view.credits);
       info->set_draining(view.draining);
       for (const std::string& running : view.running) info->add_running(running);
+      *info->mutable_image_store() = view.image_store;
     }
   }
   return response;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "arena/v1/agent.pb.h"
+
 namespace arena {
 
 struct AgentPlatform {
@@ -25,6 +27,7 @@ struct AgentView {
   bool draining = false;
   std::set<std::string> images;      // local images, as of its last connect
   std::vector<std::string> running;  // "JOB/TASK" of its running attempts
+  v1::ImageStore image_store;        // as last reported; not used for placement
 };
 
 struct TaskNeeds {

@@ -184,6 +184,7 @@ void Scheduler::OnAgentConnected(const std::string& agent_id, std::shared_ptr<Ag
   agent.view.credits = std::min(hello.credits(), hello.slots());
   agent.view.draining = record->draining;
   agent.view.images.insert(hello.images().begin(), hello.images().end());
+  agent.view.image_store = hello.image_store();
   leases_.Heard(agent_id, absl::Now());
 
   record->hostname = hello.hostname();
@@ -273,6 +274,15 @@ void Scheduler::OnAgentMessage(const std::string& agent_id, const v1::AgentMessa
       break;
     case v1::AgentMessage::kBaseCredentials:
       OnBaseImageCredentials(agent_id, message.base_credentials());
+      break;
+    case v1::AgentMessage::kHeartbeat:
+      // Republished only on a change: most heartbeats carry none.
+      if (message.heartbeat().has_image_store() &&
+          message.heartbeat().image_store().SerializeAsString() !=
+              agent->second.view.image_store.SerializeAsString()) {
+        agent->second.view.image_store = message.heartbeat().image_store();
+        agents_dirty_ = true;
+      }
       break;
     default:
       break;
