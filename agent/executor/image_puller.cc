@@ -193,8 +193,14 @@ absl::Status ImagePuller::PullOnce(const ImageNeed& need, const ResolvedAuth& au
   PullProgress progress;
   absl::Time started = absl::Now();
   absl::Time last_said = started;
+  int retries_said = 0;
   status = docker.PullImage(request, [&](absl::string_view data) {
     progress.Feed(data);
+    if (progress.retries() > retries_said) {
+      retries_said = progress.retries();
+      watch.say(absl::StrCat("pulling ", need.image,
+                             ": a layer download broke off; dockerd is retrying it"));
+    }
     if (watch.progress && absl::Now() - last_said >= options_.progress_every) {
       last_said = absl::Now();
       watch.progress(progress.done_bytes(), progress.total_bytes());

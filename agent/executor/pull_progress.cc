@@ -72,8 +72,13 @@ void PullProgress::Take(const PullLine& line) {
   }
   if (absl::StartsWith(line.status, "Digest: ")) digest_ = line.status.substr(8);
   if (line.id.empty()) return;
-  if (line.status == "Downloading") {
+  if (absl::StartsWith(line.status, "Retrying in ")) {
     Layer& layer = layers_[line.id];
+    if (!layer.retrying) ++retries_;
+    layer.retrying = true;
+  } else if (line.status == "Downloading") {
+    Layer& layer = layers_[line.id];
+    layer.retrying = false;
     if (line.current >= 0) layer.done = line.current;
     if (line.total > 0) layer.total = line.total;
   } else if (line.status == "Pulling fs layer" || line.status == "Waiting") {

@@ -42,11 +42,15 @@ class PullProgress {
   const std::string& error() const { return error_; }
   // "Digest: sha256:..." when Docker reported it.
   const std::string& digest() const { return digest_; }
+  // Layer downloads dockerd itself began to retry ("Retrying in N
+  // seconds" after a broken connection), one per episode.
+  int retries() const { return retries_; }
 
  private:
   struct Layer {
     int64_t done = 0;
     int64_t total = -1;
+    bool retrying = false;
   };
   void Take(const PullLine& line);
 
@@ -54,6 +58,7 @@ class PullProgress {
   std::map<std::string, Layer> layers_;
   std::string error_;
   std::string digest_;
+  int retries_ = 0;
 };
 
 // Docker's message for a failed pull (an error line or an HTTP error body)

@@ -444,8 +444,10 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
       a.set_state(state);
       a.set_image_digest(record.image_digest);
     }
-    if (IsTestFailure(a.state())) {
-      ++failures;
+    if (IsTestFailure(a.state())) ++failures;
+    // A retry after a test failure or an infrastructure error (its dockerd
+    // or registry path broke) prefers another agent.
+    if (IsTestFailure(a.state()) || a.state() == v1::ERROR || a.state() == v1::LOST) {
       failed_on.insert(a.agent_id());
     }
   }

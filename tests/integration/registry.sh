@@ -10,6 +10,10 @@
 #   restart_registry NAME            the same port and storage again
 #   push_single IMAGE_REF            arena-test/busybox:latest as IMAGE_REF
 #   push_multiarch REPO:TAG          an OCI index of the amd64 and arm64 busybox
+#   push_random IMAGE_REF KIB        the busybox plus a layer of KIB random
+#                                    bytes (a distinct image; not kept locally)
+#   slow_proxy NAME BYTES_PER_S      a loopback TCP proxy to registry NAME that
+#                                    throttles its answers; sets SLOW (HOST:PORT)
 #
 # The images come from deploy/build-test-image.sh (busybox-static for amd64
 # and arm64); nothing leaves 127.0.0.1.
@@ -112,4 +116,32 @@ push_multiarch() {  # REF (HOST:PORT/REPO:TAG)
   # shellcheck disable=SC2046
   bah manifest push -q $(reg_flags "$host") --all "$list" "docker://$ref" >/dev/null
   bah manifest rm "$list" >/dev/null
+}
+
+push_random() {  # REF (HOST:PORT/REPO:TAG) KIB
+  local dir="$WORK/random-$RANDOM"
+  mkdir -p "$dir"
+  head -c "$(($2 * 1024))" /dev/urandom >"$dir/payload"
+  printf 'FROM arena-test/busybox:latest\nCOPY payload /payload\n' >"$dir/Dockerfile"
+  # COPY only: no container runs (the daemon has no bridge network).
+  DOCKER_BUILDKIT=0 docker build -q -t "$1" "$dir" >/dev/null 2>&1 || fail "cannot build $1"
+  bah pull -q "docker-daemon:$1" >/dev/null || fail "buildah cannot read $1"
+  # shellcheck disable=SC2046
+  bah push -q $(reg_flags "${1%%/*}") "$1" "docker://$1" >/dev/null || fail "cannot push $1"
+  bah rmi "$1" >/dev/null || true
+  docker rmi "$1" >/dev/null
+  rm -rf "$dir"
+}
+
+# dockerd trusts the proxy's port like the registry's (the TLS is end to end).
+slow_proxy() {  # NAME BYTES_PER_S
+  local port_file="$WORK/proxy-$1.port"
+  python3 "$(dirname "${BASH_SOURCE[0]}")/slow_proxy.py" "${REG_PORTS[$1]}" "$2" "$port_file" \
+    >>"$WORK/proxy-$1.log" 2>&1 &
+  REG_PIDS["proxy-$1"]=$!
+  wait_until 10 test -f "$port_file" || fail "proxy for $1 did not start"
+  SLOW="127.0.0.1:$(cat "$port_file")"
+  REG_PORTS["proxy-$1"]=$(cat "$port_file")
+  mkdir -p "/etc/docker/certs.d/$SLOW"
+  cp "$WORK/registry-$1/cert.pem" "/etc/docker/certs.d/$SLOW/ca.crt"
 }

@@ -12,28 +12,17 @@ start_registry gc
 A="$REG/gc/a:1"
 B="$REG/gc/b:1"
 KEEP="$REG/gc/keep:1"
-# Distinct images (a payload of random bytes each), built from the local
-# busybox with COPY only (no container runs), pushed, then removed locally.
-make_image() {  # REF KIB
-  local dir="$WORK/img-$RANDOM"
-  mkdir -p "$dir"
-  head -c "$(($2 * 1024))" /dev/urandom >"$dir/payload"
-  printf 'FROM arena-test/busybox:latest\nCOPY payload /payload\n' >"$dir/Dockerfile"
-  DOCKER_BUILDKIT=0 docker build -q -t "$1" "$dir" >/dev/null 2>&1 || fail "cannot build $1"
-  bah pull -q "docker-daemon:$1" >/dev/null || fail "buildah cannot read $1"
-  # shellcheck disable=SC2046
-  bah push -q $(reg_flags "$REG") "$1" "docker://$1" >/dev/null || fail "cannot push $1"
-}
 drop_images() {
   docker rmi -f "$A" "$B" "$KEEP" >/dev/null 2>&1 || true
   docker images --digests --format '{{.Repository}}@{{.Digest}}' | grep "^$REG/" |
     xargs -r docker rmi >/dev/null 2>&1 || true
 }
 trap 'rc=$?; drop_images; (exit "$rc"); registry_cleanup' EXIT
-make_image "$A" 1024
-make_image "$B" 1024
-make_image "$KEEP" 64
-docker rmi "$A" "$B" >/dev/null
+# Distinct images, pushed; only KEEP is on the host before the tasks.
+push_random "$A" 1024
+push_random "$B" 1024
+push_random "$KEEP" 64
+docker pull -q "$KEEP" >/dev/null
 present() { docker image inspect "$1" >/dev/null 2>&1; }
 absent() { ! present "$1"; }
 image_store() {  # AGENT_ID FIELD: the agent's image_store.FIELD (0 when unset)

@@ -62,6 +62,23 @@ TEST(PullProgress, KeepsTheFirstError) {
   EXPECT_EQ("first", progress.error());
 }
 
+TEST(PullProgress, CountsEachEpisodeOfDockerdRetryingALayer) {
+  PullProgress p;
+  p.Feed(R"({"status":"Downloading","id":"l1","progressDetail":{"current":5,"total":9}})"
+         "\n"
+         R"({"status":"Retrying in 5 seconds","id":"l1"})"
+         "\n"
+         R"({"status":"Retrying in 4 seconds","id":"l1"})"
+         "\n");
+  EXPECT_EQ(p.retries(), 1);
+  p.Feed(R"({"status":"Downloading","id":"l1","progressDetail":{"current":7,"total":9}})"
+         "\n"
+         R"({"status":"Retrying in 10 seconds","id":"l1"})"
+         "\n");
+  EXPECT_EQ(p.retries(), 2);
+  EXPECT_EQ(p.done_bytes(), 7);
+}
+
 TEST(PullProgress, IgnoresAnUnfinishedLastLine) {
   PullProgress progress;
   progress.Feed("{\"error\":\"cut");

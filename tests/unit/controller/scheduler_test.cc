@@ -214,6 +214,44 @@ TEST_F(SchedulerTest, InfrastructureErrorsUseUpRetriesThenFail) {
   EXPECT_EQ(link->Assigns().size(), 2u);
 }
 
+TEST_F(SchedulerTest, AnInfrastructureErrorIsRetriedOnAnotherAgentWhenOneIsFree) {
+  auto first = Connect("agent-1", 2);
+  auto second = Connect("agent-2", 1);
+  Submit("job-1", /*retries=*/1);
+  ASSERT_EQ(first->Assigns().size(), 1u);
+  v1::AgentMessage error;
+  error.mutable_event()->set_kind(v1::TASK_EVENT_ERROR);
+  error.mutable_event()->set_reason("pull of reg/x:1 gave up after the pull's retries");
+  error.mutable_event()->set_attempt_id(first->Assigns()[0].attempt_id());
+  Send("agent-1", error);
+  // Both have one free credit; without the preference the smaller id wins.
+  EXPECT_EQ(first->Assigns().size(), 1u);
+  ASSERT_EQ(second->Assigns().size(), 1u);
+  EXPECT_EQ(second->Assigns()[0].attempt_number(), 2);
+}
+
+TEST_F(SchedulerTest, AnAgentsImageStoreFromHelloAndHeartbeatsIsListed) {
+  Connect("agent-1", 1);
+  v1::Hello hello;
+  hello.add_platforms()->set_arch("amd64");
+  hello.set_slots(1);
+  hello.mutable_image_store()->set_kept_images(2);
+  scheduler_->AgentConnected("agent-1", std::make_shared<FakeLink>(), hello);  // a reconnect
+  scheduler_->Flush();
+  ASSERT_EQ(scheduler_->ConnectedAgents().size(), 1u);
+  EXPECT_EQ(scheduler_->ConnectedAgents()[0].image_store.kept_images(), 2);
+  v1::AgentMessage beat;
+  beat.mutable_heartbeat()->mutable_image_store()->set_removed_images(3);
+  Send("agent-1", beat);
+  EXPECT_EQ(scheduler_->ConnectedAgents()[0].image_store.removed_images(), 3);
+  EXPECT_EQ(scheduler_->ConnectedAgents()[0].image_store.kept_images(), 0);
+  v1::AgentMessage bare;
+  bare.mutable_heartbeat()->set_unix_ms(1);
+  Send("agent-1", bare);
+  EXPECT_EQ(scheduler_->ConnectedAgents()[0].image_store.removed_images(), 3)
+      << "a heartbeat without an image store changes nothing";
+}
+
 TEST_F(SchedulerTest, QueuedTaskTimesOutWithItsReason) {
   Submit("job-1", 0, false, /*queue_timeout_ms=*/100);
   scheduler_->Tick(absl::Now() + absl::Seconds(1));
