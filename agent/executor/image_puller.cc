@@ -182,11 +182,14 @@ absl::Status ImagePuller::PullOnce(const ImageNeed& need, const ResolvedAuth& au
   PullRequest request;
   request.name = ref.name;
   request.tag = !ref.digest.empty() ? ref.digest : (ref.tag.empty() ? "latest" : ref.tag);
-  request.platform = PullTarget(need);
+  // Given a platform, dockerd fetches the image config before any layer
+  // (about 90 ms more per pull here, bench B7); without one it pulls the
+  // native platform, which the inspect after the pull checks again.
+  request.platform = need.arch == NativeArch() ? "" : PullTarget(need);
   request.registry_auth = auth.header;
   request.stall_timeout = options_.stall_timeout;
   request.timeout = std::max(timeout, absl::Seconds(1));
-  watch.say(absl::StrCat("pulling ", need.image, " for ", request.platform, " from ", host));
+  watch.say(absl::StrCat("pulling ", need.image, " for ", PullTarget(need), " from ", host));
   DockerClient docker(socket_path_);
   absl::Status status = docker.Connect(absl::Seconds(20));
   if (!status.ok()) return status;
@@ -214,7 +217,7 @@ absl::Status ImagePuller::PullOnce(const ImageNeed& need, const ResolvedAuth& au
   if (!status.ok()) return status;
   *digest = progress.digest();
   watch.say(absl::StrCat(
-      "pulled ", need.image, " for ", request.platform, ": ", MiB(progress.done_bytes()), " in ",
+      "pulled ", need.image, " for ", PullTarget(need), ": ", MiB(progress.done_bytes()), " in ",
       absl::FormatDuration(absl::Trunc(absl::Now() - started, absl::Milliseconds(10)))));
   return absl::OkStatus();
 }
