@@ -167,6 +167,7 @@ class DockerClient {
   struct Response {
     long code = 0;
     std::string body;
+    std::string api_version;  // the Api-Version header, when sent
   };
   // `stream`, when set, receives the body of a 2xx answer as it arrives;
   // `on_headers` runs once the answer's headers are in.
