@@ -8,7 +8,7 @@
 #           container started (the task's started time in the job's record)
 # both timed from before the client starts, alternated over ROUNDS rounds.
 # Prints key=value lines: rounds, mb, docker_ms and arena_ms (medians),
-# ratio (the median of the per-round ratios), pull_ms (the agent's own
+# ratio (the median of the per-round ratios), ratio_of_medians, pull_ms (the agent's own
 # "pulled ... in" figure, median).
 #   bench/b7_pull.sh ROUNDS MB     (ARENA_BIN: the build's bin dir)
 set -euo pipefail
@@ -87,6 +87,7 @@ echo "mb=$mb"
 echo "docker_ms=$(median <"$WORK/b7.docker")"
 echo "arena_ms=$(median <"$WORK/b7.arena")"
 echo "ratio=$(median <"$WORK/b7.ratio" | awk '{printf "%.2f", $1}')"
+echo "ratio_of_medians=$(awk -v a="$(median <"$WORK/b7.arena")" -v d="$(median <"$WORK/b7.docker")" 'BEGIN {printf "%.2f", a / d}')"
 echo "pull_ms=$pull_ms"
 echo "submit_ms=$(cut -d' ' -f1 "$WORK/b7.phases" | median)"
 echo "assign_ms=$(cut -d' ' -f2 "$WORK/b7.phases" | median)"

@@ -343,6 +343,7 @@ from before the client starts to the container started.
 | \`docker pull IMAGE\` + \`docker run -d --network none IMAGE sleep 5\` | $(b7 docker_ms) ms (pull $(b7 docker_pull_ms) ms, run $(b7 docker_run_ms) ms) |
 | \`arenactl submit --pull always --image IMAGE -- sleep 5\`, to the task's started time in its record | $(b7 arena_ms) ms |
 | ratio Arena / Docker (median of the per-round ratios) | **$(b7 ratio)** (target <= 1.05) |
+| ratio of the medians | $(b7 ratio_of_medians) |
 
 Where an Arena round's time goes (medians): client start to submit accepted $(b7 submit_ms) ms,
 queued to assigned $(b7 assign_ms) ms, assigned to container started $(b7 agent_ms) ms, of which
@@ -400,9 +401,13 @@ figures in this section are from those profiles, not from the run above.
   starts any layer download. The agent now names a platform only for a task of another
   architecture than its own (emulated), and checks the pulled image's platform after the pull as
   before. What remains over Docker is Arena's container (create with the hardening and limits,
-  attach before start, about 70 ms more than \`docker run -d\` on this loaded machine) and four
-  \`/version\` handshakes plus two inspects around the pull (about 10 ms each), against
-  Docker's two CLI starts.
+  attach before start) and the Engine API calls around the pull: each of the agent's
+  connections to dockerd negotiated the API version with \`/version\`, which asks containerd
+  too (about 10 ms more than \`/_ping\` here, four per pulled task); the version now comes
+  from \`/_ping\`'s \`Api-Version\` header. Left: two image inspects around the pull and
+  the \`arenactl\` start against Docker's two CLI starts. On this machine, with two other
+  builds running, single rounds vary by ±25% either way, so the median of per-round ratios
+  moves between about 1.05 and 1.15 from run to run.
 - **B5**: protobuf's JSON printer (through the binary form and a type resolver) was 43%
   of the gateway's CPU; answers are now written from reflection (13,000 to 31,000 req/s,
   p99 23 to 5 ms). The rest is TLS, httplib, the token lookup and the job read.
