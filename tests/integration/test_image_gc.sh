@@ -2,7 +2,8 @@
 # Image GC on the agent against a real dockerd and a real TLS registry on
 # 127.0.0.1: an image Arena pulled for a task is removed once no task used it
 # for --image-gc-after; an image that was on the host before Arena pulled it
-# stays; an image a running task uses stays while it runs; over
+# stays; an image built from the repository is Arena's too (its local base
+# is not); an image a running task uses stays while it runs; over
 # --image-gc-keep-bytes the least recently used goes first; the agent's
 # image store (kept / removed) shows in `arenactl agents -o json` and
 # survives a restart of the agent.
@@ -69,6 +70,27 @@ assert_eq 0 "$(image_store "$AGENT_ID" kept_images)" "nothing kept"
 [ "$(image_store "$AGENT_ID" last_gc_unix_ms)" -gt 0 ] || fail "last_gc_unix_ms"
 present "$KEEP" || fail "KEEP removed"
 pass "arenactl agents -o json shows the removed count and bytes"
+
+# An image the agent built from the repository is Arena's too; its base,
+# a local image, is not.
+RUN_ID="gc-$$-$RANDOM"
+repo="$WORK/repo"
+mkdir -p "$repo"
+git -C "$repo" init -q
+printf 'FROM arena-test/busybox:latest\nLABEL arena.test.run=%s\nCOPY data.txt /data.txt\n' "$RUN_ID" >"$repo/Dockerfile"
+echo "built for gc" >"$repo/data.txt"
+git -C "$repo" add -A
+git -C "$repo" -c user.name=t -c user.email=t@localhost commit -qm build
+trap 'rc=$?; drop_images; docker images -q --filter "label=arena.test.run=$RUN_ID" | xargs -r docker rmi -f >/dev/null 2>&1; (exit "$rc"); registry_cleanup' EXIT
+out=$(actl run --repo "file://$repo" --build Dockerfile -- cat /data.txt 2>&1) || fail "build: $out"
+assert_contains "$out" "built for gc" "the built image ran"
+built=$(sed -nE 's/.*build: building (arena-build\/[^ ]+).*/\1/p' "$AGENT_LOG" | tail -n 1)
+[ -n "$built" ] || fail "no build in the agent log"
+wait_until 20 absent "$built" || fail "the built image $built was not collected"
+assert_contains "$(cat "$AGENT_LOG")" "image gc: removed $built (" "the built image's removal is logged"
+present arena-test/busybox:latest || fail "the build's local base image was removed"
+wait_until 10 store_is "$AGENT_ID" removed_images 3 || fail "removed_images after the build"
+pass "an image the agent built is removed once unused; its local base stays"
 kill "$AGENT_PID"
 wait_until 20 process_gone "$AGENT_PID" || fail "agent did not stop"
 
