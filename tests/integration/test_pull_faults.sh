@@ -61,6 +61,24 @@ if [ $by = dockerd ]; then
 fi
 pass "registry killed mid-pull ($done_mb of $total_mb MiB) and restarted -> retried in the attempt ($by), passed"
 
+# While a pull lasts: arenactl run prints arena: lines with its bytes, the
+# status table and the REST job show the task pulling, and none of it goes
+# into the task's stored log.
+drop_images
+actl run --image "$BIG" --pull always -- echo shown-ran >"$WORK/run.out" 2>"$WORK/run.err" &
+run_pid=$!
+wait_until 60 grep -q "pulling $BIG: " "$WORK/run.err" || fail "no arena: pull line from run: $(cat "$WORK/run.err")"
+job=$(actl -o json jobs --limit 1 | json_field 'd["jobs"][0]["id"]')
+assert_contains "$(actl status "$job")" "pulling $BIG: " "the status table shows the pull"
+rest=$(curl -s -H "Authorization: Bearer $TOKEN" "$CTL_URL/api/v1/jobs/$job")
+assert_contains "$rest" '"phase":"pulling"' "the REST job shows the phase"
+wait "$run_pid" || fail "run of the shown pull: $(cat "$WORK/run.err")"
+assert_contains "$(cat "$WORK/run.err")" " MiB (" "run printed bytes of the total"
+log=$(actl logs "$job")
+case "$log" in *" MiB ("*) fail "pull progress reached the stored log: $log" ;; esac
+assert_contains "$log" "shown-ran" "the task ran"
+pass "a pull's bytes show in run's arena: lines, status and REST, never in the stored log"
+
 # Down for good: each attempt gives up after its pull's retries; the second
 # attempt runs on the second agent (placement avoids the agent it failed on).
 drop_images
