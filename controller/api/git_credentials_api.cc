@@ -80,7 +80,8 @@ absl::StatusOr<v1::GitCredentialInfo> JobApi::SetGitCredential(
 
 absl::StatusOr<v1::ListGitCredentialsResponse> JobApi::ListGitCredentials(const Principal& who) {
   RETURN_IF_ERROR(RequireOperator(who, "listing git credentials"));
-  ASSIGN_OR_RETURN(std::vector<CredentialRecord> records, store_->ListCredentials(CredentialScope::kGit));
+  ASSIGN_OR_RETURN(std::vector<CredentialRecord> records,
+                   store_->ListCredentials(CredentialScope::kGit));
   v1::ListGitCredentialsResponse response;
   for (const CredentialRecord& record : records) *response.add_credentials() = ToInfo(record);
   return response;

@@ -122,8 +122,7 @@ class JobApi {
   // Container registries' credentials (registry_credentials_api.cc; operator).
   absl::StatusOr<v1::RegistryCredentialInfo> SetRegistryCredential(
       const Principal& who, const v1::SetRegistryCredentialRequest& request);
-  absl::StatusOr<v1::ListRegistryCredentialsResponse> ListRegistryCredentials(
-      const Principal& who);
+  absl::StatusOr<v1::ListRegistryCredentialsResponse> ListRegistryCredentials(const Principal& who);
   absl::StatusOr<v1::RegistryCredentialInfo> DeleteRegistryCredential(const Principal& who,
                                                                       const std::string& host);
 

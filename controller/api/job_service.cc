@@ -182,9 +182,9 @@ grpc::Status AdminServiceImpl::DeleteGitCredential(grpc::ServerContext* context,
   });
 }
 
-grpc::Status AdminServiceImpl::SetRegistryCredential(grpc::ServerContext* context,
-                                                     const v1::SetRegistryCredentialRequest* request,
-                                                     v1::RegistryCredentialInfo* response) {
+grpc::Status AdminServiceImpl::SetRegistryCredential(
+    grpc::ServerContext* context, const v1::SetRegistryCredentialRequest* request,
+    v1::RegistryCredentialInfo* response) {
   return Serve(*api_, metrics_, context, response,
                [&](const Principal& who) { return api_->SetRegistryCredential(who, *request); });
 }

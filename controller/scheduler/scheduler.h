@@ -33,8 +33,8 @@
 #include "controller/scheduler/agent_link.h"
 #include "controller/scheduler/job_state.h"
 #include "controller/scheduler/lease_table.h"
-#include "controller/scheduler/progress_board.h"
 #include "controller/scheduler/matching.h"
+#include "controller/scheduler/progress_board.h"
 
 namespace arena {
 

@@ -193,8 +193,7 @@ class Store {
   absl::StatusOr<CredentialRecord> GetCredential(CredentialScope scope, const std::string& host);
   absl::StatusOr<std::vector<CredentialRecord>> ListCredentials(CredentialScope scope);
   // The removed record; NotFound when the host had none.
-  absl::StatusOr<CredentialRecord> DeleteCredential(CredentialScope scope,
-                                                    const std::string& host);
+  absl::StatusOr<CredentialRecord> DeleteCredential(CredentialScope scope, const std::string& host);
 
   absl::Status UpsertAgent(const AgentRecord& agent);
   absl::StatusOr<AgentRecord> GetAgent(const std::string& id);
