@@ -28,7 +28,7 @@ make_absent() {
   docker images --digests --format '{{.Repository}}@{{.Digest}}' | grep "^$REG/" |
     xargs -r docker rmi >/dev/null 2>&1 || true
 }
-trap 'rc=$?; make_absent; (exit "$rc"); registry_cleanup' EXIT
+trap 'rc=$?; set +e; make_absent; (exit "$rc"); registry_cleanup' EXIT
 start_controller ctl
 start_agent agent
 now_ms() { date +%s%3N; }

@@ -28,6 +28,7 @@ declare -A REG_PIDS=()
 
 registry_cleanup() {
   local rc=$? name
+  set +e  # (exit "$rc") below must not end the trap before cleanup
   for name in "${!REG_PIDS[@]}"; do kill "${REG_PIDS[$name]}" 2>/dev/null || true; done
   for name in "${!REG_PORTS[@]}"; do rm -rf "/etc/docker/certs.d/127.0.0.1:${REG_PORTS[$name]}"; done
   (exit "$rc")

@@ -25,7 +25,7 @@ push_multiarch "$REG_PUB/multi/busybox:1"
 start_registry priv htpasswd
 REG_PRIV=$REG
 push_single "$REG_PRIV/private/busybox:1"
-trap 'rc=$?; drop_built; (exit "$rc"); registry_cleanup' EXIT
+trap 'rc=$?; set +e; drop_built; (exit "$rc"); registry_cleanup' EXIT
 start_controller ctl
 start_agent agent --slots 4
 AGENT_LOG="$WORK/agent.log"

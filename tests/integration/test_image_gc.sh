@@ -18,7 +18,7 @@ drop_images() {
   docker images --digests --format '{{.Repository}}@{{.Digest}}' | grep "^$REG/" |
     xargs -r docker rmi >/dev/null 2>&1 || true
 }
-trap 'rc=$?; drop_images; (exit "$rc"); registry_cleanup' EXIT
+trap 'rc=$?; set +e; drop_images; (exit "$rc"); registry_cleanup' EXIT
 # Distinct images, pushed; only KEEP is on the host before the tasks.
 push_random "$A" 1024
 push_random "$B" 1024
@@ -81,7 +81,7 @@ printf 'FROM arena-test/busybox:latest\nLABEL arena.test.run=%s\nCOPY data.txt /
 echo "built for gc" >"$repo/data.txt"
 git -C "$repo" add -A
 git -C "$repo" -c user.name=t -c user.email=t@localhost commit -qm build
-trap 'rc=$?; drop_images; docker images -q --filter "label=arena.test.run=$RUN_ID" | xargs -r docker rmi -f >/dev/null 2>&1; (exit "$rc"); registry_cleanup' EXIT
+trap 'rc=$?; set +e; drop_images; docker images -q --filter "label=arena.test.run=$RUN_ID" | xargs -r docker rmi -f >/dev/null 2>&1; (exit "$rc"); registry_cleanup' EXIT
 out=$(actl run --repo "file://$repo" --build Dockerfile -- cat /data.txt 2>&1) || fail "build: $out"
 assert_contains "$out" "built for gc" "the built image ran"
 built=$(sed -nE 's/.*build: building (arena-build\/[^ ]+).*/\1/p' "$AGENT_LOG" | tail -n 1)

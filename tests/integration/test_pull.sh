@@ -20,7 +20,7 @@ drop_images() {
     xargs -r docker rmi >/dev/null 2>&1 || true
 }
 drop_images
-trap 'rc=$?; drop_images; (exit "$rc"); registry_cleanup' EXIT
+trap 'rc=$?; set +e; drop_images; (exit "$rc"); registry_cleanup' EXIT
 start_controller ctl
 start_agent agent --slots 4 --pull-stall-timeout 3s --pull-timeout 25s
 AGENT_LOG="$WORK/agent.log"

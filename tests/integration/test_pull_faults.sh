@@ -19,7 +19,7 @@ drop_images() {
     xargs -r docker rmi >/dev/null 2>&1 || true
 }
 drop_images
-trap 'rc=$?; drop_images; (exit "$rc"); registry_cleanup' EXIT
+trap 'rc=$?; set +e; drop_images; (exit "$rc"); registry_cleanup' EXIT
 start_controller ctl
 start_agent first --pull-stall-timeout 3s --pull-timeout 90s
 FIRST_ID=$AGENT_ID

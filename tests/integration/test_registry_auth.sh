@@ -18,7 +18,7 @@ drop_images() {
     xargs -r docker rmi >/dev/null 2>&1 || true
 }
 drop_images
-trap 'rc=$?; drop_images; (exit "$rc"); registry_cleanup' EXIT
+trap 'rc=$?; set +e; drop_images; (exit "$rc"); registry_cleanup' EXIT
 start_controller ctl 0
 start_agent a1 --docker-config "$WORK/no-such-config.json" --pull-stall-timeout 3s --pull-timeout 20s
 
