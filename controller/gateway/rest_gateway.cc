@@ -9,11 +9,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/states.h"
+#include "controller/api/admin_api.h"
 #include "controller/api/job_api.h"
+#include "controller/api/log_api.h"
+#include "controller/api/results_api.h"
 #include "controller/gateway/http_server.h"
 #include "controller/gateway/json_writer.h"
-#include "controller/metrics/metrics.h"
 #include "controller/gateway/rest_io.h"
+#include "controller/metrics/metrics.h"
 
 namespace arena {
 namespace {
@@ -170,12 +173,13 @@ void RestGateway::Register(httplib::Server* server) {
       metrics->Add("arena_http_errors_total", 1, {{"code", absl::StrCat(res.status)}});
     }
   });
-  RouteContext ctx{api_, stopping_, std::make_shared<std::atomic<int>>(0)};
+  RouteContext ctx{apis_, stopping_, std::make_shared<std::atomic<int>>(0)};
   for (const Route& route : AuthenticatedRoutes()) {
     RouteHandler handler = route.handler;
     // Every route but /healthz and /metrics runs behind this check.
     auto authed = [ctx, handler](const httplib::Request& req, httplib::Response& res) {
-      absl::StatusOr<Principal> who = ctx.api->Authenticate(req.get_header_value("Authorization"));
+      absl::StatusOr<Principal> who =
+          ctx.apis.access->Authenticate(req.get_header_value("Authorization"));
       if (!who.ok()) return WriteError(res, who.status());
       handler(ctx, *who, req, res);
       CompressAnswer(req, res);
