@@ -23,31 +23,6 @@ namespace {
 
 using google::protobuf::Message;
 
-const char* CodeName(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kInvalidArgument:
-      return "INVALID_ARGUMENT";
-    case absl::StatusCode::kUnauthenticated:
-      return "UNAUTHENTICATED";
-    case absl::StatusCode::kPermissionDenied:
-      return "PERMISSION_DENIED";
-    case absl::StatusCode::kNotFound:
-      return "NOT_FOUND";
-    case absl::StatusCode::kAlreadyExists:
-      return "ALREADY_EXISTS";
-    case absl::StatusCode::kFailedPrecondition:
-      return "FAILED_PRECONDITION";
-    case absl::StatusCode::kResourceExhausted:
-      return "RESOURCE_EXHAUSTED";
-    case absl::StatusCode::kUnavailable:
-      return "UNAVAILABLE";
-    case absl::StatusCode::kCancelled:
-      return "CANCELLED";
-    default:
-      return "INTERNAL";
-  }
-}
-
 std::string ToJson(const Message& message) {
   std::string out;
   AppendJson(message, &out);
@@ -60,7 +35,7 @@ std::string ToJson(const Message& message) {
 void WriteError(httplib::Response& res, const absl::Status& status) {
   v1::ErrorBody body;
   body.set_error(std::string(status.message()));
-  body.set_code(CodeName(status.code()));
+  body.set_code(absl::StatusCodeToString(status.code()));
   res.status = HttpStatusFor(status);
   res.set_content(ToJson(body), "application/json");
 }
