@@ -8,6 +8,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "agent/executor/attempt_files.h"
+#include "agent/executor/container_spec.h"
 #include "agent/executor/container_watchdog.h"
 #include "agent/executor/docker_client.h"
 #include "common/arch.h"
@@ -20,10 +21,6 @@
 namespace arena {
 namespace {
 
-// Capabilities a test suite commonly needs (file ownership, setuid helpers,
-// signals, low ports); every other one is dropped.
-const std::vector<std::string> kMinimalCapabilities = {
-    "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "NET_BIND_SERVICE"};
 constexpr int kRemoveTries = 60;
 constexpr absl::Duration kDockerRestartWait = absl::Seconds(20);
 
@@ -32,31 +29,6 @@ RunResult Error(std::string reason) {
   result.outcome = RunResult::Outcome::kError;
   result.reason = std::move(reason);
   return result;
-}
-
-ContainerSpec SpecFor(const RunRequest& request, const std::string& agent_id,
-                      const std::string& workspace) {
-  ContainerSpec spec;
-  spec.name = absl::StrCat("arena-", request.attempt_id);
-  spec.image = request.image;
-  spec.platform = absl::StrCat("linux/", request.arch);
-  spec.command = request.command;
-  for (const auto& [key, value] : request.env) spec.env.push_back(absl::StrCat(key, "=", value));
-  spec.labels["arena.attempt"] = request.attempt_id;
-  spec.labels["arena.task"] = request.task_id;
-  spec.labels["arena.job"] = request.job_id;
-  spec.labels["arena.agent"] = agent_id;
-  if (!workspace.empty()) {
-    spec.binds.push_back(absl::StrCat(workspace, ":/workspace"));
-    spec.working_dir = "/workspace";
-  }
-  spec.pids_limit = request.pids;
-  spec.memory_bytes = request.memory_mb * 1024 * 1024;
-  spec.nano_cpus = static_cast<int64_t>(request.cpus * 1e9);
-  spec.network_mode = request.network;
-  spec.user = request.user;
-  spec.cap_add = {kMinimalCapabilities.begin(), kMinimalCapabilities.end()};
-  return spec;
 }
 
 void SystemLine(RunObserver* observer, absl::string_view text) {
@@ -78,23 +50,6 @@ void CopyFiles(DockerClient& docker, const std::string& container, const std::st
   size_t before = result->notes.size();
   result->files = CopyAttemptFiles(docker, container, working_dir, request, &result->notes);
   for (size_t i = before; i < result->notes.size(); ++i) SystemLine(observer, result->notes[i]);
-}
-
-// Runs `command` after removing `paths` (so a warm container never ships a
-// previous test's reports), without a shell quoting problem: the paths and
-// the command travel as arguments.
-std::vector<std::string> CleanThenRun(const RunRequest& request) {
-  std::vector<std::string> paths = request.artifacts;
-  paths.insert(paths.end(), request.junit.begin(), request.junit.end());
-  if (paths.empty()) return request.command;
-  std::vector<std::string> argv = {
-      "sh", "-c",
-      "n=$1; shift; while [ \"$n\" -gt 0 ]; do rm -rf -- \"$1\"; shift; n=$((n-1)); done; "
-      "exec \"$@\"",
-      "arena-clean", absl::StrCat(paths.size())};
-  argv.insert(argv.end(), paths.begin(), paths.end());
-  argv.insert(argv.end(), request.command.begin(), request.command.end());
-  return argv;
 }
 
 // A container killed over its disk limit failed for that reason, whatever
@@ -227,7 +182,7 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   } cleanup{workspace};
   if (!image.ok()) return ErrorFrom(image.status());
   bool watch_disk = false;
-  ContainerSpec spec = SpecFor(request, agent_id_, workspace);
+  ContainerSpec spec = ContainerSpecFor(request, agent_id_, workspace);
   spec.image = image->ready.info.id;  // what was checked, even if the tag moved since
   absl::StatusOr<std::string> id = disk_limiter_.Create(docker, spec, request.disk_mb, &watch_disk);
   if (!id.ok()) return Error(std::string(id.status().message()));
@@ -393,7 +348,7 @@ absl::StatusOr<WarmContainer> DockerExecutor::AcquireWarmContainer(DockerClient&
   warm.image_lease = std::make_shared<ImageLease>(std::move(image->lease));
   RunRequest base = request;
   base.attempt_id = absl::StrCat("session-", NewId("s").substr(2));
-  ContainerSpec spec = SpecFor(base, agent_id_, warm.workspace);
+  ContainerSpec spec = ContainerSpecFor(base, agent_id_, warm.workspace);
   spec.image = image->ready.info.id;
   spec.labels["arena.session"] = request.warm_key;  // the label keeps its name
   // Idles until stopped; tests arrive by exec.
