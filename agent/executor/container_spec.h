@@ -2,7 +2,8 @@
 // labelled arena.agent / arena.job / arena.task / arena.attempt, the
 // checkout bound at /workspace, network none unless asked, the limits, and
 // only the capabilities a test suite commonly needs. And the command a test
-// runs with in a warm container. Pure functions; thread-safe.
+// runs with in a warm container. Pure functions (nothing to own), used by DockerExecutor;
+// thread-safe.
 #ifndef ARENA_AGENT_EXECUTOR_CONTAINER_SPEC_H_
 #define ARENA_AGENT_EXECUTOR_CONTAINER_SPEC_H_
 

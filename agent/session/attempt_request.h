@@ -1,7 +1,8 @@
 // How an Assign from the controller becomes the executor's RunRequest: the
 // command, environment (with Arena's ARENA_* variables and the secrets),
 // limits, files to copy, warm-container key, build and the checkout. And
-// which values an attempt's logs mask. Pure functions; thread-safe.
+// which values an attempt's logs mask. Pure functions (nothing to own),
+// used by the session on the attempt's thread; thread-safe.
 #ifndef ARENA_AGENT_SESSION_ATTEMPT_REQUEST_H_
 #define ARENA_AGENT_SESSION_ATTEMPT_REQUEST_H_
 

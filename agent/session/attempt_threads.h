@@ -3,7 +3,7 @@
 // finished is joined at the next Start, the rest by JoinAll (and the
 // destructor).
 //
-// Owned by the agent. Thread-safe; JoinAll waits for threads started before
+// Owned by the AgentSession. Thread-safe; JoinAll waits for threads started before
 // and during it.
 #ifndef ARENA_AGENT_SESSION_ATTEMPT_THREADS_H_
 #define ARENA_AGENT_SESSION_ATTEMPT_THREADS_H_

@@ -4,7 +4,7 @@
 // answer is checked (it chains to the CA and names this agent), stored (key
 // first, then certificate) and used for the next connection.
 //
-// Owned by the agent; read by the connection's threads. Thread-safe. The
+// Owned by the AgentSession; read by the connection's threads. Thread-safe. The
 // clock is injected so tests need not wait for a lifetime to pass.
 #ifndef ARENA_AGENT_SESSION_CERT_RENEWER_H_
 #define ARENA_AGENT_SESSION_CERT_RENEWER_H_

@@ -3,7 +3,7 @@
 // in flight, and a heartbeat (with the image store) when idle for
 // `heartbeat`. A failed write cancels the stream, which ends the reads.
 //
-// Owned by the agent for one connection. Thread-safe as gRPC's client
+// Owned by the AgentSession for one connection. Thread-safe as gRPC's client
 // streams are: the caller's thread reads, the writer thread writes, Cancel
 // may come from any thread.
 #ifndef ARENA_AGENT_SESSION_CONTROLLER_LINK_H_

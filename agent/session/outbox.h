@@ -5,10 +5,10 @@
 // its other channels are durable and its files are sent. A certificate
 // renewal and heartbeats are the connection's (controller_link.h).
 //
-// Owned by the agent; the connection's writer takes messages, the agent's
-// other threads queue them. Thread-safe. Lock order: the agent's lock, then
-// the outbox's, then an OutputSpool's; spool files are read with no outbox
-// lock held.
+// Owned by the AgentSession; the connection's writer takes messages, the
+// session's other threads queue them. Thread-safe. Lock order: the
+// session's lock, then the outbox's, then an OutputSpool's; spool files are
+// read with no outbox lock held.
 #ifndef ARENA_AGENT_SESSION_OUTBOX_H_
 #define ARENA_AGENT_SESSION_OUTBOX_H_
 

@@ -2,11 +2,11 @@
 // and its other log channels ("build"), one LogSpool each, and, once it has
 // ended, the files copied out of its container (artifacts, JUnit reports).
 //
-// Owned by the agent's AttemptTable entry for the attempt and shared with
-// the Outbox; appends come from the attempt's thread, reads and acks from
-// the connection's threads. Thread-safe: its own mutex guards every spool
-// and file cursor, so pread, pwrite and the removal of its files never run
-// under the agent's or the outbox's lock.
+// Owned by the session's entry for the attempt and shared with the Outbox;
+// appends come from the attempt's thread, reads and acks from the
+// connection's threads. Thread-safe: its own mutex guards every spool and
+// file cursor, so pread, pwrite and the removal of its files never run
+// under the session's or the outbox's lock.
 #ifndef ARENA_AGENT_SESSION_OUTPUT_SPOOL_H_
 #define ARENA_AGENT_SESSION_OUTPUT_SPOOL_H_
 
