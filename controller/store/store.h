@@ -22,7 +22,6 @@
 #include "arena/v1/jobs.pb.h"
 #include "arena/v1/results.pb.h"
 #include "common/states.h"
-#include "controller/scheduler/job_state.h"
 
 namespace arena {
 
