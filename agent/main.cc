@@ -258,6 +258,9 @@ int Main(int argc, char** argv) {
   absl::Notification stop;
   // Before any thread starts: SIGINT and SIGTERM go only to its thread.
   SignalWaiter signals(&stop);
+  if (!signals.status().ok()) {
+    Log(LogLevel::kWarn, "agent", std::string(signals.status().message()));
+  }
   signal(SIGPIPE, SIG_IGN);
   EnrollOptions enroll;
   enroll.controller = flags->Get("controller");

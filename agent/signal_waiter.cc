@@ -1,30 +1,29 @@
 #include "agent/signal_waiter.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/signals.h"
 
 namespace arena {
 
-SignalWaiter::SignalWaiter(absl::Notification* stop, std::initializer_list<int> signals)
-    : stop_(stop), first_signal_(*signals.begin()) {
-  sigemptyset(&signals_);
-  for (int signo : signals) sigaddset(&signals_, signo);
-  pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
-  thread_ = std::thread([this] { Wait(); });
+SignalWaiter::SignalWaiter(absl::Notification* stop) : stop_(stop) {
+  status_ = BlockTerminationSignals();
+  if (status_.ok()) thread_ = std::thread([this] { Wait(); });
 }
 
 SignalWaiter::~SignalWaiter() {
+  if (!thread_.joinable()) return;
   closing_ = true;
-  pthread_kill(thread_.native_handle(), first_signal_);  // ends its sigwait
+  pthread_kill(thread_.native_handle(), SIGTERM);  // ends its wait
   thread_.join();
 }
 
 void SignalWaiter::Wait() {
   while (true) {
-    int signo = 0;
-    if (sigwait(&signals_, &signo) != 0) continue;
+    int signo = WaitForTerminationSignal();
     if (closing_) return;
     if (stop_->HasBeenNotified()) {
       LogLine("agent", absl::StrCat("already stopping; ", strsignal(signo), " ignored"));
