@@ -216,7 +216,7 @@ int Serve(SessionOptions options, const PullOptions& pull, const ImageGcOptions&
     ran = session.Run(stop);
     SdNotify("STOPPING=1");
   }
-  // Removes what is still queued, the warm sessions and anything of this
+  // Removes what is still queued, the warm containers and anything of this
   // agent's a racing attempt left: no container outlives the agent.
   executor.Shutdown();
   if (!ran.ok()) {

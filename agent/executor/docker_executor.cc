@@ -347,6 +347,7 @@ absl::StatusOr<WarmContainer> DockerExecutor::AcquireWarmContainer(DockerClient&
   warm.image_digest = image->ready.digest;
   warm.image_lease = std::make_shared<ImageLease>(std::move(image->lease));
   RunRequest base = request;
+  // Named arena-session-ID, as before the rename (operators may look for it).
   base.attempt_id = absl::StrCat("session-", NewId("s").substr(2));
   ContainerSpec spec = ContainerSpecFor(base, agent_id_, warm.workspace);
   spec.image = image->ready.info.id;
