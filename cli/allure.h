@@ -1,6 +1,7 @@
 // allure-results for a job: one "<uuid>-result.json" per test attempt (and
 // per task without test results), with a historyId per test and
 // architecture so that reruns group as retries of one test in the report.
+// Pure functions over a finished job: thread-safe.
 #ifndef ARENA_CLI_ALLURE_H_
 #define ARENA_CLI_ALLURE_H_
 

@@ -1,5 +1,7 @@
 // arenactl's connection to the controller: TLS channel, bearer token,
 // deadlines, and the mapping of gRPC failures to one readable line.
+// One per arenactl run, owned by its Cli; its calls may come from several
+// threads (gRPC stubs are thread-safe).
 #ifndef ARENA_CLI_CLIENT_H_
 #define ARENA_CLI_CLIENT_H_
 

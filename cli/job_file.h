@@ -1,4 +1,5 @@
 // Job specs from files and the test-intelligence flags of submit and run.
+// Pure functions: thread-safe.
 #ifndef ARENA_CLI_JOB_FILE_H_
 #define ARENA_CLI_JOB_FILE_H_
 

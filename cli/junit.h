@@ -3,6 +3,7 @@
 // per test result of each task's final attempt, or per task when it has no
 // results, failures and errors carrying the last lines of the task's log.
 // Flaky tests carry a "flaky" property.
+// Pure functions: thread-safe.
 #ifndef ARENA_CLI_JUNIT_H_
 #define ARENA_CLI_JUNIT_H_
 

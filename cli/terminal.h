@@ -12,6 +12,7 @@
 //    exactly, and remembers whether the job may have left the terminal in an
 //    altered state;
 //  - before arenactl prints its own lines, BeginOwnOutput resets that state.
+// Pure functions over arenactl's own output: thread-safe.
 #ifndef ARENA_CLI_TERMINAL_H_
 #define ARENA_CLI_TERMINAL_H_
 

@@ -1,5 +1,6 @@
 // Architecture names. Every name Arena stores or prints is normalised:
 // x86_64 -> amd64, aarch64 -> arm64, armv7l -> arm/v7, ...
+// Pure functions: thread-safe.
 #ifndef ARENA_COMMON_ARCH_H_
 #define ARENA_COMMON_ARCH_H_
 

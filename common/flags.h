@@ -3,6 +3,7 @@
 // Accepts "--name value", "--name=value", "-o value" for declared short
 // aliases, and bare boolean flags. Everything after "--" is passed through
 // untouched. An undeclared flag or a value flag without a value is an error.
+// Pure functions: thread-safe.
 #ifndef ARENA_COMMON_FLAGS_H_
 #define ARENA_COMMON_FLAGS_H_
 

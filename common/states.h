@@ -1,4 +1,5 @@
 // User-facing names of job and task states.
+// Pure functions: thread-safe.
 #ifndef ARENA_COMMON_STATES_H_
 #define ARENA_COMMON_STATES_H_
 

@@ -4,6 +4,8 @@
 // with control characters are skipped, and so is a file that would take the
 // total past `max_bytes` (decided from its header: nothing is written half).
 // Every skipped entry is listed with the reason.
+// One extractor per stream: not thread-safe; independent ones may run at
+// once.
 #ifndef ARENA_COMMON_TAR_H_
 #define ARENA_COMMON_TAR_H_
 

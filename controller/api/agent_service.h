@@ -1,5 +1,6 @@
 // AgentService: Enroll (sync, TLS server-auth) and Connect (callback reactor,
 // mTLS; the agent id is the client certificate's common name).
+// Owned by the Controller; gRPC calls it on its threads; thread-safe.
 #ifndef ARENA_CONTROLLER_API_AGENT_SERVICE_H_
 #define ARENA_CONTROLLER_API_AGENT_SERVICE_H_
 

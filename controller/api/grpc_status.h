@@ -1,4 +1,5 @@
 // absl::Status <-> grpc::Status.
+// Pure functions: thread-safe.
 #ifndef ARENA_CONTROLLER_API_GRPC_STATUS_H_
 #define ARENA_CONTROLLER_API_GRPC_STATUS_H_
 

@@ -1,6 +1,7 @@
 // The public job API, independent of transport: the gRPC JobService and the
 // REST gateway both call it after authenticating the caller (JobAccess).
 // Logs are LogApi's, administration AdminApi's, results ResultsApi's.
+// Owned by the Controller; thread-safe.
 #ifndef ARENA_CONTROLLER_API_JOB_API_H_
 #define ARENA_CONTROLLER_API_JOB_API_H_
 

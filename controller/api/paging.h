@@ -1,6 +1,7 @@
 // Page tokens and sizes of the API's paged answers (tasks of a job, results,
 // artifacts). A token is the position the previous page ended at; clients
 // treat it as opaque.
+// Pure functions: thread-safe.
 #ifndef ARENA_CONTROLLER_API_PAGING_H_
 #define ARENA_CONTROLLER_API_PAGING_H_
 

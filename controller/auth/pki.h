@@ -1,6 +1,8 @@
 // The controller's certificate authority and serving certificate, kept in the
 // data directory: ca.pem / ca.key (0600) / server.pem / server.key (0600).
 // Created on first start; reused afterwards.
+// Loaded once at start by the Controller, which owns the result; read-only
+// afterwards, so thread-safe to share.
 #ifndef ARENA_CONTROLLER_AUTH_PKI_H_
 #define ARENA_CONTROLLER_AUTH_PKI_H_
 

@@ -1,6 +1,7 @@
 // The web dashboard: static files (controller/gateway/dashboard/) compiled
 // into the controller and served at / and /dashboard/*. The page itself talks
 // to the REST API with the user's token; serving it needs none.
+// Stateless: registering and serving are thread-safe.
 #ifndef ARENA_CONTROLLER_GATEWAY_DASHBOARD_H_
 #define ARENA_CONTROLLER_GATEWAY_DASHBOARD_H_
 

@@ -4,6 +4,7 @@
 // than through protobuf's binary-to-JSON converter (which dominated the
 // gateway's profile). Messages holding well-known types go through protobuf's
 // own printer.
+// Pure functions over a shared, locked cache of field layouts: thread-safe.
 #ifndef ARENA_CONTROLLER_GATEWAY_JSON_WRITER_H_
 #define ARENA_CONTROLLER_GATEWAY_JSON_WRITER_H_
 

@@ -2,6 +2,8 @@
 // mapping of the gRPC messages) under /api/v1, plus the minimal
 // POST /jobs, GET /jobs/{id} shape shell-based CI loops use.
 // Auth: "Authorization: Bearer TOKEN" on every route but /healthz.
+// Owned by the Controller; handlers run on the HTTP server's worker
+// threads, so everything here is thread-safe.
 #ifndef ARENA_CONTROLLER_GATEWAY_REST_GATEWAY_H_
 #define ARENA_CONTROLLER_GATEWAY_REST_GATEWAY_H_
 
