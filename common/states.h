@@ -2,6 +2,7 @@
 #ifndef ARENA_COMMON_STATES_H_
 #define ARENA_COMMON_STATES_H_
 
+#include <cstdint>
 #include <string>
 
 #include "arena/v1/jobs.pb.h"
@@ -20,6 +21,14 @@ bool IsTerminal(v1::State state);
 // A task's name for people: "arm64", "arm64/unit" (suite), "arm64/list",
 // "arm64/test_a.py::test_x" (test).
 std::string TaskName(const v1::Task& task);
+
+// How many of a job's tasks are in one state (quarantined failures apart):
+// what the store counts and the job state machine reads.
+struct TaskStateCount {
+  v1::State state = v1::QUEUED;
+  bool quarantined = false;
+  int64_t count = 0;
+};
 
 }  // namespace arena
 

@@ -11,15 +11,9 @@
 
 #include "arena/v1/agent.pb.h"
 #include "arena/v1/jobs.pb.h"
+#include "common/states.h"  // TaskStateCount
 
 namespace arena {
-
-// How many of a job's tasks are in one state (quarantined failures apart).
-struct TaskStateCount {
-  v1::State state = v1::QUEUED;
-  bool quarantined = false;
-  int64_t count = 0;
-};
 
 v1::State JobStateFromTasks(const v1::Job& job);
 // The same from counts (what the scheduler reads, without loading tasks).
