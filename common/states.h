@@ -22,8 +22,7 @@ bool IsTerminal(v1::State state);
 // "arm64/test_a.py::test_x" (test).
 std::string TaskName(const v1::Task& task);
 
-// How many of a job's tasks are in one state (quarantined failures apart):
-// what the store counts and the job state machine reads.
+// How many of a job's tasks are in one state (quarantined failures apart).
 struct TaskStateCount {
   v1::State state = v1::QUEUED;
   bool quarantined = false;

@@ -110,7 +110,7 @@ absl::Status Controller::StartScheduler() {
   scheduler_ = std::make_unique<Scheduler>(scheduler_store_.get(), logs_.get(), options);
   RETURN_IF_ERROR(scheduler_->Start());
   job_api_ = std::make_unique<JobApi>(store_.get(), logs_.get(), scheduler_.get(), &*secrets_,
-                                      config_.api);
+                                      config_.spec_policy);
   job_api_->set_artifacts(artifacts_.get());
   return absl::OkStatus();
 }

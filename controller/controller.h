@@ -15,7 +15,7 @@
 #include "controller/auth/pki.h"
 #include "controller/auth/secret_box.h"
 #include "controller/controller_flags.h"
-#include "controller/gateway/metrics.h"
+#include "controller/metrics/metrics.h"
 
 namespace grpc {
 class Server;

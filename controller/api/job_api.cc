@@ -23,20 +23,15 @@
 #include "controller/auth/secret_box.h"
 #include "controller/scheduler/fan_out.h"
 #include "controller/scheduler/scheduler.h"
+#include "controller/spec/job_spec.h"
+#include "controller/spec/spec_limits.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"
 
 namespace arena {
 namespace {
-constexpr int64_t kDefaultTimeoutMs = 60 * 60 * 1000;
-constexpr int64_t kMaxTimeoutMs = 7 * 24 * 60 * 60 * 1000LL;
-constexpr int kMaxArchitectures = 16;
-constexpr int kMaxRetries = 10;
-constexpr size_t kMaxSecretBytes = 64 * 1024;
-constexpr size_t kMaxEnvBytes = 64 * 1024;
 constexpr size_t kMaxIdempotencyKeyBytes = 256;
 constexpr int64_t kLogReadBytes = 64 * 1024;
-constexpr size_t kMaxCommandBytes = 128 * 1024;
 constexpr int kTaskPageSize = 1000;
 constexpr int kMaxTaskPageSize = 5000;
 constexpr int64_t kTaskPageBytes = 2 << 20;
@@ -93,12 +88,12 @@ std::string ScopedKey(const Principal& who, const std::string& key) {
 }  // namespace
 
 JobApi::JobApi(Store* store, LogStore* logs, Scheduler* scheduler, const SecretBox* secrets,
-               JobApiOptions options)
+               SpecPolicy policy)
     : store_(store),
       logs_(logs),
       scheduler_(scheduler),
       secrets_(secrets),
-      options_(std::move(options)) {}
+      policy_(std::move(policy)) {}
 
 absl::StatusOr<Principal> JobApi::Authenticate(absl::string_view authorization) const {
   return AuthenticateBearer(store_, authorization);
@@ -182,7 +177,7 @@ absl::StatusOr<v1::Job> JobApi::WaitForChange(const Principal& who,
 }
 
 absl::StatusOr<v1::Job> JobApi::Submit(const Principal& who, const v1::SubmitJobRequest& request) {
-  ASSIGN_OR_RETURN(v1::JobSpec spec, ValidateJobSpec(request.spec(), options_));
+  ASSIGN_OR_RETURN(v1::JobSpec spec, ValidateJobSpec(request.spec(), policy_));
   RETURN_IF_ERROR(SealSecrets(spec));
   const std::string& key = request.idempotency_key();
   if (key.size() > kMaxIdempotencyKeyBytes) {
@@ -218,20 +213,10 @@ absl::Status JobApi::SealSecrets(v1::JobSpec& spec) {
   spec.clear_sealed_secrets();
   spec.clear_secret_names();
   if (spec.secrets().empty()) return absl::OkStatus();
-  size_t bytes = 0;
-  std::vector<std::string> names;
-  for (const auto& [name, value] : spec.secrets()) {
-    if (!ValidEnvName(name)) {
-      return absl::InvalidArgumentError(absl::StrCat("invalid secret name \"", name, "\""));
-    }
-    if (value.empty())
-      return absl::InvalidArgumentError(absl::StrCat("secret ", name, " is empty"));
-    bytes += name.size() + value.size();
-    names.push_back(name);
-  }
-  if (bytes > kMaxSecretBytes) return absl::InvalidArgumentError("secrets exceed 64 KiB");
   if (secrets_ == nullptr)
     return absl::FailedPreconditionError("this controller cannot seal secrets");
+  std::vector<std::string> names;
+  for (const auto& [name, value] : spec.secrets()) names.push_back(name);
   v1::SecretValues values;
   *values.mutable_values() = spec.secrets();
   ASSIGN_OR_RETURN(std::string sealed, secrets_->Seal(values.SerializeAsString()));

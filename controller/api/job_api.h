@@ -13,6 +13,7 @@
 #include "arena/v1/jobs.pb.h"
 #include "arena/v1/results.pb.h"
 #include "controller/auth/tokens.h"
+#include "controller/spec/spec_policy.h"
 
 namespace arena {
 
@@ -21,46 +22,13 @@ class LogStore;
 class Scheduler;
 class Store;
 
-struct JobApiOptions {
-  std::string default_image;
-  std::string default_arch;  // when a job names none: the controller's own
-  // Container policy: defaults for jobs that name none, and the most a job
-  // may ask for. Networks other than "none" must be listed to be allowed.
-  int64_t default_memory_mb = 2048;
-  int64_t max_memory_mb = 8192;
-  double default_cpus = 2;
-  double max_cpus = 4;
-  int64_t default_pids = 1024;
-  int64_t max_pids = 4096;
-  // The container's writable layer and /tmp.
-  int64_t default_disk_mb = 4096;
-  int64_t max_disk_mb = 10240;
-  std::vector<std::string> allowed_networks = {"none"};
-  // Pull policies a job may use, its default for each image included.
-  std::vector<std::string> allowed_pull_policies = {"always", "if-not-present", "never"};
-  // Repositories on the agents' own disks (file:// URLs, paths): for tests
-  // and single-host setups only; agents must allow them too.
-  bool allow_local_repos = false;
-};
-
-// Checks and normalises a submitted spec (architectures, images, defaults,
-// limits). Returns InvalidArgument with a message naming the bad field.
-absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOptions& options);
-
-// A name an environment variable (or secret) may have: [A-Za-z_][A-Za-z0-9_]*.
-bool ValidEnvName(const std::string& name);
-
-// The image a task of `arch` runs: images[arch], else image with "{arch}"
-// replaced by the architecture's name.
-std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch);
-
 class SecretBox;
 
 class JobApi {
  public:
   // All pointers must outlive the API.
   JobApi(Store* store, LogStore* logs, Scheduler* scheduler, const SecretBox* secrets,
-         JobApiOptions options);
+         SpecPolicy policy);
 
   // Checks an "Authorization" header value ("Bearer TOKEN").
   absl::StatusOr<Principal> Authenticate(absl::string_view authorization) const;
@@ -165,7 +133,7 @@ class JobApi {
   LogStore* const logs_;
   Scheduler* const scheduler_;
   const SecretBox* const secrets_;
-  const JobApiOptions options_;
+  const SpecPolicy policy_;
   ArtifactStore* artifacts_ = nullptr;
 };
 

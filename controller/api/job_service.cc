@@ -2,7 +2,7 @@
 
 #include "controller/api/grpc_status.h"
 #include "controller/api/job_api.h"
-#include "controller/gateway/metrics.h"
+#include "controller/metrics/metrics.h"
 
 namespace arena {
 

@@ -12,7 +12,7 @@
 #include "controller/api/job_api.h"
 #include "controller/gateway/http_server.h"
 #include "controller/gateway/json_writer.h"
-#include "controller/gateway/metrics.h"
+#include "controller/metrics/metrics.h"
 #include "controller/gateway/rest_io.h"
 
 namespace arena {

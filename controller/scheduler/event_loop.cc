@@ -7,7 +7,7 @@
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
-#include "controller/gateway/metrics.h"
+#include "controller/metrics/metrics.h"
 #include "controller/scheduler/scheduler.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"

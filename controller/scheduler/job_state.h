@@ -11,7 +11,7 @@
 
 #include "arena/v1/agent.pb.h"
 #include "arena/v1/jobs.pb.h"
-#include "common/states.h"  // TaskStateCount
+#include "common/states.h"
 
 namespace arena {
 

@@ -13,7 +13,7 @@
 #include "common/status_macros.h"
 #include "common/tls.h"
 #include "controller/auth/secret_box.h"
-#include "controller/gateway/metrics.h"
+#include "controller/metrics/metrics.h"
 #include "controller/results/recorder.h"
 #include "controller/scheduler/fan_out.h"
 #include "controller/scheduler/job_state.h"

@@ -22,7 +22,7 @@ class JobWaitTest : public SchedulerTest {
     SchedulerTest::SetUp();
     secrets_ = std::make_unique<SecretBox>(*SecretBox::LoadOrCreate(dir_.File("secrets.key")));
     api_ = std::make_unique<JobApi>(store_.get(), logs_.get(), scheduler_.get(), secrets_.get(),
-                                    JobApiOptions());
+                                    SpecPolicy());
   }
   absl::StatusOr<v1::Job> Wait(const std::string& job_id, absl::Duration wait,
                                const std::function<bool()>& cancelled) {

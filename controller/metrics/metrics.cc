@@ -1,4 +1,4 @@
-#include "controller/gateway/metrics.h"
+#include "controller/metrics/metrics.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"

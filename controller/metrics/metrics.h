@@ -1,7 +1,7 @@
 // Prometheus metrics: counters, gauges and histograms kept in memory and
 // rendered in the text exposition format for /metrics. Thread-safe.
-#ifndef ARENA_CONTROLLER_GATEWAY_METRICS_H_
-#define ARENA_CONTROLLER_GATEWAY_METRICS_H_
+#ifndef ARENA_CONTROLLER_METRICS_METRICS_H_
+#define ARENA_CONTROLLER_METRICS_METRICS_H_
 
 #include <functional>
 #include <map>
@@ -48,4 +48,4 @@ class Metrics {
 
 }  // namespace arena
 
-#endif  // ARENA_CONTROLLER_GATEWAY_METRICS_H_
+#endif  // ARENA_CONTROLLER_METRICS_METRICS_H_
