@@ -7,7 +7,7 @@
 #include <string>
 
 #include "arena/v1/rest.pb.h"
-#include "controller/api/job_api.h"
+#include "controller/spec/job_spec.h"
 #include "controller/gateway/rest_gateway.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
