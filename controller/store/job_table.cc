@@ -109,25 +109,35 @@ absl::Status InsertTasks(Database& db, const std::string& job_id,
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Job> LoadJobHeader(Database& db, const std::string& id) {
+// A job row: the job without its spec, and the spec's bytes.
+struct JobRow {
   v1::Job job;
-  bool spec_ok = true;
-  ASSIGN_OR_RETURN(std::optional<bool> found,
+  std::string spec;
+};
+
+// Reads kJobColumns.
+JobRow ReadJobRow(const Statement& row) {
+  JobRow read;
+  read.job.set_id(row.Text(0));
+  read.spec = row.Text(1);
+  read.job.set_state(static_cast<v1::State>(row.Int(2)));
+  read.job.set_reason(row.Text(3));
+  read.job.set_created_unix_ms(row.Int(4));
+  read.job.set_finished_unix_ms(row.Int(5));
+  read.job.set_owner(row.Text(6));
+  return read;
+}
+
+absl::StatusOr<v1::Job> LoadJobHeader(Database& db, const std::string& id) {
+  ASSIGN_OR_RETURN(std::optional<JobRow> row,
                    SqlQuery(db, absl::StrCat("SELECT ", kJobColumns, " FROM jobs WHERE id = ?"))
                        .Bind(id)
-                       .One([&](const Statement& row) {
-                         job.set_id(row.Text(0));
-                         spec_ok = job.mutable_spec()->ParseFromString(row.Text(1));
-                         job.set_state(static_cast<v1::State>(row.Int(2)));
-                         job.set_reason(row.Text(3));
-                         job.set_created_unix_ms(row.Int(4));
-                         job.set_finished_unix_ms(row.Int(5));
-                         job.set_owner(row.Text(6));
-                         return true;
-                       }));
-  if (!found) return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
-  if (!spec_ok) return absl::DataLossError(absl::StrCat("job ", id, " has a corrupt spec"));
-  return job;
+                       .One(ReadJobRow));
+  if (!row) return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
+  if (!row->job.mutable_spec()->ParseFromString(row->spec)) {
+    return absl::DataLossError(absl::StrCat("job ", id, " has a corrupt spec"));
+  }
+  return std::move(row->job);
 }
 
 // One page of the job's tasks (`page.after` is a sequence number).

@@ -49,6 +49,10 @@ void BindParam(Statement& stmt, int index, T value) {
   stmt.BindInt(index, static_cast<int64_t>(value));
 }
 
+// What a row reader `Read(const Statement&)` makes of a row.
+template <typename Read>
+using RowOf = std::decay_t<std::invoke_result_t<Read&, const Statement&>>;
+
 }  // namespace sql_internal
 
 class SqlQuery {
@@ -94,9 +98,8 @@ class SqlQuery {
   // The first row as `read(const Statement&)` makes it; nullopt when the
   // query has none.
   template <typename Read>
-  auto One(Read&& read)
-      -> absl::StatusOr<std::optional<std::invoke_result_t<Read&, const Statement&>>> {
-    std::optional<std::invoke_result_t<Read&, const Statement&>> found;
+  absl::StatusOr<std::optional<sql_internal::RowOf<Read>>> One(Read&& read) {
+    std::optional<sql_internal::RowOf<Read>> found;
     absl::Status status = Each([&](const Statement& row) {
       found.emplace(read(row));
       return false;
@@ -107,9 +110,8 @@ class SqlQuery {
 
   // Every row as `read(const Statement&)` makes it.
   template <typename Read>
-  auto All(Read&& read)
-      -> absl::StatusOr<std::vector<std::invoke_result_t<Read&, const Statement&>>> {
-    std::vector<std::invoke_result_t<Read&, const Statement&>> rows;
+  absl::StatusOr<std::vector<sql_internal::RowOf<Read>>> All(Read&& read) {
+    std::vector<sql_internal::RowOf<Read>> rows;
     absl::Status status = Each([&](const Statement& row) { rows.push_back(read(row)); });
     if (!status.ok()) return status;
     return rows;

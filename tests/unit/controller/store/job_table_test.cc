@@ -106,6 +106,17 @@ TEST_F(JobTableTest, TheHeaderCarriesNoTasks) {
   EXPECT_EQ(header->spec().image(), "img");
 }
 
+TEST_F(JobTableTest, ACorruptSpecIsDataLossNotAnEmptyJob) {
+  ASSERT_TRUE(jobs_->InsertJob(NewJob("job-a", 1), "").ok());
+  ASSERT_TRUE(connection_
+                  ->Write([](Database& db) {
+                    return db.Exec("UPDATE jobs SET spec = x'ff' WHERE id = 'job-a'");
+                  })
+                  .ok());
+  EXPECT_TRUE(absl::IsDataLoss(jobs_->GetJobHeader("job-a").status()));
+  EXPECT_TRUE(absl::IsDataLoss(jobs_->GetJob("job-a", RowPage{}).status()));
+}
+
 TEST_F(JobTableTest, CountsTasksByStateAndQuarantineMark) {
   ASSERT_TRUE(jobs_->InsertJob(NewJob("job-a", 3), "").ok());
   ASSERT_TRUE(jobs_->InsertJob(NewJob("job-b", 1), "").ok());
