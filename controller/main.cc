@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
@@ -15,7 +16,8 @@
 #include "common/signals.h"
 #include "controller/controller.h"
 #include "controller/controller_flags.h"
-#include "controller/store/sqlite.h"
+#include "controller/store/sql_query.h"
+#include "controller/store/sqlite_database.h"
 
 namespace arena {
 namespace {
@@ -62,23 +64,24 @@ int Backup(const std::vector<std::string>& args) {
   if (FileExists(target)) {
     return Fail(absl::AlreadyExistsError(absl::StrCat(target, " exists; choose a new file")));
   }
-  absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(source);
+  absl::StatusOr<std::unique_ptr<SqliteDatabase>> db = SqliteDatabase::Open(source);
   if (!db.ok()) return Fail(db.status());
   absl::Status copied = (*db)->BackupTo(target);
   if (!copied.ok()) return Fail(copied);
-  absl::StatusOr<std::unique_ptr<Database>> copy = Database::Open(target);
+  absl::StatusOr<std::unique_ptr<SqliteDatabase>> copy = SqliteDatabase::Open(target);
   if (!copy.ok()) return Fail(copy.status());
-  absl::StatusOr<Statement> check = (*copy)->Prepare("PRAGMA integrity_check");
-  absl::StatusOr<bool> row = check.ok() ? check->Step() : check.status();
-  if (!row.ok() || !*row || check->Text(0) != "ok") {
+  auto first_text = [](const Statement& row) { return row.Text(0); };
+  absl::StatusOr<std::optional<std::string>> check =
+      SqlQuery(**copy, "PRAGMA integrity_check").One(first_text);
+  if (!check.ok() || *check != "ok") {
     return Fail(
         absl::DataLossError(absl::StrCat("the copy in ", target, " fails its integrity check")));
   }
-  absl::StatusOr<Statement> jobs = (*copy)->Prepare("SELECT count(*) FROM jobs");
-  absl::StatusOr<bool> counted = jobs.ok() ? jobs->Step() : jobs.status();
+  auto first_int = [](const Statement& row) { return row.Int(0); };
+  absl::StatusOr<std::optional<int64_t>> jobs =
+      SqlQuery(**copy, "SELECT count(*) FROM jobs").One(first_int);
   std::printf("arena-controller: backed up %lld jobs to %s (integrity ok)\n",
-              counted.ok() && *counted ? static_cast<long long>(jobs->Int(0)) : 0LL,
-              target.c_str());
+              jobs.ok() && *jobs ? static_cast<long long>(**jobs) : 0LL, target.c_str());
   return 0;
 }
 

@@ -1,7 +1,9 @@
 // Files copied out of attempts' containers: DATA/artifacts/JOB/ATTEMPT/KIND/PATH
 // (KIND is "files" or "junit"). Chunks arrive in order; offset 0 starts a file
 // over (a resend after a reconnect). Files are synced once, when the attempt's
-// terminal event is recorded, not per chunk. Thread-safe.
+// terminal event is recorded, not per chunk.
+//
+// Owner: the Controller (the scheduler and the API use it). Thread-safe.
 #ifndef ARENA_CONTROLLER_STORE_ARTIFACT_STORE_H_
 #define ARENA_CONTROLLER_STORE_ARTIFACT_STORE_H_
 

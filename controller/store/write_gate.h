@@ -1,6 +1,9 @@
 // The store's write gate: writers' turns, first come first served, across
 // every connection to one database file (see Store::Connect). Internal to
 // the store.
+//
+// Owner: shared by every StoreConnection to one database file (the first
+// Store creates it, Connect() shares it). Thread-safe.
 #ifndef ARENA_CONTROLLER_STORE_WRITE_GATE_H_
 #define ARENA_CONTROLLER_STORE_WRITE_GATE_H_
 

@@ -1,0 +1,211 @@
+#include "controller/store/schema.h"
+
+#include <iterator>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace arena {
+namespace {
+
+// Each entry migrates from version i to i+1. Append only; never edit one that
+// has shipped.
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE jobs(
+  id TEXT PRIMARY KEY,
+  spec BLOB NOT NULL,
+  state INTEGER NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  finished_ms INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX jobs_created ON jobs(created_ms);
+CREATE TABLE tasks(
+  id TEXT PRIMARY KEY,
+  job_id TEXT NOT NULL REFERENCES jobs(id),
+  seq INTEGER NOT NULL,
+  arch TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  exit_code INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT '',
+  agent_id TEXT NOT NULL DEFAULT '',
+  attempt_id TEXT NOT NULL DEFAULT '',
+  started_ms INTEGER NOT NULL DEFAULT 0,
+  finished_ms INTEGER NOT NULL DEFAULT 0,
+  log_bytes INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX tasks_job ON tasks(job_id, seq);
+CREATE TABLE attempts(
+  id TEXT PRIMARY KEY,
+  task_id TEXT NOT NULL REFERENCES tasks(id),
+  job_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  exit_code INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT '',
+  started_ms INTEGER NOT NULL DEFAULT 0,
+  finished_ms INTEGER NOT NULL DEFAULT 0,
+  log_bytes INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX attempts_task ON attempts(task_id);
+CREATE TABLE agents(
+  id TEXT PRIMARY KEY,
+  hostname TEXT NOT NULL,
+  platforms TEXT NOT NULL DEFAULT '',
+  labels TEXT NOT NULL DEFAULT '',
+  slots INTEGER NOT NULL DEFAULT 0,
+  enrolled_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL DEFAULT 0,
+  revoked INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE join_tokens(
+  hash TEXT PRIMARY KEY,
+  expires_ms INTEGER NOT NULL,
+  uses_left INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL);
+CREATE TABLE api_tokens(
+  hash TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  created_ms INTEGER NOT NULL);
+)sql",
+    R"sql(
+ALTER TABLE tasks ADD COLUMN image TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN emulated INTEGER NOT NULL DEFAULT 0;
+)sql",
+    R"sql(
+ALTER TABLE jobs ADD COLUMN idempotency_key TEXT;
+CREATE UNIQUE INDEX jobs_idempotency ON jobs(idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+ALTER TABLE attempts ADD COLUMN emulated INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX attempts_job ON attempts(job_id);
+)sql",
+    R"sql(
+ALTER TABLE api_tokens ADD COLUMN id TEXT;
+ALTER TABLE api_tokens ADD COLUMN expires_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_tokens ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;
+UPDATE api_tokens SET id = 'tok-' || substr(hash, 1, 12) WHERE id IS NULL;
+CREATE UNIQUE INDEX api_tokens_id ON api_tokens(id);
+ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+CREATE INDEX jobs_owner ON jobs(owner);
+ALTER TABLE agents ADD COLUMN draining INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE audit(
+  id INTEGER PRIMARY KEY,
+  unix_ms INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL);
+)sql",
+    R"sql(
+ALTER TABLE tasks ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN suite TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN test_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN serial INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN flaky INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN command BLOB NOT NULL DEFAULT x'';
+CREATE TABLE test_results(
+  id INTEGER PRIMARY KEY,
+  job_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  attempt_id TEXT NOT NULL,
+  attempt_number INTEGER NOT NULL,
+  agent_id TEXT NOT NULL,
+  arch TEXT NOT NULL,
+  suite TEXT NOT NULL,
+  classname TEXT NOT NULL,
+  name TEXT NOT NULL,
+  test_key TEXT NOT NULL,
+  status TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  message TEXT NOT NULL,
+  text TEXT NOT NULL,
+  finished_ms INTEGER NOT NULL,
+  quarantined INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX test_results_job ON test_results(job_id, id);
+CREATE INDEX test_results_key ON test_results(test_key, arch, id);
+CREATE TABLE artifacts(
+  attempt_id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  junit INTEGER NOT NULL,
+  PRIMARY KEY(attempt_id, junit, path));
+CREATE INDEX artifacts_job ON artifacts(job_id);
+CREATE TABLE quarantine(
+  test_key TEXT PRIMARY KEY,
+  reason TEXT NOT NULL,
+  added_by TEXT NOT NULL,
+  added_ms INTEGER NOT NULL);
+)sql",
+    // v6: a result resent for an attempt replaces the attempt's rows, found
+    // by this index rather than a scan of every result.
+    R"sql(
+CREATE INDEX test_results_attempt ON test_results(attempt_id);
+)sql",
+    // v7: when the agent had each attempt's result.
+    R"sql(
+ALTER TABLE attempts ADD COLUMN exited_ms INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // v8: what the agent skipped, truncated or refused, one note a line.
+    R"sql(
+ALTER TABLE attempts ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+)sql",
+    // v9: idempotency keys belong to their submitter (owner, US, key).
+    R"sql(
+UPDATE jobs SET idempotency_key = owner || char(31) || idempotency_key
+  WHERE idempotency_key IS NOT NULL;
+)sql",
+    // v10: credentials for private git hosts; `sealed` is a SecretBox box
+    // of a GitAccess (never plain text).
+    R"sql(
+CREATE TABLE git_credentials(
+  host TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  username TEXT NOT NULL,
+  has_ca INTEGER NOT NULL,
+  sealed BLOB NOT NULL,
+  created_ms INTEGER NOT NULL);
+)sql",
+    // v11: the image each attempt ran.
+    R"sql(
+ALTER TABLE attempts ADD COLUMN image_digest TEXT NOT NULL DEFAULT '';
+)sql",
+    // v12: container registries' credentials, sealed RegistryAuth boxes.
+    R"sql(
+CREATE TABLE registry_credentials(
+  host TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  username TEXT NOT NULL,
+  has_ca INTEGER NOT NULL,
+  sealed BLOB NOT NULL,
+  created_ms INTEGER NOT NULL);
+)sql",
+};
+
+absl::Status ApplyMigration(Database& db, int from) {
+  RETURN_IF_ERROR(db.Begin());
+  absl::Status status = db.Exec(kMigrations[from]);
+  if (status.ok()) status = db.SetSchemaVersion(from + 1);
+  if (!status.ok()) {
+    db.Rollback().IgnoreError();
+    return status;
+  }
+  return db.Commit();
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
+
+absl::Status MigrateSchema(Database& db) {
+  ASSIGN_OR_RETURN(int version, db.SchemaVersion());
+  const int latest = LatestSchemaVersion();
+  if (version > latest) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database schema version ", version, " is newer than this controller (", latest, ")"));
+  }
+  for (int v = version; v < latest; ++v) RETURN_IF_ERROR(ApplyMigration(db, v));
+  return absl::OkStatus();
+}
+
+}  // namespace arena

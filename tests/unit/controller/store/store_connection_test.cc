@@ -1,0 +1,111 @@
+#include "controller/store/store_connection.h"
+
+#include <gtest/gtest.h>
+
+#include "controller/store/sql_query.h"
+#include "controller/store/sqlite_database.h"
+#include "tests/unit/test_dir.h"
+
+namespace arena {
+namespace {
+
+class StoreConnectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gate_ = std::make_shared<WriteGate>();
+    connection_ = Open();
+    ASSERT_TRUE(
+        connection_
+            ->Write([](Database& db) { return db.Exec("CREATE TABLE t(k TEXT PRIMARY KEY)"); })
+            .ok());
+  }
+  std::unique_ptr<StoreConnection> Open() {
+    auto db = SqliteDatabase::Open(dir_.File("c.db"));
+    EXPECT_TRUE(db.ok()) << db.status();
+    EXPECT_TRUE((*db)->Exec("PRAGMA journal_mode=WAL").ok());
+    return std::make_unique<StoreConnection>(*std::move(db), gate_);
+  }
+  static absl::Status Insert(Database& db, const std::string& key) {
+    return SqlQuery(db, "INSERT INTO t(k) VALUES(?)").Bind(key).Run().status();
+  }
+  static bool Has(StoreConnection& connection, const std::string& key) {
+    return connection
+        .Read([&](Database& db) {
+          return SqlQuery(db, "SELECT 1 FROM t WHERE k = ?").Bind(key).One([](const Statement&) {
+            return true;
+          });
+        })
+        ->has_value();
+  }
+
+  TestDir dir_;
+  std::shared_ptr<WriteGate> gate_;
+  std::unique_ptr<StoreConnection> connection_;
+};
+
+TEST_F(StoreConnectionTest, AFailedTransactionKeepsNoneOfItsWrites) {
+  absl::Status failed = connection_->Transaction([](Database& db) -> absl::Status {
+    EXPECT_TRUE(Insert(db, "a").ok());
+    return Insert(db, "a");  // the key is taken: the whole transaction goes
+  });
+  EXPECT_TRUE(absl::IsAlreadyExists(failed)) << failed;
+  EXPECT_FALSE(Has(*connection_, "a"));
+  ASSERT_TRUE(connection_->Transaction([](Database& db) { return Insert(db, "b"); }).ok());
+  EXPECT_TRUE(Has(*connection_, "b"));
+}
+
+TEST_F(StoreConnectionTest, AFailedTransactionInsideABatchUndoesOnlyItself) {
+  ASSERT_TRUE(connection_->BeginBatch().ok());
+  ASSERT_TRUE(connection_->Write([](Database& db) { return Insert(db, "kept"); }).ok());
+  EXPECT_FALSE(connection_
+                   ->Transaction([](Database& db) -> absl::Status {
+                     EXPECT_TRUE(Insert(db, "undone").ok());
+                     return absl::InternalError("the body failed");
+                   })
+                   .ok());
+  ASSERT_TRUE(connection_->CommitBatch().ok());
+  EXPECT_TRUE(Has(*connection_, "kept"));
+  EXPECT_FALSE(Has(*connection_, "undone"));
+}
+
+TEST_F(StoreConnectionTest, ARolledBackBatchKeepsNothing) {
+  ASSERT_TRUE(connection_->BeginBatch().ok());
+  ASSERT_TRUE(connection_->Write([](Database& db) { return Insert(db, "a"); }).ok());
+  ASSERT_TRUE(connection_->RollbackBatch().ok());
+  EXPECT_FALSE(Has(*connection_, "a"));
+  EXPECT_TRUE(absl::IsFailedPrecondition(connection_->RollbackBatch()));
+}
+
+TEST_F(StoreConnectionTest, NoCommitOrRollbackWithoutAnOpenBatch) {
+  EXPECT_TRUE(absl::IsFailedPrecondition(connection_->CommitBatch()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(connection_->RollbackBatch()));
+  ASSERT_TRUE(connection_->BeginBatch().ok());
+  ASSERT_TRUE(connection_->CommitBatch().ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(connection_->CommitBatch()));
+}
+
+TEST_F(StoreConnectionTest, ABatchTheEngineEndedFailsItsCommit) {
+  ASSERT_TRUE(connection_->BeginBatch().ok());
+  ASSERT_TRUE(connection_->Write([](Database& db) { return Insert(db, "a"); }).ok());
+  // What SQLite does by itself on a full disk inside a transaction.
+  ASSERT_TRUE(connection_->Write([](Database& db) { return db.Rollback(); }).ok());
+  EXPECT_TRUE(absl::IsAborted(connection_->CommitBatch()));
+  EXPECT_FALSE(Has(*connection_, "a"));
+  // The gate's turn was handed on: another write goes through.
+  ASSERT_TRUE(connection_->Write([](Database& db) { return Insert(db, "b"); }).ok());
+}
+
+// (That another connection's writer waits for an open batch is
+// Store.BatchCommitsOnceAndOtherWritersWaitTheirTurn.)
+TEST_F(StoreConnectionTest, ReadersOnAnotherConnectionSeeOnlyCommittedWrites) {
+  std::unique_ptr<StoreConnection> other = Open();
+  ASSERT_TRUE(connection_->BeginBatch().ok());
+  ASSERT_TRUE(connection_->Write([](Database& db) { return Insert(db, "first"); }).ok());
+  EXPECT_TRUE(Has(*connection_, "first"));
+  EXPECT_FALSE(Has(*other, "first"));
+  ASSERT_TRUE(connection_->CommitBatch().ok());
+  EXPECT_TRUE(Has(*other, "first"));
+}
+
+}  // namespace
+}  // namespace arena
