@@ -34,7 +34,7 @@ struct TaskNeeds {
   std::string arch;
   std::map<std::string, std::string> labels;
   // Soft preferences: avoid agents where earlier attempts failed (reruns);
-  // prefer agents with a warm session of the job, then with the image.
+  // prefer agents with a warm container of the job, then with the image.
   std::set<std::string> avoid;
   const std::set<std::string>* warm = nullptr;  // owned by the caller
   std::string image;
