@@ -2,7 +2,8 @@
 // in which image and container limits, with which environment and secrets.
 //
 // Pure apart from opening the job's sealed secrets (and a warning in the
-// log when they cannot be opened): no store, no clock. Thread-safe. The
+// log when they cannot be opened): no store, no clock, no state to own.
+// Thread-safe. The
 // scheduler adds the stored git and registry credentials afterwards
 // (credentials.cc), since those need the store.
 #ifndef ARENA_CONTROLLER_SCHEDULER_ASSIGN_BUILDER_H_

@@ -1,5 +1,7 @@
 // Pure placement logic: which connected agent may run a task, and why a task
 // waits. No I/O, no locking; unit-tested directly.
+//
+// Stateless: nothing to own; thread-safe. The agent views are the caller's.
 #ifndef ARENA_CONTROLLER_SCHEDULER_MATCHING_H_
 #define ARENA_CONTROLLER_SCHEDULER_MATCHING_H_
 

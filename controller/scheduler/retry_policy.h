@@ -1,8 +1,9 @@
 // What happens to a task when one of its attempts ends: run it again, or
 // finish it with a state, a reason and its flaky and quarantined marks.
 //
-// Pure: no I/O, no clock, no state; the scheduler calls it from its thread
-// and tests call it directly. Thread-safe (it touches only its arguments).
+// Pure: no I/O, no clock, no state to own; the scheduler calls it from its
+// thread and tests call it directly. Thread-safe (it touches only its
+// arguments).
 #ifndef ARENA_CONTROLLER_SCHEDULER_RETRY_POLICY_H_
 #define ARENA_CONTROLLER_SCHEDULER_RETRY_POLICY_H_
 
