@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "common/files.h"
 #include "common/image_ref.h"
+#include "common/json_string.h"
 #include "common/status_macros.h"
 
 namespace arena {
@@ -64,35 +65,7 @@ absl::Status ToJson(const YAML::Node& node, int depth, std::string* out, bool st
                  text.find_first_of("xXnN") == std::string::npos) {
         *out += text;
       } else {
-        *out += '"';
-        for (char c : text) {
-          switch (c) {
-            case '"':
-              *out += "\\\"";
-              break;
-            case '\\':
-              *out += "\\\\";
-              break;
-            case '\n':
-              *out += "\\n";
-              break;
-            case '\t':
-              *out += "\\t";
-              break;
-            case '\r':
-              *out += "\\r";
-              break;
-            default:
-              if (static_cast<unsigned char>(c) < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-                *out += buf;
-              } else {
-                *out += c;
-              }
-          }
-        }
-        *out += '"';
+        AppendJsonString(text, out);
       }
       return absl::OkStatus();
     }

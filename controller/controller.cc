@@ -11,9 +11,13 @@
 #include "common/sd_notify.h"
 #include "common/states.h"
 #include "common/status_macros.h"
+#include "controller/api/admin_api.h"
 #include "controller/api/agent_service.h"
+#include "controller/api/job_access.h"
 #include "controller/api/job_api.h"
 #include "controller/api/job_service.h"
+#include "controller/api/log_api.h"
+#include "controller/api/results_api.h"
 #include "controller/auth/tokens.h"
 #include "controller/gateway/dashboard.h"
 #include "controller/gateway/http_server.h"
@@ -109,18 +113,24 @@ absl::Status Controller::StartScheduler() {
   options.cert_validity = config_.agent_cert_ttl;
   scheduler_ = std::make_unique<Scheduler>(scheduler_store_.get(), logs_.get(), options);
   RETURN_IF_ERROR(scheduler_->Start());
-  job_api_ = std::make_unique<JobApi>(store_.get(), logs_.get(), scheduler_.get(), &*secrets_,
-                                      config_.api);
-  job_api_->set_artifacts(artifacts_.get());
+  access_ = std::make_unique<JobAccess>(store_.get(), scheduler_.get());
+  job_api_ = std::make_unique<JobApi>(access_.get(), logs_.get(), &*secrets_, config_.spec_policy);
+  log_api_ = std::make_unique<LogApi>(access_.get(), logs_.get());
+  admin_api_ = std::make_unique<AdminApi>(access_.get(), &*secrets_);
+  results_api_ = std::make_unique<ResultsApi>(access_.get(), artifacts_.get());
   return absl::OkStatus();
+}
+
+Apis Controller::apis() const {
+  return Apis{access_.get(), job_api_.get(), log_api_.get(), admin_api_.get(), results_api_.get()};
 }
 
 absl::Status Controller::StartGrpc() {
   agent_service_ = std::make_unique<AgentServiceImpl>(store_.get(), scheduler_.get(), &pki_->ca,
                                                       config_.agent_cert_ttl);
-  job_service_ = std::make_unique<JobServiceImpl>(job_api_.get(), &metrics_);
-  admin_service_ = std::make_unique<AdminServiceImpl>(job_api_.get(), &metrics_);
-  results_service_ = std::make_unique<ResultsServiceImpl>(job_api_.get(), &metrics_);
+  job_service_ = std::make_unique<JobServiceImpl>(apis(), &metrics_);
+  admin_service_ = std::make_unique<AdminServiceImpl>(apis(), &metrics_);
+  results_service_ = std::make_unique<ResultsServiceImpl>(apis(), &metrics_);
   grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
   ssl.pem_root_certs = pki_->ca.cert_pem;
   ssl.pem_key_cert_pairs.push_back({pki_->server.key_pem, pki_->server.cert_pem});
@@ -146,7 +156,7 @@ absl::Status Controller::StartGrpc() {
 }
 
 absl::Status Controller::StartHttp() {
-  rest_ = std::make_unique<RestGateway>(job_api_.get(), &metrics_);
+  rest_ = std::make_unique<RestGateway>(apis(), &metrics_);
   metrics_.OnRender(
       [this](Metrics& m) { CollectGauges(store_.get(), *scheduler_, archs_seen_, m); });
   // The REST gateway carries tokens: HTTPS with the controller's

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "controller/api/apis.h"
 #include "controller/auth/pki.h"
 #include "controller/auth/secret_box.h"
 #include "controller/controller_flags.h"
@@ -27,7 +28,11 @@ class AdminServiceImpl;
 class AgentServiceImpl;
 class ArtifactStore;
 class HttpServer;
+class AdminApi;
+class JobAccess;
 class JobApi;
+class LogApi;
+class ResultsApi;
 class JobServiceImpl;
 class LogStore;
 class RestGateway;
@@ -56,6 +61,8 @@ class Controller {
   absl::Status StartGrpc();
   absl::Status StartHttp();
   absl::Status Announce();
+  // The APIs for the services and the gateway; valid after StartScheduler.
+  Apis apis() const;
 
   ControllerConfig config_;
   std::optional<ControllerPki> pki_;
@@ -66,7 +73,11 @@ class Controller {
   std::unique_ptr<LogStore> logs_;
   std::unique_ptr<ArtifactStore> artifacts_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<JobAccess> access_;
   std::unique_ptr<JobApi> job_api_;
+  std::unique_ptr<LogApi> log_api_;
+  std::unique_ptr<AdminApi> admin_api_;
+  std::unique_ptr<ResultsApi> results_api_;
   std::unique_ptr<AgentServiceImpl> agent_service_;
   std::unique_ptr<JobServiceImpl> job_service_;
   std::unique_ptr<AdminServiceImpl> admin_service_;

@@ -31,7 +31,7 @@ absl::StatusOr<SchedulerOptions> SchedulerOptionsFrom(const ParsedFlags& flags) 
   return options;
 }
 
-absl::Status ApplyPolicyFlags(const ParsedFlags& flags, JobApiOptions* options) {
+absl::Status ApplyPolicyFlags(const ParsedFlags& flags, SpecPolicy* options) {
   if (flags.Has("max-memory-mb") &&
       (!absl::SimpleAtoi(flags.Get("max-memory-mb"), &options->max_memory_mb) ||
        options->max_memory_mb < 16)) {
@@ -142,9 +142,9 @@ absl::StatusOr<ControllerConfig> ConfigFromFlags(const ParsedFlags& flags) {
   }
   config.tls_names =
       absl::StrSplit(flags.Get("advertise", "localhost,127.0.0.1"), ',', absl::SkipEmpty());
-  config.api.default_image = flags.Get("default-image");
-  config.api.default_arch = NativeArch();
-  RETURN_IF_ERROR(ApplyPolicyFlags(flags, &config.api));
+  config.spec_policy.default_image = flags.Get("default-image");
+  config.spec_policy.default_arch = NativeArch();
+  RETURN_IF_ERROR(ApplyPolicyFlags(flags, &config.spec_policy));
   return config;
 }
 

@@ -7,18 +7,19 @@
 # open to all.
 set(LAYERS
   common agent cli bench
-  controller/metrics controller/store controller/auth controller/results
+  controller/metrics controller/spec controller/store controller/auth controller/results
   controller/scheduler controller/api controller/gateway controller)
 set(ALLOWED_common "")
 set(ALLOWED_agent common)
 set(ALLOWED_cli common)
 set(ALLOWED_bench common)
 set(ALLOWED_controller/metrics common)
+set(ALLOWED_controller/spec common)
 set(ALLOWED_controller/store common)
 set(ALLOWED_controller/auth common controller/store)
 set(ALLOWED_controller/results common controller/store)
 set(ALLOWED_controller/scheduler
-  common controller/metrics controller/store controller/auth controller/results)
+  common controller/metrics controller/spec controller/store controller/auth controller/results)
 set(ALLOWED_controller/api ${ALLOWED_controller/scheduler} controller/scheduler)
 set(ALLOWED_controller/gateway ${ALLOWED_controller/api} controller/api)
 set(ALLOWED_controller ${ALLOWED_controller/gateway} controller/gateway)

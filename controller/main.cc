@@ -8,11 +8,11 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "common/files.h"
 #include "common/flags.h"
 #include "common/logging.h"
 #include "common/sd_notify.h"
+#include "common/signals.h"
 #include "controller/controller.h"
 #include "controller/controller_flags.h"
 #include "controller/store/sqlite.h"
@@ -33,14 +33,6 @@ constexpr char kUsage[] =
     "                        [--allow-local-repos]   (file:// and path repos: tests only)\n"
     "                        [--log-level debug|info|warn|error] [--log-format text|json]\n"
     "       arena-controller backup --data-dir DIR FILE   (online copy of the database)\n";
-
-absl::Notification* g_shutdown = nullptr;
-
-void OnSignal(int) {
-  // Notify is not async-signal-safe in theory; a self-pipe would be. The
-  // handler only runs once per process for SIGINT/SIGTERM, which is enough.
-  if (g_shutdown != nullptr && !g_shutdown->HasBeenNotified()) g_shutdown->Notify();
-}
 
 int Fail(const absl::Status& status) {
   std::cerr << "arena-controller: " << status.message() << "\n";
@@ -106,14 +98,15 @@ int Main(int argc, char** argv) {
   if (!logging.ok()) return Usage(logging);
   absl::StatusOr<ControllerConfig> config = ConfigFromFlags(*flags);
   if (!config.ok()) return Usage(config.status());
+  // Before any thread starts: every thread inherits the mask, and this one
+  // takes the signal when it comes.
+  absl::Status blocked = BlockTerminationSignals();
+  if (!blocked.ok()) return Fail(blocked);
   absl::StatusOr<std::unique_ptr<Controller>> controller = Controller::Start(*std::move(config));
   if (!controller.ok()) return Fail(controller.status());
-  absl::Notification shutdown;
-  g_shutdown = &shutdown;
-  signal(SIGINT, OnSignal);
-  signal(SIGTERM, OnSignal);
-  shutdown.WaitForNotification();
-  LogLine("controller", "shutting down");
+  int signo = WaitForTerminationSignal();
+  LogLine("controller",
+          absl::StrCat("shutting down (", signo == SIGINT ? "SIGINT" : "SIGTERM", ")"));
   SdNotify("STOPPING=1");
   (*controller)->Stop();
   return 0;

@@ -7,7 +7,7 @@
 #include "arena/v1/agent.pb.h"
 #include "common/repo_url.h"
 #include "common/status_macros.h"
-#include "controller/api/job_api.h"
+#include "controller/api/admin_api.h"
 #include "controller/auth/secret_box.h"
 #include "controller/auth/tokens.h"
 #include "controller/store/store.h"
@@ -52,7 +52,7 @@ absl::StatusOr<std::string> KindOf(const v1::SetGitCredentialRequest& request) {
 
 }  // namespace
 
-absl::StatusOr<v1::GitCredentialInfo> JobApi::SetGitCredential(
+absl::StatusOr<v1::GitCredentialInfo> AdminApi::SetGitCredential(
     const Principal& who, const v1::SetGitCredentialRequest& request) {
   RETURN_IF_ERROR(RequireOperator(who, "storing git credentials"));
   ASSIGN_OR_RETURN(std::string kind, KindOf(request));
@@ -72,27 +72,29 @@ absl::StatusOr<v1::GitCredentialInfo> JobApi::SetGitCredential(
   record.has_ca = !request.ca_pem().empty();
   record.created_ms = absl::ToUnixMillis(absl::Now());
   ASSIGN_OR_RETURN(record.sealed, secrets_->Seal(access.SerializeAsString()));
-  RETURN_IF_ERROR(store_->PutCredential(CredentialScope::kGit, record));
-  Audit(who.name, "git.login", record.host,
-        absl::StrCat(kind, record.username.empty() ? "" : absl::StrCat(" as ", record.username)));
+  RETURN_IF_ERROR(access_->store()->PutCredential(CredentialScope::kGit, record));
+  access_->Audit(
+      who.name, "git.login", record.host,
+      absl::StrCat(kind, record.username.empty() ? "" : absl::StrCat(" as ", record.username)));
   return ToInfo(record);
 }
 
-absl::StatusOr<v1::ListGitCredentialsResponse> JobApi::ListGitCredentials(const Principal& who) {
+absl::StatusOr<v1::ListGitCredentialsResponse> AdminApi::ListGitCredentials(const Principal& who) {
   RETURN_IF_ERROR(RequireOperator(who, "listing git credentials"));
   ASSIGN_OR_RETURN(std::vector<CredentialRecord> records,
-                   store_->ListCredentials(CredentialScope::kGit));
+                   access_->store()->ListCredentials(CredentialScope::kGit));
   v1::ListGitCredentialsResponse response;
   for (const CredentialRecord& record : records) *response.add_credentials() = ToInfo(record);
   return response;
 }
 
-absl::StatusOr<v1::GitCredentialInfo> JobApi::DeleteGitCredential(const Principal& who,
-                                                                  const std::string& host) {
+absl::StatusOr<v1::GitCredentialInfo> AdminApi::DeleteGitCredential(const Principal& who,
+                                                                    const std::string& host) {
   RETURN_IF_ERROR(RequireOperator(who, "removing git credentials"));
-  ASSIGN_OR_RETURN(CredentialRecord removed,
-                   store_->DeleteCredential(CredentialScope::kGit, absl::AsciiStrToLower(host)));
-  Audit(who.name, "git.logout", removed.host, removed.kind);
+  ASSIGN_OR_RETURN(
+      CredentialRecord removed,
+      access_->store()->DeleteCredential(CredentialScope::kGit, absl::AsciiStrToLower(host)));
+  access_->Audit(who.name, "git.logout", removed.host, removed.kind);
   return ToInfo(removed);
 }
 

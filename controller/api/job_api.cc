@@ -23,66 +23,18 @@
 #include "controller/auth/secret_box.h"
 #include "controller/scheduler/fan_out.h"
 #include "controller/scheduler/scheduler.h"
+#include "controller/spec/job_spec.h"
+#include "controller/spec/spec_limits.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"
 
 namespace arena {
 namespace {
-constexpr int64_t kDefaultTimeoutMs = 60 * 60 * 1000;
-constexpr int64_t kMaxTimeoutMs = 7 * 24 * 60 * 60 * 1000LL;
-constexpr int kMaxArchitectures = 16;
-constexpr int kMaxRetries = 10;
-constexpr size_t kMaxSecretBytes = 64 * 1024;
-constexpr size_t kMaxEnvBytes = 64 * 1024;
 constexpr size_t kMaxIdempotencyKeyBytes = 256;
 constexpr int64_t kLogReadBytes = 64 * 1024;
-constexpr size_t kMaxCommandBytes = 128 * 1024;
 constexpr int kTaskPageSize = 1000;
 constexpr int kMaxTaskPageSize = 5000;
 constexpr int64_t kTaskPageBytes = 2 << 20;
-
-// Resolves the --task selector: a task id, a task's name ("arm64",
-// "arm64/unit", a suite or a test id), or empty when the job has exactly one
-// task.
-absl::StatusOr<v1::Task> SelectTask(const v1::Job& job, const std::string& selector) {
-  std::vector<const v1::Task*> matches;
-  absl::StatusOr<std::string> arch = NormalizeArch(selector);
-  for (const v1::Task& t : job.tasks()) {
-    if (t.id() == selector || TaskName(t) == selector) return t;
-    bool by_part = !selector.empty() && (t.suite() == selector || t.test_id() == selector);
-    if (selector.empty() || by_part || (arch.ok() && t.arch() == *arch)) matches.push_back(&t);
-  }
-  if (matches.size() == 1) return *matches[0];
-  if (matches.empty()) {
-    return absl::NotFoundError(absl::StrCat("job ", job.id(), " has no task ", selector));
-  }
-  std::vector<std::string> names;
-  for (const v1::Task* t : matches) {
-    if (names.size() == 10) {
-      names.push_back(absl::StrCat("and ", matches.size() - 10, " more"));
-      break;
-    }
-    names.push_back(TaskName(*t));
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "job ", job.id(), " has ", matches.size(), " tasks", selector.empty() ? "" : " matching ",
-      selector, "; choose one with --task: ", absl::StrJoin(names, ", ")));
-}
-
-// The attempt `selector` names: empty for the task's latest, an attempt id,
-// or a 1-based attempt number.
-absl::StatusOr<std::string> SelectAttempt(const v1::Task& task, const std::string& selector) {
-  if (selector.empty()) return task.attempt_id();
-  int number = 0;
-  for (int i = 0; i < task.attempts_size(); ++i) {
-    if (task.attempts(i).id() == selector ||
-        (absl::SimpleAtoi(selector, &number) && number == i + 1)) {
-      return task.attempts(i).id();
-    }
-  }
-  return absl::NotFoundError(absl::StrCat("task ", task.arch(), " has no attempt ", selector,
-                                          " (it has ", task.attempts_size(), ")"));
-}
 
 // Idempotency keys are the submitter's own: one submitter's key neither
 // blocks another's submit nor reveals its job.
@@ -92,37 +44,24 @@ std::string ScopedKey(const Principal& who, const std::string& key) {
 
 }  // namespace
 
-JobApi::JobApi(Store* store, LogStore* logs, Scheduler* scheduler, const SecretBox* secrets,
-               JobApiOptions options)
-    : store_(store),
+JobApi::JobApi(const JobAccess* access, const LogStore* logs, const SecretBox* secrets,
+               SpecPolicy policy)
+    : access_(access),
+      store_(access->store()),
+      scheduler_(access->scheduler()),
       logs_(logs),
-      scheduler_(scheduler),
       secrets_(secrets),
-      options_(std::move(options)) {}
+      policy_(std::move(policy)) {}
 
-absl::StatusOr<Principal> JobApi::Authenticate(absl::string_view authorization) const {
-  return AuthenticateBearer(store_, authorization);
-}
-
-absl::StatusOr<v1::Job> JobApi::VisibleJob(const Principal& who, const std::string& job_id,
-                                           int64_t after_seq, int task_page_size) {
-  if (job_id.empty()) return absl::InvalidArgumentError("job id is required");
-  RowPage page{after_seq, task_page_size, task_page_size > 0 ? kTaskPageBytes : 0};
-  ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(job_id, page));
-  job.mutable_spec()->clear_sealed_secrets();
-  scheduler_->progress().Fill(&job);
-  if (!who.SeesEverything() && job.owner() != who.name) {
-    return absl::PermissionDeniedError(absl::StrCat("job ", job_id,
-                                                    " was submitted by another token; ", who.name,
-                                                    " (submitter) sees only its own jobs"));
-  }
-  return job;
+absl::StatusOr<v1::ListAgentsResponse> JobApi::ListAgents(const Principal& who) {
+  RETURN_IF_ERROR(RequireOperator(who, "listing agents"));
+  return DescribeAgents(*access_);
 }
 
 absl::StatusOr<v1::Job> JobApi::Get(const Principal& who, const v1::GetJobRequest& request) {
   ASSIGN_OR_RETURN(RowPage page, ParsePage(request.task_page_token(), request.task_page_size(),
                                            kTaskPageSize, kMaxTaskPageSize));
-  ASSIGN_OR_RETURN(v1::Job job, VisibleJob(who, request.job_id(), page.after, page.limit));
+  ASSIGN_OR_RETURN(v1::Job job, access_->VisibleJob(who, request.job_id(), page.after, page.limit));
   // One snapshot of the agents and one sentence per architecture, however
   // many tasks wait.
   std::vector<AgentView> agents;
@@ -182,7 +121,7 @@ absl::StatusOr<v1::Job> JobApi::WaitForChange(const Principal& who,
 }
 
 absl::StatusOr<v1::Job> JobApi::Submit(const Principal& who, const v1::SubmitJobRequest& request) {
-  ASSIGN_OR_RETURN(v1::JobSpec spec, ValidateJobSpec(request.spec(), options_));
+  ASSIGN_OR_RETURN(v1::JobSpec spec, ValidateJobSpec(request.spec(), policy_));
   RETURN_IF_ERROR(SealSecrets(spec));
   const std::string& key = request.idempotency_key();
   if (key.size() > kMaxIdempotencyKeyBytes) {
@@ -210,7 +149,7 @@ absl::StatusOr<v1::Job> JobApi::Submit(const Principal& who, const v1::SubmitJob
   }
   RETURN_IF_ERROR(inserted);
   scheduler_->JobSubmitted(job.id());
-  Audit(who.name, "job.submit", job.id(), absl::StrJoin(spec.architectures(), ","));
+  access_->Audit(who.name, "job.submit", job.id(), absl::StrJoin(spec.architectures(), ","));
   return Get(who, job.id());
 }
 
@@ -218,20 +157,10 @@ absl::Status JobApi::SealSecrets(v1::JobSpec& spec) {
   spec.clear_sealed_secrets();
   spec.clear_secret_names();
   if (spec.secrets().empty()) return absl::OkStatus();
-  size_t bytes = 0;
-  std::vector<std::string> names;
-  for (const auto& [name, value] : spec.secrets()) {
-    if (!ValidEnvName(name)) {
-      return absl::InvalidArgumentError(absl::StrCat("invalid secret name \"", name, "\""));
-    }
-    if (value.empty())
-      return absl::InvalidArgumentError(absl::StrCat("secret ", name, " is empty"));
-    bytes += name.size() + value.size();
-    names.push_back(name);
-  }
-  if (bytes > kMaxSecretBytes) return absl::InvalidArgumentError("secrets exceed 64 KiB");
   if (secrets_ == nullptr)
     return absl::FailedPreconditionError("this controller cannot seal secrets");
+  std::vector<std::string> names;
+  for (const auto& [name, value] : spec.secrets()) names.push_back(name);
   v1::SecretValues values;
   *values.mutable_values() = spec.secrets();
   ASSIGN_OR_RETURN(std::string sealed, secrets_->Seal(values.SerializeAsString()));
@@ -298,104 +227,13 @@ absl::StatusOr<v1::Job> JobApi::Cancel(const Principal& who, const std::string& 
     return absl::UnavailableError(
         absl::StrCat("the cancel of job ", job.id(), " could not be stored; try again"));
   }
-  Audit(who.name, "job.cancel", job.id());
+  access_->Audit(who.name, "job.cancel", job.id());
   return after;
 }
 
 absl::StatusOr<v1::Task> JobApi::ResolveTask(const Principal& who, const std::string& job_id,
                                              const std::string& selector) {
-  ASSIGN_OR_RETURN(v1::Job job, VisibleJob(who, job_id));
-  return SelectTask(job, selector);
-}
-
-absl::Status JobApi::CheckLogRequest(const Principal& who, const v1::StreamLogsRequest& request) {
-  if (request.offset() < 0) return absl::InvalidArgumentError("offset must not be negative");
-  RETURN_IF_ERROR(CheckLogChannel(request.channel()));
-  ASSIGN_OR_RETURN(v1::Task task, ResolveTask(who, request.job_id(), request.task()));
-  return SelectAttempt(task, request.attempt()).status();
-}
-
-absl::Status JobApi::StreamLogs(const Principal& who, const v1::StreamLogsRequest& request,
-                                const std::function<bool(const v1::LogData&)>& write,
-                                const std::function<bool()>& cancelled) {
-  RETURN_IF_ERROR(VisibleJob(who, request.job_id()).status());
-  RETURN_IF_ERROR(CheckLogChannel(request.channel()));
-  const std::string& channel = request.channel();
-  int64_t offset = std::max<int64_t>(0, request.offset());
-  std::string streaming;  // the attempt being sent
-  while (!cancelled()) {
-    // A follow outlives neither its token's revocation nor its expiry.
-    RETURN_IF_ERROR(CheckStillValid(store_, who));
-    uint64_t generation = logs_->Generation();
-    ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(request.job_id()));
-    ASSIGN_OR_RETURN(v1::Task task, SelectTask(job, request.task()));
-    ASSIGN_OR_RETURN(std::string attempt_id, SelectAttempt(task, request.attempt()));
-    bool pinned = !request.attempt().empty();
-    bool done = IsTerminal(task.state()) || (pinned && attempt_id != task.attempt_id()) ||
-                (pinned && task.state() == v1::QUEUED);
-    if (attempt_id != streaming && !streaming.empty()) {
-      // A retry began: finish the old attempt's bytes, then start the new
-      // one from its beginning.
-      ASSIGN_OR_RETURN(offset, SendLogBytes(job.id(), streaming, channel, offset, write));
-      offset = 0;
-    }
-    streaming = attempt_id;
-    if (!attempt_id.empty()) {
-      ASSIGN_OR_RETURN(offset, SendLogBytes(job.id(), attempt_id, channel, offset, write));
-    }
-    if (done || !request.follow()) return absl::OkStatus();
-    logs_->WaitForChange(generation, absl::Seconds(1));
-  }
-  return absl::CancelledError("log reader went away");
-}
-
-absl::StatusOr<int64_t> JobApi::SendLogBytes(const std::string& job_id,
-                                             const std::string& attempt_id,
-                                             const std::string& channel, int64_t offset,
-                                             const std::function<bool(const v1::LogData&)>& write) {
-  while (true) {
-    ASSIGN_OR_RETURN(std::string data,
-                     logs_->Read(job_id, attempt_id, offset, kLogReadBytes, channel));
-    if (data.empty()) return offset;
-    v1::LogData out;
-    out.set_offset(offset);
-    out.set_attempt_id(attempt_id);
-    offset += static_cast<int64_t>(data.size());
-    out.set_data(std::move(data));
-    if (!write(out)) return absl::CancelledError("log reader went away");
-  }
-}
-
-absl::StatusOr<v1::ListAgentsResponse> JobApi::ListAgents(const Principal& who) {
-  RETURN_IF_ERROR(RequireOperator(who, "listing agents"));
-  ASSIGN_OR_RETURN(std::vector<AgentRecord> records, store_->ListAgents());
-  std::vector<AgentView> connected = scheduler_->ConnectedAgents();
-  v1::ListAgentsResponse response;
-  for (const AgentRecord& record : records) {
-    v1::AgentInfo* info = response.add_agents();
-    info->set_id(record.id);
-    info->set_hostname(record.hostname);
-    info->set_slots(record.slots);
-    info->set_last_seen_unix_ms(record.last_seen_ms);
-    info->set_revoked(record.revoked);
-    info->set_draining(record.draining);
-    for (absl::string_view p : absl::StrSplit(record.platforms, ',', absl::SkipEmpty())) {
-      info->add_platforms(std::string(p));
-    }
-    for (absl::string_view kv : absl::StrSplit(record.labels, ',', absl::SkipEmpty())) {
-      std::pair<std::string, std::string> pair = absl::StrSplit(kv, absl::MaxSplits('=', 1));
-      (*info->mutable_labels())[pair.first] = pair.second;
-    }
-    for (const AgentView& view : connected) {
-      if (view.id != record.id) continue;
-      info->set_connected(true);
-      info->set_busy(view.slots - view.credits);
-      info->set_draining(view.draining);
-      for (const std::string& running : view.running) info->add_running(running);
-      *info->mutable_image_store() = view.image_store;
-    }
-  }
-  return response;
+  return access_->ResolveTask(who, job_id, selector);
 }
 
 absl::StatusOr<v1::CreateJoinTokenResponse> JobApi::CreateJoinToken(
@@ -408,108 +246,8 @@ absl::StatusOr<v1::CreateJoinTokenResponse> JobApi::CreateJoinToken(
   v1::CreateJoinTokenResponse response;
   response.set_token(token);
   response.set_expires_unix_ms(absl::ToUnixMillis(absl::Now() + ttl));
-  Audit(who.name, "join_token.create", "",
-        absl::StrCat(uses, " uses, ttl ", absl::FormatDuration(ttl)));
-  return response;
-}
-
-namespace {
-
-v1::TokenInfo ToInfo(const ApiToken& token) {
-  v1::TokenInfo info;
-  info.set_id(token.id);
-  info.set_name(token.name);
-  info.set_role(token.role);
-  info.set_created_unix_ms(token.created_ms);
-  info.set_expires_unix_ms(token.expires_ms);
-  info.set_revoked(token.revoked);
-  return info;
-}
-
-}  // namespace
-
-void JobApi::Audit(const std::string& actor, const std::string& action, const std::string& target,
-                   const std::string& detail) {
-  absl::Status status = store_->AppendAudit(
-      AuditRecord{absl::ToUnixMillis(absl::Now()), actor, action, target, detail});
-  if (!status.ok()) LogLine("audit", status.ToString());
-}
-
-absl::StatusOr<v1::CreateTokenResponse> JobApi::CreateToken(const Principal& who,
-                                                            const v1::CreateTokenRequest& request) {
-  RETURN_IF_ERROR(RequireAdmin(who, "creating API tokens"));
-  if (request.ttl_ms() < 0) return absl::InvalidArgumentError("ttl must not be negative");
-  ApiToken info;
-  ASSIGN_OR_RETURN(std::string token, CreateApiToken(store_, request.name(), request.role(),
-                                                     absl::Milliseconds(request.ttl_ms()), &info));
-  Audit(who.name, "token.create", info.id, absl::StrCat(info.name, " as ", info.role));
-  v1::CreateTokenResponse response;
-  response.set_token(token);
-  *response.mutable_info() = ToInfo(info);
-  return response;
-}
-
-absl::StatusOr<v1::ListTokensResponse> JobApi::ListTokens(const Principal& who) {
-  RETURN_IF_ERROR(RequireAdmin(who, "listing API tokens"));
-  ASSIGN_OR_RETURN(std::vector<ApiToken> tokens, store_->ListApiTokens());
-  v1::ListTokensResponse response;
-  for (const ApiToken& token : tokens) *response.add_tokens() = ToInfo(token);
-  return response;
-}
-
-absl::StatusOr<v1::TokenInfo> JobApi::RevokeToken(const Principal& who, const std::string& token) {
-  RETURN_IF_ERROR(RequireAdmin(who, "revoking API tokens"));
-  if (token.empty()) return absl::InvalidArgumentError("token id or name is required");
-  ASSIGN_OR_RETURN(ApiToken revoked, store_->RevokeApiToken(token));
-  Audit(who.name, "token.revoke", revoked.id, revoked.name);
-  return ToInfo(revoked);
-}
-
-absl::StatusOr<v1::AgentInfo> JobApi::AgentInfoFor(const std::string& agent_id) {
-  ASSIGN_OR_RETURN(v1::ListAgentsResponse all, ListAgents(Principal{"", "", "admin", ""}));
-  for (const v1::AgentInfo& info : all.agents()) {
-    if (info.id() == agent_id) return info;
-  }
-  return absl::NotFoundError(absl::StrCat("agent ", agent_id, " not found"));
-}
-
-absl::StatusOr<v1::AgentInfo> JobApi::RevokeAgent(const Principal& who,
-                                                  const std::string& agent_id) {
-  RETURN_IF_ERROR(RequireOperator(who, "revoking agents"));
-  ASSIGN_OR_RETURN(AgentRecord record, store_->GetAgent(agent_id));
-  record.revoked = true;
-  RETURN_IF_ERROR(store_->UpsertAgent(record));
-  scheduler_->RevokeAgent(agent_id);
-  scheduler_->Flush();
-  Audit(who.name, "agent.revoke", agent_id);
-  return AgentInfoFor(agent_id);
-}
-
-absl::StatusOr<v1::AgentInfo> JobApi::DrainAgent(const Principal& who, const std::string& agent_id,
-                                                 bool undo) {
-  RETURN_IF_ERROR(RequireOperator(who, "draining agents"));
-  ASSIGN_OR_RETURN(AgentRecord record, store_->GetAgent(agent_id));
-  record.draining = !undo;
-  RETURN_IF_ERROR(store_->UpsertAgent(record));
-  scheduler_->SetDraining(agent_id, !undo);
-  scheduler_->Flush();
-  Audit(who.name, undo ? "agent.undrain" : "agent.drain", agent_id);
-  return AgentInfoFor(agent_id);
-}
-
-absl::StatusOr<v1::ListAuditResponse> JobApi::ListAudit(const Principal& who, int limit) {
-  RETURN_IF_ERROR(RequireAdmin(who, "reading the audit trail"));
-  ASSIGN_OR_RETURN(std::vector<AuditRecord> entries,
-                   store_->ListAudit(limit <= 0 ? 100 : std::min(limit, 10000)));
-  v1::ListAuditResponse response;
-  for (const AuditRecord& e : entries) {
-    v1::AuditEntry* out = response.add_entries();
-    out->set_unix_ms(e.unix_ms);
-    out->set_actor(e.actor);
-    out->set_action(e.action);
-    out->set_target(e.target);
-    out->set_detail(e.detail);
-  }
+  access_->Audit(who.name, "join_token.create", "",
+                 absl::StrCat(uses, " uses, ttl ", absl::FormatDuration(ttl)));
   return response;
 }
 

@@ -1,12 +1,16 @@
 #include "controller/api/job_service.h"
 
+#include "absl/status/status.h"
+#include "controller/api/admin_api.h"
 #include "controller/api/grpc_status.h"
 #include "controller/api/job_api.h"
+#include "controller/api/log_api.h"
+#include "controller/api/results_api.h"
 #include "controller/metrics/metrics.h"
 
 namespace arena {
 
-absl::StatusOr<Principal> Caller(const JobApi& api, grpc::ServerContext* context) {
+absl::StatusOr<Principal> Caller(const JobAccess& api, grpc::ServerContext* context) {
   const auto& metadata = context->client_metadata();
   auto it = metadata.find("authorization");
   std::string header;
@@ -18,8 +22,8 @@ namespace {
 
 // Authenticates, runs `call` with the caller, and copies its result out.
 template <typename T, typename Call>
-grpc::Status Serve(const JobApi& api, Metrics* metrics, grpc::ServerContext* context, T* response,
-                   Call call) {
+grpc::Status Serve(const JobAccess& api, Metrics* metrics, grpc::ServerContext* context,
+                   T* response, Call call) {
   absl::StatusOr<Principal> who = Caller(api, context);
   if (!who.ok()) return Counted(metrics, ToGrpc(who.status()));
   absl::StatusOr<T> result = call(*who);
@@ -28,76 +32,53 @@ grpc::Status Serve(const JobApi& api, Metrics* metrics, grpc::ServerContext* con
   return grpc::Status::OK;
 }
 
-const char* CodeText(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::StatusCode::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return "UNAUTHENTICATED";
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::StatusCode::CANCELLED:
-      return "CANCELLED";
-    default:
-      return "INTERNAL";
-  }
-}
-
 }  // namespace
 
 grpc::Status Counted(Metrics* metrics, grpc::Status status) {
   if (!status.ok() && metrics != nullptr) {
-    metrics->Add("arena_grpc_errors_total", 1, {{"code", CodeText(status.error_code())}});
+    metrics->Add(
+        "arena_grpc_errors_total", 1,
+        {{"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))}});
   }
   return status;
 }
 
 grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* context,
                                        const v1::SubmitJobRequest* request, v1::Job* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->Submit(who, *request); });
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.jobs->Submit(who, *request); });
 }
 
 grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* context, const v1::GetJobRequest* request,
                                     v1::Job* response) {
-  return Serve(*api_, metrics_, context, response, [&](const Principal& who) {
+  return Serve(*apis_.access, metrics_, context, response, [&](const Principal& who) {
     if (request->wait_ms() < 0) {
       return absl::StatusOr<v1::Job>(absl::InvalidArgumentError("wait_ms must not be negative"));
     }
-    if (request->wait_ms() == 0) return api_->Get(who, *request);
-    return api_->WaitForChange(who, *request, [context] { return context->IsCancelled(); });
+    if (request->wait_ms() == 0) return apis_.jobs->Get(who, *request);
+    return apis_.jobs->WaitForChange(who, *request, [context] { return context->IsCancelled(); });
   });
 }
 
 grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* context,
                                       const v1::ListJobsRequest* request,
                                       v1::ListJobsResponse* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->List(who, *request); });
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.jobs->List(who, *request); });
 }
 
 grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* context,
                                        const v1::CancelJobRequest* request, v1::Job* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->Cancel(who, request->job_id()); });
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.jobs->Cancel(who, request->job_id()); });
 }
 
 grpc::Status JobServiceImpl::StreamLogs(grpc::ServerContext* context,
                                         const v1::StreamLogsRequest* request,
                                         grpc::ServerWriter<v1::LogData>* writer) {
-  absl::StatusOr<Principal> who = Caller(*api_, context);
+  absl::StatusOr<Principal> who = Caller(*apis_.access, context);
   if (!who.ok()) return Counted(metrics_, ToGrpc(who.status()));
-  return Counted(metrics_, ToGrpc(api_->StreamLogs(
+  return Counted(metrics_, ToGrpc(apis_.logs->StreamLogs(
                                *who, *request,
                                [writer](const v1::LogData& data) { return writer->Write(data); },
                                [context] { return context->IsCancelled(); })));
@@ -106,143 +87,146 @@ grpc::Status JobServiceImpl::StreamLogs(grpc::ServerContext* context,
 grpc::Status JobServiceImpl::ListAgents(grpc::ServerContext* context,
                                         const v1::ListAgentsRequest* request,
                                         v1::ListAgentsResponse* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->ListAgents(who); });
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.jobs->ListAgents(who); });
 }
 
 grpc::Status JobServiceImpl::CreateJoinToken(grpc::ServerContext* context,
                                              const v1::CreateJoinTokenRequest* request,
                                              v1::CreateJoinTokenResponse* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->CreateJoinToken(who, *request); });
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.jobs->CreateJoinToken(who, *request); });
 }
 
 grpc::Status AdminServiceImpl::CreateToken(grpc::ServerContext* context,
                                            const v1::CreateTokenRequest* request,
                                            v1::CreateTokenResponse* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->CreateToken(who, *request); });
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.admin->CreateToken(who, *request); });
 }
 
 grpc::Status AdminServiceImpl::ListTokens(grpc::ServerContext* context,
                                           const v1::ListTokensRequest* request,
                                           v1::ListTokensResponse* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->ListTokens(who); });
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.admin->ListTokens(who); });
 }
 
 grpc::Status AdminServiceImpl::RevokeToken(grpc::ServerContext* context,
                                            const v1::RevokeTokenRequest* request,
                                            v1::TokenInfo* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->RevokeToken(who, request->token()); });
+  return Serve(*apis_.access, metrics_, context, response, [&](const Principal& who) {
+    return apis_.admin->RevokeToken(who, request->token());
+  });
 }
 
 grpc::Status AdminServiceImpl::RevokeAgent(grpc::ServerContext* context,
                                            const v1::AgentRequest* request,
                                            v1::AgentInfo* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->RevokeAgent(who, request->agent_id()); });
+  return Serve(*apis_.access, metrics_, context, response, [&](const Principal& who) {
+    return apis_.admin->RevokeAgent(who, request->agent_id());
+  });
 }
 
 grpc::Status AdminServiceImpl::DrainAgent(grpc::ServerContext* context,
                                           const v1::DrainAgentRequest* request,
                                           v1::AgentInfo* response) {
-  return Serve(*api_, metrics_, context, response, [&](const Principal& who) {
-    return api_->DrainAgent(who, request->agent_id(), request->undo());
+  return Serve(*apis_.access, metrics_, context, response, [&](const Principal& who) {
+    return apis_.admin->DrainAgent(who, request->agent_id(), request->undo());
   });
 }
 
 grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* context,
                                          const v1::ListAuditRequest* request,
                                          v1::ListAuditResponse* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->ListAudit(who, request->limit()); });
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.admin->ListAudit(who, request->limit()); });
 }
 
 grpc::Status AdminServiceImpl::SetGitCredential(grpc::ServerContext* context,
                                                 const v1::SetGitCredentialRequest* request,
                                                 v1::GitCredentialInfo* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->SetGitCredential(who, *request); });
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.admin->SetGitCredential(who, *request); });
 }
 
 grpc::Status AdminServiceImpl::ListGitCredentials(grpc::ServerContext* context,
                                                   const v1::ListGitCredentialsRequest* request,
                                                   v1::ListGitCredentialsResponse* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->ListGitCredentials(who); });
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.admin->ListGitCredentials(who); });
 }
 
 grpc::Status AdminServiceImpl::DeleteGitCredential(grpc::ServerContext* context,
                                                    const v1::DeleteGitCredentialRequest* request,
                                                    v1::GitCredentialInfo* response) {
-  return Serve(*api_, metrics_, context, response, [&](const Principal& who) {
-    return api_->DeleteGitCredential(who, request->host());
+  return Serve(*apis_.access, metrics_, context, response, [&](const Principal& who) {
+    return apis_.admin->DeleteGitCredential(who, request->host());
   });
 }
 
 grpc::Status AdminServiceImpl::SetRegistryCredential(
     grpc::ServerContext* context, const v1::SetRegistryCredentialRequest* request,
     v1::RegistryCredentialInfo* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->SetRegistryCredential(who, *request); });
+  return Serve(*apis_.access, metrics_, context, response, [&](const Principal& who) {
+    return apis_.admin->SetRegistryCredential(who, *request);
+  });
 }
 
 grpc::Status AdminServiceImpl::ListRegistryCredentials(
     grpc::ServerContext* context, const v1::ListRegistryCredentialsRequest* request,
     v1::ListRegistryCredentialsResponse* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->ListRegistryCredentials(who); });
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.admin->ListRegistryCredentials(who); });
 }
 
 grpc::Status AdminServiceImpl::DeleteRegistryCredential(
     grpc::ServerContext* context, const v1::DeleteRegistryCredentialRequest* request,
     v1::RegistryCredentialInfo* response) {
-  return Serve(*api_, metrics_, context, response, [&](const Principal& who) {
-    return api_->DeleteRegistryCredential(who, request->host());
+  return Serve(*apis_.access, metrics_, context, response, [&](const Principal& who) {
+    return apis_.admin->DeleteRegistryCredential(who, request->host());
   });
 }
 
 grpc::Status ResultsServiceImpl::ListResults(grpc::ServerContext* context,
                                              const v1::ListResultsRequest* request,
                                              v1::ListResultsResponse* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->ListResults(who, *request); });
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.results->ListResults(who, *request); });
 }
 
 grpc::Status ResultsServiceImpl::ListArtifacts(grpc::ServerContext* context,
                                                const v1::ListArtifactsRequest* request,
                                                v1::ListArtifactsResponse* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->ListArtifacts(who, *request); });
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.results->ListArtifacts(who, *request); });
 }
 
 grpc::Status ResultsServiceImpl::GetArtifact(grpc::ServerContext* context,
                                              const v1::GetArtifactRequest* request,
                                              grpc::ServerWriter<v1::ArtifactData>* writer) {
-  absl::StatusOr<Principal> who = Caller(*api_, context);
+  absl::StatusOr<Principal> who = Caller(*apis_.access, context);
   if (!who.ok()) return Counted(metrics_, ToGrpc(who.status()));
-  return Counted(metrics_,
-                 ToGrpc(api_->ReadArtifact(*who, *request, [writer](absl::string_view data) {
-                   v1::ArtifactData chunk;
-                   chunk.set_data(std::string(data));
-                   return writer->Write(chunk);
-                 })));
+  return Counted(metrics_, ToGrpc(apis_.results->ReadArtifact(*who, *request,
+                                                              [writer](absl::string_view data) {
+                                                                v1::ArtifactData chunk;
+                                                                chunk.set_data(std::string(data));
+                                                                return writer->Write(chunk);
+                                                              })));
 }
 
 grpc::Status ResultsServiceImpl::ListFlaky(grpc::ServerContext* context,
                                            const v1::ListFlakyRequest* request,
                                            v1::ListFlakyResponse* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->ListFlaky(who, *request); });
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.results->ListFlaky(who, *request); });
 }
 
 grpc::Status ResultsServiceImpl::Quarantine(grpc::ServerContext* context,
                                             const v1::QuarantineRequest* request,
                                             v1::QuarantineResponse* response) {
-  return Serve(*api_, metrics_, context, response,
-               [&](const Principal& who) { return api_->Quarantine(who, *request); });
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.results->Quarantine(who, *request); });
 }
 
 }  // namespace arena

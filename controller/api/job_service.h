@@ -1,6 +1,7 @@
 // The public gRPC services: JobService (jobs, logs, agents, join tokens) and
 // AdminService (API tokens, agent revocation and drain, audit). Each call is
-// authenticated from its "authorization" metadata and handed to JobApi.
+// authenticated from its "authorization" metadata (JobAccess) and handed to
+// the API of its service (controller/api/apis.h).
 // Synchronous handlers on the server's thread pool.
 #ifndef ARENA_CONTROLLER_API_JOB_SERVICE_H_
 #define ARENA_CONTROLLER_API_JOB_SERVICE_H_
@@ -9,23 +10,24 @@
 #include "arena/v1/admin.grpc.pb.h"
 #include "arena/v1/jobs.grpc.pb.h"
 #include "arena/v1/results.grpc.pb.h"
+#include "controller/api/apis.h"
 #include "controller/auth/tokens.h"
 
 namespace arena {
 
-class JobApi;
+class JobAccess;
 class Metrics;
 
 // Counts a failed public call in arena_grpc_errors_total{code}; returns it.
 grpc::Status Counted(Metrics* metrics, grpc::Status status);
 
 // The caller named by the call's bearer token.
-absl::StatusOr<Principal> Caller(const JobApi& api, grpc::ServerContext* context);
+absl::StatusOr<Principal> Caller(const JobAccess& access, grpc::ServerContext* context);
 
 class JobServiceImpl final : public v1::JobService::Service {
  public:
-  // `api` must outlive the service.
-  JobServiceImpl(JobApi* api, Metrics* metrics = nullptr) : api_(api), metrics_(metrics) {}
+  // The APIs must outlive the service.
+  JobServiceImpl(Apis apis, Metrics* metrics = nullptr) : apis_(apis), metrics_(metrics) {}
 
   grpc::Status SubmitJob(grpc::ServerContext* context, const v1::SubmitJobRequest* request,
                          v1::Job* response) override;
@@ -44,14 +46,14 @@ class JobServiceImpl final : public v1::JobService::Service {
                                v1::CreateJoinTokenResponse* response) override;
 
  private:
-  JobApi* const api_;
+  const Apis apis_;
   Metrics* const metrics_;
 };
 
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  // `api` must outlive the service.
-  AdminServiceImpl(JobApi* api, Metrics* metrics = nullptr) : api_(api), metrics_(metrics) {}
+  // The APIs must outlive the service.
+  AdminServiceImpl(Apis apis, Metrics* metrics = nullptr) : apis_(apis), metrics_(metrics) {}
 
   grpc::Status CreateToken(grpc::ServerContext* context, const v1::CreateTokenRequest* request,
                            v1::CreateTokenResponse* response) override;
@@ -85,14 +87,14 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                                         v1::RegistryCredentialInfo* response) override;
 
  private:
-  JobApi* const api_;
+  const Apis apis_;
   Metrics* const metrics_;
 };
 
 class ResultsServiceImpl final : public v1::ResultsService::Service {
  public:
-  // `api` must outlive the service.
-  ResultsServiceImpl(JobApi* api, Metrics* metrics = nullptr) : api_(api), metrics_(metrics) {}
+  // The APIs must outlive the service.
+  ResultsServiceImpl(Apis apis, Metrics* metrics = nullptr) : apis_(apis), metrics_(metrics) {}
 
   grpc::Status ListResults(grpc::ServerContext* context, const v1::ListResultsRequest* request,
                            v1::ListResultsResponse* response) override;
@@ -106,7 +108,7 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
                           v1::QuarantineResponse* response) override;
 
  private:
-  JobApi* const api_;
+  const Apis apis_;
   Metrics* const metrics_;
 };
 

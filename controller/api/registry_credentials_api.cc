@@ -6,7 +6,7 @@
 #include "arena/v1/agent.pb.h"
 #include "common/image_ref.h"
 #include "common/status_macros.h"
-#include "controller/api/job_api.h"
+#include "controller/api/admin_api.h"
 #include "controller/auth/secret_box.h"
 #include "controller/auth/tokens.h"
 #include "controller/store/store.h"
@@ -44,7 +44,7 @@ absl::Status CheckRequest(const v1::SetRegistryCredentialRequest& request) {
 
 }  // namespace
 
-absl::StatusOr<v1::RegistryCredentialInfo> JobApi::SetRegistryCredential(
+absl::StatusOr<v1::RegistryCredentialInfo> AdminApi::SetRegistryCredential(
     const Principal& who, const v1::SetRegistryCredentialRequest& request) {
   RETURN_IF_ERROR(RequireOperator(who, "storing registry credentials"));
   ASSIGN_OR_RETURN(std::string host, CheckedHost(request.host()));
@@ -62,28 +62,28 @@ absl::StatusOr<v1::RegistryCredentialInfo> JobApi::SetRegistryCredential(
   record.username = request.username();
   record.created_ms = absl::ToUnixMillis(absl::Now());
   ASSIGN_OR_RETURN(record.sealed, secrets_->Seal(auth.SerializeAsString()));
-  RETURN_IF_ERROR(store_->PutCredential(CredentialScope::kRegistry, record));
-  Audit(who.name, "registry.login", host, absl::StrCat("as ", record.username));
+  RETURN_IF_ERROR(access_->store()->PutCredential(CredentialScope::kRegistry, record));
+  access_->Audit(who.name, "registry.login", host, absl::StrCat("as ", record.username));
   return ToInfo(record);
 }
 
-absl::StatusOr<v1::ListRegistryCredentialsResponse> JobApi::ListRegistryCredentials(
+absl::StatusOr<v1::ListRegistryCredentialsResponse> AdminApi::ListRegistryCredentials(
     const Principal& who) {
   RETURN_IF_ERROR(RequireOperator(who, "listing registry credentials"));
   ASSIGN_OR_RETURN(std::vector<CredentialRecord> records,
-                   store_->ListCredentials(CredentialScope::kRegistry));
+                   access_->store()->ListCredentials(CredentialScope::kRegistry));
   v1::ListRegistryCredentialsResponse response;
   for (const CredentialRecord& record : records) *response.add_credentials() = ToInfo(record);
   return response;
 }
 
-absl::StatusOr<v1::RegistryCredentialInfo> JobApi::DeleteRegistryCredential(
+absl::StatusOr<v1::RegistryCredentialInfo> AdminApi::DeleteRegistryCredential(
     const Principal& who, const std::string& host) {
   RETURN_IF_ERROR(RequireOperator(who, "removing registry credentials"));
   ASSIGN_OR_RETURN(std::string normal, CheckedHost(host));
   ASSIGN_OR_RETURN(CredentialRecord removed,
-                   store_->DeleteCredential(CredentialScope::kRegistry, normal));
-  Audit(who.name, "registry.logout", removed.host, removed.username);
+                   access_->store()->DeleteCredential(CredentialScope::kRegistry, normal));
+  access_->Audit(who.name, "registry.logout", removed.host, removed.username);
   return ToInfo(removed);
 }
 

@@ -1,5 +1,7 @@
 // JobApi's test-intelligence methods: per-test results (with flaky marks),
 // artifacts, flake statistics and the quarantine list.
+#include "controller/api/results_api.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -8,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
-#include "controller/api/job_api.h"
 #include "controller/api/paging.h"
 #include "controller/store/artifact_store.h"
 #include "controller/store/store.h"
@@ -26,15 +27,15 @@ bool Failed(const std::string& status) { return status == "failed" || status == 
 
 }  // namespace
 
-absl::StatusOr<v1::ListResultsResponse> JobApi::ListResults(const Principal& who,
-                                                            const v1::ListResultsRequest& request) {
+absl::StatusOr<v1::ListResultsResponse> ResultsApi::ListResults(
+    const Principal& who, const v1::ListResultsRequest& request) {
   ASSIGN_OR_RETURN(RowPage page, ParsePage(request.page_token(), request.page_size(),
                                            kResultPageSize, kMaxResultPageSize));
-  ASSIGN_OR_RETURN(v1::Job job, VisibleJob(who, request.job_id(), 0, 1));
+  ASSIGN_OR_RETURN(v1::Job job, access_->VisibleJob(who, request.job_id(), 0, 1));
   // A test that failed and passed within one task of the job is flaky; the
   // outcomes cover the whole job, so marks do not depend on page borders.
   using Outcomes = std::map<std::pair<std::string, std::string>, TestOutcome>;
-  ASSIGN_OR_RETURN(Outcomes outcomes, store_->TestOutcomes(job.id()));
+  ASSIGN_OR_RETURN(Outcomes outcomes, access_->store()->TestOutcomes(job.id()));
   v1::ListResultsResponse response;
   v1::ResultSummary* summary = response.mutable_summary();
   for (const auto& [key, o] : outcomes) {
@@ -53,7 +54,8 @@ absl::StatusOr<v1::ListResultsResponse> JobApi::ListResults(const Principal& who
   while (response.results_size() < page.limit &&
          static_cast<int64_t>(response.ByteSizeLong()) < kResultPageBytes) {
     RowPage read{page.after, page.limit, kResultPageBytes};
-    ASSIGN_OR_RETURN(Page<v1::TestResult> rows, store_->ListTestResultsPage(job.id(), read));
+    ASSIGN_OR_RETURN(Page<v1::TestResult> rows,
+                     access_->store()->ListTestResultsPage(job.id(), read));
     for (v1::TestResult& r : rows.rows) {
       const TestOutcome& o = outcomes[{r.task_id(), r.test_key()}];
       r.set_flaky(o.passed && o.failed);
@@ -67,25 +69,25 @@ absl::StatusOr<v1::ListResultsResponse> JobApi::ListResults(const Principal& who
   return response;
 }
 
-absl::StatusOr<v1::ListArtifactsResponse> JobApi::ListArtifacts(
+absl::StatusOr<v1::ListArtifactsResponse> ResultsApi::ListArtifacts(
     const Principal& who, const v1::ListArtifactsRequest& request) {
   ASSIGN_OR_RETURN(RowPage page, ParsePage(request.page_token(), request.page_size(),
                                            kResultPageSize, kMaxResultPageSize));
-  ASSIGN_OR_RETURN(v1::Job job, VisibleJob(who, request.job_id(), 0, 1));
+  ASSIGN_OR_RETURN(v1::Job job, access_->VisibleJob(who, request.job_id(), 0, 1));
   std::string task_id;
   if (!request.task().empty()) {
-    ASSIGN_OR_RETURN(v1::Task task, ResolveTask(who, job.id(), request.task()));
+    ASSIGN_OR_RETURN(v1::Task task, access_->ResolveTask(who, job.id(), request.task()));
     task_id = task.id();
   }
   page.max_bytes = kResultPageBytes;
   ASSIGN_OR_RETURN(Page<ArtifactRecord> records,
-                   store_->ListArtifactsPage(job.id(), task_id, page));
+                   access_->store()->ListArtifactsPage(job.id(), task_id, page));
   // The attempts' tasks, read once each.
   std::map<std::string, std::pair<v1::Task, int>> attempts;  // number by attempt id
   v1::ListArtifactsResponse response;
   for (const ArtifactRecord& record : records.rows) {
     if (!attempts.count(record.attempt_id)) {
-      absl::StatusOr<v1::Task> task = store_->GetTask(record.task_id);
+      absl::StatusOr<v1::Task> task = access_->store()->GetTask(record.task_id);
       if (task.ok()) {
         for (int i = 0; i < task->attempts_size(); ++i)
           attempts[task->attempts(i).id()] = {*task, i + 1};
@@ -109,11 +111,12 @@ absl::StatusOr<v1::ListArtifactsResponse> JobApi::ListArtifacts(
   return response;
 }
 
-absl::Status JobApi::ReadArtifact(const Principal& who, const v1::GetArtifactRequest& request,
-                                  const std::function<bool(absl::string_view)>& write) {
-  RETURN_IF_ERROR(VisibleJob(who, request.job_id(), 0, 1).status());
-  ASSIGN_OR_RETURN(std::vector<ArtifactRecord> records,
-                   store_->FindArtifacts(request.job_id(), request.attempt_id(), request.path()));
+absl::Status ResultsApi::ReadArtifact(const Principal& who, const v1::GetArtifactRequest& request,
+                                      const std::function<bool(absl::string_view)>& write) {
+  RETURN_IF_ERROR(access_->VisibleJob(who, request.job_id(), 0, 1).status());
+  ASSIGN_OR_RETURN(
+      std::vector<ArtifactRecord> records,
+      access_->store()->FindArtifacts(request.job_id(), request.attempt_id(), request.path()));
   const ArtifactRecord* found = nullptr;
   for (const ArtifactRecord& record : records) {
     // A JUnit report and an artifact may share a path: the artifact wins.
@@ -137,14 +140,15 @@ absl::Status JobApi::ReadArtifact(const Principal& who, const v1::GetArtifactReq
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::ListFlakyResponse> JobApi::ListFlaky(const Principal& who,
-                                                        const v1::ListFlakyRequest& request) {
+absl::StatusOr<v1::ListFlakyResponse> ResultsApi::ListFlaky(const Principal& who,
+                                                            const v1::ListFlakyRequest& request) {
   int window = request.runs() > 0 ? std::min(request.runs(), 1000) : 20;
   int limit = request.limit() > 0 ? std::min(request.limit(), 1000) : 50;
   // A submitter sees only tests that ran in its own jobs.
-  ASSIGN_OR_RETURN(std::vector<TestRun> runs,
-                   store_->RecentTestRuns(kFlakyScanRows, who.SeesEverything() ? "" : who.name));
-  ASSIGN_OR_RETURN(std::vector<v1::QuarantineEntry> quarantine, store_->ListQuarantine());
+  ASSIGN_OR_RETURN(
+      std::vector<TestRun> runs,
+      access_->store()->RecentTestRuns(kFlakyScanRows, who.SeesEverything() ? "" : who.name));
+  ASSIGN_OR_RETURN(std::vector<v1::QuarantineEntry> quarantine, access_->store()->ListQuarantine());
   std::set<std::string> quarantined;
   for (const v1::QuarantineEntry& e : quarantine) quarantined.insert(e.test_key());
   std::map<std::pair<std::string, std::string>, v1::FlakyTest> stats;
@@ -174,8 +178,8 @@ absl::StatusOr<v1::ListFlakyResponse> JobApi::ListFlaky(const Principal& who,
   return response;
 }
 
-absl::StatusOr<v1::QuarantineResponse> JobApi::Quarantine(const Principal& who,
-                                                          const v1::QuarantineRequest& request) {
+absl::StatusOr<v1::QuarantineResponse> ResultsApi::Quarantine(
+    const Principal& who, const v1::QuarantineRequest& request) {
   const std::string& action = request.action().empty() ? "list" : request.action();
   if (action != "list") {
     RETURN_IF_ERROR(RequireOperator(who, "changing the quarantine list"));
@@ -189,20 +193,21 @@ absl::StatusOr<v1::QuarantineResponse> JobApi::Quarantine(const Principal& who,
     entry.set_reason(request.reason().substr(0, 1024));
     entry.set_added_by(who.name);
     entry.set_added_unix_ms(absl::ToUnixMillis(absl::Now()));
-    RETURN_IF_ERROR(store_->AddQuarantine(entry));
-    Audit(who.name, "quarantine.add", request.test_key(), entry.reason());
+    RETURN_IF_ERROR(access_->store()->AddQuarantine(entry));
+    access_->Audit(who.name, "quarantine.add", request.test_key(), entry.reason());
   } else if (action == "remove") {
-    RETURN_IF_ERROR(store_->RemoveQuarantine(request.test_key()));
-    Audit(who.name, "quarantine.remove", request.test_key());
+    RETURN_IF_ERROR(access_->store()->RemoveQuarantine(request.test_key()));
+    access_->Audit(who.name, "quarantine.remove", request.test_key());
   } else if (action != "list") {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown quarantine action \"", action, "\" (add, remove or list)"));
   }
-  ASSIGN_OR_RETURN(std::vector<v1::QuarantineEntry> entries, store_->ListQuarantine());
+  ASSIGN_OR_RETURN(std::vector<v1::QuarantineEntry> entries, access_->store()->ListQuarantine());
   // A submitter sees the entries of tests that ran in its own jobs.
   std::set<std::string> own;
   if (!who.SeesEverything()) {
-    ASSIGN_OR_RETURN(std::vector<TestRun> runs, store_->RecentTestRuns(kFlakyScanRows, who.name));
+    ASSIGN_OR_RETURN(std::vector<TestRun> runs,
+                     access_->store()->RecentTestRuns(kFlakyScanRows, who.name));
     for (const TestRun& run : runs) own.insert(run.test_key);
   }
   v1::QuarantineResponse response;

@@ -9,41 +9,19 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/states.h"
+#include "controller/api/admin_api.h"
 #include "controller/api/job_api.h"
+#include "controller/api/log_api.h"
+#include "controller/api/results_api.h"
 #include "controller/gateway/http_server.h"
 #include "controller/gateway/json_writer.h"
-#include "controller/metrics/metrics.h"
 #include "controller/gateway/rest_io.h"
+#include "controller/metrics/metrics.h"
 
 namespace arena {
 namespace {
 
 using google::protobuf::Message;
-
-const char* CodeName(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kInvalidArgument:
-      return "INVALID_ARGUMENT";
-    case absl::StatusCode::kUnauthenticated:
-      return "UNAUTHENTICATED";
-    case absl::StatusCode::kPermissionDenied:
-      return "PERMISSION_DENIED";
-    case absl::StatusCode::kNotFound:
-      return "NOT_FOUND";
-    case absl::StatusCode::kAlreadyExists:
-      return "ALREADY_EXISTS";
-    case absl::StatusCode::kFailedPrecondition:
-      return "FAILED_PRECONDITION";
-    case absl::StatusCode::kResourceExhausted:
-      return "RESOURCE_EXHAUSTED";
-    case absl::StatusCode::kUnavailable:
-      return "UNAVAILABLE";
-    case absl::StatusCode::kCancelled:
-      return "CANCELLED";
-    default:
-      return "INTERNAL";
-  }
-}
 
 std::string ToJson(const Message& message) {
   std::string out;
@@ -57,7 +35,7 @@ std::string ToJson(const Message& message) {
 void WriteError(httplib::Response& res, const absl::Status& status) {
   v1::ErrorBody body;
   body.set_error(std::string(status.message()));
-  body.set_code(CodeName(status.code()));
+  body.set_code(absl::StatusCodeToString(status.code()));
   res.status = HttpStatusFor(status);
   res.set_content(ToJson(body), "application/json");
 }
@@ -170,12 +148,13 @@ void RestGateway::Register(httplib::Server* server) {
       metrics->Add("arena_http_errors_total", 1, {{"code", absl::StrCat(res.status)}});
     }
   });
-  RouteContext ctx{api_, stopping_, std::make_shared<std::atomic<int>>(0)};
+  RouteContext ctx{apis_, stopping_, std::make_shared<std::atomic<int>>(0)};
   for (const Route& route : AuthenticatedRoutes()) {
     RouteHandler handler = route.handler;
     // Every route but /healthz and /metrics runs behind this check.
     auto authed = [ctx, handler](const httplib::Request& req, httplib::Response& res) {
-      absl::StatusOr<Principal> who = ctx.api->Authenticate(req.get_header_value("Authorization"));
+      absl::StatusOr<Principal> who =
+          ctx.apis.access->Authenticate(req.get_header_value("Authorization"));
       if (!who.ok()) return WriteError(res, who.status());
       handler(ctx, *who, req, res);
       CompressAnswer(req, res);

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "arena/v1/jobs.pb.h"
 #include "arena/v1/rest.pb.h"
+#include "controller/api/apis.h"
 
 namespace httplib {
 class Server;
@@ -19,7 +20,7 @@ class Server;
 
 namespace arena {
 
-class JobApi;
+class JobAccess;
 class Metrics;
 
 // HTTP status for an API error: 400, 401, 403, 404, 409, 503, 500...
@@ -33,7 +34,7 @@ class RestGateway {
  public:
   // `api` and `metrics` must outlive the gateway and the server it
   // registers on. /metrics needs no token (Prometheus scrapes it).
-  RestGateway(JobApi* api, Metrics* metrics) : api_(api), metrics_(metrics) {}
+  RestGateway(Apis apis, Metrics* metrics) : apis_(apis), metrics_(metrics) {}
 
   void Register(httplib::Server* server);
   // Ends long polls and log follows (within a second), so that the HTTP
@@ -41,7 +42,7 @@ class RestGateway {
   void Stop() { stopping_->store(true); }
 
  private:
-  JobApi* const api_;
+  const Apis apis_;
   Metrics* const metrics_;
   std::shared_ptr<std::atomic<bool>> stopping_ = std::make_shared<std::atomic<bool>>(false);
 };

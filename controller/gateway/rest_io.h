@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "controller/api/apis.h"
 
 namespace google::protobuf {
 class Message;
@@ -21,7 +22,7 @@ class Message;
 
 namespace arena {
 
-class JobApi;
+class JobAccess;
 struct Principal;
 
 void WriteError(httplib::Response& res, const absl::Status& status);
@@ -45,7 +46,7 @@ bool BoolParam(const httplib::Request& req, const char* name);
 
 // What every route's handler may use besides the request.
 struct RouteContext {
-  JobApi* api = nullptr;
+  Apis apis;
   // Set at shutdown: long polls and log follows end within a second.
   std::shared_ptr<std::atomic<bool>> stopping;
   // Long polls in progress (each holds an HTTP worker).

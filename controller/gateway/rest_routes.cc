@@ -9,7 +9,10 @@
 #include "arena/v1/rest.pb.h"
 #include "arena/v1/results.pb.h"
 #include "common/states.h"
+#include "controller/api/admin_api.h"
 #include "controller/api/job_api.h"
+#include "controller/api/log_api.h"
+#include "controller/api/results_api.h"
 #include "controller/auth/tokens.h"
 #include "controller/gateway/rest_gateway.h"
 #include "controller/gateway/rest_io.h"
@@ -29,7 +32,7 @@ void SubmitJob(const RouteContext& ctx, const Principal& who, const Request& req
   if (request.idempotency_key().empty()) {
     request.set_idempotency_key(req.get_header_value("Idempotency-Key"));
   }
-  Reply(res, ctx.api->Submit(who, request));
+  Reply(res, ctx.apis.jobs->Submit(who, request));
 }
 
 void ListJobs(const RouteContext& ctx, const Principal& who, const Request& req, Response& res) {
@@ -52,7 +55,7 @@ void ListJobs(const RouteContext& ctx, const Principal& who, const Request& req,
   request.set_page_token(req.get_param_value("page_token"));
   request.set_owner(req.get_param_value("owner"));
   request.set_arch(req.get_param_value("arch"));
-  Reply(res, ctx.api->List(who, request));
+  Reply(res, ctx.apis.jobs->List(who, request));
 }
 
 // ?wait_ms=N: the same long poll as GetJob. A waiting request holds an HTTP
@@ -64,7 +67,7 @@ void GetJob(const RouteContext& ctx, const Principal& who, const Request& req, R
   absl::StatusOr<int> page_size = IntParam(req, "task_page_size");
   if (!page_size.ok()) return WriteError(res, page_size.status());
   request.set_task_page_size(*page_size);
-  if (!req.has_param("wait_ms")) return Reply(res, ctx.api->Get(who, request));
+  if (!req.has_param("wait_ms")) return Reply(res, ctx.apis.jobs->Get(who, request));
   int64_t wait_ms = 0;
   if (!absl::SimpleAtoi(req.get_param_value("wait_ms"), &wait_ms) || wait_ms < 0) {
     return WriteError(res, absl::InvalidArgumentError("wait_ms must be a non-negative number"));
@@ -72,12 +75,12 @@ void GetJob(const RouteContext& ctx, const Principal& who, const Request& req, R
   if (ctx.waiting->fetch_add(1) >= 16) wait_ms = 0;
   request.set_wait_ms(wait_ms);
   std::shared_ptr<std::atomic<bool>> stopping = ctx.stopping;
-  Reply(res, ctx.api->WaitForChange(who, request, [stopping] { return stopping->load(); }));
+  Reply(res, ctx.apis.jobs->WaitForChange(who, request, [stopping] { return stopping->load(); }));
   ctx.waiting->fetch_sub(1);
 }
 
 void CancelJob(const RouteContext& ctx, const Principal& who, const Request& req, Response& res) {
-  Reply(res, ctx.api->Cancel(who, req.matches[1]));
+  Reply(res, ctx.apis.jobs->Cancel(who, req.matches[1]));
 }
 
 // ---- logs, results, artifacts ----
@@ -96,18 +99,18 @@ void StreamLogs(const RouteContext& ctx, const Principal& who, const Request& re
     }
     request.set_offset(offset);
   }
-  absl::Status checked = ctx.api->CheckLogRequest(who, request);
+  absl::Status checked = ctx.apis.logs->CheckLogRequest(who, request);
   if (!checked.ok()) return WriteError(res, checked);
-  JobApi* api = ctx.api;
+  LogApi* logs = ctx.apis.logs;
   std::shared_ptr<std::atomic<bool>> stopping = ctx.stopping;
   res.set_chunked_content_provider(
-      "text/plain; charset=utf-8", [api, who, request, stopping](size_t, httplib::DataSink& sink) {
-        api->StreamLogs(
-               who, request,
-               [&sink](const v1::LogData& data) {
-                 return sink.write(data.data().data(), data.data().size());
-               },
-               [&sink, stopping] { return stopping->load() || !sink.is_writable(); })
+      "text/plain; charset=utf-8", [logs, who, request, stopping](size_t, httplib::DataSink& sink) {
+        logs->StreamLogs(
+                who, request,
+                [&sink](const v1::LogData& data) {
+                  return sink.write(data.data().data(), data.data().size());
+                },
+                [&sink, stopping] { return stopping->load() || !sink.is_writable(); })
             .IgnoreError();
         sink.done();
         return true;
@@ -122,7 +125,7 @@ void ListResults(const RouteContext& ctx, const Principal& who, const Request& r
   if (!page_size.ok()) return WriteError(res, page_size.status());
   request.set_page_size(*page_size);
   request.set_failed_only(BoolParam(req, "failed_only"));
-  Reply(res, ctx.api->ListResults(who, request));
+  Reply(res, ctx.apis.results->ListResults(who, request));
 }
 
 void ListArtifacts(const RouteContext& ctx, const Principal& who, const Request& req,
@@ -134,7 +137,7 @@ void ListArtifacts(const RouteContext& ctx, const Principal& who, const Request&
   absl::StatusOr<int> page_size = IntParam(req, "page_size");
   if (!page_size.ok()) return WriteError(res, page_size.status());
   request.set_page_size(*page_size);
-  Reply(res, ctx.api->ListArtifacts(who, request));
+  Reply(res, ctx.apis.results->ListArtifacts(who, request));
 }
 
 // The path may hold slashes: /api/v1/jobs/JOB/artifacts/ATTEMPT/dir/file.
@@ -144,7 +147,7 @@ void GetArtifact(const RouteContext& ctx, const Principal& who, const Request& r
   request.set_attempt_id(req.matches[2]);
   request.set_path(req.matches[3]);
   std::string body;
-  absl::Status read = ctx.api->ReadArtifact(who, request, [&body](absl::string_view data) {
+  absl::Status read = ctx.apis.results->ReadArtifact(who, request, [&body](absl::string_view data) {
     body.append(data.data(), data.size());
     return true;
   });
@@ -160,11 +163,11 @@ void ListFlaky(const RouteContext& ctx, const Principal& who, const Request& req
     return WriteError(res, absl::InvalidArgumentError("runs must be a positive number"));
   }
   request.set_runs(runs);
-  Reply(res, ctx.api->ListFlaky(who, request));
+  Reply(res, ctx.apis.results->ListFlaky(who, request));
 }
 
 void ListQuarantine(const RouteContext& ctx, const Principal& who, const Request&, Response& res) {
-  Reply(res, ctx.api->Quarantine(who, v1::QuarantineRequest()));
+  Reply(res, ctx.apis.results->Quarantine(who, v1::QuarantineRequest()));
 }
 
 void ChangeQuarantine(const RouteContext& ctx, const Principal& who, const Request& req,
@@ -172,21 +175,21 @@ void ChangeQuarantine(const RouteContext& ctx, const Principal& who, const Reque
   v1::QuarantineRequest request;
   absl::Status parsed = ParseBody(req, &request);
   if (!parsed.ok()) return WriteError(res, parsed);
-  Reply(res, ctx.api->Quarantine(who, request));
+  Reply(res, ctx.apis.results->Quarantine(who, request));
 }
 
 // ---- agents, tokens, audit ----
 
 void ListAgents(const RouteContext& ctx, const Principal& who, const Request&, Response& res) {
-  Reply(res, ctx.api->ListAgents(who));
+  Reply(res, ctx.apis.jobs->ListAgents(who));
 }
 
 void RevokeAgent(const RouteContext& ctx, const Principal& who, const Request& req, Response& res) {
-  Reply(res, ctx.api->RevokeAgent(who, req.matches[1]));
+  Reply(res, ctx.apis.admin->RevokeAgent(who, req.matches[1]));
 }
 
 void DrainAgent(const RouteContext& ctx, const Principal& who, const Request& req, Response& res) {
-  Reply(res, ctx.api->DrainAgent(who, req.matches[1], req.matches[2] == "undrain"));
+  Reply(res, ctx.apis.admin->DrainAgent(who, req.matches[1], req.matches[2] == "undrain"));
 }
 
 void CreateJoinToken(const RouteContext& ctx, const Principal& who, const Request& req,
@@ -196,22 +199,22 @@ void CreateJoinToken(const RouteContext& ctx, const Principal& who, const Reques
     absl::Status parsed = ParseBody(req, &request);
     if (!parsed.ok()) return WriteError(res, parsed);
   }
-  Reply(res, ctx.api->CreateJoinToken(who, request));
+  Reply(res, ctx.apis.jobs->CreateJoinToken(who, request));
 }
 
 void CreateToken(const RouteContext& ctx, const Principal& who, const Request& req, Response& res) {
   v1::CreateTokenRequest request;
   absl::Status parsed = ParseBody(req, &request);
   if (!parsed.ok()) return WriteError(res, parsed);
-  Reply(res, ctx.api->CreateToken(who, request));
+  Reply(res, ctx.apis.admin->CreateToken(who, request));
 }
 
 void ListTokens(const RouteContext& ctx, const Principal& who, const Request&, Response& res) {
-  Reply(res, ctx.api->ListTokens(who));
+  Reply(res, ctx.apis.admin->ListTokens(who));
 }
 
 void RevokeToken(const RouteContext& ctx, const Principal& who, const Request& req, Response& res) {
-  Reply(res, ctx.api->RevokeToken(who, req.matches[1]));
+  Reply(res, ctx.apis.admin->RevokeToken(who, req.matches[1]));
 }
 
 void ListAudit(const RouteContext& ctx, const Principal& who, const Request& req, Response& res) {
@@ -219,7 +222,7 @@ void ListAudit(const RouteContext& ctx, const Principal& who, const Request& req
   if (req.has_param("limit") && !absl::SimpleAtoi(req.get_param_value("limit"), &limit)) {
     return WriteError(res, absl::InvalidArgumentError("limit must be a number"));
   }
-  Reply(res, ctx.api->ListAudit(who, limit));
+  Reply(res, ctx.apis.admin->ListAudit(who, limit));
 }
 
 // ---- credentials: POST a Set*Request, GET the list (never a secret),
@@ -230,17 +233,17 @@ void SetGitCredential(const RouteContext& ctx, const Principal& who, const Reque
   v1::SetGitCredentialRequest request;
   absl::Status parsed = ParseBody(req, &request);
   if (!parsed.ok()) return WriteError(res, parsed);
-  Reply(res, ctx.api->SetGitCredential(who, request));
+  Reply(res, ctx.apis.admin->SetGitCredential(who, request));
 }
 
 void ListGitCredentials(const RouteContext& ctx, const Principal& who, const Request&,
                         Response& res) {
-  Reply(res, ctx.api->ListGitCredentials(who));
+  Reply(res, ctx.apis.admin->ListGitCredentials(who));
 }
 
 void DeleteGitCredential(const RouteContext& ctx, const Principal& who, const Request& req,
                          Response& res) {
-  Reply(res, ctx.api->DeleteGitCredential(who, req.matches[1]));
+  Reply(res, ctx.apis.admin->DeleteGitCredential(who, req.matches[1]));
 }
 
 void SetRegistryCredential(const RouteContext& ctx, const Principal& who, const Request& req,
@@ -248,17 +251,17 @@ void SetRegistryCredential(const RouteContext& ctx, const Principal& who, const 
   v1::SetRegistryCredentialRequest request;
   absl::Status parsed = ParseBody(req, &request);
   if (!parsed.ok()) return WriteError(res, parsed);
-  Reply(res, ctx.api->SetRegistryCredential(who, request));
+  Reply(res, ctx.apis.admin->SetRegistryCredential(who, request));
 }
 
 void ListRegistryCredentials(const RouteContext& ctx, const Principal& who, const Request&,
                              Response& res) {
-  Reply(res, ctx.api->ListRegistryCredentials(who));
+  Reply(res, ctx.apis.admin->ListRegistryCredentials(who));
 }
 
 void DeleteRegistryCredential(const RouteContext& ctx, const Principal& who, const Request& req,
                               Response& res) {
-  Reply(res, ctx.api->DeleteRegistryCredential(who, req.matches[1]));
+  Reply(res, ctx.apis.admin->DeleteRegistryCredential(who, req.matches[1]));
 }
 
 // ---- the minimal shape for curl | jq loops ----
@@ -273,7 +276,7 @@ void SubmitSimpleJob(const RouteContext& ctx, const Principal& who, const Reques
   }
   absl::StatusOr<v1::SubmitJobRequest> request = FromSimpleRequest(simple);
   if (!request.ok()) return WriteError(res, request.status());
-  absl::StatusOr<v1::Job> job = ctx.api->Submit(who, *request);
+  absl::StatusOr<v1::Job> job = ctx.apis.jobs->Submit(who, *request);
   if (!job.ok()) return WriteError(res, job.status());
   v1::SimpleJobCreated created;
   created.set_job_id(job->id());
@@ -284,7 +287,7 @@ void GetSimpleJob(const RouteContext& ctx, const Principal& who, const Request& 
                   Response& res) {
   v1::GetJobRequest request;
   request.set_job_id(req.matches[1]);
-  absl::StatusOr<v1::Job> job = ctx.api->Get(who, request);
+  absl::StatusOr<v1::Job> job = ctx.apis.jobs->Get(who, request);
   if (!job.ok()) return WriteError(res, job.status());
   WriteMessage(res, ToSimpleStatus(*job));
 }

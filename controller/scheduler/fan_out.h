@@ -16,12 +16,9 @@
 
 namespace arena {
 
-// Checks the suite, test-queue, artifact and rerun fields. Exactly one of
-// command, suites, tests or list_command (with test_command) must be given.
-absl::Status ValidateTestFields(const v1::JobSpec& spec);
-
-// The queued tasks of a new job, architecture by architecture. `image_for`
-// gives each architecture's image. Ids are left for the caller to fill in.
+// The queued tasks of a new job, architecture by architecture. `images`
+// gives each architecture's image (ImageForArch). REQUIRES: the spec passed
+// ValidateJobSpec (controller/spec/job_spec.h). Ids are left for the caller to fill in.
 std::vector<v1::Task> FanOut(const v1::JobSpec& spec,
                              const std::map<std::string, std::string>& images);
 

@@ -2,7 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "controller/api/job_api.h"
+#include "controller/spec/job_spec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   arena::v1::JobSpec spec;

@@ -7,12 +7,12 @@
 #include <string>
 
 #include "arena/v1/rest.pb.h"
-#include "controller/api/job_api.h"
+#include "controller/spec/job_spec.h"
 #include "controller/gateway/rest_gateway.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string body(reinterpret_cast<const char*>(data), size);
-  arena::JobApiOptions options{"img", "amd64"};
+  arena::SpecPolicy options{"img", "amd64"};
   arena::v1::SimpleJobRequest simple;
   if (google::protobuf::util::JsonStringToMessage(body, &simple).ok()) {
     absl::StatusOr<arena::v1::SubmitJobRequest> request = arena::FromSimpleRequest(simple);

@@ -20,7 +20,7 @@ TEST(ControllerFlags, DefaultsToLoopbackPortsAndTheDocumentedPolicy) {
   EXPECT_FALSE(config->http_insecure);
   EXPECT_EQ(config->agent_cert_ttl, absl::Hours(24));
   EXPECT_EQ(config->tls_names, (std::vector<std::string>{"localhost", "127.0.0.1"}));
-  EXPECT_FALSE(config->api.default_arch.empty());
+  EXPECT_FALSE(config->spec_policy.default_arch.empty());
 }
 
 TEST(ControllerFlags, ReadsIpv6AddressesWithoutTheirBrackets) {
@@ -61,10 +61,10 @@ TEST(ControllerFlags, PolicyFlagsCapTheDefaults) {
       ConfigOf({"--data-dir", "/d", "--max-memory-mb", "64", "--allow-network", "host",
                 "--allowed-pull-policies", "never", "--http-insecure"});
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->api.max_memory_mb, 64);
-  EXPECT_LE(config->api.default_memory_mb, 64);
-  EXPECT_EQ(config->api.allowed_networks, (std::vector<std::string>{"none", "host"}));
-  EXPECT_EQ(config->api.allowed_pull_policies, (std::vector<std::string>{"never"}));
+  EXPECT_EQ(config->spec_policy.max_memory_mb, 64);
+  EXPECT_LE(config->spec_policy.default_memory_mb, 64);
+  EXPECT_EQ(config->spec_policy.allowed_networks, (std::vector<std::string>{"none", "host"}));
+  EXPECT_EQ(config->spec_policy.allowed_pull_policies, (std::vector<std::string>{"never"}));
   EXPECT_TRUE(config->http_insecure);
 }
 

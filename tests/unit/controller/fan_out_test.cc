@@ -67,34 +67,6 @@ TEST(FanOut, TestsListAndPlainCommand) {
   EXPECT_EQ(one[0].command_size(), 0);  // the job's command
 }
 
-TEST(FanOut, ValidationNamesTheProblem) {
-  EXPECT_TRUE(ValidateTestFields(SuiteSpec()).ok());
-  v1::JobSpec both = SuiteSpec();
-  both.add_command("true");
-  EXPECT_THAT(std::string(ValidateTestFields(both).message()), HasSubstr("alternatives"));
-  v1::JobSpec twice = SuiteSpec();
-  twice.mutable_suites(1)->set_name("lint");
-  EXPECT_THAT(std::string(ValidateTestFields(twice).message()), HasSubstr("appears twice"));
-  v1::JobSpec no_template;
-  no_template.add_tests("a");
-  no_template.set_test_command("pytest");
-  EXPECT_THAT(std::string(ValidateTestFields(no_template).message()), HasSubstr("{test}"));
-  v1::JobSpec bad_id;
-  bad_id.add_tests("a\nb");
-  bad_id.set_test_command("x {test}");
-  EXPECT_THAT(std::string(ValidateTestFields(bad_id).message()), HasSubstr("one line"));
-  v1::JobSpec escape;
-  escape.add_command("true");
-  escape.add_artifacts("../../etc/passwd");
-  EXPECT_THAT(std::string(ValidateTestFields(escape).message()), HasSubstr(".."));
-  v1::JobSpec reruns;
-  reruns.add_command("true");
-  reruns.set_reruns(11);
-  EXPECT_THAT(std::string(ValidateTestFields(reruns).message()), HasSubstr("reruns"));
-  v1::JobSpec nothing;
-  EXPECT_THAT(std::string(ValidateTestFields(nothing).message()), HasSubstr("command is empty"));
-}
-
 TEST(FanOut, TestListSkipsBlanksCommentsAndDuplicates) {
   absl::StatusOr<std::vector<std::string>> ids = ParseTestList("a\n\n# comment\n  b  \na\nc");
   ASSERT_TRUE(ids.ok());

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "controller/api/job_api.h"
+#include "controller/api/results_api.h"
 #include "controller/auth/secret_box.h"
 #include "controller/auth/tokens.h"
 #include "tests/unit/controller/scheduler_fixture.h"
@@ -21,8 +22,9 @@ class JobWaitTest : public SchedulerTest {
   void SetUp() override {
     SchedulerTest::SetUp();
     secrets_ = std::make_unique<SecretBox>(*SecretBox::LoadOrCreate(dir_.File("secrets.key")));
-    api_ = std::make_unique<JobApi>(store_.get(), logs_.get(), scheduler_.get(), secrets_.get(),
-                                    JobApiOptions());
+    access_ = std::make_unique<JobAccess>(store_.get(), scheduler_.get());
+    api_ = std::make_unique<JobApi>(access_.get(), logs_.get(), secrets_.get(), SpecPolicy());
+    results_ = std::make_unique<ResultsApi>(access_.get(), nullptr);
   }
   absl::StatusOr<v1::Job> Wait(const std::string& job_id, absl::Duration wait,
                                const std::function<bool()>& cancelled) {
@@ -33,7 +35,9 @@ class JobWaitTest : public SchedulerTest {
   }
   const Principal admin_{"tok-1", "admin", "admin"};
   std::unique_ptr<SecretBox> secrets_;
+  std::unique_ptr<JobAccess> access_;
   std::unique_ptr<JobApi> api_;
+  std::unique_ptr<ResultsApi> results_;
 };
 
 TEST_F(JobWaitTest, AnswersWhenATaskStartsNotWhenTheWaitEnds) {
@@ -130,7 +134,7 @@ TEST_F(LargeJobTest, ResultsComePagedAndFlakyMarksSpanPages) {
   request.set_page_size(100000);  // more than allowed: cut to the maximum
   int seen = 0, flaky = 0, pages = 0;
   do {
-    absl::StatusOr<v1::ListResultsResponse> page = api_->ListResults(admin_, request);
+    absl::StatusOr<v1::ListResultsResponse> page = results_->ListResults(admin_, request);
     ASSERT_TRUE(page.ok()) << page.status();
     EXPECT_LT(page->ByteSizeLong(), 4u << 20);
     seen += page->results_size();
@@ -145,7 +149,7 @@ TEST_F(LargeJobTest, ResultsComePagedAndFlakyMarksSpanPages) {
   v1::ListResultsRequest failed;
   failed.set_job_id("job-big");
   failed.set_failed_only(true);
-  absl::StatusOr<v1::ListResultsResponse> bad = api_->ListResults(admin_, failed);
+  absl::StatusOr<v1::ListResultsResponse> bad = results_->ListResults(admin_, failed);
   ASSERT_TRUE(bad.ok());
   EXPECT_EQ(bad->results_size(), kResults / 1000 + 1);
   EXPECT_TRUE(bad->next_page_token().empty());

@@ -1,35 +1,25 @@
 // Job specs as submitted: checked, normalised (architectures, images,
-// defaults) and held to the controller's container policy before anything is
-// stored. Pure functions: thread-safe.
+// defaults) and held to the controller's policy before anything is stored.
+#include "controller/spec/job_spec.h"
+
 #include <google/protobuf/message.h>
 
 #include <algorithm>
-#include <cmath>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "common/arch.h"
-#include "common/image_ref.h"
 #include "common/repo_url.h"
 #include "common/status_macros.h"
-#include "controller/api/job_api.h"
-#include "controller/scheduler/fan_out.h"
+#include "controller/spec/container_policy.h"
+#include "controller/spec/spec_limits.h"
+#include "controller/spec/test_fields.h"
 
 namespace arena {
 namespace {
-
-constexpr int64_t kDefaultTimeoutMs = 60 * 60 * 1000;
-constexpr int64_t kMaxTimeoutMs = 7 * 24 * 60 * 60 * 1000LL;
-constexpr int kMaxArchitectures = 16;
-constexpr int kMaxRetries = 10;
-constexpr size_t kMaxEnvBytes = 64 * 1024;
-constexpr size_t kMaxCommandBytes = 128 * 1024;
-constexpr size_t kMaxBuildPathBytes = 1024;
-constexpr int kMaxBuildArgs = 64;
 
 // A NUL in any text of the spec would be cut short by the agent's C
 // strings (argv, environment, paths) and fail late, or differently.
@@ -59,117 +49,9 @@ absl::Status RejectNulBytes(const google::protobuf::Message& message, const std:
   return absl::OkStatus();
 }
 
-}  // namespace
-
-bool ValidEnvName(const std::string& name) {
-  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
-  for (char c : name) {
-    if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch) {
-  // Each agent tags what it builds by the build's inputs; the task shows
-  // where its image comes from.
-  if (spec.has_build()) return absl::StrCat("build:", spec.build().dockerfile());
-  auto it = spec.images().find(arch);
-  if (it != spec.images().end()) return it->second;
-  return absl::StrReplaceAll(spec.image(), {{"{arch}", arch}});
-}
-
-absl::Status ApplyDiskPolicy(v1::Resources* r, const JobApiOptions& options) {
-  if (r->disk_mb() < 0) return absl::InvalidArgumentError("resources.disk_mb must not be negative");
-  if (r->disk_mb() == 0) r->set_disk_mb(options.default_disk_mb);
-  if (r->disk_mb() > options.max_disk_mb) {
-    return absl::InvalidArgumentError(absl::StrCat("policy: disk ", r->disk_mb(),
-                                                   " MiB exceeds the controller's limit of ",
-                                                   options.max_disk_mb, " MiB"));
-  }
-  return absl::OkStatus();
-}
-
-static absl::Status ApplyPullPolicy(const v1::JobSpec& spec, const JobApiOptions& options) {
-  if (!spec.pull_policy().empty()) RETURN_IF_ERROR(ParsePullPolicy(spec.pull_policy()).status());
-  const std::vector<std::string>& allowed = options.allowed_pull_policies;
-  if (spec.has_build()) {
-    // Base images: the job's policy when it names one, else each base's
-    // default, applied by the agent.
-    if (spec.pull_policy().empty() ||
-        std::find(allowed.begin(), allowed.end(), spec.pull_policy()) != allowed.end()) {
-      return absl::OkStatus();
-    }
-    return absl::InvalidArgumentError(
-        absl::StrCat("policy: pull policy \"", spec.pull_policy(),
-                     "\" is not allowed (allowed: ", absl::StrJoin(allowed, ", "), ")"));
-  }
-  // Every image's effective policy (the default one where the job names
-  // none) must be allowed.
-  for (const std::string& arch : spec.architectures()) {
-    std::string image = ImageForArch(spec, arch);
-    ASSIGN_OR_RETURN(PullPolicy policy, EffectivePullPolicy(spec.pull_policy(), image));
-    if (std::find(allowed.begin(), allowed.end(), PullPolicyName(policy)) == allowed.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("policy: pull policy \"", PullPolicyName(policy), "\" (for ", image,
-                       ") is not allowed (allowed: ", absl::StrJoin(allowed, ", "), ")"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ApplyContainerPolicy(v1::JobSpec& spec, const JobApiOptions& options) {
-  v1::Resources* r = spec.mutable_resources();
-  // NaN compares false with every bound: it is refused by name, not let
-  // through as "no limit".
-  if (!std::isfinite(r->cpus())) {
-    return absl::InvalidArgumentError("resources.cpus must be a finite number");
-  }
-  RETURN_IF_ERROR(ApplyDiskPolicy(r, options));
-  if (r->memory_mb() < 0 || r->cpus() < 0 || r->pids() < 0) {
-    return absl::InvalidArgumentError("resources must not be negative");
-  }
-  if ((r->cpus() > 0 && r->cpus() < 0.01) || (r->memory_mb() > 0 && r->memory_mb() < 6)) {
-    return absl::InvalidArgumentError(
-        "resources too small to run anything: at least 0.01 CPUs and 6 MiB of memory");
-  }
-  if (r->memory_mb() == 0) r->set_memory_mb(options.default_memory_mb);
-  if (r->cpus() == 0) r->set_cpus(options.default_cpus);
-  if (r->pids() == 0) r->set_pids(options.default_pids);
-  if (r->memory_mb() > options.max_memory_mb) {
-    return absl::InvalidArgumentError(absl::StrCat("policy: memory ", r->memory_mb(),
-                                                   " MiB exceeds the controller's limit of ",
-                                                   options.max_memory_mb, " MiB"));
-  }
-  if (r->cpus() > options.max_cpus) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "policy: ", r->cpus(), " CPUs exceed the controller's limit of ", options.max_cpus));
-  }
-  if (r->pids() > options.max_pids) {
-    return absl::InvalidArgumentError(absl::StrCat("policy: a pids limit of ", r->pids(),
-                                                   " exceeds the controller's limit of ",
-                                                   options.max_pids));
-  }
-  if (spec.network().empty()) spec.set_network("none");
-  if (std::find(options.allowed_networks.begin(), options.allowed_networks.end(), spec.network()) ==
-      options.allowed_networks.end()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "policy: network \"", spec.network(),
-        "\" is not allowed (allowed: ", absl::StrJoin(options.allowed_networks, ", "), ")"));
-  }
-  RETURN_IF_ERROR(ApplyPullPolicy(spec, options));
-  if (spec.user().size() > 64 || spec.user().find_first_of(" \t\n") != std::string::npos) {
-    return absl::InvalidArgumentError("user must be a name or uid[:gid] without spaces");
-  }
-  return absl::OkStatus();
-}
-
-namespace {
-
 // The environment, the sizes of the spec's texts and where its code comes
 // from.
-absl::Status ValidateEnvAndSource(const v1::JobSpec& spec, const JobApiOptions& options) {
+absl::Status ValidateEnvAndSource(const v1::JobSpec& spec, const SpecPolicy& policy) {
   for (const auto& [name, value] : spec.env()) {
     if (!ValidEnvName(name)) {
       return absl::InvalidArgumentError(
@@ -189,9 +71,25 @@ absl::Status ValidateEnvAndSource(const v1::JobSpec& spec, const JobApiOptions& 
     return absl::InvalidArgumentError("commit given without repo");
   }
   if (!spec.repo().empty()) {
-    absl::Status allowed = CheckRepoAllowed(spec.repo(), options.allow_local_repos, "controller");
+    absl::Status allowed = CheckRepoAllowed(spec.repo(), policy.allow_local_repos, "controller");
     if (!allowed.ok()) return absl::InvalidArgumentError(allowed.message());
   }
+  return absl::OkStatus();
+}
+
+// Secrets' names and sizes; they are sealed after the checks, by the API.
+absl::Status CheckSecrets(const v1::JobSpec& spec) {
+  size_t bytes = 0;
+  for (const auto& [name, value] : spec.secrets()) {
+    if (!ValidEnvName(name)) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid secret name \"", name, "\""));
+    }
+    if (value.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("secret ", name, " is empty"));
+    }
+    bytes += name.size() + value.size();
+  }
+  if (bytes > kMaxSecretBytes) return absl::InvalidArgumentError("secrets exceed 64 KiB");
   return absl::OkStatus();
 }
 
@@ -254,7 +152,26 @@ absl::Status ValidateBuild(v1::JobSpec& spec) {
 
 }  // namespace
 
-absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOptions& options) {
+bool ValidEnvName(const std::string& name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  for (char c : name) {
+    if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch) {
+  // Each agent tags what it builds by the build's inputs; the task shows
+  // where its image comes from.
+  if (spec.has_build()) return absl::StrCat("build:", spec.build().dockerfile());
+  auto it = spec.images().find(arch);
+  if (it != spec.images().end()) return it->second;
+  return absl::StrReplaceAll(spec.image(), {{"{arch}", arch}});
+}
+
+absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const SpecPolicy& policy) {
   RETURN_IF_ERROR(RejectNulBytes(spec, "spec"));
   RETURN_IF_ERROR(ValidateTestFields(spec));
   size_t command_bytes = 0;
@@ -262,7 +179,7 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOption
   if (command_bytes > kMaxCommandBytes || (spec.command_size() > 0 && spec.command(0).empty())) {
     return absl::InvalidArgumentError("command is empty or longer than 128 KiB");
   }
-  if (spec.architectures_size() == 0) spec.add_architectures(options.default_arch);
+  if (spec.architectures_size() == 0) spec.add_architectures(policy.default_arch);
   if (spec.architectures_size() > kMaxArchitectures) {
     return absl::InvalidArgumentError("too many architectures");
   }
@@ -283,7 +200,7 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOption
   if (spec.has_build()) {
     RETURN_IF_ERROR(ValidateBuild(spec));
   } else if (spec.image().empty()) {
-    spec.set_image(options.default_image);
+    spec.set_image(policy.default_image);
   }
   for (const std::string& arch : archs) {
     if (ImageForArch(spec, arch).empty()) {
@@ -301,8 +218,9 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const JobApiOption
   if (spec.queue_timeout_ms() < 0 || spec.queue_timeout_ms() > kMaxTimeoutMs) {
     return absl::InvalidArgumentError("queue timeout must be between 1ms and 7 days");
   }
-  RETURN_IF_ERROR(ValidateEnvAndSource(spec, options));
-  RETURN_IF_ERROR(ApplyContainerPolicy(spec, options));
+  RETURN_IF_ERROR(ValidateEnvAndSource(spec, policy));
+  RETURN_IF_ERROR(CheckSecrets(spec));
+  RETURN_IF_ERROR(ApplyContainerPolicy(spec, policy));
   return spec;
 }
 

@@ -1,12 +1,12 @@
+#include "controller/spec/job_spec.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "controller/api/job_api.h"
 
 namespace arena {
 namespace {
 
-JobApiOptions Options() { return {"default-image", "amd64"}; }
+SpecPolicy Options() { return {"default-image", "amd64"}; }
 
 TEST(JobSpec, FillsDefaultsAndNormalisesArchitectures) {
   v1::JobSpec spec;
@@ -41,9 +41,9 @@ TEST(JobSpec, ResolvesImagesPerArchitecture) {
   only_map.add_command("true");
   only_map.add_architectures("arm64");
   (*only_map.mutable_images())["arm64"] = "a";
-  EXPECT_TRUE(ValidateJobSpec(only_map, JobApiOptions{"", "amd64"}).ok());
+  EXPECT_TRUE(ValidateJobSpec(only_map, SpecPolicy{"", "amd64"}).ok());
   only_map.add_architectures("amd64");
-  EXPECT_FALSE(ValidateJobSpec(only_map, JobApiOptions{"", "amd64"}).ok());
+  EXPECT_FALSE(ValidateJobSpec(only_map, SpecPolicy{"", "amd64"}).ok());
 }
 
 TEST(JobSpec, RejectsBadInputWithAReason) {
@@ -64,7 +64,7 @@ TEST(JobSpec, RejectsBadInputWithAReason) {
 
   v1::JobSpec no_image;
   no_image.add_command("true");
-  EXPECT_FALSE(ValidateJobSpec(no_image, JobApiOptions{"", "amd64"}).ok());
+  EXPECT_FALSE(ValidateJobSpec(no_image, SpecPolicy{"", "amd64"}).ok());
 
   v1::JobSpec negative_timeout;
   negative_timeout.add_command("true");
@@ -145,7 +145,7 @@ TEST(JobSpec, RefusesBadBuildArgsAndTargets) {
 }
 
 TEST(JobSpec, ABuildsPullPolicyIsTheJobsOwnForItsBaseImages) {
-  JobApiOptions options = Options();
+  SpecPolicy options = Options();
   options.allowed_pull_policies = {"never", "if-not-present"};
   v1::JobSpec spec = BuildJob();
   EXPECT_TRUE(ValidateJobSpec(spec, options).ok());  // each base's default, at the agent

@@ -1,0 +1,106 @@
+#include "controller/api/admin_api.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "controller/scheduler/scheduler.h"
+#include "controller/store/store.h"
+
+namespace arena {
+namespace {
+
+v1::TokenInfo ToInfo(const ApiToken& token) {
+  v1::TokenInfo info;
+  info.set_id(token.id);
+  info.set_name(token.name);
+  info.set_role(token.role);
+  info.set_created_unix_ms(token.created_ms);
+  info.set_expires_unix_ms(token.expires_ms);
+  info.set_revoked(token.revoked);
+  return info;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::CreateTokenResponse> AdminApi::CreateToken(
+    const Principal& who, const v1::CreateTokenRequest& request) {
+  RETURN_IF_ERROR(RequireAdmin(who, "creating API tokens"));
+  if (request.ttl_ms() < 0) return absl::InvalidArgumentError("ttl must not be negative");
+  ApiToken info;
+  ASSIGN_OR_RETURN(std::string token,
+                   CreateApiToken(access_->store(), request.name(), request.role(),
+                                  absl::Milliseconds(request.ttl_ms()), &info));
+  access_->Audit(who.name, "token.create", info.id, absl::StrCat(info.name, " as ", info.role));
+  v1::CreateTokenResponse response;
+  response.set_token(token);
+  *response.mutable_info() = ToInfo(info);
+  return response;
+}
+
+absl::StatusOr<v1::ListTokensResponse> AdminApi::ListTokens(const Principal& who) {
+  RETURN_IF_ERROR(RequireAdmin(who, "listing API tokens"));
+  ASSIGN_OR_RETURN(std::vector<ApiToken> tokens, access_->store()->ListApiTokens());
+  v1::ListTokensResponse response;
+  for (const ApiToken& token : tokens) *response.add_tokens() = ToInfo(token);
+  return response;
+}
+
+absl::StatusOr<v1::TokenInfo> AdminApi::RevokeToken(const Principal& who,
+                                                    const std::string& token) {
+  RETURN_IF_ERROR(RequireAdmin(who, "revoking API tokens"));
+  if (token.empty()) return absl::InvalidArgumentError("token id or name is required");
+  ASSIGN_OR_RETURN(ApiToken revoked, access_->store()->RevokeApiToken(token));
+  access_->Audit(who.name, "token.revoke", revoked.id, revoked.name);
+  return ToInfo(revoked);
+}
+
+absl::StatusOr<v1::AgentInfo> AdminApi::AgentInfoFor(const std::string& agent_id) {
+  ASSIGN_OR_RETURN(v1::ListAgentsResponse all, DescribeAgents(*access_));
+  for (const v1::AgentInfo& info : all.agents()) {
+    if (info.id() == agent_id) return info;
+  }
+  return absl::NotFoundError(absl::StrCat("agent ", agent_id, " not found"));
+}
+
+absl::StatusOr<v1::AgentInfo> AdminApi::RevokeAgent(const Principal& who,
+                                                    const std::string& agent_id) {
+  RETURN_IF_ERROR(RequireOperator(who, "revoking agents"));
+  ASSIGN_OR_RETURN(AgentRecord record, access_->store()->GetAgent(agent_id));
+  record.revoked = true;
+  RETURN_IF_ERROR(access_->store()->UpsertAgent(record));
+  access_->scheduler()->RevokeAgent(agent_id);
+  access_->scheduler()->Flush();
+  access_->Audit(who.name, "agent.revoke", agent_id);
+  return AgentInfoFor(agent_id);
+}
+
+absl::StatusOr<v1::AgentInfo> AdminApi::DrainAgent(const Principal& who,
+                                                   const std::string& agent_id, bool undo) {
+  RETURN_IF_ERROR(RequireOperator(who, "draining agents"));
+  ASSIGN_OR_RETURN(AgentRecord record, access_->store()->GetAgent(agent_id));
+  record.draining = !undo;
+  RETURN_IF_ERROR(access_->store()->UpsertAgent(record));
+  access_->scheduler()->SetDraining(agent_id, !undo);
+  access_->scheduler()->Flush();
+  access_->Audit(who.name, undo ? "agent.undrain" : "agent.drain", agent_id);
+  return AgentInfoFor(agent_id);
+}
+
+absl::StatusOr<v1::ListAuditResponse> AdminApi::ListAudit(const Principal& who, int limit) {
+  RETURN_IF_ERROR(RequireAdmin(who, "reading the audit trail"));
+  ASSIGN_OR_RETURN(std::vector<AuditRecord> entries,
+                   access_->store()->ListAudit(limit <= 0 ? 100 : std::min(limit, 10000)));
+  v1::ListAuditResponse response;
+  for (const AuditRecord& e : entries) {
+    v1::AuditEntry* out = response.add_entries();
+    out->set_unix_ms(e.unix_ms);
+    out->set_actor(e.actor);
+    out->set_action(e.action);
+    out->set_target(e.target);
+    out->set_detail(e.detail);
+  }
+  return response;
+}
+
+}  // namespace arena

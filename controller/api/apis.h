@@ -1,0 +1,25 @@
+// The transport-independent APIs, handed together to the gRPC services and
+// the REST gateway. A bundle of pointers owned by the Controller, which
+// outlives every holder.
+#ifndef ARENA_CONTROLLER_API_APIS_H_
+#define ARENA_CONTROLLER_API_APIS_H_
+
+namespace arena {
+
+class AdminApi;
+class JobAccess;
+class JobApi;
+class LogApi;
+class ResultsApi;
+
+struct Apis {
+  const JobAccess* access = nullptr;  // authentication, visibility, audit
+  JobApi* jobs = nullptr;
+  LogApi* logs = nullptr;
+  AdminApi* admin = nullptr;
+  ResultsApi* results = nullptr;
+};
+
+}  // namespace arena
+
+#endif  // ARENA_CONTROLLER_API_APIS_H_
