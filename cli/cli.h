@@ -70,6 +70,20 @@ absl::StatusOr<std::vector<v1::TestResult>> GetResults(Cli& cli, const std::stri
 // summary of all its tests: what a verdict shows, without the whole set.
 absl::StatusOr<v1::ListResultsResponse> GetFailures(Cli& cli, const std::string& job_id, int limit);
 
+// Connects `cli->client` with the global flags, then the environment
+// (ARENA_CONTROLLER, ARENA_CA_FILE, ARENA_TOKEN, ARENA_TOKEN_FILE), then the
+// config file (cli/connection.cc).
+absl::Status ConnectClient(const ParsedFlags& globals, Cli* cli);
+
+// Job commands (cli/job_commands.cc).
+int CmdRun(Cli& cli);
+int CmdSubmit(Cli& cli);
+int CmdWait(Cli& cli);
+int CmdStatus(Cli& cli);
+int CmdJobs(Cli& cli);
+int CmdLogs(Cli& cli);
+int CmdCancel(Cli& cli);
+
 // Test-intelligence commands (cli/test_commands.cc).
 int CmdResults(Cli& cli);
 int CmdArtifacts(Cli& cli);

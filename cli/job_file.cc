@@ -193,13 +193,10 @@ absl::Status ApplyTestFlags(const ParsedFlags& flags, v1::JobSpec& spec) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
-  v1::JobSpec spec;
-  if (flags.Has("file")) {
-    absl::StatusOr<v1::JobSpec> loaded = LoadJobFile(flags.Get("file"));
-    if (!loaded.ok()) return loaded.status();
-    spec = *loaded;
-  }
+namespace {
+
+// --image, --arch, --repo, --commit.
+absl::Status ApplyImageFlags(const ParsedFlags& flags, v1::JobSpec& spec) {
   // --image IMG (may hold "{arch}"), or --image ARCH=IMG per architecture.
   for (const std::string& value : flags.GetAll("image")) {
     size_t eq = value.find('=');
@@ -219,6 +216,11 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
   }
   if (flags.Has("repo")) spec.set_repo(flags.Get("repo"));
   if (flags.Has("commit")) spec.set_commit(flags.Get("commit"));
+  return absl::OkStatus();
+}
+
+// --env, --label, --secret, --secret-file.
+absl::Status ApplyEnvFlags(const ParsedFlags& flags, v1::JobSpec& spec) {
   for (const std::string& kv : flags.GetAll("env")) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -231,6 +233,30 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
     if (!labels.ok()) return labels.status();
     spec.mutable_required_labels()->insert(labels->begin(), labels->end());
   }
+  for (const std::string& kv : flags.GetAll("secret")) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return absl::InvalidArgumentError("--secret wants NAME=VALUE");
+    (*spec.mutable_secrets())[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const std::string& kv : flags.GetAll("secret-file")) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return absl::InvalidArgumentError("--secret-file wants NAME=PATH");
+    }
+    absl::StatusOr<std::string> value = ReadFile(kv.substr(eq + 1));
+    if (!value.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot read secret file ", kv.substr(eq + 1)));
+    }
+    while (!value->empty() && (value->back() == '\n' || value->back() == '\r')) value->pop_back();
+    (*spec.mutable_secrets())[kv.substr(0, eq)] = *value;
+  }
+  return absl::OkStatus();
+}
+
+// --timeout, --retries, --queue-timeout, --memory-mb, --cpus, --pids.
+absl::Status ApplyLimitFlags(const ParsedFlags& flags, v1::JobSpec& spec) {
   if (flags.Has("timeout")) {
     ASSIGN_OR_RETURN(absl::Duration timeout, DurationFlag(flags, "timeout", "30s, 10m or 1h"));
     spec.set_timeout_ms(absl::ToInt64Milliseconds(timeout));
@@ -268,25 +294,11 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
     }
     spec.mutable_resources()->set_pids(pids);
   }
-  for (const std::string& kv : flags.GetAll("secret")) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return absl::InvalidArgumentError("--secret wants NAME=VALUE");
-    (*spec.mutable_secrets())[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  for (const std::string& kv : flags.GetAll("secret-file")) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return absl::InvalidArgumentError("--secret-file wants NAME=PATH");
-    }
-    absl::StatusOr<std::string> value = ReadFile(kv.substr(eq + 1));
-    if (!value.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("cannot read secret file ", kv.substr(eq + 1)));
-    }
-    while (!value->empty() && (value->back() == '\n' || value->back() == '\r')) value->pop_back();
-    (*spec.mutable_secrets())[kv.substr(0, eq)] = *value;
-  }
+  return absl::OkStatus();
+}
+
+// --network, --pull, --user.
+absl::Status ApplyContainerFlags(const ParsedFlags& flags, v1::JobSpec& spec) {
   if (flags.Has("network")) spec.set_network(flags.Get("network"));
   if (flags.Has("pull")) {
     // Checked here for a usage error at once; the controller checks again.
@@ -295,6 +307,22 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
     spec.set_pull_policy(flags.Get("pull"));
   }
   if (flags.Has("user")) spec.set_user(flags.Get("user"));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
+  v1::JobSpec spec;
+  if (flags.Has("file")) {
+    absl::StatusOr<v1::JobSpec> loaded = LoadJobFile(flags.Get("file"));
+    if (!loaded.ok()) return loaded.status();
+    spec = *loaded;
+  }
+  RETURN_IF_ERROR(ApplyImageFlags(flags, spec));
+  RETURN_IF_ERROR(ApplyEnvFlags(flags, spec));
+  RETURN_IF_ERROR(ApplyLimitFlags(flags, spec));
+  RETURN_IF_ERROR(ApplyContainerFlags(flags, spec));
   RETURN_IF_ERROR(ApplyBuildFlags(flags, spec));
   absl::Status applied = ApplyTestFlags(flags, spec);
   if (!applied.ok()) return applied;

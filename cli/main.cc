@@ -1,592 +1,25 @@
-// arenactl: the operator and CI command line over the public gRPC API.
+// arenactl: the operator and CI command line over the public gRPC API. This
+// file only dispatches: the command line is cli/command_line.h, the
+// commands are cli/*_commands.cc.
 //
 // Exit codes: 0 passed (or success), 1 a task failed, 3 error / cancelled /
 // timed out, 2 usage or connection error.
-#include <google/protobuf/util/json_util.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <map>
-#include <set>
-#include <thread>
+#include <string>
+#include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
-#include "cli/allure.h"
 #include "cli/cli.h"
-#include "cli/client.h"
-#include "cli/job_file.h"
-#include "cli/job_report.h"
-#include "cli/junit.h"
-#include "cli/terminal.h"
-#include "cli/waiting_reasons.h"
-#include "common/files.h"
-#include "common/flags.h"
-#include "common/log_channel.h"
-#include "common/states.h"
-#include "common/status_macros.h"
+#include "cli/command_line.h"
 
 namespace arena {
 namespace {
 
-constexpr char kUsage[] =
-    R"(usage: arenactl [--controller HOST:PORT] [--ca-file FILE] [--token TOKEN | --token-file FILE]
-                [-o table|json] COMMAND
+using Command = int (*)(Cli&);
 
-commands:
-  run [JOB FLAGS] -- COMMAND...      submit, stream logs, print the verdict; exit 0 passed, 1 failed, 3 error
-  submit [JOB FLAGS] -- COMMAND...   submit and print the job id
-  status JOB                         job and per-task state (why a task waits)
-  jobs [--limit N]                   recent jobs
-  logs JOB [--task ID|ARCH] [--attempt N] [--build] [-f]
-                                     a task's log bytes exactly as produced (--build:
-                                     the output of its image build instead)
-  wait JOB [--junit-out FILE] [--allure DIR]
-                                     wait for the verdict; exit codes as run
-  results JOB [--failed] [--all-attempts] [--junit-out FILE] [--allure DIR]
-                                     per-test results (merged JUnit, allure-results)
-  artifacts JOB [--task T] [-d DIR]  list or download the files a job's attempts shipped
-  flaky [--runs 20] [--limit 50]     tests by flake rate over their last runs
-  quarantine add TEST [--reason R] | remove TEST | list
-                                     a quarantined test's failure does not fail a job
-  cancel JOB                         stop a job's tasks
-  agents                             enrolled agents
-  join-token create [--ttl 24h] [--uses 1]
-  agent revoke|drain|undrain AGENT   cut an agent off / stop giving it work
-  token create --name N --role admin|operator|submitter [--ttl 720h]
-  token list | token revoke ID|NAME  API tokens (admin)
-  audit [--limit N]                  who did what, newest first (admin)
-  git login HOST --username U --password-stdin | --ssh-key-file F --known-hosts F [--ca-file F]
-  git list | git logout HOST         private git hosts' credentials (operator)
-  registry login HOST --username U --password-stdin
-  registry list | registry logout HOST
-                                     container registries' credentials (operator)
-
-job flags: --secret NAME=VALUE --secret-file NAME=PATH (environment, masked in logs)
-           --memory-mb N --cpus N --pids N --network none|host|bridge --user UID[:GID]
-           --pull always|if-not-present|never (default: always for HOST/NAME[:latest],
-             if-not-present for HOST/NAME:TAG, never for names without a registry host)
-           --retries N [--retry-test-failures]  --queue-timeout 1h  --idempotency-key KEY
-           --image IMG (may hold {arch}) or --image ARCH=IMG (repeatable)  --arch amd64,arm64
-           --build DOCKERFILE[:CONTEXT] (build the image from the checkout; needs --repo)
-             --build-arg K=V (repeatable)  --build-target STAGE
-           --repo URL --commit REF (sha, tag or branch)  --env K=V (repeatable)  --timeout 10m
-           --label k=v (required agent label, repeatable)  --junit-out FILE --allure DIR (run only)
-           -f job.yaml (a whole JobSpec, YAML or JSON; flags add to it)
-tests:     --suite NAME=CMD (parallel-safe) --suite-serial NAME=CMD (one at a time, after them)
-           --tests ID,ID | --list-command CMD  with --test-command 'pytest {test}'
-           --junit PATH --artifact PATH (in the container)  --reruns N [--flaky-fails]
-           --destructive ID (fresh container for that test)
-
-  completion bash                    bash completion (source <(arenactl completion bash))
-
-environment: ARENA_CONTROLLER, ARENA_CA_FILE, ARENA_TOKEN, ARENA_TOKEN_FILE, NO_COLOR
-config file: ~/.config/arena/config (or $ARENA_CONFIG), "key = value" lines for
-             controller, ca-file, token, token-file, output; flags win over the
-             environment, the environment over the file
-output:      job output on a terminal is filtered (no titles, clipboard writes,
-             screen clears or hidden text); to a file or pipe it is byte-exact
-)";
-
-int ExitCodeFor(v1::State state) {
-  switch (state) {
-    case v1::PASSED:
-      return kExitPassed;
-    case v1::FAILED:
-      return kExitFailed;
-    default:
-      return kExitError;
-  }
-}
-
-// "12/200 tasks done, 10 passed, 2 failed; 4 running, 184 queued" for the
-// tasks of one architecture (all when `arch` is empty).
-std::string Progress(const v1::Job& job, const std::string& arch = "") {
-  std::map<v1::State, int> counts;
-  int total = 0;
-  for (const v1::Task& t : job.tasks()) {
-    if (!arch.empty() && t.arch() != arch) continue;
-    ++counts[t.state()];
-    ++total;
-  }
-  int done = total - counts[v1::QUEUED] - counts[v1::RUNNING];
-  std::string out = absl::StrCat(done, "/", total, " tasks done");
-  for (v1::State s : {v1::PASSED, v1::FAILED, v1::ERROR, v1::TIMED_OUT, v1::CANCELLED}) {
-    if (counts[s] > 0) absl::StrAppend(&out, ", ", counts[s], " ", StateName(s));
-  }
-  return absl::StrCat(out, "; ", counts[v1::RUNNING], " running, ", counts[v1::QUEUED], " queued");
-}
-
-// One progress line per architecture while a job runs; on a terminal the
-// lines are redrawn in place, otherwise printed when they change.
-class LiveView {
- public:
-  void Update(const v1::Job& job) {
-    std::vector<std::string> lines;
-    std::set<std::string> archs;
-    for (const v1::Task& t : job.tasks()) archs.insert(t.arch());
-    for (const std::string& arch : archs) {
-      lines.push_back(absl::StrCat(SafeField(arch), ": ", Progress(job, arch)));
-    }
-    BeginOwnOutput(stderr);
-    if (tty_) {
-      if (drawn_ > 0) std::fprintf(stderr, "\033[%dA", drawn_);
-      for (const std::string& line : lines) std::fprintf(stderr, "\033[2K%s\n", line.c_str());
-      drawn_ = static_cast<int>(lines.size());
-    } else if (lines != last_) {
-      for (const std::string& line : lines) std::fprintf(stderr, "arenactl: %s\n", line.c_str());
-    }
-    last_ = lines;
-  }
-  // Another line was printed below the progress lines: draw them afresh.
-  void Interrupt() { drawn_ = 0; }
-
- private:
-  const bool tty_ = isatty(STDERR_FILENO) != 0;
-  int drawn_ = 0;
-  std::vector<std::string> last_;
-};
-
-absl::StatusOr<std::string> OneJobId(const ParsedFlags& flags, const char* command) {
-  if (flags.positional().size() != 1) {
-    return absl::InvalidArgumentError(absl::StrCat("usage: arenactl ", command, " JOB"));
-  }
-  return flags.positional()[0];
-}
-
-// Submits and returns the job, or an exit code.
-int Submit(Cli& cli, const ParsedFlags& flags, v1::Job* job) {
-  absl::StatusOr<v1::JobSpec> spec = SpecFromFlags(flags);
-  if (!spec.ok()) return Fail(kExitUsage, std::string(spec.status().message()));
-  v1::SubmitJobRequest request;
-  *request.mutable_spec() = *spec;
-  request.set_idempotency_key(flags.Get("idempotency-key"));
-  auto context = cli.client->Context();
-  grpc::Status status = cli.client->stub()->SubmitJob(context.get(), request, job);
-  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
-  return -1;
-}
-
-int CmdSubmit(Cli& cli) {
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, JobFlagSpec());
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
-  v1::Job job;
-  int rc = Submit(cli, *flags, &job);
-  if (rc >= 0) return rc;
-  if (cli.output == "json") {
-    PrintJson(job);
-  } else {
-    std::printf("%s\n", SafeField(job.id()).c_str());
-  }
-  return 0;
-}
-
-// Copies one task's log to `out`, following until the task ends. `attempt`
-// pins one attempt (id or number); empty follows the latest, moving on to a
-// retry's attempt when one begins.
-grpc::Status StreamTaskLog(Cli& cli, const std::string& job_id, const std::string& task,
-                           bool follow, const std::function<void(const v1::LogData&)>& out,
-                           const std::string& attempt = "", const std::string& channel = "") {
-  v1::StreamLogsRequest request;
-  request.set_job_id(job_id);
-  request.set_task(task);
-  request.set_follow(follow);
-  request.set_attempt(attempt);
-  request.set_channel(channel);
-  auto context = cli.client->Context(/*streaming=*/true);
-  auto reader = cli.client->stub()->StreamLogs(context.get(), request);
-  v1::LogData data;
-  while (reader->Read(&data)) out(data);
-  return reader->Finish();
-}
-
-// Writes log bytes to stdout (filtered on a terminal, exact otherwise; see
-// cli/terminal.h); when a retry's attempt begins, says so on stderr (stdout
-// keeps only the task's own bytes).
-class LogPrinter {
- public:
-  LogPrinter() : output_(StdoutIsTerminal()) {}
-  // Writes what the terminal filter held back (an incomplete character).
-  void Finish() { output_.Finish(); }
-  void operator()(const v1::LogData& data) {
-    if (!attempt_.empty() && data.attempt_id() != attempt_) {
-      Notice(absl::StrCat("retrying as attempt ", data.attempt_id()));
-    }
-    attempt_ = data.attempt_id();
-    output_.Write(data.data());
-  }
-
- private:
-  JobOutput output_;
-  std::string attempt_;
-};
-
-// Waits for a terminal state, printing the verdict (and writing JUnit XML
-// when asked). Returns the exit code.
-int WaitAndReport(Cli& cli, const std::string& job_id, const std::string& junit_out,
-                  bool progress = false, const std::string& allure_dir = "") {
-  LiveView live;
-  WaitingReasons reasons;
-  absl::Duration wait = absl::ZeroDuration();
-  while (true) {
-    // Long poll: the controller answers when the job changes, not on a timer.
-    absl::StatusOr<v1::Job> job = GetJob(cli, job_id, wait);
-    if (!job.ok()) return Fail(kExitUsage, std::string(job.status().message()));
-    if (progress && cli.output != "json") live.Update(*job);
-    if (!IsTerminal(job->state())) {
-      for (const std::string& line : reasons.Update(*job, absl::Now())) {
-        live.Interrupt();
-        Notice(line);
-      }
-      wait = reasons.Waiting() ? kWaitingReasonPoll : absl::Seconds(30);
-      continue;
-    }
-    if (!junit_out.empty() || !allure_dir.empty()) {
-      int written = WriteReports(cli, job_id, junit_out, allure_dir);
-      if (written != 0) return written;
-    }
-    if (cli.output == "json") {
-      PrintJson(*job);
-    } else {
-      PrintVerdict(cli, *job, progress);
-    }
-    return ExitCodeFor(job->state());
-  }
-}
-
-// Streams every task's log: raw when the job has one task, else each line
-// prefixed with its architecture.
-void StreamAllLogs(Cli& cli, const v1::Job& job) {
-  if (job.tasks_size() == 1) {
-    LogPrinter printer;
-    grpc::Status status = StreamTaskLog(cli, job.id(), job.tasks(0).id(), true,
-                                        [&printer](const v1::LogData& d) { printer(d); });
-    printer.Finish();
-    if (!status.ok()) Fail(0, absl::StrCat("log stream: ", cli.client->Describe(status)));
-    return;
-  }
-  absl::Mutex out_mu;
-  std::vector<std::thread> threads;
-  for (const v1::Task& task : job.tasks()) {
-    threads.emplace_back([&cli, &job, &out_mu, task] {
-      std::string pending;
-      std::string prefix = absl::StrCat("[", SafeField(TaskName(task)), "] ");
-      JobOutput output(StdoutIsTerminal());
-      auto write_line = [&](absl::string_view line) {
-        BeginOwnOutput(stdout);
-        std::fputs(prefix.c_str(), stdout);
-        output.Write(line);
-        output.Finish();
-      };
-      auto flush_lines = [&](bool all) {
-        absl::MutexLock lock(&out_mu);
-        size_t nl;
-        while ((nl = pending.find('\n')) != std::string::npos) {
-          write_line(absl::string_view(pending).substr(0, nl + 1));
-          pending.erase(0, nl + 1);
-        }
-        if (all && !pending.empty()) {
-          write_line(absl::StrCat(pending, "\n"));
-          pending.clear();
-        }
-      };
-      std::string attempt;
-      StreamTaskLog(cli, job.id(), task.id(), true, [&](const v1::LogData& d) {
-        if (!attempt.empty() && d.attempt_id() != attempt) {
-          flush_lines(true);
-          pending = absl::StrCat("--- retrying as attempt ", SafeField(d.attempt_id()), " ---\n");
-        }
-        attempt = d.attempt_id();
-        pending += d.data();
-        flush_lines(false);
-      }).ok();
-      flush_lines(true);
-    });
-  }
-  for (std::thread& t : threads) t.join();
-}
-
-int CmdRun(Cli& cli) {
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, JobFlagSpec());
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
-  v1::Job job;
-  int rc = Submit(cli, *flags, &job);
-  if (rc >= 0) return rc;
-  Notice(absl::StrCat("job ", job.id(), " submitted (", job.tasks_size(), " task",
-                      job.tasks_size() == 1 ? "" : "s", ")"));
-  // Logs stream live for a few plain tasks; larger or test-queue jobs show
-  // progress lines instead (their tasks appear as tests are listed).
-  bool stream = job.tasks_size() <= 8;
-  for (const v1::Task& t : job.tasks()) {
-    if (t.kind() == v1::TASK_KIND_LIST || t.kind() == v1::TASK_KIND_TEST) stream = false;
-  }
-  if (cli.output != "json" && stream) {
-    WaitingReasonWatcher reasons(cli, job.id());  // the streams are silent while tasks wait
-    StreamAllLogs(cli, job);
-  }
-  return WaitAndReport(cli, job.id(), flags->Get("junit-out"), !stream, flags->Get("allure"));
-}
-
-int CmdWait(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"junit-out", "allure"};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
-  absl::StatusOr<std::string> job_id = OneJobId(*flags, "wait");
-  if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
-  return WaitAndReport(cli, *job_id, flags->Get("junit-out"), false, flags->Get("allure"));
-}
-
-int CmdStatus(Cli& cli) {
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
-  absl::StatusOr<std::string> job_id = OneJobId(*flags, "status");
-  if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
-  absl::StatusOr<v1::Job> job = GetWholeJob(cli, *job_id);
-  if (!job.ok()) return Fail(kExitUsage, std::string(job.status().message()));
-  if (cli.output == "json") {
-    PrintJson(*job);
-    return 0;
-  }
-  const v1::Job shown = DisplaySafe(*job);
-  std::printf("job %s: %s\n", shown.id().c_str(), StateName(shown.state()));
-  std::printf("image %s, command:", shown.spec().image().c_str());
-  for (const std::string& arg : shown.spec().command()) std::printf(" %s", arg.c_str());
-  std::printf("\ncreated %s, finished %s\n\n", FormatMs(shown.created_unix_ms()).c_str(),
-              FormatMs(shown.finished_unix_ms()).c_str());
-  PrintTasks(shown);
-  PrintAttempts(shown);
-  PrintNotes(shown);
-  PrintImageDigests(shown);
-  return 0;
-}
-
-int CmdJobs(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"limit"};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
-  v1::ListJobsRequest request;
-  int limit = 20;
-  if (flags->Has("limit") && (!absl::SimpleAtoi(flags->Get("limit"), &limit) || limit < 1)) {
-    return Fail(kExitUsage, "--limit wants a positive number");
-  }
-  request.set_limit(limit);
-  v1::ListJobsResponse response;
-  auto context = cli.client->Context();
-  grpc::Status status = cli.client->stub()->ListJobs(context.get(), request, &response);
-  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
-  if (cli.output == "json") {
-    PrintJson(response);
-    return 0;
-  }
-  MakeDisplaySafe(&response);
-  std::printf("%-18s %-10s %-12s %-16s %-12s %s\n", "JOB", "STATUS", "CREATED", "ARCHS", "OWNER",
-              "WHAT");
-  for (const v1::Job& job : response.jobs()) {
-    std::string archs;
-    std::set<std::string> seen;
-    for (const v1::Task& t : job.tasks()) {
-      if (seen.insert(t.arch()).second) absl::StrAppend(&archs, archs.empty() ? "" : ",", t.arch());
-    }
-    std::string command;
-    for (const std::string& arg : job.spec().command())
-      absl::StrAppend(&command, command.empty() ? "" : " ", arg);
-    for (const v1::Suite& suite : job.spec().suites())
-      absl::StrAppend(&command, command.empty() ? "suites: " : ", ", suite.name());
-    if (command.empty() && !job.spec().test_command().empty()) {
-      command = absl::StrCat("tests: ", job.spec().test_command());
-    }
-    if (command.size() > 60) command = command.substr(0, 57) + "...";
-    std::printf("%-18s %s %-12s %-16s %-12s %s\n", job.id().c_str(),
-                Paint(StateName(job.state()), job.state(), 10).c_str(),
-                Ago(job.created_unix_ms()).c_str(), archs.c_str(), job.owner().c_str(),
-                command.c_str());
-  }
-  return 0;
-}
-
-int CmdLogs(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"task", "attempt"};
-  spec.bool_flags = {"follow", "build"};
-  spec.short_aliases = {{"f", "follow"}};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
-  absl::StatusOr<std::string> job_id = OneJobId(*flags, "logs");
-  if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
-  LogPrinter printer;
-  grpc::Status status = StreamTaskLog(
-      cli, *job_id, flags->Get("task"), flags->Get("follow") == "true",
-      [&printer](const v1::LogData& d) { printer(d); }, flags->Get("attempt"),
-      flags->Get("build") == "true" ? kBuildChannel : "");
-  printer.Finish();
-  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
-  return 0;
-}
-
-int CmdCancel(Cli& cli) {
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
-  absl::StatusOr<std::string> job_id = OneJobId(*flags, "cancel");
-  if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
-  v1::CancelJobRequest request;
-  request.set_job_id(*job_id);
-  v1::Job job;
-  auto context = cli.client->Context();
-  grpc::Status status = cli.client->stub()->CancelJob(context.get(), request, &job);
-  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
-  if (cli.output == "json") {
-    PrintJson(job);
-  } else {
-    std::printf("job %s: %s\n", SafeField(job.id()).c_str(), StateName(job.state()));
-  }
-  return 0;
-}
-
-std::string EnvOr(const char* name) {
-  const char* value = std::getenv(name);
-  return value == nullptr ? "" : value;
-}
-
-// The first control character in `arg` other than tab and newline (which a
-// multi-line suite command may hold), as a readable name; empty if none.
-std::string ControlCharacter(absl::string_view arg) {
-  for (char c : arg) {
-    unsigned char b = static_cast<unsigned char>(c);
-    if ((b >= 0x20 && b != 0x7F) || b == '\t' || b == '\n') continue;
-    if (b == '\r') return "a carriage return (\\r)";
-    return absl::StrCat("a control character (", SafeField(std::string(1, c)), ")");
-  }
-  return "";
-}
-
-// Arguments become protobuf strings, which must be UTF-8 (else the request
-// fails with no message), and a control character in a flag is nearly
-// always a paste or CRLF accident (in a token it would abort gRPC). Both
-// are refused naming the argument, never showing it (it may be a token).
-// The command after "--" may hold control characters.
-absl::Status CheckArguments(const std::vector<std::string>& args) {
-  bool command = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (!command && arg == "--") {
-      command = true;
-      continue;
-    }
-    std::string name = absl::StrCat("argument ", i + 1);
-    if (!command && arg.size() > 2 && arg[0] == '-' && arg.find('=') != std::string::npos) {
-      name = absl::StrCat("the value of ", arg.substr(0, arg.find('=')));
-    } else if (!command && i > 0 && args[i - 1].size() > 1 && args[i - 1][0] == '-' &&
-               args[i - 1].find('=') == std::string::npos) {
-      name = absl::StrCat("the argument after ", SafeField(args[i - 1]));
-    }
-    if (!IsValidUtf8(arg)) return absl::InvalidArgumentError(name + " is not valid UTF-8");
-    std::string control = command ? "" : ControlCharacter(arg);
-    if (!control.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(name, " holds ", control));
-    }
-  }
-  return absl::OkStatus();
-}
-
-// The token and where it came from, in this order: --token, --token-file,
-// ARENA_TOKEN, ARENA_TOKEN_FILE, the config file's token and token-file.
-absl::Status ResolveToken(const ParsedFlags& flags,
-                          const std::map<std::string, std::string>& config,
-                          ClientOptions* options) {
-  auto configured = [&config](const char* key) {
-    auto it = config.find(key);
-    return it == config.end() ? std::string() : it->second;
-  };
-  struct Source {
-    std::string value;
-    bool file;
-    const char* name;
-  };
-  const Source sources[] = {
-      {flags.Get("token"), false, "--token"},
-      {flags.Get("token-file"), true, "--token-file"},
-      {EnvOr("ARENA_TOKEN"), false, "ARENA_TOKEN"},
-      {EnvOr("ARENA_TOKEN_FILE"), true, "ARENA_TOKEN_FILE"},
-      {configured("token"), false, "the config file's token"},
-      {configured("token-file"), true, "the config file's token-file"},
-  };
-  for (const Source& source : sources) {
-    if (source.value.empty()) continue;
-    options->token_source = source.file ? absl::StrCat("token file ", source.value) : source.name;
-    if (!source.file) {
-      options->token = source.value;
-      return absl::OkStatus();
-    }
-    ASSIGN_OR_RETURN(options->token, ReadTokenFile(source.value));
-    return absl::OkStatus();
-  }
-  return absl::OkStatus();
-}
-
-// Flags, then the environment, then the config file.
-absl::Status ConnectClient(const ParsedFlags& flags, Cli* cli) {
-  using Config = std::map<std::string, std::string>;
-  ASSIGN_OR_RETURN(Config config, LoadConfig());
-  auto setting = [&](const char* flag, const char* env) {
-    std::string value = flags.Get(flag, EnvOr(env));
-    auto it = config.find(flag);
-    return value.empty() && it != config.end() ? it->second : value;
-  };
-  ClientOptions options;
-  options.controller = setting("controller", "ARENA_CONTROLLER");
-  options.ca_file = setting("ca-file", "ARENA_CA_FILE");
-  RETURN_IF_ERROR(ResolveToken(flags, config, &options));
-  ASSIGN_OR_RETURN(cli->client, Client::Connect(options));
-  return absl::OkStatus();
-}
-
-int Main(int argc, char** argv) {
-  // Global flags come before the command; the rest belongs to the command.
-  std::vector<std::string> args(argv + 1, argv + argc);
-  absl::Status checked = CheckArguments(args);
-  if (!checked.ok()) return Fail(kExitUsage, std::string(checked.message()));
-  FlagSpec global;
-  global.value_flags = {"controller", "ca-file", "token", "token-file", "output"};
-  global.bool_flags = {"help"};
-  global.short_aliases = {{"o", "output"}, {"h", "help"}};
-  size_t command_at = 0;
-  while (command_at < args.size() && args[command_at].size() > 1 && args[command_at][0] == '-') {
-    const std::string& a = args[command_at];
-    bool takes_value = a.find('=') == std::string::npos && a != "--help" && a != "-h";
-    command_at += takes_value ? 2 : 1;
-  }
-  if (command_at > args.size()) return Fail(kExitUsage, "a global flag is missing its value");
-  absl::StatusOr<ParsedFlags> flags =
-      ParseFlags(global, std::vector<std::string>(args.begin(), args.begin() + command_at));
-  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
-  if (flags->Has("help") || command_at == args.size()) {
-    std::cout << kUsage;
-    return flags->Has("help") ? 0 : kExitUsage;
-  }
-  Cli cli;
-  cli.output = flags->Get("output", "table");
-  if (!flags->Has("output")) {
-    absl::StatusOr<std::map<std::string, std::string>> config = LoadConfig();
-    if (config.ok() && config->count("output")) cli.output = config->at("output");
-  }
-  if (cli.output != "table" && cli.output != "json")
-    return Fail(kExitUsage, "-o wants table or json");
-  std::string command = args[command_at];
-  cli.args.assign(args.begin() + command_at + 1, args.end());
-  auto dashdash = std::find(cli.args.begin(), cli.args.end(), "--");
-  if (dashdash != cli.args.end()) {
-    cli.passthrough.assign(dashdash + 1, cli.args.end());
-    cli.args.erase(dashdash, cli.args.end());
-  }
-  static const std::map<std::string, int (*)(Cli&)> kCommands = {
+const std::map<std::string, Command>& Commands() {
+  static const auto* commands = new std::map<std::string, Command>{
       {"run", CmdRun},         {"submit", CmdSubmit},
       {"status", CmdStatus},   {"jobs", CmdJobs},
       {"logs", CmdLogs},       {"wait", CmdWait},
@@ -597,17 +30,69 @@ int Main(int argc, char** argv) {
       {"flaky", CmdFlaky},     {"quarantine", CmdQuarantine},
       {"git", CmdGit},         {"registry", CmdRegistry},
   };
-  if (command == "completion") {
+  return *commands;
+}
+
+int UnknownCommand(const std::string& command) {
+  std::vector<std::string> names = {"completion"};
+  for (const auto& [name, handler] : Commands()) names.push_back(name);
+  std::string nearest = NearestCommand(command, names);
+  std::string hint =
+      nearest.empty() ? "see arenactl --help" : absl::StrCat("did you mean \"", nearest, "\"?");
+  return Fail(kExitUsage, absl::StrCat("unknown command \"", command, "\"; ", hint));
+}
+
+// --help before a command, or with one: the whole text or that command's.
+int Help(const std::string& command) {
+  if (command.empty()) {
+    std::cout << kUsage;
+    return 0;
+  }
+  std::string usage =
+      command == "completion" ? "usage: arenactl completion bash\n" : CommandUsage(command);
+  if (usage.empty()) return UnknownCommand(command);
+  std::cout << usage;
+  return 0;
+}
+
+absl::Status SetOutput(const ParsedFlags& globals, Cli* cli) {
+  cli->output = globals.Get("output", "table");
+  if (!globals.Has("output")) {
+    absl::StatusOr<std::map<std::string, std::string>> config = LoadConfig();
+    if (config.ok() && config->count("output")) cli->output = config->at("output");
+  }
+  if (cli->output != "table" && cli->output != "json") {
+    return absl::InvalidArgumentError("-o wants table or json");
+  }
+  return absl::OkStatus();
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  absl::Status checked = CheckArguments(args);
+  if (!checked.ok()) return Fail(kExitUsage, std::string(checked.message()));
+  absl::StatusOr<CommandLine> line = ParseCommandLine(args);
+  if (!line.ok()) return Fail(kExitUsage, std::string(line.status().message()));
+  if (line->globals.Has("help")) return Help(line->command);
+  if (line->command.empty()) {
+    std::cout << kUsage;
+    return kExitUsage;
+  }
+  Cli cli;
+  absl::Status output = SetOutput(line->globals, &cli);
+  if (!output.ok()) return Fail(kExitUsage, std::string(output.message()));
+  cli.args = line->args;
+  cli.passthrough = line->passthrough;
+  if (line->command == "completion") {
     if (cli.args.size() != 1 || cli.args[0] != "bash") {
       return Fail(kExitUsage, "usage: arenactl completion bash");
     }
     std::cout << BashCompletion();
     return 0;
   }
-  auto handler = kCommands.find(command);
-  if (handler == kCommands.end())
-    return Fail(kExitUsage, absl::StrCat("unknown command \"", command, "\"; see arenactl --help"));
-  absl::Status connected = ConnectClient(*flags, &cli);
+  auto handler = Commands().find(line->command);
+  if (handler == Commands().end()) return UnknownCommand(line->command);
+  absl::Status connected = ConnectClient(line->globals, &cli);
   if (!connected.ok()) return Fail(kExitUsage, std::string(connected.message()));
   return handler->second(cli);
 }

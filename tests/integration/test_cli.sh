@@ -51,6 +51,20 @@ no_colour=$(NO_COLOR=1 TERM=xterm script -qec "'$BIN/arenactl' --controller $CON
 [[ "$no_colour" != *$'\033[32m'* ]] || fail "NO_COLOR ignored"
 pass "colours on a terminal only, and not with NO_COLOR"
 
+# Global flags after the command, as kubectl and nomad users type them.
+after=$("$BIN/arenactl" status "$job" -o json --controller "$CONTROLLER" --ca-file "$CA" --token "$TOKEN")
+assert_eq "PASSED" "$(jq -r .state <<<"$after")" "status JOB -o json with the flags after the command"
+set +e
+"$BIN/arenactl" staus "$job" 2>"$WORK/err"
+rc=$?
+set -e
+assert_eq 2 "$rc" "an unknown command"
+assert_eq 'arenactl: unknown command "staus"; did you mean "status"?' "$(cat "$WORK/err")" "the nearest command"
+logs_help=$("$BIN/arenactl" logs --help)
+assert_contains "$logs_help" "logs JOB [--task ID|ARCH]" "logs --help"
+[[ "$logs_help" != *"wait JOB"* ]] || fail "logs --help shows other commands: $logs_help"
+pass "global flags anywhere before --, the nearest command for a typo, per-command --help"
+
 start_controller jsonlog 0 --log-format json --log-level debug
 start_agent jsonagent --log-format json
 json_lines=$(grep '^{' "$WORK/jsonlog.log")
