@@ -15,6 +15,7 @@
 #include "agent/session/enrollment.h"
 #include "agent/session/platforms.h"
 #include "agent/session/session.h"
+#include "agent/signal_waiter.h"
 #include "agent/workspace/workspace.h"
 #include "common/arch.h"
 #include "common/files.h"
@@ -42,12 +43,6 @@ constexpr char kUsage[] =
     "                    or beyond that many bytes, least recently used first; 0: off)\n"
     "                   [--log-level debug|info|warn|error] [--log-format text|json]\n"
     "                   [--enroll-only]   (enroll, print the agent id, exit)\n";
-
-absl::Notification* g_stop = nullptr;
-
-void OnSignal(int) {
-  if (g_stop != nullptr && !g_stop->HasBeenNotified()) g_stop->Notify();
-}
 
 int Usage(const std::string& message) {
   std::cerr << "arena-agent: " << message << " (see arena-agent --help)\n";
@@ -221,7 +216,7 @@ int Serve(SessionOptions options, const PullOptions& pull, const ImageGcOptions&
     ran = session.Run(stop);
     SdNotify("STOPPING=1");
   }
-  // Removes what is still queued, the warm sessions and anything of this
+  // Removes what is still queued, the warm containers and anything of this
   // agent's a racing attempt left: no container outlives the agent.
   executor.Shutdown();
   if (!ran.ok()) {
@@ -261,9 +256,11 @@ int Main(int argc, char** argv) {
   if (!gc.ok()) return Usage(std::string(gc.status().message()));
 
   absl::Notification stop;
-  g_stop = &stop;
-  signal(SIGINT, OnSignal);
-  signal(SIGTERM, OnSignal);
+  // Before any thread starts: SIGINT and SIGTERM go only to its thread.
+  SignalWaiter signals(&stop);
+  if (!signals.status().ok()) {
+    Log(LogLevel::kWarn, "agent", std::string(signals.status().message()));
+  }
   signal(SIGPIPE, SIG_IGN);
   EnrollOptions enroll;
   enroll.controller = flags->Get("controller");

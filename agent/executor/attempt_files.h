@@ -5,6 +5,7 @@
 // a control character, a file past the attempt's byte limit, the
 // container's root, a missing path) is not copied and becomes a note: one
 // line, in the attempt's log and its record. Stateless; thread-compatible.
+// Called by the DockerExecutor on the attempt's thread; owns nothing.
 #ifndef ARENA_AGENT_EXECUTOR_ATTEMPT_FILES_H_
 #define ARENA_AGENT_EXECUTOR_ATTEMPT_FILES_H_
 

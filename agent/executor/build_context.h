@@ -11,7 +11,8 @@
 // the image's tag is that hash, so an unchanged context on another commit
 // is the same image, and anything that changes the result is another one.
 //
-// Pure functions over the filesystem; thread-safe.
+// Pure functions over the filesystem (nothing to own), used by ImageBuilder;
+// thread-safe.
 #ifndef ARENA_AGENT_EXECUTOR_BUILD_CONTEXT_H_
 #define ARENA_AGENT_EXECUTOR_BUILD_CONTEXT_H_
 

@@ -2,7 +2,8 @@
 // (build_context.h) in order, ustar headers with PAX records for long
 // names, uid and gid 0, contents read from disk as the stream is pulled, so
 // the context is never held in memory or copied to disk.
-// Not thread-safe: one reader (curl's upload callback).
+// Owned by ImageBuilder for one build. Not thread-safe: one reader (curl's
+// upload callback).
 #ifndef ARENA_AGENT_EXECUTOR_CONTEXT_TAR_H_
 #define ARENA_AGENT_EXECUTOR_CONTEXT_TAR_H_
 

@@ -7,6 +7,10 @@
 // (SizeRw), killing the container when it passes the limit. The watch has a
 // poll's worth of slack: a job can write past the limit for up to one
 // interval before it is stopped.
+//
+// DiskLimiter is owned by the DockerExecutor and thread-safe; a DiskWatch is
+// owned by one Run on its thread, polls on a thread of its own, and is
+// thread-safe.
 #ifndef ARENA_AGENT_EXECUTOR_DISK_LIMIT_H_
 #define ARENA_AGENT_EXECUTOR_DISK_LIMIT_H_
 

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -16,8 +15,6 @@
 
 namespace arena {
 namespace {
-
-using json = nlohmann::json;
 
 constexpr char kMaxApiVersion[] = "1.41";
 
@@ -123,29 +120,7 @@ absl::Status HttpError(absl::string_view what, long code, const std::string& bod
   return absl::InternalError(absl::StrCat(message, " (HTTP ", code, ")"));
 }
 
-std::string JsonString(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-std::string PlatformString(const std::string& os, const std::string& arch,
-                           const std::string& variant) {
-  std::string platform = absl::StrCat(os, "/", arch);
-  if (!variant.empty()) absl::StrAppend(&platform, "/", variant);
-  return platform;
-}
-
 }  // namespace
-
-std::string DockerErrorMessage(const std::string& body) {
-  json parsed = json::parse(body, nullptr, false);
-  if (parsed.is_object() && parsed.contains("message") && parsed["message"].is_string()) {
-    return parsed["message"].get<std::string>();
-  }
-  std::string trimmed = body.substr(0, 200);
-  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r')) trimmed.pop_back();
-  return trimmed;
-}
 
 DockerClient::DockerClient(std::string socket_path) : socket_path_(std::move(socket_path)) {
   static CurlGlobal global;
@@ -223,11 +198,11 @@ absl::Status DockerClient::Connect(absl::Duration wait) {
   }
   response = Request("GET", "/version", "", 10);
   if (!response.ok()) return response.status();
-  json parsed = json::parse(response->body, nullptr, false);
-  if (response->code != 200 || !parsed.is_object() || !parsed.contains("ApiVersion")) {
+  absl::StatusOr<std::string> version = ParseVersionAnswer(response->body);
+  if (response->code != 200 || !version.ok()) {
     return absl::UnavailableError("dockerd answered /version without an API version");
   }
-  std::string daemon = JsonString(parsed, "ApiVersion");
+  const std::string& daemon = *version;
   api_version_ = VersionLess(daemon, kMaxApiVersion) ? daemon : kMaxApiVersion;
   return absl::OkStatus();
 }
@@ -238,47 +213,16 @@ bool DockerClient::Ping() {
 }
 
 absl::StatusOr<std::string> DockerClient::CreateContainer(const ContainerSpec& spec) {
-  json body;
-  body["Image"] = spec.image;
-  body["Cmd"] = spec.command;
-  body["Env"] = spec.env;
-  body["Labels"] = spec.labels;
-  body["Tty"] = false;
-  body["AttachStdout"] = true;
-  body["AttachStderr"] = true;
-  if (!spec.working_dir.empty()) body["WorkingDir"] = spec.working_dir;
-  if (!spec.user.empty()) body["User"] = spec.user;
-  json host;
-  host["Binds"] = spec.binds;
-  host["NetworkMode"] = spec.network_mode;
-  host["LogConfig"] = {{"Type", spec.log_driver}, {"Config", json::object()}};
-  host["Privileged"] = false;
-  host["SecurityOpt"] = {"no-new-privileges"};
-  host["CapDrop"] = {"ALL"};
-  host["CapAdd"] = spec.cap_add;
-  if (spec.memory_bytes > 0) {
-    host["Memory"] = spec.memory_bytes;
-    host["MemorySwap"] = spec.memory_bytes;  // no swap on top
-  }
-  if (spec.nano_cpus > 0) host["NanoCpus"] = spec.nano_cpus;
-  if (spec.pids_limit > 0) host["PidsLimit"] = spec.pids_limit;
-  if (!spec.storage_opt.empty()) host["StorageOpt"] = spec.storage_opt;
-  if (!spec.tmpfs.empty()) host["Tmpfs"] = spec.tmpfs;
-  body["HostConfig"] = host;
   std::string path = absl::StrCat("/containers/create?name=", UrlEscape(spec.name));
   if (!spec.platform.empty()) absl::StrAppend(&path, "&platform=", UrlEscape(spec.platform));
-  absl::StatusOr<Response> response = Request("POST", Path(path), body.dump(), 60);
+  absl::StatusOr<Response> response = Request("POST", Path(path), ContainerCreateBody(spec), 60);
   if (!response.ok()) return response.status();
   if (response->code == 404) {
     return absl::NotFoundError(absl::StrCat(
         "image ", spec.image, " not found on this host: ", DockerErrorMessage(response->body)));
   }
   if (response->code != 201) return HttpError("create container", response->code, response->body);
-  json parsed = json::parse(response->body, nullptr, false);
-  if (!parsed.is_object() || !parsed.contains("Id")) {
-    return absl::InternalError("create container: no Id in the answer");
-  }
-  return parsed["Id"].get<std::string>();
+  return ParseCreatedId(response->body, "create container");
 }
 
 absl::Status DockerClient::StartContainer(const std::string& id) {
@@ -322,11 +266,7 @@ absl::StatusOr<int> DockerClient::WaitContainer(const std::string& id) {
       Request("POST", Path(absl::StrCat("/containers/", id, "/wait")), "", 0);
   if (!response.ok()) return response.status();
   if (response->code != 200) return HttpError("wait container", response->code, response->body);
-  json parsed = json::parse(response->body, nullptr, false);
-  if (!parsed.is_object() || !parsed.contains("StatusCode")) {
-    return absl::InternalError("wait container: no StatusCode in the answer");
-  }
-  return parsed["StatusCode"].get<int>();
+  return ParseWaitAnswer(response->body);
 }
 
 absl::Status DockerClient::StopContainer(const std::string& id, int grace_seconds) {
@@ -355,18 +295,7 @@ absl::StatusOr<ContainerState> DockerClient::InspectState(const std::string& id)
       Request("GET", Path(absl::StrCat("/containers/", id, "/json")), "", 30);
   if (!response.ok()) return response.status();
   if (response->code != 200) return HttpError("inspect container", response->code, response->body);
-  json parsed = json::parse(response->body, nullptr, false);
-  ContainerState state;
-  if (parsed.is_object() && parsed.contains("State") && parsed["State"].is_object()) {
-    state.oom_killed = parsed["State"].value("OOMKilled", false);
-    state.exit_code = parsed["State"].value("ExitCode", 0);
-    state.running = parsed["State"].value("Running", false);
-  }
-  if (parsed.is_object() && parsed.contains("Config") && parsed["Config"].is_object() &&
-      parsed["Config"].contains("WorkingDir") && parsed["Config"]["WorkingDir"].is_string()) {
-    state.working_dir = parsed["Config"]["WorkingDir"].get<std::string>();
-  }
-  return state;
+  return ParseContainerInspect(response->body);
 }
 
 absl::StatusOr<int64_t> DockerClient::WritableLayerBytes(const std::string& id) {
@@ -374,11 +303,7 @@ absl::StatusOr<int64_t> DockerClient::WritableLayerBytes(const std::string& id) 
       Request("GET", Path(absl::StrCat("/containers/", id, "/json?size=1")), "", 120);
   if (!response.ok()) return response.status();
   if (response->code != 200) return HttpError("inspect container", response->code, response->body);
-  json parsed = json::parse(response->body, nullptr, false);
-  if (!parsed.is_object() || !parsed.contains("SizeRw") || !parsed["SizeRw"].is_number()) {
-    return absl::InternalError("inspect container: no SizeRw in the answer");
-  }
-  return parsed["SizeRw"].get<int64_t>();
+  return ParseWritableLayerBytes(response->body);
 }
 
 absl::Status DockerClient::ArchiveOut(const std::string& id, const std::string& path,
@@ -396,23 +321,11 @@ absl::Status DockerClient::ArchiveOut(const std::string& id, const std::string& 
 }
 
 absl::StatusOr<std::string> DockerClient::CreateExec(const std::string& id, const ExecSpec& spec) {
-  json body;
-  body["Cmd"] = spec.command;
-  body["Env"] = spec.env;
-  body["AttachStdout"] = true;
-  body["AttachStderr"] = true;
-  body["Tty"] = false;
-  if (!spec.working_dir.empty()) body["WorkingDir"] = spec.working_dir;
-  if (!spec.user.empty()) body["User"] = spec.user;
   absl::StatusOr<Response> response =
-      Request("POST", Path(absl::StrCat("/containers/", id, "/exec")), body.dump(), 60);
+      Request("POST", Path(absl::StrCat("/containers/", id, "/exec")), ExecCreateBody(spec), 60);
   if (!response.ok()) return response.status();
   if (response->code != 201) return HttpError("create exec", response->code, response->body);
-  json parsed = json::parse(response->body, nullptr, false);
-  if (!parsed.is_object() || !parsed.contains("Id")) {
-    return absl::InternalError("create exec: no Id in the answer");
-  }
-  return parsed["Id"].get<std::string>();
+  return ParseCreatedId(response->body, "create exec");
 }
 
 absl::Status DockerClient::StartExec(const std::string& exec_id,
@@ -439,46 +352,25 @@ absl::StatusOr<int> DockerClient::ExecExitCode(const std::string& exec_id) {
       Request("GET", Path(absl::StrCat("/exec/", exec_id, "/json")), "", 30);
   if (!response.ok()) return response.status();
   if (response->code != 200) return HttpError("inspect exec", response->code, response->body);
-  json parsed = json::parse(response->body, nullptr, false);
-  if (!parsed.is_object() || !parsed.contains("ExitCode") || !parsed["ExitCode"].is_number()) {
-    return absl::InternalError("inspect exec: no exit code (still running?)");
-  }
-  return parsed["ExitCode"].get<int>();
+  return ParseExecExitCode(response->body);
 }
 
 absl::StatusOr<std::vector<std::string>> DockerClient::ListContainersWithLabel(
     const std::string& label) {
-  json filters;
-  filters["label"] = {label};
   absl::StatusOr<Response> response = Request(
-      "GET", Path(absl::StrCat("/containers/json?all=1&filters=", UrlEscape(filters.dump()))), "",
+      "GET",
+      Path(absl::StrCat("/containers/json?all=1&filters=", UrlEscape(LabelFilterJson(label)))), "",
       30);
   if (!response.ok()) return response.status();
   if (response->code != 200) return HttpError("list containers", response->code, response->body);
-  json parsed = json::parse(response->body, nullptr, false);
-  std::vector<std::string> ids;
-  if (!parsed.is_array()) return ids;
-  for (const json& c : parsed) {
-    if (c.contains("Id") && c["Id"].is_string()) ids.push_back(c["Id"].get<std::string>());
-  }
-  return ids;
+  return ParseContainerIds(response->body);
 }
 
 absl::StatusOr<std::vector<std::string>> DockerClient::ListImageTags() {
   absl::StatusOr<Response> response = Request("GET", Path("/images/json"), "", 30);
   if (!response.ok()) return response.status();
   if (response->code != 200) return HttpError("list images", response->code, response->body);
-  json parsed = json::parse(response->body, nullptr, false);
-  std::vector<std::string> tags;
-  if (!parsed.is_array()) return tags;
-  for (const json& image : parsed) {
-    if (!image.contains("RepoTags") || !image["RepoTags"].is_array()) continue;
-    for (const json& tag : image["RepoTags"]) {
-      if (tag.is_string() && tag.get<std::string>() != "<none>:<none>")
-        tags.push_back(tag.get<std::string>());
-    }
-  }
-  return tags;
+  return ParseImageTags(response->body);
 }
 
 absl::StatusOr<std::string> DockerClient::ImagePlatform(const std::string& image) {
@@ -494,28 +386,7 @@ absl::StatusOr<ImageInfo> DockerClient::InspectImage(const std::string& image) {
   if (response->code == 404)
     return absl::NotFoundError(absl::StrCat("image ", image, " not found on this host"));
   if (response->code != 200) return HttpError("inspect image", response->code, response->body);
-  json parsed = json::parse(response->body, nullptr, false);
-  if (!parsed.is_object()) return absl::InternalError("inspect image: bad answer");
-  ImageInfo info;
-  std::string os = JsonString(parsed, "Os");
-  info.platform = PlatformString(os.empty() ? "linux" : os, JsonString(parsed, "Architecture"),
-                                 JsonString(parsed, "Variant"));
-  info.id = JsonString(parsed, "Id");
-  auto digests = parsed.find("RepoDigests");
-  if (digests != parsed.end() && digests->is_array()) {
-    for (const json& d : *digests) {
-      if (d.is_string()) info.repo_digests.push_back(d.get<std::string>());
-    }
-  }
-  auto tags = parsed.find("RepoTags");
-  if (tags != parsed.end() && tags->is_array()) {
-    for (const json& t : *tags) {
-      if (t.is_string()) info.repo_tags.push_back(t.get<std::string>());
-    }
-  }
-  auto size = parsed.find("Size");
-  if (size != parsed.end() && size->is_number_integer()) info.size = size->get<int64_t>();
-  return info;
+  return ParseImageInspect(response->body);
 }
 
 absl::Status DockerClient::RemoveImage(const std::string& ref) {
@@ -550,18 +421,14 @@ absl::Status DockerClient::PullImage(const PullRequest& request,
 
 absl::Status DockerClient::BuildImage(const BuildRequest& request, const BodyReader& context,
                                       const std::function<bool(absl::string_view)>& progress) {
-  json args = json::object();
-  for (const auto& [name, value] : request.args) args[name] = value;
   std::string path = Path(absl::StrCat("/build?rm=1&forcerm=1&t=", UrlEscape(request.tag),
                                        "&dockerfile=", UrlEscape(request.dockerfile),
-                                       "&buildargs=", UrlEscape(args.dump())));
+                                       "&buildargs=", UrlEscape(StringMapJson(request.args))));
   if (!request.platform.empty()) absl::StrAppend(&path, "&platform=", UrlEscape(request.platform));
   if (!request.target.empty()) absl::StrAppend(&path, "&target=", UrlEscape(request.target));
   if (request.pull) absl::StrAppend(&path, "&pull=1");
   if (!request.labels.empty()) {
-    json labels = json::object();
-    for (const auto& [name, value] : request.labels) labels[name] = value;
-    absl::StrAppend(&path, "&labels=", UrlEscape(labels.dump()));
+    absl::StrAppend(&path, "&labels=", UrlEscape(StringMapJson(request.labels)));
   }
   absl::Status read_error;
   std::function<size_t(char*, size_t)> upload = [&](char* out, size_t size) -> size_t {
@@ -596,17 +463,7 @@ absl::StatusOr<std::vector<std::string>> DockerClient::RegistryPlatforms(
               &extras);
   if (!response.ok()) return response.status();
   if (response->code != 200) return HttpError("distribution", response->code, response->body);
-  json parsed = json::parse(response->body, nullptr, false);
-  std::vector<std::string> platforms;
-  if (!parsed.is_object() || !parsed.contains("Platforms") || !parsed["Platforms"].is_array()) {
-    return platforms;
-  }
-  for (const json& p : parsed["Platforms"]) {
-    if (!p.is_object()) continue;
-    platforms.push_back(PlatformString(JsonString(p, "os"), JsonString(p, "architecture"),
-                                       JsonString(p, "variant")));
-  }
-  return platforms;
+  return ParseDistributionPlatforms(response->body);
 }
 
 }  // namespace arena

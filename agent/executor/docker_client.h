@@ -1,6 +1,8 @@
 // A client for the Docker Engine API over its unix socket (libcurl), with the
 // API version negotiated against the daemon. Only what the executor needs.
-// Thread-safe: each call uses its own curl handle.
+// Bodies are written and answers read by docker_json.h: an unexpected one is an error
+// Status, never an exception. Owned by its caller, usually for one task;
+// thread-safe: each call uses its own curl handle.
 #ifndef ARENA_AGENT_EXECUTOR_DOCKER_CLIENT_H_
 #define ARENA_AGENT_EXECUTOR_DOCKER_CLIENT_H_
 
@@ -12,47 +14,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "agent/executor/docker_json.h"
 
 namespace arena {
-
-struct ContainerSpec {
-  std::string name;
-  std::string image;
-  std::string platform;  // "linux/arm64"; empty for the daemon's default
-  std::vector<std::string> command;
-  std::vector<std::string> env;  // "K=V"
-  std::map<std::string, std::string> labels;
-  std::string working_dir;
-  // Output goes only to the attach stream (no json-file copy: exact bytes,
-  // no second copy on the host's disk).
-  std::string log_driver = "none";
-  std::vector<std::string> binds;  // "host:container[:ro]"
-  std::string network_mode = "none";
-  int64_t memory_bytes = 0;
-  int64_t nano_cpus = 0;
-  int64_t pids_limit = 0;
-  std::string user;
-  std::vector<std::string> cap_add;  // after dropping ALL
-  // HostConfig.StorageOpt (e.g. size=512M: the writable layer's quota) and
-  // HostConfig.Tmpfs (mount point -> options).
-  std::map<std::string, std::string> storage_opt;
-  std::map<std::string, std::string> tmpfs;
-};
-
-struct ContainerState {
-  bool oom_killed = false;
-  int exit_code = 0;
-  bool running = false;
-  std::string working_dir;  // Config.WorkingDir; empty means "/"
-};
-
-struct ImageInfo {
-  std::string platform;                   // "os/arch[/variant]"
-  std::string id;                         // "sha256:..."
-  std::vector<std::string> repo_digests;  // "name@sha256:..."
-  std::vector<std::string> repo_tags;     // "name:tag"
-  int64_t size = 0;                       // bytes, shared layers included
-};
 
 // How a pull goes (POST /images/create).
 struct PullRequest {
@@ -83,13 +47,6 @@ struct BuildRequest {
 
 // Fills the buffer with the next bytes of a request body; 0 at its end.
 using BodyReader = std::function<absl::StatusOr<size_t>(char*, size_t)>;
-
-struct ExecSpec {
-  std::vector<std::string> command;
-  std::vector<std::string> env;  // "K=V"
-  std::string working_dir;
-  std::string user;
-};
 
 class DockerClient {
  public:
@@ -188,9 +145,6 @@ class DockerClient {
   const std::string socket_path_;
   std::string api_version_ = "1.41";
 };
-
-// The error message Docker put in a JSON error body, or the body itself.
-std::string DockerErrorMessage(const std::string& body);
 
 }  // namespace arena
 

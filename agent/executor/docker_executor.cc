@@ -8,6 +8,8 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "agent/executor/attempt_files.h"
+#include "agent/executor/container_spec.h"
+#include "agent/executor/container_watchdog.h"
 #include "agent/executor/docker_client.h"
 #include "common/arch.h"
 #include "common/files.h"
@@ -19,10 +21,6 @@
 namespace arena {
 namespace {
 
-// Capabilities a test suite commonly needs (file ownership, setuid helpers,
-// signals, low ports); every other one is dropped.
-const std::vector<std::string> kMinimalCapabilities = {
-    "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "NET_BIND_SERVICE"};
 constexpr int kRemoveTries = 60;
 constexpr absl::Duration kDockerRestartWait = absl::Seconds(20);
 
@@ -31,31 +29,6 @@ RunResult Error(std::string reason) {
   result.outcome = RunResult::Outcome::kError;
   result.reason = std::move(reason);
   return result;
-}
-
-ContainerSpec SpecFor(const RunRequest& request, const std::string& agent_id,
-                      const std::string& workspace) {
-  ContainerSpec spec;
-  spec.name = absl::StrCat("arena-", request.attempt_id);
-  spec.image = request.image;
-  spec.platform = absl::StrCat("linux/", request.arch);
-  spec.command = request.command;
-  for (const auto& [key, value] : request.env) spec.env.push_back(absl::StrCat(key, "=", value));
-  spec.labels["arena.attempt"] = request.attempt_id;
-  spec.labels["arena.task"] = request.task_id;
-  spec.labels["arena.job"] = request.job_id;
-  spec.labels["arena.agent"] = agent_id;
-  if (!workspace.empty()) {
-    spec.binds.push_back(absl::StrCat(workspace, ":/workspace"));
-    spec.working_dir = "/workspace";
-  }
-  spec.pids_limit = request.pids;
-  spec.memory_bytes = request.memory_mb * 1024 * 1024;
-  spec.nano_cpus = static_cast<int64_t>(request.cpus * 1e9);
-  spec.network_mode = request.network;
-  spec.user = request.user;
-  spec.cap_add = {kMinimalCapabilities.begin(), kMinimalCapabilities.end()};
-  return spec;
 }
 
 void SystemLine(RunObserver* observer, absl::string_view text) {
@@ -78,60 +51,6 @@ void CopyFiles(DockerClient& docker, const std::string& container, const std::st
   result->files = CopyAttemptFiles(docker, container, working_dir, request, &result->notes);
   for (size_t i = before; i < result->notes.size(); ++i) SystemLine(observer, result->notes[i]);
 }
-
-// Runs `command` after removing `paths` (so a warm container never ships a
-// previous test's reports), without a shell quoting problem: the paths and
-// the command travel as arguments.
-std::vector<std::string> CleanThenRun(const RunRequest& request) {
-  std::vector<std::string> paths = request.artifacts;
-  paths.insert(paths.end(), request.junit.begin(), request.junit.end());
-  if (paths.empty()) return request.command;
-  std::vector<std::string> argv = {
-      "sh", "-c",
-      "n=$1; shift; while [ \"$n\" -gt 0 ]; do rm -rf -- \"$1\"; shift; n=$((n-1)); done; "
-      "exec \"$@\"",
-      "arena-clean", absl::StrCat(paths.size())};
-  argv.insert(argv.end(), paths.begin(), paths.end());
-  argv.insert(argv.end(), request.command.begin(), request.command.end());
-  return argv;
-}
-
-// Waits for `finished`, a cancel or the deadline; then stops `container`.
-class Watchdog {
- public:
-  Watchdog(const std::string& socket_path, const std::string& container, absl::Duration timeout,
-           absl::Duration grace, StopSignal* stop)
-      : stop_(stop), thread_([this, socket_path, container, timeout, grace, stop] {
-          // Woken by a cancel, by Finish(), or at the deadline.
-          bool cancelled = stop->WaitUntil(absl::Now() + timeout);
-          {
-            absl::MutexLock lock(&mu_);
-            if (finished_) return;
-            stopped_as_ =
-                cancelled ? RunResult::Outcome::kCancelled : RunResult::Outcome::kTimedOut;
-          }
-          int grace_s = static_cast<int>(absl::ToInt64Seconds(grace));
-          absl::Status stopped = DockerClient(socket_path).StopContainer(container, grace_s);
-          if (!stopped.ok()) Log(LogLevel::kWarn, "docker", stopped.ToString());
-        }) {}
-  // Ends the watch; returns how the container was stopped (kExited: not).
-  RunResult::Outcome Finish() {
-    {
-      absl::MutexLock lock(&mu_);
-      finished_ = true;
-    }
-    stop_->Wake();
-    thread_.join();
-    return stopped_as_;
-  }
-
- private:
-  absl::Mutex mu_;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  RunResult::Outcome stopped_as_ = RunResult::Outcome::kExited;
-  StopSignal* const stop_;
-  std::thread thread_;
-};
 
 // A container killed over its disk limit failed for that reason, whatever
 // its exit status says.
@@ -159,11 +78,11 @@ std::string ReasonFor(const RunResult& result, const RunRequest& request, StopSi
 }  // namespace
 
 DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
-                               absl::Duration session_idle, PullOptions pull_options,
+                               absl::Duration warm_idle, PullOptions pull_options,
                                BuildOptions build_options, ImageGcOptions gc_options)
     : socket_path_(std::move(socket_path)),
       agent_id_(std::move(agent_id)),
-      session_idle_(session_idle),
+      warm_(warm_idle),
       puller_(socket_path_, pull_options),
       builder_(socket_path_,
                [&] {
@@ -175,7 +94,8 @@ DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
       ledger_(ImageLedger::Open(gc_options.ledger_path)),
       collector_(socket_path_, ledger_.get(), gc_options),
       reaper_([this] {
-        while (!stop_reaper_.WaitForNotificationWithTimeout(absl::Seconds(5))) ReapIdleSessions();
+        while (!stop_reaper_.WaitForNotificationWithTimeout(absl::Seconds(5)))
+          ReapIdleWarmContainers();
       }),
       remover_([this] {
         while (true) {
@@ -215,12 +135,7 @@ void DockerExecutor::Shutdown() {
     stopping_ = true;
   }
   remover_.join();
-  std::vector<Session> sessions;
-  {
-    absl::MutexLock lock(&mu_);
-    sessions.swap(sessions_);
-  }
-  for (const Session& s : sessions) DestroySession(s);
+  for (const WarmContainer& w : warm_.TakeAll()) RemoveWarmContainer(w);
   // What an attempt thread still running at the deadline created.
   int left = RemoveOrphans();
   if (left > 0) LogLine("docker", absl::StrCat("removed ", left, " containers left at shutdown"));
@@ -243,11 +158,11 @@ void DockerExecutor::RemoveLater(const std::string& id) {
 }
 
 RunResult DockerExecutor::Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) {
-  if (!request.session.empty() && !request.destructive) {
-    return RunInSession(request, observer, stop);
+  if (!request.warm_key.empty() && !request.destructive) {
+    return RunInWarmContainer(request, observer, stop);
   }
   RunResult result = RunContainer(request, observer, stop);
-  if (request.destructive) EndSessions(request.session);
+  if (request.destructive) EndWarmContainers(request.warm_key);
   return result;
 }
 
@@ -267,7 +182,7 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   } cleanup{workspace};
   if (!image.ok()) return ErrorFrom(image.status());
   bool watch_disk = false;
-  ContainerSpec spec = SpecFor(request, agent_id_, workspace);
+  ContainerSpec spec = ContainerSpecFor(request, agent_id_, workspace);
   spec.image = image->ready.info.id;  // what was checked, even if the tag moved since
   absl::StatusOr<std::string> id = disk_limiter_.Create(docker, spec, request.disk_mb, &watch_disk);
   if (!id.ok()) return Error(std::string(id.status().message()));
@@ -377,7 +292,7 @@ RunResult DockerExecutor::FollowContainer(DockerClient& docker, const std::strin
 
   // The watchdog stops the container on cancel or timeout; the log stream
   // and the wait below then end by themselves.
-  Watchdog watchdog(socket_path_, id, request.timeout, request.stop_grace, stop);
+  ContainerWatchdog watchdog(socket_path_, id, request.timeout, request.stop_grace, stop);
   DiskWatch disk(socket_path_, id, watch_disk ? request.disk_mb : 0);
   absl::StatusOr<int> exit_code = docker.WaitContainer(id);
   output.join();
@@ -414,145 +329,97 @@ RunResult DockerExecutor::FollowContainer(DockerClient& docker, const std::strin
   return result;
 }
 
-absl::StatusOr<DockerExecutor::Session> DockerExecutor::AcquireSession(DockerClient& docker,
-                                                                       const RunRequest& request,
-                                                                       RunObserver* observer,
-                                                                       StopSignal* stop) {
-  {
-    absl::MutexLock lock(&mu_);
-    for (Session& s : sessions_) {
-      if (!s.busy && s.key == request.session && s.image == request.image) {
-        s.busy = true;
-        return s;
-      }
-    }
-  }
+absl::StatusOr<WarmContainer> DockerExecutor::AcquireWarmContainer(DockerClient& docker,
+                                                                   const RunRequest& request,
+                                                                   RunObserver* observer,
+                                                                   StopSignal* stop) {
+  std::optional<WarmContainer> idle = warm_.Acquire(request.warm_key, request.image);
+  if (idle.has_value()) return *idle;
   absl::Status status;
-  Session session;
-  session.key = request.session;
-  session.image = request.image;
-  session.busy = true;
-  absl::StatusOr<PreparedImage> image = PrepareImage(request, observer, stop, &session.workspace);
+  WarmContainer warm;
+  warm.key = request.warm_key;
+  warm.image = request.image;
+  absl::StatusOr<PreparedImage> image = PrepareImage(request, observer, stop, &warm.workspace);
   if (!image.ok()) {
-    DestroySession(session);  // its checkout
+    RemoveWarmContainer(warm);  // its checkout
     return image.status();
   }
-  session.image_digest = image->ready.digest;
-  session.image_lease = std::make_shared<ImageLease>(std::move(image->lease));
+  warm.image_digest = image->ready.digest;
+  warm.image_lease = std::make_shared<ImageLease>(std::move(image->lease));
   RunRequest base = request;
+  // Named arena-session-ID, as before the rename (operators may look for it).
   base.attempt_id = absl::StrCat("session-", NewId("s").substr(2));
-  ContainerSpec spec = SpecFor(base, agent_id_, session.workspace);
+  ContainerSpec spec = ContainerSpecFor(base, agent_id_, warm.workspace);
   spec.image = image->ready.info.id;
-  spec.labels["arena.session"] = request.session;
+  spec.labels["arena.session"] = request.warm_key;  // the label keeps its name
   // Idles until stopped; tests arrive by exec.
   spec.command = {"sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"};
   absl::StatusOr<std::string> id =
-      disk_limiter_.Create(docker, spec, request.disk_mb, &session.watch_disk);
+      disk_limiter_.Create(docker, spec, request.disk_mb, &warm.watch_disk);
   if (id.ok()) {
-    session.container_id = *id;
+    warm.container_id = *id;
     status = docker.StartContainer(*id);
   } else {
     status = id.status();
   }
   if (!status.ok()) {
-    DestroySession(session);
+    RemoveWarmContainer(warm);
     return status;
   }
-  absl::StatusOr<ContainerState> state = docker.InspectState(session.container_id);
-  session.working_dir = state.ok() ? state->working_dir : "";
-  absl::MutexLock lock(&mu_);
-  sessions_.push_back(session);
-  return session;
+  absl::StatusOr<ContainerState> state = docker.InspectState(warm.container_id);
+  warm.working_dir = state.ok() ? state->working_dir : "";
+  warm_.Add(warm);
+  warm.busy = true;
+  return warm;
 }
 
-void DockerExecutor::ReleaseSession(const Session& session, bool keep) {
-  {
-    absl::MutexLock lock(&mu_);
-    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-      if (it->container_id != session.container_id) continue;
-      if (keep) {
-        it->busy = false;
-        it->idle_since = absl::Now();
-        return;
-      }
-      sessions_.erase(it);
-      break;
-    }
-  }
-  DestroySession(session);
+void DockerExecutor::ReleaseWarmContainer(const WarmContainer& warm, bool keep) {
+  if (warm_.Release(warm.container_id, keep, absl::Now())) RemoveWarmContainer(warm);
 }
 
-void DockerExecutor::EndSessions(const std::string& key) {
-  std::vector<Session> ended;
-  {
-    absl::MutexLock lock(&mu_);
-    for (auto it = sessions_.begin(); it != sessions_.end();) {
-      if (it->key == key && !it->busy) {
-        ended.push_back(*it);
-        it = sessions_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-  for (const Session& s : ended) DestroySession(s);
+void DockerExecutor::EndWarmContainers(const std::string& key) {
+  for (const WarmContainer& w : warm_.TakeIdle(key)) RemoveWarmContainer(w);
 }
 
-void DockerExecutor::ReapIdleSessions() {
-  std::vector<Session> ended;
-  {
-    absl::MutexLock lock(&mu_);
-    absl::Time now = absl::Now();
-    for (auto it = sessions_.begin(); it != sessions_.end();) {
-      if (!it->busy && now - it->idle_since > session_idle_) {
-        ended.push_back(*it);
-        it = sessions_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-  for (const Session& s : ended) DestroySession(s);
+void DockerExecutor::ReapIdleWarmContainers() {
+  for (const WarmContainer& w : warm_.TakeIdleTooLong(absl::Now())) RemoveWarmContainer(w);
 }
 
-int DockerExecutor::SessionCount() const {
-  absl::MutexLock lock(&mu_);
-  return static_cast<int>(sessions_.size());
-}
+int DockerExecutor::WarmContainerCount() const { return warm_.size(); }
 
-void DockerExecutor::DestroySession(const Session& session) {
-  if (!session.container_id.empty()) {
+void DockerExecutor::RemoveWarmContainer(const WarmContainer& warm) {
+  if (!warm.container_id.empty()) {
     DockerClient docker(socket_path_);
-    absl::Status removed = docker.RemoveContainer(session.container_id);
+    absl::Status removed = docker.RemoveContainer(warm.container_id);
     if (!removed.ok()) Log(LogLevel::kWarn, "docker", removed.ToString());
   }
-  if (!session.workspace.empty() && !RemoveTree(session.workspace).ok()) {
-    Log(LogLevel::kWarn, "docker", absl::StrCat("cannot remove ", session.workspace));
+  if (!warm.workspace.empty() && !RemoveTree(warm.workspace).ok()) {
+    Log(LogLevel::kWarn, "docker", absl::StrCat("cannot remove ", warm.workspace));
   }
   collector_.Poke();
 }
 
-RunResult DockerExecutor::RunInSession(const RunRequest& request, RunObserver* observer,
-                                       StopSignal* stop) {
+RunResult DockerExecutor::RunInWarmContainer(const RunRequest& request, RunObserver* observer,
+                                             StopSignal* stop) {
   DockerClient docker(socket_path_);
   absl::Status status = docker.Connect(kDockerRestartWait);
   if (!status.ok()) return Error(std::string(status.message()));
-  absl::StatusOr<Session> session = AcquireSession(docker, request, observer, stop);
-  if (!session.ok()) return ErrorFrom(session.status());
+  absl::StatusOr<WarmContainer> warm = AcquireWarmContainer(docker, request, observer, stop);
+  if (!warm.ok()) return ErrorFrom(warm.status());
   ExecSpec exec;
   exec.command = CleanThenRun(request);
   for (const auto& [key, value] : request.env) exec.env.push_back(absl::StrCat(key, "=", value));
-  exec.working_dir = session->workspace.empty() ? "" : "/workspace";
+  exec.working_dir = warm->workspace.empty() ? "" : "/workspace";
   exec.user = request.user;
-  absl::StatusOr<std::string> exec_id = docker.CreateExec(session->container_id, exec);
+  absl::StatusOr<std::string> exec_id = docker.CreateExec(warm->container_id, exec);
   if (!exec_id.ok()) {
-    ReleaseSession(*session, false);
-    return Error(
-        absl::StrCat("cannot exec in the session container: ", exec_id.status().message()));
+    ReleaseWarmContainer(*warm, false);
+    return Error(absl::StrCat("cannot exec in the warm container: ", exec_id.status().message()));
   }
   observer->OnStarted();
-  Watchdog watchdog(socket_path_, session->container_id, request.timeout, request.stop_grace, stop);
-  DiskWatch disk(socket_path_, session->container_id, session->watch_disk ? request.disk_mb : 0);
+  ContainerWatchdog watchdog(socket_path_, warm->container_id, request.timeout, request.stop_grace,
+                             stop);
+  DiskWatch disk(socket_path_, warm->container_id, warm->watch_disk ? request.disk_mb : 0);
   absl::Status output = docker.StartExec(*exec_id, [observer](int stream, absl::string_view data) {
     observer->OnOutput(stream, data);
   });
@@ -560,8 +427,8 @@ RunResult DockerExecutor::RunInSession(const RunRequest& request, RunObserver* o
   disk.Finish();
   absl::StatusOr<int> exit_code = docker.ExecExitCode(*exec_id);
   RunResult result;
-  if (!disk.reason().empty()) {  // the session container is gone
-    ReleaseSession(*session, false);
+  if (!disk.reason().empty()) {  // the warm container is gone
+    ReleaseWarmContainer(*warm, false);
     result.outcome = RunResult::Outcome::kExited;
     result.exit_code = 137;
     NoteDiskKill(disk, observer, &result);
@@ -569,18 +436,18 @@ RunResult DockerExecutor::RunInSession(const RunRequest& request, RunObserver* o
   }
   bool keep = stopped_as == RunResult::Outcome::kExited && output.ok() && exit_code.ok();
   if (keep) {
-    std::string working_dir = session->workspace.empty() ? session->working_dir : "/workspace";
-    CopyFiles(docker, session->container_id, working_dir, request, observer, &result);
+    std::string working_dir = warm->workspace.empty() ? warm->working_dir : "/workspace";
+    CopyFiles(docker, warm->container_id, working_dir, request, observer, &result);
   }
-  ReleaseSession(*session, keep);
+  ReleaseWarmContainer(*warm, keep);
   if (stopped_as == RunResult::Outcome::kExited && (!output.ok() || !exit_code.ok())) {
-    return Error(absl::StrCat("lost the session container: ",
+    return Error(absl::StrCat("lost the warm container: ",
                               (!output.ok() ? output : exit_code.status()).message()));
   }
   result.outcome = stopped_as;
   result.exit_code = exit_code.ok() ? *exit_code : -1;
   result.reason = ReasonFor(result, request, stop);
-  result.image_digest = session->image_digest;
+  result.image_digest = warm->image_digest;
   return result;
 }
 

@@ -1,5 +1,6 @@
-// What an executor runs and what it reports. The session owns attempts and
-// hands each one to an Executor on its own thread.
+// What an executor runs and what it reports. The agent's session owns the
+// attempts and hands each one to an Executor on its own thread. Interfaces;
+// StopSignal is thread-safe.
 #ifndef ARENA_AGENT_EXECUTOR_EXECUTOR_H_
 #define ARENA_AGENT_EXECUTOR_EXECUTOR_H_
 
@@ -72,9 +73,10 @@ struct RunRequest {
   std::vector<std::string> junit;
   std::string files_dir;
   int64_t max_file_bytes = 512 << 20;
-  // Tests sharing a session key may run by exec in one warm container.
-  std::string session;
-  bool destructive = false;  // a fresh container; the key's sessions end after it
+  // Tests sharing a warm key may run by exec in one warm container (the
+  // controller's Assign.session).
+  std::string warm_key;
+  bool destructive = false;  // a fresh container; the key's warm containers end after it
 };
 
 struct CopiedFile {
@@ -164,8 +166,8 @@ class Executor {
   virtual ~Executor() = default;
   // Runs the attempt to completion. Blocks; never throws.
   virtual RunResult Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) = 0;
-  // The job behind a session key is over: end its idle warm containers.
-  virtual void EndSessions(const std::string& key) {}
+  // The job behind a warm key is over: end its idle warm containers.
+  virtual void EndWarmContainers(const std::string& key) {}
 };
 
 }  // namespace arena

@@ -1,7 +1,8 @@
 // Splits Docker's multiplexed log stream (non-TTY containers) into its
 // stdout/stderr payloads. Each frame is an 8-byte header — stream type, three
 // zero bytes, big-endian payload length — followed by the payload. Frames may
-// arrive split across reads in any way. Not thread-safe.
+// arrive split across reads in any way. Owned by the DockerClient call that
+// reads the stream. Not thread-safe.
 #ifndef ARENA_AGENT_EXECUTOR_FRAME_DEMUXER_H_
 #define ARENA_AGENT_EXECUTOR_FRAME_DEMUXER_H_
 

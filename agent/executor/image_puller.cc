@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -98,6 +99,12 @@ absl::StatusOr<ImageInfo> ImagePuller::PullAndInspect(const ImageNeed& need, con
     if (slot == nullptr) slot = std::make_shared<absl::Mutex>();
     name_mu = slot;
   }
+  // The name's entry goes once no pull of it holds or waits for it.
+  absl::Cleanup forget = [this, &need, &name_mu] {
+    absl::MutexLock lock(&mu_);
+    auto it = names_.find(need.image);
+    if (it != names_.end() && it->second == name_mu && name_mu.use_count() == 2) names_.erase(it);
+  };
   absl::MutexLock name_lock(name_mu.get());
   const std::string host = RegistryHost(need.image);
   ResolvedAuth auth = ResolveRegistryAuth(host, need.logins, options_.docker_config);

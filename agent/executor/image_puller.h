@@ -117,7 +117,8 @@ class ImagePuller {
   const PullOptions options_;
   mutable absl::Mutex mu_;
   SingleFlight<ImageInfo> flights_;  // by image and platform
-  // One per image name, held over a pull and the inspect after it.
+  // One per image name, held over a pull and the inspect after it; erased
+  // once no pull holds or waits for it.
   std::map<std::string, std::shared_ptr<absl::Mutex>> names_ ABSL_GUARDED_BY(mu_);
 };
 

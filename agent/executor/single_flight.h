@@ -3,7 +3,8 @@
 // outcome. A leader that was cancelled does not share that: the next waiter
 // leads again. Used for pulls (image, platform) and builds (tag).
 //
-// Thread-safe. The work runs on the leader's thread, without the lock.
+// Owned by ImagePuller and ImageBuilder. Thread-safe. The work runs on the
+// leader's thread, without the lock.
 #ifndef ARENA_AGENT_EXECUTOR_SINGLE_FLIGHT_H_
 #define ARENA_AGENT_EXECUTOR_SINGLE_FLIGHT_H_
 

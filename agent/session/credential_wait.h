@@ -2,6 +2,7 @@
 // credentials for its base images' registry hosts) and the wait for its
 // answer: bounded, and over when the attempt is cancelled. A reconnect
 // drops the question; the wait then ends at its timeout with no answer.
+// Owned by the session's entry for the attempt (shared with its build).
 // Thread-safe: the attempt's thread waits, the stream's reader answers.
 #ifndef ARENA_AGENT_SESSION_CREDENTIAL_WAIT_H_
 #define ARENA_AGENT_SESSION_CREDENTIAL_WAIT_H_

@@ -1,6 +1,8 @@
 // The agent's identity: a key generated on this host, a client certificate
 // signed by the controller's CA, and the CA to trust. Kept in the state dir:
-// agent.key (0600), agent.pem, ca.pem, agent.id.
+// agent.key (0600), agent.pem, ca.pem, agent.id. Functions called once by
+// main before the session starts; the identity is a value the caller owns.
+// Thread-compatible.
 #ifndef ARENA_AGENT_SESSION_ENROLLMENT_H_
 #define ARENA_AGENT_SESSION_ENROLLMENT_H_
 

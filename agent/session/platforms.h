@@ -1,5 +1,6 @@
 // The platforms this host can run: its native architecture plus those that
 // binfmt_misc hands to an enabled qemu interpreter (marked emulated).
+// A function main calls once; stateless (nothing to own), thread-safe.
 #ifndef ARENA_AGENT_SESSION_PLATFORMS_H_
 #define ARENA_AGENT_SESSION_PLATFORMS_H_
 

@@ -1,24 +1,33 @@
-// The agent's one long-lived Connect stream to the controller.
+// The agent's session with the controller: its Connect stream, kept up
+// across reconnects, and the attempts it is given. ("Session" means only
+// this; a reused container is a warm container, the key tests share one by
+// a warm key.)
 //
-// Run() connects over mTLS, says Hello (platforms, labels, free slots as
-// credits, attempts still held), then pulls work: each Assign runs on its own
-// thread through the Executor. An attempt's output is appended to a spool
-// file; the writer sends it in offset order, at most kWindow bytes ahead of
-// what the controller has acknowledged durable, so memory stays bounded
-// whatever the container prints. After a reconnect the controller's LogAck
-// says where to resume, then the result follows its last byte. Reconnects
-// use jittered exponential backoff (common/backoff.h); a controller that
-// refuses the agent (revoked, not enrolled) ends Run.
+// Run() connects over mTLS (ControllerLink), says Hello (platforms, labels,
+// free slots as credits, attempts still held), then pulls work: each Assign
+// runs on its own thread (AttemptThreads) through the Executor. An attempt's
+// output goes to its OutputSpool on disk; the Outbox hands the connection's
+// writer control messages, then log chunks in offset order (at most
+// LogSpool::kWindowBytes ahead of what the controller acknowledged durable,
+// so memory stays bounded whatever the container prints), then files, then
+// the result after its last byte. After a reconnect the controller's LogAck
+// says where to resume. The CertificateRenewer renews the client
+// certificate over the stream. Reconnects use jittered exponential backoff
+// (common/backoff.h); a controller that refuses the agent (revoked, not
+// enrolled) ends Run.
 //
 // Stopping (the stop notification, SIGTERM): the running attempts are given
 // up: their containers get SIGTERM, a grace period, SIGKILL, and each is
 // reported to the controller as lost (it retries the task elsewhere) while
 // the stream is still up; assignments that arrive meanwhile are handed back
-// the same way. All of it within `stop_timeout`. Thread-safe.
+// the same way. Run returns within `stop_timeout`; the destructor then joins
+// the attempt threads still running, so none outlives the session.
+//
+// Owned by the agent's main; thread-safe. The session's lock guards only
+// the attempt table and is never held across disk I/O or the executor.
 #ifndef ARENA_AGENT_SESSION_SESSION_H_
 #define ARENA_AGENT_SESSION_SESSION_H_
 
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,7 +40,11 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "agent/executor/executor.h"
+#include "agent/session/attempt_threads.h"
+#include "agent/session/cert_renewer.h"
 #include "agent/session/enrollment.h"
+#include "agent/session/outbox.h"
+#include "agent/session/output_spool.h"
 #include "arena/v1/agent.pb.h"
 
 namespace arena {
@@ -64,6 +77,7 @@ class AgentSession {
  public:
   // `executor` must outlive the session.
   AgentSession(SessionOptions options, Executor* executor);
+  // Joins every attempt thread (Run has given them up).
   ~AgentSession();
 
   // Connects and serves until `stop` is notified; then gives up the running
@@ -81,12 +95,10 @@ class AgentSession {
   };
 
   ConnectionEnd ServeOneConnection(const absl::Notification* stop);
-  // Sends messages in order, one in flight, a heartbeat when idle, until the
-  // connection is over; `cancel` ends the stream after a failed write.
-  void WriteLoop(const std::function<bool(const v1::AgentMessage&)>& write,
-                 const std::function<void()>& cancel) ABSL_LOCKS_EXCLUDED(mu_);
-  // Hello plus the started events the controller may have missed.
+  // Hello plus the started events the controller may have missed; opens the
+  // outbox.
   v1::AgentMessage BeginConnection() ABSL_LOCKS_EXCLUDED(mu_);
+  v1::AgentMessage MakeHello() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Once `stop` is notified, gives up the attempts, waits until they are
   // reported (or the stop deadline), then calls `end_stream`. Returns when
   // `over` is notified or after `end_stream`.
@@ -95,27 +107,15 @@ class AgentSession {
   // Cancels every running attempt as "agent is stopping" (reported lost);
   // the first call starts the stop deadline.
   void GiveUpAttempts() ABSL_LOCKS_EXCLUDED(mu_);
-  v1::AgentMessage MakeHello() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The next message for the writer, if any is ready.
-  std::optional<v1::AgentMessage> NextMessage() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The next piece of the attempt's current file, or nullopt when the file
-  // could not be read (it is dropped).
-  std::optional<v1::AgentMessage> NextFileChunk(const std::string& id, Attempt* attempt)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The controller refused the agent: nothing it runs can be reported.
+  void FenceAll(const std::string& reason) ABSL_LOCKS_EXCLUDED(mu_);
   void Handle(const v1::ControllerMessage& message);
-  void HandleAssign(const v1::Assign& assign);
-  void HandleCancel(const v1::Cancel& cancel);
-  void HandleLogAck(const v1::LogAck& ack);
-  void HandleRenewed(const v1::RenewCert& renewed);
-  // Picks when to renew the current certificate: a random point between 70%
-  // and 90% of its lifetime.
-  void ScheduleRenewal() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool RenewalDue() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void RunAttempt(std::shared_ptr<Attempt> attempt);
-  RunRequest RequestFor(Attempt* attempt);
-  // Clones the attempt's repo with its host's credential, if any.
-  WorkspaceMaker WorkspaceMakerFor(const Attempt& attempt) const;
+  void HandleAssign(const v1::Assign& assign) ABSL_LOCKS_EXCLUDED(mu_);
+  void HandleCancel(const v1::Cancel& cancel) ABSL_LOCKS_EXCLUDED(mu_);
+  void HandleLogAck(const v1::LogAck& ack) ABSL_LOCKS_EXCLUDED(mu_);
+  void HandleBaseCredentials(const v1::BaseImageCredentials& answer) ABSL_LOCKS_EXCLUDED(mu_);
+  void RunAttempt(std::shared_ptr<Attempt> attempt) ABSL_LOCKS_EXCLUDED(mu_);
+  // Why the attempt must not run at all, or an empty string.
   std::string RefusalFor(const Attempt& attempt) const;
   void RecordResult(Attempt* attempt, RunResult result) ABSL_LOCKS_EXCLUDED(mu_);
   // Asks the controller for its credentials of a build's base image hosts
@@ -123,27 +123,24 @@ class AgentSession {
   std::vector<RegistryLogin> FetchBaseLogins(Attempt* attempt,
                                              const std::vector<std::string>& hosts)
       ABSL_LOCKS_EXCLUDED(mu_);
-  void AppendOutput(Attempt* attempt, int stream, absl::string_view data) ABSL_LOCKS_EXCLUDED(mu_);
-  void AppendChannel(Attempt* attempt, const std::string& channel, absl::string_view data)
-      ABSL_LOCKS_EXCLUDED(mu_);
-  void Forget(const std::string& attempt_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops the attempt from the session and the outbox; returns its output
+  // for the caller to remove once the lock is released (nullptr if none).
+  std::shared_ptr<OutputSpool> Forget(const std::string& attempt_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SessionOptions options_;
   Executor* const executor_;
+  CertificateRenewer renewer_;
+  Outbox outbox_;
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Attempt>> attempts_ ABSL_GUARDED_BY(mu_);
   int busy_slots_ ABSL_GUARDED_BY(mu_) = 0;
-  // Control messages (started events, credits) for the current connection.
-  std::deque<v1::AgentMessage> control_ ABSL_GUARDED_BY(mu_);
   bool connected_ ABSL_GUARDED_BY(mu_) = false;
-  // The identity in use; a renewal replaces key and certificate.
-  AgentIdentity identity_ ABSL_GUARDED_BY(mu_);
-  absl::Time renew_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
-  bool renew_sent_ ABSL_GUARDED_BY(mu_) = false;
-  std::string pending_key_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time stop_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  // Last member: joined first, while everything the threads use is alive.
+  AttemptThreads threads_;
 };
 
 }  // namespace arena

@@ -2,7 +2,8 @@
 // directory of the agent (0700 dir, 0600 files, never in the workspace or
 // the container) plus the git flags and environment that point at them,
 // removed when the GitCredentialFiles goes. Also the reading of git's
-// messages that says a clone was refused. Not thread-safe; one per clone.
+// messages that says a clone was refused. Owned by the clone that made it.
+// Not thread-safe; one per clone.
 #ifndef ARENA_AGENT_WORKSPACE_GIT_CREDENTIALS_H_
 #define ARENA_AGENT_WORKSPACE_GIT_CREDENTIALS_H_
 

@@ -1,5 +1,8 @@
 // Per-attempt workspaces: DIR/ATTEMPT holds a checkout of the job's repo at
 // its commit, mounted into the container at /workspace, removed afterwards.
+// Functions over the filesystem, called on the attempt's thread; the
+// checkout is owned (and removed) by the executor. Thread-safe (distinct
+// directories).
 #ifndef ARENA_AGENT_WORKSPACE_WORKSPACE_H_
 #define ARENA_AGENT_WORKSPACE_WORKSPACE_H_
 

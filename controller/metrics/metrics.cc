@@ -1,5 +1,7 @@
 #include "controller/metrics/metrics.h"
 
+#include <cstdlib>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -24,7 +26,15 @@ std::string RenderLabels(const Metrics::Labels& labels) {
   return out + "}";
 }
 
-std::string Number(double v) { return absl::StrFormat("%.17g", v); }
+// The shortest text that reads back as `v` ("0.0025", not
+// "0.0025000000000000001").
+std::string Number(double v) {
+  for (int precision : {15, 16}) {
+    std::string text = absl::StrFormat("%.*g", precision, v);
+    if (std::strtod(text.c_str(), nullptr) == v) return text;
+  }
+  return absl::StrFormat("%.17g", v);
+}
 
 const std::vector<double> kLatencyBounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                             0.1,   0.25,   0.5,   1,    2.5,   5};

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -59,8 +60,34 @@ void LogStore::CloseClean() {
       continue;
     }
     close(it->second.fd);
+    // The next append writes the run's stream again: a repeated index line
+    // is harmless, and the map holds only open logs.
+    if (absl::EndsWith(it->first, ".log")) {
+      last_stream_.erase(it->first.substr(0, it->first.size() - 4));
+    }
     it = open_.erase(it);
   }
+}
+
+absl::StatusOr<LogStore::OpenLog*> LogStore::Opened(const std::string& path) {
+  auto it = open_.find(path);
+  if (it != open_.end()) return &it->second;
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::InternalError(absl::StrCat("open ", path, ": ", strerror(errno)));
+  return &open_.emplace(path, OpenLog{fd, FileSize(path), false}).first->second;
+}
+
+absl::Status LogStore::AppendTo(const std::string& path, OpenLog* log, absl::string_view data) {
+  absl::Status status = WriteAll(log->fd, data);
+  log->dirty = true;  // the next Sync covers it before anything past it is acknowledged
+  if (!status.ok()) {
+    // A partial write: the file says how much landed.
+    struct stat st;
+    if (fstat(log->fd, &st) == 0) log->size = static_cast<int64_t>(st.st_size);
+    return absl::InternalError(absl::StrCat("write ", path, ": ", status.message()));
+  }
+  log->size += static_cast<int64_t>(data.size());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> LogStore::Append(const std::string& job_id, const std::string& attempt_id,
@@ -80,35 +107,22 @@ absl::StatusOr<int64_t> LogStore::Append(const std::string& job_id, const std::s
   int64_t skip = size - offset;
   if (skip >= static_cast<int64_t>(data.size())) return size;
   data.remove_prefix(static_cast<size_t>(skip));
-  if (it == open_.end()) {
-    if (open_.size() >= kMaxOpen) CloseClean();
-    RETURN_IF_ERROR(MakeDirs(absl::StrCat(root_, "/", job_id)));
-    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) return absl::InternalError(absl::StrCat("open ", path, ": ", strerror(errno)));
-    it = open_.emplace(path, OpenLog{fd, size, false}).first;
-  }
-  absl::Status status = WriteAll(it->second.fd, data);
-  if (!status.ok()) {
-    // A partial write: the file says how much landed; it stays dirty, so
-    // the next Sync covers it before anything past it is acknowledged.
-    struct stat st;
-    if (fstat(it->second.fd, &st) == 0) it->second.size = static_cast<int64_t>(st.st_size);
-    it->second.dirty = true;
-    return status;
-  }
-  it->second.size += static_cast<int64_t>(data.size());
-  it->second.dirty = true;
+  // Room for the log and its index before either is opened, so neither
+  // entry is closed under the other.
+  if (open_.size() + 2 > kMaxOpen) CloseClean();
+  RETURN_IF_ERROR(MakeDirs(absl::StrCat(root_, "/", job_id)));
+  ASSIGN_OR_RETURN(OpenLog * log, Opened(path));
   auto last = last_stream_.find(base);
   if (last == last_stream_.end() || last->second != stream) {
-    last_stream_[base] = stream;
+    // The run's index line goes first: bytes never land without it, and a
+    // line for bytes that did not land starts a run that is empty.
     std::string index_path = absl::StrCat(base, ".streams");
-    int ifd = open(index_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (ifd >= 0) {
-      WriteAll(ifd, absl::StrCat(size, " ", stream, "\n")).IgnoreError();
-      close(ifd);
-    }
+    ASSIGN_OR_RETURN(OpenLog * index, Opened(index_path));
+    RETURN_IF_ERROR(AppendTo(index_path, index, absl::StrCat(size, " ", stream, "\n")));
+    last_stream_[base] = stream;
   }
-  int64_t stored = it->second.size;
+  RETURN_IF_ERROR(AppendTo(path, log, data));
+  int64_t stored = log->size;
   {
     absl::MutexLock generation_lock(&mu_);
     ++generation_;  // new bytes: log readers wake, job watchers do not

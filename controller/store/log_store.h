@@ -74,8 +74,15 @@ class LogStore {
     int64_t size = 0;
     bool dirty = false;  // appended to since the last Sync
   };
-  // Closes every log with nothing left to sync.
+  // Closes every log (and index) with nothing left to sync.
   void CloseClean() ABSL_EXCLUSIVE_LOCKS_REQUIRED(files_mu_);
+  // The open entry for `path` (a log or its .streams index), opened for
+  // appending if need be. Valid until the next CloseClean.
+  absl::StatusOr<OpenLog*> Opened(const std::string& path) ABSL_EXCLUSIVE_LOCKS_REQUIRED(files_mu_);
+  // Appends and marks it for the next Sync; on a short write the size is
+  // what the file holds.
+  absl::Status AppendTo(const std::string& path, OpenLog* log, absl::string_view data)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(files_mu_);
 
   const std::string root_;
   // Writers' state; Sync holds it, so readers (mu_) never wait on a sync.

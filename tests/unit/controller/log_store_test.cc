@@ -123,4 +123,40 @@ TEST(LogStore, RefusesChannelsThatCouldLeaveTheDirectory) {
 }
 
 }  // namespace
+// The stream index is a log like the others: written before the bytes it
+// describes and kept through closing and reopening many logs.
+TEST(LogStore, StreamRunsSurviveManyOpenLogsAndResends) {
+  TestDir dir;
+  LogStore logs(dir.path());
+  const int kAttempts = 300;  // more than the store keeps open at once
+  for (int i = 0; i < kAttempts; ++i) {
+    std::string att = "att" + std::to_string(i);
+    ASSERT_TRUE(logs.Append("job", att, 0, "out1 ", 1).ok());
+    ASSERT_TRUE(logs.Append("job", att, 5, "err1 ", 2).ok());
+    ASSERT_TRUE(logs.Sync().ok());
+  }
+  for (int i = 0; i < kAttempts; ++i) {
+    std::string att = "att" + std::to_string(i);
+    ASSERT_TRUE(logs.Append("job", att, 5, "err1 ", 2).ok());  // a resend: nothing new
+    ASSERT_TRUE(logs.Append("job", att, 10, "out2", 1).ok());
+  }
+  ASSERT_TRUE(logs.Sync().ok());
+  for (int i : {0, 150, kAttempts - 1}) {
+    std::string att = "att" + std::to_string(i);
+    EXPECT_EQ(*logs.ReadStream("job", att, 1, 100), "out1 out2") << att;
+    EXPECT_EQ(*logs.ReadStream("job", att, 2, 100), "err1 ") << att;
+    EXPECT_EQ(*logs.Read("job", att, 0, 100), "out1 err1 out2") << att;
+  }
+}
+
+TEST(LogStore, AStreamIndexLineIsWrittenOncePerRun) {
+  TestDir dir;
+  LogStore logs(dir.path());
+  ASSERT_TRUE(logs.Append("job", "att", 0, "a", 1).ok());
+  ASSERT_TRUE(logs.Append("job", "att", 1, "b", 1).ok());
+  ASSERT_TRUE(logs.Append("job", "att", 2, "c", 2).ok());
+  ASSERT_TRUE(logs.Sync().ok());
+  EXPECT_EQ(*ReadFile(dir.File("job/att.streams")), "0 1\n2 2\n");
+}
+
 }  // namespace arena
