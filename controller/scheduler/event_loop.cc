@@ -2,9 +2,8 @@
 // transaction and one log sync, the messages sent after the commit, recovery
 // when a batch cannot be made durable; loading state at start; the active
 // jobs kept in memory; the tick (leases, queue timeouts). Same class and
-// thread rules as scheduler.cc.
+// thread rules as scheduler.h.
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "controller/metrics/metrics.h"
@@ -15,25 +14,29 @@
 namespace arena {
 
 absl::Status Scheduler::Start() {
-  RETURN_IF_ERROR(Load(absl::Now()));
-  leases_.LoopRan(absl::Now());  // pauses count from here
+  loop_.Assume();  // the loop thread does not run yet
+  RETURN_IF_ERROR(Load(Now()));
+  agents_.leases().LoopRan(Now());  // pauses count from here
   thread_ = std::thread([this] { Run(); });
+  if (options_.tick == absl::InfiniteDuration()) return absl::OkStatus();  // ticked by the caller
   ticker_ = std::thread([this] {
     while (!stop_ticker_.WaitForNotificationWithTimeout(options_.tick)) {
-      Post([this] {
-        absl::Time now = absl::Now();
-        absl::Duration gap = leases_.LoopRan(now);
-        if (gap > absl::ZeroDuration()) {
-          Log(LogLevel::kWarn, "scheduler",
-              absl::StrCat("the scheduler did not run for ",
-                           absl::FormatDuration(absl::Trunc(gap, absl::Milliseconds(100))),
-                           " (process paused or a batch stalled); agents' leases restart now"));
-        }
-        OnTick(now);
-      });
+      Post([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_) { OnLoopTick(); });
     }
   });
   return absl::OkStatus();
+}
+
+void Scheduler::OnLoopTick() {
+  absl::Time now = Now();
+  absl::Duration gap = agents_.leases().LoopRan(now);
+  if (gap > absl::ZeroDuration()) {
+    Log(LogLevel::kWarn, "scheduler",
+        absl::StrCat("the scheduler did not run for ",
+                     absl::FormatDuration(absl::Trunc(gap, absl::Milliseconds(100))),
+                     " (process paused or a batch stalled); agents' leases restart now"));
+  }
+  OnTick(now);
 }
 
 absl::Status Scheduler::Load(absl::Time now) {
@@ -44,12 +47,12 @@ absl::Status Scheduler::Load(absl::Time now) {
     if (!job.ok()) return job.status();
     for (const v1::Task& task : job->tasks()) {
       if (task.state() == v1::QUEUED) {
-        Enqueue(*job, task, now);
+        queue_.Enqueue(*job, task, now);
       } else if (task.state() == v1::RUNNING) {
         // The agent still runs it and reports back when it reconnects; until
         // the grace window passes nothing is declared lost.
         attempts_[task.attempt_id()] = {job_id, task.id(), task.agent_id(), false, task.arch()};
-        leases_.Grant(task.agent_id(), now, options_.restart_grace);
+        agents_.leases().Grant(task.agent_id(), now, options_.restart_grace);
       }
     }
   }
@@ -85,18 +88,16 @@ void Scheduler::Recover(const absl::Status& why) {
       absl::StrCat("a batch could not be made durable (", why.ToString(),
                    "); reloading from the store, agents reconnect"));
   outbox_.clear();
-  for (auto& [id, agent] : agents_) {
-    agent.link->Close(absl::UnavailableError("controller store error, reconnect"));
-  }
-  agents_.clear();
-  queue_.clear();
-  queued_by_arch_.clear();
+  agents_.CloseAll(absl::UnavailableError("controller store error, reconnect"));
+  queue_.Clear();
   jobs_.clear();
+  std::map<std::string, RunningAttempt> before = std::move(attempts_);
   attempts_.clear();
-  leases_.Clear();
-  warm_.clear();
-  LogError(Load(absl::Now()));
-  agents_dirty_ = true;
+  LogError(Load(Now()));
+  // Attempts the store does not hold as running leave no progress behind.
+  for (const auto& [attempt_id, attempt] : before) {
+    if (!attempts_.count(attempt_id)) progress_.Clear(attempt_id);
+  }
   notify_ = true;
 }
 
@@ -113,79 +114,89 @@ void Scheduler::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
-  for (auto& [id, agent] : agents_)
-    agent.link->Close(absl::UnavailableError("controller stopping"));
-  agents_.clear();
+  loop_.Assume();  // the loop thread has ended
+  agents_.CloseAll(absl::UnavailableError("controller stopping"));
 }
 
-void Scheduler::Post(std::function<void()> event) {
+void Scheduler::Post(Event event) {
   absl::MutexLock lock(&queue_mu_);
   events_.push_back(std::move(event));
 }
 
 void Scheduler::Run() {
+  loop_.Assume();
+  std::vector<Event> batch;
+  while (NextBatch(&batch)) RunBatch(batch);
+}
+
+bool Scheduler::NextBatch(std::vector<Event>* batch) {
   constexpr size_t kMaxBatch = 512;
-  std::vector<std::function<void()>> batch;
-  while (true) {
-    batch.clear();
-    {
-      absl::MutexLock lock(&queue_mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
-        return stopping_ || !events_.empty();
-      };
-      queue_mu_.Await(absl::Condition(&ready));
-      if (events_.empty()) return;  // stopping and drained
-      while (!events_.empty() && batch.size() < kMaxBatch) {
-        batch.push_back(std::move(events_.front()));
-        events_.pop_front();
-      }
-    }
-    // Without a batch (the store busy past its timeout, an I/O error) every
-    // write commits on its own, before the logs are synced: a degraded mode
-    // that is logged, not expected.
-    absl::Status begun = store_->BeginBatch();
-    LogError(begun);
-    batch_error_ = absl::OkStatus();
-    for (std::function<void()>& event : batch) {
-      absl::Time start = absl::Now();
-      event();
-      if (options_.metrics != nullptr) {
-        options_.metrics->Observe("arena_scheduler_event_seconds",
-                                  absl::ToDoubleSeconds(absl::Now() - start));
-      }
-    }
-    if (dispatch_) {
-      dispatch_ = false;
-      Dispatch();
-    }
-    // Logs first, then the store: both durable before any acknowledgement.
-    // Logs that could not be synced, or a handler whose writes failed half
-    // way, undo the whole batch: the store keeps nothing the logs or the
-    // scheduler's memory do not match, and Recover reloads from it.
-    absl::Status durable = logs_->Sync();
-    if (durable.ok()) durable = batch_error_;
-    if (begun.ok()) {
-      absl::Status ended = durable.ok() ? store_->CommitBatch() : store_->RollbackBatch();
-      if (durable.ok()) durable = ended;
-    }
-    if (!durable.ok()) Recover(durable);
-    for (auto& [link, message] : outbox_) link->Send(message);
-    outbox_.clear();
-    if (agents_dirty_) {
-      agents_dirty_ = false;
-      PublishAgents();
-    }
-    if (notify_) {
-      notify_ = false;
-      logs_->Notify();
-    }
-    {
-      absl::MutexLock lock(&snapshot_mu_);
-      queue_depth_ = queued_by_arch_;
-    }
-    for (std::function<void()>& done : after_batch_) done();
-    after_batch_.clear();
+  batch->clear();
+  absl::MutexLock lock(&queue_mu_);
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+    return stopping_ || !events_.empty();
+  };
+  queue_mu_.Await(absl::Condition(&ready));
+  if (events_.empty()) return false;  // stopping and drained
+  while (!events_.empty() && batch->size() < kMaxBatch) {
+    batch->push_back(std::move(events_.front()));
+    events_.pop_front();
   }
+  return true;
+}
+
+void Scheduler::RunBatch(std::vector<Event>& batch) {
+  // Without a batch (the store busy past its timeout, an I/O error) every
+  // write commits on its own, before the logs are synced: a degraded mode
+  // that is logged, not expected.
+  absl::Status begun = store_->BeginBatch();
+  LogError(begun);
+  batch_error_ = absl::OkStatus();
+  for (Event& event : batch) {
+    absl::Time start = absl::Now();  // real time: the metric is the handler's cost
+    event();
+    if (options_.metrics != nullptr) {
+      options_.metrics->Observe("arena_scheduler_event_seconds",
+                                absl::ToDoubleSeconds(absl::Now() - start));
+    }
+  }
+  if (dispatch_) {
+    dispatch_ = false;
+    Dispatch();
+  }
+  absl::Status durable = EndBatch(begun);
+  if (!durable.ok()) Recover(durable);
+  for (auto& [link, message] : outbox_) link->Send(message);
+  outbox_.clear();
+  AfterBatch();
+}
+
+absl::Status Scheduler::EndBatch(const absl::Status& begun) {
+  // Logs first, then the store: both durable before any acknowledgement.
+  // Logs that could not be synced, or a handler whose writes failed half
+  // way, undo the whole batch: the store keeps nothing the logs or the
+  // scheduler's memory do not match, and Recover reloads from it.
+  absl::Status durable = logs_->Sync();
+  if (durable.ok()) durable = batch_error_;
+  if (begun.ok()) {
+    absl::Status ended = durable.ok() ? store_->CommitBatch() : store_->RollbackBatch();
+    if (durable.ok()) durable = ended;
+  }
+  return durable;
+}
+
+void Scheduler::AfterBatch() {
+  PublishAgents();
+  if (notify_) {
+    notify_ = false;
+    logs_->Notify();
+  }
+  {
+    absl::MutexLock lock(&snapshot_mu_);
+    queue_depth_ = queue_.depth();
+  }
+  for (std::function<void()>& done : after_batch_) done();
+  after_batch_.clear();
 }
 
 std::map<std::string, int> Scheduler::QueueDepth() const {
@@ -196,7 +207,7 @@ std::map<std::string, int> Scheduler::QueueDepth() const {
 void Scheduler::Flush() {
   absl::Mutex done_mu;
   bool done = false;
-  Post([&] {
+  Post([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_) {
     after_batch_.push_back([&] {
       absl::MutexLock lock(&done_mu);
       done = true;
@@ -207,13 +218,13 @@ void Scheduler::Flush() {
 }
 
 void Scheduler::Tick(absl::Time now) {
-  Post([this, now] { OnTick(now); });
+  Post([this, now]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_) { OnTick(now); });
   Flush();
 }
 
 void Scheduler::LoseAgent(const std::string& agent_id, const std::string& reason) {
-  leases_.Forget(agent_id);
-  CloseAgent(agent_id, absl::UnavailableError(reason));
+  agents_.leases().Forget(agent_id);
+  agents_.Close(agent_id, absl::UnavailableError(reason));
   std::vector<std::string> lost;
   for (const auto& [attempt_id, attempt] : attempts_) {
     if (attempt.agent_id == agent_id) lost.push_back(attempt_id);
@@ -227,22 +238,12 @@ void Scheduler::LoseAgent(const std::string& agent_id, const std::string& reason
 
 void Scheduler::OnTick(absl::Time now) {
   // Leases: an agent silent past its lease loses its attempts.
-  for (const auto& [agent_id, silent] : leases_.Expired(now)) {
+  for (const auto& [agent_id, silent] : agents_.leases().Expired(now)) {
     LoseAgent(agent_id, absl::StrCat("agent ", agent_id, " silent for ",
                                      absl::FormatDuration(absl::Trunc(silent, absl::Seconds(1))),
                                      " (lease ", absl::FormatDuration(options_.lease), ")"));
   }
-  // Queue timeouts.
-  std::vector<QueuedTask> timed_out;
-  for (auto it = queue_.begin(); it != queue_.end();) {
-    if (now - it->queued_at > it->queue_timeout) {
-      timed_out.push_back(*it);
-      it = Dequeue(it);
-    } else {
-      ++it;
-    }
-  }
-  for (const QueuedTask& q : timed_out) {
+  for (const QueuedTask& q : queue_.TakeTimedOut(now)) {
     FailBatch(FinishTask(q.job_id, q.task_id, v1::ERROR, -1,
                          absl::StrCat("not started within ", absl::FormatDuration(q.queue_timeout),
                                       ": ", WaitingReason(q.needs))));

@@ -4,6 +4,8 @@
 // A job is queued while every task is queued, running while any task is not
 // terminal, and when all are terminal: cancelled > timed_out > error > failed
 // > passed (the worst outcome wins; a job passes only if every task passed).
+//
+// Stateless: nothing to own; thread-safe.
 #ifndef ARENA_CONTROLLER_SCHEDULER_JOB_STATE_H_
 #define ARENA_CONTROLLER_SCHEDULER_JOB_STATE_H_
 

@@ -8,7 +8,8 @@
 // the table each time its loop runs a tick; a gap of more than two ticks
 // means it was not running, and every lease restarts at that moment.
 //
-// Owned by the scheduler and confined to its thread: not thread-safe. Pure:
+// Owned by the scheduler's AgentRegistry and confined to the scheduler's
+// thread: not thread-safe. Pure:
 // times are passed in, so tests need no clock.
 #ifndef ARENA_CONTROLLER_SCHEDULER_LEASE_TABLE_H_
 #define ARENA_CONTROLLER_SCHEDULER_LEASE_TABLE_H_

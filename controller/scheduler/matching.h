@@ -1,5 +1,7 @@
 // Pure placement logic: which connected agent may run a task, and why a task
 // waits. No I/O, no locking; unit-tested directly.
+//
+// Stateless: nothing to own; thread-safe. The agent views are the caller's.
 #ifndef ARENA_CONTROLLER_SCHEDULER_MATCHING_H_
 #define ARENA_CONTROLLER_SCHEDULER_MATCHING_H_
 
@@ -34,7 +36,7 @@ struct TaskNeeds {
   std::string arch;
   std::map<std::string, std::string> labels;
   // Soft preferences: avoid agents where earlier attempts failed (reruns);
-  // prefer agents with a warm session of the job, then with the image.
+  // prefer agents with a warm container of the job, then with the image.
   std::set<std::string> avoid;
   const std::set<std::string>* warm = nullptr;  // owned by the caller
   std::string image;

@@ -1,8 +1,8 @@
 // What running attempts are doing before their command starts (pulling an
 // image, building one), as their agents last reported it. Live only: kept
 // in memory, never stored, dropped when the attempt starts its command or
-// ends. The scheduler writes it; the job API copies it into answers.
-// Thread-safe.
+// ends. Owned by the scheduler, which writes it; the job API copies it into
+// answers. Thread-safe.
 #ifndef ARENA_CONTROLLER_SCHEDULER_PROGRESS_BOARD_H_
 #define ARENA_CONTROLLER_SCHEDULER_PROGRESS_BOARD_H_
 

@@ -1,6 +1,13 @@
-// The scheduler: the single owner of dispatch state (queued tasks, connected
-// agents and their credits, running attempts and their leases), fed by
-// events.
+// The scheduler: the single owner of dispatch state, fed by events. A thin
+// event loop that owns the batch (one store transaction, one log sync) and
+// the outbox (messages held until the batch is durable), over the
+// AgentRegistry (agents, credits, leases, snapshots), the DispatchQueue
+// (queued tasks, per-architecture counts, warm containers, the serial
+// gate), the running attempts and the active jobs. What a task's ended
+// attempt leads to is DecideRetry's (retry_policy.h), what an agent is
+// sent BuildAssign's (assign_builder.h).
+//
+// Owned by the Controller (tests: their fixture).
 //
 // Thread-safe: every public method posts an event to the scheduler's own
 // thread, which does the store and log writes, so gRPC reactions never block
@@ -10,7 +17,8 @@
 // assignment, a recorded result) is ahead of the store. Snapshot queries
 // (ConnectedAgents, WaitingReason) read state the thread publishes under a
 // separate mutex after each batch. A ticker posts a tick twice a second for
-// leases and queue timeouts.
+// leases and queue timeouts. State confined to the scheduler's thread is
+// guarded by the thread role `loop_`, so clang checks the confinement.
 #ifndef ARENA_CONTROLLER_SCHEDULER_SCHEDULER_H_
 #define ARENA_CONTROLLER_SCHEDULER_SCHEDULER_H_
 
@@ -27,14 +35,18 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "arena/v1/agent.pb.h"
 #include "arena/v1/jobs.pb.h"
+#include "common/states.h"
 #include "controller/scheduler/agent_link.h"
-#include "controller/scheduler/job_state.h"
-#include "controller/scheduler/lease_table.h"
+#include "controller/scheduler/agent_registry.h"
+#include "controller/scheduler/dispatch_queue.h"
 #include "controller/scheduler/matching.h"
 #include "controller/scheduler/progress_board.h"
+#include "controller/scheduler/retry_policy.h"
+#include "controller/scheduler/thread_role.h"
 
 namespace arena {
 
@@ -60,6 +72,10 @@ struct SchedulerOptions {
   ArtifactStore* artifacts = nullptr;  // files from attempts; refused when null
   // Largest list-command output read for test ids.
   int64_t max_list_bytes = 16 << 20;
+  // The scheduler's time: leases, queue timeouts, the times it records.
+  // Tests pass a manual clock, with `tick` infinite so that no ticker runs
+  // (a real one would see the manual clock jump as a pause) and call Tick.
+  std::function<absl::Time()> clock = absl::Now;
 };
 
 class Scheduler {
@@ -99,18 +115,7 @@ class Scheduler {
   void Tick(absl::Time now);
 
  private:
-  struct ConnectedAgent {
-    std::shared_ptr<AgentLink> link;
-    AgentView view;
-  };
-  struct QueuedTask {
-    std::string job_id;
-    std::string task_id;
-    TaskNeeds needs;
-    absl::Time queued_at;
-    absl::Duration queue_timeout;
-    bool serial = false;  // waits until nothing else of its job and arch runs
-  };
+  using Event = std::function<void()>;
   // A job with work not yet finished, as the scheduler keeps it: the header
   // (spec parsed once) and its tasks counted by state, so an event costs the
   // same whatever the job's size. The scheduler is the only writer of task
@@ -128,111 +133,170 @@ class Scheduler {
     bool cancelled = false;  // the task already ended as cancelled
     std::string arch;
   };
+  // What a task's ended attempt leaves for the retry decision.
+  struct EndedAttempt {
+    std::string id;
+    RunningAttempt running;
+    int exit_code = 0;
+    const v1::TaskEvent* event = nullptr;  // null: ended by the controller
+    AttemptResult result;
+    std::set<std::string> quarantine;
+  };
 
-  // The job's header and counts, read from the store on first use.
-  absl::StatusOr<ActiveJob*> FindJob(const std::string& job_id);
-  void Post(std::function<void()> event);
+  absl::Time Now() const { return options_.clock(); }
+  int64_t NowMs() const { return absl::ToUnixMillis(Now()); }
+  void Post(Event event);
   void Run();
+  // Waits for events and takes up to a batch of them; false once stopping
+  // and drained.
+  bool NextBatch(std::vector<Event>* batch);
+  // One batch: its events and dispatch in one store transaction, made
+  // durable, then its messages sent and its snapshots published.
+  void RunBatch(std::vector<Event>& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // Logs synced, then the store committed (or everything undone); the
+  // batch's status.
+  absl::Status EndBatch(const absl::Status& begun) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  void AfterBatch() ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  void OnLoopTick() ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // The job's header and counts, read from the store on first use.
+  absl::StatusOr<ActiveJob*> FindJob(const std::string& job_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // Queued and running work as the store has it.
-  absl::Status Load(absl::Time now);
+  absl::Status Load(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // A batch that could not be made durable (store commit or log sync): drops
   // what it would have sent, closes every stream (agents reconnect and
   // reconcile) and reloads.
-  void Recover(const absl::Status& why);
+  void Recover(const absl::Status& why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // Queues a message until the current batch is committed.
-  void Send(const std::shared_ptr<AgentLink>& link, v1::ControllerMessage message);
+  void Send(const std::shared_ptr<AgentLink>& link, v1::ControllerMessage message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
 
   // Everything below runs on the scheduler thread only.
   void OnAgentConnected(const std::string& agent_id, std::shared_ptr<AgentLink> link,
-                        const v1::Hello& hello);
+                        const v1::Hello& hello) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   void ReconcileAttempts(const std::string& agent_id, const std::shared_ptr<AgentLink>& link,
-                         const v1::Hello& hello);
-  void OnAgentDisconnected(const std::string& agent_id, const AgentLink* link);
-  void OnAgentMessage(const std::string& agent_id, const v1::AgentMessage& message);
-  void OnLogChunk(const std::string& agent_id, const v1::LogChunk& chunk);
-  void OnFileChunk(const std::string& agent_id, const v1::FileChunk& chunk);
-  void OnRenew(const std::string& agent_id, const v1::RenewRequest& renew);
+                         const v1::Hello& hello) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  void OnAgentDisconnected(const std::string& agent_id, const AgentLink* link)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  void OnAgentMessage(const std::string& agent_id, const v1::AgentMessage& message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  void OnLogChunk(const std::string& agent_id, const std::shared_ptr<AgentLink>& link,
+                  const v1::LogChunk& chunk) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  void OnFileChunk(const std::string& agent_id, const std::shared_ptr<AgentLink>& link,
+                   const v1::FileChunk& chunk) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  void OnRenew(const std::string& agent_id, const std::shared_ptr<AgentLink>& link,
+               const v1::RenewRequest& renew) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // A building attempt names its base images' registry hosts; answers with
-  // the credentials held for them (build_credentials.cc).
-  void OnBaseImageCredentials(const std::string& agent_id,
-                              const v1::BaseImageCredentialsRequest& request);
-  void OnTaskEvent(const std::string& agent_id, const v1::TaskEvent& event);
-  void OnJobSubmitted(const std::string& job_id);
-  void OnCancelJob(const std::string& job_id, const std::string& reason);
-  void OnTick(absl::Time now);
+  // the credentials held for them (credentials.cc).
+  void OnBaseImageCredentials(const std::string& agent_id, const std::shared_ptr<AgentLink>& link,
+                              const v1::BaseImageCredentialsRequest& request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  void OnTaskEvent(const std::string& agent_id, const std::shared_ptr<AgentLink>& link,
+                   const v1::TaskEvent& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // The attempt's command started: its start time is recorded.
+  void OnAttemptStarted(const RunningAttempt& attempt, const v1::TaskEvent& event)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  void OnJobSubmitted(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  void OnCancelJob(const std::string& job_id, const std::string& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  void OnTick(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // Closes an agent's stream and ends its attempts as lost.
-  void LoseAgent(const std::string& agent_id, const std::string& reason);
-  void Enqueue(const v1::Job& job, const v1::Task& task, absl::Time queued_at);
+  void LoseAgent(const std::string& agent_id, const std::string& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // Enqueues a job's queued tasks, tests longest first by their history.
-  void EnqueueJob(const v1::Job& job, std::vector<v1::Task> tasks);
-  bool SerialBlocked(const QueuedTask& queued) const;
-  std::deque<QueuedTask>::iterator Dequeue(std::deque<QueuedTask>::iterator it);
+  void EnqueueJob(const v1::Job& job, std::vector<v1::Task> tasks)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // Whether an attempt of the job runs on the architecture (serial gate).
+  bool Runs(const std::string& job_id, const std::string& arch) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // A list task passed: its output's test ids become test tasks.
-  absl::Status ExpandTests(ActiveJob* job, const v1::Task& list_task,
-                           const std::string& attempt_id);
+  absl::Status ExpandTests(ActiveJob* job, const v1::Task& list_task, const std::string& attempt_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // Places queued tasks on agents with free credits. Handlers set
   // dispatch_ instead; the batch dispatches once at its end.
-  void Dispatch();
-  bool Assign(const QueuedTask& queued, const Placement& placement);
-  // Opens the credential of the assignment's repo host into it, if the
-  // store holds one ("host:port" first, then "host").
+  void Dispatch() ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  bool Assign(const QueuedTask& queued, const Placement& placement)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // Stores the new attempt and the task and job as running; the attempt's
+  // id. An error may leave part of it written (the batch is then undone).
+  absl::StatusOr<std::string> StoreAssignment(ActiveJob* job, v1::Task* task,
+                                              const Placement& placement)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // The git and registry credentials the assignment's clone and pulls need
-  // (and no others).
-  void AddCredentials(v1::Assign* assign);
-  void AddGitAccess(v1::Assign* assign);
-  void AddRegistryAuth(const std::string& image, v1::Assign* assign);
+  // (and no others), opened from the store (credentials.cc).
+  void AddCredentials(v1::Assign* assign) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // The credential of the assignment's repo host, if the store holds one
+  // ("host:port" first, then "host").
+  void AddGitAccess(v1::Assign* assign) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  void AddRegistryAuth(const std::string& image, v1::Assign* assign)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // Records how an attempt ended; retries the task or finishes it.
   absl::Status EndAttempt(const std::string& attempt_id, v1::State state, int exit_code,
-                          const std::string& reason, const v1::TaskEvent* event = nullptr);
+                          const std::string& reason, const v1::TaskEvent* event = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // The ended attempt's files and test results, and what they change in its
+  // result (an unusable JUnit report makes a pass an error).
+  absl::Status RecordResults(const v1::Task& task, EndedAttempt* ended)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // The attempt's own record; returns the image digest it ran.
+  absl::StatusOr<std::string> StoreAttemptEnd(const EndedAttempt& ended)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // Acts on DecideRetry for the task whose attempt ended.
+  absl::Status ApplyDecision(ActiveJob* job, v1::Task* task, const EndedAttempt& ended,
+                             RetryDecision decision) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // The task is queued again (another agent where one is free).
+  absl::Status Requeue(ActiveJob* job, v1::Task* task, const EndedAttempt& ended,
+                       RetryDecision decision) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // Records a terminal state for the task and rolls up the job.
   absl::Status FinishTask(const std::string& job_id, const std::string& task_id, v1::State state,
                           int exit_code, const std::string& reason, bool flaky = false,
-                          bool quarantined = false);
-  void SendFencedCancel(const std::shared_ptr<AgentLink>& link, const std::string& attempt_id);
-  // Handlers set agents_dirty_ instead; the batch publishes once.
-  void PublishAgents();
+                          bool quarantined = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // The task's job changed: its new state stored, and when it ended it is
+  // forgotten and its warm containers end.
+  absl::Status RollUpJob(const std::string& job_id, ActiveJob* job)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  void SendFencedCancel(const std::shared_ptr<AgentLink>& link, const std::string& attempt_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // Forgets an ended attempt: every per-attempt map drops it.
+  void ForgetAttempt(const std::string& attempt_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // Publishes the agents when they changed (handlers mark the registry; the
+  // batch publishes once).
+  void PublishAgents() ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   void LogError(const absl::Status& status);
   // For a failure after writes that memory already reflects: logged, and
   // the batch is undone and the state reloaded (see batch_error_).
-  void FailBatch(const absl::Status& status);
-  // Ends an agent's stream and forgets the agent until it connects again.
-  void CloseAgent(const std::string& agent_id, const absl::Status& why);
+  void FailBatch(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
 
   Store* const store_;
   LogStore* const logs_;
   const SchedulerOptions options_;
-  // Owned by the scheduler thread (declared here to be built from options_).
-  LeaseTable leases_;
-  ProgressBoard progress_;
+  // The scheduler thread's role: what it alone touches is guarded by it.
+  ThreadRole loop_;
+  ProgressBoard progress_;        // thread-safe
+  AgentSnapshot agent_snapshot_;  // thread-safe; written by agents_
 
   absl::Mutex queue_mu_;
-  std::deque<std::function<void()>> events_ ABSL_GUARDED_BY(queue_mu_);
+  std::deque<Event> events_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
   std::thread thread_;
   std::thread ticker_;
   absl::Notification stop_ticker_;
 
-  // Owned by the scheduler thread.
-  std::map<std::string, ConnectedAgent> agents_;
-  std::deque<QueuedTask> queue_;
-  std::map<std::string, int> queued_by_arch_;  // kept with queue_ (Enqueue, Dequeue)
-  std::map<std::string, ActiveJob> jobs_;      // dropped when the job ends
-  std::map<std::string, RunningAttempt> attempts_;
-  // Agents that ran tests of a job and architecture ("JOB/ARCH") and so may
-  // hold a warm session container for it.
-  std::map<std::string, std::set<std::string>> warm_;
+  AgentRegistry agents_ ABSL_GUARDED_BY(loop_);
+  DispatchQueue queue_ ABSL_GUARDED_BY(loop_);
+  std::map<std::string, ActiveJob> jobs_ ABSL_GUARDED_BY(loop_);  // dropped when the job ends
+  std::map<std::string, RunningAttempt> attempts_ ABSL_GUARDED_BY(loop_);
   // Per batch: messages held until commit, and what to do once at its end.
-  std::vector<std::pair<std::shared_ptr<AgentLink>, v1::ControllerMessage>> outbox_;
-  bool dispatch_ = false;
-  bool agents_dirty_ = false;
-  bool notify_ = false;  // wake log and job watchers after the commit
+  std::vector<std::pair<std::shared_ptr<AgentLink>, v1::ControllerMessage>> outbox_
+      ABSL_GUARDED_BY(loop_);
+  bool dispatch_ ABSL_GUARDED_BY(loop_) = false;
+  bool notify_ ABSL_GUARDED_BY(loop_) = false;  // wake log and job watchers after the commit
   // Set by a handler whose writes failed half way (memory and store
   // disagree): the batch is rolled back and the scheduler reloads.
-  absl::Status batch_error_;
-  std::vector<std::function<void()>> after_batch_;
+  absl::Status batch_error_ ABSL_GUARDED_BY(loop_);
+  std::vector<std::function<void()>> after_batch_ ABSL_GUARDED_BY(loop_);
 
   mutable absl::Mutex snapshot_mu_;
-  std::vector<AgentView> agent_snapshot_ ABSL_GUARDED_BY(snapshot_mu_);
   std::map<std::string, int> queue_depth_ ABSL_GUARDED_BY(snapshot_mu_);
 };
 

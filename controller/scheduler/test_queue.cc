@@ -1,6 +1,6 @@
 // The scheduler's test-intelligence pieces: files from attempts, test lists
-// becoming tasks, longest-first queueing, and the serial-suite gate. Same
-// class and thread rules as scheduler.cc.
+// becoming tasks, longest-first queueing (the serial-suite gate is the
+// DispatchQueue's). Same class and thread rules as scheduler.h.
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/logging.h"
@@ -13,8 +13,8 @@
 
 namespace arena {
 
-void Scheduler::OnFileChunk(const std::string& agent_id, const v1::FileChunk& chunk) {
-  std::shared_ptr<AgentLink> link = agents_[agent_id].link;
+void Scheduler::OnFileChunk(const std::string& agent_id, const std::shared_ptr<AgentLink>& link,
+                            const v1::FileChunk& chunk) {
   auto it = attempts_.find(chunk.attempt_id());
   if (it == attempts_.end() || it->second.agent_id != agent_id) {
     SendFencedCancel(link, chunk.attempt_id());
@@ -29,9 +29,9 @@ void Scheduler::OnFileChunk(const std::string& agent_id, const v1::FileChunk& ch
   if (!stored.ok()) {
     // The agent reconnects and sends every file again from its start.
     LogError(stored.status());
-    CloseAgent(agent_id,
-               absl::UnavailableError(absl::StrCat("cannot store a file of ", chunk.attempt_id(),
-                                                   ": ", stored.status().message())));
+    agents_.Close(agent_id,
+                  absl::UnavailableError(absl::StrCat("cannot store a file of ", chunk.attempt_id(),
+                                                      ": ", stored.status().message())));
   }
 }
 
@@ -69,23 +69,10 @@ void Scheduler::EnqueueJob(const v1::Job& job, std::vector<v1::Task> tasks) {
     if (known.ok()) durations.insert(known->begin(), known->end());
   }
   OrderTests(tasks, durations);
-  absl::Time now = absl::Now();
+  absl::Time now = Now();
   for (const v1::Task& task : tasks) {
-    if (task.state() == v1::QUEUED) Enqueue(job, task, now);
+    if (task.state() == v1::QUEUED) queue_.Enqueue(job, task, now);
   }
-}
-
-bool Scheduler::SerialBlocked(const QueuedTask& queued) const {
-  if (!queued.serial) return false;
-  for (const QueuedTask& other : queue_) {
-    if (!other.serial && other.job_id == queued.job_id && other.needs.arch == queued.needs.arch) {
-      return true;
-    }
-  }
-  for (const auto& [id, running] : attempts_) {
-    if (running.job_id == queued.job_id && running.arch == queued.needs.arch) return true;
-  }
-  return false;
 }
 
 }  // namespace arena

@@ -59,6 +59,27 @@ class FakeLink final : public AgentLink {
   absl::Status closed_ = absl::OkStatus();
 };
 
+// Time as the test sets it, for SchedulerOptions::clock (with an infinite
+// tick, so that only the test ticks). Thread-safe.
+class ManualClock {
+ public:
+  absl::Time Now() const {
+    absl::MutexLock lock(&mu_);
+    return now_;
+  }
+  void Advance(absl::Duration by) {
+    absl::MutexLock lock(&mu_);
+    now_ += by;
+  }
+  std::function<absl::Time()> AsFunction() {
+    return [this] { return Now(); };
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::Time now_ ABSL_GUARDED_BY(mu_) = absl::FromUnixSeconds(1780000000);
+};
+
 class SchedulerTest : public ::testing::Test {
  protected:
   void SetUp() override {

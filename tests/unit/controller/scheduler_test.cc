@@ -143,9 +143,11 @@ TEST_F(SchedulerTest, ReconnectWithTheAttemptKeepsItAndAcksTheLog) {
 }
 
 TEST_F(SchedulerTest, AgentSilentPastItsLeaseLosesTheAttemptWhichIsRetriedElsewhere) {
+  ManualClock clock;
   SchedulerOptions options;
   options.lease = absl::Milliseconds(600);
-  options.tick = absl::Milliseconds(50);
+  options.tick = absl::InfiniteDuration();  // only the test ticks
+  options.clock = clock.AsFunction();
   UseOptions(options);
   auto first = Connect("agent-1", 1);
   Submit("job-1", /*retries=*/1);
@@ -155,11 +157,14 @@ TEST_F(SchedulerTest, AgentSilentPastItsLeaseLosesTheAttemptWhichIsRetriedElsewh
   // agent-2 keeps talking; agent-1 stays silent past its lease.
   v1::AgentMessage heartbeat;
   heartbeat.mutable_heartbeat()->set_unix_ms(1);
-  for (int i = 0; i < 20 && second->Assigns().empty(); ++i) {
+  int steps = 0;
+  for (; steps < 20 && second->Assigns().empty(); ++steps) {
+    clock.Advance(absl::Milliseconds(100));
     Send("agent-2", heartbeat);
-    absl::SleepFor(absl::Milliseconds(100));
+    scheduler_->Tick(clock.Now());
   }
   ASSERT_EQ(second->Assigns().size(), 1u);
+  EXPECT_EQ(steps, 7) << "lost once silent for more than its 600 ms lease, not before";
   EXPECT_TRUE(absl::IsUnavailable(first->closed()));
   Send("agent-2", Exited(second->Assigns()[0].attempt_id(), 0));
   v1::Job job = *store_->GetJob("job-1");
@@ -259,6 +264,40 @@ TEST_F(SchedulerTest, QueuedTaskTimesOutWithItsReason) {
   EXPECT_EQ(job.state(), v1::ERROR);
   EXPECT_NE(job.tasks(0).reason().find("not started within"), std::string::npos);
   EXPECT_NE(job.tasks(0).reason().find("no agent is connected"), std::string::npos);
+}
+
+TEST_F(SchedulerTest, QueuedTaskWaitsForItsWholeQueueTimeout) {
+  ManualClock clock;
+  SchedulerOptions options;
+  options.tick = absl::InfiniteDuration();
+  options.clock = clock.AsFunction();
+  UseOptions(options);
+  Submit("job-1", 0, false, /*queue_timeout_ms=*/100);
+  scheduler_->Tick(clock.Now() + absl::Milliseconds(100));
+  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::QUEUED);
+  EXPECT_EQ(scheduler_->QueueDepth(), (std::map<std::string, int>{{"amd64", 1}}));
+  scheduler_->Tick(clock.Now() + absl::Milliseconds(101));
+  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::ERROR);
+  EXPECT_TRUE(scheduler_->QueueDepth().empty());
+}
+
+TEST_F(SchedulerTest, AnAgentKnownOnlyFromTheStoreGetsTheRestartGraceThenItsAttemptIsLost) {
+  auto link = Connect("agent-1", 1);
+  Submit("job-1");
+  ASSERT_EQ(link->Assigns().size(), 1u);
+  ManualClock clock;
+  SchedulerOptions options;
+  options.lease = absl::Seconds(30);
+  options.restart_grace = absl::Seconds(5);
+  options.tick = absl::InfiniteDuration();
+  options.clock = clock.AsFunction();
+  UseOptions(options);  // a controller restart; agent-1 does not come back
+  scheduler_->Tick(clock.Now() + absl::Seconds(5));
+  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::RUNNING);
+  scheduler_->Tick(clock.Now() + absl::Seconds(6));
+  v1::Job job = *store_->GetJob("job-1");
+  EXPECT_EQ(job.state(), v1::ERROR);
+  EXPECT_EQ(job.tasks(0).attempts(0).state(), v1::LOST);
 }
 
 TEST_F(SchedulerTest, UnknownOrRevokedAgentIsClosed) {
