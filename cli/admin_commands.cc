@@ -91,6 +91,67 @@ int CmdJoinToken(Cli& cli) {
   return 0;
 }
 
+namespace {
+
+int CreateToken(Cli& cli, const ParsedFlags& flags) {
+  v1::CreateTokenRequest request;
+  request.set_name(flags.Get("name"));
+  request.set_role(flags.Get("role", "submitter"));
+  if (flags.Has("ttl")) {
+    absl::Duration ttl;
+    if (!absl::ParseDuration(flags.Get("ttl"), &ttl) || ttl <= absl::ZeroDuration()) {
+      return Fail(kExitUsage, "--ttl wants a duration like 720h");
+    }
+    request.set_ttl_ms(absl::ToInt64Milliseconds(ttl));
+  }
+  v1::CreateTokenResponse response;
+  auto context = cli.client->Context();
+  grpc::Status status = cli.client->admin()->CreateToken(context.get(), request, &response);
+  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  if (cli.output == "json") {
+    PrintJson(response);
+  } else {
+    std::printf("%s\n", SafeField(response.token()).c_str());
+  }
+  return 0;
+}
+
+int ListTokens(Cli& cli) {
+  v1::ListTokensResponse response;
+  auto context = cli.client->Context();
+  grpc::Status status =
+      cli.client->admin()->ListTokens(context.get(), v1::ListTokensRequest(), &response);
+  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  if (cli.output == "json") {
+    PrintJson(response);
+    return 0;
+  }
+  MakeDisplaySafe(&response);
+  int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  std::printf("%-18s %-20s %-10s %-20s %-20s %s\n", "ID", "NAME", "ROLE", "CREATED", "EXPIRES",
+              "STATE");
+  for (const v1::TokenInfo& t : response.tokens()) {
+    std::printf("%-18s %-20s %-10s %-20s %-20s %s\n", t.id().c_str(), t.name().c_str(),
+                t.role().c_str(), FormatMs(t.created_unix_ms()).c_str(),
+                FormatTime(t.expires_unix_ms()).c_str(), TokenState(t, now_ms));
+  }
+  return 0;
+}
+
+int RevokeToken(Cli& cli, const std::string& token) {
+  v1::RevokeTokenRequest request;
+  request.set_token(token);
+  v1::TokenInfo info;
+  auto context = cli.client->Context();
+  grpc::Status status = cli.client->admin()->RevokeToken(context.get(), request, &info);
+  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  MakeDisplaySafe(&info);
+  std::printf("token %s (%s) revoked\n", info.id().c_str(), info.name().c_str());
+  return 0;
+}
+
+}  // namespace
+
 int CmdToken(Cli& cli) {
   FlagSpec spec;
   spec.value_flags = {"name", "role", "ttl"};
@@ -98,58 +159,9 @@ int CmdToken(Cli& cli) {
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   const std::vector<std::string>& args = flags->positional();
   std::string verb = args.empty() ? "" : args[0];
-  auto context = cli.client->Context();
-  if (verb == "create" && args.size() == 1) {
-    v1::CreateTokenRequest request;
-    request.set_name(flags->Get("name"));
-    request.set_role(flags->Get("role", "submitter"));
-    if (flags->Has("ttl")) {
-      absl::Duration ttl;
-      if (!absl::ParseDuration(flags->Get("ttl"), &ttl) || ttl <= absl::ZeroDuration()) {
-        return Fail(kExitUsage, "--ttl wants a duration like 720h");
-      }
-      request.set_ttl_ms(absl::ToInt64Milliseconds(ttl));
-    }
-    v1::CreateTokenResponse response;
-    grpc::Status status = cli.client->admin()->CreateToken(context.get(), request, &response);
-    if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
-    if (cli.output == "json") {
-      PrintJson(response);
-    } else {
-      std::printf("%s\n", SafeField(response.token()).c_str());
-    }
-    return 0;
-  }
-  if (verb == "list" && args.size() == 1) {
-    v1::ListTokensResponse response;
-    grpc::Status status =
-        cli.client->admin()->ListTokens(context.get(), v1::ListTokensRequest(), &response);
-    if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
-    if (cli.output == "json") {
-      PrintJson(response);
-      return 0;
-    }
-    MakeDisplaySafe(&response);
-    int64_t now_ms = absl::ToUnixMillis(absl::Now());
-    std::printf("%-18s %-20s %-10s %-20s %-20s %s\n", "ID", "NAME", "ROLE", "CREATED", "EXPIRES",
-                "STATE");
-    for (const v1::TokenInfo& t : response.tokens()) {
-      std::printf("%-18s %-20s %-10s %-20s %-20s %s\n", t.id().c_str(), t.name().c_str(),
-                  t.role().c_str(), FormatMs(t.created_unix_ms()).c_str(),
-                  FormatTime(t.expires_unix_ms()).c_str(), TokenState(t, now_ms));
-    }
-    return 0;
-  }
-  if (verb == "revoke" && args.size() == 2) {
-    v1::RevokeTokenRequest request;
-    request.set_token(args[1]);
-    v1::TokenInfo info;
-    grpc::Status status = cli.client->admin()->RevokeToken(context.get(), request, &info);
-    if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
-    MakeDisplaySafe(&info);
-    std::printf("token %s (%s) revoked\n", info.id().c_str(), info.name().c_str());
-    return 0;
-  }
+  if (verb == "create" && args.size() == 1) return CreateToken(cli, *flags);
+  if (verb == "list" && args.size() == 1) return ListTokens(cli);
+  if (verb == "revoke" && args.size() == 2) return RevokeToken(cli, args[1]);
   return Fail(kExitUsage,
               "usage: arenactl token create --name N --role admin|operator|submitter [--ttl D] | "
               "token list | token revoke ID|NAME");

@@ -12,6 +12,7 @@
 #include "cli/terminal.h"
 #include "common/files.h"
 #include "common/states.h"
+#include "common/status_macros.h"
 
 namespace arena {
 namespace {
@@ -201,6 +202,59 @@ int CmdResults(Cli& cli) {
   return 0;
 }
 
+namespace {
+
+// Every artifact of the request's job (and task), page by page.
+absl::StatusOr<v1::ListArtifactsResponse> ListAllArtifacts(Cli& cli,
+                                                           v1::ListArtifactsRequest request) {
+  request.set_page_size(10000);
+  v1::ListArtifactsResponse listed;
+  for (int pages = 0; pages < kMaxPages; ++pages) {
+    v1::ListArtifactsResponse page;
+    auto context = cli.client->Context();
+    grpc::Status status = cli.client->results()->ListArtifacts(context.get(), request, &page);
+    if (!status.ok()) return absl::UnavailableError(cli.client->Describe(status));
+    for (v1::ArtifactInfo& a : *page.mutable_artifacts()) *listed.add_artifacts() = std::move(a);
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  return listed;
+}
+
+void PrintArtifacts(const v1::ListArtifactsResponse& listed) {
+  std::printf("%-24s %-3s %-6s %-40s %s\n", "TASK", "#", "KIND", "PATH", "BYTES");
+  for (const v1::ArtifactInfo& raw : listed.artifacts()) {
+    const v1::ArtifactInfo a = DisplaySafe(raw);
+    std::printf("%-24s %-3d %-6s %-40s %lld\n", TaskDir(a).c_str(), a.attempt_number(),
+                a.junit() ? "junit" : "file", a.path().c_str(), static_cast<long long>(a.size()));
+  }
+}
+
+// Downloads one artifact to `target`; the bytes written are added to `total`.
+absl::Status Download(Cli& cli, const std::string& job_id, const v1::ArtifactInfo& a,
+                      const std::string& target, int64_t* total) {
+  RETURN_IF_ERROR(MakeDirs(target.substr(0, target.rfind('/'))));
+  std::FILE* out = std::fopen(target.c_str(), "wb");
+  if (out == nullptr) return absl::InternalError(absl::StrCat("cannot write ", target));
+  v1::GetArtifactRequest get;
+  get.set_job_id(job_id);
+  get.set_attempt_id(a.attempt_id());
+  get.set_path(a.path());
+  auto stream_context = cli.client->Context(/*streaming=*/true);
+  auto reader = cli.client->results()->GetArtifact(stream_context.get(), get);
+  v1::ArtifactData data;
+  while (reader->Read(&data)) {
+    std::fwrite(data.data().data(), 1, data.data().size(), out);
+    *total += static_cast<int64_t>(data.data().size());
+  }
+  std::fclose(out);
+  grpc::Status finished = reader->Finish();
+  if (!finished.ok()) return absl::UnavailableError(cli.client->Describe(finished));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 int CmdArtifacts(Cli& cli) {
   FlagSpec spec;
   spec.value_flags = {"task", "dir"};
@@ -213,55 +267,25 @@ int CmdArtifacts(Cli& cli) {
   v1::ListArtifactsRequest request;
   request.set_job_id(flags->positional()[0]);
   request.set_task(flags->Get("task"));
-  request.set_page_size(10000);
-  v1::ListArtifactsResponse listed;
-  for (int pages = 0; pages < kMaxPages; ++pages) {
-    v1::ListArtifactsResponse page;
-    auto context = cli.client->Context();
-    grpc::Status status = cli.client->results()->ListArtifacts(context.get(), request, &page);
-    if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
-    for (v1::ArtifactInfo& a : *page.mutable_artifacts()) *listed.add_artifacts() = std::move(a);
-    if (page.next_page_token().empty()) break;
-    request.set_page_token(page.next_page_token());
-  }
+  absl::StatusOr<v1::ListArtifactsResponse> listed = ListAllArtifacts(cli, request);
+  if (!listed.ok()) return Fail(kExitUsage, std::string(listed.status().message()));
   if (!flags->Has("dir")) {
     if (cli.output == "json") {
-      PrintJson(listed);
-      return 0;
-    }
-    std::printf("%-24s %-3s %-6s %-40s %s\n", "TASK", "#", "KIND", "PATH", "BYTES");
-    for (const v1::ArtifactInfo& raw : listed.artifacts()) {
-      const v1::ArtifactInfo a = DisplaySafe(raw);
-      std::printf("%-24s %-3d %-6s %-40s %lld\n", TaskDir(a).c_str(), a.attempt_number(),
-                  a.junit() ? "junit" : "file", a.path().c_str(), static_cast<long long>(a.size()));
+      PrintJson(*listed);
+    } else {
+      PrintArtifacts(*listed);
     }
     return 0;
   }
   // DIR/TASK/ATTEMPT/PATH (JUnit reports under DIR/TASK/ATTEMPT/junit/).
   int64_t total = 0;
-  for (const v1::ArtifactInfo& a : listed.artifacts()) {
+  for (const v1::ArtifactInfo& a : listed->artifacts()) {
     std::string target = absl::StrCat(flags->Get("dir"), "/", TaskDir(a), "/", a.attempt_number(),
                                       a.junit() ? "/junit/" : "/", a.path());
-    absl::Status made = MakeDirs(target.substr(0, target.rfind('/')));
-    if (!made.ok()) return Fail(kExitUsage, std::string(made.message()));
-    std::FILE* out = std::fopen(target.c_str(), "wb");
-    if (out == nullptr) return Fail(kExitUsage, absl::StrCat("cannot write ", target));
-    v1::GetArtifactRequest get;
-    get.set_job_id(request.job_id());
-    get.set_attempt_id(a.attempt_id());
-    get.set_path(a.path());
-    auto stream_context = cli.client->Context(/*streaming=*/true);
-    auto reader = cli.client->results()->GetArtifact(stream_context.get(), get);
-    v1::ArtifactData data;
-    while (reader->Read(&data)) {
-      std::fwrite(data.data().data(), 1, data.data().size(), out);
-      total += static_cast<int64_t>(data.data().size());
-    }
-    std::fclose(out);
-    grpc::Status finished = reader->Finish();
-    if (!finished.ok()) return Fail(kExitUsage, cli.client->Describe(finished));
+    absl::Status done = Download(cli, request.job_id(), a, target, &total);
+    if (!done.ok()) return Fail(kExitUsage, std::string(done.message()));
   }
-  std::fprintf(stderr, "arenactl: %d files, %lld bytes into %s\n", listed.artifacts_size(),
+  std::fprintf(stderr, "arenactl: %d files, %lld bytes into %s\n", listed->artifacts_size(),
                static_cast<long long>(total), flags->Get("dir").c_str());
   return 0;
 }

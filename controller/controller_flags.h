@@ -11,8 +11,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/flags.h"
-#include "controller/spec/spec_policy.h"
 #include "controller/scheduler/scheduler.h"
+#include "controller/spec/spec_policy.h"
 
 namespace arena {
 
@@ -29,7 +29,7 @@ struct ControllerConfig {
   std::vector<std::string> tls_names;  // --advertise: the server certificate's SANs
   absl::Duration agent_cert_ttl = absl::Hours(24);
   SchedulerOptions scheduler;  // the pointers are set by the Controller
-  SpecPolicy spec_policy;  // what jobs may ask for and get by default
+  SpecPolicy spec_policy;      // what jobs may ask for and get by default
 };
 
 // The value flags and bool flags arena-controller takes.

@@ -51,6 +51,33 @@ bool UsesWellKnownTypes(const Descriptor* descriptor, int depth = 0) {
 
 void AppendMessage(const Message& message, std::string* out);
 
+// An enum value by name (its number when the name is unknown).
+void AppendEnum(const Message& message, const FieldDescriptor* field, int index, std::string* out) {
+  const Reflection* r = message.GetReflection();
+  int number =
+      index >= 0 ? r->GetRepeatedEnumValue(message, field, index) : r->GetEnumValue(message, field);
+  const auto* value = field->enum_type()->FindValueByNumber(number);
+  if (value != nullptr) {
+    AppendJsonString(value->name(), out);
+  } else {
+    absl::StrAppend(out, number);
+  }
+}
+
+// A string field as a JSON string, a bytes field as base64.
+void AppendText(const Message& message, const FieldDescriptor* field, int index, std::string* out) {
+  const Reflection* r = message.GetReflection();
+  std::string scratch;
+  const std::string& text = index >= 0
+                                ? r->GetRepeatedStringReference(message, field, index, &scratch)
+                                : r->GetStringReference(message, field, &scratch);
+  if (field->type() == FieldDescriptor::TYPE_BYTES) {
+    absl::StrAppend(out, "\"", absl::Base64Escape(text), "\"");
+  } else {
+    AppendJsonString(text, out);
+  }
+}
+
 // One value of `field` (the element `index` of a repeated field, or -1).
 void AppendValue(const Message& message, const FieldDescriptor* field, int index,
                  std::string* out) {
@@ -92,29 +119,12 @@ void AppendValue(const Message& message, const FieldDescriptor* field, int index
               ? "true"
               : "false");
       break;
-    case FieldDescriptor::CPPTYPE_ENUM: {
-      int number = repeated ? r->GetRepeatedEnumValue(message, field, index)
-                            : r->GetEnumValue(message, field);
-      const auto* value = field->enum_type()->FindValueByNumber(number);
-      if (value != nullptr) {
-        AppendJsonString(value->name(), out);
-      } else {
-        absl::StrAppend(out, number);
-      }
+    case FieldDescriptor::CPPTYPE_ENUM:
+      AppendEnum(message, field, index, out);
       break;
-    }
-    case FieldDescriptor::CPPTYPE_STRING: {
-      std::string scratch;
-      const std::string& text = repeated
-                                    ? r->GetRepeatedStringReference(message, field, index, &scratch)
-                                    : r->GetStringReference(message, field, &scratch);
-      if (field->type() == FieldDescriptor::TYPE_BYTES) {
-        absl::StrAppend(out, "\"", absl::Base64Escape(text), "\"");
-      } else {
-        AppendJsonString(text, out);
-      }
+    case FieldDescriptor::CPPTYPE_STRING:
+      AppendText(message, field, index, out);
       break;
-    }
     case FieldDescriptor::CPPTYPE_MESSAGE:
       AppendMessage(
           repeated ? r->GetRepeatedMessage(message, field, index) : r->GetMessage(message, field),

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "arena/v1/rest.pb.h"
-#include "controller/spec/job_spec.h"
 #include "controller/gateway/rest_gateway.h"
+#include "controller/spec/job_spec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string body(reinterpret_cast<const char*>(data), size);

@@ -8,6 +8,7 @@
 // Usage: node dashboard_check.js URL TOKEN JOB SCREENSHOT
 "use strict";
 const path = require("path");
+const { execFileSync } = require("child_process");
 const tools = process.env.ARENA_TOOLS_DIR || "/opt/arena-tools";
 const { chromium } = require(path.join(tools, "node_modules", "playwright-core"));
 
@@ -48,6 +49,12 @@ function check(condition, message) {
     check(verdictWhileFirst === "running",
       `the first log line should appear while the job runs, verdict was "${verdictWhileFirst}"`);
     console.log("ok - first log line shown while the job is running");
+    // The job waits for this (a file in its container) before it goes on,
+    // so a slow browser start cannot let it end before the page has looked.
+    const containers = execFileSync("docker", ["ps", "-q", "--filter", `label=arena.job=${job}`])
+      .toString().split("\n").filter((id) => id.length > 0);
+    check(containers.length === 1, "one running container for the job: " + containers.join(","));
+    execFileSync("docker", ["exec", containers[0], "touch", "/tmp/go"]);
     await page.waitForFunction(() => document.getElementById("log").textContent.includes("second-line"),
       null, { timeout: 20000 });
     await page.waitForFunction(() => document.getElementById("verdict").textContent.trim() === "failed",

@@ -17,8 +17,11 @@ assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' "$CTL_URL/dashboard/app.
 pass "dashboard served at / with a strict content security policy"
 
 report='<testsuite name="shop"><testcase classname="checkout" name="total"><failure message="off by one">expected 10, got 11</failure></testcase><testcase classname="checkout" name="tax"/></testsuite>'
+# The job goes on once the page has shown its first line (dashboard_check.js
+# touches /tmp/go in its container), at most 60 s later.
 job=$(actl submit --image arena-test/busybox:latest --junit /r.xml -- sh -c \
-  "echo first-line; sleep 4; printf '%s' '$report' > /r.xml; echo second-line; exit 1")
+  "echo first-line; i=0; while [ ! -e /tmp/go ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done;
+   printf '%s' '$report' > /r.xml; echo second-line; exit 1")
 node "$(dirname "$0")/dashboard_check.js" "$CTL_URL" "$TOKEN" "$job" "$WORK/dashboard.png"
 [ -s "$WORK/dashboard.png" ] || fail "no screenshot"
 mkdir -p "${ARENA_ARTIFACTS_DIR:-$ARENA_BIN/../test-artifacts}"

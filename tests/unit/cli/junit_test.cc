@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "cli/junit.h"
+
+#include <gtest/gtest.h>
 
 namespace arena {
 namespace {
