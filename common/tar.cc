@@ -39,6 +39,22 @@ bool ParseOctal(const std::string& header, size_t offset, size_t size, int64_t* 
   return true;
 }
 
+// The header's checksum field (bytes 148-155, octal) against the sum of its
+// bytes with that field read as spaces. Both the unsigned sum POSIX asks
+// for and the signed one some old writers used are accepted.
+bool ChecksumMatches(const std::string& header) {
+  int64_t recorded = 0;
+  if (!ParseOctal(header, 148, 8, &recorded)) return false;
+  int64_t unsigned_sum = 0;
+  int64_t signed_sum = 0;
+  for (size_t i = 0; i < kBlock; ++i) {
+    char c = (i >= 148 && i < 156) ? ' ' : header[i];
+    unsigned_sum += static_cast<unsigned char>(c);
+    signed_sum += static_cast<signed char>(c);
+  }
+  return recorded == unsigned_sum || recorded == signed_sum;
+}
+
 // The `key` record of a PAX extended header ("LEN key=VALUE\n" records).
 std::string PaxRecord(absl::string_view records, absl::string_view key) {
   std::string prefix = absl::StrCat(key, "=");
@@ -82,6 +98,9 @@ absl::Status TarExtractor::StartEntry() {
   if (header_.find_first_not_of('\0') == std::string::npos) {
     phase_ = Phase::kDone;  // the end-of-archive blocks
     return absl::OkStatus();
+  }
+  if (!ChecksumMatches(header_)) {
+    return absl::InvalidArgumentError("tar header checksum mismatch (a corrupt or cut stream)");
   }
   int64_t size = 0;
   if (!ParseOctal(header_, 124, 12, &size)) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,14 @@
 namespace arena {
 namespace {
 
+// Writes the header's checksum (bytes 148-155: six octal digits, NUL, space).
+void SealHeader(std::string* header) {
+  header->replace(148, 8, "        ");
+  unsigned sum = 0;
+  for (size_t i = 0; i < 512; ++i) sum += static_cast<unsigned char>((*header)[i]);
+  header->replace(148, 7, absl::StrFormat("%06o", sum) + std::string(1, '\0'));
+}
+
 // One ustar entry: header and padded body.
 std::string Entry(const std::string& name, const std::string& body, char type = '0') {
   std::string header(512, '\0');
@@ -21,6 +30,7 @@ std::string Entry(const std::string& name, const std::string& body, char type = 
   header.replace(124, 11, absl::StrFormat("%011o", body.size()));
   header[156] = type;
   header.replace(257, 5, "ustar");
+  SealHeader(&header);
   std::string padded = body + std::string((512 - body.size() % 512) % 512, '\0');
   return header + padded;
 }
@@ -56,7 +66,9 @@ TEST(Tar, ExtractsFilesFedInAnyChunkSize) {
 std::string Link(const std::string& name, const std::string& target, char type = '2') {
   std::string entry = Entry(name, "", type);
   entry.replace(157, target.size(), target);
-  return entry;
+  std::string header = entry.substr(0, 512);
+  SealHeader(&header);
+  return header + entry.substr(512);
 }
 
 TEST(Tar, SkipsEscapesLinksAndOversizeFilesAndSaysWhy) {
@@ -95,6 +107,38 @@ TEST(Tar, RefusesTruncationAndGarbage) {
     std::string header(512, 'z');
     EXPECT_EQ(tar.Feed(header).code(), absl::StatusCode::kInvalidArgument);
   }
+}
+
+TEST(Tar, RefusesAHeaderWhoseChecksumDoesNotMatch) {
+  TestDir dir;
+  std::string entry = Entry("f", "hello");
+  entry[0] = 'g';  // the name changed after the checksum was written
+  TarExtractor tar(dir.File("bad"), 1 << 20);
+  absl::Status fed = tar.Feed(entry);
+  EXPECT_EQ(fed.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(fed.message()).find("checksum"), std::string::npos) << fed;
+  EXPECT_FALSE(FileExists(dir.File("bad/g")));
+}
+
+// An archive GNU tar wrote (ustar, a long name through its own extension,
+// a directory): what Docker's archive API sends is the same format.
+TEST(Tar, ReadsWhatGnuTarWrites) {
+  TestDir dir;
+  std::string long_name(150, 'n');
+  ASSERT_TRUE(MakeDirs(dir.File("src/sub")).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir.File("src/sub/a.txt"), "alpha").ok());
+  ASSERT_TRUE(WriteFileAtomic(dir.File("src/" + long_name), "long").ok());
+  std::string command = absl::StrCat("tar -C ", dir.File("src"), " -cf ", dir.File("a.tar"), " .");
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  absl::StatusOr<std::string> archive = ReadFile(dir.File("a.tar"));
+  ASSERT_TRUE(archive.ok());
+  TarExtractor tar(dir.File("out"), 1 << 20);
+  for (size_t at = 0; at < archive->size(); at += 333) {
+    ASSERT_TRUE(tar.Feed(archive->substr(at, 333)).ok()) << at;
+  }
+  ASSERT_TRUE(tar.Finish().ok());
+  EXPECT_EQ(*ReadFile(dir.File("out/sub/a.txt")), "alpha");
+  EXPECT_EQ(*ReadFile(dir.File("out/" + long_name)), "long");
 }
 
 }  // namespace
