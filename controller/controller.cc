@@ -91,7 +91,7 @@ absl::Status Controller::OpenStorage() {
   ASSIGN_OR_RETURN(pki_, LoadOrCreatePki(dir, config_.tls_names));
   ASSIGN_OR_RETURN(store_, Store::Open(absl::StrCat(dir, "/arena.db")));
   RETURN_IF_ERROR(EnsureAdminToken(store_.get(), dir).status());
-  logs_ = std::make_unique<LogStore>(absl::StrCat(dir, "/logs"));
+  logs_ = std::make_unique<LogStore>(absl::StrCat(dir, "/logs"), &events_);
   artifacts_ = std::make_unique<ArtifactStore>(absl::StrCat(dir, "/artifacts"));
   ASSIGN_OR_RETURN(secrets_, SecretBox::LoadOrCreate(absl::StrCat(dir, "/secrets.key")));
   // The scheduler's own connection: its batches (group commit) never take
@@ -108,14 +108,15 @@ absl::Status Controller::StartScheduler() {
   SchedulerOptions options = config_.scheduler;
   options.metrics = &metrics_;
   options.artifacts = artifacts_.get();
+  options.events = &events_;
   options.secrets = &*secrets_;
   options.ca = &pki_->ca;
   options.cert_validity = config_.agent_cert_ttl;
   scheduler_ = std::make_unique<Scheduler>(scheduler_store_.get(), logs_.get(), options);
   RETURN_IF_ERROR(scheduler_->Start());
   access_ = std::make_unique<JobAccess>(store_.get(), scheduler_.get());
-  job_api_ = std::make_unique<JobApi>(access_.get(), logs_.get(), &*secrets_, config_.spec_policy);
-  log_api_ = std::make_unique<LogApi>(access_.get(), logs_.get());
+  job_api_ = std::make_unique<JobApi>(access_.get(), &events_, &*secrets_, config_.spec_policy);
+  log_api_ = std::make_unique<LogApi>(access_.get(), logs_.get(), &events_);
   admin_api_ = std::make_unique<AdminApi>(access_.get(), &*secrets_);
   results_api_ = std::make_unique<ResultsApi>(access_.get(), artifacts_.get());
   return absl::OkStatus();

@@ -17,6 +17,7 @@
 #include "controller/auth/secret_box.h"
 #include "controller/controller_flags.h"
 #include "controller/metrics/metrics.h"
+#include "controller/store/job_events.h"
 
 namespace grpc {
 class Server;
@@ -70,6 +71,7 @@ class Controller {
   Metrics metrics_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Store> scheduler_store_;  // the scheduler's own connection
+  JobEvents events_;                        // before everything that tells or waits on it
   std::unique_ptr<LogStore> logs_;
   std::unique_ptr<ArtifactStore> artifacts_;
   std::unique_ptr<Scheduler> scheduler_;

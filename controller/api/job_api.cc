@@ -25,7 +25,7 @@
 #include "controller/scheduler/scheduler.h"
 #include "controller/spec/job_spec.h"
 #include "controller/spec/spec_limits.h"
-#include "controller/store/log_store.h"
+#include "controller/store/job_events.h"
 #include "controller/store/store.h"
 
 namespace arena {
@@ -44,12 +44,12 @@ std::string ScopedKey(const Principal& who, const std::string& key) {
 
 }  // namespace
 
-JobApi::JobApi(const JobAccess* access, const LogStore* logs, const SecretBox* secrets,
+JobApi::JobApi(const JobAccess* access, const JobEvents* events, const SecretBox* secrets,
                SpecPolicy policy)
     : access_(access),
       store_(access->store()),
       scheduler_(access->scheduler()),
-      logs_(logs),
+      events_(events),
       secrets_(secrets),
       policy_(std::move(policy)) {}
 
@@ -107,13 +107,13 @@ absl::StatusOr<v1::Job> JobApi::WaitForChange(const Principal& who,
   absl::Time deadline = absl::Now() + std::min(wait, absl::Seconds(60));
   // Each generation is taken before its read, so a change between the two
   // ends the next wait at once.
-  uint64_t generation = logs_->StateGeneration();
+  uint64_t generation = events_->StateGeneration();
   ASSIGN_OR_RETURN(v1::Job job, Get(who, request));
   const std::string seen = ProgressOf(job);
   while (!IsTerminal(job.state()) && absl::Now() < deadline && !cancelled()) {
-    logs_->WaitForStateChange(generation, std::min(deadline - absl::Now(), absl::Seconds(1)));
+    events_->WaitForStateChange(generation, std::min(deadline - absl::Now(), absl::Seconds(1)));
     RETURN_IF_ERROR(CheckStillValid(store_, who));
-    generation = logs_->StateGeneration();
+    generation = events_->StateGeneration();
     ASSIGN_OR_RETURN(job, Get(who, request));
     if (ProgressOf(job) != seen) break;
   }

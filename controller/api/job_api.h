@@ -21,15 +21,15 @@ namespace arena {
 class Scheduler;
 class Store;
 
-class LogStore;
+class JobEvents;
 class SecretBox;
 
 // jobs.proto's JobService but its logs (LogApi): submit, read, wait for,
 // list and cancel jobs; agents and join tokens. Thread-safe.
 class JobApi {
  public:
-  // All pointers must outlive the API. `logs` tells it when jobs change.
-  JobApi(const JobAccess* access, const LogStore* logs, const SecretBox* secrets,
+  // All pointers must outlive the API. `events` tells it when jobs change.
+  JobApi(const JobAccess* access, const JobEvents* events, const SecretBox* secrets,
          SpecPolicy policy);
 
   absl::StatusOr<v1::Job> Submit(const Principal& who, const v1::SubmitJobRequest& request);
@@ -69,7 +69,7 @@ class JobApi {
   const JobAccess* const access_;
   Store* const store_;
   Scheduler* const scheduler_;
-  const LogStore* const logs_;
+  const JobEvents* const events_;
   const SecretBox* const secrets_;
   const SpecPolicy policy_;
 };

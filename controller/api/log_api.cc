@@ -5,6 +5,7 @@
 #include "common/log_channel.h"
 #include "common/states.h"
 #include "common/status_macros.h"
+#include "controller/store/job_events.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"
 
@@ -34,7 +35,7 @@ absl::Status LogApi::StreamLogs(const Principal& who, const v1::StreamLogsReques
   while (!cancelled()) {
     // A follow outlives neither its token's revocation nor its expiry.
     RETURN_IF_ERROR(CheckStillValid(access_->store(), who));
-    uint64_t generation = logs_->Generation();
+    uint64_t generation = events_->Generation();
     ASSIGN_OR_RETURN(v1::Job job, access_->store()->GetJob(request.job_id()));
     ASSIGN_OR_RETURN(v1::Task task, SelectTask(job, request.task()));
     ASSIGN_OR_RETURN(std::string attempt_id, SelectAttempt(task, request.attempt()));
@@ -52,7 +53,7 @@ absl::Status LogApi::StreamLogs(const Principal& who, const v1::StreamLogsReques
       ASSIGN_OR_RETURN(offset, SendLogBytes(job.id(), attempt_id, channel, offset, write));
     }
     if (done || !request.follow()) return absl::OkStatus();
-    logs_->WaitForChange(generation, absl::Seconds(1));
+    events_->WaitForChange(generation, absl::Seconds(1));
   }
   return absl::CancelledError("log reader went away");
 }

@@ -15,12 +15,14 @@
 
 namespace arena {
 
+class JobEvents;
 class LogStore;
 
 class LogApi {
  public:
-  // Both must outlive the API.
-  LogApi(const JobAccess* access, const LogStore* logs) : access_(access), logs_(logs) {}
+  // All must outlive the API; `events` wakes a follow.
+  LogApi(const JobAccess* access, const LogStore* logs, const JobEvents* events)
+      : access_(access), logs_(logs), events_(events) {}
 
   // The task and attempt a log request names, or the error StreamLogs
   // would end with: callers that must answer before streaming check first.
@@ -42,6 +44,7 @@ class LogApi {
 
   const JobAccess* const access_;
   const LogStore* const logs_;
+  const JobEvents* const events_;
 };
 
 }  // namespace arena

@@ -8,6 +8,7 @@
 #include "common/status_macros.h"
 #include "controller/metrics/metrics.h"
 #include "controller/scheduler/scheduler.h"
+#include "controller/store/job_events.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"
 
@@ -189,7 +190,7 @@ void Scheduler::AfterBatch() {
   PublishAgents();
   if (notify_) {
     notify_ = false;
-    logs_->Notify();
+    if (options_.events != nullptr) options_.events->StatesChanged();
   }
   {
     absl::MutexLock lock(&snapshot_mu_);

@@ -51,6 +51,7 @@
 namespace arena {
 
 class Store;
+class JobEvents;
 class LogStore;
 class ArtifactStore;
 class SecretBox;
@@ -70,6 +71,7 @@ struct SchedulerOptions {
   absl::Duration cert_validity = absl::Hours(24);
   Metrics* metrics = nullptr;          // optional
   ArtifactStore* artifacts = nullptr;  // files from attempts; refused when null
+  JobEvents* events = nullptr;         // told of state changes once durable; optional
   // Largest list-command output read for test ids.
   int64_t max_list_bytes = 16 << 20;
   // The scheduler's time: leases, queue timeouts, the times it records.

@@ -16,6 +16,7 @@
 #include "common/files.h"
 #include "common/log_channel.h"
 #include "common/status_macros.h"
+#include "controller/store/job_events.h"
 
 namespace arena {
 namespace {
@@ -123,10 +124,7 @@ absl::StatusOr<int64_t> LogStore::Append(const std::string& job_id, const std::s
   }
   RETURN_IF_ERROR(AppendTo(path, log, data));
   int64_t stored = log->size;
-  {
-    absl::MutexLock generation_lock(&mu_);
-    ++generation_;  // new bytes: log readers wake, job watchers do not
-  }
+  if (events_ != nullptr) events_->LogsGrew();  // log readers wake, job watchers do not
   return stored;
 }
 
@@ -191,35 +189,6 @@ int64_t LogStore::Size(const std::string& job_id, const std::string& attempt_id,
                        const std::string& channel) const {
   if (!CheckLogChannel(channel).ok()) return 0;
   return FileSize(absl::StrCat(BaseFor(job_id, attempt_id, channel), ".log"));
-}
-
-void LogStore::Notify() {
-  absl::MutexLock lock(&mu_);
-  ++generation_;
-  ++state_generation_;
-}
-
-uint64_t LogStore::StateGeneration() const {
-  absl::MutexLock lock(&mu_);
-  return state_generation_;
-}
-
-void LogStore::WaitForStateChange(uint64_t seen, absl::Duration timeout) const {
-  absl::MutexLock lock(&mu_);
-  auto changed = [this, seen]()
-                     ABSL_SHARED_LOCKS_REQUIRED(mu_) { return state_generation_ != seen; };
-  mu_.AwaitWithTimeout(absl::Condition(&changed), timeout);
-}
-
-uint64_t LogStore::Generation() const {
-  absl::MutexLock lock(&mu_);
-  return generation_;
-}
-
-void LogStore::WaitForChange(uint64_t seen, absl::Duration timeout) const {
-  absl::MutexLock lock(&mu_);
-  auto changed = [this, seen]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return generation_ != seen; };
-  mu_.AwaitWithTimeout(absl::Condition(&changed), timeout);
 }
 
 }  // namespace arena

@@ -27,9 +27,12 @@
 
 namespace arena {
 
+class JobEvents;
+
 class LogStore {
  public:
-  explicit LogStore(std::string root) : root_(std::move(root)) {}
+  // `events` (may be null) hears of every append; it must outlive the store.
+  LogStore(std::string root, JobEvents* events) : root_(std::move(root)), events_(events) {}
   ~LogStore();
 
   // Stores `data` found at `offset` of the attempt's log and returns the
@@ -53,17 +56,6 @@ class LogStore {
   absl::StatusOr<std::string> ReadStream(const std::string& job_id, const std::string& attempt_id,
                                          int stream, int64_t max_bytes) const;
 
-  // Wakes every waiter: a task or job changed state (new bytes wake only
-  // the log readers).
-  void Notify();
-  uint64_t Generation() const;
-  // Blocks until Generation() != seen (new bytes or a state change) or the
-  // timeout passes.
-  void WaitForChange(uint64_t seen, absl::Duration timeout) const;
-  // The same for state changes only (Notify), for job watchers.
-  uint64_t StateGeneration() const;
-  void WaitForStateChange(uint64_t seen, absl::Duration timeout) const;
-
  private:
   // DATA/logs/JOB/ATTEMPT[.CHANNEL]; add ".log" or ".streams".
   std::string BaseFor(const std::string& job_id, const std::string& attempt_id,
@@ -85,13 +77,12 @@ class LogStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(files_mu_);
 
   const std::string root_;
-  // Writers' state; Sync holds it, so readers (mu_) never wait on a sync.
+  // Writers' state; Sync holds it. Readers take no lock (pread on files
+  // that only grow).
   absl::Mutex files_mu_;
   std::map<std::string, OpenLog> open_ ABSL_GUARDED_BY(files_mu_);     // by path
   std::map<std::string, int> last_stream_ ABSL_GUARDED_BY(files_mu_);  // by base path
-  mutable absl::Mutex mu_;
-  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t state_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  JobEvents* const events_;
 };
 
 }  // namespace arena

@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   masked += masker.Feed(input.substr(size / 2));
   masked += masker.Flush();
 
-  arena::LogStore logs(Root());
+  arena::LogStore logs(Root(), nullptr);
   int64_t offset = size > 0 ? data[0] % 64 : 0;
   (void)logs.Append("job", "att", 0, out.substr(0, 32), 1);
   (void)logs.Append("job", "att", offset, masked, size > 1 ? data[1] % 4 : 1);

@@ -23,7 +23,7 @@ class JobWaitTest : public SchedulerTest {
     SchedulerTest::SetUp();
     secrets_ = std::make_unique<SecretBox>(*SecretBox::LoadOrCreate(dir_.File("secrets.key")));
     access_ = std::make_unique<JobAccess>(store_.get(), scheduler_.get());
-    api_ = std::make_unique<JobApi>(access_.get(), logs_.get(), secrets_.get(), SpecPolicy());
+    api_ = std::make_unique<JobApi>(access_.get(), &events_, secrets_.get(), SpecPolicy());
     results_ = std::make_unique<ResultsApi>(access_.get(), nullptr);
   }
   absl::StatusOr<v1::Job> Wait(const std::string& job_id, absl::Duration wait,

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "controller/store/job_events.h"
 #include "tests/unit/test_dir.h"
 
 namespace arena {
@@ -9,7 +10,7 @@ namespace {
 
 TEST(LogStore, AppendIsIdempotentByOffset) {
   TestDir dir;
-  LogStore logs(dir.path());
+  LogStore logs(dir.path(), nullptr);
   EXPECT_EQ(*logs.Append("job", "att", 0, "hello ", 1), 6);
   EXPECT_EQ(*logs.Append("job", "att", 0, "hello ", 1), 6);     // resent
   EXPECT_EQ(*logs.Append("job", "att", 3, "lo world", 1), 11);  // overlaps
@@ -23,7 +24,7 @@ TEST(LogStore, AppendIsIdempotentByOffset) {
 TEST(LogStore, ManyLogsSyncedInGroupsSurviveReopening) {
   TestDir dir;
   {
-    LogStore logs(dir.path());
+    LogStore logs(dir.path(), nullptr);
     for (int round = 0; round < 2; ++round) {
       for (int i = 0; i < 300; ++i) {  // more logs than stay open
         std::string attempt = "att" + std::to_string(i);
@@ -34,7 +35,7 @@ TEST(LogStore, ManyLogsSyncedInGroupsSurviveReopening) {
     EXPECT_EQ(*logs.Append("job", "att7", 6, "cdXY", 1), 10);  // overlaps, then new bytes
     ASSERT_TRUE(logs.Sync().ok());
   }
-  LogStore reopened(dir.path());
+  LogStore reopened(dir.path(), nullptr);
   EXPECT_EQ(*reopened.Read("job", "att7", 0, 100), "abcdabcdXY");
   EXPECT_EQ(*reopened.Read("job", "att299", 0, 100), "abcdabcd");
   EXPECT_EQ(*reopened.Append("job", "att299", 8, "!", 1), 9);
@@ -42,7 +43,7 @@ TEST(LogStore, ManyLogsSyncedInGroupsSurviveReopening) {
 
 TEST(LogStore, RefusesAGap) {
   TestDir dir;
-  LogStore logs(dir.path());
+  LogStore logs(dir.path(), nullptr);
   ASSERT_TRUE(logs.Append("job", "att", 0, "abc", 1).ok());
   EXPECT_TRUE(absl::IsFailedPrecondition(logs.Append("job", "att", 10, "x", 1).status()));
   EXPECT_EQ(*logs.Read("job", "att", 0, 100), "abc");
@@ -50,7 +51,7 @@ TEST(LogStore, RefusesAGap) {
 
 TEST(LogStore, KeepsBinaryBytesExactlyAndTagsStreams) {
   TestDir dir;
-  LogStore logs(dir.path());
+  LogStore logs(dir.path(), nullptr);
   std::string binary("\0\x01\xff\n\r", 5);
   ASSERT_TRUE(logs.Append("job", "att", 0, binary, 1).ok());
   ASSERT_TRUE(logs.Append("job", "att", 5, "err", 2).ok());
@@ -58,31 +59,25 @@ TEST(LogStore, KeepsBinaryBytesExactlyAndTagsStreams) {
   EXPECT_EQ(*ReadFile(dir.File("job/att.streams")), "0 1\n5 2\n");
 }
 
-TEST(LogStore, WaitersWakeOnAppend) {
+TEST(LogStore, AnAppendTellsTheJobEventsLogReaders) {
   TestDir dir;
-  LogStore logs(dir.path());
-  uint64_t seen = logs.Generation();
+  JobEvents events;
+  LogStore logs(dir.path(), &events);
+  uint64_t seen = events.Generation();
+  uint64_t state = events.StateGeneration();
   ASSERT_TRUE(logs.Append("job", "att", 0, "x", 1).ok());
-  absl::Time start = absl::Now();
-  logs.WaitForChange(seen, absl::Seconds(5));
-  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
-}
-
-TEST(LogStore, JobWatchersWakeOnStateChangesNotOnBytes) {
-  TestDir dir;
-  LogStore logs(dir.path());
-  uint64_t state = logs.StateGeneration();
-  ASSERT_TRUE(logs.Append("job", "att", 0, "x", 1).ok());
-  EXPECT_EQ(logs.StateGeneration(), state);
-  logs.Notify();
-  EXPECT_NE(logs.StateGeneration(), state);
+  EXPECT_NE(events.Generation(), seen);
+  EXPECT_EQ(events.StateGeneration(), state);  // bytes are not a state change
+  seen = events.Generation();
+  ASSERT_TRUE(logs.Append("job", "att", 0, "x", 1).ok());  // a resend stores nothing
+  EXPECT_EQ(events.Generation(), seen);
 }
 
 TEST(LogStore, ASyncFailureIsNotForgotten) {
   // A log whose sync failed stays dirty: here the file is fine, so the
   // check is that Sync covers every append and then has nothing left.
   TestDir dir;
-  LogStore logs(dir.path());
+  LogStore logs(dir.path(), nullptr);
   ASSERT_TRUE(logs.Append("job", "att", 0, "abc", 1).ok());
   EXPECT_TRUE(logs.Sync().ok());
   EXPECT_TRUE(logs.Sync().ok());
@@ -93,7 +88,7 @@ TEST(LogStore, ASyncFailureIsNotForgotten) {
 // log, with its own offsets: the task's log never holds its bytes.
 TEST(LogStore, ChannelsAreSeparateLogsWithTheirOwnOffsets) {
   TestDir dir;
-  LogStore logs(dir.path());
+  LogStore logs(dir.path(), nullptr);
   EXPECT_EQ(*logs.Append("job", "att", 0, "task output\n", 1), 12);
   EXPECT_EQ(*logs.Append("job", "att", 0, "Step 1/2 : FROM x\n", 1, "build"), 18);
   EXPECT_EQ(*logs.Append("job", "att", 0, "Step 1/2 : FROM x\n", 1, "build"), 18);  // resent
@@ -111,7 +106,7 @@ TEST(LogStore, ChannelsAreSeparateLogsWithTheirOwnOffsets) {
 
 TEST(LogStore, RefusesChannelsThatCouldLeaveTheDirectory) {
   TestDir dir;
-  LogStore logs(dir.path());
+  LogStore logs(dir.path(), nullptr);
   for (const char* bad : {"../x", "Build", "build/x", "service:", "service:../../x", ":x",
                           "service:.hidden", "a b"}) {
     absl::StatusOr<int64_t> stored = logs.Append("job", "att", 0, "x", 1, bad);
@@ -127,7 +122,7 @@ TEST(LogStore, RefusesChannelsThatCouldLeaveTheDirectory) {
 // describes and kept through closing and reopening many logs.
 TEST(LogStore, StreamRunsSurviveManyOpenLogsAndResends) {
   TestDir dir;
-  LogStore logs(dir.path());
+  LogStore logs(dir.path(), nullptr);
   const int kAttempts = 300;  // more than the store keeps open at once
   for (int i = 0; i < kAttempts; ++i) {
     std::string att = "att" + std::to_string(i);
@@ -151,7 +146,7 @@ TEST(LogStore, StreamRunsSurviveManyOpenLogsAndResends) {
 
 TEST(LogStore, AStreamIndexLineIsWrittenOncePerRun) {
   TestDir dir;
-  LogStore logs(dir.path());
+  LogStore logs(dir.path(), nullptr);
   ASSERT_TRUE(logs.Append("job", "att", 0, "a", 1).ok());
   ASSERT_TRUE(logs.Append("job", "att", 1, "b", 1).ok());
   ASSERT_TRUE(logs.Append("job", "att", 2, "c", 2).ok());

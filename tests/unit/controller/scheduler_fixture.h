@@ -17,6 +17,7 @@
 #include "controller/scheduler/fan_out.h"
 #include "controller/scheduler/scheduler.h"
 #include "controller/store/artifact_store.h"
+#include "controller/store/job_events.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"
 #include "tests/unit/test_dir.h"
@@ -85,10 +86,11 @@ class SchedulerTest : public ::testing::Test {
   void SetUp() override {
     store_ = std::move(*Store::Open(dir_.File("arena.db")));
     scheduler_store_ = std::move(*store_->Connect());
-    logs_ = std::make_unique<LogStore>(dir_.File("logs"));
+    logs_ = std::make_unique<LogStore>(dir_.File("logs"), &events_);
     artifacts_ = std::make_unique<ArtifactStore>(dir_.File("artifacts"));
     SchedulerOptions options;
     options.artifacts = artifacts_.get();
+    options.events = &events_;
     scheduler_ = std::make_unique<Scheduler>(scheduler_store_.get(), logs_.get(), options);
     ASSERT_TRUE(scheduler_->Start().ok());
   }
@@ -133,6 +135,7 @@ class SchedulerTest : public ::testing::Test {
   void UseOptions(SchedulerOptions options) {
     scheduler_->Stop();
     options.artifacts = artifacts_.get();
+    options.events = &events_;
     scheduler_ = std::make_unique<Scheduler>(scheduler_store_.get(), logs_.get(), options);
     ASSERT_TRUE(scheduler_->Start().ok());
   }
@@ -174,6 +177,7 @@ class SchedulerTest : public ::testing::Test {
   TestDir dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Store> scheduler_store_;
+  JobEvents events_;
   std::unique_ptr<LogStore> logs_;
   std::unique_ptr<ArtifactStore> artifacts_;
   std::unique_ptr<Scheduler> scheduler_;
