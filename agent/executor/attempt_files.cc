@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -31,13 +32,25 @@ bool Normalize(absl::string_view path, std::vector<std::string>* parts) {
   return true;
 }
 
+// Whether `path` (absolute, normalised) is `dir` or below it.
+bool Inside(const std::string& path, const std::string& dir) {
+  return path == dir || absl::StartsWith(path, dir + "/");
+}
+
 // Copies one requested path, spending `budget`.
-void CopyOne(DockerClient& docker, const std::string& container, const std::string& path,
-             const std::string& working_dir, bool junit, const RunRequest& request, int64_t* budget,
-             std::vector<CopiedFile>* copied, std::vector<std::string>* notes,
-             std::vector<std::string>* missing) {
+void CopyOne(const FileOrigin& origin, const std::string& path, bool junit,
+             const RunRequest& request, int64_t* budget, std::vector<CopiedFile>* copied,
+             std::vector<std::string>* notes, std::vector<std::string>* missing) {
   std::string what = absl::StrCat(junit ? "JUnit report " : "artifact ", absl::CEscape(path));
-  absl::StatusOr<CopySource> source = SourceFor(path, working_dir);
+  absl::StatusOr<CopySource> source = SourceFor(path, origin.working_dir);
+  if (source.ok() && !origin.confine_to.empty() &&
+      (!Inside(source->container_path, origin.confine_to) ||
+       source->container_path == origin.confine_to)) {
+    source = absl::InvalidArgumentError(
+        source->container_path == origin.confine_to
+            ? "it names the workspace itself; name the directories or files to copy"
+            : "it is outside the attempt's workspace");
+  }
   if (!source.ok()) {
     notes->push_back(absl::StrCat(what, ": not copied: ", source.status().message()));
     return;
@@ -46,11 +59,10 @@ void CopyOne(DockerClient& docker, const std::string& container, const std::stri
                                  source->stored_dir.empty() ? "" : "/", source->stored_dir);
   TarExtractor tar(dir, *budget);
   absl::Status fed;
-  absl::Status status =
-      docker.ArchiveOut(container, source->container_path, [&](absl::string_view data) {
-        fed = tar.Feed(data);
-        return fed.ok();
-      });
+  absl::Status status = origin.archive(source->container_path, [&](absl::string_view data) {
+    fed = tar.Feed(data);
+    return fed.ok();
+  });
   if (!fed.ok()) status = fed;
   if (status.ok()) status = tar.Finish();
   *budget -= tar.bytes();
@@ -119,6 +131,17 @@ absl::StatusOr<CopySource> SourceFor(const std::string& path, const std::string&
 std::vector<CopiedFile> CopyAttemptFiles(DockerClient& docker, const std::string& container,
                                          const std::string& working_dir, const RunRequest& request,
                                          std::vector<std::string>* notes) {
+  FileOrigin origin;
+  origin.archive = [&docker, &container](const std::string& path,
+                                         const std::function<bool(absl::string_view)>& sink) {
+    return docker.ArchiveOut(container, path, sink);
+  };
+  origin.working_dir = working_dir;
+  return CopyAttemptFiles(origin, request, notes);
+}
+
+std::vector<CopiedFile> CopyAttemptFiles(const FileOrigin& origin, const RunRequest& request,
+                                         std::vector<std::string>* notes) {
   std::vector<CopiedFile> copied;
   if (request.files_dir.empty()) return copied;
   std::vector<std::string> missing, left;
@@ -129,13 +152,12 @@ std::vector<CopiedFile> CopyAttemptFiles(DockerClient& docker, const std::string
         left.push_back(path);
         continue;
       }
-      CopyOne(docker, container, path, working_dir, junit, request, &budget, &copied, notes,
-              &missing);
+      CopyOne(origin, path, junit, request, &budget, &copied, notes, &missing);
     }
   }
   if (!missing.empty()) {
     notes->push_back(
-        absl::StrCat("not in the container (nothing copied): ", absl::StrJoin(missing, ", ")));
+        absl::StrCat("not in ", origin.where, " (nothing copied): ", absl::StrJoin(missing, ", ")));
   }
   if (!left.empty()) {
     notes->push_back(
