@@ -72,6 +72,7 @@ absl::StatusOr<v1::Job> JobApi::Get(const Principal& who, const v1::GetJobReques
     if (reason == reasons.end()) {
       if (reasons.empty()) agents = scheduler_->ConnectedAgents();
       TaskNeeds needs;
+      needs.executor = ExecutorOrDefault(job.spec().executor());
       needs.arch = task.arch();
       needs.labels.insert(job.spec().required_labels().begin(), job.spec().required_labels().end());
       reason = reasons.emplace(task.arch(), ExplainWait(needs, agents)).first;

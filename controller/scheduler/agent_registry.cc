@@ -32,6 +32,7 @@ ConnectedAgent& AgentRegistry::Connect(const std::string& agent_id, std::shared_
   agent.view.draining = draining;
   agent.view.images.insert(hello.images().begin(), hello.images().end());
   agent.view.image_store = hello.image_store();
+  agent.view.executor = ExecutorOrDefault(hello.executor());
   leases_.Heard(agent_id, now);
   changed_ = true;
   ConnectedAgent& stored = agents_[agent_id];

@@ -9,6 +9,7 @@ constexpr absl::Duration kDefaultQueueTimeout = absl::Hours(1);
 
 TaskNeeds NeedsOf(const v1::Job& job, const v1::Task& task) {
   TaskNeeds needs;
+  needs.executor = ExecutorOrDefault(job.spec().executor());
   needs.arch = task.arch();
   needs.labels.insert(job.spec().required_labels().begin(), job.spec().required_labels().end());
   needs.image = task.image();

@@ -48,7 +48,10 @@ std::optional<Placement> PickAgent(const TaskNeeds& needs,
   };
   for (const AgentView* candidate : agents) {
     const AgentView& agent = *candidate;
-    if (agent.draining || agent.credits <= 0 || !HasLabels(agent, needs.labels)) continue;
+    if (agent.draining || agent.credits <= 0 || agent.executor != needs.executor ||
+        !HasLabels(agent, needs.labels)) {
+      continue;
+    }
     const AgentPlatform* platform = FindPlatform(agent, needs.arch);
     if (platform == nullptr) continue;
     bool better = best == nullptr;
@@ -67,10 +70,13 @@ std::optional<Placement> PickAgent(const TaskNeeds& needs,
 }
 
 std::string ExplainWait(const TaskNeeds& needs, const std::vector<AgentView>& agents) {
+  int with_executor = 0;
   int with_platform = 0;
   int with_labels = 0;
   int available = 0;
   for (const AgentView& agent : agents) {
+    if (agent.executor != needs.executor) continue;
+    ++with_executor;
     if (FindPlatform(agent, needs.arch) == nullptr) continue;
     ++with_platform;
     if (!HasLabels(agent, needs.labels)) continue;
@@ -78,6 +84,9 @@ std::string ExplainWait(const TaskNeeds& needs, const std::vector<AgentView>& ag
     if (!agent.draining) ++available;
   }
   if (agents.empty()) return "no agent is connected";
+  if (with_executor == 0) {
+    return absl::StrCat("no connected agent has the ", needs.executor, " executor");
+  }
   if (with_platform == 0) return absl::StrCat("no connected agent offers ", needs.arch);
   if (with_labels == 0) {
     std::string wanted;

@@ -15,6 +15,12 @@
 
 namespace arena {
 
+// "docker" for an empty executor name (jobs and agents from before the
+// field).
+inline std::string ExecutorOrDefault(const std::string& executor) {
+  return executor.empty() ? "docker" : executor;
+}
+
 struct AgentPlatform {
   std::string arch;
   bool emulated = false;
@@ -30,6 +36,7 @@ struct AgentView {
   std::set<std::string> images;      // local images, as of its last connect
   std::vector<std::string> running;  // "JOB/TASK" of its running attempts
   v1::ImageStore image_store;        // as last reported; not used for placement
+  std::string executor = "docker";   // "docker" or "process"
 };
 
 struct TaskNeeds {
@@ -40,6 +47,7 @@ struct TaskNeeds {
   std::set<std::string> avoid;
   const std::set<std::string>* warm = nullptr;  // owned by the caller
   std::string image;
+  std::string executor = "docker";  // only agents of this executor apply
 };
 
 struct Placement {
@@ -47,7 +55,7 @@ struct Placement {
   bool emulated = false;
 };
 
-// Applicability first (platform, labels, credits), then fitness, in order:
+// Applicability first (executor, platform, labels, credits), then fitness, in order:
 // a native platform beats emulation; an agent not in `avoid`; one in `warm`;
 // one holding the image; the most free credits (spread); the smallest id
 // (determinism).

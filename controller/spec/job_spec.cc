@@ -150,6 +150,22 @@ absl::Status ValidateBuild(v1::JobSpec& spec) {
   return absl::OkStatus();
 }
 
+// "docker" (also when empty) or "process". A process job runs on the
+// agent's host: it needs no image (one it names is not used, which the
+// agent says in the attempt's notes) and cannot build one.
+absl::Status ValidateExecutor(const v1::JobSpec& spec) {
+  if (spec.executor().empty() || spec.executor() == "docker") return absl::OkStatus();
+  if (spec.executor() != "process") {
+    return absl::InvalidArgumentError(absl::StrCat("executor must be docker or process, not \"",
+                                                   absl::CEscape(spec.executor()), "\""));
+  }
+  if (spec.has_build()) {
+    return absl::InvalidArgumentError(
+        "build needs the docker executor: a process job runs on the host, without an image");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 bool ValidEnvName(const std::string& name) {
@@ -197,13 +213,15 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const SpecPolicy& 
     images[arch] = image;
   }
   *spec.mutable_images() = images;
+  RETURN_IF_ERROR(ValidateExecutor(spec));
+  bool on_host = spec.executor() == "process";
   if (spec.has_build()) {
     RETURN_IF_ERROR(ValidateBuild(spec));
-  } else if (spec.image().empty()) {
+  } else if (spec.image().empty() && !on_host) {
     spec.set_image(policy.default_image);
   }
   for (const std::string& arch : archs) {
-    if (ImageForArch(spec, arch).empty()) {
+    if (ImageForArch(spec, arch).empty() && !on_host) {
       return absl::InvalidArgumentError(
           absl::StrCat("image is required (none given for ", arch, ")"));
     }

@@ -74,5 +74,28 @@ TEST(Matching, ExplainsMissingPlatformAndNoAgents) {
   EXPECT_EQ(ExplainWait({"arm64", {}}, agents), "no connected agent offers arm64");
 }
 
+TEST(Matching, GivesATaskOnlyToAgentsOfItsExecutor) {
+  std::vector<AgentView> agents = {Agent("docker", {{"amd64", false}}, 4),
+                                   Agent("host", {{"amd64", false}}, 1)};
+  agents[1].executor = "process";
+  TaskNeeds on_host{"amd64", {}};
+  on_host.executor = "process";
+  EXPECT_EQ(PickAgent(on_host, agents)->agent_id, "host");
+  EXPECT_EQ(PickAgent({"amd64", {}}, agents)->agent_id, "docker");
+  agents[1].credits = 0;
+  EXPECT_FALSE(PickAgent(on_host, agents).has_value());
+  EXPECT_EQ(ExplainWait(on_host, agents), "1 matching agent, all slots busy");
+}
+
+TEST(Matching, ExplainsThatNoConnectedAgentHasTheExecutor) {
+  std::vector<AgentView> agents = {Agent("docker", {{"amd64", false}}, 4)};
+  TaskNeeds on_host{"amd64", {}};
+  on_host.executor = "process";
+  EXPECT_FALSE(PickAgent(on_host, agents).has_value());
+  EXPECT_EQ(ExplainWait(on_host, agents), "no connected agent has the process executor");
+  agents[0].executor = "process";
+  EXPECT_EQ(ExplainWait({"amd64", {}}, agents), "no connected agent has the docker executor");
+}
+
 }  // namespace
 }  // namespace arena

@@ -23,6 +23,39 @@ TEST(JobSpec, FillsDefaultsAndNormalisesArchitectures) {
   EXPECT_EQ(valid->architectures(1), "arm64");
 }
 
+TEST(JobSpec, AProcessJobNeedsNoImageAndKeepsOneItNames) {
+  v1::JobSpec spec;
+  spec.add_command("true");
+  spec.set_executor("process");
+  auto valid = ValidateJobSpec(spec, Options());
+  ASSERT_TRUE(valid.ok()) << valid.status();
+  EXPECT_EQ(valid->image(), "");  // not the default image: nothing runs one
+  EXPECT_EQ(valid->executor(), "process");
+  spec.set_image("alpine:3.19");  // the agent notes that it is not used
+  valid = ValidateJobSpec(spec, Options());
+  ASSERT_TRUE(valid.ok()) << valid.status();
+  EXPECT_EQ(valid->image(), "alpine:3.19");
+}
+
+TEST(JobSpec, RefusesAnUnknownExecutorAndAProcessJobThatBuilds) {
+  v1::JobSpec spec;
+  spec.add_command("true");
+  spec.set_executor("podman");
+  auto valid = ValidateJobSpec(spec, Options());
+  EXPECT_TRUE(absl::IsInvalidArgument(valid.status()));
+  EXPECT_EQ(valid.status().message(), "executor must be docker or process, not \"podman\"");
+  spec.set_executor("process");
+  spec.set_repo("https://example.com/r.git");
+  spec.mutable_build();
+  valid = ValidateJobSpec(spec, Options());
+  EXPECT_TRUE(absl::IsInvalidArgument(valid.status()));
+  EXPECT_THAT(std::string(valid.status().message()),
+              ::testing::HasSubstr("build needs the docker executor"));
+  spec.set_executor("docker");
+  spec.clear_build();
+  EXPECT_TRUE(ValidateJobSpec(spec, Options()).ok());
+}
+
 TEST(JobSpec, ResolvesImagesPerArchitecture) {
   v1::JobSpec spec;
   spec.add_command("true");
