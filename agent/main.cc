@@ -1,5 +1,6 @@
 // arena-agent: enrolls once with a join token, then keeps one mTLS stream to
-// the controller and runs the attempts it is given in Docker containers.
+// the controller and runs the attempts it is given in Docker containers, or
+// with --executor process as processes on this host.
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "absl/synchronization/notification.h"
 #include "agent/executor/docker_client.h"
 #include "agent/executor/docker_executor.h"
+#include "agent/executor/process_executor.h"
 #include "agent/session/enrollment.h"
 #include "agent/session/platforms.h"
 #include "agent/session/session.h"
@@ -32,6 +34,10 @@ constexpr char kUsage[] =
     "                   [--join-token TOKEN] [--slots N] [--labels k=v,...]\n"
     "                   [--docker-socket PATH] [--work-dir DIR] [--hostname "
     "NAME]\n"
+    "                   [--executor docker|process]   (process: commands run on this host,\n"
+    "                                                  no Docker needed; native platform only)\n"
+    "                   [--run-as USER]   (process executor: the user commands run as;\n"
+    "                                      default the agent's own)\n"
     "                   [--emulation true|false] [--heartbeat 10s] [--stop-timeout 30s]\n"
     "                   [--allow-local-repos]   (clone file:// and path repos: tests only)\n"
     "                   [--max-file-mb 512]     (artifacts and JUnit reports per attempt)\n"
@@ -134,6 +140,30 @@ absl::StatusOr<ImageGcOptions> ImageGcOptionsFrom(const ParsedFlags& flags,
   return gc;
 }
 
+// --executor and --run-as.
+struct ExecutorChoice {
+  std::string kind = "docker";
+  std::string run_as;
+};
+
+absl::StatusOr<ExecutorChoice> ExecutorChoiceFrom(const ParsedFlags& flags) {
+  ExecutorChoice choice{flags.Get("executor", "docker"), flags.Get("run-as")};
+  if (choice.kind != "docker" && choice.kind != "process") {
+    return absl::InvalidArgumentError("--executor takes docker or process");
+  }
+  if (flags.Has("run-as") && choice.kind != "process") {
+    return absl::InvalidArgumentError(
+        "--run-as is for --executor process (a container's user is the job's)");
+  }
+  if (choice.kind == "process") {
+    // Checked before enrolling: an unknown user or one the agent cannot
+    // become costs no join token.
+    absl::StatusOr<HostUser> user = ResolveHostUser(choice.run_as);
+    if (!user.ok()) return user.status();
+  }
+  return choice;
+}
+
 // The session's options from the flags (enrollment already done), or a
 // usage message.
 absl::StatusOr<SessionOptions> SessionOptionsFrom(const ParsedFlags& flags,
@@ -160,8 +190,11 @@ absl::StatusOr<SessionOptions> SessionOptionsFrom(const ParsedFlags& flags,
   options.hostname = enroll.hostname;
   // --emulation false: offer only the native platform even when qemu is
   // registered (for hosts where emulated runs are not wanted).
-  options.platforms = emulation == "false" ? DetectPlatforms(NativeArch(), /*binfmt_dir=*/"")
-                                           : DetectPlatforms(NativeArch());
+  // The process executor runs the host's own binaries: native only.
+  options.executor = flags.Get("executor", "docker");
+  options.platforms = emulation == "false" || options.executor == "process"
+                          ? DetectPlatforms(NativeArch(), /*binfmt_dir=*/"")
+                          : DetectPlatforms(NativeArch());
   options.work_dir = flags.Get("work-dir", absl::StrCat(enroll.state_dir, "/work"));
   options.spool_dir = absl::StrCat(enroll.state_dir, "/spool");
   options.state_dir = enroll.state_dir;
@@ -180,7 +213,57 @@ v1::ImageStore ImageStoreProto(const ImageStoreSummary& s) {
   return out;
 }
 
-// Serves until stopped or refused; returns the process's exit status.
+// Runs the session over `executor` until stopped or refused; returns the
+// process's exit status.
+int ServeSession(SessionOptions options, Executor* executor, absl::Notification* stop) {
+  // Workspaces and spools of attempts an earlier process ran are stale: their
+  // containers (or processes) are gone and the controller will hear so.
+  absl::Status made = RemoveStaleAttempts(options.work_dir);
+  if (made.ok()) made = RemoveStaleAttempts(options.spool_dir);
+  // Git credential files a crash left behind.
+  if (made.ok()) made = RemoveStaleAttempts(absl::StrCat(options.state_dir, "/git"));
+  if (!made.ok()) {
+    std::cerr << "arena-agent: " << made.message() << "\n";
+    return 1;
+  }
+  std::string agent_id = options.identity.agent_id;
+  absl::Status ran;
+  {
+    AgentSession session(std::move(options), executor);
+    // Ready once enrolled and set up; the stream (re)connects on its own.
+    SdNotify(absl::StrCat("READY=1\nSTATUS=agent ", agent_id));
+    SdWatchdog watchdog([] { return true; });
+    ran = session.Run(stop);
+    SdNotify("STOPPING=1");
+  }
+  if (!ran.ok()) {
+    Log(LogLevel::kError, "agent", std::string(ran.message()));
+    return kExitRefused;
+  }
+  return 0;
+}
+
+// The process executor: no dockerd is ever contacted.
+int ServeProcesses(SessionOptions options, const ExecutorChoice& choice, absl::Notification* stop) {
+  CgroupHost cgroups = DetectCgroupHost();
+  absl::StatusOr<std::unique_ptr<ProcessExecutor>> executor =
+      ProcessExecutor::Create({options.work_dir, choice.run_as, cgroups});
+  if (!executor.ok()) {
+    std::cerr << "arena-agent: " << executor.status().message() << "\n";
+    return 2;
+  }
+  std::string where = !cgroups.v2_dir.empty()        ? "cgroup v2 below " + cgroups.v2_dir
+                      : !cgroups.v1_pids_dir.empty() ? "cgroup v1 below " + cgroups.v1_pids_dir
+                                                     : "no cgroup (the process tree only)";
+  LogLine("agent", absl::StrCat("process executor: commands run as ", (*executor)->user().name,
+                                "; containment: ", where));
+  int status = ServeSession(std::move(options), executor->get(), stop);
+  if (status == 0) LogLine("agent", "stopped");
+  return status;
+}
+
+// Serves with the docker executor until stopped or refused; returns the
+// process's exit status.
 int Serve(SessionOptions options, const PullOptions& pull, const ImageGcOptions& gc,
           const std::string& socket, absl::Notification* stop) {
   DockerExecutor executor(socket, options.identity.agent_id, absl::Minutes(1), pull, BuildOptions(),
@@ -196,47 +279,29 @@ int Serve(SessionOptions options, const PullOptions& pull, const ImageGcOptions&
     LogLine("agent",
             absl::StrCat("dockerd not reachable at ", socket, "; attempts will fail until it is"));
   }
-  // Workspaces and spools of attempts an earlier process ran are stale: their
-  // containers were removed above and the controller will hear they are gone.
-  absl::Status made = RemoveStaleAttempts(options.work_dir);
-  if (made.ok()) made = RemoveStaleAttempts(options.spool_dir);
-  // Git credential files a crash left behind.
-  if (made.ok()) made = RemoveStaleAttempts(absl::StrCat(options.state_dir, "/git"));
-  if (!made.ok()) {
-    std::cerr << "arena-agent: " << made.message() << "\n";
-    return 1;
-  }
-  std::string agent_id = options.identity.agent_id;
-  absl::Status ran;
-  {
-    AgentSession session(std::move(options), &executor);
-    // Ready once enrolled and set up; the stream (re)connects on its own.
-    SdNotify(absl::StrCat("READY=1\nSTATUS=agent ", agent_id));
-    SdWatchdog watchdog([] { return true; });
-    ran = session.Run(stop);
-    SdNotify("STOPPING=1");
-  }
+  int status = ServeSession(std::move(options), &executor, stop);
   // Removes what is still queued, the warm containers and anything of this
   // agent's a racing attempt left: no container outlives the agent.
   executor.Shutdown();
-  if (!ran.ok()) {
-    Log(LogLevel::kError, "agent", std::string(ran.message()));
-    return kExitRefused;
-  }
-  LogLine("agent", "stopped");
-  return 0;
+  if (status == 0) LogLine("agent", "stopped");
+  return status;
 }
 
-int Main(int argc, char** argv) {
+FlagSpec AgentFlags() {
   FlagSpec spec;
   spec.value_flags = {"controller",   "ca-file",       "join-token",     "state-dir",
                       "slots",        "labels",        "docker-socket",  "work-dir",
                       "hostname",     "emulation",     "heartbeat",      "log-level",
                       "log-format",   "stop-timeout",  "max-file-mb",    "pull-stall-timeout",
-                      "pull-timeout", "docker-config", "image-gc-after", "image-gc-keep-bytes"};
+                      "pull-timeout", "docker-config", "image-gc-after", "image-gc-keep-bytes",
+                      "executor",     "run-as"};
   spec.bool_flags = {"help", "enroll-only", "allow-local-repos"};
+  return spec;
+}
+
+int Main(int argc, char** argv) {
   absl::StatusOr<ParsedFlags> flags =
-      ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
+      ParseFlags(AgentFlags(), std::vector<std::string>(argv + 1, argv + argc));
   if (!flags.ok()) return Usage(std::string(flags.status().message()));
   if (flags->Has("help")) {
     std::cout << kUsage;
@@ -254,6 +319,8 @@ int Main(int argc, char** argv) {
   if (!pull.ok()) return Usage(std::string(pull.status().message()));
   absl::StatusOr<ImageGcOptions> gc = ImageGcOptionsFrom(*flags, flags->Get("state-dir"));
   if (!gc.ok()) return Usage(std::string(gc.status().message()));
+  absl::StatusOr<ExecutorChoice> choice = ExecutorChoiceFrom(*flags);
+  if (!choice.ok()) return Usage(std::string(choice.status().message()));
 
   absl::Notification stop;
   // Before any thread starts: SIGINT and SIGTERM go only to its thread.
@@ -282,6 +349,7 @@ int Main(int argc, char** argv) {
   if (stop.HasBeenNotified()) return 0;
   absl::StatusOr<SessionOptions> options = SessionOptionsFrom(*flags, enroll, *identity);
   if (!options.ok()) return Usage(std::string(options.status().message()));
+  if (choice->kind == "process") return ServeProcesses(std::move(*options), *choice, &stop);
   return Serve(std::move(*options), *pull, *gc, flags->Get("docker-socket", "/var/run/docker.sock"),
                &stop);
 }

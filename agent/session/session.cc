@@ -114,6 +114,7 @@ v1::AgentMessage AgentSession::MakeHello() {
   for (const v1::Platform& p : options_.platforms) *hello->add_platforms() = p;
   hello->mutable_labels()->insert(options_.labels.begin(), options_.labels.end());
   hello->set_slots(options_.slots);
+  hello->set_executor(options_.executor);
   hello->set_credits(std::max(0, options_.slots - busy_slots_));
   for (const std::string& image : options_.images) hello->add_images(image);
   if (options_.image_store) *hello->mutable_image_store() = options_.image_store();

@@ -57,8 +57,9 @@ struct SessionOptions {
   std::map<std::string, std::string> labels;
   std::vector<v1::Platform> platforms;
   std::vector<std::string> images;
-  std::string work_dir;   // per-attempt workspaces live below it
-  std::string spool_dir;  // per-attempt output spools live below it
+  std::string executor = "docker";  // advertised in Hello: "docker" or "process"
+  std::string work_dir;             // per-attempt workspaces live below it
+  std::string spool_dir;            // per-attempt output spools live below it
   absl::Duration heartbeat = absl::Seconds(10);
   std::string state_dir;  // where a renewed key and certificate are stored
   // Clone file://, plain-path and other local repositories (tests and
