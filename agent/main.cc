@@ -246,8 +246,8 @@ int ServeSession(SessionOptions options, Executor* executor, absl::Notification*
 // The process executor: no dockerd is ever contacted.
 int ServeProcesses(SessionOptions options, const ExecutorChoice& choice, absl::Notification* stop) {
   CgroupHost cgroups = DetectCgroupHost();
-  absl::StatusOr<std::unique_ptr<ProcessExecutor>> executor =
-      ProcessExecutor::Create({options.work_dir, choice.run_as, cgroups});
+  absl::StatusOr<std::unique_ptr<ProcessExecutor>> executor = ProcessExecutor::Create(
+      {options.identity.agent_id, options.work_dir, choice.run_as, cgroups});
   if (!executor.ok()) {
     std::cerr << "arena-agent: " << executor.status().message() << "\n";
     return 2;
@@ -257,7 +257,13 @@ int ServeProcesses(SessionOptions options, const ExecutorChoice& choice, absl::N
                                                      : "no cgroup (the process tree only)";
   LogLine("agent", absl::StrCat("process executor: commands run as ", (*executor)->user().name,
                                 "; containment: ", where));
+  int orphans = (*executor)->RemoveOrphans();
+  if (orphans > 0) {
+    LogLine("agent", absl::StrCat("killed ", orphans, " processes an earlier run's attempts left"));
+  }
   int status = ServeSession(std::move(options), executor->get(), stop);
+  // Attempts the session gave up at its stop deadline: none outlives the agent.
+  (*executor)->Shutdown();
   if (status == 0) LogLine("agent", "stopped");
   return status;
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -45,7 +46,50 @@ std::string Join(const std::string& mount, absl::string_view path) {
   return absl::StrCat(mount, path);
 }
 
+// The pids in `dir`/cgroup.procs.
+std::vector<pid_t> ProcsOf(const std::string& dir) {
+  std::vector<pid_t> pids;
+  absl::StatusOr<std::string> text = ReadFile(dir + "/cgroup.procs");
+  if (!text.ok()) return pids;
+  for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
+    int pid = 0;
+    if (absl::SimpleAtoi(line, &pid) && pid > 0) pids.push_back(pid);
+  }
+  return pids;
+}
+
+// Kills what is in `dir` (forks stopped first where pids.max exists) and
+// removes it; returns how many processes it killed.
+int EndCgroup(const std::string& dir) {
+  int killed = 0;
+  WriteTo(dir + "/pids.max", "0");
+  for (int i = 0; i < kRemoveTries; ++i) {
+    std::vector<pid_t> pids = ProcsOf(dir);
+    if (pids.empty() && rmdir(dir.c_str()) == 0) break;
+    for (pid_t pid : pids) killed += kill(pid, SIGKILL) == 0 ? 1 : 0;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return killed;
+}
+
 }  // namespace
+
+int EndStaleCgroups(const CgroupHost& host, const std::string& agent_id) {
+  std::string prefix = absl::StrCat("arena-", agent_id, "-");
+  int killed = 0;
+  for (const std::string& parent : {host.v2_dir, host.v1_pids_dir, host.v1_memory_dir}) {
+    if (parent.empty()) continue;
+    std::error_code error;
+    std::vector<std::string> stale;
+    for (auto it = std::filesystem::directory_iterator(parent, error);
+         !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+      std::string name = it->path().filename().string();
+      if (absl::StartsWith(name, prefix) && it->is_directory()) stale.push_back(it->path());
+    }
+    for (const std::string& dir : stale) killed += EndCgroup(dir);
+  }
+  return killed;
+}
 
 CgroupHost DetectCgroupHost(const std::string& mounts, const std::string& self_cgroup) {
   std::string v2_mount, pids_mount, memory_mount;
@@ -75,10 +119,11 @@ CgroupHost DetectCgroupHost(const std::string& mounts, const std::string& self_c
 }
 
 std::unique_ptr<AttemptCgroup> AttemptCgroup::Create(const CgroupHost& host,
+                                                     const std::string& agent_id,
                                                      const std::string& attempt_id,
                                                      const CgroupLimits& limits) {
   std::unique_ptr<AttemptCgroup> cgroup(new AttemptCgroup());
-  std::string name = absl::StrCat("arena-", attempt_id);
+  std::string name = absl::StrCat("arena-", agent_id, "-", attempt_id);
   if (!host.v2_dir.empty()) {
     // The controllers wanted, enabled for the agent's children where the
     // agent may (it fails harmlessly when they are bound to v1 or the agent's
@@ -151,15 +196,8 @@ void AttemptCgroup::SetUpV1(const CgroupHost& host, const std::string& name,
 AttemptCgroup::~AttemptCgroup() { Remove(); }
 
 std::vector<pid_t> AttemptCgroup::Members() const {
-  std::vector<pid_t> pids;
-  if (!active()) return pids;
-  absl::StatusOr<std::string> text = ReadFile(membership_dir_ + "/cgroup.procs");
-  if (!text.ok()) return pids;
-  for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
-    int pid = 0;
-    if (absl::SimpleAtoi(line, &pid) && pid > 0) pids.push_back(pid);
-  }
-  return pids;
+  if (!active()) return {};
+  return ProcsOf(membership_dir_);
 }
 
 int AttemptCgroup::KillAll() {

@@ -7,8 +7,10 @@
 // systemd unit with Delegate=yes, or root on a hybrid host; cgroup.kill
 // ends the whole attempt at once), else the v1 pids hierarchy (as on hosts
 // with the legacy layout) for membership, plus the v1 memory hierarchy for a
-// memory limit. Each cgroup is a directory "arena-ATTEMPT" below the agent's
-// own cgroup in its hierarchy, removed once empty. What cannot be had (no
+// memory limit. Each cgroup is a directory "arena-AGENT-ATTEMPT" below the
+// agent's own cgroup in its hierarchy, removed once empty; a restarted agent
+// ends those an earlier process of its own left (EndStaleCgroups), while
+// other agents sharing the host keep theirs. What cannot be had (no
 // writable hierarchy, no memory controller) is said in `notes()`, which the
 // executor puts in the attempt's record.
 //
@@ -41,12 +43,17 @@ struct CgroupLimits {
   int64_t pids = 0;       // 0: none
 };
 
+// Kills every process in the cgroups "arena-AGENT-*" an earlier process of
+// agent `agent_id` left, and removes them. Returns how many processes it
+// killed.
+int EndStaleCgroups(const CgroupHost& host, const std::string& agent_id);
+
 class AttemptCgroup {
  public:
   // Creates the attempt's cgroup(s) and sets the limits it can. Never
   // fails: without a usable hierarchy the result holds no cgroup (active()
   // false) and notes say why.
-  static std::unique_ptr<AttemptCgroup> Create(const CgroupHost& host,
+  static std::unique_ptr<AttemptCgroup> Create(const CgroupHost& host, const std::string& agent_id,
                                                const std::string& attempt_id,
                                                const CgroupLimits& limits);
   ~AttemptCgroup();  // Remove()

@@ -15,6 +15,7 @@
 #include "agent/executor/attempt_files.h"
 #include "agent/executor/contained_process.h"
 #include "agent/executor/local_archive.h"
+#include "agent/executor/process_tree.h"
 #include "common/files.h"
 #include "common/ids.h"
 #include "common/logging.h"
@@ -253,6 +254,17 @@ absl::StatusOr<std::unique_ptr<ProcessExecutor>> ProcessExecutor::Create(
   return std::unique_ptr<ProcessExecutor>(new ProcessExecutor(std::move(options), *user));
 }
 
+int ProcessExecutor::RemoveOrphans() {
+  return EndStaleCgroups(options_.cgroups, options_.agent_id);
+}
+
+void ProcessExecutor::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  // The shim stays until its attempt's thread reaps it: its pid is not reused
+  // meanwhile.
+  for (pid_t shim : shims_) SignalDescendants(shim, SIGKILL);
+}
+
 absl::StatusOr<std::string> ProcessExecutor::MakeWorkspace(const RunRequest& request,
                                                            RunObserver* observer) {
   std::string dir;
@@ -306,7 +318,7 @@ RunResult ProcessExecutor::RunInWorkspace(const RunRequest& request, const std::
     return result;
   }
   std::unique_ptr<AttemptCgroup> cgroup = AttemptCgroup::Create(
-      options_.cgroups, request.attempt_id, {request.memory_mb, request.pids});
+      options_.cgroups, options_.agent_id, request.attempt_id, {request.memory_mb, request.pids});
   for (const std::string& note : cgroup->notes()) Note(observer, &result, note);
   LaunchSpec spec;
   spec.argv = request.command;
@@ -317,9 +329,19 @@ RunResult ProcessExecutor::RunInWorkspace(const RunRequest& request, const std::
   absl::StatusOr<std::unique_ptr<ContainedProcess>> process = ContainedProcess::Start(spec);
   if (!process.ok()) return Error(std::string(process.status().message()), std::move(result));
   observer->OnStarted();
+  pid_t shim = (*process)->shim_pid();
+  {
+    absl::MutexLock lock(&mu_);
+    shims_.insert(shim);
+  }
   CommandFollower follower(**process, *cgroup, request, observer, stop);
   RunResult::Outcome outcome = follower.Run();
-  if (!EndTree(**process, *cgroup)) {
+  bool ended = EndTree(**process, *cgroup);
+  {
+    absl::MutexLock lock(&mu_);
+    shims_.erase(shim);
+  }
+  if (!ended) {
     Note(observer, &result, "some of the attempt's processes would not die within 5 s of SIGKILL");
   }
   if (follower.wait_status() < 0 && outcome == RunResult::Outcome::kExited) {

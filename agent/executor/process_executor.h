@@ -28,6 +28,10 @@
 // disk_mb are not enforced, and memory_mb and pids only with a cgroup. An
 // image build (JobSpec.build) needs Docker and is refused.
 //
+// Shutdown kills what still runs; RemoveOrphans, at start, what an earlier
+// agent process left in its cgroups (without a cgroup, a crashed agent's
+// attempts went to init with it: PR_SET_PDEATHSIG ends only the shims).
+//
 // Owned by the agent's main, shared by the attempt threads. Thread-safe.
 #ifndef ARENA_AGENT_EXECUTOR_PROCESS_EXECUTOR_H_
 #define ARENA_AGENT_EXECUTOR_PROCESS_EXECUTOR_H_
@@ -35,16 +39,19 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "agent/executor/attempt_cgroup.h"
 #include "agent/executor/executor.h"
 
 namespace arena {
 
 struct ProcessExecutorOptions {
+  std::string agent_id;  // names the attempts' cgroups (several agents may share a host)
   std::string work_dir;  // where workspaces without a repo are made
   std::string run_as;    // a user name; "": the agent's own user
   CgroupHost cgroups;    // DetectCgroupHost() in the agent
@@ -75,6 +82,13 @@ class ProcessExecutor final : public Executor {
 
   RunResult Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) override;
 
+  // Ends the processes of attempts an earlier process of this agent left
+  // running (their cgroups outlive the agent); returns how many it killed.
+  int RemoveOrphans();
+  // SIGKILLs every process of the attempts still running, so none outlives
+  // the agent; their Run calls then return. Idempotent.
+  void Shutdown();
+
   const HostUser& user() const { return user_; }
 
  private:
@@ -89,6 +103,8 @@ class ProcessExecutor final : public Executor {
 
   const ProcessExecutorOptions options_;
   const HostUser user_;
+  absl::Mutex mu_;
+  std::set<pid_t> shims_ ABSL_GUARDED_BY(mu_);  // of the attempts running now
 };
 
 }  // namespace arena

@@ -8,9 +8,12 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -88,7 +91,7 @@ class ProcessExecutorTest : public ::testing::Test {
   void TearDown() override { RemoveTree(dir_).IgnoreError(); }
 
   std::unique_ptr<ProcessExecutor> Make(const CgroupHost& cgroups, const std::string& run_as = "") {
-    ProcessExecutorOptions options{work_dir_, run_as, cgroups};
+    ProcessExecutorOptions options{"agent-test", work_dir_, run_as, cgroups};
     absl::StatusOr<std::unique_ptr<ProcessExecutor>> made = ProcessExecutor::Create(options);
     EXPECT_TRUE(made.ok()) << made.status();
     return made.ok() ? std::move(*made) : nullptr;
@@ -237,10 +240,11 @@ constexpr char kEscapingScript[] =
     "echo $! > \"$PIDS/sleep\"; wait' & ); "
     "while [ ! -s \"$PIDS/sleep\" ]; do sleep 0.05; done; echo ready; sleep 1000";
 
-// Runs kEscapingScript, stopped by `stop_after` (cancel) or its timeout;
+// Runs kEscapingScript, ended by `end` once it runs (null: by its timeout);
 // checks that every process of it is gone afterwards.
 RunResult RunEscapingCommand(ProcessExecutor& executor, RunRequest request,
-                             const std::string& pids_dir, bool cancel) {
+                             const std::string& pids_dir,
+                             const std::function<void(StopSignal&)>& end) {
   request.command = {"sh", "-c", kEscapingScript};
   std::string mark = absl::StrCat("ARENA_TEST_MARK=", request.attempt_id);
   request.env["ARENA_TEST_MARK"] = request.attempt_id;
@@ -257,7 +261,7 @@ RunResult RunEscapingCommand(ProcessExecutor& executor, RunRequest request,
   EXPECT_NE(getsid(shell), getsid(0));
   EXPECT_EQ(getsid(sleeper), shell);
   EXPECT_GE(ProcessesMarked(mark).size(), 3u);
-  if (cancel) stop.Cancel("cancelled by the test");
+  if (end) end(stop);
   run.join();
   EXPECT_FALSE(Alive(shell)) << shell;
   EXPECT_FALSE(Alive(sleeper)) << sleeper;
@@ -265,8 +269,10 @@ RunResult RunEscapingCommand(ProcessExecutor& executor, RunRequest request,
   return result;
 }
 
+void Cancel(StopSignal& stop) { stop.Cancel("cancelled by the test"); }
+
 TEST_F(ProcessExecutorTest, CancelEndsEveryProcessEvenDoubleForkedSetsidOnesInACgroup) {
-  RunResult result = RunEscapingCommand(*executor_, Request(""), dir_, /*cancel=*/true);
+  RunResult result = RunEscapingCommand(*executor_, Request(""), dir_, Cancel);
   EXPECT_EQ(result.outcome, RunResult::Outcome::kCancelled);
   EXPECT_EQ(result.reason, "cancelled by the test");
   EXPECT_EQ(WorkspacesLeft(), 0);
@@ -274,7 +280,7 @@ TEST_F(ProcessExecutorTest, CancelEndsEveryProcessEvenDoubleForkedSetsidOnesInAC
 
 TEST_F(ProcessExecutorTest, CancelEndsEveryProcessThroughTheTreeWithoutACgroup) {
   std::unique_ptr<ProcessExecutor> executor = Make(CgroupHost());
-  RunResult result = RunEscapingCommand(*executor, Request(""), dir_, /*cancel=*/true);
+  RunResult result = RunEscapingCommand(*executor, Request(""), dir_, Cancel);
   EXPECT_EQ(result.outcome, RunResult::Outcome::kCancelled);
   ASSERT_FALSE(result.notes.empty());
   EXPECT_TRUE(absl::StartsWith(result.notes[0], "no cgroup for this attempt")) << result.notes[0];
@@ -284,10 +290,57 @@ TEST_F(ProcessExecutorTest, TimeoutEndsEveryProcessAsTimedOut) {
   RunRequest request = Request("");
   request.timeout = absl::Seconds(3);
   absl::Time start = absl::Now();
-  RunResult result = RunEscapingCommand(*executor_, request, dir_, /*cancel=*/false);
+  RunResult result = RunEscapingCommand(*executor_, request, dir_, nullptr);
   EXPECT_EQ(result.outcome, RunResult::Outcome::kTimedOut);
   EXPECT_EQ(result.reason, "timed out after 3s");
   EXPECT_GE(absl::Now() - start, absl::Seconds(3));
+}
+
+TEST_F(ProcessExecutorTest, ShutdownEndsTheAttemptsStillRunning) {
+  RunResult result = RunEscapingCommand(*executor_, Request(""), dir_,
+                                        [this](StopSignal&) { executor_->Shutdown(); });
+  EXPECT_EQ(result.outcome, RunResult::Outcome::kExited);
+  EXPECT_EQ(result.exit_code, 137);
+}
+
+// Starts `sleep 1000` in a new cgroup `dir`; returns its pid.
+pid_t SleepInCgroup(const std::string& dir) {
+  if (mkdir(dir.c_str(), 0755) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sleep", "sleep", "1000", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::string procs = dir + "/cgroup.procs";
+  FILE* f = fopen(procs.c_str(), "w");
+  if (f == nullptr || fprintf(f, "%d", pid) < 0 || fclose(f) != 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return -1;
+  }
+  return pid;
+}
+
+TEST_F(ProcessExecutorTest, RemoveOrphansEndsWhatAnEarlierProcessOfThisAgentLeft) {
+  CgroupHost host = DetectCgroupHost();
+  std::string parent = !host.v2_dir.empty() ? host.v2_dir : host.v1_pids_dir;
+  if (parent.empty()) GTEST_SKIP() << "no cgroup on this host";
+  std::string mine = absl::StrCat(parent, "/arena-agent-test-att-old-", getpid());
+  std::string theirs = absl::StrCat(parent, "/arena-agent-other-att-", getpid());
+  pid_t left = SleepInCgroup(mine);
+  pid_t other = SleepInCgroup(theirs);
+  ASSERT_GT(left, 0);
+  ASSERT_GT(other, 0);
+  EXPECT_GE(executor_->RemoveOrphans(), 1);
+  int status = 0;
+  ASSERT_EQ(waitpid(left, &status, 0), left);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  EXPECT_FALSE(FileExists(mine));
+  // Another agent's attempt on the same host is not touched.
+  EXPECT_EQ(waitpid(other, &status, WNOHANG), 0);
+  kill(other, SIGKILL);
+  waitpid(other, nullptr, 0);
+  for (int i = 0; i < 50 && rmdir(theirs.c_str()) != 0; ++i) absl::SleepFor(absl::Milliseconds(20));
 }
 
 TEST_F(ProcessExecutorTest, WhatTheCommandLeftRunningEndsWithIt) {
@@ -309,7 +362,7 @@ TEST_F(ProcessExecutorTest, RunsInItsOwnCgroupWithTheMemoryAndPidsLimits) {
   RecordingObserver observer;
   StopSignal stop;
   RunRequest request = Request("cat /proc/self/cgroup");
-  std::string name = "/arena-" + request.attempt_id;
+  std::string name = "/arena-agent-test-" + request.attempt_id;
   if (!host.v1_pids_dir.empty()) {
     // Where this host takes the pids limit, read by the command while it runs.
     request.command[2] += "; cat \"$PIDS_MAX\"";
