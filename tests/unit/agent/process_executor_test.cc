@@ -383,6 +383,24 @@ TEST_F(ProcessExecutorTest, RunsInItsOwnCgroupWithTheMemoryAndPidsLimits) {
   }
 }
 
+TEST_F(ProcessExecutorTest, AMemoryHogIsKilledAtItsLimitAndReportedOutOfMemory) {
+  CgroupHost host = DetectCgroupHost();
+  if (host.v2_dir.empty() && host.v1_memory_dir.empty()) GTEST_SKIP() << "no memory cgroup";
+  RecordingObserver observer;
+  StopSignal stop;
+  // 200 MiB held in one shell variable, against a 32 MiB limit.
+  RunRequest request = Request("x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived");
+  request.memory_mb = 32;
+  RunResult result = executor_->Run(request, &observer, &stop);
+  for (const std::string& note : result.notes) {
+    if (absl::StrContains(note, "memory_mb 32 not enforced")) GTEST_SKIP() << note;
+  }
+  EXPECT_EQ(observer.Output(1), "");
+  EXPECT_TRUE(result.oom_killed) << result.exit_code << " " << observer.Output(2);
+  EXPECT_EQ(result.reason, absl::StrCat("out of memory: killed at the 32 MiB limit (exit ",
+                                        result.exit_code, ")"));
+}
+
 TEST_F(ProcessExecutorTest, ACommandIgnoringSigtermIsKilledAfterTheGrace) {
   RecordingObserver observer;
   StopSignal stop;
