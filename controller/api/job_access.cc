@@ -117,6 +117,7 @@ absl::StatusOr<v1::ListAgentsResponse> DescribeAgents(const JobAccess& access) {
       info->set_draining(view.draining);
       for (const std::string& running : view.running) info->add_running(running);
       *info->mutable_image_store() = view.image_store;
+      info->set_executor(view.executor);
     }
   }
   return response;

@@ -13,7 +13,9 @@ start_agent host --executor process --docker-socket "$WORK/no-dockerd.sock"
 HOST_DIR=$AGENT_DIR
 if grep -qi "dockerd" "$WORK/host.log"; then fail "the process agent looked for dockerd: $(cat "$WORK/host.log")"; fi
 assert_contains "$(cat "$WORK/host.log")" "process executor: commands run as" "agent start line"
-pass "an agent with --executor process starts and connects with no dockerd"
+assert_eq process "$(actl -o json agents | jq -r --arg id "$AGENT_ID" '.agents[] | select(.id == $id) | .executor')" \
+  "the executor the agent advertised"
+pass "an agent with --executor process starts and connects with no dockerd, and says so"
 
 repo="$WORK/repo"
 mkdir -p "$repo"
