@@ -203,12 +203,16 @@ absl::StatusOr<std::unique_ptr<ContainedProcess>> ContainedProcess::Start(const 
     return absl::FailedPreconditionError(
         absl::StrCat("cannot start the command: ", spec.argv[0], " not found on its PATH"));
   }
-  int out[2], err[2], status[2], setup[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
-  if (pipe2(err, O_CLOEXEC) != 0 || pipe2(status, O_CLOEXEC) != 0 || pipe2(setup, O_CLOEXEC) != 0) {
-    return absl::InternalError("pipe failed");  // a leak of a few fds in a dying agent
-  }
+  int out[2] = {-1, -1}, err[2] = {-1, -1}, status[2] = {-1, -1}, setup[2] = {-1, -1};
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (devnull < 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ||
+      pipe2(status, O_CLOEXEC) != 0 || pipe2(setup, O_CLOEXEC) != 0) {
+    std::string why = strerror(errno);
+    for (int fd : {devnull, out[0], out[1], err[0], err[1], status[0], status[1], setup[0]}) {
+      if (fd >= 0) close(fd);
+    }
+    return absl::InternalError(absl::StrCat("cannot make the command's pipes: ", why));
+  }
   std::vector<char*> argv = CStrings(spec.argv);
   std::vector<char*> envp = CStrings(spec.env);
   std::vector<const char*> cgroup_files;
