@@ -41,6 +41,24 @@ assert_eq "status" "$completion" "completes commands"
 completion=$(bash -c "source <('$BIN/arenactl' completion bash); COMP_WORDS=(arenactl run --sui); COMP_CWORD=2; _arenactl; echo \${COMPREPLY[*]}")
 assert_eq "--suite --suite-serial" "$completion" "completes flags"
 [ -s "$BIN/../arenactl.bash" ] || fail "the build writes arenactl.bash for the package"
+"$BIN/arenactl" completion bash >"$WORK/arenactl.bash"
+bash -n "$WORK/arenactl.bash" || fail "the completion script is not valid bash"
+cmp -s "$WORK/arenactl.bash" "$BIN/../arenactl.bash" || fail "the packaged script differs from the binary's"
+complete_line() {  # CWORD WORD...: what _arenactl offers for word CWORD
+  local cword=$1
+  shift
+  bash -c 'source "$1"; shift; COMP_CWORD=$1; shift; COMP_WORDS=("$@"); _arenactl; echo "${COMPREPLY[*]}"' \
+    _ "$WORK/arenactl.bash" "$cword" "$@"
+}
+assert_eq "run" "$(complete_line 1 arenactl ru)" "ru<TAB> completes to run"
+assert_eq "status" "$(complete_line 3 arenactl --controller h:1 sta)" "a global flag's value is not the command"
+assert_eq "none host bridge" "$(complete_line 3 arenactl run --network '')" "--network's values"
+assert_eq "table json" "$(complete_line 3 arenactl jobs -o '')" "-o's values after the command"
+assert_eq "operator" "$(complete_line 4 arenactl token create --role op)" "--role's values"
+assert_eq "login list logout" "$(complete_line 2 arenactl git '')" "git's sub-commands"
+assert_eq "--known-hosts" "$(complete_line 4 arenactl git login h --kn)" "git login's flags"
+assert_eq "--reason" "$(complete_line 4 arenactl quarantine add t --r)" "quarantine add's flags"
+assert_eq "bash" "$(complete_line 2 arenactl completion '')" "completion's shells"
 pass "bash completion for commands and flags"
 
 piped=$(actl status "$job")
@@ -63,7 +81,17 @@ assert_eq 'arenactl: unknown command "staus"; did you mean "status"?' "$(cat "$W
 logs_help=$("$BIN/arenactl" logs --help)
 assert_contains "$logs_help" "logs JOB [--task ID|ARCH]" "logs --help"
 [[ "$logs_help" != *"wait JOB"* ]] || fail "logs --help shows other commands: $logs_help"
-pass "global flags anywhere before --, the nearest command for a typo, per-command --help"
+for command in $("$BIN/arenactl" --help | sed -n '/^commands:/,/^$/s/^  \([a-z-]*\).*/\1/p' | sort -u); do
+  help=$("$BIN/arenactl" "$command" --help)
+  assert_contains "$help" "usage: arenactl [GLOBAL FLAGS] $command" "$command --help"
+done
+set +e
+actl run --timout 10m -- true 2>"$WORK/err"
+rc=$?
+set -e
+assert_eq 2 "$rc" "an unknown flag"
+assert_eq "arenactl: unknown flag --timout for run; did you mean --timeout?" "$(cat "$WORK/err")" "the nearest flag"
+pass "global flags anywhere before --, the nearest command or flag for a typo, per-command --help"
 
 start_controller jsonlog 0 --log-format json --log-level debug
 start_agent jsonagent --log-format json
