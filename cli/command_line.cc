@@ -1,10 +1,11 @@
 #include "cli/command_line.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "cli/command_table.h"
 #include "cli/terminal.h"
 #include "common/status_macros.h"

@@ -33,6 +33,7 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
 
 // The command in `commands` nearest to `name`: one a typo away (at most two
 // edits, the fewest wins) or the only one `name` begins. Empty if none.
+// Flags are matched the same way ("--timout" -> "--timeout").
 std::string NearestCommand(absl::string_view name, const std::vector<std::string>& commands);
 
 // The command's own arguments (and "--" with what follows) parsed with the

@@ -1,10 +1,11 @@
 #include "cli/command_table.h"
 
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "cli/bash_completion.h"
 #include "cli/cli.h"
 
 namespace arena {
