@@ -71,6 +71,9 @@ int Main(int argc, char** argv) {
   cli.passthrough = line->passthrough;
   const CommandInfo* command = FindCommand(line->command);
   if (command == nullptr) return UnknownCommand(line->command);
+  // A mistyped flag is named before any connection error could hide it.
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   if (!command->connects) return command->handler(cli);
   absl::Status connected = ConnectClient(line->globals, &cli);
   if (!connected.ok()) return Fail(kExitUsage, std::string(connected.message()));

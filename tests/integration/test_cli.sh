@@ -91,6 +91,13 @@ rc=$?
 set -e
 assert_eq 2 "$rc" "an unknown flag"
 assert_eq "arenactl: unknown flag --timout for run; did you mean --timeout?" "$(cat "$WORK/err")" "the nearest flag"
+set +e
+env -u ARENA_CONTROLLER HOME="$WORK/nohome" "$BIN/arenactl" logs "$job" --folow 2>"$WORK/err"
+rc=$?
+set -e
+assert_eq 2 "$rc" "an unknown flag without a controller"
+assert_eq "arenactl: unknown flag --folow for logs; did you mean --follow?" "$(cat "$WORK/err")" \
+  "the flag is named before the missing controller"
 pass "global flags anywhere before --, the nearest command or flag for a typo, per-command --help"
 
 start_controller jsonlog 0 --log-format json --log-level debug
