@@ -11,7 +11,8 @@
 // generated either way, which CLI11 2.1 cannot do. A table of plain structs
 // gives all of that with one parser and no new dependency.
 //
-// The table is built once, on first use, and never changes: thread-safe.
+// The table is built once, on first use, owned by the program (never freed,
+// like every function-local table here) and never changes: thread-safe.
 #ifndef ARENA_CLI_COMMAND_TABLE_H_
 #define ARENA_CLI_COMMAND_TABLE_H_
 
