@@ -110,6 +110,29 @@ std::string PaintStatus(const std::string& text, const std::string& status, int 
   return Coloured(Padded(SafeField(text), width), code);
 }
 
+namespace {
+
+// The config file's keys: the global flags that take a value.
+bool IsConfigKey(absl::string_view key) {
+  for (const FlagInfo& flag : GlobalFlags()) {
+    if (!flag.boolean() && flag.name == key) return true;
+  }
+  return false;
+}
+
+// "controller, ca-file, token, token-file or output".
+std::string ConfigKeys() {
+  std::vector<std::string> keys;
+  for (const FlagInfo& flag : GlobalFlags()) {
+    if (!flag.boolean()) keys.push_back(flag.name);
+  }
+  std::string last = keys.back();
+  keys.pop_back();
+  return absl::StrCat(absl::StrJoin(keys, ", "), " or ", last);
+}
+
+}  // namespace
+
 absl::StatusOr<std::map<std::string, std::string>> LoadConfig() {
   std::string path;
   if (const char* explicit_path = std::getenv("ARENA_CONFIG")) {
@@ -128,13 +151,9 @@ absl::StatusOr<std::map<std::string, std::string>> LoadConfig() {
     if (line.empty() || line[0] == '#') continue;
     size_t eq = line.find('=');
     std::string key(absl::StripAsciiWhitespace(line.substr(0, eq)));
-    if (eq == absl::string_view::npos ||
-        (key != "controller" && key != "ca-file" && key != "token" && key != "token-file" &&
-         key != "output")) {
+    if (eq == absl::string_view::npos || !IsConfigKey(key)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(path, ":", number,
-                       ": want \"key = value\" with controller, ca-file, token, token-file or "
-                       "output"));
+          absl::StrCat(path, ":", number, ": want \"key = value\" with ", ConfigKeys()));
     }
     config[key] = std::string(absl::StripAsciiWhitespace(line.substr(eq + 1)));
   }

@@ -53,7 +53,8 @@ std::string Paint(const std::string& text, v1::State state, int width = 0);
 // The same for a test status ("passed", "failed", "error", "skipped").
 std::string PaintStatus(const std::string& text, const std::string& status, int width = 0);
 // key = value lines of $ARENA_CONFIG or ~/.config/arena/config (missing
-// file: empty). Keys: controller, ca-file, token, token-file, output.
+// file: empty). Keys: the global flags that take a value (controller,
+// ca-file, token, token-file, output; cli/command_table.h).
 absl::StatusOr<std::map<std::string, std::string>> LoadConfig();
 void PrintJson(const google::protobuf::Message& message);
 // Parses the command's own flags (and what follows "--") as the command
