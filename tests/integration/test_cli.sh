@@ -85,6 +85,16 @@ for command in $("$BIN/arenactl" --help | sed -n '/^commands:/,/^$/s/^  \([a-z-]
   help=$("$BIN/arenactl" "$command" --help)
   assert_contains "$help" "usage: arenactl [GLOBAL FLAGS] $command" "$command --help"
 done
+# Every flag a command reads is one the table declares (and so one its
+# --help, the parser and the completion know).
+declared=$(for command in $("$BIN/arenactl" --help | sed -n '/^commands:/,/^$/s/^  \([a-z-]*\).*/\1/p' | sort -u); do
+  "$BIN/arenactl" "$command" --help; done; "$BIN/arenactl" --help)
+src="$(cd "$(dirname "$0")/../.." && pwd)/cli"
+read_flags=$(grep -ohE '(Get|Has|GetAll)\("[a-z-]+"' "$src"/*.cc | sed -E 's/.*\("//; s/"$//' | sort -u)
+[ -n "$read_flags" ] || fail "no flag reads found in $src"
+for flag in $read_flags; do
+  grep -qE -- "--$flag( |$)" <<<"$declared" || fail "cli/ reads --$flag, which no command declares"
+done
 set +e
 actl run --timout 10m -- true 2>"$WORK/err"
 rc=$?
