@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # arenactl for people: a config file beside flags and environment (flags win,
-# then the environment, then the file), bash completion, colours only on a
-# terminal (and never with NO_COLOR), relative times, and one readable line
-# for a broken config.
+# then the environment, then the file), bash completion written from the
+# command table (valid bash; commands, sub-commands, flags, fixed values),
+# every command's --help, a mistyped flag named with the nearest one, colours
+# only on a terminal (and never with NO_COLOR), relative times, and one
+# readable line for a broken config.
 source "$(dirname "$0")/lib.sh"
 start_controller ctl
 start_agent agent --slots 1
