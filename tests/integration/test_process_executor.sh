@@ -2,10 +2,11 @@
 # The process executor end to end, on a host path with no dockerd in reach
 # of its agent: a job with a repo checkout runs its command on the host in
 # the checkout (stdout and stderr stored byte-exact, exit code and verdict,
-# JUnit results, an artifact round trip); a job that times out leaves no
-# process behind, even a double-forked setsid'd one; a docker job with only
-# a process agent connected waits with the reason; an unknown executor is
-# refused at submit.
+# JUnit results, an artifact round trip; the image it names is not used,
+# and the log says so); a job that times out leaves no process behind, even
+# a double-forked setsid'd one; secrets are masked; a docker job with only a
+# process agent connected waits with the reason, and a process job with only
+# a docker agent; an unknown executor is refused at submit.
 source "$(dirname "$0")/lib.sh"
 start_controller ctl 0
 # No dockerd at this socket: the process agent must never need one.
@@ -34,6 +35,7 @@ git -C "$repo" add run.sh
 git -C "$repo" -c user.name=t -c user.email=t@localhost commit -qm one
 cat >"$WORK/job.yaml" <<YAML
 executor: process
+image: registry.example.com/never/pulled:1
 repo: file://$repo
 command: [sh, run.sh]
 junit: [reports/junit.xml]
@@ -64,6 +66,7 @@ while lines[arena].startswith(b"arena: "):
 rest = b"\n".join(lines[arena:])
 assert rest in (out + err, err + out), rest
 assert b"arena: cloning file://" in got, got
+assert b"arena: image registry.example.com/never/pulled:1 not used" in got, got
 PY
 pass "a process job's stdout and stderr are stored byte-exact; exit 4 is FAILED"
 
@@ -104,6 +107,20 @@ for f in shell sleep; do
   if kill -0 "$pid" 2>/dev/null; then fail "the job's $f ($pid) outlived its timeout: $(ps -o pid,ppid,sid,args -p "$pid")"; fi
 done
 pass "a timed-out process job leaves no process behind, double-forked and setsid'd ones included"
+
+# Secrets reach the host command as environment variables and are masked.
+cat >"$WORK/secret.yaml" <<'YAML'
+executor: process
+secrets: {API_TOKEN: s3cr3t-on-the-host}
+command: [sh, -c, 'echo "token=$API_TOKEN"; echo "err $API_TOKEN" >&2']
+YAML
+actl run -f "$WORK/secret.yaml" >"$WORK/secret.out" 2>&1 || fail "secret job: $(cat "$WORK/secret.out")"
+job=$(actl -o json jobs --limit 1 | jq -r '.jobs[0].id')
+stored=$(actl logs "$job")
+assert_contains "$stored" "token=***" "masked on stdout"
+assert_contains "$stored" "err ***" "masked on stderr"
+case "$stored$(cat "$WORK/secret.out")" in *s3cr3t-on-the-host*) fail "the secret leaked: $stored" ;; esac
+pass "a process job's secrets reach its environment and are masked in its log"
 
 # Docker jobs wait while only a process agent is connected.
 job=$(actl submit --image "$IMAGE" -- true)
