@@ -5,8 +5,10 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -247,10 +249,40 @@ std::vector<std::string> CommandEnvironment(const RunRequest& request, const Hos
   return out;
 }
 
+namespace {
+
+absl::Status CheckReachable(const std::string& work_dir, const HostUser& user) {
+  if (!user.switch_to) return absl::OkStatus();
+  std::filesystem::path dir = std::filesystem::absolute(work_dir);
+  // Each directory from the root down must let the user search it.
+  for (std::filesystem::path at = dir;; at = at.parent_path()) {
+    struct stat st;
+    if (stat(at.c_str(), &st) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat("cannot stat ", at.string()));
+    }
+    bool member = std::find(user.groups.begin(), user.groups.end(), st.st_gid) != user.groups.end();
+    mode_t bit = st.st_uid == user.uid               ? S_IXUSR
+                 : (member || st.st_gid == user.gid) ? S_IXGRP
+                                                     : S_IXOTH;
+    if ((st.st_mode & bit) == 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("--run-as ", user.name, " cannot reach the work dir ", dir.string(), ": ",
+                       at.string(), " does not let it search (chmod o+x, or another --work-dir)"));
+    }
+    if (at == at.parent_path()) return absl::OkStatus();
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<ProcessExecutor>> ProcessExecutor::Create(
     ProcessExecutorOptions options) {
   absl::StatusOr<HostUser> user = ResolveHostUser(options.run_as);
   if (!user.ok()) return user.status();
+  absl::Status made = MakeDirs(options.work_dir);
+  if (!made.ok()) return made;
+  absl::Status reachable = CheckReachable(options.work_dir, *user);
+  if (!reachable.ok()) return reachable;
   return std::unique_ptr<ProcessExecutor>(new ProcessExecutor(std::move(options), *user));
 }
 

@@ -77,7 +77,9 @@ std::vector<std::string> CommandEnvironment(const RunRequest& request, const Hos
 
 class ProcessExecutor final : public Executor {
  public:
-  // Fails as ResolveHostUser does.
+  // Makes the work dir. Fails as ResolveHostUser does, and with
+  // FailedPrecondition when a --run-as user could not reach the work dir
+  // (a directory on its path it may not search, as a 0700 state dir).
   static absl::StatusOr<std::unique_ptr<ProcessExecutor>> Create(ProcessExecutorOptions options);
 
   RunResult Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) override;

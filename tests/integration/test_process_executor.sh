@@ -155,3 +155,24 @@ expect_usage '--run-as arena-no-such-user: no such user' \
   --run-as arena-no-such-user
 [ ! -e "$WORK/x/agent.id" ] || fail "an agent with a bad executor flag enrolled"
 pass "bad --executor and --run-as flags are refused before enrolling"
+
+# --run-as: the work dir must be reachable by the user (this test's $WORK
+# is 0700), and then the command and its checkout are the user's.
+expect_usage 'cannot reach the work dir' \
+  "$BIN/arena-agent" --controller "$CONTROLLER" --ca-file "$CA" --state-dir "$WORK/unreachable" \
+  --join-token "$(actl join-token create)" --executor process --run-as nobody
+chmod o+x "$WORK"  # search only: nobody may reach a path it knows, list nothing
+runas_work="$WORK/runas-work"
+mkdir -m 755 "$runas_work"
+start_agent runas --executor process --run-as nobody --work-dir "$runas_work" --labels who=nobody
+cat >"$WORK/runas.yaml" <<YAML
+executor: process
+repo: file://$repo
+required_labels: {who: nobody}
+command: [sh, -c, 'id -un; touch made-here && stat -c %U made-here run.sh']
+YAML
+actl run -f "$WORK/runas.yaml" >"$WORK/runas.out" 2>&1 || fail "run-as job: $(cat "$WORK/runas.out")"
+job=$(actl -o json jobs --limit 1 | jq -r '.jobs[0].id')
+assert_eq "nobody nobody nobody" "$(actl logs "$job" | grep -v '^arena: ' | tr '\n' ' ' | sed 's/ $//')" \
+  "user of the command, of a file it made and of its checkout"
+pass "--run-as nobody runs the command as nobody in a checkout nobody owns; an unreachable work dir is refused at start"

@@ -483,6 +483,20 @@ TEST_F(ProcessExecutorTest, RunsAsTheRunAsUser) {
   EXPECT_EQ(observer.Output(1), absl::StrCat(executor->user().uid, "\nnobody\n"));
 }
 
+TEST_F(ProcessExecutorTest, RefusesARunAsUserThatCannotReachTheWorkDir) {
+  if (geteuid() != 0) GTEST_SKIP() << "switching users needs root";
+  std::string private_dir = dir_ + "/private";
+  ASSERT_TRUE(MakeDirs(private_dir, 0700).ok());
+  ProcessExecutorOptions options{"agent-test", private_dir + "/work", "nobody", CgroupHost()};
+  absl::StatusOr<std::unique_ptr<ProcessExecutor>> made = ProcessExecutor::Create(options);
+  EXPECT_TRUE(absl::IsFailedPrecondition(made.status())) << made.status();
+  EXPECT_TRUE(
+      absl::StrContains(made.status().message(),
+                        absl::StrCat("--run-as nobody cannot reach the work dir ", private_dir,
+                                     "/work: ", private_dir, " does not let it search")))
+      << made.status();
+}
+
 TEST(ResolveHostUser, RefusesAnUnknownUser) {
   absl::StatusOr<HostUser> user = ResolveHostUser("arena-no-such-user");
   EXPECT_TRUE(absl::IsNotFound(user.status())) << user.status();
