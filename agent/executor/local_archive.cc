@@ -48,9 +48,12 @@ absl::StatusOr<ContextEntry> EntryFor(const std::string& local, const std::strin
 }
 
 // The entries of `local` and, for a directory, everything below it, in
-// order; devices, fifos and sockets noted and left out.
+// order; devices, fifos and sockets noted and left out, and so are hard
+// links to files `owner` does not own (the command could link a file only
+// the agent may read into its workspace).
 absl::Status Collect(const std::string& root, const std::string& local, const std::string& name,
-                     std::vector<ContextEntry>* entries, std::vector<std::string>* notes) {
+                     int64_t owner, std::vector<ContextEntry>* entries,
+                     std::vector<std::string>* notes) {
   std::vector<std::pair<std::string, std::string>> stack = {{local, name}};
   while (!stack.empty()) {
     auto [at, rel] = stack.back();
@@ -60,6 +63,12 @@ absl::Status Collect(const std::string& root, const std::string& local, const st
     if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode)) {
       notes->push_back(absl::StrCat("skipped ", at.substr(root.size() + 1),
                                     ": not a regular file (a device, fifo or socket)"));
+      continue;
+    }
+    if (owner >= 0 && S_ISREG(st.st_mode) && st.st_nlink > 1 &&
+        static_cast<int64_t>(st.st_uid) != owner) {
+      notes->push_back(absl::StrCat("skipped ", at.substr(root.size() + 1),
+                                    ": a hard link to a file the command's user does not own"));
       continue;
     }
     absl::StatusOr<ContextEntry> entry = EntryFor(at, rel, st);
@@ -88,14 +97,14 @@ absl::Status Collect(const std::string& root, const std::string& local, const st
 
 absl::Status ArchiveLocalPath(const std::string& root, const std::string& path,
                               const std::function<bool(absl::string_view)>& sink,
-                              std::vector<std::string>* notes) {
+                              std::vector<std::string>* notes, int64_t owner) {
   absl::Status checked = CheckDirectories(root, path);
   if (!checked.ok()) return checked;
   struct stat st;
   if (lstat(path.c_str(), &st) != 0) return absl::NotFoundError(path);
   std::vector<ContextEntry> entries;
   std::string name = path.substr(path.rfind('/') + 1);
-  absl::Status collected = Collect(root, path, name, &entries, notes);
+  absl::Status collected = Collect(root, path, name, owner, &entries, notes);
   if (!collected.ok()) return collected;
   ContextTar tar(&entries);
   char buffer[64 << 10];

@@ -8,6 +8,7 @@
 #ifndef ARENA_AGENT_EXECUTOR_LOCAL_ARCHIVE_H_
 #define ARENA_AGENT_EXECUTOR_LOCAL_ARCHIVE_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -20,10 +21,13 @@ namespace arena {
 // Streams `path` (absolute, normalised, below `root`) into `sink` until it
 // returns false. NotFound when it does not exist; PermissionDenied when a
 // directory on the way below `root` is a symlink; InvalidArgument past
-// 100,000 entries. Left-out entries append a line to `notes`.
+// 100,000 entries. Left-out entries append a line to `notes`. With `owner`
+// (a uid; -1: none), a hard-linked file owned by anyone else is left out:
+// the command running as `owner` may have linked in a file only the agent
+// could read.
 absl::Status ArchiveLocalPath(const std::string& root, const std::string& path,
                               const std::function<bool(absl::string_view)>& sink,
-                              std::vector<std::string>* notes);
+                              std::vector<std::string>* notes, int64_t owner = -1);
 
 }  // namespace arena
 

@@ -386,9 +386,11 @@ RunResult ProcessExecutor::RunInWorkspace(const RunRequest& request, const std::
   if (outcome != RunResult::Outcome::kCancelled) {
     FileOrigin origin;
     std::vector<std::string> skipped;
-    origin.archive = [&workspace, &skipped](const std::string& path,
-                                            const std::function<bool(absl::string_view)>& sink) {
-      return ArchiveLocalPath(workspace, path, sink, &skipped);
+    int64_t owner = user_.switch_to ? static_cast<int64_t>(user_.uid) : -1;
+    origin.archive = [&workspace, &skipped, owner](
+                         const std::string& path,
+                         const std::function<bool(absl::string_view)>& sink) {
+      return ArchiveLocalPath(workspace, path, sink, &skipped, owner);
     };
     origin.working_dir = workspace;
     origin.confine_to = workspace;

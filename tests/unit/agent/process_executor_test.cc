@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -481,6 +482,37 @@ TEST_F(ProcessExecutorTest, RunsAsTheRunAsUser) {
       executor->Run(Request("id -u; touch mine && stat -c %U mine"), &observer, &stop);
   ASSERT_EQ(result.exit_code, 0) << observer.Output(2);
   EXPECT_EQ(observer.Output(1), absl::StrCat(executor->user().uid, "\nnobody\n"));
+}
+
+TEST_F(ProcessExecutorTest, ARunAsUsersHardLinkToAFileItDoesNotOwnIsNotCopied) {
+  if (geteuid() != 0) GTEST_SKIP() << "switching users needs root";
+  // A root-only file on the workspace's filesystem, linked into the
+  // workspace while the command runs (by the test: protected_hardlinks may
+  // stop the command itself, but not every host sets it).
+  std::string secret = dir_ + "/secret";
+  ASSERT_TRUE(WriteFileAtomic(secret, "root only\n", 0600).ok());
+  std::unique_ptr<ProcessExecutor> executor = Make(DetectCgroupHost(), "nobody");
+  RecordingObserver observer;
+  StopSignal stop;
+  RunRequest request = Request(
+      "mkdir out && echo mine > out/own && pwd && "
+      "while [ ! -e out/stolen ]; do sleep 0.05; done");
+  request.timeout = absl::Seconds(20);
+  request.files_dir = dir_ + "/files";
+  request.artifacts = {"out"};
+  RunResult result;
+  std::thread run([&] { result = executor->Run(request, &observer, &stop); });
+  ASSERT_TRUE(observer.WaitFor(1, "\n", absl::Seconds(20)));
+  std::string workspace = std::string(absl::StripSuffix(observer.Output(1), "\n"));
+  EXPECT_EQ(link(secret.c_str(), (workspace + "/out/stolen").c_str()), 0) << strerror(errno);
+  run.join();
+  ASSERT_EQ(result.exit_code, 0) << observer.Output(2);
+  ASSERT_EQ(result.files.size(), 1u);
+  EXPECT_EQ(result.files[0].path, "out/own");
+  EXPECT_TRUE(absl::StrContains(absl::StrJoin(result.notes, "\n"),
+                                "skipped out/stolen: a hard link to a file the command's user "
+                                "does not own"))
+      << absl::StrJoin(result.notes, "\n");
 }
 
 TEST_F(ProcessExecutorTest, RefusesARunAsUserThatCannotReachTheWorkDir) {
