@@ -163,7 +163,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
 }
 
 HttpServer::~HttpServer() {
-  server_->stop();
+  // Start may have failed before there was a server (a certificate it could
+  // not load).
+  if (server_ != nullptr) server_->stop();
   if (thread_.joinable()) thread_.join();
 }
 
