@@ -4,6 +4,10 @@
 # quickstart) and dockerd; talks only to 127.0.0.1.
 #   bench/run.sh            full run, rewrites docs/benchmarks.md
 #   bench/run.sh --smoke    tiny sizes, prints the report, writes nothing
+# Environment (bench/compare.sh sets them): ARENA_BIN the binaries to
+# measure; ARENA_BENCH_FIGURES=FILE also writes the headline figures there
+# as key=value lines and leaves docs/benchmarks.md alone; ARENA_BENCH_SKIP_B7=1
+# skips B7.
 #
 # B1 dispatch overhead: `arenactl run -- true` vs bare `docker run --rm
 #    ... true`, alternated, N pairs, medians and their ratio; plus the
@@ -183,6 +187,7 @@ for agents in $([ $smoke = 1 ] && echo 10 || echo "100 1000"); do
   out=$(hollow "b2-$agents" --agents "$agents" --slots 4 --jobs "$jobs" --tests "$tests")
   kill "$SCALE_PID" 2>/dev/null || true
   b2_rows+="| $agents agents x 4 slots | $(echo "$out" | field tasks) | $(echo "$out" | field " seconds") s | **$(echo "$out" | field tasks_per_second)** |"$'\n'
+  eval "b2_rate_$agents=$(echo "$out" | field tasks_per_second)"
 done
 b3_agents=$([ $smoke = 1 ] && echo 50 || echo 10000)
 b3_idle=$([ $smoke = 1 ] && echo 3 || echo 60)
@@ -254,7 +259,11 @@ log_ratio=$(awk -v a="$arena_rate" -v d="$direct_rate" 'BEGIN {printf "%.2f", a 
 # --- B7 ---
 b7_rounds=$([ $smoke = 1 ] && echo 2 || echo 15)
 b7_mb=$([ $smoke = 1 ] && echo 2 || echo 50)
-ARENA_BIN="$bin" bash "$root/bench/b7_pull.sh" "$b7_rounds" "$b7_mb" >"$work/b7.out"
+if [ "${ARENA_BENCH_SKIP_B7:-0}" = 1 ]; then
+  : >"$work/b7.out"
+else
+  ARENA_BIN="$bin" bash "$root/bench/b7_pull.sh" "$b7_rounds" "$b7_mb" >"$work/b7.out"
+fi
 b7() { sed -n "s/^$1=//p" "$work/b7.out"; }
 
 report=$(cat <<MD
@@ -414,7 +423,26 @@ figures in this section are from those profiles, not from the run above.
   p99 23 to 5 ms). The rest is TLS, httplib, the token lookup and the job read.
 MD
 )
-if [ $smoke = 1 ]; then
+if [ -n "${ARENA_BENCH_FIGURES:-}" ]; then
+  cat >"$ARENA_BENCH_FIGURES" <<FIGURES
+b1_docker_ms=$docker_p50
+b1_arena_ms=$arena_p50
+b1_ratio=$ratio
+b1_added_ms=$added_p50
+b2_100_tasks_per_s=${b2_rate_100:-${b2_rate_10:-}}
+b2_1000_tasks_per_s=${b2_rate_1000:-}
+b3_rss_mb=$b3_rss
+b3_cpu_percent=$b3_cpu
+b4_ratio=$log_ratio
+b4_arena_mib_per_s=$arena_rate
+b5_req_per_s=$b5_rps
+b5_p99=$b5_p99
+b6_static_s=$b6_static
+b6_queue_s=$b6_cold
+b6_history_s=$b6_warm
+b6_bound_s=$b6_bound
+FIGURES
+elif [ $smoke = 1 ]; then
   echo "$report"
 else
   echo "$report" >"$root/docs/benchmarks.md"

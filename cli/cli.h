@@ -1,7 +1,8 @@
 // Shared pieces of arenactl's commands: the parsed invocation, output
 // helpers and exit codes. Exit codes: 0 passed (or success), 1 a task
 // failed, 3 error / cancelled / timed out, 2 usage or connection error.
-// One Cli per run, used by the command's thread; helpers are thread-safe.
+// One Cli per run, owned by main and used by the command's thread; helpers
+// are thread-safe.
 #ifndef ARENA_CLI_CLI_H_
 #define ARENA_CLI_CLI_H_
 

@@ -1,7 +1,8 @@
 // How arenactl reports a job: tables of its tasks, attempts and agents'
 // notes, a bounded summary of its failed tests, the verdict line, and the
 // JUnit XML and allure-results files. Every server-supplied text goes through
-// the terminal sanitiser (cli/terminal.h). Not thread-safe (prints).
+// the terminal sanitiser (cli/terminal.h). Functions over the caller's Cli
+// and job; not thread-safe (they print).
 #ifndef ARENA_CLI_JOB_REPORT_H_
 #define ARENA_CLI_JOB_REPORT_H_
 

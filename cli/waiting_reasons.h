@@ -1,6 +1,7 @@
 // Why a submitted job's tasks wait, for the operator watching `run` or
 // `wait`: one "arenactl:" line on stderr when a task's waiting reason first
-// appears and whenever it changes, never one per poll.
+// appears and whenever it changes, never one per poll. One per watched
+// job, owned by the command; not thread-safe (the command's thread only).
 #ifndef ARENA_CLI_WAITING_REASONS_H_
 #define ARENA_CLI_WAITING_REASONS_H_
 

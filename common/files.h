@@ -1,5 +1,5 @@
 // Whole-file helpers for small files (certificates, tokens, state).
-// Functions: thread-safe (concurrent writers of one file race, as files do).
+// Functions, no state of their own: thread-safe (concurrent writers of one file race, as files do).
 #ifndef ARENA_COMMON_FILES_H_
 #define ARENA_COMMON_FILES_H_
 

@@ -1,5 +1,5 @@
 // Random identifiers and secrets.
-// Thread-safe (OpenSSL's RAND_bytes).
+// Functions, no state of their own: thread-safe (OpenSSL's RAND_bytes).
 #ifndef ARENA_COMMON_IDS_H_
 #define ARENA_COMMON_IDS_H_
 

@@ -1,5 +1,6 @@
 // systemd's readiness and watchdog protocol, without libsystemd: a datagram
 // to $NOTIFY_SOCKET. Everything is a no-op when not started by systemd.
+// Functions, no state of their own: thread-safe (one datagram per call).
 #ifndef ARENA_COMMON_SD_NOTIFY_H_
 #define ARENA_COMMON_SD_NOTIFY_H_
 

@@ -1,6 +1,8 @@
 // Termination signals (SIGINT, SIGTERM) taken synchronously with sigwait,
 // never in a signal handler: the waiting thread may then lock, log and stop
-// the process's parts like any other code. Process-wide; call from main.
+// the process's parts like any other code. Functions over the process's
+// signal mask: call BlockTerminationSignals from main before any thread
+// starts; WaitForTerminationSignal from one thread at a time.
 #ifndef ARENA_COMMON_SIGNALS_H_
 #define ARENA_COMMON_SIGNALS_H_
 

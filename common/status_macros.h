@@ -1,5 +1,5 @@
 // Small early-return helpers for absl::Status (Abseil 20220623 ships none).
-// Macros only.
+// Macros only: no state, nothing to own; thread-safe.
 #ifndef ARENA_COMMON_STATUS_MACROS_H_
 #define ARENA_COMMON_STATUS_MACROS_H_
 

@@ -9,8 +9,8 @@
 // needs only these two entry types, a byte cap decided before writing, and
 // paths checked against the directory: about 200 lines, fuzzed
 // (tests/fuzz/fuzz_tar.cc).
-// One extractor per stream: not thread-safe; independent ones may run at
-// once.
+// One extractor per stream, owned by its caller: not thread-safe;
+// independent ones may run at once.
 #ifndef ARENA_COMMON_TAR_H_
 #define ARENA_COMMON_TAR_H_
 

@@ -6,7 +6,8 @@
 // ahead of what the controller acknowledged durable. After a reconnect it
 // waits for the controller's LogAck to say where to resume.
 //
-// Not thread-safe: the session's mutex guards every spool.
+// Owner: the attempt's OutputSpool (one LogSpool per log channel).
+// Not thread-safe: the OutputSpool's mutex guards every spool.
 #ifndef ARENA_AGENT_SESSION_LOG_SPOOL_H_
 #define ARENA_AGENT_SESSION_LOG_SPOOL_H_
 

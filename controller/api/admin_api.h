@@ -1,7 +1,8 @@
 // admin.proto's AdminService, independent of transport: API tokens and the
 // audit trail (admin role); revoking and draining agents, git hosts' and
 // registries' credentials (operator role; git_credentials_api.cc,
-// registry_credentials_api.cc). Every change is audited. Thread-safe.
+// registry_credentials_api.cc). Every change is audited.
+// Owner: the Controller. Thread-safe (state lives in the Store).
 #ifndef ARENA_CONTROLLER_API_ADMIN_API_H_
 #define ARENA_CONTROLLER_API_ADMIN_API_H_
 

@@ -1,7 +1,8 @@
 // The transport-independent APIs, handed together to the gRPC services and
 // the REST gateway. A bundle of pointers owned by the Controller, which
 // outlives every holder.
-// The pointers are set once before any server starts; read-only after.
+// The pointers are set once before any server starts; read-only after, so
+// thread-safe to share.
 #ifndef ARENA_CONTROLLER_API_APIS_H_
 #define ARENA_CONTROLLER_API_APIS_H_
 

@@ -2,7 +2,9 @@
 // AdminService (API tokens, agent revocation and drain, audit). Each call is
 // authenticated from its "authorization" metadata (JobAccess) and handed to
 // the API of its service (controller/api/apis.h).
-// Synchronous handlers on the server's thread pool.
+// Owner: the Controller, which registers them with its gRPC server.
+// Synchronous handlers on the server's thread pool; thread-safe (no state
+// beyond the pointers they were built with).
 #ifndef ARENA_CONTROLLER_API_JOB_SERVICE_H_
 #define ARENA_CONTROLLER_API_JOB_SERVICE_H_
 

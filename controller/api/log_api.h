@@ -1,6 +1,7 @@
 // jobs.proto's StreamLogs, independent of transport: one task's log (or
 // one of its channels) from an offset, following it until the task ends.
-// Used by the gRPC JobService and the REST gateway. Thread-safe.
+// Used by the gRPC JobService and the REST gateway.
+// Owner: the Controller. Thread-safe (state lives in the LogStore).
 #ifndef ARENA_CONTROLLER_API_LOG_API_H_
 #define ARENA_CONTROLLER_API_LOG_API_H_
 

@@ -1,7 +1,8 @@
 // results.proto's ResultsService, independent of transport: per-test
 // results (with flaky marks), artifacts, flake statistics and the
 // quarantine list. Results and artifacts follow the job's visibility;
-// quarantine changes need the operator role. Thread-safe.
+// quarantine changes need the operator role.
+// Owner: the Controller. Thread-safe (state lives in the Store).
 #ifndef ARENA_CONTROLLER_API_RESULTS_API_H_
 #define ARENA_CONTROLLER_API_RESULTS_API_H_
 

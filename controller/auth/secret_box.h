@@ -1,6 +1,6 @@
 // Seals job secrets at rest: AES-256-GCM under a key kept in the data dir
 // (secrets.key, 0600), so the database never holds them in plain text.
-// Thread-safe (immutable after construction).
+// Owner: the Controller. Thread-safe (immutable after construction).
 #ifndef ARENA_CONTROLLER_AUTH_SECRET_BOX_H_
 #define ARENA_CONTROLLER_AUTH_SECRET_BOX_H_
 

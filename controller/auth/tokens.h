@@ -4,7 +4,8 @@
 //
 // Roles: admin (everything), operator (all jobs, agents, join tokens),
 // submitter (submit; see and cancel only the jobs it submitted).
-// Functions over the (thread-safe) Store: thread-safe.
+// Functions over the caller's (thread-safe) Store, no state of their own:
+// thread-safe.
 #ifndef ARENA_CONTROLLER_AUTH_TOKENS_H_
 #define ARENA_CONTROLLER_AUTH_TOKENS_H_
 

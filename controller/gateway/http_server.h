@@ -1,5 +1,7 @@
 // The controller's HTTP listener (cpp-httplib). Components register their
 // routes before it starts serving; requests run on httplib's thread pool.
+// Owner: the Controller. Register before Start; Start and Stop from one
+// thread; handlers must be thread-safe.
 #ifndef ARENA_CONTROLLER_GATEWAY_HTTP_SERVER_H_
 #define ARENA_CONTROLLER_GATEWAY_HTTP_SERVER_H_
 

@@ -1,5 +1,6 @@
 // Prometheus metrics: counters, gauges and histograms kept in memory and
-// rendered in the text exposition format for /metrics. Thread-safe.
+// rendered in the text exposition format for /metrics.
+// Owner: the Controller (one Metrics, shared by pointer). Thread-safe.
 #ifndef ARENA_CONTROLLER_METRICS_METRICS_H_
 #define ARENA_CONTROLLER_METRICS_METRICS_H_
 

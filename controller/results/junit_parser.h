@@ -1,5 +1,6 @@
 // JUnit XML reports (pytest --junitxml, gotestsum, surefire, ...) into
-// per-test results. Pure; bounded in size and work; never throws.
+// per-test results. Pure functions, no state: thread-safe; bounded in size
+// and work; never throws.
 #ifndef ARENA_CONTROLLER_RESULTS_JUNIT_PARSER_H_
 #define ARENA_CONTROLLER_RESULTS_JUNIT_PARSER_H_
 

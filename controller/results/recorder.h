@@ -2,7 +2,8 @@
 // JUnit reports, checked complete and synced), and its per-test results
 // (parsed from the JUnit reports; for a test-queue task without a report,
 // one result from the exit status).
-// Called by the scheduler on its thread; holds no state of its own.
+// Owner: the Scheduler. Called on the scheduler's thread; holds no state of
+// its own.
 #ifndef ARENA_CONTROLLER_RESULTS_RECORDER_H_
 #define ARENA_CONTROLLER_RESULTS_RECORDER_H_
 

@@ -1,7 +1,7 @@
 // The controller's handle on one connected agent stream. Implemented by the
 // Connect reactor; a test double in unit tests.
 //
-// Shared (shared_ptr) by the reactor and the scheduler, so it lives until
+// Owned jointly (shared_ptr) by the reactor and the scheduler, so it lives until
 // both let go. Thread-safe: Send and Close may be called from any thread and
 // never block.
 #ifndef ARENA_CONTROLLER_SCHEDULER_AGENT_LINK_H_

@@ -1,6 +1,7 @@
 // How a job spec becomes tasks: one per architecture for a plain command; one
 // per architecture and suite; one per architecture and test in test-queue
-// mode (after a list task when the tests come from a command). Pure logic.
+// mode (after a list task when the tests come from a command). Pure
+// functions, no state: thread-safe.
 #ifndef ARENA_CONTROLLER_SCHEDULER_FAN_OUT_H_
 #define ARENA_CONTROLLER_SCHEDULER_FAN_OUT_H_
 

@@ -1,6 +1,6 @@
 // The bounds a job spec is held to, in one place: the checks in
 // controller/spec/ and the fan-out's test lists use the same numbers.
-// Constants: thread-safe.
+// Constants, nothing to own: thread-safe.
 #ifndef ARENA_CONTROLLER_SPEC_SPEC_LIMITS_H_
 #define ARENA_CONTROLLER_SPEC_SPEC_LIMITS_H_
 

@@ -1,6 +1,6 @@
 // What the controller allows a job to ask for and what a job gets when it
 // names nothing: set from the controller's flags, read by the spec checks.
-// A plain value; copy it freely.
+// A plain value owned by ControllerConfig; copy it freely.
 // Thread-compatible: const after start.
 #ifndef ARENA_CONTROLLER_SPEC_SPEC_POLICY_H_
 #define ARENA_CONTROLLER_SPEC_SPEC_POLICY_H_

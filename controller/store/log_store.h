@@ -11,8 +11,8 @@
 // Appends are idempotent by offset, so a chunk resent after a reconnect is
 // stored once. They are made durable in groups: Sync() fdatasyncs every log
 // appended to since the last one (the scheduler calls it once per batch of
-// events, before it acknowledges any of them). Thread-safe. Readers can wait
-// for new bytes with WaitForChange().
+// events, before it acknowledges any of them). Owner: the Controller.
+// Thread-safe. Readers wait for new bytes on JobEvents.
 #ifndef ARENA_CONTROLLER_STORE_LOG_STORE_H_
 #define ARENA_CONTROLLER_STORE_LOG_STORE_H_
 

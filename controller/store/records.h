@@ -1,6 +1,7 @@
 // The rows the store reads and writes that are not protos: agents, tokens,
 // audit entries, credentials, attempts, artifacts, and the shapes of pages
-// and queries. Plain values (copyable, no locking).
+// and queries. Plain values, owned by whoever holds them (copyable, no
+// locking: thread-compatible).
 #ifndef ARENA_CONTROLLER_STORE_RECORDS_H_
 #define ARENA_CONTROLLER_STORE_RECORDS_H_
 

@@ -4,7 +4,8 @@
 // SQLite's dialect (a PostgreSQL backend brings its own list that reaches
 // the same versions).
 //
-// Stateless functions; the caller owns the Database and holds its lock.
+// Stateless functions; the caller owns the Database and holds its lock, so
+// they are as thread-safe as that lock makes them.
 #ifndef ARENA_CONTROLLER_STORE_SCHEMA_H_
 #define ARENA_CONTROLLER_STORE_SCHEMA_H_
 
