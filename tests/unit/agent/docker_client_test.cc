@@ -29,10 +29,12 @@ using ::testing::HasSubstr;
 // Serves `answers` on a unix socket, one per accepted connection, and keeps
 // each request's head. Every wait it makes is bounded, so a client that
 // never comes or never sends ends the thread rather than the test run.
+// With `hold_open`, each connection stays open after its answer until the
+// client closes it (a daemon that stalls), for at most 20 s.
 class RecordedDockerd {
  public:
-  RecordedDockerd(const std::string& path, std::vector<std::string> answers)
-      : answers_(std::move(answers)) {
+  RecordedDockerd(const std::string& path, std::vector<std::string> answers, bool hold_open = false)
+      : answers_(std::move(answers)), hold_open_(hold_open) {
     listener_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
@@ -80,6 +82,8 @@ class RecordedDockerd {
         if (n <= 0) break;
         sent += static_cast<size_t>(n);
       }
+      char byte;
+      if (hold_open_ && Readable(conn, absl::Seconds(20))) (void)recv(conn, &byte, 1, 0);
       close(conn);
     }
   }
@@ -107,6 +111,7 @@ class RecordedDockerd {
   }
 
   const std::vector<std::string> answers_;
+  const bool hold_open_;
   int listener_ = -1;
   bool bound_ = false;
   std::atomic<bool> stop_{false};
@@ -144,8 +149,8 @@ constexpr char kNoSuchContainer[] = R"({"message":"No such container: 4fa6e0f0c6
 
 class DockerClientTest : public ::testing::Test {
  protected:
-  void Serve(std::vector<std::string> answers) {
-    dockerd_ = std::make_unique<RecordedDockerd>(socket_, std::move(answers));
+  void Serve(std::vector<std::string> answers, bool hold_open = false) {
+    dockerd_ = std::make_unique<RecordedDockerd>(socket_, std::move(answers), hold_open);
     ASSERT_TRUE(dockerd_->bound());
   }
   TestDir dir_;
@@ -280,6 +285,27 @@ TEST_F(DockerClientTest, ATruncatedOrGarbledAnswerOrAClosedConnectionIsUnavailab
     EXPECT_LT(absl::Now() - start, absl::Seconds(10)) << i << ": waited for a timeout";
   }
   EXPECT_EQ(dockerd_->request_lines().size(), 5u);
+}
+
+TEST_F(DockerClientTest, APullWhoseAnswerStallsIsUnavailableAfterTheStallTimeout) {
+  Serve({"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "15\r\n{\"status\":\"Pulling\"}\n\r\n"},
+        /*hold_open=*/true);
+  PullRequest pull;
+  pull.name = "busybox";
+  pull.tag = "latest";
+  pull.stall_timeout = absl::Seconds(1);
+  pull.timeout = absl::Seconds(60);
+  std::string seen;
+  absl::Time start = absl::Now();
+  absl::Status status = client_.PullImage(pull, [&](absl::string_view bytes) {
+    seen.append(bytes.data(), bytes.size());
+    return true;
+  });
+  EXPECT_TRUE(absl::IsUnavailable(status)) << status;
+  EXPECT_THAT(status.message(), HasSubstr("stalled"));
+  EXPECT_EQ(seen, "{\"status\":\"Pulling\"}\n");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(20)) << "the whole timeout, not the stall";
 }
 
 TEST_F(DockerClientTest, NoSocketIsUnavailableAtOnceEvenWithAWait) {
