@@ -25,7 +25,7 @@ const char* TokenState(const v1::TokenInfo& token, int64_t now_ms) {
 }  // namespace
 
 int CmdAgents(Cli& cli) {
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   v1::ListAgentsResponse response;
   auto context = cli.client->Context();
@@ -59,12 +59,10 @@ int CmdAgents(Cli& cli) {
 }
 
 int CmdJoinToken(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"ttl", "uses"};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   if (flags->positional().size() != 1 || flags->positional()[0] != "create") {
-    return Fail(kExitUsage, "usage: arenactl join-token create [--ttl 24h] [--uses 1]");
+    return FailUsage(cli);
   }
   v1::CreateJoinTokenRequest request;
   absl::Duration ttl = absl::Hours(24);
@@ -153,26 +151,22 @@ int RevokeToken(Cli& cli, const std::string& token) {
 }  // namespace
 
 int CmdToken(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"name", "role", "ttl"};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   const std::vector<std::string>& args = flags->positional();
   std::string verb = args.empty() ? "" : args[0];
   if (verb == "create" && args.size() == 1) return CreateToken(cli, *flags);
   if (verb == "list" && args.size() == 1) return ListTokens(cli);
   if (verb == "revoke" && args.size() == 2) return RevokeToken(cli, args[1]);
-  return Fail(kExitUsage,
-              "usage: arenactl token create --name N --role admin|operator|submitter [--ttl D] | "
-              "token list | token revoke ID|NAME");
+  return FailUsage(cli);
 }
 
 int CmdAgent(Cli& cli) {
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   const std::vector<std::string>& args = flags->positional();
   if (args.size() != 2 || (args[0] != "revoke" && args[0] != "drain" && args[0] != "undrain")) {
-    return Fail(kExitUsage, "usage: arenactl agent revoke|drain|undrain AGENT");
+    return FailUsage(cli);
   }
   auto context = cli.client->Context();
   v1::AgentInfo info;
@@ -200,9 +194,7 @@ int CmdAgent(Cli& cli) {
 }
 
 int CmdAudit(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"limit"};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   v1::ListAuditRequest request;
   int limit = 50;

@@ -8,10 +8,14 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "cli/command_line.h"
+#include "cli/command_table.h"
+#include "cli/help_text.h"
 #include "cli/terminal.h"
 #include "common/files.h"
 
@@ -20,6 +24,13 @@ namespace arena {
 int Fail(int code, const std::string& message) {
   Notice(message);
   return code;
+}
+
+int FailUsage(const Cli& cli) {
+  const CommandInfo* command = FindCommand(cli.command);
+  std::string synopsis =
+      command == nullptr ? "--help" : absl::StrJoin(SynopsisLines(*command), " | ");
+  return Fail(kExitUsage, absl::StrCat("usage: arenactl ", synopsis));
 }
 
 void Notice(absl::string_view message) {
@@ -99,6 +110,29 @@ std::string PaintStatus(const std::string& text, const std::string& status, int 
   return Coloured(Padded(SafeField(text), width), code);
 }
 
+namespace {
+
+// The config file's keys: the global flags that take a value.
+bool IsConfigKey(absl::string_view key) {
+  for (const FlagInfo& flag : GlobalFlags()) {
+    if (!flag.boolean() && flag.name == key) return true;
+  }
+  return false;
+}
+
+// "controller, ca-file, token, token-file or output".
+std::string ConfigKeys() {
+  std::vector<std::string> keys;
+  for (const FlagInfo& flag : GlobalFlags()) {
+    if (!flag.boolean()) keys.push_back(flag.name);
+  }
+  std::string last = keys.back();
+  keys.pop_back();
+  return absl::StrCat(absl::StrJoin(keys, ", "), " or ", last);
+}
+
+}  // namespace
+
 absl::StatusOr<std::map<std::string, std::string>> LoadConfig() {
   std::string path;
   if (const char* explicit_path = std::getenv("ARENA_CONFIG")) {
@@ -117,50 +151,13 @@ absl::StatusOr<std::map<std::string, std::string>> LoadConfig() {
     if (line.empty() || line[0] == '#') continue;
     size_t eq = line.find('=');
     std::string key(absl::StripAsciiWhitespace(line.substr(0, eq)));
-    if (eq == absl::string_view::npos ||
-        (key != "controller" && key != "ca-file" && key != "token" && key != "token-file" &&
-         key != "output")) {
+    if (eq == absl::string_view::npos || !IsConfigKey(key)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(path, ":", number,
-                       ": want \"key = value\" with controller, ca-file, token, token-file or "
-                       "output"));
+          absl::StrCat(path, ":", number, ": want \"key = value\" with ", ConfigKeys()));
     }
     config[key] = std::string(absl::StripAsciiWhitespace(line.substr(eq + 1)));
   }
   return config;
-}
-
-const char* BashCompletion() {
-  return R"SH(# arenactl bash completion: source it, or install it as
-# /usr/share/bash-completion/completions/arenactl
-_arenactl() {
-  local cur=${COMP_WORDS[COMP_CWORD]} cmd="" i
-  for ((i = 1; i < COMP_CWORD; i++)); do
-    case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac
-  done
-  if [ -z "$cmd" ]; then
-    COMPREPLY=($(compgen -W "run submit status jobs logs wait cancel results artifacts flaky quarantine agents agent join-token token audit git registry completion --controller --ca-file --token --token-file -o --help" -- "$cur"))
-    return
-  fi
-  case $cmd in
-    run|submit)
-      COMPREPLY=($(compgen -W "-f --file --image --arch --repo --commit --env --timeout --label --retries --retry-test-failures --queue-timeout --idempotency-key --memory-mb --cpus --pids --network --pull --user --secret --secret-file --suite --suite-serial --junit --artifact --tests --list-command --test-command --reruns --flaky-fails --destructive --junit-out --allure" -- "$cur")) ;;
-    status|logs|wait|cancel|results|artifacts)
-      if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--task --attempt -f --junit-out --allure --failed --all-attempts -d" -- "$cur"))
-      else
-        COMPREPLY=($(compgen -W "$(arenactl -o json jobs --limit 20 2>/dev/null | sed -n 's/.*"id": "\(job-[0-9a-f]*\)".*/\1/p')" -- "$cur"))
-      fi ;;
-    quarantine) COMPREPLY=($(compgen -W "add remove list --reason" -- "$cur")) ;;
-    git) COMPREPLY=($(compgen -W "login list logout --username --password-stdin --ssh-key-file --known-hosts --ca-file" -- "$cur")) ;;
-    registry) COMPREPLY=($(compgen -W "login list logout --username --password-stdin" -- "$cur")) ;;
-    agent) COMPREPLY=($(compgen -W "revoke drain undrain" -- "$cur")) ;;
-    token) COMPREPLY=($(compgen -W "create list revoke --name --role --ttl" -- "$cur")) ;;
-    completion) COMPREPLY=($(compgen -W "bash" -- "$cur")) ;;
-  esac
-}
-complete -o default -F _arenactl arenactl
-)SH";
 }
 
 void PrintJson(const google::protobuf::Message& message) {
@@ -172,13 +169,17 @@ void PrintJson(const google::protobuf::Message& message) {
   std::cout << out;
 }
 
-absl::StatusOr<ParsedFlags> CommandFlags(const Cli& cli, FlagSpec spec) {
+absl::StatusOr<ParsedFlags> CommandFlags(const Cli& cli) {
+  const CommandInfo* command = FindCommand(cli.command);
+  if (command == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown command ", SafeField(cli.command)));
+  }
   std::vector<std::string> args = cli.args;
   if (!cli.passthrough.empty()) {
     args.push_back("--");
     args.insert(args.end(), cli.passthrough.begin(), cli.passthrough.end());
   }
-  return ParseFlags(spec, args);
+  return ParseCommandFlags(*command, args);
 }
 
 }  // namespace arena

@@ -29,6 +29,7 @@ constexpr int kExitError = 3;
 
 struct Cli {
   std::unique_ptr<Client> client;
+  std::string command;  // its name in the command table (cli/command_table.h)
   std::string output = "table";
   std::vector<std::string> args;         // after the command name
   std::vector<std::string> passthrough;  // after "--"
@@ -36,6 +37,9 @@ struct Cli {
 
 // Prints "arenactl: MESSAGE" on stderr and returns `code`.
 int Fail(int code, const std::string& message);
+// Prints "arenactl: usage: arenactl SYNOPSIS" for `cli.command`, from the
+// command table, and returns kExitUsage.
+int FailUsage(const Cli& cli);
 // "arenactl: MESSAGE" on stderr, as one line that job output printed
 // before it cannot hide (see cli/terminal.h).
 void Notice(absl::string_view message);
@@ -49,13 +53,13 @@ std::string Paint(const std::string& text, v1::State state, int width = 0);
 // The same for a test status ("passed", "failed", "error", "skipped").
 std::string PaintStatus(const std::string& text, const std::string& status, int width = 0);
 // key = value lines of $ARENA_CONFIG or ~/.config/arena/config (missing
-// file: empty). Keys: controller, ca-file, token, token-file, output.
+// file: empty). Keys: the global flags that take a value (controller,
+// ca-file, token, token-file, output; cli/command_table.h).
 absl::StatusOr<std::map<std::string, std::string>> LoadConfig();
-// The bash completion script (`arenactl completion bash`).
-const char* BashCompletion();
 void PrintJson(const google::protobuf::Message& message);
-// Parses the command's own flags (and what follows "--").
-absl::StatusOr<ParsedFlags> CommandFlags(const Cli& cli, FlagSpec spec);
+// Parses the command's own flags (and what follows "--") as the command
+// table declares them for `cli.command`.
+absl::StatusOr<ParsedFlags> CommandFlags(const Cli& cli);
 
 // The job with its first page of tasks and counts of all of them. With
 // `wait`, a long poll: answers when the job changes or after `wait`.
@@ -102,6 +106,9 @@ int CmdGit(Cli& cli);
 // A password or token from stdin, trailing whitespace removed; never empty.
 absl::StatusOr<std::string> ReadPasswordStdin();
 int CmdRegistry(Cli& cli);
+
+// `arenactl completion bash` (cli/bash_completion.cc).
+int CmdCompletion(Cli& cli);
 
 }  // namespace arena
 

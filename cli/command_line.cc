@@ -1,99 +1,46 @@
 #include "cli/command_line.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "cli/command_table.h"
 #include "cli/terminal.h"
 #include "common/status_macros.h"
 
 namespace arena {
 
-const char kUsage[] =
-    R"(usage: arenactl [--controller HOST:PORT] [--ca-file FILE] [--token TOKEN | --token-file FILE]
-                [-o table|json] COMMAND
-
-commands:
-  run [JOB FLAGS] -- COMMAND...      submit, stream logs, print the verdict; exit 0 passed, 1 failed, 3 error
-  submit [JOB FLAGS] -- COMMAND...   submit and print the job id
-  status JOB                         job and per-task state (why a task waits)
-  jobs [--limit N]                   recent jobs
-  logs JOB [--task ID|ARCH] [--attempt N] [--build] [-f]
-                                     a task's log bytes exactly as produced (--build:
-                                     the output of its image build instead)
-  wait JOB [--junit-out FILE] [--allure DIR]
-                                     wait for the verdict; exit codes as run
-  results JOB [--failed] [--all-attempts] [--junit-out FILE] [--allure DIR]
-                                     per-test results (merged JUnit, allure-results)
-  artifacts JOB [--task T] [-d DIR]  list or download the files a job's attempts shipped
-  flaky [--runs 20] [--limit 50]     tests by flake rate over their last runs
-  quarantine add TEST [--reason R] | remove TEST | list
-                                     a quarantined test's failure does not fail a job
-  cancel JOB                         stop a job's tasks
-  agents                             enrolled agents
-  join-token create [--ttl 24h] [--uses 1]
-  agent revoke|drain|undrain AGENT   cut an agent off / stop giving it work
-  token create --name N --role admin|operator|submitter [--ttl 720h]
-  token list | token revoke ID|NAME  API tokens (admin)
-  audit [--limit N]                  who did what, newest first (admin)
-  git login HOST --username U --password-stdin | --ssh-key-file F --known-hosts F [--ca-file F]
-  git list | git logout HOST         private git hosts' credentials (operator)
-  registry login HOST --username U --password-stdin
-  registry list | registry logout HOST
-                                     container registries' credentials (operator)
-
-job flags: --secret NAME=VALUE --secret-file NAME=PATH (environment, masked in logs)
-           --memory-mb N --cpus N --pids N --network none|host|bridge --user UID[:GID]
-           --pull always|if-not-present|never (default: always for HOST/NAME[:latest],
-             if-not-present for HOST/NAME:TAG, never for names without a registry host)
-           --retries N [--retry-test-failures]  --queue-timeout 1h  --idempotency-key KEY
-           --image IMG (may hold {arch}) or --image ARCH=IMG (repeatable)  --arch amd64,arm64
-           --build DOCKERFILE[:CONTEXT] (build the image from the checkout; needs --repo)
-             --build-arg K=V (repeatable)  --build-target STAGE
-           --repo URL --commit REF (sha, tag or branch)  --env K=V (repeatable)  --timeout 10m
-           --label k=v (required agent label, repeatable)  --junit-out FILE --allure DIR (run only)
-           -f job.yaml (a whole JobSpec, YAML or JSON; flags add to it)
-tests:     --suite NAME=CMD (parallel-safe) --suite-serial NAME=CMD (one at a time, after them)
-           --tests ID,ID | --list-command CMD  with --test-command 'pytest {test}'
-           --junit PATH --artifact PATH (in the container)  --reruns N [--flaky-fails]
-           --destructive ID (fresh container for that test)
-
-  completion bash                    bash completion (source <(arenactl completion bash))
-
-environment: ARENA_CONTROLLER, ARENA_CA_FILE, ARENA_TOKEN, ARENA_TOKEN_FILE, NO_COLOR
-config file: ~/.config/arena/config (or $ARENA_CONFIG), "key = value" lines for
-             controller, ca-file, token, token-file, output; flags win over the
-             environment, the environment over the file
-output:      job output on a terminal is filtered (no titles, clipboard writes,
-             screen clears or hidden text); to a file or pipe it is byte-exact
-)";
-
 namespace {
 
-// Global flags and whether each takes a value.
-const std::map<std::string, bool>& GlobalFlags() {
-  static const auto* flags =
-      new std::map<std::string, bool>{{"controller", true}, {"ca-file", true}, {"token", true},
-                                      {"token-file", true}, {"output", true},  {"help", false}};
-  return *flags;
+// The global flag called `name`, or null.
+const FlagInfo* FindGlobal(absl::string_view name) {
+  for (const FlagInfo& flag : GlobalFlags()) {
+    if (flag.name == name) return &flag;
+  }
+  return nullptr;
 }
 
-// Flags a command declares with a global flag's name: the command's.
+// Whether `command` declares a flag with a global flag's name (git login's
+// --ca-file): then it is the command's.
 bool OwnedByCommand(const std::string& command, const std::string& flag) {
-  return command == "git" && flag == "ca-file";
+  const CommandInfo* info = FindCommand(command);
+  return info != nullptr && info->FindFlag(flag) != nullptr;
 }
 
 // The global flag `arg` names ("--token", "--token=T", "-o", "-h"), or "".
 std::string GlobalName(const std::string& arg) {
-  if (arg == "-o") return "output";
-  if (arg == "-h") return "help";
+  if (arg.size() == 2 && arg[0] == '-' && arg[1] != '-') {
+    for (const FlagInfo& flag : GlobalFlags()) {
+      if (flag.alias == arg.substr(1)) return flag.name;
+    }
+    return "";
+  }
   if (!absl::StartsWith(arg, "--")) return "";
   std::string name =
       arg.substr(2, arg.find('=') == std::string::npos ? std::string::npos : arg.find('=') - 2);
-  return GlobalFlags().count(name) > 0 ? name : "";
+  return FindGlobal(name) != nullptr ? name : "";
 }
 
 // The first control character in `arg` other than tab and newline (which a
@@ -173,7 +120,7 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
       continue;
     }
     globals.push_back(arg);
-    if (GlobalFlags().at(name) && arg.find('=') == std::string::npos) {
+    if (!FindGlobal(name)->boolean() && arg.find('=') == std::string::npos) {
       if (++i == args.size() || args[i] == "--") {
         return absl::InvalidArgumentError(absl::StrCat("--", name, " is missing its value"));
       }
@@ -181,12 +128,9 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
     }
   }
   if (i < args.size()) line.passthrough.assign(args.begin() + i + 1, args.end());
-  FlagSpec spec;
-  for (const auto& [name, takes_value] : GlobalFlags()) {
-    (takes_value ? spec.value_flags : spec.bool_flags).insert(name);
-  }
-  spec.short_aliases = {{"o", "output"}, {"h", "help"}};
-  ASSIGN_OR_RETURN(line.globals, ParseFlags(spec, globals));
+  std::vector<const FlagInfo*> declared;
+  for (const FlagInfo& flag : GlobalFlags()) declared.push_back(&flag);
+  ASSIGN_OR_RETURN(line.globals, ParseFlags(SpecOf(declared), globals));
   return line;
 }
 
@@ -206,28 +150,35 @@ std::string NearestCommand(absl::string_view name, const std::vector<std::string
   return best;
 }
 
-std::string CommandUsage(absl::string_view command) {
-  std::vector<absl::string_view> lines = absl::StrSplit(kUsage, '\n');
-  std::string out;
-  bool in_command = false;
-  bool in_job_flags = false;
-  bool job_command = command == "run" || command == "submit";
-  for (absl::string_view line : lines) {
-    bool starts = absl::StartsWith(line, absl::StrCat("  ", command, " ")) ||
-                  line == absl::StrCat("  ", command);
-    bool continues = absl::StartsWith(line, "                 ");
-    if (starts || (in_command && continues)) {
-      absl::StrAppend(&out, line, "\n");
-      in_command = true;
-      continue;
-    }
-    in_command = false;
-    if (absl::StartsWith(line, "job flags:")) in_job_flags = job_command;
-    if (in_job_flags && line.empty()) in_job_flags = false;
-    if (in_job_flags) absl::StrAppend(&out, line, "\n");
+namespace {
+
+// An undeclared flag, named with the command's nearest declared one.
+absl::Status UnknownFlag(const CommandInfo& command, const std::string& arg) {
+  std::vector<std::string> declared;
+  for (const FlagInfo* flag : command.AllFlags()) {
+    declared.push_back("--" + flag->name);
+    if (!flag->alias.empty()) declared.push_back("-" + flag->alias);
   }
-  if (out.empty()) return out;
-  return absl::StrCat("usage: arenactl [GLOBAL FLAGS] ", command, " ...\n", out);
+  std::string nearest = NearestCommand(arg.substr(0, arg.find('=')), declared);
+  std::string hint = nearest.empty() ? absl::StrCat("see arenactl ", command.name, " --help")
+                                     : absl::StrCat("did you mean ", nearest, "?");
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown flag ", SafeField(arg.substr(0, arg.find('='))), " for ", command.name, "; ", hint));
+}
+
+}  // namespace
+
+absl::StatusOr<ParsedFlags> ParseCommandFlags(const CommandInfo& command,
+                                              const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size() && args[i] != "--"; ++i) {
+    const std::string& arg = args[i];
+    if (arg.size() < 2 || arg[0] != '-') continue;
+    const FlagInfo* flag = arg[1] == '-' ? command.FindFlag(arg.substr(2, arg.find('=') - 2))
+                                         : command.FindAlias(arg.substr(1));
+    if (flag == nullptr) return UnknownFlag(command, arg);
+    if (!flag->boolean() && arg.find('=') == std::string::npos) ++i;  // its value
+  }
+  return ParseFlags(SpecOf(command.AllFlags()), args);
 }
 
 }  // namespace arena

@@ -1,7 +1,8 @@
-// arenactl's command line before any command runs: the usage text, the
-// global flags (taken from anywhere before "--", as kubectl and nomad take
-// them), the command and its own arguments, the nearest command to a
-// mistyped one, and the arguments' encoding checks. Pure; thread-safe.
+// arenactl's command line: the global flags (taken from anywhere before
+// "--", as kubectl and nomad take them), the command and its own arguments,
+// the command's flags as its entry in the command table declares them
+// (cli/command_table.h), the nearest command or flag to a mistyped one, and
+// the arguments' encoding checks. Pure; thread-safe.
 #ifndef ARENA_CLI_COMMAND_LINE_H_
 #define ARENA_CLI_COMMAND_LINE_H_
 
@@ -10,12 +11,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "cli/command_table.h"
 #include "common/flags.h"
 
 namespace arena {
-
-// The whole --help text.
-extern const char kUsage[];
 
 struct CommandLine {
   ParsedFlags globals;                   // --controller, --ca-file, --token, ...
@@ -26,19 +25,23 @@ struct CommandLine {
 
 // Splits `args` (argv without the program). The global flags --controller,
 // --ca-file, --token, --token-file, -o/--output and -h/--help may come
-// before or after the command, up to "--"; a flag the command declares
-// itself (git login's --ca-file) stays the command's. InvalidArgument for
+// before or after the command, up to "--"; a flag the command table gives
+// the command itself (git login's --ca-file) stays the command's. InvalidArgument for
 // an unknown global flag before the command or a global flag without its
 // value.
 absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args);
 
 // The command in `commands` nearest to `name`: one a typo away (at most two
 // edits, the fewest wins) or the only one `name` begins. Empty if none.
+// Flags are matched the same way ("--timout" -> "--timeout").
 std::string NearestCommand(absl::string_view name, const std::vector<std::string>& commands);
 
-// The lines of kUsage about `command` (its own, then the job flags for run
-// and submit); empty for an unknown command.
-std::string CommandUsage(absl::string_view command);
+// The command's own arguments (and "--" with what follows) parsed with the
+// flags `command` declares. An undeclared flag is refused naming the
+// command and the nearest declared flag: "unknown flag --timout for run;
+// did you mean --timeout?".
+absl::StatusOr<ParsedFlags> ParseCommandFlags(const CommandInfo& command,
+                                              const std::vector<std::string>& args);
 
 // Arguments become protobuf strings, which must be UTF-8, and a control
 // character in a flag is nearly always a paste or CRLF accident (in a token

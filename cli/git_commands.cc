@@ -13,10 +13,6 @@
 namespace arena {
 namespace {
 
-constexpr const char* kGitUsage =
-    "usage: arenactl git login HOST (--username U --password-stdin | --ssh-key-file F "
-    "--known-hosts F) [--ca-file F] | git list | git logout HOST";
-
 // Fills the request's secret parts from stdin and the named files.
 absl::Status ReadGitSecrets(const ParsedFlags& flags, v1::SetGitCredentialRequest* request) {
   request->set_username(flags.Get("username"));
@@ -104,17 +100,14 @@ absl::StatusOr<std::string> ReadPasswordStdin() {
 }
 
 int CmdGit(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"username", "ssh-key-file", "known-hosts", "ca-file"};
-  spec.bool_flags = {"password-stdin"};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   const std::vector<std::string>& args = flags->positional();
   std::string verb = args.empty() ? "" : args[0];
   if (verb == "login" && args.size() == 2) return GitLogin(cli, *flags, args[1]);
   if (verb == "list" && args.size() == 1) return GitList(cli);
   if (verb == "logout" && args.size() == 2) return GitLogout(cli, args[1]);
-  return Fail(kExitUsage, kGitUsage);
+  return FailUsage(cli);
 }
 
 }  // namespace arena

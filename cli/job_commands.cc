@@ -115,7 +115,7 @@ int Submit(Cli& cli, const ParsedFlags& flags, v1::Job* job) {
 }  // namespace
 
 int CmdSubmit(Cli& cli) {
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, JobFlagSpec());
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   v1::Job job;
   int rc = Submit(cli, *flags, &job);
@@ -258,7 +258,7 @@ void StreamAllLogs(Cli& cli, const v1::Job& job) {
 }  // namespace
 
 int CmdRun(Cli& cli) {
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, JobFlagSpec());
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   v1::Job job;
   int rc = Submit(cli, *flags, &job);
@@ -279,9 +279,7 @@ int CmdRun(Cli& cli) {
 }
 
 int CmdWait(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"junit-out", "allure"};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "wait");
   if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
@@ -289,7 +287,7 @@ int CmdWait(Cli& cli) {
 }
 
 int CmdStatus(Cli& cli) {
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "status");
   if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
@@ -313,9 +311,7 @@ int CmdStatus(Cli& cli) {
 }
 
 int CmdJobs(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"limit"};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   v1::ListJobsRequest request;
   int limit = 20;
@@ -358,11 +354,7 @@ int CmdJobs(Cli& cli) {
 }
 
 int CmdLogs(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"task", "attempt"};
-  spec.bool_flags = {"follow", "build"};
-  spec.short_aliases = {{"f", "follow"}};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "logs");
   if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
@@ -377,7 +369,7 @@ int CmdLogs(Cli& cli) {
 }
 
 int CmdCancel(Cli& cli) {
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, FlagSpec());
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   absl::StatusOr<std::string> job_id = OneJobId(*flags, "cancel");
   if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "cli/command_table.h"
 #include "common/files.h"
 #include "common/image_ref.h"
 #include "common/json_string.h"
@@ -338,43 +339,11 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
 }
 
 FlagSpec JobFlagSpec() {
-  FlagSpec spec;
-  spec.value_flags = {"image",
-                      "arch",
-                      "repo",
-                      "commit",
-                      "env",
-                      "timeout",
-                      "label",
-                      "retries",
-                      "queue-timeout",
-                      "junit-out",
-                      "idempotency-key",
-                      "memory-mb",
-                      "cpus",
-                      "pids",
-                      "network",
-                      "pull",
-                      "build",
-                      "build-arg",
-                      "build-target",
-                      "user",
-                      "secret",
-                      "secret-file",
-                      "file",
-                      "suite",
-                      "suite-serial",
-                      "junit",
-                      "artifact",
-                      "tests",
-                      "list-command",
-                      "test-command",
-                      "reruns",
-                      "destructive",
-                      "allure"};
-  spec.bool_flags = {"retry-test-failures", "flaky-fails"};
-  spec.short_aliases = {{"f", "file"}};
-  return spec;
+  std::vector<const FlagInfo*> flags;
+  for (const FlagGroup* group : JobFlagGroups()) {
+    for (const FlagInfo& flag : group->flags) flags.push_back(&flag);
+  }
+  return SpecOf(flags);
 }
 
 }  // namespace arena

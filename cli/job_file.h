@@ -22,8 +22,9 @@ absl::StatusOr<v1::JobSpec> LoadJobFile(const std::string& path);
 // --flaky-fails, --destructive ID: added to `spec`.
 absl::Status ApplyTestFlags(const ParsedFlags& flags, v1::JobSpec& spec);
 
-// The flags submit and run take, and the spec they describe (-f FILE first,
-// then the flags on top, then the command after "--").
+// The flags submit and run take (the command table's job flag groups), and
+// the spec they describe (-f FILE first, then the flags on top, then the
+// command after "--").
 FlagSpec JobFlagSpec();
 absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags);
 

@@ -1,6 +1,7 @@
 // arenactl: the operator and CI command line over the public gRPC API. This
-// file only dispatches: the command line is cli/command_line.h, the
-// commands are cli/*_commands.cc.
+// file only dispatches: the commands and their flags are the command table
+// (cli/command_table.h), the command line is cli/command_line.h, the help
+// cli/help_text.h, the commands cli/*_commands.cc.
 //
 // Exit codes: 0 passed (or success), 1 a task failed, 3 error / cancelled /
 // timed out, 2 usage or connection error.
@@ -12,30 +13,15 @@
 #include "absl/strings/str_cat.h"
 #include "cli/cli.h"
 #include "cli/command_line.h"
+#include "cli/command_table.h"
+#include "cli/help_text.h"
 
 namespace arena {
 namespace {
 
-using Command = int (*)(Cli&);
-
-const std::map<std::string, Command>& Commands() {
-  static const auto* commands = new std::map<std::string, Command>{
-      {"run", CmdRun},         {"submit", CmdSubmit},
-      {"status", CmdStatus},   {"jobs", CmdJobs},
-      {"logs", CmdLogs},       {"wait", CmdWait},
-      {"cancel", CmdCancel},   {"agents", CmdAgents},
-      {"agent", CmdAgent},     {"token", CmdToken},
-      {"audit", CmdAudit},     {"join-token", CmdJoinToken},
-      {"results", CmdResults}, {"artifacts", CmdArtifacts},
-      {"flaky", CmdFlaky},     {"quarantine", CmdQuarantine},
-      {"git", CmdGit},         {"registry", CmdRegistry},
-  };
-  return *commands;
-}
-
 int UnknownCommand(const std::string& command) {
-  std::vector<std::string> names = {"completion"};
-  for (const auto& [name, handler] : Commands()) names.push_back(name);
+  std::vector<std::string> names;
+  for (const CommandInfo& info : Commands()) names.push_back(info.name);
   std::string nearest = NearestCommand(command, names);
   std::string hint =
       nearest.empty() ? "see arenactl --help" : absl::StrCat("did you mean \"", nearest, "\"?");
@@ -45,11 +31,10 @@ int UnknownCommand(const std::string& command) {
 // --help before a command, or with one: the whole text or that command's.
 int Help(const std::string& command) {
   if (command.empty()) {
-    std::cout << kUsage;
+    std::cout << Usage();
     return 0;
   }
-  std::string usage =
-      command == "completion" ? "usage: arenactl completion bash\n" : CommandUsage(command);
+  std::string usage = CommandUsage(command);
   if (usage.empty()) return UnknownCommand(command);
   std::cout << usage;
   return 0;
@@ -75,26 +60,24 @@ int Main(int argc, char** argv) {
   if (!line.ok()) return Fail(kExitUsage, std::string(line.status().message()));
   if (line->globals.Has("help")) return Help(line->command);
   if (line->command.empty()) {
-    std::cout << kUsage;
+    std::cout << Usage();
     return kExitUsage;
   }
   Cli cli;
   absl::Status output = SetOutput(line->globals, &cli);
   if (!output.ok()) return Fail(kExitUsage, std::string(output.message()));
+  cli.command = line->command;
   cli.args = line->args;
   cli.passthrough = line->passthrough;
-  if (line->command == "completion") {
-    if (cli.args.size() != 1 || cli.args[0] != "bash") {
-      return Fail(kExitUsage, "usage: arenactl completion bash");
-    }
-    std::cout << BashCompletion();
-    return 0;
-  }
-  auto handler = Commands().find(line->command);
-  if (handler == Commands().end()) return UnknownCommand(line->command);
+  const CommandInfo* command = FindCommand(line->command);
+  if (command == nullptr) return UnknownCommand(line->command);
+  // A mistyped flag is named before any connection error could hide it.
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!command->connects) return command->handler(cli);
   absl::Status connected = ConnectClient(line->globals, &cli);
   if (!connected.ok()) return Fail(kExitUsage, std::string(connected.message()));
-  return handler->second(cli);
+  return command->handler(cli);
 }
 
 }  // namespace

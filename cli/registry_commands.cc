@@ -10,10 +10,6 @@
 namespace arena {
 namespace {
 
-constexpr const char* kRegistryUsage =
-    "usage: arenactl registry login HOST --username U --password-stdin | registry list | "
-    "registry logout HOST";
-
 int RegistryLogin(Cli& cli, const ParsedFlags& flags, const std::string& host) {
   if (!flags.Has("username") || !flags.Has("password-stdin")) {
     return Fail(kExitUsage, "registry login needs --username U and --password-stdin");
@@ -73,17 +69,14 @@ int RegistryLogout(Cli& cli, const std::string& host) {
 }  // namespace
 
 int CmdRegistry(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"username"};
-  spec.bool_flags = {"password-stdin"};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   const std::vector<std::string>& args = flags->positional();
   std::string verb = args.empty() ? "" : args[0];
   if (verb == "login" && args.size() == 2) return RegistryLogin(cli, *flags, args[1]);
   if (verb == "list" && args.size() == 1) return RegistryList(cli);
   if (verb == "logout" && args.size() == 2) return RegistryLogout(cli, args[1]);
-  return Fail(kExitUsage, kRegistryUsage);
+  return FailUsage(cli);
 }
 
 }  // namespace arena

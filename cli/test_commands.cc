@@ -142,12 +142,9 @@ absl::StatusOr<std::vector<v1::TestResult>> GetResults(Cli& cli, const std::stri
 }
 
 int CmdResults(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"junit-out", "allure"};
-  spec.bool_flags = {"failed", "all-attempts"};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
-  if (flags->positional().size() != 1) return Fail(kExitUsage, "usage: arenactl results JOB");
+  if (flags->positional().size() != 1) return FailUsage(cli);
   const std::string& job_id = flags->positional()[0];
   absl::StatusOr<v1::Job> job = GetWholeJob(cli, job_id);
   if (!job.ok()) return Fail(kExitUsage, std::string(job.status().message()));
@@ -256,13 +253,10 @@ absl::Status Download(Cli& cli, const std::string& job_id, const v1::ArtifactInf
 }  // namespace
 
 int CmdArtifacts(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"task", "dir"};
-  spec.short_aliases = {{"d", "dir"}};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   if (flags->positional().size() != 1) {
-    return Fail(kExitUsage, "usage: arenactl artifacts JOB [--task T] [-d DIR]");
+    return FailUsage(cli);
   }
   v1::ListArtifactsRequest request;
   request.set_job_id(flags->positional()[0]);
@@ -291,9 +285,7 @@ int CmdArtifacts(Cli& cli) {
 }
 
 int CmdFlaky(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"runs", "limit"};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   v1::ListFlakyRequest request;
   int runs = 20, limit = 50;
@@ -324,9 +316,7 @@ int CmdFlaky(Cli& cli) {
 }
 
 int CmdQuarantine(Cli& cli) {
-  FlagSpec spec;
-  spec.value_flags = {"reason"};
-  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli, spec);
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
   const std::vector<std::string>& args = flags->positional();
   v1::QuarantineRequest request;
@@ -337,8 +327,7 @@ int CmdQuarantine(Cli& cli) {
     request.set_test_key(args[1]);
     request.set_reason(flags->Get("reason"));
   } else {
-    return Fail(kExitUsage,
-                "usage: arenactl quarantine add TEST [--reason R] | remove TEST | list");
+    return FailUsage(cli);
   }
   v1::QuarantineResponse response;
   auto context = cli.client->Context();

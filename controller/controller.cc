@@ -36,7 +36,7 @@ void CollectGauges(Store* store, const Scheduler& scheduler, std::set<std::strin
   std::map<std::string, int> agents = {
       {"connected", 0}, {"draining", 0}, {"offline", 0}, {"revoked", 0}};
   std::vector<AgentView> connected = scheduler.ConnectedAgents();
-  absl::StatusOr<std::vector<AgentRecord>> records = store->ListAgents();
+  absl::StatusOr<std::vector<AgentRecord>> records = store->access().ListAgents();
   if (records.ok()) {
     for (const AgentRecord& r : *records) {
       bool online = std::any_of(connected.begin(), connected.end(),
@@ -48,7 +48,7 @@ void CollectGauges(Store* store, const Scheduler& scheduler, std::set<std::strin
     }
   }
   for (const auto& [state, n] : agents) m.Set("arena_agents", n, {{"state", state}});
-  absl::StatusOr<std::map<int, int64_t>> tasks = store->CountTasksByState();
+  absl::StatusOr<std::map<int, int64_t>> tasks = store->jobs().CountTasksByState();
   if (tasks.ok()) {
     for (v1::State state : {v1::QUEUED, v1::RUNNING, v1::PASSED, v1::FAILED, v1::ERROR,
                             v1::CANCELLED, v1::TIMED_OUT}) {

@@ -40,7 +40,7 @@ absl::StatusOr<v1::CreateTokenResponse> AdminApi::CreateToken(
 
 absl::StatusOr<v1::ListTokensResponse> AdminApi::ListTokens(const Principal& who) {
   RETURN_IF_ERROR(RequireAdmin(who, "listing API tokens"));
-  ASSIGN_OR_RETURN(std::vector<ApiToken> tokens, access_->store()->ListApiTokens());
+  ASSIGN_OR_RETURN(std::vector<ApiToken> tokens, access_->store()->access().ListApiTokens());
   v1::ListTokensResponse response;
   for (const ApiToken& token : tokens) *response.add_tokens() = ToInfo(token);
   return response;
@@ -50,7 +50,7 @@ absl::StatusOr<v1::TokenInfo> AdminApi::RevokeToken(const Principal& who,
                                                     const std::string& token) {
   RETURN_IF_ERROR(RequireAdmin(who, "revoking API tokens"));
   if (token.empty()) return absl::InvalidArgumentError("token id or name is required");
-  ASSIGN_OR_RETURN(ApiToken revoked, access_->store()->RevokeApiToken(token));
+  ASSIGN_OR_RETURN(ApiToken revoked, access_->store()->access().RevokeApiToken(token));
   access_->Audit(who.name, "token.revoke", revoked.id, revoked.name);
   return ToInfo(revoked);
 }
@@ -66,9 +66,9 @@ absl::StatusOr<v1::AgentInfo> AdminApi::AgentInfoFor(const std::string& agent_id
 absl::StatusOr<v1::AgentInfo> AdminApi::RevokeAgent(const Principal& who,
                                                     const std::string& agent_id) {
   RETURN_IF_ERROR(RequireOperator(who, "revoking agents"));
-  ASSIGN_OR_RETURN(AgentRecord record, access_->store()->GetAgent(agent_id));
+  ASSIGN_OR_RETURN(AgentRecord record, access_->store()->access().GetAgent(agent_id));
   record.revoked = true;
-  RETURN_IF_ERROR(access_->store()->UpsertAgent(record));
+  RETURN_IF_ERROR(access_->store()->access().UpsertAgent(record));
   access_->scheduler()->RevokeAgent(agent_id);
   access_->scheduler()->Flush();
   access_->Audit(who.name, "agent.revoke", agent_id);
@@ -78,9 +78,9 @@ absl::StatusOr<v1::AgentInfo> AdminApi::RevokeAgent(const Principal& who,
 absl::StatusOr<v1::AgentInfo> AdminApi::DrainAgent(const Principal& who,
                                                    const std::string& agent_id, bool undo) {
   RETURN_IF_ERROR(RequireOperator(who, "draining agents"));
-  ASSIGN_OR_RETURN(AgentRecord record, access_->store()->GetAgent(agent_id));
+  ASSIGN_OR_RETURN(AgentRecord record, access_->store()->access().GetAgent(agent_id));
   record.draining = !undo;
-  RETURN_IF_ERROR(access_->store()->UpsertAgent(record));
+  RETURN_IF_ERROR(access_->store()->access().UpsertAgent(record));
   access_->scheduler()->SetDraining(agent_id, !undo);
   access_->scheduler()->Flush();
   access_->Audit(who.name, undo ? "agent.undrain" : "agent.drain", agent_id);
@@ -90,7 +90,7 @@ absl::StatusOr<v1::AgentInfo> AdminApi::DrainAgent(const Principal& who,
 absl::StatusOr<v1::ListAuditResponse> AdminApi::ListAudit(const Principal& who, int limit) {
   RETURN_IF_ERROR(RequireAdmin(who, "reading the audit trail"));
   ASSIGN_OR_RETURN(std::vector<AuditRecord> entries,
-                   access_->store()->ListAudit(limit <= 0 ? 100 : std::min(limit, 10000)));
+                   access_->store()->access().ListAudit(limit <= 0 ? 100 : std::min(limit, 10000)));
   v1::ListAuditResponse response;
   for (const AuditRecord& e : entries) {
     v1::AuditEntry* out = response.add_entries();

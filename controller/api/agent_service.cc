@@ -186,11 +186,11 @@ grpc::Status AgentServiceImpl::Enroll(grpc::ServerContext* context,
   }
   int64_t now = absl::ToUnixMillis(absl::Now());
   const std::string hostname = SafeHostname(request->hostname());
-  absl::Status consumed = store_->ConsumeJoinToken(Sha256Hex(request->join_token()), now);
+  absl::Status consumed = store_->access().ConsumeJoinToken(Sha256Hex(request->join_token()), now);
   if (!consumed.ok()) {
-    store_
-        ->AppendAudit({now, "anonymous", "enroll.refused", hostname,
-                       absl::StrCat(context->peer(), ": ", consumed.message())})
+    store_->access()
+        .AppendAudit({now, "anonymous", "enroll.refused", hostname,
+                      absl::StrCat(context->peer(), ": ", consumed.message())})
         .IgnoreError();
     LogLine("enroll",
             absl::StrCat("refused enrollment from ", context->peer(), ": ", consumed.message()));
@@ -205,10 +205,10 @@ grpc::Status AgentServiceImpl::Enroll(grpc::ServerContext* context,
   record.hostname = hostname;
   record.enrolled_ms = now;
   record.last_seen_ms = now;
-  absl::Status stored = store_->UpsertAgent(record);
+  absl::Status stored = store_->access().UpsertAgent(record);
   if (!stored.ok()) return ToGrpc(stored);
   LogLine("enroll", absl::StrCat("enrolled ", agent_id, " (", hostname, ")"));
-  store_->AppendAudit({now, agent_id, "enroll", agent_id, hostname}).IgnoreError();
+  store_->access().AppendAudit({now, agent_id, "enroll", agent_id, hostname}).IgnoreError();
   response->set_agent_id(agent_id);
   response->set_certificate_pem(*cert);
   response->set_ca_pem(ca_->cert_pem);

@@ -72,7 +72,7 @@ absl::StatusOr<v1::GitCredentialInfo> AdminApi::SetGitCredential(
   record.has_ca = !request.ca_pem().empty();
   record.created_ms = absl::ToUnixMillis(absl::Now());
   ASSIGN_OR_RETURN(record.sealed, secrets_->Seal(access.SerializeAsString()));
-  RETURN_IF_ERROR(access_->store()->PutCredential(CredentialScope::kGit, record));
+  RETURN_IF_ERROR(access_->store()->access().PutCredential(CredentialScope::kGit, record));
   access_->Audit(
       who.name, "git.login", record.host,
       absl::StrCat(kind, record.username.empty() ? "" : absl::StrCat(" as ", record.username)));
@@ -82,7 +82,7 @@ absl::StatusOr<v1::GitCredentialInfo> AdminApi::SetGitCredential(
 absl::StatusOr<v1::ListGitCredentialsResponse> AdminApi::ListGitCredentials(const Principal& who) {
   RETURN_IF_ERROR(RequireOperator(who, "listing git credentials"));
   ASSIGN_OR_RETURN(std::vector<CredentialRecord> records,
-                   access_->store()->ListCredentials(CredentialScope::kGit));
+                   access_->store()->access().ListCredentials(CredentialScope::kGit));
   v1::ListGitCredentialsResponse response;
   for (const CredentialRecord& record : records) *response.add_credentials() = ToInfo(record);
   return response;
@@ -91,9 +91,9 @@ absl::StatusOr<v1::ListGitCredentialsResponse> AdminApi::ListGitCredentials(cons
 absl::StatusOr<v1::GitCredentialInfo> AdminApi::DeleteGitCredential(const Principal& who,
                                                                     const std::string& host) {
   RETURN_IF_ERROR(RequireOperator(who, "removing git credentials"));
-  ASSIGN_OR_RETURN(
-      CredentialRecord removed,
-      access_->store()->DeleteCredential(CredentialScope::kGit, absl::AsciiStrToLower(host)));
+  ASSIGN_OR_RETURN(CredentialRecord removed,
+                   access_->store()->access().DeleteCredential(CredentialScope::kGit,
+                                                               absl::AsciiStrToLower(host)));
   access_->Audit(who.name, "git.logout", removed.host, removed.kind);
   return ToInfo(removed);
 }

@@ -27,7 +27,7 @@ absl::StatusOr<v1::Job> JobAccess::VisibleJob(const Principal& who, const std::s
                                               int64_t after_seq, int task_page_size) const {
   if (job_id.empty()) return absl::InvalidArgumentError("job id is required");
   RowPage page{after_seq, task_page_size, task_page_size > 0 ? kTaskPageBytes : 0};
-  ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(job_id, page));
+  ASSIGN_OR_RETURN(v1::Job job, store_->jobs().GetJob(job_id, page));
   job.mutable_spec()->clear_sealed_secrets();
   scheduler_->progress().Fill(&job);
   if (!who.SeesEverything() && job.owner() != who.name) {
@@ -46,7 +46,7 @@ absl::StatusOr<v1::Task> JobAccess::ResolveTask(const Principal& who, const std:
 
 void JobAccess::Audit(const std::string& actor, const std::string& action,
                       const std::string& target, const std::string& detail) const {
-  absl::Status status = store_->AppendAudit(
+  absl::Status status = store_->access().AppendAudit(
       AuditRecord{absl::ToUnixMillis(absl::Now()), actor, action, target, detail});
   if (!status.ok()) LogLine("audit", status.ToString());
 }
@@ -92,7 +92,7 @@ absl::StatusOr<std::string> SelectAttempt(const v1::Task& task, const std::strin
 }
 
 absl::StatusOr<v1::ListAgentsResponse> DescribeAgents(const JobAccess& access) {
-  ASSIGN_OR_RETURN(std::vector<AgentRecord> records, access.store()->ListAgents());
+  ASSIGN_OR_RETURN(std::vector<AgentRecord> records, access.store()->access().ListAgents());
   std::vector<AgentView> connected = access.scheduler()->ConnectedAgents();
   v1::ListAgentsResponse response;
   for (const AgentRecord& record : records) {

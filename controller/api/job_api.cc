@@ -143,7 +143,7 @@ absl::StatusOr<v1::Job> JobApi::Submit(const Principal& who, const v1::SubmitJob
     task.set_id(NewId("task"));
     *job.add_tasks() = std::move(task);
   }
-  absl::Status inserted = store_->InsertJob(job, key.empty() ? key : ScopedKey(who, key));
+  absl::Status inserted = store_->jobs().InsertJob(job, key.empty() ? key : ScopedKey(who, key));
   if (absl::IsAlreadyExists(inserted) && !key.empty()) {
     return JobForKey(who, key, spec);  // a concurrent submit with the same key won
   }
@@ -173,7 +173,7 @@ absl::Status JobApi::SealSecrets(v1::JobSpec& spec) {
 
 absl::StatusOr<v1::Job> JobApi::JobForKey(const Principal& who, const std::string& key,
                                           const v1::JobSpec& spec) {
-  ASSIGN_OR_RETURN(std::string job_id, store_->FindJobByIdempotencyKey(ScopedKey(who, key)));
+  ASSIGN_OR_RETURN(std::string job_id, store_->jobs().FindJobByIdempotencyKey(ScopedKey(who, key)));
   ASSIGN_OR_RETURN(v1::Job job, Get(who, job_id));
   v1::JobSpec wanted = spec;
   wanted.clear_sealed_secrets();  // sealed anew each time
@@ -204,7 +204,7 @@ absl::StatusOr<v1::ListJobsResponse> JobApi::List(const Principal& who,
       (!absl::SimpleAtoi(request.page_token(), &query.before_rowid) || query.before_rowid <= 0)) {
     return absl::InvalidArgumentError("bad page_token");
   }
-  ASSIGN_OR_RETURN(JobPage page, store_->ListJobs(query));
+  ASSIGN_OR_RETURN(JobPage page, store_->jobs().ListJobs(query));
   v1::ListJobsResponse response;
   for (v1::Job& job : page.jobs) {
     job.mutable_spec()->clear_sealed_secrets();

@@ -36,7 +36,7 @@ absl::Status LogApi::StreamLogs(const Principal& who, const v1::StreamLogsReques
     // A follow outlives neither its token's revocation nor its expiry.
     RETURN_IF_ERROR(CheckStillValid(access_->store(), who));
     uint64_t generation = events_->Generation();
-    ASSIGN_OR_RETURN(v1::Job job, access_->store()->GetJob(request.job_id()));
+    ASSIGN_OR_RETURN(v1::Job job, access_->store()->jobs().GetJob(request.job_id()));
     ASSIGN_OR_RETURN(v1::Task task, SelectTask(job, request.task()));
     ASSIGN_OR_RETURN(std::string attempt_id, SelectAttempt(task, request.attempt()));
     bool pinned = !request.attempt().empty();

@@ -62,7 +62,7 @@ absl::StatusOr<v1::RegistryCredentialInfo> AdminApi::SetRegistryCredential(
   record.username = request.username();
   record.created_ms = absl::ToUnixMillis(absl::Now());
   ASSIGN_OR_RETURN(record.sealed, secrets_->Seal(auth.SerializeAsString()));
-  RETURN_IF_ERROR(access_->store()->PutCredential(CredentialScope::kRegistry, record));
+  RETURN_IF_ERROR(access_->store()->access().PutCredential(CredentialScope::kRegistry, record));
   access_->Audit(who.name, "registry.login", host, absl::StrCat("as ", record.username));
   return ToInfo(record);
 }
@@ -71,7 +71,7 @@ absl::StatusOr<v1::ListRegistryCredentialsResponse> AdminApi::ListRegistryCreden
     const Principal& who) {
   RETURN_IF_ERROR(RequireOperator(who, "listing registry credentials"));
   ASSIGN_OR_RETURN(std::vector<CredentialRecord> records,
-                   access_->store()->ListCredentials(CredentialScope::kRegistry));
+                   access_->store()->access().ListCredentials(CredentialScope::kRegistry));
   v1::ListRegistryCredentialsResponse response;
   for (const CredentialRecord& record : records) *response.add_credentials() = ToInfo(record);
   return response;
@@ -82,7 +82,7 @@ absl::StatusOr<v1::RegistryCredentialInfo> AdminApi::DeleteRegistryCredential(
   RETURN_IF_ERROR(RequireOperator(who, "removing registry credentials"));
   ASSIGN_OR_RETURN(std::string normal, CheckedHost(host));
   ASSIGN_OR_RETURN(CredentialRecord removed,
-                   access_->store()->DeleteCredential(CredentialScope::kRegistry, normal));
+                   access_->store()->access().DeleteCredential(CredentialScope::kRegistry, normal));
   access_->Audit(who.name, "registry.logout", removed.host, removed.username);
   return ToInfo(removed);
 }

@@ -35,7 +35,7 @@ absl::StatusOr<v1::ListResultsResponse> ResultsApi::ListResults(
   // A test that failed and passed within one task of the job is flaky; the
   // outcomes cover the whole job, so marks do not depend on page borders.
   using Outcomes = std::map<std::pair<std::string, std::string>, TestOutcome>;
-  ASSIGN_OR_RETURN(Outcomes outcomes, access_->store()->TestOutcomes(job.id()));
+  ASSIGN_OR_RETURN(Outcomes outcomes, access_->store()->results().TestOutcomes(job.id()));
   v1::ListResultsResponse response;
   v1::ResultSummary* summary = response.mutable_summary();
   for (const auto& [key, o] : outcomes) {
@@ -55,7 +55,7 @@ absl::StatusOr<v1::ListResultsResponse> ResultsApi::ListResults(
          static_cast<int64_t>(response.ByteSizeLong()) < kResultPageBytes) {
     RowPage read{page.after, page.limit, kResultPageBytes};
     ASSIGN_OR_RETURN(Page<v1::TestResult> rows,
-                     access_->store()->ListTestResultsPage(job.id(), read));
+                     access_->store()->results().ListTestResultsPage(job.id(), read));
     for (v1::TestResult& r : rows.rows) {
       const TestOutcome& o = outcomes[{r.task_id(), r.test_key()}];
       r.set_flaky(o.passed && o.failed);
@@ -81,13 +81,13 @@ absl::StatusOr<v1::ListArtifactsResponse> ResultsApi::ListArtifacts(
   }
   page.max_bytes = kResultPageBytes;
   ASSIGN_OR_RETURN(Page<ArtifactRecord> records,
-                   access_->store()->ListArtifactsPage(job.id(), task_id, page));
+                   access_->store()->results().ListArtifactsPage(job.id(), task_id, page));
   // The attempts' tasks, read once each.
   std::map<std::string, std::pair<v1::Task, int>> attempts;  // number by attempt id
   v1::ListArtifactsResponse response;
   for (const ArtifactRecord& record : records.rows) {
     if (!attempts.count(record.attempt_id)) {
-      absl::StatusOr<v1::Task> task = access_->store()->GetTask(record.task_id);
+      absl::StatusOr<v1::Task> task = access_->store()->jobs().GetTask(record.task_id);
       if (task.ok()) {
         for (int i = 0; i < task->attempts_size(); ++i)
           attempts[task->attempts(i).id()] = {*task, i + 1};
@@ -114,9 +114,9 @@ absl::StatusOr<v1::ListArtifactsResponse> ResultsApi::ListArtifacts(
 absl::Status ResultsApi::ReadArtifact(const Principal& who, const v1::GetArtifactRequest& request,
                                       const std::function<bool(absl::string_view)>& write) {
   RETURN_IF_ERROR(access_->VisibleJob(who, request.job_id(), 0, 1).status());
-  ASSIGN_OR_RETURN(
-      std::vector<ArtifactRecord> records,
-      access_->store()->FindArtifacts(request.job_id(), request.attempt_id(), request.path()));
+  ASSIGN_OR_RETURN(std::vector<ArtifactRecord> records,
+                   access_->store()->results().FindArtifacts(request.job_id(), request.attempt_id(),
+                                                             request.path()));
   const ArtifactRecord* found = nullptr;
   for (const ArtifactRecord& record : records) {
     // A JUnit report and an artifact may share a path: the artifact wins.
@@ -145,10 +145,11 @@ absl::StatusOr<v1::ListFlakyResponse> ResultsApi::ListFlaky(const Principal& who
   int window = request.runs() > 0 ? std::min(request.runs(), 1000) : 20;
   int limit = request.limit() > 0 ? std::min(request.limit(), 1000) : 50;
   // A submitter sees only tests that ran in its own jobs.
-  ASSIGN_OR_RETURN(
-      std::vector<TestRun> runs,
-      access_->store()->RecentTestRuns(kFlakyScanRows, who.SeesEverything() ? "" : who.name));
-  ASSIGN_OR_RETURN(std::vector<v1::QuarantineEntry> quarantine, access_->store()->ListQuarantine());
+  ASSIGN_OR_RETURN(std::vector<TestRun> runs,
+                   access_->store()->results().RecentTestRuns(
+                       kFlakyScanRows, who.SeesEverything() ? "" : who.name));
+  ASSIGN_OR_RETURN(std::vector<v1::QuarantineEntry> quarantine,
+                   access_->store()->results().ListQuarantine());
   std::set<std::string> quarantined;
   for (const v1::QuarantineEntry& e : quarantine) quarantined.insert(e.test_key());
   std::map<std::pair<std::string, std::string>, v1::FlakyTest> stats;
@@ -193,21 +194,22 @@ absl::StatusOr<v1::QuarantineResponse> ResultsApi::Quarantine(
     entry.set_reason(request.reason().substr(0, 1024));
     entry.set_added_by(who.name);
     entry.set_added_unix_ms(absl::ToUnixMillis(absl::Now()));
-    RETURN_IF_ERROR(access_->store()->AddQuarantine(entry));
+    RETURN_IF_ERROR(access_->store()->results().AddQuarantine(entry));
     access_->Audit(who.name, "quarantine.add", request.test_key(), entry.reason());
   } else if (action == "remove") {
-    RETURN_IF_ERROR(access_->store()->RemoveQuarantine(request.test_key()));
+    RETURN_IF_ERROR(access_->store()->results().RemoveQuarantine(request.test_key()));
     access_->Audit(who.name, "quarantine.remove", request.test_key());
   } else if (action != "list") {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown quarantine action \"", action, "\" (add, remove or list)"));
   }
-  ASSIGN_OR_RETURN(std::vector<v1::QuarantineEntry> entries, access_->store()->ListQuarantine());
+  ASSIGN_OR_RETURN(std::vector<v1::QuarantineEntry> entries,
+                   access_->store()->results().ListQuarantine());
   // A submitter sees the entries of tests that ran in its own jobs.
   std::set<std::string> own;
   if (!who.SeesEverything()) {
     ASSIGN_OR_RETURN(std::vector<TestRun> runs,
-                     access_->store()->RecentTestRuns(kFlakyScanRows, who.name));
+                     access_->store()->results().RecentTestRuns(kFlakyScanRows, who.name));
     for (const TestRun& run : runs) own.insert(run.test_key);
   }
   v1::QuarantineResponse response;

@@ -35,7 +35,7 @@ absl::StatusOr<Principal> AuthenticateBearer(Store* store, absl::string_view hea
   if (!absl::ConsumePrefix(&header, "Bearer ") || header.empty()) {
     return absl::UnauthenticatedError("malformed Authorization header, want \"Bearer TOKEN\"");
   }
-  absl::StatusOr<ApiToken> token = store->LookupApiToken(Sha256Hex(header));
+  absl::StatusOr<ApiToken> token = store->access().LookupApiToken(Sha256Hex(header));
   // Unknown, revoked and expired tokens authenticate no one: 401, so that a
   // client (the dashboard) asks for another token instead of showing "denied".
   if (absl::IsNotFound(token.status())) return absl::UnauthenticatedError("unknown API token");
@@ -46,7 +46,7 @@ absl::StatusOr<Principal> AuthenticateBearer(Store* store, absl::string_view hea
 
 absl::Status CheckStillValid(Store* store, const Principal& principal) {
   if (principal.token_hash.empty()) return absl::OkStatus();
-  absl::StatusOr<ApiToken> token = store->LookupApiToken(principal.token_hash);
+  absl::StatusOr<ApiToken> token = store->access().LookupApiToken(principal.token_hash);
   if (absl::IsNotFound(token.status())) return absl::UnauthenticatedError("unknown API token");
   if (!token.ok()) return absl::OkStatus();  // a busy store is no verdict on the token
   return CheckUsable(*token);
@@ -90,7 +90,7 @@ absl::StatusOr<std::string> CreateApiToken(Store* store, const std::string& name
   record.role = role;
   record.created_ms = absl::ToUnixMillis(now);
   record.expires_ms = ttl == absl::ZeroDuration() ? 0 : absl::ToUnixMillis(now + ttl);
-  RETURN_IF_ERROR(store->InsertApiToken(Sha256Hex(token), record));
+  RETURN_IF_ERROR(store->access().InsertApiToken(Sha256Hex(token), record));
   if (info != nullptr) *info = record;
   return token;
 }
@@ -105,8 +105,8 @@ absl::StatusOr<std::string> CreateJoinToken(Store* store, absl::Duration ttl, in
   }
   std::string token = absl::StrCat("ajt_", NewSecret(24));
   absl::Time now = absl::Now();
-  RETURN_IF_ERROR(store->InsertJoinToken(Sha256Hex(token), absl::ToUnixMillis(now + ttl), uses,
-                                         absl::ToUnixMillis(now)));
+  RETURN_IF_ERROR(store->access().InsertJoinToken(Sha256Hex(token), absl::ToUnixMillis(now + ttl),
+                                                  uses, absl::ToUnixMillis(now)));
   return token;
 }
 
@@ -115,7 +115,7 @@ absl::StatusOr<std::string> EnsureAdminToken(Store* store, const std::string& da
   if (FileExists(path)) {
     ASSIGN_OR_RETURN(std::string token, ReadFile(path));
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
-    if (store->LookupApiToken(Sha256Hex(token)).ok()) return token;
+    if (store->access().LookupApiToken(Sha256Hex(token)).ok()) return token;
   }
   ASSIGN_OR_RETURN(std::string token,
                    CreateApiToken(store, "admin", "admin", absl::ZeroDuration(), nullptr));

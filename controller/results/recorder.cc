@@ -75,7 +75,7 @@ absl::StatusOr<RecordedResults> RecordAttemptResults(Store* store, ArtifactStore
     RETURN_IF_ERROR(artifacts->Sync(attempt.job_id, attempt.attempt_id, junit, file.path()));
     files.push_back({attempt.attempt_id, attempt.job_id, task.id(), file.path(), size, junit});
   }
-  if (!files.empty()) RETURN_IF_ERROR(store->UpsertArtifacts(files));
+  if (!files.empty()) RETURN_IF_ERROR(store->results().UpsertArtifacts(files));
 
   std::vector<v1::TestResult> results;
   for (const ArtifactRecord& file : files) {
@@ -112,7 +112,8 @@ absl::StatusOr<RecordedResults> RecordAttemptResults(Store* store, ArtifactStore
     if (r.status() == "failed" || r.status() == "error")
       recorded.failed_keys.push_back(r.test_key());
   }
-  if (!results.empty()) RETURN_IF_ERROR(store->InsertTestResults(attempt.job_id, results));
+  if (!results.empty())
+    RETURN_IF_ERROR(store->results().InsertTestResults(attempt.job_id, results));
   recorded.count = static_cast<int>(results.size());
   return recorded;
 }

@@ -19,7 +19,7 @@
 namespace arena {
 
 void Scheduler::OnJobSubmitted(const std::string& job_id) {
-  absl::StatusOr<v1::Job> job = store_->GetJob(job_id);
+  absl::StatusOr<v1::Job> job = store_->jobs().GetJob(job_id);
   if (!job.ok()) return LogError(job.status());
   EnqueueJob(*job, {job->tasks().begin(), job->tasks().end()});
   dispatch_ = true;
@@ -48,7 +48,8 @@ void Scheduler::Dispatch() {
 
 bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
   absl::StatusOr<ActiveJob*> active = FindJob(queued.job_id);
-  absl::StatusOr<v1::Task> loaded = active.ok() ? store_->GetTask(queued.task_id) : active.status();
+  absl::StatusOr<v1::Task> loaded =
+      active.ok() ? store_->jobs().GetTask(queued.task_id) : active.status();
   if (!loaded.ok()) {
     LogError(loaded.status());
     return false;
@@ -87,16 +88,16 @@ absl::StatusOr<std::string> Scheduler::StoreAssignment(ActiveJob* job, v1::Task*
   attempt.state = v1::RUNNING;
   attempt.started_ms = NowMs();
   attempt.emulated = placement.emulated;
-  RETURN_IF_ERROR(store_->InsertAttempt(attempt));
+  RETURN_IF_ERROR(store_->jobs().InsertAttempt(attempt));
   task->set_state(v1::RUNNING);
   task->set_agent_id(placement.agent_id);
   task->set_attempt_id(attempt.id);
   task->set_emulated(placement.emulated);
   task->set_started_unix_ms(0);
   task->set_log_bytes(0);
-  RETURN_IF_ERROR(store_->UpdateTask(*task));
+  RETURN_IF_ERROR(store_->jobs().UpdateTask(*task));
   if (job->header.state() == v1::QUEUED) {
-    RETURN_IF_ERROR(store_->UpdateJobState(job->header.id(), v1::RUNNING, "", 0));
+    RETURN_IF_ERROR(store_->jobs().UpdateJobState(job->header.id(), v1::RUNNING, "", 0));
     job->header.set_state(v1::RUNNING);
   }
   return attempt.id;
@@ -115,7 +116,7 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   ended.result.reason = reason;
   ended.result.permanent = event != nullptr && event->permanent();
   // One task read per event; the job's header and counts are in jobs_.
-  absl::StatusOr<v1::Task> loaded = store_->GetTask(ended.running.task_id);
+  absl::StatusOr<v1::Task> loaded = store_->jobs().GetTask(ended.running.task_id);
   if (!loaded.ok() && !absl::IsNotFound(loaded.status())) return loaded.status();
   v1::Task* task = loaded.ok() ? &*loaded : nullptr;
   if (task != nullptr && !ended.running.cancelled) RETURN_IF_ERROR(RecordResults(*task, &ended));
@@ -137,7 +138,7 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
 }
 
 absl::Status Scheduler::RecordResults(const v1::Task& task, EndedAttempt* ended) {
-  ASSIGN_OR_RETURN(std::vector<v1::QuarantineEntry> entries, store_->ListQuarantine());
+  ASSIGN_OR_RETURN(std::vector<v1::QuarantineEntry> entries, store_->results().ListQuarantine());
   for (const v1::QuarantineEntry& e : entries) ended->quarantine.insert(e.test_key());
   AttemptResult& result = ended->result;
   AttemptContext context{
@@ -178,7 +179,7 @@ absl::StatusOr<std::string> Scheduler::StoreAttemptEnd(const EndedAttempt& ended
     record.notes = AttemptNotes(*ended.event);
     record.image_digest = ended.event->image_digest().substr(0, 512);
   }
-  RETURN_IF_ERROR(store_->UpdateAttempt(record));
+  RETURN_IF_ERROR(store_->jobs().UpdateAttempt(record));
   return record.image_digest;
 }
 
@@ -212,7 +213,7 @@ absl::Status Scheduler::Requeue(ActiveJob* job, v1::Task* task, const EndedAttem
   task->set_reason(decision.reason);
   task->set_agent_id("");
   task->set_exit_code(ended.exit_code);
-  RETURN_IF_ERROR(store_->UpdateTask(*task));
+  RETURN_IF_ERROR(store_->jobs().UpdateTask(*task));
   job->Move(before, task->quarantined(), v1::QUEUED, task->quarantined());
   // Another agent where one is free.
   queue_.Enqueue(job->header, *task, Now(), std::move(decision.avoid));
@@ -225,7 +226,7 @@ absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string&
                                    v1::State state, int exit_code, const std::string& reason,
                                    bool flaky, bool quarantined) {
   ASSIGN_OR_RETURN(ActiveJob * active, FindJob(job_id));
-  absl::StatusOr<v1::Task> loaded = store_->GetTask(task_id);
+  absl::StatusOr<v1::Task> loaded = store_->jobs().GetTask(task_id);
   if (absl::IsNotFound(loaded.status())) return absl::OkStatus();
   if (!loaded.ok()) return loaded.status();
   v1::Task* task = &*loaded;
@@ -245,7 +246,7 @@ absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string&
     }
   }
   task->set_log_bytes(task->attempt_id().empty() ? 0 : logs_->Size(job_id, task->attempt_id()));
-  RETURN_IF_ERROR(store_->UpdateTask(*task));
+  RETURN_IF_ERROR(store_->jobs().UpdateTask(*task));
   active->Move(before, was_quarantined, state, quarantined);
   RETURN_IF_ERROR(RollUpJob(job_id, active));
   notify_ = true;
@@ -257,8 +258,8 @@ absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string&
 absl::Status Scheduler::RollUpJob(const std::string& job_id, ActiveJob* active) {
   v1::State job_state = JobStateFromCounts(active->Counts());
   if (job_state != active->header.state()) {
-    RETURN_IF_ERROR(store_->UpdateJobState(job_id, job_state, active->header.reason(),
-                                           IsTerminal(job_state) ? NowMs() : 0));
+    RETURN_IF_ERROR(store_->jobs().UpdateJobState(job_id, job_state, active->header.reason(),
+                                                  IsTerminal(job_state) ? NowMs() : 0));
     active->header.set_state(job_state);
   }
   if (!IsTerminal(job_state)) return absl::OkStatus();

@@ -68,7 +68,8 @@ void Scheduler::AddRegistryAuth(const std::string& image, v1::Assign* assign) {
   for (const v1::RegistryAuth& auth : assign->registry_auths()) {
     if (auth.host() == host) return;
   }
-  absl::StatusOr<CredentialRecord> record = store_->GetCredential(CredentialScope::kRegistry, host);
+  absl::StatusOr<CredentialRecord> record =
+      store_->access().GetCredential(CredentialScope::kRegistry, host);
   if (absl::IsNotFound(record.status())) return;
   v1::RegistryAuth auth;
   absl::StatusOr<std::string> opened =
@@ -85,7 +86,8 @@ void Scheduler::AddRegistryAuth(const std::string& image, v1::Assign* assign) {
 void Scheduler::AddGitAccess(v1::Assign* assign) {
   if (assign->repo().empty()) return;
   for (const std::string& host : RepoHostKeys(assign->repo())) {
-    absl::StatusOr<CredentialRecord> record = store_->GetCredential(CredentialScope::kGit, host);
+    absl::StatusOr<CredentialRecord> record =
+        store_->access().GetCredential(CredentialScope::kGit, host);
     if (absl::IsNotFound(record.status())) continue;
     v1::GitAccess access;
     absl::StatusOr<std::string> opened =

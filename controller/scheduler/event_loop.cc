@@ -41,10 +41,10 @@ void Scheduler::OnLoopTick() {
 }
 
 absl::Status Scheduler::Load(absl::Time now) {
-  absl::StatusOr<std::vector<std::string>> active = store_->ListActiveJobIds();
+  absl::StatusOr<std::vector<std::string>> active = store_->jobs().ListActiveJobIds();
   if (!active.ok()) return active.status();
   for (const std::string& job_id : *active) {
-    absl::StatusOr<v1::Job> job = store_->GetJob(job_id);
+    absl::StatusOr<v1::Job> job = store_->jobs().GetJob(job_id);
     if (!job.ok()) return job.status();
     for (const v1::Task& task : job->tasks()) {
       if (task.state() == v1::QUEUED) {
@@ -78,8 +78,8 @@ absl::StatusOr<Scheduler::ActiveJob*> Scheduler::FindJob(const std::string& job_
   auto it = jobs_.find(job_id);
   if (it != jobs_.end()) return &it->second;
   ActiveJob job;
-  ASSIGN_OR_RETURN(job.header, store_->GetJobHeader(job_id));
-  ASSIGN_OR_RETURN(std::vector<TaskStateCount> counts, store_->CountJobTasks(job_id));
+  ASSIGN_OR_RETURN(job.header, store_->jobs().GetJobHeader(job_id));
+  ASSIGN_OR_RETURN(std::vector<TaskStateCount> counts, store_->jobs().CountJobTasks(job_id));
   for (const TaskStateCount& c : counts) job.counts[{c.state, c.quarantined}] += c.count;
   return &jobs_.emplace(job_id, std::move(job)).first->second;
 }

@@ -120,7 +120,7 @@ void Scheduler::PublishAgents() {
 
 void Scheduler::OnAgentConnected(const std::string& agent_id, std::shared_ptr<AgentLink> link,
                                  const v1::Hello& hello) {
-  absl::StatusOr<AgentRecord> record = store_->GetAgent(agent_id);
+  absl::StatusOr<AgentRecord> record = store_->access().GetAgent(agent_id);
   if (!record.ok() && !absl::IsNotFound(record.status())) {
     // A store that cannot answer says nothing about the agent: the agent
     // retries, while PermissionDenied would stop it for good.
@@ -139,7 +139,7 @@ void Scheduler::OnAgentConnected(const std::string& agent_id, std::shared_ptr<Ag
   record->labels = FormatKeyValues(agent.view.labels);
   record->slots = hello.slots();
   record->last_seen_ms = NowMs();
-  LogError(store_->UpsertAgent(*record));
+  LogError(store_->access().UpsertAgent(*record));
   LogLine("scheduler", absl::StrCat("agent ", agent_id, " connected (", record->platforms, ", ",
                                     agent.view.credits, "/", hello.slots(), " slots free, ",
                                     hello.running_size(), " attempts held)"));
@@ -184,10 +184,10 @@ void Scheduler::SendFencedCancel(const std::shared_ptr<AgentLink>& link,
 void Scheduler::OnAgentDisconnected(const std::string& agent_id, const AgentLink* link) {
   if (!agents_.Disconnected(agent_id, link)) return;
   LogLine("scheduler", absl::StrCat("agent ", agent_id, " disconnected"));
-  absl::StatusOr<AgentRecord> record = store_->GetAgent(agent_id);
+  absl::StatusOr<AgentRecord> record = store_->access().GetAgent(agent_id);
   if (record.ok()) {
     record->last_seen_ms = NowMs();
-    LogError(store_->UpsertAgent(*record));
+    LogError(store_->access().UpsertAgent(*record));
   }
 }
 
@@ -230,7 +230,7 @@ void Scheduler::OnAgentMessage(const std::string& agent_id, const v1::AgentMessa
 void Scheduler::OnRenew(const std::string& agent_id, const std::shared_ptr<AgentLink>& link,
                         const v1::RenewRequest& renew) {
   if (options_.ca == nullptr) return;
-  absl::StatusOr<AgentRecord> record = store_->GetAgent(agent_id);
+  absl::StatusOr<AgentRecord> record = store_->access().GetAgent(agent_id);
   if (!record.ok() || record->revoked) return;
   // The certificate names the agent the stream authenticated as, whatever
   // the CSR asks for.
@@ -312,7 +312,7 @@ void Scheduler::OnAttemptStarted(const RunningAttempt& attempt, const v1::TaskEv
   progress_.Clear(event.attempt_id());
   absl::StatusOr<ActiveJob*> job = FindJob(attempt.job_id);
   if (!job.ok()) return LogError(job.status());
-  absl::StatusOr<v1::Task> loaded = store_->GetTask(attempt.task_id);
+  absl::StatusOr<v1::Task> loaded = store_->jobs().GetTask(attempt.task_id);
   if (!loaded.ok()) return LogError(loaded.status());
   v1::Task* task = &*loaded;
   if (task->attempt_id() != event.attempt_id()) return;
@@ -322,13 +322,13 @@ void Scheduler::OnAttemptStarted(const RunningAttempt& attempt, const v1::TaskEv
         "arena_time_to_start_seconds",
         (task->started_unix_ms() - (*job)->header.created_unix_ms()) / 1000.0);
   }
-  LogError(store_->UpdateTask(*task));
+  LogError(store_->jobs().UpdateTask(*task));
   notify_ = true;
 }
 
 void Scheduler::OnCancelJob(const std::string& job_id, const std::string& reason) {
   queue_.RemoveJob(job_id);
-  absl::StatusOr<v1::Job> job = store_->GetJob(job_id);
+  absl::StatusOr<v1::Job> job = store_->jobs().GetJob(job_id);
   if (!job.ok()) return LogError(job.status());
   for (const v1::Task& task : job->tasks()) {
     if (IsTerminal(task.state())) continue;

@@ -49,7 +49,7 @@ absl::Status Scheduler::ExpandTests(ActiveJob* active, const v1::Task& list_task
   if (ids->empty()) return absl::InvalidArgumentError("the list command printed no test ids");
   std::vector<v1::Task> tasks = TestTasks(job.spec(), list_task.arch(), list_task.image(), *ids);
   for (v1::Task& task : tasks) task.set_id(NewId("task"));
-  RETURN_IF_ERROR(store_->AddTasks(job.id(), tasks));
+  RETURN_IF_ERROR(store_->jobs().AddTasks(job.id(), tasks));
   active->counts[{v1::QUEUED, false}] += static_cast<int64_t>(tasks.size());
   LogLine("scheduler", absl::StrCat("job ", job.id(), " (", list_task.arch(), "): ", ids->size(),
                                     " tests listed"));
@@ -65,7 +65,8 @@ void Scheduler::EnqueueJob(const v1::Job& job, std::vector<v1::Task> tasks) {
   }
   std::map<std::string, int64_t> durations;
   for (const auto& [arch, ids] : tests_by_arch) {
-    absl::StatusOr<std::map<std::string, int64_t>> known = store_->TestDurations(arch, ids);
+    absl::StatusOr<std::map<std::string, int64_t>> known =
+        store_->results().TestDurations(arch, ids);
     if (known.ok()) durations.insert(known->begin(), known->end());
   }
   OrderTests(tasks, durations);

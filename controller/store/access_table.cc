@@ -11,12 +11,8 @@ constexpr const char* kTokenColumns = "id, name, role, created_ms, expires_ms, r
 
 ApiToken ReadToken(const Statement& row) {
   ApiToken token;
-  token.id = row.Text(0);
-  token.name = row.Text(1);
-  token.role = row.Text(2);
-  token.created_ms = row.Int(3);
-  token.expires_ms = row.Int(4);
-  token.revoked = row.Int(5) != 0;
+  ColumnReader(row).Into(&token.id, &token.name, &token.role, &token.created_ms, &token.expires_ms,
+                         &token.revoked);
   return token;
 }
 
@@ -29,15 +25,8 @@ constexpr const char* kAgentColumns =
 
 AgentRecord ReadAgent(const Statement& row) {
   AgentRecord agent;
-  agent.id = row.Text(0);
-  agent.hostname = row.Text(1);
-  agent.platforms = row.Text(2);
-  agent.labels = row.Text(3);
-  agent.slots = static_cast<int32_t>(row.Int(4));
-  agent.enrolled_ms = row.Int(5);
-  agent.last_seen_ms = row.Int(6);
-  agent.revoked = row.Int(7) != 0;
-  agent.draining = row.Int(8) != 0;
+  ColumnReader(row).Into(&agent.id, &agent.hostname, &agent.platforms, &agent.labels, &agent.slots,
+                         &agent.enrolled_ms, &agent.last_seen_ms, &agent.revoked, &agent.draining);
   return agent;
 }
 
@@ -49,12 +38,8 @@ const char* TableOf(CredentialScope scope) {
 
 CredentialRecord ReadCredential(const Statement& row) {
   CredentialRecord record;
-  record.host = row.Text(0);
-  record.kind = row.Text(1);
-  record.username = row.Text(2);
-  record.has_ca = row.Int(3) != 0;
-  record.sealed = row.Text(4);
-  record.created_ms = row.Int(5);
+  ColumnReader(row).Into(&record.host, &record.kind, &record.username, &record.has_ca,
+                         &record.sealed, &record.created_ms);
   return record;
 }
 

@@ -3,8 +3,9 @@
 // enrolled agents, and the sealed credentials of private git hosts and
 // container registries (one table each, one credential per host).
 //
-// Owner: the Store, over its StoreConnection. Thread-safe (the connection
-// serialises the statements; writes take their turn at the write gate).
+// Owner: the Store, over its StoreConnection; callers use it through
+// `store->access()`. Thread-safe (the connection serialises the statements;
+// writes take their turn at the write gate).
 #ifndef ARENA_CONTROLLER_STORE_ACCESS_TABLE_H_
 #define ARENA_CONTROLLER_STORE_ACCESS_TABLE_H_
 

@@ -30,45 +30,47 @@ std::string EncodeCommand(const v1::Task& task) {
 
 // Reads kAttemptColumns starting at column `first` of the row.
 void ReadAttempt(const Statement& row, int first, v1::Attempt* a) {
-  a->set_id(row.Text(first));
-  a->set_agent_id(row.Text(first + 1));
-  a->set_state(static_cast<v1::State>(row.Int(first + 2)));
-  a->set_exit_code(static_cast<int32_t>(row.Int(first + 3)));
-  a->set_reason(row.Text(first + 4));
-  a->set_started_unix_ms(row.Int(first + 5));
-  a->set_finished_unix_ms(row.Int(first + 6));
-  a->set_log_bytes(row.Int(first + 7));
-  a->set_emulated(row.Int(first + 8) != 0);
-  a->set_exited_unix_ms(row.Int(first + 9));
-  for (absl::string_view note : absl::StrSplit(row.Text(first + 10), '\n', absl::SkipEmpty())) {
+  ColumnReader in(row, first);
+  a->set_id(in.Text());
+  a->set_agent_id(in.Text());
+  a->set_state(in.As<v1::State>());
+  a->set_exit_code(in.As<int32_t>());
+  a->set_reason(in.Text());
+  a->set_started_unix_ms(in.Int());
+  a->set_finished_unix_ms(in.Int());
+  a->set_log_bytes(in.Int());
+  a->set_emulated(in.Bool());
+  a->set_exited_unix_ms(in.Int());
+  for (absl::string_view note : absl::StrSplit(in.Text(), '\n', absl::SkipEmpty())) {
     a->add_notes(std::string(note));
   }
-  a->set_image_digest(row.Text(first + 11));
+  a->set_image_digest(in.Text());
 }
 
 // Reads kTaskColumns.
 v1::Task ReadTask(const Statement& row) {
+  ColumnReader in(row);
   v1::Task task;
-  task.set_id(row.Text(0));
-  task.set_arch(row.Text(1));
-  task.set_state(static_cast<v1::State>(row.Int(2)));
-  task.set_exit_code(static_cast<int32_t>(row.Int(3)));
-  task.set_reason(row.Text(4));
-  task.set_agent_id(row.Text(5));
-  task.set_attempt_id(row.Text(6));
-  task.set_started_unix_ms(row.Int(7));
-  task.set_finished_unix_ms(row.Int(8));
-  task.set_log_bytes(row.Int(9));
-  task.set_image(row.Text(10));
-  task.set_emulated(row.Int(11) != 0);
-  task.set_kind(static_cast<v1::TaskKind>(row.Int(12)));
-  task.set_suite(row.Text(13));
-  task.set_test_id(row.Text(14));
-  task.set_serial(row.Int(15) != 0);
-  task.set_flaky(row.Int(16) != 0);
-  task.set_quarantined(row.Int(17) != 0);
+  task.set_id(in.Text());
+  task.set_arch(in.Text());
+  task.set_state(in.As<v1::State>());
+  task.set_exit_code(in.As<int32_t>());
+  task.set_reason(in.Text());
+  task.set_agent_id(in.Text());
+  task.set_attempt_id(in.Text());
+  task.set_started_unix_ms(in.Int());
+  task.set_finished_unix_ms(in.Int());
+  task.set_log_bytes(in.Int());
+  task.set_image(in.Text());
+  task.set_emulated(in.Bool());
+  task.set_kind(in.As<v1::TaskKind>());
+  task.set_suite(in.Text());
+  task.set_test_id(in.Text());
+  task.set_serial(in.Bool());
+  task.set_flaky(in.Bool());
+  task.set_quarantined(in.Bool());
   v1::Task holder;
-  if (holder.ParseFromString(row.Text(18))) *task.mutable_command() = holder.command();
+  if (holder.ParseFromString(in.Text())) *task.mutable_command() = holder.command();
   if (task.started_unix_ms() > 0 && task.finished_unix_ms() >= task.started_unix_ms()) {
     task.set_duration_ms(task.finished_unix_ms() - task.started_unix_ms());
   }
@@ -77,17 +79,8 @@ v1::Task ReadTask(const Statement& row) {
 
 AttemptRecord ReadAttemptRecord(const Statement& row) {
   AttemptRecord a;
-  a.id = row.Text(0);
-  a.task_id = row.Text(1);
-  a.job_id = row.Text(2);
-  a.agent_id = row.Text(3);
-  a.state = static_cast<v1::State>(row.Int(4));
-  a.exit_code = static_cast<int32_t>(row.Int(5));
-  a.reason = row.Text(6);
-  a.started_ms = row.Int(7);
-  a.finished_ms = row.Int(8);
-  a.log_bytes = row.Int(9);
-  a.exited_ms = row.Int(10);
+  ColumnReader(row).Into(&a.id, &a.task_id, &a.job_id, &a.agent_id, &a.state, &a.exit_code,
+                         &a.reason, &a.started_ms, &a.finished_ms, &a.log_bytes, &a.exited_ms);
   return a;
 }
 
@@ -117,14 +110,15 @@ struct JobRow {
 
 // Reads kJobColumns.
 JobRow ReadJobRow(const Statement& row) {
+  ColumnReader in(row);
   JobRow read;
-  read.job.set_id(row.Text(0));
-  read.spec = row.Text(1);
-  read.job.set_state(static_cast<v1::State>(row.Int(2)));
-  read.job.set_reason(row.Text(3));
-  read.job.set_created_unix_ms(row.Int(4));
-  read.job.set_finished_unix_ms(row.Int(5));
-  read.job.set_owner(row.Text(6));
+  read.job.set_id(in.Text());
+  read.spec = in.Text();
+  read.job.set_state(in.As<v1::State>());
+  read.job.set_reason(in.Text());
+  read.job.set_created_unix_ms(in.Int());
+  read.job.set_finished_unix_ms(in.Int());
+  read.job.set_owner(in.Text());
   return read;
 }
 

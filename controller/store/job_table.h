@@ -2,8 +2,9 @@
 // stored whole; its tasks keep their creation order (a sequence number per
 // job, which pages of tasks follow); attempts are listed oldest first.
 //
-// Owner: the Store, over its StoreConnection. Thread-safe (the connection
-// serialises the statements; writes take their turn at the write gate).
+// Owner: the Store, over its StoreConnection; callers use it through
+// `store->jobs()`. Thread-safe (the connection serialises the statements;
+// writes take their turn at the write gate).
 #ifndef ARENA_CONTROLLER_STORE_JOB_TABLE_H_
 #define ARENA_CONTROLLER_STORE_JOB_TABLE_H_
 
@@ -28,14 +29,14 @@ class JobTable {
   // Inserts the job and its tasks in one transaction. A non-empty
   // idempotency key already in use fails with AlreadyExists, as does a job
   // id in use.
-  absl::Status InsertJob(const v1::Job& job, const std::string& idempotency_key);
+  absl::Status InsertJob(const v1::Job& job, const std::string& idempotency_key = "");
   // NotFound when no job has the key.
   absl::StatusOr<std::string> FindJobByIdempotencyKey(const std::string& key);
   // The job with one page of its tasks in creation order (`page.after` is
   // the first sequence number to include; the job's next_task_page_token
   // names the next page), their attempts and the job's task counts by
   // state. NotFound for an unknown id.
-  absl::StatusOr<v1::Job> GetJob(const std::string& id, const RowPage& page);
+  absl::StatusOr<v1::Job> GetJob(const std::string& id, const RowPage& page = {});
   // The job without its tasks (spec, state, owner, times): what the
   // scheduler needs per event, at a cost that does not grow with the job.
   absl::StatusOr<v1::Job> GetJobHeader(const std::string& id);

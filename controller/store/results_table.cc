@@ -13,22 +13,23 @@ constexpr const char* kResultColumns =
     "status, duration_ms, message, text, finished_ms, quarantined, id";
 
 v1::TestResult ReadTestResult(const Statement& row) {
+  ColumnReader in(row);
   v1::TestResult r;
-  r.set_task_id(row.Text(0));
-  r.set_attempt_id(row.Text(1));
-  r.set_attempt_number(static_cast<int32_t>(row.Int(2)));
-  r.set_agent_id(row.Text(3));
-  r.set_arch(row.Text(4));
-  r.set_suite(row.Text(5));
-  r.set_classname(row.Text(6));
-  r.set_name(row.Text(7));
-  r.set_test_key(row.Text(8));
-  r.set_status(row.Text(9));
-  r.set_duration_ms(row.Int(10));
-  r.set_message(row.Text(11));
-  r.set_text(row.Text(12));
-  r.set_finished_unix_ms(row.Int(13));
-  r.set_quarantined(row.Int(14) != 0);
+  r.set_task_id(in.Text());
+  r.set_attempt_id(in.Text());
+  r.set_attempt_number(in.As<int32_t>());
+  r.set_agent_id(in.Text());
+  r.set_arch(in.Text());
+  r.set_suite(in.Text());
+  r.set_classname(in.Text());
+  r.set_name(in.Text());
+  r.set_test_key(in.Text());
+  r.set_status(in.Text());
+  r.set_duration_ms(in.Int());
+  r.set_message(in.Text());
+  r.set_text(in.Text());
+  r.set_finished_unix_ms(in.Int());
+  r.set_quarantined(in.Bool());
   return r;
 }
 
@@ -39,11 +40,12 @@ ArtifactRecord ReadArtifact(const Statement& row) {
 }
 
 v1::QuarantineEntry ReadQuarantine(const Statement& row) {
+  ColumnReader in(row);
   v1::QuarantineEntry e;
-  e.set_test_key(row.Text(0));
-  e.set_reason(row.Text(1));
-  e.set_added_by(row.Text(2));
-  e.set_added_unix_ms(row.Int(3));
+  e.set_test_key(in.Text());
+  e.set_reason(in.Text());
+  e.set_added_by(in.Text());
+  e.set_added_unix_ms(in.Int());
   return e;
 }
 

@@ -3,8 +3,9 @@
 // list; with the queries built on them (a job's outcomes, recent durations
 // for ordering, recent runs for flake ranking).
 //
-// Owner: the Store, over its StoreConnection. Thread-safe (the connection
-// serialises the statements; writes take their turn at the write gate).
+// Owner: the Store, over its StoreConnection; callers use it through
+// `store->results()`. Thread-safe (the connection serialises the statements;
+// writes take their turn at the write gate).
 #ifndef ARENA_CONTROLLER_STORE_RESULTS_TABLE_H_
 #define ARENA_CONTROLLER_STORE_RESULTS_TABLE_H_
 
@@ -45,7 +46,8 @@ class ResultsTable {
       const std::string& arch, const std::vector<std::string>& keys);
   // Per (test, arch, job) outcomes, newest jobs first, from the latest
   // `max_rows` results; only runs in jobs of `owner` when it is set.
-  absl::StatusOr<std::vector<TestRun>> RecentTestRuns(int64_t max_rows, const std::string& owner);
+  absl::StatusOr<std::vector<TestRun>> RecentTestRuns(int64_t max_rows,
+                                                      const std::string& owner = "");
 
   // Inserts each artifact, replacing one the attempt stored at the same path
   // and kind.

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -54,6 +55,48 @@ template <typename Read>
 using RowOf = std::decay_t<std::invoke_result_t<Read&, const Statement&>>;
 
 }  // namespace sql_internal
+
+// Reads a row's columns in turn from `first`, as Bind binds parameters in
+// order: a row reader lists its fields in the order of its column list and
+// numbers none of them. Into() reads plain fields, the field types choosing
+// the reads; the single reads serve a protobuf's setters.
+//
+//   ColumnReader(row).Into(&token.id, &token.name, &token.revoked);
+//   ColumnReader in(row);
+//   task.set_id(in.Text());
+//   task.set_state(in.As<v1::State>());
+class ColumnReader {
+ public:
+  explicit ColumnReader(const Statement& row, int first = 0) : row_(row), next_(first) {}
+
+  std::string Text() { return row_.Text(next_++); }
+  int64_t Int() { return row_.Int(next_++); }
+  bool Bool() { return row_.Int(next_++) != 0; }
+  // An integer column as an enum or a narrower integer.
+  template <typename T>
+  T As() {
+    static_assert(std::is_integral_v<T> || std::is_enum_v<T>, "As reads integer columns");
+    return static_cast<T>(row_.Int(next_++));
+  }
+
+  // Reads the next columns into `fields`, in order: strings as text, bools
+  // as 0 or not, other integers and enums as integers.
+  template <typename... Fields>
+  void Into(Fields*... fields) {
+    (ReadInto(fields), ...);
+  }
+
+ private:
+  void ReadInto(std::string* field) { *field = Text(); }
+  void ReadInto(bool* field) { *field = Bool(); }
+  template <typename T>
+  void ReadInto(T* field) {
+    *field = As<T>();
+  }
+
+  const Statement& row_;
+  int next_;
+};
 
 class SqlQuery {
  public:

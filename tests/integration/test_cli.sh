@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # arenactl for people: a config file beside flags and environment (flags win,
-# then the environment, then the file), bash completion, colours only on a
-# terminal (and never with NO_COLOR), relative times, and one readable line
-# for a broken config.
+# then the environment, then the file), bash completion written from the
+# command table (valid bash; commands, sub-commands, flags, fixed values),
+# every command's --help, a mistyped flag named with the nearest one, colours
+# only on a terminal (and never with NO_COLOR), relative times, and one
+# readable line for a broken config.
 source "$(dirname "$0")/lib.sh"
 start_controller ctl
 start_agent agent --slots 1
@@ -41,6 +43,24 @@ assert_eq "status" "$completion" "completes commands"
 completion=$(bash -c "source <('$BIN/arenactl' completion bash); COMP_WORDS=(arenactl run --sui); COMP_CWORD=2; _arenactl; echo \${COMPREPLY[*]}")
 assert_eq "--suite --suite-serial" "$completion" "completes flags"
 [ -s "$BIN/../arenactl.bash" ] || fail "the build writes arenactl.bash for the package"
+"$BIN/arenactl" completion bash >"$WORK/arenactl.bash"
+bash -n "$WORK/arenactl.bash" || fail "the completion script is not valid bash"
+cmp -s "$WORK/arenactl.bash" "$BIN/../arenactl.bash" || fail "the packaged script differs from the binary's"
+complete_line() {  # CWORD WORD...: what _arenactl offers for word CWORD
+  local cword=$1
+  shift
+  bash -c 'source "$1"; shift; COMP_CWORD=$1; shift; COMP_WORDS=("$@"); _arenactl; echo "${COMPREPLY[*]}"' \
+    _ "$WORK/arenactl.bash" "$cword" "$@"
+}
+assert_eq "run" "$(complete_line 1 arenactl ru)" "ru<TAB> completes to run"
+assert_eq "status" "$(complete_line 3 arenactl --controller h:1 sta)" "a global flag's value is not the command"
+assert_eq "none host bridge" "$(complete_line 3 arenactl run --network '')" "--network's values"
+assert_eq "table json" "$(complete_line 3 arenactl jobs -o '')" "-o's values after the command"
+assert_eq "operator" "$(complete_line 4 arenactl token create --role op)" "--role's values"
+assert_eq "login list logout" "$(complete_line 2 arenactl git '')" "git's sub-commands"
+assert_eq "--known-hosts" "$(complete_line 4 arenactl git login h --kn)" "git login's flags"
+assert_eq "--reason" "$(complete_line 4 arenactl quarantine add t --r)" "quarantine add's flags"
+assert_eq "bash" "$(complete_line 2 arenactl completion '')" "completion's shells"
 pass "bash completion for commands and flags"
 
 piped=$(actl status "$job")
@@ -63,7 +83,34 @@ assert_eq 'arenactl: unknown command "staus"; did you mean "status"?' "$(cat "$W
 logs_help=$("$BIN/arenactl" logs --help)
 assert_contains "$logs_help" "logs JOB [--task ID|ARCH]" "logs --help"
 [[ "$logs_help" != *"wait JOB"* ]] || fail "logs --help shows other commands: $logs_help"
-pass "global flags anywhere before --, the nearest command for a typo, per-command --help"
+for command in $("$BIN/arenactl" --help | sed -n '/^commands:/,/^$/s/^  \([a-z-]*\).*/\1/p' | sort -u); do
+  help=$("$BIN/arenactl" "$command" --help)
+  assert_contains "$help" "usage: arenactl [GLOBAL FLAGS] $command" "$command --help"
+done
+# Every flag a command reads is one the table declares (and so one its
+# --help, the parser and the completion know).
+declared=$(for command in $("$BIN/arenactl" --help | sed -n '/^commands:/,/^$/s/^  \([a-z-]*\).*/\1/p' | sort -u); do
+  "$BIN/arenactl" "$command" --help; done; "$BIN/arenactl" --help)
+src="$(cd "$(dirname "$0")/../.." && pwd)/cli"
+read_flags=$(grep -ohE '(Get|Has|GetAll)\("[a-z-]+"' "$src"/*.cc | sed -E 's/.*\("//; s/"$//' | sort -u)
+[ -n "$read_flags" ] || fail "no flag reads found in $src"
+for flag in $read_flags; do
+  grep -qE -- "--$flag( |$)" <<<"$declared" || fail "cli/ reads --$flag, which no command declares"
+done
+set +e
+actl run --timout 10m -- true 2>"$WORK/err"
+rc=$?
+set -e
+assert_eq 2 "$rc" "an unknown flag"
+assert_eq "arenactl: unknown flag --timout for run; did you mean --timeout?" "$(cat "$WORK/err")" "the nearest flag"
+set +e
+env -u ARENA_CONTROLLER HOME="$WORK/nohome" "$BIN/arenactl" logs "$job" --folow 2>"$WORK/err"
+rc=$?
+set -e
+assert_eq 2 "$rc" "an unknown flag without a controller"
+assert_eq "arenactl: unknown flag --folow for logs; did you mean --follow?" "$(cat "$WORK/err")" \
+  "the flag is named before the missing controller"
+pass "global flags anywhere before --, the nearest command or flag for a typo, per-command --help"
 
 start_controller jsonlog 0 --log-format json --log-level debug
 start_agent jsonagent --log-format json

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "cli/help_text.h"
+
 namespace arena {
 namespace {
 

@@ -23,7 +23,7 @@ class BuildCredentialsTest : public SchedulerTest {
       auth.set_password(absl::StrCat("pass-", host));
       CredentialRecord record{host, "basic", "puller", false, *box_.Seal(auth.SerializeAsString()),
                               1};
-      ASSERT_TRUE(store_->PutCredential(CredentialScope::kRegistry, record).ok());
+      ASSERT_TRUE(store_->access().PutCredential(CredentialScope::kRegistry, record).ok());
     }
   }
   // Starts a job on a new agent; returns its assignment.
@@ -44,7 +44,7 @@ class BuildCredentialsTest : public SchedulerTest {
       task.set_id(absl::StrCat(job.id(), "-t0"));
       *job.add_tasks() = task;
     }
-    EXPECT_TRUE(store_->InsertJob(job).ok());
+    EXPECT_TRUE(store_->jobs().InsertJob(job).ok());
     scheduler_->JobSubmitted(job.id());
     scheduler_->Flush();
     EXPECT_EQ((*link)->Assigns().size(), 1u);

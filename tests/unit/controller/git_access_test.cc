@@ -18,7 +18,7 @@ class GitAccessTest : public SchedulerTest {
     access.set_password(password);
     CredentialRecord record{
         host, "https-token", "bot", false, *box_.Seal(access.SerializeAsString()), 1};
-    ASSERT_TRUE(store_->PutCredential(CredentialScope::kGit, record).ok());
+    ASSERT_TRUE(store_->access().PutCredential(CredentialScope::kGit, record).ok());
   }
   // The git access the agent is given for a job cloning `repo`.
   v1::GitAccess AccessFor(const std::string& repo) {
@@ -60,7 +60,7 @@ TEST_F(GitAccessTest, PermanentErrorsAreNotRetried) {
   error.mutable_event()->set_permanent(true);
   error.mutable_event()->set_attempt_id(link->Assigns()[0].attempt_id());
   Send("agent-1", error);
-  v1::Job job = *store_->GetJob("job-1");
+  v1::Job job = *store_->jobs().GetJob("job-1");
   EXPECT_EQ(job.state(), v1::ERROR);
   EXPECT_EQ(job.tasks(0).attempts_size(), 1);
   EXPECT_EQ(job.tasks(0).reason(), "git h refused credentials for https://h/r");

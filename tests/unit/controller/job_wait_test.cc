@@ -91,7 +91,7 @@ class LargeJobTest : public JobWaitTest {
       task->set_state(i % 2 ? v1::PASSED : v1::QUEUED);
       task->set_reason(std::string(100, 'r'));
     }
-    ASSERT_TRUE(store_->InsertJob(job).ok());
+    ASSERT_TRUE(store_->jobs().InsertJob(job).ok());
     std::vector<v1::TestResult> results;
     for (int i = 0; i < kResults; ++i) {
       v1::TestResult& r = results.emplace_back();
@@ -104,7 +104,7 @@ class LargeJobTest : public JobWaitTest {
     // The first test fails once and passes later: flaky, far apart in order.
     results.back().set_task_id(results[7].task_id());
     results.back().set_test_key(results[7].test_key());
-    ASSERT_TRUE(store_->InsertTestResults("job-big", results).ok());
+    ASSERT_TRUE(store_->results().InsertTestResults("job-big", results).ok());
   }
   static constexpr int kTasks = 10000;
   static constexpr int kResults = 100000;

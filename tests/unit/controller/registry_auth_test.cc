@@ -22,7 +22,7 @@ class RegistryAuthTest : public SchedulerTest {
     auth.set_password(password);
     CredentialRecord record{host, "basic", "puller", false, *box_.Seal(auth.SerializeAsString()),
                             1};
-    ASSERT_TRUE(store_->PutCredential(CredentialScope::kRegistry, record).ok());
+    ASSERT_TRUE(store_->access().PutCredential(CredentialScope::kRegistry, record).ok());
   }
   // The registry credentials the agent is given for a task running `image`.
   std::vector<v1::RegistryAuth> AuthsFor(const std::string& image,
@@ -40,7 +40,7 @@ class RegistryAuthTest : public SchedulerTest {
       task.set_id(absl::StrCat(job.id(), "-t0"));
       *job.add_tasks() = task;
     }
-    EXPECT_TRUE(store_->InsertJob(job).ok());
+    EXPECT_TRUE(store_->jobs().InsertJob(job).ok());
     scheduler_->JobSubmitted(job.id());
     scheduler_->Flush();
     EXPECT_EQ(link->Assigns().size(), 1u) << image;

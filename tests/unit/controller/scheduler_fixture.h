@@ -108,7 +108,7 @@ class SchedulerTest : public ::testing::Test {
       task.set_id(absl::StrCat(id, "-t", n++));
       *job.add_tasks() = task;
     }
-    EXPECT_TRUE(store_->InsertJob(job).ok());
+    EXPECT_TRUE(store_->jobs().InsertJob(job).ok());
     scheduler_->JobSubmitted(id);
     scheduler_->Flush();
     return id;
@@ -120,7 +120,7 @@ class SchedulerTest : public ::testing::Test {
     AgentRecord record;
     record.id = id;
     record.hostname = "h";
-    if (!store_->GetAgent(id).ok()) EXPECT_TRUE(store_->UpsertAgent(record).ok());
+    if (!store_->access().GetAgent(id).ok()) EXPECT_TRUE(store_->access().UpsertAgent(record).ok());
     if (link == nullptr) link = std::make_shared<FakeLink>();
     v1::Hello hello;
     hello.add_platforms()->set_arch("amd64");
@@ -154,7 +154,7 @@ class SchedulerTest : public ::testing::Test {
     task->set_id(id + "-task");
     task->set_arch("amd64");
     task->set_state(v1::QUEUED);
-    EXPECT_TRUE(store_->InsertJob(job).ok());
+    EXPECT_TRUE(store_->jobs().InsertJob(job).ok());
     scheduler_->JobSubmitted(id);
     scheduler_->Flush();
     return id;

@@ -12,7 +12,7 @@ TEST_F(SchedulerTest, NeverAssignsMoreThanAgentCredits) {
   Submit("job-1");
   Submit("job-2");
   ASSERT_EQ(link->Assigns().size(), 1u);
-  EXPECT_EQ(store_->GetJob("job-2")->tasks(0).state(), v1::QUEUED);
+  EXPECT_EQ(store_->jobs().GetJob("job-2")->tasks(0).state(), v1::QUEUED);
   TaskNeeds needs{"amd64", {}};
   EXPECT_EQ(scheduler_->WaitingReason(needs), "1 matching agent, all slots busy");
   EXPECT_EQ(scheduler_->QueueDepth(), (std::map<std::string, int>{{"amd64", 1}}));
@@ -34,11 +34,11 @@ TEST_F(SchedulerTest, AgentsHearOnlyWhatTheStoreHasCommitted) {
   std::vector<std::string> seen;  // written on the scheduler's thread only
   link->on_send = [&](const v1::ControllerMessage& m) {
     if (m.has_assign()) {
-      absl::StatusOr<AttemptRecord> attempt = store_->GetAttempt(m.assign().attempt_id());
+      absl::StatusOr<AttemptRecord> attempt = store_->jobs().GetAttempt(m.assign().attempt_id());
       seen.push_back(attempt.ok() ? "assign: attempt stored" : "assign: attempt missing");
     }
     if (m.has_log_ack() && m.log_ack().result_recorded()) {
-      absl::StatusOr<AttemptRecord> attempt = store_->GetAttempt(m.log_ack().attempt_id());
+      absl::StatusOr<AttemptRecord> attempt = store_->jobs().GetAttempt(m.log_ack().attempt_id());
       seen.push_back(attempt.ok() && attempt->state == v1::FAILED ? "result: stored"
                                                                   : "result: missing");
     }
@@ -50,8 +50,8 @@ TEST_F(SchedulerTest, AgentsHearOnlyWhatTheStoreHasCommitted) {
   exited.mutable_event()->set_unix_ms(1780000000042);
   Send("agent-1", exited);
   EXPECT_EQ(seen, (std::vector<std::string>{"assign: attempt stored", "result: stored"}));
-  EXPECT_EQ(store_->GetAttempt(link->Assigns()[0].attempt_id())->exited_ms, 1780000000042);
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::FAILED);
+  EXPECT_EQ(store_->jobs().GetAttempt(link->Assigns()[0].attempt_id())->exited_ms, 1780000000042);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::FAILED);
 }
 
 TEST_F(SchedulerTest, ExitCodeIsRecordedAndJobFails) {
@@ -65,7 +65,7 @@ TEST_F(SchedulerTest, ExitCodeIsRecordedAndJobFails) {
   log.mutable_log()->set_stream(v1::LOG_STREAM_STDERR);
   Send("agent-1", log);
   Send("agent-1", Exited(attempt, 7, 5));
-  v1::Job job = *store_->GetJob("job-1");
+  v1::Job job = *store_->jobs().GetJob("job-1");
   EXPECT_EQ(job.state(), v1::FAILED);
   EXPECT_EQ(job.tasks(0).exit_code(), 7);
   EXPECT_EQ(job.tasks(0).log_bytes(), 5);
@@ -80,13 +80,13 @@ TEST_F(SchedulerTest, ResultWaitsForItsLogBytes) {
   Submit("job-1");
   std::string attempt = link->Assigns()[0].attempt_id();
   Send("agent-1", Exited(attempt, 0, /*log_bytes=*/3));
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::RUNNING);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::RUNNING);
   v1::AgentMessage log;
   log.mutable_log()->set_attempt_id(attempt);
   log.mutable_log()->set_data("abc");
   Send("agent-1", log);
   Send("agent-1", Exited(attempt, 0, 3));
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::PASSED);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::PASSED);
 }
 
 TEST_F(SchedulerTest, MessagesNamingAnotherAgentsAttemptAreIgnored) {
@@ -100,7 +100,7 @@ TEST_F(SchedulerTest, MessagesNamingAnotherAgentsAttemptAreIgnored) {
   Send("agent-2", log);
   Send("agent-2", Exited(attempt, 0));
   EXPECT_EQ(logs_->Size("job-1", attempt), 0);
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::RUNNING);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::RUNNING);
 }
 
 TEST_F(SchedulerTest, CancelStopsRunningAttemptAndNeverPasses) {
@@ -113,9 +113,9 @@ TEST_F(SchedulerTest, CancelStopsRunningAttemptAndNeverPasses) {
   for (const auto& m : link->Sent())
     cancel_sent |= m.has_cancel() && m.cancel().attempt_id() == attempt;
   EXPECT_TRUE(cancel_sent);
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::CANCELLED);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::CANCELLED);
   Send("agent-1", Exited(attempt, 0));
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::CANCELLED);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::CANCELLED);
 }
 
 TEST_F(SchedulerTest, ReconnectWithoutTheAttemptMarksItLost) {
@@ -123,7 +123,7 @@ TEST_F(SchedulerTest, ReconnectWithoutTheAttemptMarksItLost) {
   Submit("job-1");
   scheduler_->AgentDisconnected("agent-1", link.get());
   Connect("agent-1", 1);
-  v1::Job job = *store_->GetJob("job-1");
+  v1::Job job = *store_->jobs().GetJob("job-1");
   EXPECT_EQ(job.state(), v1::ERROR);
   EXPECT_NE(job.tasks(0).reason().find("lost"), std::string::npos);
 }
@@ -139,7 +139,7 @@ TEST_F(SchedulerTest, ReconnectWithTheAttemptKeepsItAndAcksTheLog) {
   ASSERT_FALSE(again->Sent().empty());
   EXPECT_TRUE(again->Sent()[0].has_log_ack());
   Send("agent-1", Exited(attempt, 0));
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::PASSED);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::PASSED);
 }
 
 TEST_F(SchedulerTest, AgentSilentPastItsLeaseLosesTheAttemptWhichIsRetriedElsewhere) {
@@ -167,7 +167,7 @@ TEST_F(SchedulerTest, AgentSilentPastItsLeaseLosesTheAttemptWhichIsRetriedElsewh
   EXPECT_EQ(steps, 7) << "lost once silent for more than its 600 ms lease, not before";
   EXPECT_TRUE(absl::IsUnavailable(first->closed()));
   Send("agent-2", Exited(second->Assigns()[0].attempt_id(), 0));
-  v1::Job job = *store_->GetJob("job-1");
+  v1::Job job = *store_->jobs().GetJob("job-1");
   EXPECT_EQ(job.state(), v1::PASSED);
   ASSERT_EQ(job.tasks(0).attempts_size(), 2);
   EXPECT_EQ(job.tasks(0).attempts(0).state(), v1::LOST);
@@ -188,15 +188,15 @@ TEST_F(SchedulerTest, TestFailuresAreRetriedOnlyWhenAsked) {
   auto link = Connect("agent-1", 4);
   Submit("job-infra-only", /*retries=*/2);
   Send("agent-1", Exited(link->Assigns()[0].attempt_id(), 1));
-  EXPECT_EQ(store_->GetJob("job-infra-only")->state(), v1::FAILED);
-  EXPECT_EQ(store_->GetJob("job-infra-only")->tasks(0).attempts_size(), 1);
+  EXPECT_EQ(store_->jobs().GetJob("job-infra-only")->state(), v1::FAILED);
+  EXPECT_EQ(store_->jobs().GetJob("job-infra-only")->tasks(0).attempts_size(), 1);
 
   Submit("job-flaky", /*retries=*/2, /*retry_failures=*/true);
   ASSERT_EQ(link->Assigns().size(), 2u);
   Send("agent-1", Exited(link->Assigns()[1].attempt_id(), 1));
   ASSERT_EQ(link->Assigns().size(), 3u);
   Send("agent-1", Exited(link->Assigns()[2].attempt_id(), 0));
-  v1::Job job = *store_->GetJob("job-flaky");
+  v1::Job job = *store_->jobs().GetJob("job-flaky");
   EXPECT_EQ(job.state(), v1::PASSED);
   EXPECT_EQ(job.tasks(0).attempts_size(), 2);
   EXPECT_EQ(job.tasks(0).attempts(0).exit_code(), 1);
@@ -213,7 +213,7 @@ TEST_F(SchedulerTest, InfrastructureErrorsUseUpRetriesThenFail) {
   ASSERT_EQ(link->Assigns().size(), 2u);
   error.mutable_event()->set_attempt_id(link->Assigns()[1].attempt_id());
   Send("agent-1", error);
-  v1::Job job = *store_->GetJob("job-1");
+  v1::Job job = *store_->jobs().GetJob("job-1");
   EXPECT_EQ(job.state(), v1::ERROR);
   EXPECT_EQ(job.tasks(0).attempts_size(), 2);
   EXPECT_EQ(link->Assigns().size(), 2u);
@@ -260,7 +260,7 @@ TEST_F(SchedulerTest, AnAgentsImageStoreFromHelloAndHeartbeatsIsListed) {
 TEST_F(SchedulerTest, QueuedTaskTimesOutWithItsReason) {
   Submit("job-1", 0, false, /*queue_timeout_ms=*/100);
   scheduler_->Tick(absl::Now() + absl::Seconds(1));
-  v1::Job job = *store_->GetJob("job-1");
+  v1::Job job = *store_->jobs().GetJob("job-1");
   EXPECT_EQ(job.state(), v1::ERROR);
   EXPECT_NE(job.tasks(0).reason().find("not started within"), std::string::npos);
   EXPECT_NE(job.tasks(0).reason().find("no agent is connected"), std::string::npos);
@@ -274,10 +274,10 @@ TEST_F(SchedulerTest, QueuedTaskWaitsForItsWholeQueueTimeout) {
   UseOptions(options);
   Submit("job-1", 0, false, /*queue_timeout_ms=*/100);
   scheduler_->Tick(clock.Now() + absl::Milliseconds(100));
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::QUEUED);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::QUEUED);
   EXPECT_EQ(scheduler_->QueueDepth(), (std::map<std::string, int>{{"amd64", 1}}));
   scheduler_->Tick(clock.Now() + absl::Milliseconds(101));
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::ERROR);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::ERROR);
   EXPECT_TRUE(scheduler_->QueueDepth().empty());
 }
 
@@ -293,9 +293,9 @@ TEST_F(SchedulerTest, AnAgentKnownOnlyFromTheStoreGetsTheRestartGraceThenItsAtte
   options.clock = clock.AsFunction();
   UseOptions(options);  // a controller restart; agent-1 does not come back
   scheduler_->Tick(clock.Now() + absl::Seconds(5));
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::RUNNING);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::RUNNING);
   scheduler_->Tick(clock.Now() + absl::Seconds(6));
-  v1::Job job = *store_->GetJob("job-1");
+  v1::Job job = *store_->jobs().GetJob("job-1");
   EXPECT_EQ(job.state(), v1::ERROR);
   EXPECT_EQ(job.tasks(0).attempts(0).state(), v1::LOST);
 }
@@ -347,8 +347,8 @@ TEST_F(SchedulerTest, ABuildLogIsAChannelOfItsOwnAckedAndResumedByChannel) {
   EXPECT_TRUE(main_acked);
   EXPECT_TRUE(build_acked);
   Send("agent-1", Exited(attempt, 0));
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::PASSED);
-  EXPECT_EQ(store_->GetJob("job-1")->tasks(0).log_bytes(), 0);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::PASSED);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->tasks(0).log_bytes(), 0);
 }
 
 TEST_F(SchedulerTest, AJobsBuildReachesTheAgentWithTheJobsPullPolicy) {

@@ -46,7 +46,7 @@ void AddFile(v1::AgentMessage& event, const std::string& path, bool junit, int64
 class TestQueueTest : public SchedulerTest {
  protected:
   v1::Task TaskOf(const std::string& job_id, const std::string& name) {
-    v1::Job job = *store_->GetJob(job_id);
+    v1::Job job = *store_->jobs().GetJob(job_id);
     for (const v1::Task& t : job.tasks()) {
       if (t.suite() == name || t.test_id() == name) return t;
     }
@@ -79,7 +79,7 @@ TEST_F(TestQueueTest, SerialSuitesWaitForParallelOnesAndRunOneAtATime) {
   ASSERT_EQ(link->Assigns().size(), 4u);
   EXPECT_EQ(link->Assigns()[3].env().at("ARENA_SUITE"), "s2");
   Send("agent-1", Exited(link->Assigns()[3].attempt_id(), 0));
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::FAILED);  // s1 failed; its own verdict
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::FAILED);  // s1 failed; its own verdict
   EXPECT_EQ(TaskOf("job-1", "s1").state(), v1::FAILED);
   EXPECT_EQ(TaskOf("job-1", "s2").state(), v1::PASSED);
 }
@@ -92,7 +92,7 @@ TEST_F(TestQueueTest, ListedTestsBecomeTasksLongestFirstAndUnknownEarly) {
     past.set_test_key(key);
     past.set_duration_ms(ms);
     past.set_attempt_id(std::string("old-") + key);
-    ASSERT_TRUE(store_->InsertTestResults("job-old", {past}).ok());
+    ASSERT_TRUE(store_->results().InsertTestResults("job-old", {past}).ok());
   }
   auto link = Connect("agent-1", 1);
   v1::JobSpec spec;
@@ -104,7 +104,7 @@ TEST_F(TestQueueTest, ListedTestsBecomeTasksLongestFirstAndUnknownEarly) {
   std::string output = "fast\nslow\nnew\n";
   Send("agent-1", Stdout(list, 0, output));
   Send("agent-1", Exited(list, 0, static_cast<int64_t>(output.size())));
-  v1::Job job = *store_->GetJob("job-1");
+  v1::Job job = *store_->jobs().GetJob("job-1");
   ASSERT_EQ(job.tasks_size(), 4);
   EXPECT_EQ(job.state(), v1::RUNNING);
   std::vector<std::string> order;
@@ -118,8 +118,9 @@ TEST_F(TestQueueTest, ListedTestsBecomeTasksLongestFirstAndUnknownEarly) {
   }
   EXPECT_THAT(order, ::testing::ElementsAre("new", "slow", "fast"));
   EXPECT_EQ(link->Assigns()[1].command(2), "run 'new'");
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::PASSED);
-  EXPECT_EQ(store_->ListTestResults("job-1")->size(), 3u);  // one per test, from the exit status
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::PASSED);
+  EXPECT_EQ(store_->results().ListTestResults("job-1")->size(),
+            3u);  // one per test, from the exit status
 }
 
 TEST_F(TestQueueTest, EmptyOrBadListFailsTheJobWithAReason) {
@@ -129,7 +130,7 @@ TEST_F(TestQueueTest, EmptyOrBadListFailsTheJobWithAReason) {
   spec.set_test_command("run {test}");
   SubmitSpec("job-1", spec);
   Send("agent-1", Exited(link->Assigns()[0].attempt_id(), 0));
-  v1::Job job = *store_->GetJob("job-1");
+  v1::Job job = *store_->jobs().GetJob("job-1");
   EXPECT_EQ(job.state(), v1::ERROR);
   EXPECT_THAT(job.tasks(0).reason(), HasSubstr("printed no test ids"));
 }
@@ -153,8 +154,8 @@ TEST_F(TestQueueTest, FailedTestIsRerunOnAnotherAgentAndReportedFlaky) {
   EXPECT_TRUE(task.flaky());
   EXPECT_THAT(task.reason(), HasSubstr("flaky"));
   EXPECT_EQ(task.attempts_size(), 2);
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::PASSED);
-  std::vector<v1::TestResult> results = *store_->ListTestResults("job-1");
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::PASSED);
+  std::vector<v1::TestResult> results = *store_->results().ListTestResults("job-1");
   ASSERT_EQ(results.size(), 2u);  // every attempt is kept
   EXPECT_EQ(results[0].status(), "failed");
   EXPECT_EQ(results[0].agent_id(), "agent-1");
@@ -175,13 +176,13 @@ TEST_F(TestQueueTest, FlakyFailsTheJobWhenTheJobSaysSo) {
   Send("agent-1", Exited(link->Assigns()[1].attempt_id(), 0));
   EXPECT_EQ(TaskOf("job-1", "t1").state(), v1::FAILED);
   EXPECT_TRUE(TaskOf("job-1", "t1").flaky());
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::FAILED);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::FAILED);
 }
 
 TEST_F(TestQueueTest, QuarantinedFailureDoesNotFailTheJob) {
   v1::QuarantineEntry entry;
   entry.set_test_key("known_flaky");
-  ASSERT_TRUE(store_->AddQuarantine(entry).ok());
+  ASSERT_TRUE(store_->results().AddQuarantine(entry).ok());
   auto link = Connect("agent-1", 2);
   v1::JobSpec spec;
   spec.add_tests("known_flaky");
@@ -197,7 +198,7 @@ TEST_F(TestQueueTest, QuarantinedFailureDoesNotFailTheJob) {
   v1::Task task = TaskOf("job-1", "known_flaky");
   EXPECT_EQ(task.state(), v1::FAILED);
   EXPECT_TRUE(task.quarantined());
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::PASSED);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::PASSED);
 }
 
 TEST_F(TestQueueTest, FilesAreStoredAndJunitBecomesResults) {
@@ -224,15 +225,15 @@ TEST_F(TestQueueTest, FilesAreStoredAndJunitBecomesResults) {
   AddFile(exited, "report.xml", true, static_cast<int64_t>(xml.size()));
   AddFile(exited, "out/blob", false, static_cast<int64_t>(blob.size()));
   Send("agent-1", exited);
-  std::vector<v1::TestResult> results = *store_->ListTestResults("job-1");
+  std::vector<v1::TestResult> results = *store_->results().ListTestResults("job-1");
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[1].test_key(), "c::bad");
   EXPECT_EQ(results[1].status(), "failed");
   EXPECT_EQ(results[1].agent_id(), "agent-1");
-  std::vector<ArtifactRecord> files = *store_->ListArtifacts("job-1");
+  std::vector<ArtifactRecord> files = *store_->results().ListArtifacts("job-1");
   ASSERT_EQ(files.size(), 2u);
   EXPECT_EQ(*artifacts_->Read("job-1", assign.attempt_id(), false, "out/blob", 0, 1 << 20), blob);
-  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::FAILED);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::FAILED);
 }
 
 TEST_F(TestQueueTest, MalformedJunitIsAnErrorOnThatAttempt) {
@@ -247,7 +248,7 @@ TEST_F(TestQueueTest, MalformedJunitIsAnErrorOnThatAttempt) {
   v1::AgentMessage exited = Exited(attempt, 0);
   AddFile(exited, "report.xml", true, static_cast<int64_t>(xml.size()));
   Send("agent-1", exited);
-  v1::Job job = *store_->GetJob("job-1");
+  v1::Job job = *store_->jobs().GetJob("job-1");
   EXPECT_EQ(job.tasks(0).state(), v1::ERROR);
   EXPECT_THAT(job.tasks(0).reason(), HasSubstr("report.xml: malformed JUnit XML"));
   EXPECT_TRUE(link->closed().ok());  // recorded and acknowledged, not a broken stream
@@ -264,7 +265,7 @@ TEST_F(TestQueueTest, ResultWaitsForItsFilesAndUnsafePathsAreRefused) {
   v1::AgentMessage exited = Exited(attempt, 0);
   AddFile(exited, "a", false, 8);  // more than arrived
   Send("agent-1", exited);
-  EXPECT_EQ(store_->GetJob("job-1")->tasks(0).state(), v1::RUNNING);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->tasks(0).state(), v1::RUNNING);
   EXPECT_EQ(link->closed().code(), absl::StatusCode::kUnavailable);
 
   auto again = Connect("agent-2", 2);

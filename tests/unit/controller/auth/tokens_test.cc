@@ -51,7 +51,7 @@ TEST_F(TokensTest, OnlyTheHashIsStored) {
   absl::StatusOr<std::string> token =
       CreateApiToken(store_.get(), "ops", "operator", absl::ZeroDuration(), &info);
   ASSERT_TRUE(token.ok());
-  absl::StatusOr<std::vector<ApiToken>> all = store_->ListApiTokens();
+  absl::StatusOr<std::vector<ApiToken>> all = store_->access().ListApiTokens();
   ASSERT_TRUE(all.ok());
   for (const ApiToken& t : *all) {
     EXPECT_NE(t.id, *token);
@@ -69,7 +69,7 @@ TEST_F(TokensTest, ARevokedTokenStopsWorkingAndLongCallsNotice) {
   absl::StatusOr<Principal> who = Auth(*token);
   ASSERT_TRUE(who.ok());
   EXPECT_TRUE(CheckStillValid(store_.get(), *who).ok());
-  ASSERT_TRUE(store_->RevokeApiToken(info.id).ok());
+  ASSERT_TRUE(store_->access().RevokeApiToken(info.id).ok());
   EXPECT_TRUE(absl::IsUnauthenticated(Auth(*token).status()));
   EXPECT_TRUE(absl::IsUnauthenticated(CheckStillValid(store_.get(), *who)));
 }

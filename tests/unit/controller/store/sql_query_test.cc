@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+
 #include "controller/store/sqlite_database.h"
 #include "tests/unit/test_dir.h"
 
@@ -91,6 +94,51 @@ TEST_F(SqlQueryTest, ABindPastTheParametersFailsTheRun) {
   auto run = SqlQuery(*db_, "INSERT INTO t(k) VALUES(?)").Bind("a", "extra").Run();
   EXPECT_FALSE(run.ok());
   EXPECT_EQ(Count(), 0);
+}
+
+// The row both ColumnReader tests read from its second column on.
+constexpr const char* kMixedRow = "SELECT 'skipped', 'name', 5000000000, 3, -2, 1, 0";
+
+struct MixedRow {
+  std::string name;
+  int64_t big = 0;
+  Color color = static_cast<Color>(0);  // not kRed, so the read shows
+  int32_t small = 0;
+  bool on = false;
+  bool off = true;
+};
+
+void ExpectMixedRow(const absl::StatusOr<std::optional<MixedRow>>& row) {
+  ASSERT_TRUE(row.ok()) << row.status();
+  ASSERT_TRUE(row->has_value());
+  EXPECT_EQ((*row)->name, "name");
+  EXPECT_EQ((*row)->big, 5000000000);
+  EXPECT_EQ((*row)->color, Color::kRed);
+  EXPECT_EQ((*row)->small, -2);
+  EXPECT_TRUE((*row)->on);
+  EXPECT_FALSE((*row)->off);
+}
+
+TEST_F(SqlQueryTest, ColumnReaderReadsEachColumnInTurnFromTheFirstItIsGiven) {
+  ExpectMixedRow(SqlQuery(*db_, kMixedRow).One([](const Statement& r) {
+    ColumnReader in(r, 1);
+    MixedRow read;
+    read.name = in.Text();
+    read.big = in.Int();
+    read.color = in.As<Color>();
+    read.small = in.As<int32_t>();
+    read.on = in.Bool();
+    read.off = in.Bool();
+    return read;
+  }));
+}
+
+TEST_F(SqlQueryTest, ColumnReaderIntoReadsEachFieldAsItsType) {
+  ExpectMixedRow(SqlQuery(*db_, kMixedRow).One([](const Statement& r) {
+    MixedRow read;
+    ColumnReader(r, 1).Into(&read.name, &read.big, &read.color, &read.small, &read.on, &read.off);
+    return read;
+  }));
 }
 
 }  // namespace
