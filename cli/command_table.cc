@@ -93,6 +93,8 @@ FlagGroup JobGroup() {
       Short("f", Flag("file", "job.yaml", "a whole JobSpec, YAML or JSON; flags add to it")),
       Flag("junit-out", "FILE", "(run) write the merged JUnit XML to FILE"),
       Flag("allure", "DIR", "(run) write allure-results into DIR"),
+      Flag("allure-project", "P",
+           "the Allure server project the controller sends the results to (its --allure-url)"),
   };
   return group;
 }

@@ -15,7 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "cli/allure.h"
+#include "common/allure_results.h"
 #include "cli/cli.h"
 #include "cli/client.h"
 #include "cli/job_file.h"
@@ -307,6 +307,7 @@ int CmdStatus(Cli& cli) {
   PrintAttempts(shown);
   PrintNotes(shown);
   PrintImageDigests(shown);
+  PrintAllure(shown);
   return 0;
 }
 

@@ -298,7 +298,7 @@ absl::Status ApplyLimitFlags(const ParsedFlags& flags, v1::JobSpec& spec) {
   return absl::OkStatus();
 }
 
-// --network, --pull, --user.
+// --network, --pull, --user, and where the results go: --allure-project.
 absl::Status ApplyContainerFlags(const ParsedFlags& flags, v1::JobSpec& spec) {
   if (flags.Has("network")) spec.set_network(flags.Get("network"));
   if (flags.Has("pull")) {
@@ -308,6 +308,7 @@ absl::Status ApplyContainerFlags(const ParsedFlags& flags, v1::JobSpec& spec) {
     spec.set_pull_policy(flags.Get("pull"));
   }
   if (flags.Has("user")) spec.set_user(flags.Get("user"));
+  if (flags.Has("allure-project")) spec.set_allure_project(flags.Get("allure-project"));
   return absl::OkStatus();
 }
 

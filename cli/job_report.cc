@@ -5,11 +5,11 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
-#include "cli/allure.h"
 #include "cli/client.h"
 #include "cli/junit.h"
 #include "cli/terminal.h"
 #include "cli/waiting_reasons.h"
+#include "common/allure_results.h"
 #include "common/files.h"
 #include "common/states.h"
 
@@ -156,6 +156,24 @@ int WriteReports(Cli& cli, const std::string& job_id, const std::string& junit_o
   return 0;
 }
 
+void PrintAllure(const v1::Job& job) {
+  if (!job.has_allure()) return;
+  const v1::AllureUpload& a = job.allure();
+  std::string project = SafeField(a.project());
+  if (a.state() == "uploaded") {
+    std::printf("allure: uploaded %s (project %s)\n", SafeField(a.report_url()).c_str(),
+                project.c_str());
+  } else if (a.state() == "failed") {
+    std::printf("allure: failed: %s (project %s)\n", SafeField(a.reason()).c_str(),
+                project.c_str());
+  } else if (a.reason().empty()) {
+    std::printf("allure: pending (project %s)\n", project.c_str());
+  } else {
+    std::printf("allure: pending (project %s; try %d failed: %s)\n", project.c_str(), a.tries(),
+                SafeField(a.reason()).c_str());
+  }
+}
+
 // The verdict of a finished job from its state; the tasks of its first page,
 // the end of a few failed tasks' logs (when they were not streamed) and one
 // bounded page of failed tests around it.
@@ -187,6 +205,7 @@ void PrintVerdict(Cli& cli, const v1::Job& job, bool show_tails) {
     std::fprintf(stderr, "arenactl: test results not read: %s\n",
                  SafeField(std::string(failures.status().message())).c_str());
   }
+  PrintAllure(job);
   std::printf("verdict: %s (job %s)\n", Paint(StateName(job.state()), job.state()).c_str(),
               SafeField(job.id()).c_str());
 }

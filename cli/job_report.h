@@ -32,6 +32,9 @@ int WriteReports(Cli& cli, const std::string& job_id, const std::string& junit_o
 // tasks, a few failed tasks' log ends when `show_tails`, and one page of
 // failed tests.
 void PrintVerdict(Cli& cli, const v1::Job& job, bool show_tails);
+// "allure: uploaded URL | pending | failed: REASON" when the job's results
+// go to an Allure server.
+void PrintAllure(const v1::Job& job);
 
 }  // namespace arena
 

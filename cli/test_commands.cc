@@ -6,7 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "cli/allure.h"
+#include "common/allure_results.h"
 #include "cli/cli.h"
 #include "cli/junit.h"
 #include "cli/terminal.h"

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
 #include "common/logging.h"
@@ -22,6 +23,7 @@
 #include "controller/gateway/dashboard.h"
 #include "controller/gateway/http_server.h"
 #include "controller/gateway/rest_gateway.h"
+#include "controller/results/allure_uploader.h"
 #include "controller/scheduler/scheduler.h"
 #include "controller/store/artifact_store.h"
 #include "controller/store/log_store.h"
@@ -81,6 +83,7 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(ControllerConfig c
   RETURN_IF_ERROR(controller->StartScheduler());
   RETURN_IF_ERROR(controller->StartGrpc());
   RETURN_IF_ERROR(controller->StartHttp());
+  RETURN_IF_ERROR(controller->StartAllure());
   RETURN_IF_ERROR(controller->Announce());
   return controller;
 }
@@ -175,6 +178,23 @@ absl::Status Controller::StartHttp() {
   return absl::OkStatus();
 }
 
+absl::Status Controller::StartAllure() {
+  if (config_.allure_url.empty()) return absl::OkStatus();
+  AllureUploaderOptions options;
+  options.server.url = config_.allure_url;
+  options.server.ca_file = config_.allure_ca_file;
+  if (!config_.allure_token_file.empty()) {
+    ASSIGN_OR_RETURN(std::string token, ReadFile(config_.allure_token_file));
+    options.server.token = std::string(absl::StripAsciiWhitespace(token));
+  }
+  std::string host = config_.tls_names.empty() ? config_.http.host : config_.tls_names.front();
+  options.dashboard_url =
+      absl::StrCat(config_.http_insecure ? "http" : "https", "://", host, ":", http_->port(), "/");
+  allure_ = std::make_unique<AllureUploader>(store_.get(), &events_, std::move(options));
+  allure_->Start();
+  return absl::OkStatus();
+}
+
 absl::Status Controller::Announce() {
   std::string ports =
       absl::StrCat("{\"grpc\": ", grpc_port_, ", \"http\": ", http_->port(),
@@ -205,6 +225,7 @@ void Controller::Stop() {
   }
   if (rest_ != nullptr) rest_->Stop();
   http_.reset();
+  if (allure_ != nullptr) allure_->Stop();
   if (scheduler_ != nullptr) scheduler_->Stop();
   for (Store* s : {store_.get(), scheduler_store_.get()}) {
     if (s != nullptr) s->SetWriteObserver(nullptr);

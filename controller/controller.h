@@ -26,6 +26,7 @@ class Server;
 namespace arena {
 
 class AdminServiceImpl;
+class AllureUploader;
 class AgentServiceImpl;
 class ArtifactStore;
 class HttpServer;
@@ -61,6 +62,7 @@ class Controller {
   absl::Status StartScheduler();
   absl::Status StartGrpc();
   absl::Status StartHttp();
+  absl::Status StartAllure();
   absl::Status Announce();
   // The APIs for the services and the gateway; valid after StartScheduler.
   Apis apis() const;
@@ -88,6 +90,7 @@ class Controller {
   int grpc_port_ = 0;
   std::unique_ptr<RestGateway> rest_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<AllureUploader> allure_;  // with --allure-url
   std::set<std::string> archs_seen_;  // touched only under the metrics render
   std::unique_ptr<SdWatchdog> watchdog_;
   bool stopped_ = false;

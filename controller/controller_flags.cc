@@ -7,6 +7,7 @@
 #include "common/arch.h"
 #include "common/image_ref.h"
 #include "common/status_macros.h"
+#include "controller/spec/job_spec.h"
 
 namespace arena {
 namespace {
@@ -81,6 +82,37 @@ absl::Status ApplyPolicyFlags(const ParsedFlags& flags, SpecPolicy* options) {
   return absl::OkStatus();
 }
 
+absl::Status ApplyAllureFlags(const ParsedFlags& flags, ControllerConfig* config) {
+  std::string url = flags.Get("allure-url");
+  while (absl::EndsWith(url, "/")) url.pop_back();
+  bool any =
+      flags.Has("allure-project") || flags.Has("allure-token-file") || flags.Has("allure-ca-file");
+  if (url.empty()) {
+    if (any)
+      return absl::InvalidArgumentError(
+          "--allure-project, --allure-token-file and "
+          "--allure-ca-file need --allure-url");
+    return absl::OkStatus();
+  }
+  size_t scheme = url.find("://");
+  if ((!absl::StartsWith(url, "http://") && !absl::StartsWith(url, "https://")) ||
+      url.size() == scheme + 3 || url.find('/', scheme + 3) != std::string::npos) {
+    return absl::InvalidArgumentError(
+        "--allure-url wants http(s)://HOST[:PORT], the allure-docker-service API's root");
+  }
+  std::string project = flags.Get("allure-project");
+  if (!project.empty() && !ValidAllureProject(project)) {
+    return absl::InvalidArgumentError(
+        "--allure-project wants lowercase letters, digits and inner hyphens (at most 100)");
+  }
+  config->allure_url = url;
+  config->allure_token_file = flags.Get("allure-token-file");
+  config->allure_ca_file = flags.Get("allure-ca-file");
+  config->spec_policy.allure_enabled = true;
+  config->spec_policy.default_allure_project = project;
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 FlagSpec ControllerFlagSpec() {
@@ -101,7 +133,11 @@ FlagSpec ControllerFlagSpec() {
                       "allow-network",
                       "log-level",
                       "log-format",
-                      "allowed-pull-policies"};
+                      "allowed-pull-policies",
+                      "allure-url",
+                      "allure-project",
+                      "allure-token-file",
+                      "allure-ca-file"};
   spec.bool_flags = {"help", "http-insecure", "allow-local-repos"};
   return spec;
 }
@@ -145,6 +181,7 @@ absl::StatusOr<ControllerConfig> ConfigFromFlags(const ParsedFlags& flags) {
   config.spec_policy.default_image = flags.Get("default-image");
   config.spec_policy.default_arch = NativeArch();
   RETURN_IF_ERROR(ApplyPolicyFlags(flags, &config.spec_policy));
+  RETURN_IF_ERROR(ApplyAllureFlags(flags, &config));
   return config;
 }
 

@@ -30,6 +30,11 @@ struct ControllerConfig {
   absl::Duration agent_cert_ttl = absl::Hours(24);
   SchedulerOptions scheduler;  // the pointers are set by the Controller
   SpecPolicy spec_policy;      // what jobs may ask for and get by default
+  // The team's Allure server (--allure-url; empty: none), with the files
+  // its token and its CA are read from when the controller starts.
+  std::string allure_url;
+  std::string allure_token_file;
+  std::string allure_ca_file;
 };
 
 // The value flags and bool flags arena-controller takes.

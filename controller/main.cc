@@ -2,6 +2,7 @@
 // HTTP endpoints, and the certificate authority for agents. This file is
 // the command line (controller_flags.h) and the signals; controller.h wires
 // and runs the parts.
+#include <curl/curl.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -33,6 +34,8 @@ constexpr char kUsage[] =
     "                        [--allow-network host,bridge] [--http-insecure]\n"
     "                        [--allowed-pull-policies always,if-not-present,never]\n"
     "                        [--allow-local-repos]   (file:// and path repos: tests only)\n"
+    "                        [--allure-url http(s)://HOST:PORT [--allure-project P]\n"
+    "                         [--allure-token-file F] [--allure-ca-file F]]\n"
     "                        [--log-level debug|info|warn|error] [--log-format text|json]\n"
     "       arena-controller backup --data-dir DIR FILE   (online copy of the database)\n";
 
@@ -105,6 +108,7 @@ int Main(int argc, char** argv) {
   // takes the signal when it comes.
   absl::Status blocked = BlockTerminationSignals();
   if (!blocked.ok()) return Fail(blocked);
+  curl_global_init(CURL_GLOBAL_DEFAULT);  // the Allure client's; not thread-safe
   absl::StatusOr<std::unique_ptr<Controller>> controller = Controller::Start(*std::move(config));
   if (!controller.ok()) return Fail(controller.status());
   int signo = WaitForTerminationSignal();

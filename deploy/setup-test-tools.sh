@@ -5,8 +5,9 @@
 # playwright-core (dashboard tests), both npm packages into /opt/arena-tools,
 # the pytest image, the private git servers (lighttpd with git http-backend,
 # openssh-server's sshd) and a registry for pull tests (docker-registry,
-# apache2-utils for htpasswd, buildah for multi-arch OCI indexes); tests
-# start their own servers on loopback.
+# apache2-utils for htpasswd, buildah for multi-arch OCI indexes) and what
+# the Allure server peer runs on (Debian's python3-flask, -waitress,
+# -requests); tests start their own servers on loopback.
 # Idempotent: each step is skipped when already done.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +15,8 @@ tools=${ARENA_TOOLS_DIR:-/opt/arena-tools}
 
 missing=()
 for p in golang-go gotestsum default-jre-headless nodejs debootstrap chromium systemd docker-compose \
-  lighttpd lighttpd-mod-openssl openssh-server docker-registry apache2-utils buildah; do
+  lighttpd lighttpd-mod-openssl openssh-server docker-registry apache2-utils buildah \
+  python3-flask python3-waitress python3-requests; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # A machine may carry its own node/npm and java outside Debian's packages.

@@ -78,7 +78,22 @@ absl::StatusOr<v1::Job> JobApi::Get(const Principal& who, const v1::GetJobReques
     }
     task.set_waiting_reason(reason->second);
   }
+  RETURN_IF_ERROR(FillAllure(&job));
   return job;
+}
+
+absl::Status JobApi::FillAllure(v1::Job* job) {
+  if (job->spec().allure_project().empty()) return absl::OkStatus();
+  absl::StatusOr<AllureUploadRecord> upload = store_->allure_uploads().Get(job->id());
+  if (absl::IsNotFound(upload.status())) return absl::OkStatus();
+  RETURN_IF_ERROR(upload.status());
+  v1::AllureUpload* allure = job->mutable_allure();
+  allure->set_project(upload->project);
+  allure->set_state(upload->state);
+  allure->set_report_url(upload->report_url);
+  allure->set_reason(upload->reason);
+  allure->set_tries(upload->tries);
+  return absl::OkStatus();
 }
 
 namespace {
@@ -143,7 +158,15 @@ absl::StatusOr<v1::Job> JobApi::Submit(const Principal& who, const v1::SubmitJob
     task.set_id(NewId("task"));
     *job.add_tasks() = std::move(task);
   }
+  // The upload's row goes first: a job stored without it would never be
+  // sent, while a row without its job is never due (and removed here).
+  if (!spec.allure_project().empty()) {
+    RETURN_IF_ERROR(store_->allure_uploads().Add(job.id(), spec.allure_project()));
+  }
   absl::Status inserted = store_->jobs().InsertJob(job, key.empty() ? key : ScopedKey(who, key));
+  if (!inserted.ok() && !spec.allure_project().empty()) {
+    store_->allure_uploads().Remove(job.id()).IgnoreError();
+  }
   if (absl::IsAlreadyExists(inserted) && !key.empty()) {
     return JobForKey(who, key, spec);  // a concurrent submit with the same key won
   }

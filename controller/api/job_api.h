@@ -62,6 +62,8 @@ class JobApi {
  private:
   // Moves the spec's secret values into its sealed copy.
   absl::Status SealSecrets(v1::JobSpec& spec);
+  // The job's Allure upload state, when it names a project.
+  absl::Status FillAllure(v1::Job* job);
   // The job created with `key`; AlreadyExists when its spec differs.
   absl::StatusOr<v1::Job> JobForKey(const Principal& who, const std::string& key,
                                     const v1::JobSpec& spec);

@@ -162,6 +162,15 @@ bool ValidEnvName(const std::string& name) {
   return true;
 }
 
+bool ValidAllureProject(absl::string_view project) {
+  if (project.empty() || project.size() > 100) return false;
+  auto word = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  for (char c : project) {
+    if (!word(c) && c != '-') return false;
+  }
+  return word(project.front()) && word(project.back());
+}
+
 std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch) {
   // Each agent tags what it builds by the build's inputs; the task shows
   // where its image comes from.
@@ -170,6 +179,28 @@ std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch) {
   if (it != spec.images().end()) return it->second;
   return absl::StrReplaceAll(spec.image(), {{"{arch}", arch}});
 }
+
+namespace {
+
+absl::Status ApplyAllurePolicy(v1::JobSpec& spec, const SpecPolicy& policy) {
+  if (spec.allure_project().empty()) {
+    if (policy.allure_enabled) spec.set_allure_project(policy.default_allure_project);
+    return absl::OkStatus();
+  }
+  if (!policy.allure_enabled) {
+    return absl::InvalidArgumentError(
+        "allure_project needs a controller started with --allure-url (this one sends results "
+        "to no Allure server)");
+  }
+  if (!ValidAllureProject(spec.allure_project())) {
+    return absl::InvalidArgumentError(
+        "allure_project wants lowercase letters, digits and inner hyphens, at most 100 "
+        "characters (as the Allure server's project ids)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const SpecPolicy& policy) {
   RETURN_IF_ERROR(RejectNulBytes(spec, "spec"));
@@ -221,6 +252,7 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const SpecPolicy& 
   RETURN_IF_ERROR(ValidateEnvAndSource(spec, policy));
   RETURN_IF_ERROR(CheckSecrets(spec));
   RETURN_IF_ERROR(ApplyContainerPolicy(spec, policy));
+  RETURN_IF_ERROR(ApplyAllurePolicy(spec, policy));
   return spec;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "arena/v1/jobs.pb.h"
 #include "controller/spec/spec_policy.h"
 
@@ -27,6 +28,9 @@ bool ValidEnvName(const std::string& name);
 // The image a task of `arch` runs: images[arch], else image with "{arch}"
 // replaced by the architecture's name; "build:DOCKERFILE" for a build.
 std::string ImageForArch(const v1::JobSpec& spec, const std::string& arch);
+// An Allure server project id: lowercase letters, digits and inner hyphens,
+// 1 to 100 characters.
+bool ValidAllureProject(absl::string_view project);
 
 }  // namespace arena
 

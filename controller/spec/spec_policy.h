@@ -31,6 +31,10 @@ struct SpecPolicy {
   // Repositories on the agents' own disks (file:// URLs, paths): for tests
   // and single-host setups only; agents must allow them too.
   bool allow_local_repos = false;
+  // Results go to an Allure server (--allure-url): a job may name a project,
+  // and one that names none gets `default_allure_project` (empty: none).
+  bool allure_enabled = false;
+  std::string default_allure_project;
 };
 
 }  // namespace arena

@@ -180,6 +180,19 @@ CREATE TABLE registry_credentials(
   sealed BLOB NOT NULL,
   created_ms INTEGER NOT NULL);
 )sql",
+    // v13: each job's upload to the team's Allure server
+    // (controller/store/allure_uploads.h).
+    R"sql(
+CREATE TABLE allure_uploads(
+  job_id TEXT PRIMARY KEY,
+  project TEXT NOT NULL,
+  state TEXT NOT NULL,
+  tries INTEGER NOT NULL DEFAULT 0,
+  next_try_ms INTEGER NOT NULL DEFAULT 0,
+  report_url TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '');
+CREATE INDEX allure_uploads_by_state ON allure_uploads(state);
+)sql",
 };
 
 absl::Status ApplyMigration(Database& db, int from) {

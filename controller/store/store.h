@@ -26,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "controller/store/access_table.h"
+#include "controller/store/allure_uploads.h"
 #include "controller/store/job_table.h"
 #include "controller/store/results_table.h"
 #include "controller/store/store_connection.h"
@@ -63,6 +64,8 @@ class Store {
   JobTable& jobs() { return jobs_; }
   AccessTable& access() { return access_; }
   ResultsTable& results() { return results_; }
+  // Each job's upload to the Allure server (allure_uploads.h).
+  AllureUploads& allure_uploads() { return allure_; }
 
  private:
   Store(std::string path, std::unique_ptr<StoreConnection> connection);
@@ -72,6 +75,7 @@ class Store {
   JobTable jobs_;
   AccessTable access_;
   ResultsTable results_;
+  AllureUploads allure_;
 };
 
 }  // namespace arena

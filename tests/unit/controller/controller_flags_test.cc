@@ -70,3 +70,38 @@ TEST(ControllerFlags, PolicyFlagsCapTheDefaults) {
 
 }  // namespace
 }  // namespace arena
+
+namespace arena {
+namespace {
+
+TEST(ControllerFlags, AnAllureServerEnablesProjectsWithItsDefault) {
+  absl::StatusOr<ControllerConfig> config =
+      ConfigOf({"--data-dir", "/d", "--allure-url", "http://127.0.0.1:5050/", "--allure-project",
+                "team-a", "--allure-token-file", "/t"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->allure_url, "http://127.0.0.1:5050");
+  EXPECT_EQ(config->allure_token_file, "/t");
+  EXPECT_TRUE(config->spec_policy.allure_enabled);
+  EXPECT_EQ(config->spec_policy.default_allure_project, "team-a");
+  EXPECT_FALSE(ConfigOf({"--data-dir", "/d"})->spec_policy.allure_enabled);
+}
+
+TEST(ControllerFlags, RefusesAllureFlagsThatCannotWork) {
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"--allure-url", "ftp://127.0.0.1"},
+           {"--allure-url", "http://"},
+           {"--allure-url", "http://127.0.0.1:5050/allure-docker-service"},
+           {"--allure-url", "http://127.0.0.1:5050", "--allure-project", "Team A"},
+           {"--allure-project", "team-a"},
+           {"--allure-token-file", "/t"}}) {
+    std::vector<std::string> args = {"--data-dir", "/d"};
+    args.insert(args.end(), bad.begin(), bad.end());
+    absl::StatusOr<ControllerConfig> config = ConfigOf(args);
+    EXPECT_TRUE(absl::IsInvalidArgument(config.status())) << bad[0] << " " << bad[1];
+    EXPECT_NE(config.status().message().find("--allure-"), std::string::npos)
+        << config.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace arena

@@ -157,5 +157,33 @@ TEST(JobSpec, ABuildsPullPolicyIsTheJobsOwnForItsBaseImages) {
               testing::HasSubstr("pull policy \"always\" is not allowed"));
 }
 
+TEST(JobSpec, AnAllureProjectNeedsAServerAndAServersName) {
+  v1::JobSpec spec;
+  spec.add_command("true");
+  spec.set_allure_project("team-a");
+  EXPECT_THAT(std::string(ValidateJobSpec(spec, Options()).status().message()),
+              testing::HasSubstr("--allure-url"));
+  SpecPolicy with_server = Options();
+  with_server.allure_enabled = true;
+  EXPECT_EQ(ValidateJobSpec(spec, with_server)->allure_project(), "team-a");
+  for (const char* bad : {"Team", "-a", "a-", "a b", "a_b", "caf\xc3\xa9"}) {
+    spec.set_allure_project(bad);
+    EXPECT_TRUE(absl::IsInvalidArgument(ValidateJobSpec(spec, with_server).status())) << bad;
+  }
+  spec.set_allure_project(std::string(101, 'a'));
+  EXPECT_FALSE(ValidateJobSpec(spec, with_server).ok());
+}
+
+TEST(JobSpec, AJobThatNamesNoProjectGetsTheControllersDefault) {
+  v1::JobSpec spec;
+  spec.add_command("true");
+  SpecPolicy policy = Options();
+  policy.allure_enabled = true;
+  EXPECT_EQ(ValidateJobSpec(spec, policy)->allure_project(), "");
+  policy.default_allure_project = "nightly";
+  EXPECT_EQ(ValidateJobSpec(spec, policy)->allure_project(), "nightly");
+  EXPECT_EQ(ValidateJobSpec(spec, Options())->allure_project(), "");
+}
+
 }  // namespace
 }  // namespace arena

@@ -20,12 +20,12 @@ TEST(Schema, AnEmptyDatabaseGetsEveryTableAtTheLatestVersion) {
   TestDir dir;
   auto db = *SqliteDatabase::Open(dir.File("a.db"));
   ASSERT_TRUE(MigrateSchema(*db).ok());
-  EXPECT_EQ(LatestSchemaVersion(), 12);
-  EXPECT_EQ(*db->SchemaVersion(), 12);
-  EXPECT_EQ(Tables(*db),
-            (std::vector<std::string>{"agents", "api_tokens", "artifacts", "attempts", "audit",
-                                      "git_credentials", "jobs", "join_tokens", "quarantine",
-                                      "registry_credentials", "tasks", "test_results"}));
+  EXPECT_EQ(LatestSchemaVersion(), 13);
+  EXPECT_EQ(*db->SchemaVersion(), 13);
+  EXPECT_EQ(Tables(*db), (std::vector<std::string>{
+                             "agents", "allure_uploads", "api_tokens", "artifacts", "attempts",
+                             "audit", "git_credentials", "jobs", "join_tokens", "quarantine",
+                             "registry_credentials", "tasks", "test_results"}));
 }
 
 TEST(Schema, MigratingAgainChangesNothing) {
@@ -34,7 +34,7 @@ TEST(Schema, MigratingAgainChangesNothing) {
   ASSERT_TRUE(MigrateSchema(*db).ok());
   ASSERT_TRUE(db->Exec("INSERT INTO quarantine VALUES('t', 'r', 'me', 1)").ok());
   ASSERT_TRUE(MigrateSchema(*db).ok());
-  EXPECT_EQ(*db->SchemaVersion(), 12);
+  EXPECT_EQ(*db->SchemaVersion(), 13);
   EXPECT_EQ(**SqlQuery(*db, "SELECT count(*) FROM quarantine").One([](const Statement& r) {
     return r.Int(0);
   }),
@@ -61,7 +61,7 @@ TEST(Schema, ADatabaseNewerThanTheControllerIsRefusedUntouched) {
   absl::Status status = MigrateSchema(*db);
   EXPECT_TRUE(absl::IsFailedPrecondition(status)) << status;
   EXPECT_TRUE(Tables(*db).empty());
-  EXPECT_EQ(*db->SchemaVersion(), 13);
+  EXPECT_EQ(*db->SchemaVersion(), 14);
 }
 
 }  // namespace
