@@ -106,6 +106,9 @@ int CmdGit(Cli& cli);
 // A password or token from stdin, trailing whitespace removed; never empty.
 absl::StatusOr<std::string> ReadPasswordStdin();
 int CmdRegistry(Cli& cli);
+// Whether a job could run now: the controller, TLS, the token, agents per
+// architecture (cli/doctor_command.cc).
+int CmdDoctor(Cli& cli);
 
 // `arenactl completion bash` (cli/bash_completion.cc).
 int CmdCompletion(Cli& cli);

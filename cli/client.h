@@ -40,6 +40,7 @@ class Client {
   static absl::StatusOr<std::unique_ptr<Client>> Connect(const ClientOptions& options);
 
   v1::JobService::Stub* stub() { return stub_.get(); }
+  const ClientOptions& options() const { return options_; }
   v1::AdminService::Stub* admin() { return admin_.get(); }
   v1::ResultsService::Stub* results() { return results_.get(); }
   // A context carrying the token; with a deadline unless `streaming`.

@@ -163,6 +163,12 @@ void AddTestCommands(std::vector<CommandInfo>& c) {
 
 void AddFleetCommands(std::vector<CommandInfo>& c) {
   c.push_back(Command("agents", "", "enrolled agents", CmdAgents));
+  c.push_back(Command("doctor", "",
+                      "can a job run now? controller, TLS, token and role, agents per "
+                      "architecture; exit 0 yes, 3 with one line per problem",
+                      CmdDoctor));
+  c.back().flags = {Flag("arch", "LIST", "the architectures to check (default: the controller's)"),
+                    Many(Flag("label", "K=V", "a label the agents must have"))};
   c.push_back(Command("agent", "", "cut an agent off / stop giving it work", CmdAgent));
   c.back().subcommands = {Sub("revoke", "AGENT"), Sub("drain", "AGENT"), Sub("undrain", "AGENT")};
   c.push_back(Command("join-token", "", "a token an agent enrols with (admin)", CmdJoinToken));

@@ -5,6 +5,9 @@
 //
 // Exit codes: 0 passed (or success), 1 a task failed, 3 error / cancelled /
 // timed out, 2 usage or connection error.
+#include <grpc/support/log.h>
+
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <string>
@@ -52,7 +55,12 @@ absl::Status SetOutput(const ParsedFlags& globals, Cli* cli) {
   return absl::OkStatus();
 }
 
+// gRPC's own log lines (a failed handshake, say) would print beside the one
+// line arenactl writes for the same failure; ARENA_GRPC_LOG=1 keeps them.
+void QuietGrpcLog(gpr_log_func_args*) {}
+
 int Main(int argc, char** argv) {
+  if (std::getenv("ARENA_GRPC_LOG") == nullptr) gpr_set_log_function(QuietGrpcLog);
   std::vector<std::string> args(argv + 1, argv + argc);
   absl::Status checked = CheckArguments(args);
   if (!checked.ok()) return Fail(kExitUsage, std::string(checked.message()));

@@ -58,6 +58,32 @@ absl::StatusOr<v1::ListAgentsResponse> JobApi::ListAgents(const Principal& who) 
   return DescribeAgents(*access_);
 }
 
+absl::StatusOr<v1::CheckCapacityResponse> JobApi::CheckCapacity(
+    const Principal& who, const v1::CheckCapacityRequest& request) {
+  if (request.architectures_size() > kMaxArchitectures) {
+    return absl::InvalidArgumentError("too many architectures");
+  }
+  v1::CheckCapacityResponse response;
+  response.set_caller(who.name);
+  response.set_role(who.role);
+  TaskNeeds needs;
+  needs.labels.insert(request.labels().begin(), request.labels().end());
+  std::vector<std::string> archs(request.architectures().begin(), request.architectures().end());
+  if (archs.empty()) archs.push_back(policy_.default_arch);
+  std::vector<AgentView> agents = scheduler_->ConnectedAgents();
+  for (const std::string& name : archs) {
+    ASSIGN_OR_RETURN(needs.arch, NormalizeArch(name));
+    Capacity capacity = CountCapable(needs, agents);
+    v1::ArchCapacity* arch = response.add_architectures();
+    arch->set_arch(needs.arch);
+    arch->set_agents(capacity.agents);
+    arch->set_emulated(capacity.emulated);
+    arch->set_free_slots(capacity.free_slots);
+    if (capacity.agents == 0) arch->set_reason(ExplainWait(needs, agents));
+  }
+  return response;
+}
+
 absl::StatusOr<v1::Job> JobApi::Get(const Principal& who, const v1::GetJobRequest& request) {
   ASSIGN_OR_RETURN(RowPage page, ParsePage(request.task_page_token(), request.task_page_size(),
                                            kTaskPageSize, kMaxTaskPageSize));

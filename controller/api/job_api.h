@@ -51,6 +51,10 @@ class JobApi {
   absl::StatusOr<v1::Job> Cancel(const Principal& who, const std::string& job_id);
   // Operator role.
   absl::StatusOr<v1::ListAgentsResponse> ListAgents(const Principal& who);
+  // Any role: the caller and, per architecture, how many agents could take
+  // a task with the labels now (counts only, no agent names).
+  absl::StatusOr<v1::CheckCapacityResponse> CheckCapacity(const Principal& who,
+                                                          const v1::CheckCapacityRequest& request);
   absl::StatusOr<v1::CreateJoinTokenResponse> CreateJoinToken(
       const Principal& who, const v1::CreateJoinTokenRequest& request);
 

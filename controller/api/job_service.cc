@@ -91,6 +91,13 @@ grpc::Status JobServiceImpl::ListAgents(grpc::ServerContext* context,
                [&](const Principal& who) { return apis_.jobs->ListAgents(who); });
 }
 
+grpc::Status JobServiceImpl::CheckCapacity(grpc::ServerContext* context,
+                                           const v1::CheckCapacityRequest* request,
+                                           v1::CheckCapacityResponse* response) {
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.jobs->CheckCapacity(who, *request); });
+}
+
 grpc::Status JobServiceImpl::CreateJoinToken(grpc::ServerContext* context,
                                              const v1::CreateJoinTokenRequest* request,
                                              v1::CreateJoinTokenResponse* response) {

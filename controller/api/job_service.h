@@ -43,6 +43,8 @@ class JobServiceImpl final : public v1::JobService::Service {
                           grpc::ServerWriter<v1::LogData>* writer) override;
   grpc::Status ListAgents(grpc::ServerContext* context, const v1::ListAgentsRequest* request,
                           v1::ListAgentsResponse* response) override;
+  grpc::Status CheckCapacity(grpc::ServerContext* context, const v1::CheckCapacityRequest* request,
+                             v1::CheckCapacityResponse* response) override;
   grpc::Status CreateJoinToken(grpc::ServerContext* context,
                                const v1::CreateJoinTokenRequest* request,
                                v1::CreateJoinTokenResponse* response) override;

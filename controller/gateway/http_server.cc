@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "arena/v1/rest.pb.h"
 
 namespace {
@@ -158,11 +159,24 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     return absl::UnavailableError(absl::StrCat("cannot listen on http ", host, ":", port));
   }
   http->port_ = bound;
-  http->thread_ = std::thread([server] { server->listen_after_bind(); });
+  HttpServer* raw = http.get();
+  http->thread_ = std::thread([raw, server] {
+    server->listen_after_bind();
+    raw->listener_done_ = true;
+  });
   return http;
 }
 
 HttpServer::~HttpServer() {
+  // Start may have failed before there was a server (a certificate it could
+  // not load).
+  if (server_ == nullptr) return;
+  // httplib's stop() does nothing until the listener thread has begun to
+  // listen: stopping before that would leave the thread accepting forever,
+  // so wait for it to run (or to have ended already).
+  while (thread_.joinable() && !server_->is_running() && !listener_done_) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
   server_->stop();
   if (thread_.joinable()) thread_.join();
 }

@@ -5,6 +5,7 @@
 #ifndef ARENA_CONTROLLER_GATEWAY_HTTP_SERVER_H_
 #define ARENA_CONTROLLER_GATEWAY_HTTP_SERVER_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -46,6 +47,8 @@ class HttpServer {
 
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  // Set once the listener thread's listen_after_bind has returned.
+  std::atomic<bool> listener_done_{false};
   int port_ = 0;
 };
 

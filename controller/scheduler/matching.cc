@@ -1,5 +1,6 @@
 #include "controller/scheduler/matching.h"
 
+#include <algorithm>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -67,6 +68,21 @@ std::optional<Placement> PickAgent(const TaskNeeds& needs,
   }
   if (best == nullptr) return std::nullopt;
   return Placement{best->id, best_emulated};
+}
+
+Capacity CountCapable(const TaskNeeds& needs, const std::vector<AgentView>& agents) {
+  Capacity capacity;
+  for (const AgentView& agent : agents) {
+    const AgentPlatform* platform = FindPlatform(agent, needs.arch);
+    if (platform == nullptr || agent.draining || agent.executor != needs.executor ||
+        !HasLabels(agent, needs.labels)) {
+      continue;
+    }
+    ++capacity.agents;
+    if (platform->emulated) ++capacity.emulated;
+    capacity.free_slots += std::max(0, agent.slots - static_cast<int>(agent.running.size()));
+  }
+  return capacity;
 }
 
 std::string ExplainWait(const TaskNeeds& needs, const std::vector<AgentView>& agents) {

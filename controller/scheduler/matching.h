@@ -65,6 +65,16 @@ std::optional<Placement> PickAgent(const TaskNeeds& needs, const std::vector<Age
 std::optional<Placement> PickAgent(const TaskNeeds& needs,
                                    const std::vector<const AgentView*>& agents);
 
+// The agents that could take a task with `needs` (platform, labels, not
+// draining), whatever their credits: how many, how many by emulation, and
+// their free slots.
+struct Capacity {
+  int agents = 0;
+  int emulated = 0;
+  int free_slots = 0;
+};
+Capacity CountCapable(const TaskNeeds& needs, const std::vector<AgentView>& agents);
+
 // One sentence for an operator on why no agent takes the task right now.
 std::string ExplainWait(const TaskNeeds& needs, const std::vector<AgentView>& agents);
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace arena {
 
@@ -39,6 +40,16 @@ class WriteGate {
     absl::MutexLock lock(&mu_);
     batch_ = false;
     ++serving_;
+  }
+  // Blocks until at least `writers` writers wait behind the one whose turn
+  // it is, or `timeout` passes; false then. For tests that must know a
+  // writer is queued before they let the turn go.
+  bool AwaitQueuedWriters(uint64_t writers, absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    auto queued = [this, writers]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return next_ticket_ > serving_ && next_ticket_ - serving_ - 1 >= writers;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&queued), timeout);
   }
 
  private:

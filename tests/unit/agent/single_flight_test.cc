@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 
 namespace arena {
@@ -14,7 +15,9 @@ namespace {
 TEST(SingleFlight, ConcurrentCallersOfOneKeyShareOneRun) {
   SingleFlight<int> flights;
   absl::Notification release;
-  std::atomic<int> runs{0}, waited{0};
+  std::atomic<int> runs{0};
+  absl::Mutex mu;
+  int waited = 0;
   StopSignal stop;
   std::vector<int> results(4, 0);
   std::vector<std::thread> threads;
@@ -27,11 +30,21 @@ TEST(SingleFlight, ConcurrentCallersOfOneKeyShareOneRun) {
             release.WaitForNotification();
             return 42;
           },
-          [&] { ++waited; }, &stop);
+          [&] {
+            absl::MutexLock lock(&mu);
+            ++waited;
+          },
+          &stop);
       results[i] = r.ok() ? *r : -1;
     });
   }
-  while (waited.load() < 3) absl::SleepFor(absl::Milliseconds(5));
+  {
+    // Three callers have joined the run in flight (bounded: a failure is
+    // a failed test, not a hung one).
+    absl::MutexLock lock(&mu);
+    auto three_waiting = [&] { return waited == 3; };
+    EXPECT_TRUE(mu.AwaitWithTimeout(absl::Condition(&three_waiting), absl::Seconds(30)));
+  }
   release.Notify();
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(runs.load(), 1);
@@ -61,14 +74,11 @@ TEST(SingleFlight, AWaiterLeadsWhenTheLeaderWasCancelled) {
         .IgnoreError();
   });
   leading.WaitForNotification();
-  std::thread releaser([&] {
-    absl::SleepFor(absl::Milliseconds(50));
-    release.Notify();
-  });
+  // The leader is let go once this caller waits on its run, so the caller
+  // sees the cancelled outcome and must lead itself.
   absl::StatusOr<int> mine = flights.Do(
-      "k", [] { return absl::StatusOr<int>(5); }, [] {}, &stop);
+      "k", [] { return absl::StatusOr<int>(5); }, [&] { release.Notify(); }, &stop);
   leader.join();
-  releaser.join();
   EXPECT_EQ(*mine, 5);
   EXPECT_EQ(flights.started(), 2);
 }

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "controller/api/job_api.h"
 #include "controller/api/results_api.h"
@@ -44,12 +45,18 @@ TEST_F(JobWaitTest, AnswersWhenATaskStartsNotWhenTheWaitEnds) {
   Submit("job-1");
   absl::StatusOr<v1::Job> seen;
   absl::Duration took;
+  // WaitForChange asks `cancelled` first once it has read the job, so the
+  // task is assigned after the waiter saw it queued.
+  absl::Notification read_once;
   std::thread waiter([&] {
     absl::Time start = absl::Now();
-    seen = Wait("job-1", absl::Seconds(30), [] { return false; });
+    seen = Wait("job-1", absl::Seconds(30), [&] {
+      if (!read_once.HasBeenNotified()) read_once.Notify();
+      return false;
+    });
     took = absl::Now() - start;
   });
-  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_TRUE(read_once.WaitForNotificationWithTimeout(absl::Seconds(20)));
   auto link = Connect("agent-1", 1);  // the queued task is assigned
   waiter.join();
   ASSERT_TRUE(seen.ok()) << seen.status();

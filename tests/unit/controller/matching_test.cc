@@ -97,5 +97,29 @@ TEST(Matching, ExplainsThatNoConnectedAgentHasTheExecutor) {
   EXPECT_EQ(ExplainWait({"amd64", {}}, agents), "no connected agent has the docker executor");
 }
 
+TEST(Matching, CapacityCountsApplicableAgentsWhateverTheirCredits) {
+  std::vector<AgentView> agents = {Agent("native", {{"amd64", false}}, 0),
+                                   Agent("emulating", {{"amd64", true}, {"arm64", false}}, 2),
+                                   Agent("other", {{"arm64", false}}, 4),
+                                   Agent("draining", {{"amd64", false}}, 4)};
+  agents[0].slots = 4;
+  agents[0].running = {"job/t1", "job/t2", "job/t3"};
+  agents[1].slots = 2;
+  agents[3].slots = 8;
+  agents[3].draining = true;
+  TaskNeeds needs;
+  needs.arch = "amd64";
+  Capacity capacity = CountCapable(needs, agents);
+  EXPECT_EQ(capacity.agents, 2);
+  EXPECT_EQ(capacity.emulated, 1);
+  EXPECT_EQ(capacity.free_slots, 3);  // 4 - 3 running, plus 2
+  needs.labels = {{"pool", "gpu"}};
+  EXPECT_EQ(CountCapable(needs, agents).agents, 0);
+  agents[1].labels = {{"pool", "gpu"}};
+  EXPECT_EQ(CountCapable(needs, agents).agents, 1);
+  needs.executor = "process";  // only agents of the task's executor count
+  EXPECT_EQ(CountCapable(needs, agents).agents, 0);
+}
+
 }  // namespace
 }  // namespace arena

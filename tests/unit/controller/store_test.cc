@@ -132,7 +132,9 @@ TEST(Store, BatchCommitsOnceAndOtherWritersWaitTheirTurn) {
     EXPECT_TRUE(other->jobs().InsertJob(NewJob("job-after", 1)).ok());
     written = true;
   });
-  absl::SleepFor(absl::Milliseconds(200));
+  // That the writer waits at the gate (rather than not having started) is
+  // shown where the gate is at hand: StoreConnectionTest's
+  // AnotherConnectionsWriterWaitsForTheOpenBatchThenGoesThrough.
   EXPECT_FALSE(written) << "a write from another thread went ahead of the open batch";
   ASSERT_TRUE(store->CommitBatch().ok());
   writer.join();

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "controller/store/sql_query.h"
 #include "controller/store/sqlite_database.h"
 #include "tests/unit/test_dir.h"
@@ -95,8 +98,34 @@ TEST_F(StoreConnectionTest, ABatchTheEngineEndedFailsItsCommit) {
   ASSERT_TRUE(connection_->Write([](Database& db) { return Insert(db, "b"); }).ok());
 }
 
-// (That another connection's writer waits for an open batch is
-// Store.BatchCommitsOnceAndOtherWritersWaitTheirTurn.)
+TEST_F(StoreConnectionTest, AnotherConnectionsWriterWaitsForTheOpenBatchThenGoesThrough) {
+  std::unique_ptr<StoreConnection> other = Open();
+  ASSERT_TRUE(connection_->BeginBatch().ok());
+  ASSERT_TRUE(connection_->Write([](Database& db) { return Insert(db, "batched"); }).ok());
+  std::atomic<bool> written{false};
+  std::thread writer([&] {
+    EXPECT_TRUE(other->Write([](Database& db) { return Insert(db, "after"); }).ok());
+    written = true;
+  });
+  // The writer has taken its ticket behind the batch: it is waiting, not
+  // merely not yet started.
+  EXPECT_TRUE(gate_->AwaitQueuedWriters(1, absl::Seconds(30)));
+  EXPECT_FALSE(written) << "a write from another connection went ahead of the open batch";
+  EXPECT_FALSE(Has(*connection_, "after"));
+  ASSERT_TRUE(connection_->CommitBatch().ok());
+  writer.join();
+  EXPECT_TRUE(written);
+  EXPECT_TRUE(Has(*other, "batched"));
+  EXPECT_TRUE(Has(*connection_, "after"));
+}
+
+TEST_F(StoreConnectionTest, NoWriterIsQueuedWhileNobodyWaits) {
+  ASSERT_TRUE(connection_->BeginBatch().ok());
+  // Nothing waits behind the batch: the wait ends at its timeout, false.
+  EXPECT_FALSE(gate_->AwaitQueuedWriters(1, absl::ZeroDuration()));
+  ASSERT_TRUE(connection_->CommitBatch().ok());
+}
+
 TEST_F(StoreConnectionTest, ReadersOnAnotherConnectionSeeOnlyCommittedWrites) {
   std::unique_ptr<StoreConnection> other = Open();
   ASSERT_TRUE(connection_->BeginBatch().ok());
