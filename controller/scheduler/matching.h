@@ -65,7 +65,7 @@ std::optional<Placement> PickAgent(const TaskNeeds& needs, const std::vector<Age
 std::optional<Placement> PickAgent(const TaskNeeds& needs,
                                    const std::vector<const AgentView*>& agents);
 
-// The agents that could take a task with `needs` (platform, labels, not
+// The agents that could take a task with `needs` (executor, platform, labels, not
 // draining), whatever their credits: how many, how many by emulation, and
 // their free slots.
 struct Capacity {
