@@ -91,7 +91,7 @@ class Controller {
   std::unique_ptr<RestGateway> rest_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<AllureUploader> allure_;  // with --allure-url
-  std::set<std::string> archs_seen_;  // touched only under the metrics render
+  std::set<std::string> archs_seen_;        // touched only under the metrics render
   std::unique_ptr<SdWatchdog> watchdog_;
   bool stopped_ = false;
 };
