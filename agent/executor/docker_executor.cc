@@ -62,19 +62,6 @@ void NoteDiskKill(const DiskWatch& disk, RunObserver* observer, RunResult* resul
   SystemLine(observer, result->reason);
 }
 
-std::string ReasonFor(const RunResult& result, const RunRequest& request, StopSignal* stop) {
-  if (result.outcome == RunResult::Outcome::kTimedOut) {
-    return absl::StrCat("timed out after ", absl::FormatDuration(request.timeout));
-  }
-  if (result.outcome == RunResult::Outcome::kCancelled) return stop->reason();
-  if (result.oom_killed) {
-    return absl::StrCat("out of memory: killed at the ", request.memory_mb, " MiB limit (exit ",
-                        result.exit_code, ")");
-  }
-  if (result.exit_code != 0) return absl::StrCat("exited with code ", result.exit_code);
-  return "";
-}
-
 }  // namespace
 
 DockerExecutor::DockerExecutor(std::string socket_path, std::string agent_id,
@@ -324,7 +311,7 @@ RunResult DockerExecutor::FollowContainer(DockerClient& docker, const std::strin
   result.exit_code = *exit_code;
   result.outcome = stopped_as;
   result.oom_killed = oom_killed && stopped_as == RunResult::Outcome::kExited;
-  result.reason = ReasonFor(result, request, stop);
+  result.reason = RunReason(result, request, stop);
   NoteDiskKill(disk, observer, &result);
   return result;
 }
@@ -446,7 +433,7 @@ RunResult DockerExecutor::RunInWarmContainer(const RunRequest& request, RunObser
   }
   result.outcome = stopped_as;
   result.exit_code = exit_code.ok() ? *exit_code : -1;
-  result.reason = ReasonFor(result, request, stop);
+  result.reason = RunReason(result, request, stop);
   result.image_digest = warm->image_digest;
   return result;
 }

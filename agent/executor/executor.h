@@ -161,6 +161,12 @@ class StopSignal {
   std::string reason_ ABSL_GUARDED_BY(mu_);
 };
 
+// The one line an attempt's record gives for how it ended, the same for
+// every executor: "timed out after 10m", the cancel's reason, "out of
+// memory: killed at the N MiB limit (exit C)", "exited with code C", or ""
+// for a clean exit.
+std::string RunReason(const RunResult& result, const RunRequest& request, StopSignal* stop);
+
 class Executor {
  public:
   virtual ~Executor() = default;

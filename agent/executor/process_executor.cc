@@ -83,19 +83,6 @@ absl::Status ChownTree(const std::string& dir, const HostUser& user) {
   return absl::OkStatus();
 }
 
-std::string ReasonFor(const RunResult& result, const RunRequest& request, StopSignal* stop) {
-  if (result.outcome == RunResult::Outcome::kTimedOut) {
-    return absl::StrCat("timed out after ", absl::FormatDuration(request.timeout));
-  }
-  if (result.outcome == RunResult::Outcome::kCancelled) return stop->reason();
-  if (result.oom_killed) {
-    return absl::StrCat("out of memory: killed at the ", request.memory_mb, " MiB limit (exit ",
-                        result.exit_code, ")");
-  }
-  if (result.exit_code != 0) return absl::StrCat("exited with code ", result.exit_code);
-  return "";
-}
-
 // Kills every process of the attempt that is left, by its cgroup and by
 // its tree.
 void KillRest(ContainedProcess& process, AttemptCgroup& cgroup) {
@@ -400,7 +387,7 @@ RunResult ProcessExecutor::RunInWorkspace(const RunRequest& request, const std::
     result.notes.insert(result.notes.end(), skipped.begin(), skipped.end());
     for (size_t i = before; i < result.notes.size(); ++i) SystemLine(observer, result.notes[i]);
   }
-  result.reason = ReasonFor(result, request, stop);
+  result.reason = RunReason(result, request, stop);
   return result;
 }
 
