@@ -10,10 +10,13 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "agent/executor/docker_client.h"
 #include "agent/executor/docker_executor.h"
 #include "agent/executor/process_executor.h"
+#include "agent/health/health_checks.h"
+#include "agent/health/health_monitor.h"
 #include "agent/session/enrollment.h"
 #include "agent/session/platforms.h"
 #include "agent/session/session.h"
@@ -25,6 +28,7 @@
 #include "common/image_ref.h"
 #include "common/logging.h"
 #include "common/sd_notify.h"
+#include "common/status_macros.h"
 
 namespace arena {
 namespace {
@@ -47,6 +51,15 @@ constexpr char kUsage[] =
     "                   [--image-gc-after 24h] [--image-gc-keep-bytes 0|N[K|M|G]]\n"
     "                   (remove images Arena brought that no task used for that long,\n"
     "                    or beyond that many bytes, least recently used first; 0: off)\n"
+    "                   [--health-interval 5m] [--min-free-disk 2G]   (checks at start and\n"
+    "                    every interval; an unhealthy agent gets no new work)\n"
+    "                   [--health-command CMD] [--health-timeout 60s]   (sh -c; non-zero:\n"
+    "                    unhealthy, its last output line the reason)\n"
+    "                   [--health-image IMAGE]   (docker executor: a local image with `true`,\n"
+    "                    to check dockerd creates and starts a container; default: ping only)\n"
+    "                   [--pre-task CMD] [--post-task CMD] [--hook-timeout 10m]   (sh -c around\n"
+    "                    every attempt, ARENA_TASK_ID/JOB_ID/ATTEMPT_ID/ARCH set; a failed\n"
+    "                    pre-task ends it error, a failed post-task makes the agent unhealthy)\n"
     "                   [--log-level debug|info|warn|error] [--log-format text|json]\n"
     "                   [--enroll-only]   (enroll, print the agent id, exit)\n";
 
@@ -105,19 +118,6 @@ absl::StatusOr<PullOptions> PullOptionsFrom(const ParsedFlags& flags) {
   return pull;
 }
 
-// "N", "NK", "NM" or "NG" (binary units) as bytes; false when malformed.
-bool ParseBytes(absl::string_view text, int64_t* bytes) {
-  int shift = 0;
-  if (!text.empty() && (text.back() == 'K' || text.back() == 'M' || text.back() == 'G')) {
-    shift = text.back() == 'K' ? 10 : text.back() == 'M' ? 20 : 30;
-    text.remove_suffix(1);
-  }
-  int64_t n = 0;
-  if (!absl::SimpleAtoi(text, &n) || n < 0 || n > (int64_t{1} << 50) >> shift) return false;
-  *bytes = n << shift;
-  return true;
-}
-
 // --image-gc-after and --image-gc-keep-bytes; the ledger in the state dir.
 absl::StatusOr<ImageGcOptions> ImageGcOptionsFrom(const ParsedFlags& flags,
                                                   const std::string& state_dir) {
@@ -130,10 +130,12 @@ absl::StatusOr<ImageGcOptions> ImageGcOptionsFrom(const ParsedFlags& flags,
     return absl::InvalidArgumentError(
         "--image-gc-after wants 0 (off) or a duration of at least 1s");
   }
-  if (!ParseBytes(flags.Get("image-gc-keep-bytes", "0"), &gc.policy.keep_bytes)) {
+  absl::StatusOr<int64_t> keep = ParseByteSize(flags.Get("image-gc-keep-bytes", "0"));
+  if (!keep.ok()) {
     return absl::InvalidArgumentError(
         "--image-gc-keep-bytes wants a byte count (0: no cap), optionally with K, M or G");
   }
+  gc.policy.keep_bytes = *keep;
   if (gc.policy.unused_for == absl::ZeroDuration()) gc.policy.unused_for = absl::InfiniteDuration();
   gc.enabled = gc.policy.unused_for != absl::InfiniteDuration() || gc.policy.keep_bytes > 0;
   gc.every = GcInterval(gc.policy);
@@ -164,6 +166,86 @@ absl::StatusOr<ExecutorChoice> ExecutorChoiceFrom(const ParsedFlags& flags) {
   return choice;
 }
 
+// A duration flag of at least `min`, or `fallback` when absent.
+absl::StatusOr<absl::Duration> DurationAtLeast(const ParsedFlags& flags, const std::string& name,
+                                               absl::Duration fallback, absl::Duration min) {
+  if (!flags.Has(name)) return fallback;
+  absl::Duration value;
+  if (!absl::ParseDuration(flags.Get(name), &value) || value < min) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, " wants a duration of at least ",
+                                                   absl::FormatDuration(min), ", like 30s or 5m"));
+  }
+  return value;
+}
+
+// The health flags, checked; the checks themselves are built once the
+// executor is known (HealthChecksFor).
+struct HealthFlags {
+  absl::Duration interval;
+  int64_t min_free_disk = 0;
+  std::string command;
+  absl::Duration command_timeout;
+  std::string image;
+};
+
+absl::StatusOr<HealthFlags> HealthFlagsFrom(const ParsedFlags& flags) {
+  HealthFlags health;
+  ASSIGN_OR_RETURN(health.interval,
+                   DurationAtLeast(flags, "health-interval", absl::Minutes(5), absl::Seconds(1)));
+  ASSIGN_OR_RETURN(health.command_timeout,
+                   DurationAtLeast(flags, "health-timeout", absl::Seconds(60), absl::Seconds(1)));
+  absl::StatusOr<int64_t> disk = ParseByteSize(flags.Get("min-free-disk", "2G"));
+  if (!disk.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--min-free-disk: ", disk.status().message(), "; e.g. 512M or 2G"));
+  }
+  health.min_free_disk = *disk;
+  health.command = flags.Get("health-command");
+  health.image = flags.Get("health-image");
+  if (!health.image.empty() && flags.Get("executor", "docker") != "docker") {
+    return absl::InvalidArgumentError("--health-image is for the docker executor");
+  }
+  return health;
+}
+
+absl::StatusOr<TaskHooks> TaskHooksFrom(const ParsedFlags& flags) {
+  TaskHooks hooks;
+  hooks.pre_task = flags.Get("pre-task");
+  hooks.post_task = flags.Get("post-task");
+  ASSIGN_OR_RETURN(hooks.timeout,
+                   DurationAtLeast(flags, "hook-timeout", absl::Minutes(10), absl::Seconds(1)));
+  return hooks;
+}
+
+// The checks of every pass: the executor's runtime (`docker_socket`, empty
+// for the process executor), the state dir's free disk, --health-command;
+// and the post-task hook's recheck.
+HealthOptions HealthChecksFor(const HealthFlags& flags, const TaskHooks& hooks,
+                              const std::string& state_dir, const std::string& agent_id,
+                              const std::string& docker_socket) {
+  HealthOptions options;
+  options.interval = flags.interval;
+  if (!docker_socket.empty()) {
+    options.checks.push_back([docker_socket, image = flags.image, agent_id] {
+      return DockerProblem(docker_socket, image, agent_id);
+    });
+  }
+  options.checks.push_back(
+      [state_dir, min = flags.min_free_disk] { return FreeDiskProblem(state_dir, min); });
+  if (!flags.command.empty()) {
+    options.checks.push_back([command = flags.command, timeout = flags.command_timeout] {
+      return ShellCommandProblem("health command", command, timeout, {});
+    });
+  }
+  if (!hooks.post_task.empty()) {
+    options.post_task_recheck = [hooks] {
+      return ShellCommandProblem("post-task hook", hooks.post_task, hooks.timeout,
+                                 {{"ARENA_HEALTH_CHECK", "1"}});
+    };
+  }
+  return options;
+}
+
 // The session's options from the flags (enrollment already done), or a
 // usage message.
 absl::StatusOr<SessionOptions> SessionOptionsFrom(const ParsedFlags& flags,
@@ -185,6 +267,7 @@ absl::StatusOr<SessionOptions> SessionOptionsFrom(const ParsedFlags& flags,
   options.labels = *labels;
   absl::Status limits = ParseTimingAndLimits(flags, &options);
   if (!limits.ok()) return limits;
+  ASSIGN_OR_RETURN(options.hooks, TaskHooksFrom(flags));
   options.controller = enroll.controller;
   options.identity = identity;
   options.hostname = enroll.hostname;
@@ -213,9 +296,16 @@ v1::ImageStore ImageStoreProto(const ImageStoreSummary& s) {
   return out;
 }
 
-// Runs the session over `executor` until stopped or refused; returns the
-// process's exit status.
-int ServeSession(SessionOptions options, Executor* executor, absl::Notification* stop) {
+// "healthy" or "unhealthy: PROBLEM; PROBLEM" for the agent's log.
+std::string HealthText(const v1::AgentHealth& health) {
+  if (health.healthy()) return "healthy";
+  return absl::StrCat("unhealthy: ", absl::StrJoin(health.problems(), "; "));
+}
+
+// Runs the session over `executor` until stopped or refused, with its health
+// checked at start and every interval; returns the process's exit status.
+int ServeSession(SessionOptions options, Executor* executor, const HealthFlags& health_flags,
+                 const std::string& docker_socket, absl::Notification* stop) {
   // Workspaces and spools of attempts an earlier process ran are stale: their
   // containers (or processes) are gone and the controller will hear so.
   absl::Status made = RemoveStaleAttempts(options.work_dir);
@@ -227,6 +317,14 @@ int ServeSession(SessionOptions options, Executor* executor, absl::Notification*
     return 1;
   }
   std::string agent_id = options.identity.agent_id;
+  HealthMonitor health(
+      HealthChecksFor(health_flags, options.hooks, options.state_dir, agent_id, docker_socket));
+  health.Start();
+  LogLine("agent", absl::StrCat("health: ", HealthText(health.Current()),
+                                docker_socket.empty() || !health_flags.image.empty()
+                                    ? ""
+                                    : " (dockerd pinged; no --health-image to start a container)"));
+  options.health = &health;
   absl::Status ran;
   {
     AgentSession session(std::move(options), executor);
@@ -244,7 +342,8 @@ int ServeSession(SessionOptions options, Executor* executor, absl::Notification*
 }
 
 // The process executor: no dockerd is ever contacted.
-int ServeProcesses(SessionOptions options, const ExecutorChoice& choice, absl::Notification* stop) {
+int ServeProcesses(SessionOptions options, const ExecutorChoice& choice, const HealthFlags& health,
+                   absl::Notification* stop) {
   CgroupHost cgroups = DetectCgroupHost();
   absl::StatusOr<std::unique_ptr<ProcessExecutor>> executor = ProcessExecutor::Create(
       {options.identity.agent_id, options.work_dir, choice.run_as, cgroups});
@@ -261,7 +360,7 @@ int ServeProcesses(SessionOptions options, const ExecutorChoice& choice, absl::N
   if (orphans > 0) {
     LogLine("agent", absl::StrCat("killed ", orphans, " processes an earlier run's attempts left"));
   }
-  int status = ServeSession(std::move(options), executor->get(), stop);
+  int status = ServeSession(std::move(options), executor->get(), health, "", stop);
   // Attempts the session gave up at its stop deadline: none outlives the agent.
   (*executor)->Shutdown();
   if (status == 0) LogLine("agent", "stopped");
@@ -271,7 +370,7 @@ int ServeProcesses(SessionOptions options, const ExecutorChoice& choice, absl::N
 // Serves with the docker executor until stopped or refused; returns the
 // process's exit status.
 int Serve(SessionOptions options, const PullOptions& pull, const ImageGcOptions& gc,
-          const std::string& socket, absl::Notification* stop) {
+          const HealthFlags& health, const std::string& socket, absl::Notification* stop) {
   DockerExecutor executor(socket, options.identity.agent_id, absl::Minutes(1), pull, BuildOptions(),
                           gc);
   options.image_store = [&executor] { return ImageStoreProto(executor.ImageStore()); };
@@ -285,7 +384,7 @@ int Serve(SessionOptions options, const PullOptions& pull, const ImageGcOptions&
     LogLine("agent",
             absl::StrCat("dockerd not reachable at ", socket, "; attempts will fail until it is"));
   }
-  int status = ServeSession(std::move(options), &executor, stop);
+  int status = ServeSession(std::move(options), &executor, health, socket, stop);
   // Removes what is still queued, the warm containers and anything of this
   // agent's a racing attempt left: no container outlives the agent.
   executor.Shutdown();
@@ -295,12 +394,14 @@ int Serve(SessionOptions options, const PullOptions& pull, const ImageGcOptions&
 
 FlagSpec AgentFlags() {
   FlagSpec spec;
-  spec.value_flags = {"controller",   "ca-file",       "join-token",     "state-dir",
-                      "slots",        "labels",        "docker-socket",  "work-dir",
-                      "hostname",     "emulation",     "heartbeat",      "log-level",
-                      "log-format",   "stop-timeout",  "max-file-mb",    "pull-stall-timeout",
-                      "pull-timeout", "docker-config", "image-gc-after", "image-gc-keep-bytes",
-                      "executor",     "run-as"};
+  spec.value_flags = {"controller",     "ca-file",        "join-token",      "state-dir",
+                      "slots",          "labels",         "docker-socket",   "work-dir",
+                      "hostname",       "emulation",      "heartbeat",       "log-level",
+                      "log-format",     "stop-timeout",   "max-file-mb",     "pull-stall-timeout",
+                      "pull-timeout",   "docker-config",  "image-gc-after",  "image-gc-keep-bytes",
+                      "executor",       "run-as",         "health-interval", "min-free-disk",
+                      "health-command", "health-timeout", "health-image",    "pre-task",
+                      "post-task",      "hook-timeout"};
   spec.bool_flags = {"help", "enroll-only", "allow-local-repos"};
   return spec;
 }
@@ -327,6 +428,8 @@ int Main(int argc, char** argv) {
   if (!gc.ok()) return Usage(std::string(gc.status().message()));
   absl::StatusOr<ExecutorChoice> choice = ExecutorChoiceFrom(*flags);
   if (!choice.ok()) return Usage(std::string(choice.status().message()));
+  absl::StatusOr<HealthFlags> health = HealthFlagsFrom(*flags);
+  if (!health.ok()) return Usage(std::string(health.status().message()));
 
   absl::Notification stop;
   // Before any thread starts: SIGINT and SIGTERM go only to its thread.
@@ -355,9 +458,11 @@ int Main(int argc, char** argv) {
   if (stop.HasBeenNotified()) return 0;
   absl::StatusOr<SessionOptions> options = SessionOptionsFrom(*flags, enroll, *identity);
   if (!options.ok()) return Usage(std::string(options.status().message()));
-  if (choice->kind == "process") return ServeProcesses(std::move(*options), *choice, &stop);
-  return Serve(std::move(*options), *pull, *gc, flags->Get("docker-socket", "/var/run/docker.sock"),
-               &stop);
+  if (choice->kind == "process") {
+    return ServeProcesses(std::move(*options), *choice, *health, &stop);
+  }
+  return Serve(std::move(*options), *pull, *gc, *health,
+               flags->Get("docker-socket", "/var/run/docker.sock"), &stop);
 }
 
 }  // namespace

@@ -26,6 +26,9 @@
 #    agents x 2) in test-queue mode (first without, then with duration
 #    history) vs a static split into 4 shards of 50 (round robin, one
 #    container per shard) vs the lower bound max(sum / slots, longest).
+# B8 a real project's pytest suite: networkx's tests from Debian's package,
+#    test-queue batches on 4 slots vs `pytest -n 4` in one container
+#    (bench/b8_pytest_suite.sh; not in --smoke; ARENA_BENCH_SKIP_B8=1 skips it).
 # B7 image pull: a ~50 MB image (random layer data) absent before each round,
 #    pulled through Arena (submit to container started) vs `docker pull` +
 #    `docker run -d` from the same local TLS registry, alternated
@@ -266,6 +269,14 @@ else
 fi
 b7() { sed -n "s/^$1=//p" "$work/b7.out"; }
 
+# --- B8 --- (not in --smoke: it builds an image from Debian packages)
+if [ $smoke = 1 ] || [ "${ARENA_BENCH_SKIP_B8:-0}" = 1 ]; then
+  : >"$work/b8.out"
+else
+  ARENA_BIN="$bin" bash "$root/bench/b8_pytest_suite.sh" 3 >"$work/b8.out"
+fi
+b8() { sed -n "s/^$1=//p" "$work/b8.out"; }
+
 report=$(cat <<MD
 # Benchmarks
 
@@ -358,6 +369,21 @@ Where an Arena round's time goes (medians): client start to submit accepted $(b7
 queued to assigned $(b7 assign_ms) ms, assigned to container started $(b7 agent_ms) ms, of which
 the pull itself (the agent's \`arena: pulled ... in\` line) $(b7 pull_ms) ms.
 
+## B8 a real project's pytest suite ($(b8 tests) networkx tests, 4 slots, $(b8 rounds) alternated rounds)
+
+Debian's python3-networkx tests in an image built from Debian packages
+(\`deploy/build-pytest-image.sh arena-bench/networkx:latest python3-networkx python3-pytest-xdist\`);
+both timed from before the client starts (bench/b8_pytest_suite.sh says why one upstream
+test is left out of both).
+
+| | median |
+|---|---|
+| \`pytest -n 4 networkx\` in one container (\`docker run --rm --network none\`) | $(b8 direct_ms) ms ($(b8 direct_passed) passed, $(b8 direct_skipped) skipped) |
+| \`arenactl run --list-command 'pytest --collect-only ...' --test-command 'pytest ... {tests}' --junit ...\`, one agent of 4 slots | $(b8 arena_ms) ms ($(b8 arena_passed) passed, $(b8 arena_skipped) skipped, $(b8 arena_runs) runs in the last round) |
+| ratio Arena / \`pytest -n 4\` (median of the per-round ratios) | **$(b8 ratio)** (target <= 1.1) |
+
+The first Arena round (no history): $(b8 first_profile). The last: $(b8 last_profile).
+
 ## Where the time goes
 
 From \`perf record\` (cpu-clock, DWARF call chains) and heaptrack on this machine; the
@@ -441,6 +467,8 @@ b6_static_s=$b6_static
 b6_queue_s=$b6_cold
 b6_history_s=$b6_warm
 b6_bound_s=$b6_bound
+b7_ratio=$(b7 ratio)
+b8_ratio=$(b8 ratio)
 FIGURES
 elif [ $smoke = 1 ]; then
   echo "$report"

@@ -37,8 +37,8 @@ int CmdAgents(Cli& cli) {
     return 0;
   }
   MakeDisplaySafe(&response);
-  std::printf("%-20s %-16s %-10s %-6s %-10s %-28s %s\n", "AGENT", "HOSTNAME", "STATE", "BUSY",
-              "SEEN", "PLATFORMS", "LABELS");
+  std::printf("%-20s %-16s %-10s %-6s %-10s %-8s %-10s %-28s %s\n", "AGENT", "HOSTNAME", "STATE",
+              "BUSY", "SEEN", "EXECUTOR", "HEALTH", "PLATFORMS", "LABELS");
   for (const v1::AgentInfo& a : response.agents()) {
     std::string platforms;
     for (const std::string& p : a.platforms())
@@ -50,10 +50,16 @@ int CmdAgents(Cli& cli) {
                         : a.connected() ? "connected"
                                         : "offline";
     v1::State colour = a.revoked() ? v1::CANCELLED : a.connected() ? v1::PASSED : v1::FAILED;
-    std::printf("%-20s %-16s %s %-6s %-10s %-28s %s\n", a.id().c_str(), a.hostname().c_str(),
-                Paint(state, colour, 10).c_str(), busy.c_str(),
-                a.connected() ? "now" : Ago(a.last_seen_unix_ms()).c_str(), platforms.c_str(),
+    std::string health = a.health().empty() ? "-" : a.health();
+    v1::State health_colour = a.health() == "unhealthy" ? v1::FAILED : v1::PASSED;
+    std::printf("%-20s %-16s %s %-6s %-10s %-8s %s %-28s %s\n", a.id().c_str(),
+                a.hostname().c_str(), Paint(state, colour, 10).c_str(), busy.c_str(),
+                a.connected() ? "now" : Ago(a.last_seen_unix_ms()).c_str(),
+                a.executor().empty() ? "-" : a.executor().c_str(),
+                Paint(health, health_colour, 10).c_str(), platforms.c_str(),
                 FormatKeyValues(labels).c_str());
+    // Why, under its row: an unhealthy agent gets no new work.
+    if (a.health() == "unhealthy") std::printf("  unhealthy: %s\n", a.health_problem().c_str());
   }
   return 0;
 }

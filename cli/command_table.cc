@@ -90,6 +90,12 @@ FlagGroup JobGroup() {
                  "when to pull the image (default: always for HOST/NAME[:latest], "
                  "if-not-present for HOST/NAME:TAG, never without a registry host)")),
       Flag("user", "UID[:GID]", "the user the command runs as in the container"),
+      OneOf({"docker", "process"},
+            Flag("executor", "",
+                 "what runs the command: docker (default) or process (on an agent's host)")),
+      Many(Flag("service", "NAME=IMAGE[,ready=P][,timeout=D]",
+                "a container beside the test, at 127.0.0.1 and NAME; P: tcp:PORT, "
+                "http:PORT/PATH or exec:CMD")),
       Short("f", Flag("file", "job.yaml", "a whole JobSpec, YAML or JSON; flags add to it")),
       Flag("junit-out", "FILE", "(run) write the merged JUnit XML to FILE"),
       Flag("allure", "DIR", "(run) write allure-results into DIR"),
@@ -107,9 +113,13 @@ FlagGroup TestGroup() {
       Many(Flag("suite-serial", "NAME=CMD", "a suite run one at a time, after the others")),
       Many(Flag("tests", "ID,ID", "the tests to run, each by --test-command")),
       Flag("list-command", "CMD", "a command that lists the tests, one id a line"),
-      Flag("test-command", "TEMPLATE", "runs one test, {test} its id: 'pytest {test}'"),
+      Flag("list", "RUNNER", "list the tests by pytest's or go's own collection: 'pytest [ARGS]'"),
+      Flag("test-command", "TEMPLATE",
+           "runs one test, {test} its id: 'pytest {test}'; or a batch, {tests} their ids: "
+           "'pytest {tests} --junitxml=r.xml'"),
       Many(Flag("junit", "PATH", "a JUnit report the command writes (in the container)")),
       Many(Flag("artifact", "PATH", "a file to ship back (in the container)")),
+      Flag("test-timeout", "D", "one test's time limit, e.g. 2m (a batch's from its tests')"),
       Flag("reruns", "N", "failed tests run again up to N times (0 to 10)"),
       Bool("flaky-fails", "a flaky test (failed, then passed) fails the job"),
       Many(Flag("destructive", "ID", "a test that gets a fresh container")),
@@ -129,11 +139,12 @@ void AddJobCommands(std::vector<CommandInfo>& c) {
   c.back().flags = {Limit("20")};
   c.push_back(Command("logs", "JOB",
                       "a task's log bytes exactly as produced (--build: the output of its image "
-                      "build instead)",
+                      "build instead; --service NAME: that service's)",
                       CmdLogs));
   c.back().flags = {Flag("task", "ID|ARCH", "the task, by id or architecture"),
                     Flag("attempt", "N", "that attempt (default: the latest)"),
                     Bool("build", "the image build's output, not the command's"),
+                    Flag("service", "NAME", "that service's output, not the command's"),
                     Short("f", Bool("follow", "keep printing as the task writes"))};
   c.push_back(Command("wait", "JOB", "wait for the verdict; exit codes as run", CmdWait));
   c.back().flags = {JunitOut(), Allure()};
@@ -167,8 +178,10 @@ void AddFleetCommands(std::vector<CommandInfo>& c) {
                       "can a job run now? controller, TLS, token and role, agents per "
                       "architecture; exit 0 yes, 3 with one line per problem",
                       CmdDoctor));
-  c.back().flags = {Flag("arch", "LIST", "the architectures to check (default: the controller's)"),
-                    Many(Flag("label", "K=V", "a label the agents must have"))};
+  c.back().flags = {
+      Flag("arch", "LIST", "the architectures to check (default: the controller's)"),
+      Many(Flag("label", "K=V", "a label the agents must have")),
+      OneOf({"docker", "process"}, Flag("executor", "", "what runs the job (default: docker)"))};
   c.push_back(Command("agent", "", "cut an agent off / stop giving it work", CmdAgent));
   c.back().subcommands = {Sub("revoke", "AGENT"), Sub("drain", "AGENT"), Sub("undrain", "AGENT")};
   c.push_back(Command("join-token", "", "a token an agent enrols with (admin)", CmdJoinToken));

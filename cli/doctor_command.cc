@@ -73,6 +73,7 @@ absl::StatusOr<v1::CheckCapacityRequest> RequestFrom(const ParsedFlags& flags) {
   for (absl::string_view arch : absl::StrSplit(flags.Get("arch"), ',', absl::SkipEmpty())) {
     request.add_architectures(std::string(arch));
   }
+  request.set_executor(flags.Get("executor"));
   for (const std::string& label : flags.GetAll("label")) {
     absl::StatusOr<std::map<std::string, std::string>> kv = ParseKeyValues(label);
     if (!kv.ok())
@@ -82,7 +83,8 @@ absl::StatusOr<v1::CheckCapacityRequest> RequestFrom(const ParsedFlags& flags) {
   return request;
 }
 
-// One line per architecture; returns whether each has an agent.
+// One line per architecture, then one per unhealthy agent that would
+// otherwise count; returns whether each architecture has a healthy agent.
 bool ReportArchitectures(const v1::CheckCapacityResponse& response) {
   bool all = true;
   for (const v1::ArchCapacity& arch : response.architectures()) {
@@ -96,6 +98,12 @@ bool ReportArchitectures(const v1::CheckCapacityResponse& response) {
     Line(true,
          absl::StrCat(arch.arch(), ": ", arch.agents(), arch.agents() == 1 ? " agent" : " agents",
                       " could run it now (", arch.free_slots(), " free slots", emulated, ")"));
+    for (const std::string& sick : arch.unhealthy()) {
+      std::printf(
+          "%-4s %s\n", "warn",
+          SafeField(absl::StrCat(arch.arch(), ": agent ", sick, " (unhealthy, not counted)"))
+              .c_str());
+    }
   }
   return all;
 }

@@ -20,12 +20,14 @@
 #include "cli/job_file.h"
 #include "cli/job_report.h"
 #include "cli/junit.h"
+#include "cli/progress.h"
 #include "cli/terminal.h"
 #include "cli/waiting_reasons.h"
 #include "common/allure_results.h"
 #include "common/files.h"
 #include "common/flags.h"
 #include "common/log_channel.h"
+#include "common/service_probe.h"
 #include "common/states.h"
 #include "common/status_macros.h"
 
@@ -44,52 +46,35 @@ int ExitCodeFor(v1::State state) {
   }
 }
 
-// "12/200 tasks done, 10 passed, 2 failed; 4 running, 184 queued" for the
-// tasks of one architecture (all when `arch` is empty).
-std::string Progress(const v1::Job& job, const std::string& arch = "") {
-  std::map<v1::State, int> counts;
-  int total = 0;
-  for (const v1::Task& t : job.tasks()) {
-    if (!arch.empty() && t.arch() != arch) continue;
-    ++counts[t.state()];
-    ++total;
-  }
-  int done = total - counts[v1::QUEUED] - counts[v1::RUNNING];
-  std::string out = absl::StrCat(done, "/", total, " tasks done");
-  for (v1::State s : {v1::PASSED, v1::FAILED, v1::ERROR, v1::TIMED_OUT, v1::CANCELLED}) {
-    if (counts[s] > 0) absl::StrAppend(&out, ", ", counts[s], " ", StateName(s));
-  }
-  return absl::StrCat(out, "; ", counts[v1::RUNNING], " running, ", counts[v1::QUEUED], " queued");
-}
-
 // One progress line per architecture while a job runs; on a terminal the
-// lines are redrawn in place, otherwise printed when they change.
+// lines are redrawn in place, otherwise printed when they change, at most
+// every 5 s (and once at the end).
 class LiveView {
  public:
   void Update(const v1::Job& job) {
-    std::vector<std::string> lines;
-    std::set<std::string> archs;
-    for (const v1::Task& t : job.tasks()) archs.insert(t.arch());
-    for (const std::string& arch : archs) {
-      lines.push_back(absl::StrCat(SafeField(arch), ": ", Progress(job, arch)));
-    }
+    std::vector<std::string> lines = ProgressLines(job, absl::Now());
     BeginOwnOutput(stderr);
     if (tty_) {
       if (drawn_ > 0) std::fprintf(stderr, "\033[%dA", drawn_);
       for (const std::string& line : lines) std::fprintf(stderr, "\033[2K%s\n", line.c_str());
       drawn_ = static_cast<int>(lines.size());
-    } else if (lines != last_) {
+    } else if (lines != printed_ && (IsTerminal(job.state()) || absl::Now() >= next_print_)) {
+      // A log file or CI gets a changed line at most every few seconds,
+      // and the last one: not a line per test of a suite of thousands.
       for (const std::string& line : lines) std::fprintf(stderr, "arenactl: %s\n", line.c_str());
+      printed_ = lines;
+      next_print_ = absl::Now() + kQuietProgressEvery;
     }
-    last_ = lines;
   }
   // Another line was printed below the progress lines: draw them afresh.
   void Interrupt() { drawn_ = 0; }
 
  private:
+  static constexpr absl::Duration kQuietProgressEvery = absl::Seconds(5);
   const bool tty_ = isatty(STDERR_FILENO) != 0;
   int drawn_ = 0;
-  std::vector<std::string> last_;
+  std::vector<std::string> printed_;
+  absl::Time next_print_ = absl::InfinitePast();
 };
 
 absl::StatusOr<std::string> OneJobId(const ParsedFlags& flags, const char* command) {
@@ -354,6 +339,13 @@ int CmdJobs(Cli& cli) {
   return 0;
 }
 
+// The log `logs` prints: the task's own, its build's (--build) or a
+// service's (--service NAME).
+static std::string LogChannelOf(const ParsedFlags& flags) {
+  if (flags.Has("service")) return ServiceLogChannel(flags.Get("service"));
+  return flags.Get("build") == "true" ? kBuildChannel : "";
+}
+
 int CmdLogs(Cli& cli) {
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
@@ -363,7 +355,7 @@ int CmdLogs(Cli& cli) {
   grpc::Status status = StreamTaskLog(
       cli, *job_id, flags->Get("task"), flags->Get("follow") == "true",
       [&printer](const v1::LogData& d) { printer(d); }, flags->Get("attempt"),
-      flags->Get("build") == "true" ? kBuildChannel : "");
+      LogChannelOf(*flags));
   printer.Finish();
   if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
   return 0;

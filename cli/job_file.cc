@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "cli/command_table.h"
+#include "cli/service_flag.h"
 #include "common/files.h"
 #include "common/image_ref.h"
 #include "common/json_string.h"
@@ -182,7 +183,12 @@ absl::Status ApplyTestFlags(const ParsedFlags& flags, v1::JobSpec& spec) {
   }
   for (const std::string& id : flags.GetAll("destructive")) spec.add_destructive_tests(id);
   if (flags.Has("list-command")) spec.set_list_command(flags.Get("list-command"));
+  if (flags.Has("list")) spec.set_test_lister(flags.Get("list"));
   if (flags.Has("test-command")) spec.set_test_command(flags.Get("test-command"));
+  if (flags.Has("test-timeout")) {
+    ASSIGN_OR_RETURN(absl::Duration limit, DurationFlag(flags, "test-timeout", "30s or 2m"));
+    spec.set_test_timeout_ms(absl::ToInt64Milliseconds(limit));
+  }
   if (flags.Has("reruns")) {
     int reruns = 0;
     if (!absl::SimpleAtoi(flags.Get("reruns"), &reruns) || reruns < 0) {
@@ -298,7 +304,8 @@ absl::Status ApplyLimitFlags(const ParsedFlags& flags, v1::JobSpec& spec) {
   return absl::OkStatus();
 }
 
-// --network, --pull, --user, and where the results go: --allure-project.
+// --network, --pull, --user, --executor, --service, and where the results go:
+// --allure-project.
 absl::Status ApplyContainerFlags(const ParsedFlags& flags, v1::JobSpec& spec) {
   if (flags.Has("network")) spec.set_network(flags.Get("network"));
   if (flags.Has("pull")) {
@@ -308,7 +315,11 @@ absl::Status ApplyContainerFlags(const ParsedFlags& flags, v1::JobSpec& spec) {
     spec.set_pull_policy(flags.Get("pull"));
   }
   if (flags.Has("user")) spec.set_user(flags.Get("user"));
+  if (flags.Has("executor")) spec.set_executor(flags.Get("executor"));
   if (flags.Has("allure-project")) spec.set_allure_project(flags.Get("allure-project"));
+  for (const std::string& value : flags.GetAll("service")) {
+    ASSIGN_OR_RETURN(*spec.add_services(), ParseServiceFlag(value));
+  }
   return absl::OkStatus();
 }
 
@@ -331,10 +342,10 @@ absl::StatusOr<v1::JobSpec> SpecFromFlags(const ParsedFlags& flags) {
   for (const std::string& arg : flags.passthrough()) spec.add_command(arg);
   for (const std::string& arg : flags.positional()) spec.add_command(arg);
   if (spec.command_size() == 0 && spec.suites_size() == 0 && spec.tests_size() == 0 &&
-      spec.list_command().empty()) {
+      spec.list_command().empty() && spec.test_lister().empty()) {
     return absl::InvalidArgumentError(
         "no command: put it after --, e.g. arenactl run --image IMG -- pytest -q "
-        "(or give -f job.yaml, --suite, or --tests/--list-command with --test-command)");
+        "(or give -f job.yaml, --suite, or --tests/--list/--list-command with --test-command)");
   }
   return spec;
 }

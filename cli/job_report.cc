@@ -58,7 +58,7 @@ void PrintTasks(const v1::Job& raw) {
 
 // The job's failed and flaky tests (from one bounded page of them) and the
 // count of all its tests.
-void PrintTestSummary(const v1::ListResultsResponse& failures) {
+void PrintTestSummary(const v1::ListResultsResponse& failures, const std::string& job_id) {
   constexpr int kShown = 20;
   int failed = 0, flaky = 0;
   for (const v1::TestResult& raw :
@@ -77,8 +77,9 @@ void PrintTestSummary(const v1::ListResultsResponse& failures) {
   }
   const v1::ResultSummary& summary = failures.summary();
   if (summary.failed() > std::min<int64_t>(failed, kShown)) {
-    std::printf("... and %lld more failed (arenactl results --failed JOB)\n",
-                static_cast<long long>(summary.failed() - std::min<int64_t>(failed, kShown)));
+    std::printf("... and %lld more failed (arenactl results --failed %s)\n",
+                static_cast<long long>(summary.failed() - std::min<int64_t>(failed, kShown)),
+                SafeField(job_id).c_str());
   }
   if (summary.tests() > 0) {
     std::printf("tests: %lld, failed %lld, flaky %lld\n", static_cast<long long>(summary.tests()),
@@ -200,7 +201,7 @@ void PrintVerdict(Cli& cli, const v1::Job& job, bool show_tails) {
   }
   absl::StatusOr<v1::ListResultsResponse> failures = GetFailures(cli, job.id(), 100);
   if (failures.ok()) {
-    PrintTestSummary(*failures);
+    PrintTestSummary(*failures, job.id());
   } else {
     std::fprintf(stderr, "arenactl: test results not read: %s\n",
                  SafeField(std::string(failures.status().message())).c_str());

@@ -23,7 +23,7 @@ void PrintNotes(const v1::Job& job);
 void PrintImageDigests(const v1::Job& job);
 // The job's failed and flaky tests (from one bounded page of them) and the
 // count of all its tests.
-void PrintTestSummary(const v1::ListResultsResponse& failures);
+void PrintTestSummary(const v1::ListResultsResponse& failures, const std::string& job_id);
 // JUnit XML and allure-results of a finished job, read page by page. Returns
 // 0, or the exit code of a failure to write.
 int WriteReports(Cli& cli, const std::string& job_id, const std::string& junit_out,

@@ -168,6 +168,8 @@ std::string JunitXml(const v1::Job& job, const std::map<std::string, std::string
   std::vector<std::string> order;
   std::map<std::string, Suite> suites;
   for (const v1::Task& task : job.tasks()) {
+    // A list step that worked is not a test; one that failed is the error.
+    if (task.kind() == v1::TASK_KIND_LIST && task.state() == v1::PASSED) continue;
     std::string group = GroupName(task);
     if (!suites.count(group)) order.push_back(group);
     Suite& suite = suites[group];

@@ -1,5 +1,6 @@
 // arenactl's test-intelligence commands: results (table, merged JUnit,
 // allure-results), artifacts, flaky and quarantine.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -141,6 +142,50 @@ absl::StatusOr<std::vector<v1::TestResult>> GetResults(Cli& cli, const std::stri
   return results;
 }
 
+namespace {
+
+// The results as a table and a summary line; `failed_only`: failed and
+// flaky rows only (the summary still counts them all).
+void PrintResultsTable(const std::vector<v1::TestResult>& shown, bool failed_only,
+                       const v1::Job& job) {
+  int passed = 0, failed = 0, skipped = 0, flaky = 0, quarantined = 0;
+  // The TEST column fits the longest name up to 80; a longer name is shown
+  // whole (its row's later columns move right), never cut so that two rows
+  // of different tests could look the same.
+  constexpr size_t kMaxTestColumn = 80;
+  int width = 4;
+  for (const v1::TestResult& r : shown) {
+    width = std::max(width, static_cast<int>(std::min(kMaxTestColumn, r.test_key().size())));
+  }
+  std::printf("%-8s %-14s %-*s %-18s %-9s %-3s %s\n", "ARCH", "SUITE", width, "TEST", "STATUS",
+              "DURATION", "#", "AGENT");
+  for (const v1::TestResult& raw : shown) {
+    const v1::TestResult r = DisplaySafe(raw);
+    bool bad = r.status() == "failed" || r.status() == "error";
+    passed += r.status() == "passed";
+    failed += bad;
+    skipped += r.status() == "skipped";
+    flaky += r.flaky() && r.status() == "passed";
+    quarantined += r.quarantined() && bad;
+    if (failed_only && !bad && !r.flaky()) continue;
+    std::string status = r.status();
+    if (r.flaky()) absl::StrAppend(&status, " (flaky)");
+    if (r.quarantined()) absl::StrAppend(&status, " (quarantined)");
+    const char* suite = r.suite().empty() ? "-" : r.suite().c_str();
+    const std::string& name = r.test_key();  // a longer one pushes its row's columns right
+    std::printf("%-8s %-14s %-*s %s %-9s %-3d %s\n", r.arch().c_str(), suite, width, name.c_str(),
+                PaintStatus(status, r.status(), 18).c_str(), Ms(r.duration_ms()).c_str(),
+                r.attempt_number(), r.agent_id().c_str());
+    if (bad && !r.message().empty()) std::printf("    %s\n", r.message().substr(0, 200).c_str());
+  }
+  std::printf(
+      "%zu tests: %d passed, %d failed, %d skipped, %d flaky, %d quarantined (job %s: %s)\n",
+      shown.size(), passed, failed, skipped, flaky, quarantined, SafeField(job.id()).c_str(),
+      StateName(job.state()));
+}
+
+}  // namespace
+
 int CmdResults(Cli& cli) {
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
@@ -169,33 +214,7 @@ int CmdResults(Cli& cli) {
   }
   std::vector<v1::TestResult> shown =
       flags->Get("all-attempts") == "true" ? *results : FinalResults(*results);
-  int passed = 0, failed = 0, skipped = 0, flaky = 0, quarantined = 0;
-  std::printf("%-8s %-14s %-48s %-18s %-9s %-3s %s\n", "ARCH", "SUITE", "TEST", "STATUS",
-              "DURATION", "#", "AGENT");
-  for (const v1::TestResult& raw : shown) {
-    const v1::TestResult r = DisplaySafe(raw);
-    bool bad = r.status() == "failed" || r.status() == "error";
-    passed += r.status() == "passed";
-    failed += bad;
-    skipped += r.status() == "skipped";
-    flaky += r.flaky() && r.status() == "passed";
-    quarantined += r.quarantined() && bad;
-    if (flags->Get("failed") == "true" && !bad && !r.flaky()) continue;
-    std::string status = r.status();
-    if (r.flaky()) absl::StrAppend(&status, " (flaky)");
-    if (r.quarantined()) absl::StrAppend(&status, " (quarantined)");
-    std::string name = r.test_key();
-    if (name.size() > 48) name = "..." + name.substr(name.size() - 45);
-    std::printf("%-8s %-14s %-48s %s %-9s %-3d %s\n", r.arch().c_str(),
-                r.suite().empty() ? "-" : r.suite().c_str(), name.c_str(),
-                PaintStatus(status, r.status(), 18).c_str(), Ms(r.duration_ms()).c_str(),
-                r.attempt_number(), r.agent_id().c_str());
-    if (bad && !r.message().empty()) std::printf("    %s\n", r.message().substr(0, 200).c_str());
-  }
-  std::printf(
-      "%zu tests: %d passed, %d failed, %d skipped, %d flaky, %d quarantined (job %s: %s)\n",
-      shown.size(), passed, failed, skipped, flaky, quarantined, SafeField(job->id()).c_str(),
-      StateName(job->state()));
+  PrintResultsTable(shown, flags->Get("failed") == "true", *job);
   return 0;
 }
 

@@ -3,7 +3,7 @@
 # JUnit), the Allure command line (npm allure-commandline, run it with
 # ALLURE_NO_ANALYTICS=true; Java from the Debian JRE), Chromium and
 # playwright-core (dashboard tests), both npm packages into /opt/arena-tools,
-# the pytest image, the private git servers (lighttpd with git http-backend,
+# the pytest and Go images, the private git servers (lighttpd with git http-backend,
 # openssh-server's sshd) and a registry for pull tests (docker-registry,
 # apache2-utils for htpasswd, buildah for multi-arch OCI indexes) and what
 # the Allure server peer runs on (Debian's python3-flask, -waitress,
@@ -54,3 +54,4 @@ if [ ! -d "$tools/node_modules/playwright-core" ]; then
   (cd "$tools" && npm install --no-audit --no-fund --loglevel=error playwright-core >/dev/null)
 fi
 bash "$root/deploy/build-pytest-image.sh"
+bash "$root/deploy/build-go-image.sh"

@@ -93,4 +93,12 @@ void DiskWatch::Watch(const std::string& socket_path, const std::string& contain
   }
 }
 
+void NoteDiskKill(const DiskWatch& disk, RunObserver* observer, RunResult* result) {
+  if (disk.reason().empty() || result->outcome != RunResult::Outcome::kExited) return;
+  result->reason = disk.reason();
+  result->oom_killed = false;
+  if (result->exit_code == 0) result->exit_code = 137;
+  observer->OnOutput(3, absl::StrCat("arena: ", result->reason, "\n"));
+}
+
 }  // namespace arena

@@ -23,6 +23,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "agent/executor/docker_client.h"
+#include "agent/executor/executor.h"
 
 namespace arena {
 
@@ -65,6 +66,10 @@ class DiskWatch {
   std::string reason_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
+
+// A container killed over its disk limit failed for that reason, whatever
+// its exit status says (said in its log too).
+void NoteDiskKill(const DiskWatch& disk, RunObserver* observer, RunResult* result);
 
 }  // namespace arena
 

@@ -11,6 +11,7 @@
 #include "agent/executor/container_spec.h"
 #include "agent/executor/container_watchdog.h"
 #include "agent/executor/docker_client.h"
+#include "agent/executor/service_pod.h"
 #include "common/arch.h"
 #include "common/files.h"
 #include "common/ids.h"
@@ -50,16 +51,6 @@ void CopyFiles(DockerClient& docker, const std::string& container, const std::st
   size_t before = result->notes.size();
   result->files = CopyAttemptFiles(docker, container, working_dir, request, &result->notes);
   for (size_t i = before; i < result->notes.size(); ++i) SystemLine(observer, result->notes[i]);
-}
-
-// A container killed over its disk limit failed for that reason, whatever
-// its exit status says.
-void NoteDiskKill(const DiskWatch& disk, RunObserver* observer, RunResult* result) {
-  if (disk.reason().empty() || result->outcome != RunResult::Outcome::kExited) return;
-  result->reason = disk.reason();
-  result->oom_killed = false;
-  if (result->exit_code == 0) result->exit_code = 137;
-  SystemLine(observer, result->reason);
 }
 
 }  // namespace
@@ -171,33 +162,64 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   bool watch_disk = false;
   ContainerSpec spec = ContainerSpecFor(request, agent_id_, workspace);
   spec.image = image->ready.info.id;  // what was checked, even if the tag moved since
+  absl::StatusOr<std::unique_ptr<ServicePod>> pod = StartPod(request, observer, stop);
+  if (!pod.ok()) return ErrorFrom(pod.status());
+  if (*pod != nullptr) spec.network_mode = (*pod)->network_mode();
   absl::StatusOr<std::string> id = disk_limiter_.Create(docker, spec, request.disk_mb, &watch_disk);
   if (!id.ok()) return Error(std::string(id.status().message()));
-  auto remove = [&] { RemoveContainer(docker, *id); };
   if (stop->cancelled()) {
-    remove();
+    RemoveContainer(docker, *id);
     RunResult result = Error(stop->reason());
     result.outcome = RunResult::Outcome::kCancelled;
     return result;
   }
+  if (*pod != nullptr) (*pod)->StopOnFailure(*id);
   RunResult result = FollowContainer(docker, *id, request, watch_disk, observer, stop);
   result.image_digest = image->ready.digest;
+  if (*pod != nullptr) NotePodFailure(**pod, observer, &result);
   return result;
+}
+
+absl::StatusOr<std::unique_ptr<ServicePod>> DockerExecutor::StartPod(const RunRequest& request,
+                                                                     RunObserver* observer,
+                                                                     StopSignal* stop) {
+  if (request.services.empty()) return std::unique_ptr<ServicePod>();
+  auto pod = std::make_unique<ServicePod>(socket_path_, agent_id_, request, observer);
+  auto images = [this, &request, observer](const ServiceRequest& service,
+                                           StopSignal* stop) -> absl::StatusOr<PodImage> {
+    ImageNeed need{service.image, request.arch, service.pull_policy, request.registry_logins};
+    PullWatch watch;
+    watch.say = [observer](absl::string_view line) { SystemLine(observer, line); };
+    watch.progress = [observer, &service](int64_t done, int64_t total) {
+      observer->OnProgress({"pulling", service.image, done, total});
+    };
+    ASSIGN_OR_RETURN(PreparedImage image,
+                     LeaseImage([&] { return puller_.Ensure(need, watch, stop); }, service.image));
+    return PodImage{image.ready.info.id, std::move(image.lease)};
+  };
+  RETURN_IF_ERROR(pod->Start(images, stop));
+  return pod;
 }
 
 absl::StatusOr<DockerExecutor::PreparedImage> DockerExecutor::PrepareImage(
     const RunRequest& request, RunObserver* observer, StopSignal* stop, std::string* workspace) {
+  return LeaseImage([&] { return ObtainImage(request, observer, stop, workspace); }, request.image,
+                    request.build.enabled);
+}
+
+absl::StatusOr<DockerExecutor::PreparedImage> DockerExecutor::LeaseImage(
+    const std::function<absl::StatusOr<ReadyImage>()>& obtain, const std::string& image,
+    bool built) {
   absl::Status aborted;
   // Image GC may remove the image between its lookup and its lease: then
   // it is made present again (bounded: each try sees a later removal).
   for (int tries = 0; tries < 3; ++tries) {
     absl::Time seen_at = ledger_->Now();
-    absl::StatusOr<ReadyImage> ready = ObtainImage(request, observer, stop, workspace);
+    absl::StatusOr<ReadyImage> ready = obtain();
     if (!ready.ok()) return ready.status();
     // A built image is known by its content-addressed tag.
-    std::string name = request.build.enabled && !ready->info.repo_tags.empty()
-                           ? ready->info.repo_tags.front()
-                           : request.image;
+    std::string name =
+        built && !ready->info.repo_tags.empty() ? ready->info.repo_tags.front() : image;
     absl::StatusOr<ImageLease> lease =
         ready->brought ? ledger_->Bring(ready->info.id, name, ready->info.size, seen_at)
                        : ledger_->Use(ready->info.id, seen_at);
@@ -321,7 +343,14 @@ absl::StatusOr<WarmContainer> DockerExecutor::AcquireWarmContainer(DockerClient&
                                                                    RunObserver* observer,
                                                                    StopSignal* stop) {
   std::optional<WarmContainer> idle = warm_.Acquire(request.warm_key, request.image);
-  if (idle.has_value()) return *idle;
+  if (idle.has_value() && idle->pod != nullptr && !idle->pod->failure().empty()) {
+    ReleaseWarmContainer(*idle, false);  // a service of it died while it idled
+    idle.reset();
+  }
+  if (idle.has_value()) {
+    if (idle->pod != nullptr) idle->pod->SetObserver(observer);
+    return *idle;
+  }
   absl::Status status;
   WarmContainer warm;
   warm.key = request.warm_key;
@@ -341,10 +370,18 @@ absl::StatusOr<WarmContainer> DockerExecutor::AcquireWarmContainer(DockerClient&
   spec.labels["arena.session"] = request.warm_key;  // the label keeps its name
   // Idles until stopped; tests arrive by exec.
   spec.command = {"sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"};
+  absl::StatusOr<std::unique_ptr<ServicePod>> pod = StartPod(base, observer, stop);
+  if (!pod.ok()) {
+    RemoveWarmContainer(warm);
+    return pod.status();
+  }
+  warm.pod = std::move(*pod);
+  if (warm.pod != nullptr) spec.network_mode = warm.pod->network_mode();
   absl::StatusOr<std::string> id =
       disk_limiter_.Create(docker, spec, request.disk_mb, &warm.watch_disk);
   if (id.ok()) {
     warm.container_id = *id;
+    if (warm.pod != nullptr) warm.pod->StopOnFailure(*id);
     status = docker.StartContainer(*id);
   } else {
     status = id.status();
@@ -361,11 +398,21 @@ absl::StatusOr<WarmContainer> DockerExecutor::AcquireWarmContainer(DockerClient&
 }
 
 void DockerExecutor::ReleaseWarmContainer(const WarmContainer& warm, bool keep) {
+  if (warm.pod != nullptr) {
+    warm.pod->SetObserver(nullptr);  // the attempt's observer goes
+    keep = keep && warm.pod->failure().empty();
+  }
   if (warm_.Release(warm.container_id, keep, absl::Now())) RemoveWarmContainer(warm);
 }
 
 void DockerExecutor::EndWarmContainers(const std::string& key) {
-  for (const WarmContainer& w : warm_.TakeIdle(key)) RemoveWarmContainer(w);
+  int busy = 0;
+  std::vector<WarmContainer> idle = warm_.EndKey(key, &busy);
+  for (const WarmContainer& w : idle) RemoveWarmContainer(w);
+  if (idle.empty() && busy == 0) return;
+  LogLine("docker",
+          absl::StrCat("warm containers of ", key, " ended: removed ", idle.size(),
+                       busy > 0 ? absl::StrCat(", ", busy, " go when their test ends") : ""));
 }
 
 void DockerExecutor::ReapIdleWarmContainers() {
@@ -380,6 +427,7 @@ void DockerExecutor::RemoveWarmContainer(const WarmContainer& warm) {
     absl::Status removed = docker.RemoveContainer(warm.container_id);
     if (!removed.ok()) Log(LogLevel::kWarn, "docker", removed.ToString());
   }
+  if (warm.pod != nullptr) warm.pod->Stop();
   if (!warm.workspace.empty() && !RemoveTree(warm.workspace).ok()) {
     Log(LogLevel::kWarn, "docker", absl::StrCat("cannot remove ", warm.workspace));
   }
@@ -428,6 +476,9 @@ RunResult DockerExecutor::RunInWarmContainer(const RunRequest& request, RunObser
   }
   ReleaseWarmContainer(*warm, keep);
   if (stopped_as == RunResult::Outcome::kExited && (!output.ok() || !exit_code.ok())) {
+    // A dead service kills the container: its exit is the reason.
+    std::string failure = warm->pod != nullptr ? warm->pod->failure() : "";
+    if (!failure.empty()) return Error(failure);
     return Error(absl::StrCat("lost the warm container: ",
                               (!output.ok() ? output : exit_code.status()).message()));
   }
@@ -435,6 +486,7 @@ RunResult DockerExecutor::RunInWarmContainer(const RunRequest& request, RunObser
   result.exit_code = exit_code.ok() ? *exit_code : -1;
   result.reason = RunReason(result, request, stop);
   result.image_digest = warm->image_digest;
+  if (warm->pod != nullptr) NotePodFailure(*warm->pod, observer, &result);
   return result;
 }
 

@@ -18,6 +18,7 @@
 #define ARENA_AGENT_EXECUTOR_DOCKER_EXECUTOR_H_
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -37,6 +38,7 @@
 namespace arena {
 
 class DockerClient;
+class ServicePod;
 
 class DockerExecutor final : public Executor {
  public:
@@ -95,6 +97,13 @@ class DockerExecutor final : public Executor {
   // ReadyImage.brought) is recorded first.
   absl::StatusOr<PreparedImage> PrepareImage(const RunRequest& request, RunObserver* observer,
                                              StopSignal* stop, std::string* workspace);
+  // ObtainImage's image (or any `obtain`'s), marked in use in the ledger.
+  absl::StatusOr<PreparedImage> LeaseImage(
+      const std::function<absl::StatusOr<ReadyImage>()>& obtain, const std::string& image,
+      bool built = false);
+  // The request's services started (service_pod.h); nullptr without any.
+  absl::StatusOr<std::unique_ptr<ServicePod>> StartPod(const RunRequest& request,
+                                                       RunObserver* observer, StopSignal* stop);
   void ReleaseWarmContainer(const WarmContainer& warm, bool keep);
   // Removes its container and checkout.
   void RemoveWarmContainer(const WarmContainer& warm);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace arena {
 namespace {
@@ -117,7 +118,7 @@ std::string Dump(const json& value) {
 std::string ContainerCreateBody(const ContainerSpec& spec) {
   json body;
   body["Image"] = spec.image;
-  body["Cmd"] = spec.command;
+  if (!spec.command.empty()) body["Cmd"] = spec.command;  // else the image's own
   body["Env"] = spec.env;
   body["Labels"] = spec.labels;
   body["Tty"] = false;
@@ -141,6 +142,7 @@ std::string ContainerCreateBody(const ContainerSpec& spec) {
   if (spec.pids_limit > 0) host["PidsLimit"] = spec.pids_limit;
   if (!spec.storage_opt.empty()) host["StorageOpt"] = spec.storage_opt;
   if (!spec.tmpfs.empty()) host["Tmpfs"] = spec.tmpfs;
+  if (!spec.extra_hosts.empty()) host["ExtraHosts"] = spec.extra_hosts;
   body["HostConfig"] = host;
   return Dump(body);
 }
@@ -187,6 +189,26 @@ absl::StatusOr<int> ParseWaitAnswer(absl::string_view body) {
   return SmallInteger(*parsed, "StatusCode", "wait container");
 }
 
+namespace {
+// State.Pid and State.Health.Status, both optional (older daemons, a
+// container without a HEALTHCHECK).
+absl::Status ParseProcessAndHealth(const json& state, ContainerState* out) {
+  constexpr absl::string_view kWhat = "inspect container";
+  if (Member(state, "Pid") != nullptr) {
+    absl::StatusOr<int> pid = SmallInteger(state, "Pid", kWhat);
+    if (!pid.ok()) return pid.status();
+    out->pid = *pid;
+  }
+  const json* health = Member(state, "Health");
+  if (health == nullptr || health->is_null()) return absl::OkStatus();
+  if (!health->is_object()) return Bad(kWhat, "State.Health is not an object");
+  absl::StatusOr<std::string> status = String(*health, "Status", kWhat, false);
+  if (!status.ok()) return status.status();
+  out->health = *status;
+  return absl::OkStatus();
+}
+}  // namespace
+
 absl::StatusOr<ContainerState> ParseContainerInspect(absl::string_view body) {
   constexpr absl::string_view kWhat = "inspect container";
   absl::StatusOr<json> parsed = Parse(body, kWhat);
@@ -199,7 +221,8 @@ absl::StatusOr<ContainerState> ParseContainerInspect(absl::string_view body) {
   if (!oom.ok()) return oom.status();
   if (!exit_code.ok()) return exit_code.status();
   if (!running.ok()) return running.status();
-  ContainerState out{*oom, *exit_code, *running, ""};
+  ContainerState out{*oom, *exit_code, *running, "", 0, ""};
+  RETURN_IF_ERROR(ParseProcessAndHealth(*state, &out));
   const json* config = Member(*parsed, "Config");
   if (config == nullptr) return out;
   if (!config->is_object()) return Bad(kWhat, "Config is not an object");

@@ -42,6 +42,7 @@ struct ContainerSpec {
   // HostConfig.Tmpfs (mount point -> options).
   std::map<std::string, std::string> storage_opt;
   std::map<std::string, std::string> tmpfs;
+  std::vector<std::string> extra_hosts;  // "name:address" lines for /etc/hosts
 };
 
 struct ExecSpec {
@@ -56,6 +57,10 @@ struct ContainerState {
   int exit_code = 0;
   bool running = false;
   std::string working_dir;  // Config.WorkingDir; empty means "/"
+  int pid = 0;              // State.Pid: its main process on the host; 0 when not running
+  // State.Health.Status: "" without a HEALTHCHECK, else "starting",
+  // "healthy" or "unhealthy".
+  std::string health;
 };
 
 struct ImageInfo {

@@ -35,6 +35,23 @@ struct ImageBuild {
   std::string pull_policy;
 };
 
+// A container started before the command in its network namespace
+// (Assign.services; service_pod.h).
+struct ServiceRequest {
+  std::string name;
+  std::string image;  // for the attempt's architecture
+  PullPolicy pull_policy = PullPolicy::kNever;
+  std::vector<std::string> command;  // empty: the image's own
+  std::map<std::string, std::string> env;
+  enum class Probe { kNone, kTcp, kHttp, kExec };
+  // kNone: the image's HEALTHCHECK when it has one, else started.
+  Probe probe = Probe::kNone;
+  int port = 0;           // kTcp, kHttp
+  std::string http_path;  // kHttp, starts with '/'
+  std::string exec;       // kExec, run with sh -c in the service
+  absl::Duration ready_timeout = absl::Seconds(60);
+};
+
 struct RunRequest {
   std::string attempt_id;
   std::string task_id;
@@ -77,6 +94,9 @@ struct RunRequest {
   // controller's Assign.session).
   std::string warm_key;
   bool destructive = false;  // a fresh container; the key's warm containers end after it
+  // Started in order before the command, each once the one before is ready;
+  // the command's container joins their network namespace.
+  std::vector<ServiceRequest> services;
 };
 
 struct CopiedFile {

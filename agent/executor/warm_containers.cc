@@ -26,7 +26,7 @@ bool WarmContainerPool::Release(const std::string& container_id, bool keep, absl
   absl::MutexLock lock(&mu_);
   for (auto it = containers_.begin(); it != containers_.end(); ++it) {
     if (it->container_id != container_id) continue;
-    if (keep) {
+    if (keep && !it->ended) {
       it->busy = false;
       it->idle_since = now;
       return false;
@@ -51,8 +51,14 @@ std::vector<WarmContainer> WarmContainerPool::TakeIf(Pred pred) {
   return taken;
 }
 
-std::vector<WarmContainer> WarmContainerPool::TakeIdle(const std::string& key) {
+std::vector<WarmContainer> WarmContainerPool::EndKey(const std::string& key, int* busy) {
   absl::MutexLock lock(&mu_);
+  *busy = 0;
+  for (WarmContainer& c : containers_) {
+    if (c.key != key || !c.busy) continue;
+    c.ended = true;
+    ++*busy;
+  }
   return TakeIf([&key](const WarmContainer& c) { return !c.busy && c.key == key; });
 }
 

@@ -19,6 +19,8 @@
 
 namespace arena {
 
+class ServicePod;
+
 struct WarmContainer {
   std::string key;  // the warm key the tests share it by
   std::string image;
@@ -28,7 +30,10 @@ struct WarmContainer {
   std::string workspace;  // removed with the container
   std::string working_dir;
   bool watch_disk = false;  // the disk limit needs a DiskWatch
+  // The job's services, living as long as the container (null: none).
+  std::shared_ptr<ServicePod> pod;
   bool busy = false;
+  bool ended = false;  // its key ended while it was busy: removed on release
   absl::Time idle_since;
 };
 
@@ -44,10 +49,11 @@ class WarmContainerPool {
   void Add(WarmContainer container) ABSL_LOCKS_EXCLUDED(mu_);
   // The test in `container_id` is over: with `keep` it idles from `now`,
   // else it leaves the pool. True when the caller must remove it (not kept,
-  // or no longer in the pool).
+  // its key ended while it ran, or no longer in the pool).
   bool Release(const std::string& container_id, bool keep, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
-  // Idle containers of `key` (its job is over), out of the pool.
-  std::vector<WarmContainer> TakeIdle(const std::string& key) ABSL_LOCKS_EXCLUDED(mu_);
+  // The job of `key` is over: its idle containers, out of the pool; the
+  // busy ones leave it at their Release (`*busy` counts them).
+  std::vector<WarmContainer> EndKey(const std::string& key, int* busy) ABSL_LOCKS_EXCLUDED(mu_);
   // Containers idle longer than the limit at `now`, out of the pool.
   std::vector<WarmContainer> TakeIdleTooLong(absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
   // Every container, busy or not (the executor shuts down).

@@ -5,6 +5,7 @@
 #include "common/ids.h"
 #include "common/image_ref.h"
 #include "common/logging.h"
+#include "common/service_probe.h"
 
 namespace arena {
 namespace {
@@ -57,6 +58,35 @@ void SetBuild(const v1::Assign& assign, RunRequest* request) {
   request->build.pull_policy = assign.pull_policy();
 }
 
+// Checked by the controller at submit; what does not parse here (a newer
+// or broken controller) becomes a probe that cannot pass, named in the
+// attempt's error rather than a service let through unprobed.
+ServiceRequest ServiceRequestFor(const v1::Service& service) {
+  ServiceRequest out;
+  out.name = service.name();
+  out.image = service.image();
+  absl::StatusOr<PullPolicy> policy = ParsePullPolicy(service.pull_policy());
+  out.pull_policy = policy.ok() ? *policy : PullPolicy::kNever;
+  out.command.assign(service.command().begin(), service.command().end());
+  out.env.insert(service.env().begin(), service.env().end());
+  if (service.ready_timeout_ms() > 0)
+    out.ready_timeout = absl::Milliseconds(service.ready_timeout_ms());
+  const v1::ReadyProbe& ready = service.ready();
+  if (ready.has_tcp()) {
+    out.probe = ServiceRequest::Probe::kTcp;
+    out.port = ready.tcp();
+  } else if (ready.has_http()) {
+    out.probe = ServiceRequest::Probe::kHttp;
+    absl::StatusOr<HttpProbeTarget> target = ParseHttpProbe(ready.http());
+    out.port = target.ok() ? target->port : 0;
+    out.http_path = target.ok() ? target->path : "/";
+  } else if (ready.has_exec()) {
+    out.probe = ServiceRequest::Probe::kExec;
+    out.exec = ready.exec();
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string FilesDirFor(const v1::Assign& assign, const std::string& spool_dir) {
@@ -93,6 +123,9 @@ RunRequest RunRequestFor(const v1::Assign& assign, const RunRequestContext& cont
   request.max_file_bytes = context.max_file_bytes;
   request.warm_key = assign.session();
   request.destructive = assign.destructive();
+  for (const v1::Service& service : assign.services()) {
+    request.services.push_back(ServiceRequestFor(service));
+  }
   if (assign.has_build()) {
     SetBuild(assign, &request);
     request.fetch_base_logins = context.fetch_base_logins;

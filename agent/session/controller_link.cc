@@ -65,6 +65,7 @@ void ControllerLink::WriteLoop(const WriterOptions& options) {
       if (options.image_store) {
         *message->mutable_heartbeat()->mutable_image_store() = options.image_store();
       }
+      if (options.health) *message->mutable_heartbeat()->mutable_health() = options.health();
     }
     if (!stream_->Write(*message)) {
       Cancel();

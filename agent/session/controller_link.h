@@ -31,6 +31,8 @@ struct WriterOptions {
   absl::Duration heartbeat = absl::Seconds(10);
   // The images Arena keeps here, for heartbeats (optional).
   std::function<v1::ImageStore()> image_store;
+  // The agent's health, for heartbeats (optional).
+  std::function<v1::AgentHealth()> health;
 };
 
 class ControllerLink {

@@ -4,10 +4,12 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "agent/session/attempt_request.h"
 #include "agent/session/controller_link.h"
 #include "agent/session/credential_wait.h"
+#include "agent/session/task_hooks.h"
 #include "common/backoff.h"
 #include "common/logging.h"
 #include "common/repo_url.h"
@@ -102,9 +104,25 @@ class AgentSession::Observer final : public RunObserver {
 AgentSession::AgentSession(SessionOptions options, Executor* executor)
     : options_(std::move(options)),
       executor_(executor),
-      renewer_(options_.identity, options_.state_dir, options_.hostname) {}
+      renewer_(options_.identity, options_.state_dir, options_.hostname) {
+  if (options_.health != nullptr) options_.health->SetListener([this] { SendHealth(); });
+}
 
-AgentSession::~AgentSession() { threads_.JoinAll(); }
+AgentSession::~AgentSession() {
+  if (options_.health != nullptr) options_.health->SetListener(nullptr);
+  threads_.JoinAll();
+}
+
+void AgentSession::SendHealth() {
+  v1::AgentMessage message;
+  message.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(absl::Now()));
+  *message.mutable_heartbeat()->mutable_health() = options_.health->Current();
+  const v1::AgentHealth& health = message.heartbeat().health();
+  LogLine("session", health.healthy() ? std::string("health: healthy")
+                                      : absl::StrCat("health: unhealthy: ",
+                                                     absl::StrJoin(health.problems(), "; ")));
+  outbox_.Push(std::move(message));  // dropped while disconnected: the Hello has it
+}
 
 v1::AgentMessage AgentSession::MakeHello() {
   v1::AgentMessage message;
@@ -118,6 +136,8 @@ v1::AgentMessage AgentSession::MakeHello() {
   hello->set_credits(std::max(0, options_.slots - busy_slots_));
   for (const std::string& image : options_.images) hello->add_images(image);
   if (options_.image_store) *hello->mutable_image_store() = options_.image_store();
+  if (options_.health != nullptr) *hello->mutable_health() = options_.health->Current();
+  hello->set_unix_ms(absl::ToUnixMillis(absl::Now()));
   for (auto& [id, attempt] : attempts_) {
     v1::RunningAttempt* running = hello->add_running();
     running->set_attempt_id(id);
@@ -233,7 +253,9 @@ AgentSession::ConnectionEnd AgentSession::ServeOneConnection(const absl::Notific
   renewer_.NewConnection();  // an unanswered renewal is asked again
   LogLine("session",
           absl::StrCat("connected to ", options_.controller, " as ", options_.identity.agent_id));
-  link.StartWriter({&outbox_, &renewer_, options_.heartbeat, options_.image_store});
+  std::function<v1::AgentHealth()> health;
+  if (options_.health != nullptr) health = [this] { return options_.health->Current(); };
+  link.StartWriter({&outbox_, &renewer_, options_.heartbeat, options_.image_store, health});
   absl::Notification connection_over;
   std::thread stopper([&] { EndStreamOnStop(stop, &connection_over, [&link] { link.Cancel(); }); });
   v1::ControllerMessage message;
@@ -393,7 +415,12 @@ void AgentSession::RunAttempt(std::shared_ptr<Attempt> attempt) {
     result.outcome = RunResult::Outcome::kCancelled;  // handed back unstarted
     result.reason = attempt->stop.reason();
   } else if (result.reason.empty()) {
-    result = executor_->Run(request, &observer, &attempt->stop);
+    auto post_task_failed = [this](const std::string& problem) {
+      if (options_.health != nullptr) options_.health->HookFailed(problem);
+    };
+    result = RunBetweenHooks(
+        options_.hooks, request, observer,
+        [&] { return executor_->Run(request, &observer, &attempt->stop); }, post_task_failed);
   }
   if (result.outcome == RunResult::Outcome::kError) {
     observer.OnOutput(v1::LOG_STREAM_SYSTEM, absl::StrCat("arena: error: ", result.reason, "\n"));

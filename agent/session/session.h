@@ -40,11 +40,13 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "agent/executor/executor.h"
+#include "agent/health/health_monitor.h"
 #include "agent/session/attempt_threads.h"
 #include "agent/session/cert_renewer.h"
 #include "agent/session/enrollment.h"
 #include "agent/session/outbox.h"
 #include "agent/session/output_spool.h"
+#include "agent/session/task_hooks.h"
 #include "arena/v1/agent.pb.h"
 
 namespace arena {
@@ -72,6 +74,11 @@ struct SessionOptions {
   // The images Arena keeps here, for Hello and heartbeats (optional; called
   // with the session's lock held, so it must not call back into it).
   std::function<v1::ImageStore()> image_store;
+  // The agent's health for Hello and heartbeats, told of failed post-task
+  // hooks (optional; must outlive the session). A change is sent at once.
+  HealthMonitor* health = nullptr;
+  // --pre-task and --post-task around every attempt.
+  TaskHooks hooks;
 };
 
 class AgentSession {
@@ -116,6 +123,8 @@ class AgentSession {
   void HandleLogAck(const v1::LogAck& ack) ABSL_LOCKS_EXCLUDED(mu_);
   void HandleBaseCredentials(const v1::BaseImageCredentials& answer) ABSL_LOCKS_EXCLUDED(mu_);
   void RunAttempt(std::shared_ptr<Attempt> attempt) ABSL_LOCKS_EXCLUDED(mu_);
+  // Sends the current health now rather than at the next idle heartbeat.
+  void SendHealth() ABSL_LOCKS_EXCLUDED(mu_);
   // Why the attempt must not run at all, or an empty string.
   std::string RefusalFor(const Attempt& attempt) const;
   void RecordResult(Attempt* attempt, RunResult result) ABSL_LOCKS_EXCLUDED(mu_);

@@ -79,14 +79,15 @@ absl::StatusOr<v1::Task> SelectTask(const v1::Job& job, const std::string& selec
 // The attempt `selector` names: empty for the task's latest, an attempt id,
 // or a 1-based attempt number.
 absl::StatusOr<std::string> SelectAttempt(const v1::Task& task, const std::string& selector) {
-  if (selector.empty()) return task.attempt_id();
   int number = 0;
   for (int i = 0; i < task.attempts_size(); ++i) {
-    if (task.attempts(i).id() == selector ||
+    const v1::Attempt& a = task.attempts(i);
+    if ((selector.empty() && a.id() == task.attempt_id()) || a.id() == selector ||
         (absl::SimpleAtoi(selector, &number) && number == i + 1)) {
-      return task.attempts(i).id();
+      return a.batch_attempt_id().empty() ? a.id() : a.batch_attempt_id();
     }
   }
+  if (selector.empty()) return task.attempt_id();
   return absl::NotFoundError(absl::StrCat("task ", task.arch(), " has no attempt ", selector,
                                           " (it has ", task.attempts_size(), ")"));
 }
@@ -118,6 +119,9 @@ absl::StatusOr<v1::ListAgentsResponse> DescribeAgents(const JobAccess& access) {
       for (const std::string& running : view.running) info->add_running(running);
       *info->mutable_image_store() = view.image_store;
       info->set_executor(view.executor);
+      info->set_health(view.healthy ? "healthy" : "unhealthy");
+      info->set_health_problem(view.health_problem);
+      info->set_health_checked_unix_ms(view.health_checked_ms);
     }
   }
   return response;

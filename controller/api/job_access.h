@@ -55,7 +55,8 @@ absl::StatusOr<v1::ListAgentsResponse> DescribeAgents(const JobAccess& access);
 absl::StatusOr<v1::Task> SelectTask(const v1::Job& job, const std::string& selector);
 
 // The attempt `selector` names: empty for the task's latest, an attempt id,
-// or a 1-based attempt number.
+// or a 1-based attempt number. For a test run in a batch, the batch's
+// attempt: its log and files are that one's.
 absl::StatusOr<std::string> SelectAttempt(const v1::Task& task, const std::string& selector);
 
 }  // namespace arena

@@ -66,8 +66,13 @@ absl::StatusOr<v1::CheckCapacityResponse> JobApi::CheckCapacity(
   v1::CheckCapacityResponse response;
   response.set_caller(who.name);
   response.set_role(who.role);
+  if (!request.executor().empty() && request.executor() != "docker" &&
+      request.executor() != "process") {
+    return absl::InvalidArgumentError("executor must be docker or process");
+  }
   TaskNeeds needs;
   needs.labels.insert(request.labels().begin(), request.labels().end());
+  needs.executor = ExecutorOrDefault(request.executor());
   std::vector<std::string> archs(request.architectures().begin(), request.architectures().end());
   if (archs.empty()) archs.push_back(policy_.default_arch);
   std::vector<AgentView> agents = scheduler_->ConnectedAgents();
@@ -79,6 +84,7 @@ absl::StatusOr<v1::CheckCapacityResponse> JobApi::CheckCapacity(
     arch->set_agents(capacity.agents);
     arch->set_emulated(capacity.emulated);
     arch->set_free_slots(capacity.free_slots);
+    for (const std::string& sick : capacity.unhealthy) arch->add_unhealthy(sick);
     if (capacity.agents == 0) arch->set_reason(ExplainWait(needs, agents));
   }
   return response;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/test_identity.h"
 
 namespace arena {
 namespace {
@@ -31,9 +32,8 @@ v1::TestResult ReadCase(const pugi::xml_node& testcase, const std::string& suite
   result.set_classname(testcase.attribute("classname").value());
   result.set_name(testcase.attribute("name").value());
   result.set_duration_ms(DurationMs(testcase));
-  result.set_test_key(result.classname().empty()
-                          ? result.name()
-                          : absl::StrCat(result.classname(), "::", result.name()));
+  result.set_test_key(
+      TestKeyOf(result.classname(), result.name(), testcase.attribute("file").value()));
   result.set_status("passed");
   // The first failure, error or skip decides (a case rarely has several).
   for (const char* kind : {"failure", "error", "skipped"}) {

@@ -35,6 +35,60 @@ v1::TestResult ResultFromExit(const AttemptContext& attempt) {
   return result;
 }
 
+int StatusRank(const std::string& status) {
+  if (status == "error") return 3;
+  if (status == "failed") return 2;
+  if (status == "passed") return 1;
+  return 0;
+}
+
+// The member of the batch a JUnit row belongs to: its key is the test id,
+// or its name, or its classname and name joined as runners print ids.
+const BatchMember* FindMember(const std::map<std::string, const BatchMember*>& by_id,
+                              const v1::TestResult& r) {
+  for (const std::string& id :
+       {r.test_key(), r.name(), absl::StrCat(r.classname(), "::", r.name()),
+        absl::StrCat(r.classname(), ".", r.name()), absl::StrCat(r.classname(), "/", r.name())}) {
+    auto it = by_id.find(id);
+    if (it != by_id.end()) return it->second;
+  }
+  return nullptr;
+}
+
+// Files each result under its task and attempt (a batch member's own when
+// it is one of theirs), marks quarantine and collects what failed.
+void FileResults(const AttemptContext& attempt, const std::set<std::string>& quarantined,
+                 std::vector<v1::TestResult>& results, RecordedResults* recorded) {
+  const v1::Task& task = *attempt.task;
+  std::map<std::string, const BatchMember*> by_id;
+  for (const BatchMember& m : attempt.batch) by_id[m.test_id] = &m;
+  int64_t now = absl::ToUnixMillis(absl::Now());
+  for (v1::TestResult& r : results) {
+    const BatchMember* member = by_id.empty() ? nullptr : FindMember(by_id, r);
+    r.set_task_id(member != nullptr ? member->task_id : task.id());
+    r.set_attempt_id(member != nullptr ? member->attempt_id : attempt.attempt_id);
+    r.set_attempt_number(member != nullptr ? member->attempt_number : attempt.attempt_number);
+    r.set_agent_id(attempt.agent_id);
+    r.set_arch(task.arch());
+    if (task.kind() == v1::TASK_KIND_SUITE) r.set_suite(task.suite());
+    r.set_finished_unix_ms(now);
+    // In test-queue mode the scheduled id is the identity across runs.
+    if (task.kind() == v1::TASK_KIND_TEST && results.size() == 1 && by_id.empty()) {
+      r.set_test_key(task.test_id());
+    }
+    if (member != nullptr) {
+      r.set_test_key(member->test_id);
+      auto [it, added] = recorded->batch_status.emplace(member->test_id, r.status());
+      if (!added && StatusRank(r.status()) > StatusRank(it->second)) it->second = r.status();
+      recorded->batch_time_ms[member->test_id] += r.duration_ms();
+    }
+    recorded->time_ms += r.duration_ms();
+    r.set_quarantined(quarantined.count(r.test_key()) > 0);
+    if (r.status() == "failed" || r.status() == "error")
+      recorded->failed_keys.push_back(r.test_key());
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> AttemptNotes(const v1::TaskEvent& event) {
@@ -94,24 +148,12 @@ absl::StatusOr<RecordedResults> RecordAttemptResults(Store* store, ArtifactStore
     }
     for (v1::TestResult& r : *parsed) results.push_back(std::move(r));
   }
-  if (results.empty() && task.kind() == v1::TASK_KIND_TEST && recorded.junit_error.empty()) {
+  // A batch's tests without a row have no result (they run again alone).
+  if (results.empty() && task.kind() == v1::TASK_KIND_TEST && recorded.junit_error.empty() &&
+      attempt.batch.empty()) {
     results.push_back(ResultFromExit(attempt));
   }
-  int64_t now = absl::ToUnixMillis(absl::Now());
-  for (v1::TestResult& r : results) {
-    r.set_task_id(task.id());
-    r.set_attempt_id(attempt.attempt_id);
-    r.set_attempt_number(attempt.attempt_number);
-    r.set_agent_id(attempt.agent_id);
-    r.set_arch(task.arch());
-    if (task.kind() == v1::TASK_KIND_SUITE) r.set_suite(task.suite());
-    r.set_finished_unix_ms(now);
-    // In test-queue mode the scheduled id is the identity across runs.
-    if (task.kind() == v1::TASK_KIND_TEST && results.size() == 1) r.set_test_key(task.test_id());
-    r.set_quarantined(quarantined.count(r.test_key()) > 0);
-    if (r.status() == "failed" || r.status() == "error")
-      recorded.failed_keys.push_back(r.test_key());
-  }
+  FileResults(attempt, quarantined, results, &recorded);
   if (!results.empty())
     RETURN_IF_ERROR(store->results().InsertTestResults(attempt.job_id, results));
   recorded.count = static_cast<int>(results.size());

@@ -7,6 +7,7 @@
 #ifndef ARENA_CONTROLLER_RESULTS_RECORDER_H_
 #define ARENA_CONTROLLER_RESULTS_RECORDER_H_
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -20,6 +21,14 @@ namespace arena {
 class ArtifactStore;
 class Store;
 
+// Test batches: one test of a run that ran several.
+struct BatchMember {
+  std::string test_id;
+  std::string task_id;
+  std::string attempt_id;
+  int attempt_number = 1;
+};
+
 struct AttemptContext {
   std::string job_id;
   std::string attempt_id;
@@ -29,6 +38,10 @@ struct AttemptContext {
   v1::State state = v1::FAILED;  // how the attempt ended
   int64_t duration_ms = 0;
   std::string reason;
+  // Test batches: the run's tests, the task's own first. A result that is
+  // one of theirs is filed under that test's task and attempt, keyed by
+  // its test id. Empty: the attempt ran its task alone.
+  std::vector<BatchMember> batch;
 };
 
 struct RecordedResults {
@@ -37,6 +50,13 @@ struct RecordedResults {
   std::vector<std::string> failed_keys;
   // Why a JUnit report could not be used (malformed, too big); empty if fine.
   std::string junit_error;
+  // Test batches: each member's status by test id, the worst of its rows
+  // ("error", "failed", "passed", "skipped"); a member without a row has
+  // no entry.
+  std::map<std::string, std::string> batch_status;
+  // ...and the time its rows took (ms, summed), as the runner reported it.
+  std::map<std::string, int64_t> batch_time_ms;
+  int64_t time_ms = 0;  // every row's time, summed
 };
 
 // The notes of an agent's terminal event as the attempt's record keeps them:

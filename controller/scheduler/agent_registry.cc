@@ -37,6 +37,8 @@ ConnectedAgent& AgentRegistry::Connect(const std::string& agent_id, std::shared_
   changed_ = true;
   ConnectedAgent& stored = agents_[agent_id];
   stored = std::move(agent);
+  SetHealth(agent_id, hello.has_health() ? &hello.health() : nullptr, hello.unix_ms(),
+            absl::ToUnixMillis(now));
   return stored;
 }
 
@@ -100,14 +102,43 @@ void AgentRegistry::SetImageStore(const std::string& agent_id, const v1::ImageSt
   changed_ = true;
 }
 
+bool AgentRegistry::SetHealth(const std::string& agent_id, const v1::AgentHealth* reported,
+                              int64_t sent_unix_ms, int64_t now_ms) {
+  ConnectedAgent* agent = Find(agent_id);
+  if (agent == nullptr) return false;
+  if (reported != nullptr) {
+    agent->reported_health = true;
+    agent->health = *reported;
+  }
+  agent->clock.Observe(sent_unix_ms, now_ms);
+  HealthVerdict verdict =
+      JudgeHealth(agent->reported_health ? &agent->health : nullptr, agent->clock);
+  int64_t checked = agent->reported_health ? agent->health.checked_unix_ms() : 0;
+  if (checked != agent->view.health_checked_ms) changed_ = true;
+  agent->view.health_checked_ms = checked;
+  if (verdict == HealthVerdict{agent->view.healthy, agent->view.health_problem}) return false;
+  agent->view.healthy = verdict.healthy;
+  agent->view.health_problem = verdict.problem;
+  changed_ = true;
+  return true;
+}
+
 int AgentRegistry::FreeAgents(std::vector<const AgentView*>* free) const {
   int credits = 0;
   for (const auto& [id, agent] : agents_) {
-    if (agent.view.draining || agent.view.credits <= 0) continue;
+    if (agent.view.draining || !agent.view.healthy || agent.view.credits <= 0) continue;
     free->push_back(&agent.view);
     credits += agent.view.credits;
   }
   return credits;
+}
+
+int AgentRegistry::Slots(const TaskNeeds& needs) const {
+  int slots = 0;
+  for (const auto& [id, agent] : agents_) {
+    if (CouldRun(needs, agent.view)) slots += agent.view.slots;
+  }
+  return slots;
 }
 
 void AgentRegistry::PublishIfChanged(std::map<std::string, std::vector<std::string>> running) {

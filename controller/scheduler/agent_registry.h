@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "arena/v1/agent.pb.h"
+#include "controller/scheduler/agent_health.h"
 #include "controller/scheduler/agent_link.h"
 #include "controller/scheduler/lease_table.h"
 #include "controller/scheduler/matching.h"
@@ -38,6 +39,9 @@ class AgentSnapshot {
 struct ConnectedAgent {
   std::shared_ptr<AgentLink> link;
   AgentView view;
+  ClockCheck clock;
+  bool reported_health = false;  // false: an agent before health checks
+  v1::AgentHealth health;        // as last reported
 };
 
 class AgentRegistry {
@@ -68,9 +72,18 @@ class AgentRegistry {
   void SetDraining(const std::string& agent_id, bool draining);
   // A heartbeat's image store; marks a change only when it differs.
   void SetImageStore(const std::string& agent_id, const v1::ImageStore& store);
-  // Connected agents not draining that have a free credit, with the sum of
+  // A Hello's or heartbeat's health (`reported` null: it carried none, the
+  // last one stands) and its clock stamp, received at `now_ms`. True when
+  // the verdict changed (marked for the snapshot).
+  bool SetHealth(const std::string& agent_id, const v1::AgentHealth* reported, int64_t sent_unix_ms,
+                 int64_t now_ms);
+  // Connected agents healthy, not draining, that have a free credit, with the sum of
   // their credits. The pointers stay valid until an agent is forgotten.
   int FreeAgents(std::vector<const AgentView*>* free) const;
+
+  // The slots of every connected agent that could take a task with `needs`
+  // (busy or not).
+  int Slots(const TaskNeeds& needs) const;
 
   LeaseTable& leases() { return leases_; }
 

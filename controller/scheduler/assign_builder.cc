@@ -9,9 +9,22 @@
 #include "controller/auth/secret_box.h"
 #include "controller/scheduler/dispatch_queue.h"
 #include "controller/scheduler/fan_out.h"
+#include "controller/spec/services.h"
 
 namespace arena {
 namespace {
+
+// The services beside it: each image for the task's architecture, with
+// its pull policy resolved as the test image's is.
+void SetServices(const v1::JobSpec& spec, const std::string& arch, v1::Assign* assign) {
+  for (const v1::Service& service : spec.services()) {
+    v1::Service* out = assign->add_services();
+    *out = service;
+    out->set_image(ServiceImageForArch(service, arch));
+    absl::StatusOr<PullPolicy> pull = EffectivePullPolicy(spec.pull_policy(), out->image());
+    out->set_pull_policy(PullPolicyName(pull.ok() ? *pull : PullPolicy::kNever));
+  }
+}
 
 // The container: image, pull policy, build, limits, network, user.
 void SetContainer(const v1::JobSpec& spec, const v1::Task& task, v1::Assign* assign) {
@@ -27,6 +40,7 @@ void SetContainer(const v1::JobSpec& spec, const v1::Task& task, v1::Assign* ass
   assign->set_pids(spec.resources().pids());
   assign->set_network(spec.network());
   assign->set_user(spec.user());
+  SetServices(spec, task.arch(), assign);
 }
 
 // What runs: the command, its environment, checkout, files, test identity.
@@ -34,7 +48,8 @@ void SetWork(const v1::Job& job, const v1::Task& task, v1::Assign* assign) {
   const v1::JobSpec& spec = job.spec();
   *assign->mutable_command() = task.command_size() > 0 ? task.command() : spec.command();
   *assign->mutable_artifacts() = spec.artifacts();
-  *assign->mutable_junit() = spec.junit();
+  // The list step prints ids; the report is the tests' own.
+  if (task.kind() != v1::TASK_KIND_LIST) *assign->mutable_junit() = spec.junit();
   if (task.kind() == v1::TASK_KIND_TEST) {
     const auto& destructive = spec.destructive_tests();
     assign->set_destructive(std::find(destructive.begin(), destructive.end(), task.test_id()) !=
@@ -47,6 +62,10 @@ void SetWork(const v1::Job& job, const v1::Task& task, v1::Assign* assign) {
   assign->set_repo(spec.repo());
   assign->set_commit(spec.commit());
   assign->set_timeout_ms(spec.timeout_ms());
+  // A test by itself: its test timeout, and one more for the runner's start.
+  if (task.kind() == v1::TASK_KIND_TEST && spec.test_timeout_ms() > 0) {
+    assign->set_timeout_ms(std::min(2 * spec.test_timeout_ms(), JobTimeoutMs(spec)));
+  }
 }
 
 void SetSecrets(const v1::Job& job, const SecretBox* secrets, v1::Assign* assign) {

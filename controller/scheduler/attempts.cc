@@ -42,11 +42,15 @@ void Scheduler::Dispatch() {
       free, credits,
       [this](const std::string& job_id, const std::string& arch)
           ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_) { return Runs(job_id, arch); },
-      [this](const QueuedTask& queued, const Placement& placement)
-          ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_) { return Assign(queued, placement); });
+      [this](const QueuedTask& queued, const std::vector<const QueuedTask*>& mates,
+             const Placement& placement)
+          ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_) { return Assign(queued, mates, placement); },
+      [this](const TaskNeeds& needs)
+          ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_) { return agents_.Slots(needs); });
 }
 
-bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
+bool Scheduler::Assign(const QueuedTask& queued, const std::vector<const QueuedTask*>& mates,
+                       const Placement& placement) {
   absl::StatusOr<ActiveJob*> active = FindJob(queued.job_id);
   absl::StatusOr<v1::Task> loaded =
       active.ok() ? store_->jobs().GetTask(queued.task_id) : active.status();
@@ -63,12 +67,21 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
     return false;
   }
   const v1::Job& job = (*active)->header;
-  attempts_[*attempt_id] = {job.id(), task->id(), placement.agent_id, false, task->arch()};
+  attempts_[*attempt_id] = {job.id(), task->id(), placement.agent_id, false, task->arch(), "", {}};
   (*active)->Move(v1::QUEUED, task->quarantined(), v1::RUNNING, task->quarantined());
   agents_.TakeCredit(placement.agent_id);
   v1::ControllerMessage message;
   *message.mutable_assign() =
       BuildAssign(job, *task, {*attempt_id, options_.max_log_bytes}, options_.secrets);
+  if (!mates.empty()) {
+    absl::Status batched = AddBatchMates(*active, *task, queued, *attempt_id, mates, placement,
+                                         message.mutable_assign());
+    if (!batched.ok()) {
+      LogError(batched);
+      batch_error_ = batched;  // the mates' attempts may be half written: undo it all
+      return false;
+    }
+  }
   if (!message.assign().session().empty()) {
     queue_.AddWarmContainer(message.assign().session(), placement.agent_id);
   }
@@ -79,7 +92,8 @@ bool Scheduler::Assign(const QueuedTask& queued, const Placement& placement) {
 }
 
 absl::StatusOr<std::string> Scheduler::StoreAssignment(ActiveJob* job, v1::Task* task,
-                                                       const Placement& placement) {
+                                                       const Placement& placement,
+                                                       const std::string& batch) {
   AttemptRecord attempt;
   attempt.id = NewId("att");
   attempt.task_id = task->id();
@@ -88,6 +102,7 @@ absl::StatusOr<std::string> Scheduler::StoreAssignment(ActiveJob* job, v1::Task*
   attempt.state = v1::RUNNING;
   attempt.started_ms = NowMs();
   attempt.emulated = placement.emulated;
+  attempt.batch_attempt_id = batch;
   RETURN_IF_ERROR(store_->jobs().InsertAttempt(attempt));
   task->set_state(v1::RUNNING);
   task->set_agent_id(placement.agent_id);
@@ -107,6 +122,9 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
                                    const std::string& reason, const v1::TaskEvent* event) {
   auto it = attempts_.find(attempt_id);
   if (it == attempts_.end()) return absl::OkStatus();
+  if (!it->second.members.empty()) {
+    return EndBatchAttempt(attempt_id, state, exit_code, reason, event);
+  }
   EndedAttempt ended;
   ended.id = attempt_id;
   ended.running = it->second;
@@ -120,8 +138,12 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   if (!loaded.ok() && !absl::IsNotFound(loaded.status())) return loaded.status();
   v1::Task* task = loaded.ok() ? &*loaded : nullptr;
   if (task != nullptr && !ended.running.cancelled) RETURN_IF_ERROR(RecordResults(*task, &ended));
+  return CloseAttempt(ended, task, {});
+}
+
+absl::Status Scheduler::CloseAttempt(const EndedAttempt& ended, v1::Task* task, BatchSplit split) {
   ASSIGN_OR_RETURN(std::string image_digest, StoreAttemptEnd(ended));
-  ForgetAttempt(attempt_id);
+  ForgetAttempt(ended.id);
   if (ended.running.cancelled || task == nullptr) {
     notify_ = true;
     return absl::OkStatus();
@@ -129,21 +151,24 @@ absl::Status Scheduler::EndAttempt(const std::string& attempt_id, v1::State stat
   // Only now: a cancelled job has already ended and left jobs_.
   ASSIGN_OR_RETURN(ActiveJob * job, FindJob(ended.running.job_id));
   for (v1::Attempt& a : *task->mutable_attempts()) {
-    if (a.id() != attempt_id) continue;
+    if (a.id() != ended.id) continue;
     a.set_state(ended.result.state);
     a.set_image_digest(image_digest);
   }
-  RetryDecision decision = DecideRetry(*task, ended.result, job->header.spec(), ended.quarantine);
+  RetryDecision decision =
+      split.max_tests > 0 ? SplitBatch(ended.result, std::move(split))
+                          : DecideRetry(*task, ended.result, job->header.spec(), ended.quarantine);
   return ApplyDecision(job, task, ended, std::move(decision));
 }
 
-absl::Status Scheduler::RecordResults(const v1::Task& task, EndedAttempt* ended) {
+absl::Status Scheduler::RecordResults(const v1::Task& task, EndedAttempt* ended,
+                                      const std::vector<BatchMember>* batch) {
   ASSIGN_OR_RETURN(std::vector<v1::QuarantineEntry> entries, store_->results().ListQuarantine());
   for (const v1::QuarantineEntry& e : entries) ended->quarantine.insert(e.test_key());
   AttemptResult& result = ended->result;
   AttemptContext context{
       ended->running.job_id, ended->id, 1, ended->running.agent_id, &task, result.state, 0,
-      result.reason};
+      result.reason,         {}};
   for (int i = 0; i < task.attempts_size(); ++i) {
     if (task.attempts(i).id() != ended->id) continue;
     context.attempt_number = i + 1;
@@ -152,16 +177,29 @@ absl::Status Scheduler::RecordResults(const v1::Task& task, EndedAttempt* ended)
   if (task.started_unix_ms() > 0 && task.attempt_id() == ended->id) {
     context.duration_ms = std::max<int64_t>(0, NowMs() - task.started_unix_ms());
   }
+  if (batch != nullptr) context.batch = *batch;
   ASSIGN_OR_RETURN(RecordedResults recorded,
                    RecordAttemptResults(store_, options_.artifacts, context,
                                         ended->event != nullptr ? *ended->event : v1::TaskEvent(),
                                         ended->quarantine));
   result.failed_keys = std::move(recorded.failed_keys);
+  ended->batch_status = std::move(recorded.batch_status);
+  ended->batch_time_ms = std::move(recorded.batch_time_ms);
   if (!recorded.junit_error.empty()) {
     std::string problem = absl::StrCat("JUnit report unusable: ", recorded.junit_error);
     result.reason =
         result.state == v1::PASSED ? problem : absl::StrCat(result.reason, "; ", problem);
     if (result.state == v1::PASSED) result.state = v1::ERROR;
+  }
+  // A test run by itself: its report's time against its test timeout.
+  auto job = jobs_.find(ended->running.job_id);
+  const int64_t limit = job != jobs_.end() ? job->second.header.spec().test_timeout_ms() : 0;
+  if (batch == nullptr && task.kind() == v1::TASK_KIND_TEST && limit > 0 &&
+      recorded.time_ms > limit && (result.state == v1::PASSED || result.state == v1::FAILED)) {
+    result.state = v1::TIMED_OUT;
+    result.reason = absl::StrCat(
+        "took ", absl::FormatDuration(absl::Milliseconds(recorded.time_ms)), ", over its ",
+        absl::FormatDuration(absl::Milliseconds(limit)), " test timeout");
   }
   return absl::OkStatus();
 }
@@ -215,8 +253,16 @@ absl::Status Scheduler::Requeue(ActiveJob* job, v1::Task* task, const EndedAttem
   task->set_exit_code(ended.exit_code);
   RETURN_IF_ERROR(store_->jobs().UpdateTask(*task));
   job->Move(before, task->quarantined(), v1::QUEUED, task->quarantined());
-  // Another agent where one is free.
-  queue_.Enqueue(job->header, *task, Now(), std::move(decision.avoid));
+  // Another agent where one is free; a test keeps its history (its next
+  // batch's size and time limit).
+  int64_t history_ms = kUnknownWork;
+  if (task->kind() == v1::TASK_KIND_TEST) {
+    absl::StatusOr<std::map<std::string, int64_t>> known =
+        store_->results().TestDurations(task->arch(), {task->test_id()});
+    if (known.ok() && !known->empty()) history_ms = known->begin()->second;
+  }
+  queue_.Enqueue(job->header, *task, Now(), std::move(decision.avoid), history_ms,
+                 std::move(decision.split), history_ms);
   notify_ = true;
   dispatch_ = true;
   return absl::OkStatus();

@@ -61,6 +61,9 @@ void Scheduler::AddCredentials(v1::Assign* assign) {
   if (assign->pull_policy() != "never" && !assign->has_build()) {
     AddRegistryAuth(assign->image(), assign);
   }
+  for (const v1::Service& service : assign->services()) {
+    if (service.pull_policy() != "never") AddRegistryAuth(service.image(), assign);
+  }
 }
 
 void Scheduler::AddRegistryAuth(const std::string& image, v1::Assign* assign) {

@@ -1,11 +1,18 @@
 #include "controller/scheduler/dispatch_queue.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "absl/strings/str_cat.h"
+#include "controller/scheduler/fan_out.h"
 
 namespace arena {
 namespace {
 
 constexpr absl::Duration kDefaultQueueTimeout = absl::Hours(1);
+// A test without history weighs this much in a batch's budget (only the
+// ratios count then: a unit fine enough that integer division keeps them).
+constexpr int64_t kUntimedWork = 1000;
 
 TaskNeeds NeedsOf(const v1::Job& job, const v1::Task& task) {
   TaskNeeds needs;
@@ -16,6 +23,16 @@ TaskNeeds NeedsOf(const v1::Job& job, const v1::Task& task) {
   return needs;
 }
 
+// A test of a batching job that may share its run: not serial, not
+// destructive (those get a container of their own), not held alone.
+bool Batchable(const v1::Job& job, const v1::Task& task, bool alone) {
+  if (alone || task.serial() || task.kind() != v1::TASK_KIND_TEST || !BatchesTests(job.spec())) {
+    return false;
+  }
+  const auto& destructive = job.spec().destructive_tests();
+  return std::find(destructive.begin(), destructive.end(), task.test_id()) == destructive.end();
+}
+
 }  // namespace
 
 std::string WarmContainerKey(const std::string& job_id, const std::string& arch) {
@@ -23,19 +40,88 @@ std::string WarmContainerKey(const std::string& job_id, const std::string& arch)
 }
 
 void DispatchQueue::Enqueue(const v1::Job& job, const v1::Task& task, absl::Time queued_at,
-                            std::set<std::string> avoid) {
+                            std::set<std::string> avoid, int64_t work_ms, BatchSplit split,
+                            int64_t history_ms) {
   absl::Duration timeout = job.spec().queue_timeout_ms() > 0
                                ? absl::Milliseconds(job.spec().queue_timeout_ms())
                                : kDefaultQueueTimeout;
-  queue_.push_back({job.id(), task.id(), NeedsOf(job, task), queued_at, timeout, task.serial()});
-  queue_.back().needs.avoid = std::move(avoid);
+  QueuedTask& queued = queue_.emplace_back();
+  queued.job_id = job.id();
+  queued.task_id = task.id();
+  queued.needs = NeedsOf(job, task);
+  queued.needs.avoid = std::move(avoid);
+  queued.queued_at = queued_at;
+  queued.queue_timeout = timeout;
+  queued.serial = task.serial();
+  queued.batchable = Batchable(job, task, split.max_tests == 1);
+  if (queued.batchable) {
+    queued.test_id = task.test_id();
+    queued.split = std::move(split);
+    queued.timed = work_ms >= 0;
+    queued.history_ms = history_ms;
+    queued.work = queued.timed ? std::max<int64_t>(1, work_ms) : kUntimedWork;
+    work_[WarmContainerKey(job.id(), task.arch())] += queued.work;
+  }
   ++by_arch_[task.arch()];
 }
 
-DispatchQueue::Iterator DispatchQueue::Remove(Iterator it) {
-  auto count = by_arch_.find(it->needs.arch);
+void DispatchQueue::Forget(const QueuedTask& task) {
+  auto count = by_arch_.find(task.needs.arch);
   if (count != by_arch_.end() && --count->second <= 0) by_arch_.erase(count);
+  if (!task.batchable) return;
+  auto work = work_.find(WarmContainerKey(task.job_id, task.needs.arch));
+  if (work != work_.end() && (work->second -= task.work) <= 0) work_.erase(work);
+}
+
+DispatchQueue::Iterator DispatchQueue::Remove(Iterator it) {
+  Forget(*it);
   return queue_.erase(it);
+}
+
+void DispatchQueue::RemoveAt(const std::vector<size_t>& positions) {
+  if (positions.empty()) return;
+  // One pass: each kept task moves down past the removed ones before it.
+  size_t out = positions.front();
+  size_t next = 0;
+  for (size_t in = positions.front(); in < queue_.size(); ++in) {
+    if (next < positions.size() && positions[next] == in) {
+      Forget(queue_[in]);
+      ++next;
+      continue;
+    }
+    if (out != in) queue_[out] = std::move(queue_[in]);
+    ++out;
+  }
+  queue_.resize(out);
+}
+
+std::vector<size_t> DispatchQueue::BatchMates(size_t leader, const std::string& agent_id,
+                                              SlotsFn slots) const {
+  std::vector<size_t> mates;
+  const QueuedTask& first = queue_[leader];
+  if (!first.batchable) return mates;
+  auto remaining = work_.find(WarmContainerKey(first.job_id, first.needs.arch));
+  if (remaining == work_.end()) return mates;
+  // A split batch's tests go together by count, the rest by work.
+  const bool split = first.split.max_tests > 0;
+  int64_t budget = remaining->second / (kBatchFactor * std::max(1, slots(first.needs)));
+  if (first.timed) budget = std::max(budget, kMinBatchWorkMs);
+  if (split) budget = std::numeric_limits<int64_t>::max();
+  const size_t max_tests = split ? first.split.max_tests : kMaxBatchTests;
+  int64_t work = first.work;
+  size_t bytes = first.test_id.size() + 3;
+  for (size_t i = leader + 1; i < queue_.size() && work < budget; ++i) {
+    const QueuedTask& q = queue_[i];
+    if (!q.batchable || q.job_id != first.job_id || q.needs.arch != first.needs.arch ||
+        q.needs.avoid.count(agent_id) > 0 || q.split.of != first.split.of) {
+      continue;
+    }
+    bytes += q.test_id.size() + 3;  // quotes and a space
+    if (bytes > kMaxBatchBytes || mates.size() + 1 >= max_tests) break;
+    work += q.work;
+    mates.push_back(i);
+  }
+  return mates;
 }
 
 void DispatchQueue::RemoveJob(const std::string& job_id) {
@@ -68,7 +154,7 @@ bool DispatchQueue::SerialBlocked(const QueuedTask& queued, RunsFn runs) const {
 }
 
 int DispatchQueue::Dispatch(const std::vector<const AgentView*>& free, int credits, RunsFn runs,
-                            AssignFn assign) {
+                            AssignFn assign, SlotsFn slots) {
   int taken = 0;
   for (auto it = queue_.begin(); it != queue_.end() && taken < credits;) {
     if (SerialBlocked(*it, runs)) {
@@ -83,8 +169,15 @@ int DispatchQueue::Dispatch(const std::vector<const AgentView*>& free, int credi
       ++it;
       continue;
     }
-    if (assign(*it, *placement)) ++taken;
-    it = Remove(it);
+    const size_t at = static_cast<size_t>(it - queue_.begin());
+    std::vector<size_t> mates = BatchMates(at, placement->agent_id, slots);
+    std::vector<const QueuedTask*> batch;
+    for (size_t i : mates) batch.push_back(&queue_[i]);
+    if (assign(*it, batch, *placement)) {
+      ++taken;
+      RemoveAt(mates);
+    }
+    it = Remove(queue_.begin() + static_cast<std::ptrdiff_t>(at));
   }
   return taken;
 }
@@ -108,6 +201,7 @@ std::vector<std::pair<std::string, std::set<std::string>>> DispatchQueue::EndWar
 void DispatchQueue::Clear() {
   queue_.clear();
   by_arch_.clear();
+  work_.clear();
   warm_.clear();
 }
 

@@ -52,10 +52,19 @@ absl::Status Scheduler::Load(absl::Time now) {
       } else if (task.state() == v1::RUNNING) {
         // The agent still runs it and reports back when it reconnects; until
         // the grace window passes nothing is declared lost.
-        attempts_[task.attempt_id()] = {job_id, task.id(), task.agent_id(), false, task.arch()};
+        RunningAttempt& running = attempts_[task.attempt_id()];
+        running = {job_id, task.id(), task.agent_id(), false, task.arch(), "", {}};
+        for (const v1::Attempt& a : task.attempts()) {
+          if (a.id() == task.attempt_id()) running.batch = a.batch_attempt_id();
+        }
         agents_.leases().Grant(task.agent_id(), now, options_.restart_grace);
       }
     }
+  }
+  // Batches: each leader knows its members again.
+  for (auto& [attempt_id, running] : attempts_) {
+    auto leader = running.batch.empty() ? attempts_.end() : attempts_.find(running.batch);
+    if (leader != attempts_.end()) leader->second.members.push_back(attempt_id);
   }
   return absl::OkStatus();
 }
@@ -228,7 +237,7 @@ void Scheduler::LoseAgent(const std::string& agent_id, const std::string& reason
   agents_.Close(agent_id, absl::UnavailableError(reason));
   std::vector<std::string> lost;
   for (const auto& [attempt_id, attempt] : attempts_) {
-    if (attempt.agent_id == agent_id) lost.push_back(attempt_id);
+    if (attempt.agent_id == agent_id && !InLiveBatch(attempt)) lost.push_back(attempt_id);
   }
   if (lost.empty()) return;
   LogLine("scheduler", reason);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -23,17 +24,68 @@ v1::Task NewTask(const std::string& arch, const std::string& image, v1::TaskKind
   return task;
 }
 
+std::string ShellQuoted(absl::string_view word) {
+  return absl::StrCat("'", absl::StrReplaceAll(word, {{"'", "'\\''"}}), "'");
+}
+
 void SetShellCommand(v1::Task& task, const std::string& command) {
   task.add_command("sh");
   task.add_command("-c");
   task.add_command(command);
 }
 
+// The list command runs with pipefail, so `pytest --collect-only | grep ::`
+// fails when pytest does: in sh where it has the option (busybox ash), else
+// in bash where there is one (Debian's dash has none), else as it is. The
+// command travels as an argument, never re-quoted.
+void SetListCommand(v1::Task& task, const std::string& command) {
+  task.add_command("sh");
+  task.add_command("-c");
+  task.add_command(
+      "if (set -o pipefail) 2>/dev/null; then set -o pipefail; eval \"$1\"; "
+      "elif command -v bash >/dev/null 2>&1; then exec bash -o pipefail -c \"$1\"; "
+      "else eval \"$1\"; fi");
+  task.add_command("arena-list");
+  task.add_command(command);
+}
+
 }  // namespace
 
 std::string ExpandTestCommand(absl::string_view template_command, absl::string_view test_id) {
-  std::string quoted = absl::StrCat("'", absl::StrReplaceAll(test_id, {{"'", "'\\''"}}), "'");
-  return absl::StrReplaceAll(template_command, {{"{test}", quoted}});
+  std::string quoted = ShellQuoted(test_id);
+  return absl::StrReplaceAll(template_command, {{"{test}", quoted}, {"{tests}", quoted}});
+}
+
+bool BatchesTests(const v1::JobSpec& spec) {
+  return absl::StrContains(spec.test_command(), "{tests}");
+}
+
+std::vector<std::string> BatchCommand(absl::string_view template_command,
+                                      const std::vector<std::string>& test_ids) {
+  std::string quoted;
+  for (const std::string& id : test_ids) {
+    absl::StrAppend(&quoted, quoted.empty() ? "" : " ", ShellQuoted(id));
+  }
+  return {"sh", "-c", absl::StrReplaceAll(template_command, {{"{tests}", quoted}})};
+}
+
+int64_t JobTimeoutMs(const v1::JobSpec& spec) {
+  return spec.timeout_ms() > 0 ? spec.timeout_ms() : kDefaultTimeoutMs;
+}
+
+int64_t BatchTimeoutMs(const std::vector<std::string>& test_ids,
+                       const std::map<std::string, int64_t>& history, int64_t test_timeout_ms,
+                       int64_t job_timeout_ms) {
+  constexpr int64_t kRunnerStartMs = 60 * 1000;  // without a test timeout
+  constexpr int64_t kHistoryFactor = 3;
+  const int64_t unknown = test_timeout_ms > 0 ? test_timeout_ms : job_timeout_ms;
+  int64_t limit = test_timeout_ms > 0 ? test_timeout_ms : kRunnerStartMs;
+  for (const std::string& id : test_ids) {
+    auto known = history.find(id);
+    limit += known != history.end() ? kHistoryFactor * known->second : unknown;
+    if (limit >= job_timeout_ms) return job_timeout_ms;
+  }
+  return limit;
 }
 
 std::vector<v1::Task> TestTasks(const v1::JobSpec& spec, const std::string& arch,
@@ -68,7 +120,7 @@ std::vector<v1::Task> FanOut(const v1::JobSpec& spec,
       }
     } else if (!spec.list_command().empty()) {
       v1::Task task = NewTask(arch, image, v1::TASK_KIND_LIST);
-      SetShellCommand(task, spec.list_command());
+      SetListCommand(task, spec.list_command());
       tasks.push_back(std::move(task));
     } else if (spec.tests_size() > 0) {
       std::vector<v1::Task> tests =

@@ -36,8 +36,32 @@ std::vector<v1::Task> TestTasks(const v1::JobSpec& spec, const std::string& arch
 // a line is too long or there are too many.
 absl::StatusOr<std::vector<std::string>> ParseTestList(absl::string_view output);
 
-// `template_command` with each "{test}" replaced by the shell-quoted id.
+// `template_command` with each "{test}" and "{tests}" replaced by the
+// shell-quoted id.
 std::string ExpandTestCommand(absl::string_view template_command, absl::string_view test_id);
+
+// Whether the job's tests run in batches: its test command holds "{tests}".
+bool BatchesTests(const v1::JobSpec& spec);
+
+// A batch's command as a task's (`sh -c`): `template_command` with each
+// "{tests}" replaced by the ids, each shell-quoted, separated by spaces.
+std::vector<std::string> BatchCommand(absl::string_view template_command,
+                                      const std::vector<std::string>& test_ids);
+
+// The job's attempt timeout (ms): its own, or the default for a spec
+// stored without one.
+int64_t JobTimeoutMs(const v1::JobSpec& spec);
+
+// A batch's time limit (ms): three times what its tests took last time
+// (`history`, ms by test id), a test without history counted at
+// `test_timeout_ms` (0: the job's timeout), plus the runner's start counted
+// as one test at that limit (a minute without one); at most
+// `job_timeout_ms`. So a hang in a batch whose tests have history is cut
+// soon after they should have ended, and the tests without a result run
+// again in halves.
+int64_t BatchTimeoutMs(const std::vector<std::string>& test_ids,
+                       const std::map<std::string, int64_t>& history, int64_t test_timeout_ms,
+                       int64_t job_timeout_ms);
 
 // Orders test tasks longest first by `durations` (ms, by test id); tests
 // without history go first, in their given order. Other tasks keep their

@@ -49,8 +49,8 @@ std::optional<Placement> PickAgent(const TaskNeeds& needs,
   };
   for (const AgentView* candidate : agents) {
     const AgentView& agent = *candidate;
-    if (agent.draining || agent.credits <= 0 || agent.executor != needs.executor ||
-        !HasLabels(agent, needs.labels)) {
+    if (agent.draining || !agent.healthy || agent.credits <= 0 ||
+        agent.executor != needs.executor || !HasLabels(agent, needs.labels)) {
       continue;
     }
     const AgentPlatform* platform = FindPlatform(agent, needs.arch);
@@ -70,12 +70,21 @@ std::optional<Placement> PickAgent(const TaskNeeds& needs,
   return Placement{best->id, best_emulated};
 }
 
+bool CouldRun(const TaskNeeds& needs, const AgentView& agent) {
+  return !agent.draining && agent.healthy && agent.executor == needs.executor &&
+         HasLabels(agent, needs.labels) && FindPlatform(agent, needs.arch) != nullptr;
+}
+
 Capacity CountCapable(const TaskNeeds& needs, const std::vector<AgentView>& agents) {
   Capacity capacity;
   for (const AgentView& agent : agents) {
     const AgentPlatform* platform = FindPlatform(agent, needs.arch);
     if (platform == nullptr || agent.draining || agent.executor != needs.executor ||
         !HasLabels(agent, needs.labels)) {
+      continue;
+    }
+    if (!agent.healthy) {
+      capacity.unhealthy.push_back(absl::StrCat(agent.id, ": ", agent.health_problem));
       continue;
     }
     ++capacity.agents;
@@ -85,11 +94,28 @@ Capacity CountCapable(const TaskNeeds& needs, const std::vector<AgentView>& agen
   return capacity;
 }
 
+namespace {
+
+// "no healthy agent offers amd64: agent A unhealthy: P; agent B unhealthy: Q"
+// (the first three named).
+std::string NoHealthyAgent(const std::string& arch, const std::vector<const AgentView*>& sick) {
+  std::string text = absl::StrCat("no healthy agent offers ", arch, ": ");
+  for (size_t i = 0; i < sick.size() && i < 3; ++i) {
+    absl::StrAppend(&text, i == 0 ? "" : "; ", "agent ", sick[i]->id,
+                    " unhealthy: ", sick[i]->health_problem);
+  }
+  if (sick.size() > 3) absl::StrAppend(&text, "; and ", sick.size() - 3, " more");
+  return text;
+}
+
+}  // namespace
+
 std::string ExplainWait(const TaskNeeds& needs, const std::vector<AgentView>& agents) {
   int with_executor = 0;
   int with_platform = 0;
   int with_labels = 0;
   int available = 0;
+  std::vector<const AgentView*> unhealthy;  // matching, not draining
   for (const AgentView& agent : agents) {
     if (agent.executor != needs.executor) continue;
     ++with_executor;
@@ -97,7 +123,12 @@ std::string ExplainWait(const TaskNeeds& needs, const std::vector<AgentView>& ag
     ++with_platform;
     if (!HasLabels(agent, needs.labels)) continue;
     ++with_labels;
-    if (!agent.draining) ++available;
+    if (agent.draining) continue;
+    if (!agent.healthy) {
+      unhealthy.push_back(&agent);
+    } else {
+      ++available;
+    }
   }
   if (agents.empty()) return "no agent is connected";
   if (with_executor == 0) {
@@ -111,6 +142,7 @@ std::string ExplainWait(const TaskNeeds& needs, const std::vector<AgentView>& ag
     }
     return absl::StrCat("required label ", wanted, " matches no agent offering ", needs.arch);
   }
+  if (available == 0 && !unhealthy.empty()) return NoHealthyAgent(needs.arch, unhealthy);
   if (available == 0) {
     return absl::StrCat(with_labels, " matching agent", with_labels == 1 ? "" : "s",
                         ", all draining");

@@ -5,6 +5,7 @@
 #ifndef ARENA_CONTROLLER_SCHEDULER_MATCHING_H_
 #define ARENA_CONTROLLER_SCHEDULER_MATCHING_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -37,6 +38,10 @@ struct AgentView {
   std::vector<std::string> running;  // "JOB/TASK" of its running attempts
   v1::ImageStore image_store;        // as last reported; not used for placement
   std::string executor = "docker";   // "docker" or "process"
+  // agent_health.h: an unhealthy agent gets no new work.
+  bool healthy = true;
+  std::string health_problem;     // why not, when unhealthy
+  int64_t health_checked_ms = 0;  // the agent's last check pass (0: unknown)
 };
 
 struct TaskNeeds {
@@ -55,7 +60,8 @@ struct Placement {
   bool emulated = false;
 };
 
-// Applicability first (executor, platform, labels, credits), then fitness, in order:
+// Applicability first (executor, platform, labels, healthy, not draining,
+// credits), then fitness, in order:
 // a native platform beats emulation; an agent not in `avoid`; one in `warm`;
 // one holding the image; the most free credits (spread); the smallest id
 // (determinism).
@@ -65,13 +71,18 @@ std::optional<Placement> PickAgent(const TaskNeeds& needs, const std::vector<Age
 std::optional<Placement> PickAgent(const TaskNeeds& needs,
                                    const std::vector<const AgentView*>& agents);
 
-// The agents that could take a task with `needs` (executor, platform, labels, not
-// draining), whatever their credits: how many, how many by emulation, and
+// Whether the agent could take a task with `needs` once it has a free
+// credit (executor, platform, labels, healthy, not draining).
+bool CouldRun(const TaskNeeds& needs, const AgentView& agent);
+
+// The agents that could take a task with `needs` (executor, platform, labels,
+// healthy, not draining), whatever their credits: how many, how many by emulation, and
 // their free slots.
 struct Capacity {
   int agents = 0;
   int emulated = 0;
   int free_slots = 0;
+  std::vector<std::string> unhealthy;  // "ID: PROBLEM" of matching agents not counted
 };
 Capacity CountCapable(const TaskNeeds& needs, const std::vector<AgentView>& agents);
 

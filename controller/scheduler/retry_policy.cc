@@ -1,6 +1,9 @@
 #include "controller/scheduler/retry_policy.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/states.h"
 
 namespace arena {
@@ -84,6 +87,56 @@ RetryDecision DecideRetry(const v1::Task& task, const AttemptResult& result,
       absl::StrCat(test_failure ? "rerunning" : "retrying", " after attempt ", task.attempts_size(),
                    " ended ", StateName(state), ": ", result.reason);
   decision.avoid = std::move(failed_on);
+  return decision;
+}
+
+AttemptResult BatchTestResult(const AttemptResult& run, const std::string* status,
+                              const std::string& test_id, const std::string& batch_attempt_id,
+                              size_t batch_size, bool* unreported, int64_t time_ms,
+                              int64_t test_timeout_ms) {
+  *unreported = false;
+  AttemptResult result = run;
+  result.failed_keys.clear();
+  if (run.state != v1::PASSED && run.state != v1::FAILED && run.state != v1::TIMED_OUT) {
+    return result;  // the run itself broke: every test of it ends so
+  }
+  const std::string batch = absl::StrCat("its batch of ", batch_size, " (attempt ",
+                                         batch_attempt_id, " ended ", StateName(run.state));
+  if (status == nullptr) {
+    *unreported = true;
+    result.state = v1::ERROR;
+    result.permanent = false;
+    result.reason = absl::StrCat("no result in ", batch,
+                                 run.reason.empty() ? "" : absl::StrCat(": ", run.reason), ")");
+    return result;
+  }
+  if (test_timeout_ms > 0 && time_ms > test_timeout_ms && *status != "skipped") {
+    result.state = v1::TIMED_OUT;
+    result.reason = absl::StrCat(
+        "took ", absl::FormatDuration(absl::Milliseconds(time_ms)), " in ", batch, "), over its ",
+        absl::FormatDuration(absl::Milliseconds(test_timeout_ms)), " test timeout");
+    result.failed_keys.push_back(test_id);
+    return result;
+  }
+  const bool failed = *status == "failed" || *status == "error";
+  result.state = failed ? v1::FAILED : v1::PASSED;
+  result.reason = failed ? absl::StrCat(*status, " in ", batch, ")") : "";
+  if (failed) result.failed_keys.push_back(test_id);
+  return result;
+}
+
+BatchSplit HalveBatch(const std::string& of, size_t unreported) {
+  return {of, static_cast<int>(std::max<size_t>(1, (unreported + 1) / 2))};
+}
+
+RetryDecision SplitBatch(const AttemptResult& result, BatchSplit split) {
+  RetryDecision decision;
+  decision.retry = true;
+  decision.state = v1::QUEUED;
+  decision.reason = split.max_tests <= 1 ? absl::StrCat("running alone after ", result.reason)
+                                         : absl::StrCat("running in a batch of at most ",
+                                                        split.max_tests, " after ", result.reason);
+  decision.split = std::move(split);
   return decision;
 }
 

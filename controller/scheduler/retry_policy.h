@@ -27,6 +27,19 @@ struct AttemptResult {
   std::vector<std::string> failed_keys;
 };
 
+// Test batches: the tests of a batch that had no result (its process died
+// or timed out) run again together in batches of at most `max_tests`, half
+// of them, never with other tests; so a test that takes its process down
+// is alone after a few halvings and the others get their verdicts. 1: the
+// test runs by itself; 0: no split.
+struct BatchSplit {
+  std::string of;  // the batch's attempt
+  int max_tests = 0;
+};
+
+// The split for `unreported` tests without a result in batch `of`.
+BatchSplit HalveBatch(const std::string& of, size_t unreported);
+
 struct RetryDecision {
   // True: the task is queued again (state QUEUED, `reason` says why, on
   // another agent than those in `avoid` where one is free).
@@ -40,6 +53,9 @@ struct RetryDecision {
   // (with `state`, or ERROR when the list is unusable).
   bool expand_tests = false;
   std::set<std::string> avoid;  // agents where earlier attempts failed
+  // Test batches: the test had no result in its batch and runs next in a
+  // smaller one (BatchSplit). DecideRetry never sets it.
+  BatchSplit split;
 };
 
 // `task` holds every attempt so far, the one that ended included and with
@@ -51,6 +67,22 @@ struct RetryDecision {
 // rerun.
 RetryDecision DecideRetry(const v1::Task& task, const AttemptResult& result,
                           const v1::JobSpec& spec, const std::set<std::string>& quarantine);
+
+// Test batches: how one test of a batch ended. `run`: how the batch's run
+// ended (an unusable report already made it an ERROR); `status`: the
+// test's status in the run's reports ("passed", "failed", "error",
+// "skipped"; null: it has none). A run that errored or was lost ends each
+// of its tests so. A test without a result ends ERROR saying so, with
+// `*unreported` set: it runs again in a smaller batch (SplitBatch),
+// whatever the retries. A test whose rows took longer than
+// `test_timeout_ms` (its rows' `time_ms`; 0: no limit) ends TIMED_OUT.
+AttemptResult BatchTestResult(const AttemptResult& run, const std::string* status,
+                              const std::string& test_id, const std::string& batch_attempt_id,
+                              size_t batch_size, bool* unreported, int64_t time_ms = 0,
+                              int64_t test_timeout_ms = 0);
+
+// The decision for a test that had no result in its batch.
+RetryDecision SplitBatch(const AttemptResult& result, BatchSplit split);
 
 }  // namespace arena
 

@@ -143,6 +143,7 @@ void Scheduler::OnAgentConnected(const std::string& agent_id, std::shared_ptr<Ag
   LogLine("scheduler", absl::StrCat("agent ", agent_id, " connected (", record->platforms, ", ",
                                     agent.view.credits, "/", hello.slots(), " slots free, ",
                                     hello.running_size(), " attempts held)"));
+  if (!agent.view.healthy) LogHealth(agent_id);
   ReconcileAttempts(agent_id, link, hello);
   dispatch_ = true;
 }
@@ -153,7 +154,9 @@ void Scheduler::ReconcileAttempts(const std::string& agent_id,
   for (const v1::RunningAttempt& r : hello.running()) held[r.attempt_id()] = &r;
   std::vector<std::string> lost;
   for (const auto& [attempt_id, attempt] : attempts_) {
-    if (attempt.agent_id == agent_id && !held.count(attempt_id)) lost.push_back(attempt_id);
+    if (attempt.agent_id == agent_id && !held.count(attempt_id) && !InLiveBatch(attempt)) {
+      lost.push_back(attempt_id);
+    }
   }
   for (const std::string& attempt_id : lost) {
     FailBatch(
@@ -218,13 +221,30 @@ void Scheduler::OnAgentMessage(const std::string& agent_id, const v1::AgentMessa
       OnBaseImageCredentials(agent_id, link, message.base_credentials());
       break;
     case v1::AgentMessage::kHeartbeat:
-      if (message.heartbeat().has_image_store()) {
-        agents_.SetImageStore(agent_id, message.heartbeat().image_store());
-      }
+      OnHeartbeat(agent_id, message.heartbeat());
       break;
     default:
       break;
   }
+}
+
+void Scheduler::OnHeartbeat(const std::string& agent_id, const v1::Heartbeat& heartbeat) {
+  if (heartbeat.has_image_store()) agents_.SetImageStore(agent_id, heartbeat.image_store());
+  if (!agents_.SetHealth(agent_id, heartbeat.has_health() ? &heartbeat.health() : nullptr,
+                         heartbeat.unix_ms(), NowMs())) {
+    return;
+  }
+  LogHealth(agent_id);
+  dispatch_ = true;  // a healthy agent takes work again
+}
+
+void Scheduler::LogHealth(const std::string& agent_id) {
+  const ConnectedAgent* agent = agents_.Find(agent_id);
+  if (agent == nullptr) return;
+  LogLine("scheduler", agent->view.healthy
+                           ? absl::StrCat("agent ", agent_id, " is healthy")
+                           : absl::StrCat("agent ", agent_id, " unhealthy: ",
+                                          agent->view.health_problem, " (no new work)"));
 }
 
 void Scheduler::OnRenew(const std::string& agent_id, const std::shared_ptr<AgentLink>& link,
@@ -291,7 +311,11 @@ void Scheduler::OnTaskEvent(const std::string& agent_id, const std::shared_ptr<A
   v1::State state = TaskStateForEvent(event);
   if (state == v1::RUNNING) {
     if (event.kind() == v1::TASK_EVENT_STARTED && !attempt.cancelled) {
-      OnAttemptStarted(attempt, event);
+      OnAttemptStarted(event.attempt_id(), attempt, event);
+      for (const std::string& member : attempt.members) {
+        auto m = attempts_.find(member);
+        if (m != attempts_.end()) OnAttemptStarted(member, m->second, event);
+      }
     }
     return;
   }
@@ -308,14 +332,15 @@ void Scheduler::OnTaskEvent(const std::string& agent_id, const std::shared_ptr<A
   Send(link, LogAck(event.attempt_id(), durable, true));
 }
 
-void Scheduler::OnAttemptStarted(const RunningAttempt& attempt, const v1::TaskEvent& event) {
-  progress_.Clear(event.attempt_id());
+void Scheduler::OnAttemptStarted(const std::string& attempt_id, const RunningAttempt& attempt,
+                                 const v1::TaskEvent& event) {
+  progress_.Clear(attempt_id);
   absl::StatusOr<ActiveJob*> job = FindJob(attempt.job_id);
   if (!job.ok()) return LogError(job.status());
   absl::StatusOr<v1::Task> loaded = store_->jobs().GetTask(attempt.task_id);
   if (!loaded.ok()) return LogError(loaded.status());
   v1::Task* task = &*loaded;
-  if (task->attempt_id() != event.attempt_id()) return;
+  if (task->attempt_id() != attempt_id) return;
   task->set_started_unix_ms(event.unix_ms() > 0 ? event.unix_ms() : NowMs());
   if (options_.metrics != nullptr && task->attempts_size() == 1) {
     options_.metrics->Observe(
@@ -336,7 +361,10 @@ void Scheduler::OnCancelJob(const std::string& job_id, const std::string& reason
     if (task.state() == v1::RUNNING && attempt != attempts_.end()) {
       attempt->second.cancelled = true;
       const ConnectedAgent* agent = agents_.Find(attempt->second.agent_id);
-      if (agent != nullptr) Send(agent->link, CancelMessage(task.attempt_id(), reason, false));
+      // A batch member's run is its leader's: the agent knows only that one.
+      if (agent != nullptr && attempt->second.batch.empty()) {
+        Send(agent->link, CancelMessage(task.attempt_id(), reason, false));
+      }
     }
     FailBatch(FinishTask(job_id, task.id(), v1::CANCELLED, -1, reason));
   }

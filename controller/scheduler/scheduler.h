@@ -26,6 +26,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -57,6 +58,7 @@ class ArtifactStore;
 class SecretBox;
 class Metrics;
 struct CertifiedKey;
+struct BatchMember;
 
 struct SchedulerOptions {
   // An agent silent this long loses its attempts (they end `lost`).
@@ -134,6 +136,10 @@ class Scheduler {
     std::string agent_id;
     bool cancelled = false;  // the task already ended as cancelled
     std::string arch;
+    // Test batches: a member's leader (the attempt the agent runs), or a
+    // leader's members (attempts that end with it). Empty otherwise.
+    std::string batch;
+    std::vector<std::string> members;
   };
   // What a task's ended attempt leaves for the retry decision.
   struct EndedAttempt {
@@ -143,6 +149,8 @@ class Scheduler {
     const v1::TaskEvent* event = nullptr;  // null: ended by the controller
     AttemptResult result;
     std::set<std::string> quarantine;
+    std::map<std::string, std::string> batch_status;  // RecordedResults'
+    std::map<std::string, int64_t> batch_time_ms;     // RecordedResults'
   };
 
   absl::Time Now() const { return options_.clock(); }
@@ -188,6 +196,11 @@ class Scheduler {
                    const v1::FileChunk& chunk) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   void OnRenew(const std::string& agent_id, const std::shared_ptr<AgentLink>& link,
                const v1::RenewRequest& renew) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // The image store and health a heartbeat carries; a health change is
+  // logged, and an agent healthy again gets work.
+  void OnHeartbeat(const std::string& agent_id, const v1::Heartbeat& heartbeat)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  void LogHealth(const std::string& agent_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // A building attempt names its base images' registry hosts; answers with
   // the credentials held for them (credentials.cc).
   void OnBaseImageCredentials(const std::string& agent_id, const std::shared_ptr<AgentLink>& link,
@@ -196,8 +209,8 @@ class Scheduler {
   void OnTaskEvent(const std::string& agent_id, const std::shared_ptr<AgentLink>& link,
                    const v1::TaskEvent& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // The attempt's command started: its start time is recorded.
-  void OnAttemptStarted(const RunningAttempt& attempt, const v1::TaskEvent& event)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  void OnAttemptStarted(const std::string& attempt_id, const RunningAttempt& attempt,
+                        const v1::TaskEvent& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   void OnJobSubmitted(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   void OnCancelJob(const std::string& job_id, const std::string& reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
@@ -217,13 +230,38 @@ class Scheduler {
   // Places queued tasks on agents with free credits. Handlers set
   // dispatch_ instead; the batch dispatches once at its end.
   void Dispatch() ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
-  bool Assign(const QueuedTask& queued, const Placement& placement)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  bool Assign(const QueuedTask& queued, const std::vector<const QueuedTask*>& mates,
+              const Placement& placement) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // Stores the new attempt and the task and job as running; the attempt's
-  // id. An error may leave part of it written (the batch is then undone).
+  // id. `batch`: the leader's attempt when the task runs in its batch. An
+  // error may leave part of it written (the batch is then undone).
   absl::StatusOr<std::string> StoreAssignment(ActiveJob* job, v1::Task* task,
-                                              const Placement& placement)
+                                              const Placement& placement,
+                                              const std::string& batch = "")
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // Test batches (test_batches.cc): the mates' attempts stored as members
+  // of the leader's (`queued`), and the assignment's command running them
+  // all, its time limit from the queued tests' history.
+  absl::Status AddBatchMates(ActiveJob* job, const v1::Task& leader, const QueuedTask& queued,
+                             const std::string& leader_id,
+                             const std::vector<const QueuedTask*>& mates,
+                             const Placement& placement, v1::Assign* assign)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // A leader's attempt ended: every member's attempt ends with it, each
+  // test by its own result in the batch's reports; the tests without one
+  // run again in batches of half their number (BatchSplit).
+  absl::Status EndBatchAttempt(const std::string& attempt_id, v1::State state, int exit_code,
+                               const std::string& reason, const v1::TaskEvent* event)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // One test of the ended batch `run`: its attempt's end recorded, then
+  // retried, run in a smaller batch by `split` (when it had no result) or
+  // finished.
+  absl::Status EndBatchTest(const EndedAttempt& run, const std::string& attempt_id,
+                            std::optional<v1::Task>& task, size_t batch_size,
+                            const BatchSplit& split) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // Whether the attempt is a member of a batch whose leader still runs
+  // (the leader's end decides it).
+  bool InLiveBatch(const RunningAttempt& attempt) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // The git and registry credentials the assignment's clone and pulls need
   // (and no others), opened from the store (credentials.cc).
   void AddCredentials(v1::Assign* assign) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
@@ -236,9 +274,16 @@ class Scheduler {
   absl::Status EndAttempt(const std::string& attempt_id, v1::State state, int exit_code,
                           const std::string& reason, const v1::TaskEvent* event = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // The ended attempt's record stored and forgotten, then the task retried,
+  // run again by `split` (a batch's test without a result) or finished.
+  // `task` null: it is gone; nothing follows.
+  absl::Status CloseAttempt(const EndedAttempt& ended, v1::Task* task, BatchSplit split)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // The ended attempt's files and test results, and what they change in its
   // result (an unusable JUnit report makes a pass an error).
-  absl::Status RecordResults(const v1::Task& task, EndedAttempt* ended)
+  // `batch`: a batch's tests, the task's first (null: the task alone).
+  absl::Status RecordResults(const v1::Task& task, EndedAttempt* ended,
+                             const std::vector<BatchMember>* batch = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // The attempt's own record; returns the image digest it ran.
   absl::StatusOr<std::string> StoreAttemptEnd(const EndedAttempt& ended)

@@ -1,6 +1,8 @@
 // The scheduler's test-intelligence pieces: files from attempts, test lists
 // becoming tasks, longest-first queueing (the serial-suite gate is the
 // DispatchQueue's). Same class and thread rules as scheduler.h.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/logging.h"
@@ -70,9 +72,17 @@ void Scheduler::EnqueueJob(const v1::Job& job, std::vector<v1::Task> tasks) {
     if (known.ok()) durations.insert(known->begin(), known->end());
   }
   OrderTests(tasks, durations);
+  // A test without history counts as the median of those with (batch sizes).
+  std::vector<int64_t> known;
+  for (const auto& [id, ms] : durations) known.push_back(ms);
+  std::nth_element(known.begin(), known.begin() + known.size() / 2, known.end());
+  const int64_t median = known.empty() ? kUnknownWork : known[known.size() / 2];
   absl::Time now = Now();
   for (const v1::Task& task : tasks) {
-    if (task.state() == v1::QUEUED) queue_.Enqueue(job, task, now);
+    if (task.state() != v1::QUEUED) continue;
+    auto it = durations.find(task.test_id());
+    const int64_t own = it != durations.end() ? it->second : kUnknownWork;
+    queue_.Enqueue(job, task, now, {}, own != kUnknownWork ? own : median, {}, own);
   }
 }
 

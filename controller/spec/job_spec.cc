@@ -15,8 +15,10 @@
 #include "common/repo_url.h"
 #include "common/status_macros.h"
 #include "controller/spec/container_policy.h"
+#include "controller/spec/services.h"
 #include "controller/spec/spec_limits.h"
 #include "controller/spec/test_fields.h"
+#include "controller/spec/test_listers.h"
 
 namespace arena {
 namespace {
@@ -220,6 +222,7 @@ absl::Status ApplyAllurePolicy(v1::JobSpec& spec, const SpecPolicy& policy) {
 
 absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const SpecPolicy& policy) {
   RETURN_IF_ERROR(RejectNulBytes(spec, "spec"));
+  RETURN_IF_ERROR(ExpandTestLister(spec));
   RETURN_IF_ERROR(ValidateTestFields(spec));
   size_t command_bytes = 0;
   for (const std::string& arg : spec.command()) command_bytes += arg.size();
@@ -270,6 +273,7 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const SpecPolicy& 
   RETURN_IF_ERROR(ValidateEnvAndSource(spec, policy));
   RETURN_IF_ERROR(CheckSecrets(spec));
   RETURN_IF_ERROR(ApplyContainerPolicy(spec, policy));
+  RETURN_IF_ERROR(ValidateServices(spec, policy));
   RETURN_IF_ERROR(ApplyAllurePolicy(spec, policy));
   return spec;
 }

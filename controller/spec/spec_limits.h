@@ -27,6 +27,10 @@ inline constexpr int kMaxSuites = 256;
 inline constexpr int kMaxTests = 20000;
 inline constexpr size_t kMaxTestIdBytes = 1024;
 inline constexpr int kMaxPaths = 32;
+// Services beside the test, and how long one may take to become ready.
+inline constexpr int kMaxServices = 8;
+inline constexpr int64_t kDefaultReadyTimeoutMs = 60 * 1000;
+inline constexpr int64_t kMaxReadyTimeoutMs = 60 * 60 * 1000;
 
 }  // namespace arena
 

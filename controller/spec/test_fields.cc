@@ -76,17 +76,36 @@ absl::Status CheckTests(const v1::JobSpec& spec) {
     return absl::InvalidArgumentError("give tests or a list command, not both");
   }
   if (test_mode) {
-    if (spec.test_command().find("{test}") == std::string::npos) {
+    bool one = spec.test_command().find("{test}") != std::string::npos;
+    bool batch = spec.test_command().find("{tests}") != std::string::npos;
+    if (!one && !batch) {
       return absl::InvalidArgumentError(
-          "test mode needs a test command containing {test}, e.g. \"pytest {test}\"");
+          "test mode needs a test command containing {test} (one test a run) or {tests} (a "
+          "batch), e.g. \"pytest {tests}\"");
+    }
+    if (one && batch) {
+      return absl::InvalidArgumentError(
+          "a test command holds {test} (one test a run) or {tests} (a batch), not both");
+    }
+    if (batch && spec.junit_size() == 0) {
+      return absl::InvalidArgumentError(
+          "a {tests} command needs a JUnit report (--junit PATH): each test's result in a batch "
+          "comes from it");
     }
     if (spec.test_command().size() > kMaxShellCommandBytes ||
         spec.list_command().size() > kMaxShellCommandBytes) {
       return absl::InvalidArgumentError("test and list commands are limited to 64 KiB");
     }
-  } else if (!spec.test_command().empty() || spec.destructive_tests_size() > 0) {
+  } else if (!spec.test_command().empty() || spec.destructive_tests_size() > 0 ||
+             spec.test_timeout_ms() != 0) {
     return absl::InvalidArgumentError(
-        "a test command or destructive tests need tests or a list command");
+        "a test command, a test timeout or destructive tests need tests or a list command");
+  }
+  const int64_t job_timeout = spec.timeout_ms() > 0 ? spec.timeout_ms() : kDefaultTimeoutMs;
+  if (spec.test_timeout_ms() < 0 || spec.test_timeout_ms() > job_timeout) {
+    return absl::InvalidArgumentError(
+        "the test timeout must be positive and at most the job's timeout (--timeout, 1h by "
+        "default)");
   }
   if (spec.tests_size() > kMaxTests) {
     return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxTests, " tests"));

@@ -11,7 +11,7 @@
 namespace arena {
 
 // Exactly one of command, suites, tests or list_command (with a test
-// command holding "{test}") must be given; suite names unique, test ids
+// command holding "{test}" or "{tests}") must be given; suite names unique, test ids
 // valid and unique, paths inside the container. InvalidArgument otherwise.
 absl::Status ValidateTestFields(const v1::JobSpec& spec);
 

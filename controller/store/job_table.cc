@@ -19,7 +19,7 @@ constexpr const char* kTaskColumns =
 
 constexpr const char* kAttemptColumns =
     "id, agent_id, state, exit_code, reason, started_ms, finished_ms, log_bytes, emulated, "
-    "exited_ms, notes, image_digest";
+    "exited_ms, notes, image_digest, batch_attempt_id";
 
 // A task's command is stored as a serialized Task holding only the command.
 std::string EncodeCommand(const v1::Task& task) {
@@ -45,6 +45,7 @@ void ReadAttempt(const Statement& row, int first, v1::Attempt* a) {
     a->add_notes(std::string(note));
   }
   a->set_image_digest(in.Text());
+  a->set_batch_attempt_id(in.Text());
 }
 
 // Reads kTaskColumns.
@@ -331,8 +332,9 @@ absl::Status JobTable::InsertAttempt(const AttemptRecord& a) {
   return connection_->Write([&](Database& db) {
     return SqlQuery(db,
                     "INSERT INTO attempts(id, task_id, job_id, agent_id, state, started_ms, "
-                    "emulated) VALUES(?,?,?,?,?,?,?)")
-        .Bind(a.id, a.task_id, a.job_id, a.agent_id, a.state, a.started_ms, a.emulated)
+                    "emulated, batch_attempt_id) VALUES(?,?,?,?,?,?,?,?)")
+        .Bind(a.id, a.task_id, a.job_id, a.agent_id, a.state, a.started_ms, a.emulated,
+              a.batch_attempt_id)
         .Run()
         .status();
   });

@@ -72,6 +72,8 @@ struct AttemptRecord {
   bool emulated = false;
   std::vector<std::string> notes;  // no newlines (see AttemptNotes)
   std::string image_digest;        // what ran (repo digest, else image id)
+  // The attempt whose process ran this test with others; empty: its own.
+  std::string batch_attempt_id;
 };
 
 // A page of rows after a position (a row id or a task's sequence number),

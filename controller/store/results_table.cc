@@ -139,8 +139,19 @@ absl::StatusOr<std::map<std::string, int64_t>> ResultsTable::TestDurations(
                   "SELECT avg(duration_ms) FROM (SELECT duration_ms FROM test_results "
                   "WHERE test_key = ? AND arch = ? AND status = 'passed' ORDER BY id DESC "
                   "LIMIT 5)");
+    // "KEY::" <= test_key < "KEY:;": the keys that start with "KEY::".
+    SqlQuery unit(db,
+                  "SELECT sum(duration_ms) FROM test_results WHERE arch = ?2 AND status = "
+                  "'passed' AND test_key >= ?1 || '::' AND test_key < ?1 || ':;' AND job_id = "
+                  "(SELECT job_id FROM test_results WHERE arch = ?2 AND status = 'passed' AND "
+                  "test_key >= ?1 || '::' AND test_key < ?1 || ':;' ORDER BY id DESC LIMIT 1)");
     for (const std::string& key : keys) {
       RETURN_IF_ERROR(mean.Bind(key, arch).Each([&](const Statement& row) {
+        if (!row.IsNull(0)) durations[key] = row.Int(0);
+        return false;
+      }));
+      if (durations.count(key) > 0) continue;
+      RETURN_IF_ERROR(unit.Bind(key, arch).Each([&](const Statement& row) {
         if (!row.IsNull(0)) durations[key] = row.Int(0);
         return false;
       }));

@@ -41,7 +41,10 @@ class ResultsTable {
   absl::StatusOr<std::map<std::pair<std::string, std::string>, TestOutcome>> TestOutcomes(
       const std::string& job_id);
   // Mean duration of each of `keys` over its last five passing runs on
-  // `arch`; keys without one are absent.
+  // `arch`. A key with no rows of its own that names a file or a class
+  // (a queued unit whose rows are its tests', "KEY::test") takes the sum of
+  // its tests' passing rows in the newest job that has any. Keys without
+  // either are absent.
   absl::StatusOr<std::map<std::string, int64_t>> TestDurations(
       const std::string& arch, const std::vector<std::string>& keys);
   // Per (test, arch, job) outcomes, newest jobs first, from the latest

@@ -1,9 +1,13 @@
 #include "controller/store/schema.h"
 
 #include <iterator>
+#include <memory>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/test_identity.h"
 
 namespace arena {
 namespace {
@@ -193,11 +197,71 @@ CREATE TABLE allure_uploads(
   reason TEXT NOT NULL DEFAULT '');
 CREATE INDEX allure_uploads_by_state ON allure_uploads(state);
 )sql",
+    // v14: pytest results keyed by their node id in every mode; the rows
+    // are rekeyed by RekeyPytestResults below (the rule is C++, not SQL).
+    R"sql(
+CREATE INDEX IF NOT EXISTS test_results_key ON test_results(test_key, arch, id);
+)sql",
+    // v15: a test-queue attempt run in another attempt's process (a batch).
+    R"sql(
+ALTER TABLE attempts ADD COLUMN batch_attempt_id TEXT NOT NULL DEFAULT '';
+)sql",
 };
+
+constexpr int kRekeyedVersion = 14;
+
+// Suite-mode rows keyed "classname::name" and quarantine entries written so
+// get the key the JUnit parser now gives them (common/test_identity.h);
+// queue-mode rows, keyed by their test id, keep it.
+absl::Status RekeyPytestResults(Database& db) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Statement> rows,
+                   db.Prepare("SELECT id, classname, name, test_key FROM test_results"));
+  std::vector<std::pair<int64_t, std::string>> changes;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, rows->Step());
+    if (!row) break;
+    std::string classname = rows->Text(1);
+    std::string name = rows->Text(2);
+    std::string key = TestKeyOf(classname, name);
+    if (rows->Text(3) == absl::StrCat(classname, "::", name) && key != rows->Text(3)) {
+      changes.emplace_back(rows->Int(0), std::move(key));
+    }
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Statement> update,
+                   db.Prepare("UPDATE test_results SET test_key = ?1 WHERE id = ?2"));
+  for (const auto& [id, key] : changes) {
+    update->BindText(1, key);
+    update->BindInt(2, id);
+    RETURN_IF_ERROR(update->Step().status());
+    update->Reset();
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Statement> entries,
+                   db.Prepare("SELECT test_key FROM quarantine"));
+  std::vector<std::pair<std::string, std::string>> renames;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, entries->Step());
+    if (!row) break;
+    std::string old_key = entries->Text(0);
+    size_t sep = old_key.find("::");
+    if (sep == std::string::npos) continue;
+    std::string key = TestKeyOf(old_key.substr(0, sep), old_key.substr(sep + 2));
+    if (key != old_key) renames.emplace_back(old_key, key);
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Statement> rename,
+                   db.Prepare("UPDATE OR IGNORE quarantine SET test_key = ?1 WHERE test_key = ?2"));
+  for (const auto& [old_key, key] : renames) {
+    rename->BindText(1, key);
+    rename->BindText(2, old_key);
+    RETURN_IF_ERROR(rename->Step().status());
+    rename->Reset();
+  }
+  return absl::OkStatus();
+}
 
 absl::Status ApplyMigration(Database& db, int from) {
   RETURN_IF_ERROR(db.Begin());
   absl::Status status = db.Exec(kMigrations[from]);
+  if (status.ok() && from + 1 == kRekeyedVersion) status = RekeyPytestResults(db);
   if (status.ok()) status = db.SetSchemaVersion(from + 1);
   if (!status.ok()) {
     db.Rollback().IgnoreError();

@@ -4,15 +4,16 @@
 // agents page, and a refused token; a slow job page (its answer held by a
 // route handler) replaces the previous page at once with a loading line, and
 // its late answer is dropped once the user has moved on. Writes a screenshot
-// of the job page.
-// Usage: node dashboard_check.js URL TOKEN JOB SCREENSHOT
+// of the job page. With SERVICE_JOB (a finished job with a service "web"),
+// its service's log is shown apart from the task's own under its tab.
+// Usage: node dashboard_check.js URL TOKEN JOB SCREENSHOT [SERVICE_JOB]
 "use strict";
 const path = require("path");
 const { execFileSync } = require("child_process");
 const tools = process.env.ARENA_TOOLS_DIR || "/opt/arena-tools";
 const { chromium } = require(path.join(tools, "node_modules", "playwright-core"));
 
-const [url, token, job, screenshot] = process.argv.slice(2);
+const [url, token, job, screenshot, serviceJob] = process.argv.slice(2);
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
@@ -74,8 +75,9 @@ function check(condition, message) {
     await page.click("#nav-agents");
     await page.waitForSelector("#agents", { timeout: 10000 });
     const agents = await page.textContent("#agents");
-    check(agents.includes("online") && agents.includes("amd64"), "agents page: " + agents);
-    console.log("ok - agents page lists the agent online with its platforms");
+    check(agents.includes("online") && agents.includes("amd64") && agents.includes("healthy"),
+      "agents page: " + agents);
+    console.log("ok - agents page lists the agent online and healthy with its platforms");
 
     // A slow job page: every answer to GET /api/v1/jobs/JOB is held 3 s.
     const jobPath = "/api/v1/jobs/" + job;
@@ -113,6 +115,17 @@ function check(condition, message) {
       "a late answer for the job page the user left replaced the agents page");
     console.log("ok - a late answer for a page already left is dropped; the agents page stays");
     await page.unroute(slow);
+
+    if (serviceJob) {
+      await page.goto(url + "/#/jobs/" + serviceJob, { timeout: 15000 });
+      await page.waitForFunction(() => (document.getElementById("log") || {}).textContent?.includes("task-says-hi"),
+        null, { timeout: 15000 });
+      await page.click('button[data-channel="service:web"]');
+      await page.waitForFunction(() => document.getElementById("log").textContent.includes("web-says-hi"),
+        null, { timeout: 15000 });
+      check(!(await page.textContent("#log")).includes("task-says-hi"), "the service tab shows the task's log");
+      console.log("ok - a service's log has its own tab, apart from the task's");
+    }
     check(errors.length === 0, "page errors: " + errors.join("; "));
   } finally {
     await browser.close();

@@ -149,6 +149,34 @@ task_started() {  # JOB
   actl -o json status "$1" | grep -q '"started_unix_ms"'
 }
 
+# allure_peer_or_skip: sets ALLURE_PEER to the allure-docker-service peer's
+# folder (../shared/peers), or exits 77 (skipped) when it is not on this machine.
+allure_peer_or_skip() {
+  local here dir
+  here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  for dir in "${ARENA_ALLURE_PEER:-}" "$here/../shared/peers/allure-docker-service" \
+    /work/shared/peers/allure-docker-service; do
+    [ -n "$dir" ] && [ -x "$dir/start.sh" ] && { ALLURE_PEER=$dir; return 0; }
+  done
+  echo "SKIPPED: no allure-docker-service peer (set ARENA_ALLURE_PEER)"
+  exit 77
+}
+
 process_gone() {  # PID
   ! kill -0 "$1" 2>/dev/null
+}
+
+# example_repo DIR NAME: a bare repository $WORK/NAME.git holding DIR's files
+# as one commit on main (an example's project, as its team's git server
+# would serve it); sets REPO (a file:// URL) and COMMIT (the sha).
+example_repo() {
+  local src="$WORK/$2-src"
+  mkdir -p "$src"
+  cp -r "$1/." "$src/"
+  git -C "$src" init -q -b main
+  git -C "$src" add .
+  git -C "$src" -c user.name=t -c user.email=t@localhost commit -qm "$2"
+  git clone -q --bare "$src" "$WORK/$2.git"
+  REPO="file://$WORK/$2.git"
+  COMMIT=$(git -C "$src" rev-parse HEAD)
 }

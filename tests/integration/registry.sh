@@ -12,6 +12,8 @@
 #   push_multiarch REPO:TAG          an OCI index of the amd64 and arm64 busybox
 #   push_random IMAGE_REF KIB        the busybox plus a layer of KIB random
 #                                    bytes (a distinct image; not kept locally)
+#   drop_registry_images HOST IMAGE...  removes IMAGEs and every image of HOST
+#                                    (by digest too), so pulls start from absent
 #   slow_proxy NAME BYTES_PER_S      a loopback TCP proxy to registry NAME that
 #                                    throttles its answers; sets SLOW (HOST:PORT)
 #
@@ -35,6 +37,13 @@ registry_cleanup() {
   cleanup
 }
 trap registry_cleanup EXIT
+
+drop_registry_images() {
+  local host=$1; shift
+  docker rmi -f "$@" >/dev/null 2>&1 || true
+  docker images --digests --format '{{.Repository}}@{{.Digest}}' | grep "^$host/" |
+    xargs -r docker rmi >/dev/null 2>&1 || true
+}
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

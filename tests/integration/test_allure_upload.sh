@@ -11,12 +11,8 @@
 # not on this machine.
 source "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
-peer=""
-for dir in "${ARENA_ALLURE_PEER:-}" "$here/../../../shared/peers/allure-docker-service" \
-  /work/shared/peers/allure-docker-service; do
-  [ -n "$dir" ] && [ -x "$dir/start.sh" ] && { peer=$dir; break; }
-done
-[ -n "$peer" ] || { echo "SKIPPED: no allure-docker-service peer (set ARENA_ALLURE_PEER)"; exit 77; }
+allure_peer_or_skip
+peer=$ALLURE_PEER
 export ALLURE_NO_ANALYTICS=true
 npm_dir=${ARENA_TOOLS_DIR:-/opt/arena-tools}/allure-peer-npm
 mkdir -p "$npm_dir"

@@ -22,8 +22,13 @@ report='<testsuite name="shop"><testcase classname="checkout" name="total"><fail
 job=$(actl submit --image arena-test/busybox:latest --junit /r.xml -- sh -c \
   "echo first-line; i=0; while [ ! -e /tmp/go ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done;
    printf '%s' '$report' > /r.xml; echo second-line; exit 1")
-node "$(dirname "$0")/dashboard_check.js" "$CTL_URL" "$TOKEN" "$job" "$WORK/dashboard.png"
+# A finished job with a service, for the service log's tab.
+svc_job=$(actl submit -f /dev/stdin -- echo task-says-hi <<'YAML'
+services: [{name: web, image: "arena-test/busybox:latest", command: [sh, -c, 'echo web-says-hi; trap "exit 0" TERM; sleep 600 & wait']}]
+YAML
+)
+node "$(dirname "$0")/dashboard_check.js" "$CTL_URL" "$TOKEN" "$job" "$WORK/dashboard.png" "$svc_job"
 [ -s "$WORK/dashboard.png" ] || fail "no screenshot"
 mkdir -p "${ARENA_ARTIFACTS_DIR:-$ARENA_BIN/../test-artifacts}"
 cp "$WORK/dashboard.png" "${ARENA_ARTIFACTS_DIR:-$ARENA_BIN/../test-artifacts}/dashboard.png"
-pass "dashboard: login, live log, verdict, results, agents, loading state (screenshot: test-artifacts/dashboard.png)"
+pass "dashboard: login, live log, verdict, results, agents, loading state, service log tab (screenshot: test-artifacts/dashboard.png)"

@@ -108,8 +108,9 @@ present "$A" || fail "A removed while under the cap"
 actl run --image "$B" --pull always -- true >/dev/null 2>&1 || fail "lru: B"
 wait_until 20 absent "$A" || fail "the least recently used image (A) was not removed over the cap"
 present "$B" || fail "the most recently used image (B) was removed"
-grep -q "image gc: removed $A (.*over --image-gc-keep-bytes $cap (" "$WORK/lru.log" ||
-  fail "keep-bytes log line: $(grep 'image gc' "$WORK/lru.log")"
+# Logged once dockerd has answered the removal, a moment after A is gone.
+logged_over_cap() { grep -q "image gc: removed $A (.*over --image-gc-keep-bytes $cap (" "$WORK/lru.log"; }
+wait_until 10 logged_over_cap || fail "keep-bytes log line: $(grep 'image gc' "$WORK/lru.log")"
 wait_until 10 store_is "$LRU_ID" kept_images 1 || fail "kept_images after the cap"
 pass "--image-gc-keep-bytes removes the least recently used image first"
 

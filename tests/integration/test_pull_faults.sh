@@ -13,11 +13,7 @@ BIG_MB=${ARENA_PULL_FAULT_MB:-50}
 push_random "$REG/big/random:1" $((BIG_MB * 1024))
 slow_proxy faults $((8 * 1024 * 1024))
 BIG="$SLOW/big/random:1"
-drop_images() {
-  docker rmi -f "$BIG" >/dev/null 2>&1 || true
-  docker images --digests --format '{{.Repository}}@{{.Digest}}' | grep "^$SLOW/" |
-    xargs -r docker rmi >/dev/null 2>&1 || true
-}
+drop_images() { drop_registry_images "$SLOW" "$BIG"; }
 drop_images
 trap 'rc=$?; set +e; drop_images; (exit "$rc"); registry_cleanup' EXIT
 start_controller ctl

@@ -73,7 +73,7 @@ assert_eq "failed passed" \
   "$(jq -r '[.results[] | select(.name == "test_wobbly") | .status] | join(" ")' <<<"$results")" "wobbly: attempt 1 then 2"
 assert_eq "true" "$(jq -r '[.results[] | select(.name == "test_wobbly") | .flaky] | all' <<<"$results")" "wobbly is flaky"
 assert_contains "$(jq -r '.results[] | select(.name == "test_div") | .message' <<<"$results" | head -1)" "division is off" "pytest's failure message"
-assert_eq "tests.unit.test_math::test_add" "$(jq -r '.results[] | select(.name == "test_add") | .test_key' <<<"$results" | head -1)" "classname::name key"
+assert_eq "tests/unit/test_math.py::test_add" "$(jq -r '.results[] | select(.name == "test_add") | .test_key' <<<"$results" | head -1)" "pytest's node id as the key in suite mode"
 pass "suite mode: real pytest JUnit XML becomes per-test results across reruns"
 
 list='python3 -m pytest --collect-only -q tests/unit | grep ::'
@@ -107,6 +107,15 @@ rc=$?
 set -e
 assert_eq 0 "$rc" "with test_div quarantined the job passes: $(tail -8 "$WORK/q.out")"
 assert_contains "$(actl flaky)" "tests/unit/test_math.py::test_wobbly" "flaky lists wobbly"
+# One identity across modes: wobbly, flaky in suite mode and in the queue,
+# is one row, and the quarantine entry in its node-id form holds in suite mode.
+assert_eq 1 "$(actl -o json flaky | jq '[.tests[] | select(.test_key | endswith("test_wobbly"))] | length')" \
+  "one flaky row for wobbly across suite and queue mode: $(actl flaky)"
+set +e
+actl run -f "$WORK/suites.yaml" >"$WORK/suites2.out" 2>&1
+rc=$?
+set -e
+assert_eq 0 "$rc" "suite mode honours the quarantine entry given as a node id: $(tail -8 "$WORK/suites2.out")"
 pass "quarantined pytest failure shown, job passes; flaky history ranks wobbly"
 
 count=$(find "$WORK/allure-results" -name '*-result.json' | wc -l)

@@ -12,11 +12,7 @@ source "$(dirname "$0")/registry.sh"
 start_registry priv htpasswd
 PRIV="$REG/priv/busybox:1"
 push_single "$PRIV"
-drop_images() {
-  docker rmi -f "$PRIV" >/dev/null 2>&1 || true
-  docker images --digests --format '{{.Repository}}@{{.Digest}}' | grep "^$REG/" |
-    xargs -r docker rmi >/dev/null 2>&1 || true
-}
+drop_images() { drop_registry_images "$REG" "$PRIV"; }
 drop_images
 trap 'rc=$?; set +e; drop_images; (exit "$rc"); registry_cleanup' EXIT
 start_controller ctl 0

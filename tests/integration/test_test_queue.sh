@@ -7,7 +7,12 @@
 # when the job says so); a quarantined test's failure does not fail the job;
 # a timed-out test ends its session; `arenactl flaky` ranks by flake rate.
 source "$(dirname "$0")/lib.sh"
-no_sessions() { [ -z "$(docker ps -aq --filter label=arena.session)" ]; }
+# JOB's warm containers (other tests running beside this one have theirs).
+sessions() {
+  docker ps -a --filter label=arena.session --filter "label=arena.job=$1" \
+    --format '{{.ID}} {{.Status}} {{.Label "arena.session"}}'
+}
+no_sessions() { [ -z "$(sessions "$1")" ]; }
 start_controller ctl
 start_agent one --slots 2
 one=$AGENT_ID
@@ -15,6 +20,7 @@ start_agent two --slots 2
 two=$AGENT_ID
 
 set +e
+started=$(date +%s)
 actl run --image arena-test/busybox:latest \
   --list-command 'for i in $(seq 1 12); do echo "case_$i"; done; echo "# a comment"' \
   --test-command 'echo "{test} container=$(hostname)"; sleep 0.3' >"$WORK/run.out" 2>&1
@@ -32,7 +38,13 @@ distinct=$(for t in $(seq 1 12); do actl logs "$job" --task "amd64/case_$t"; don
 assert_eq 12 "$containers" "every test logged its container"
 [ "$distinct" -le 4 ] || fail "12 tests used $distinct containers; warm sessions should keep it to one per slot (4)"
 assert_contains "$(cat "$WORK/run.out")" "tasks done" "run shows progress lines"
-wait_until 10 no_sessions || fail "session containers outlived their job"
+# Not on a terminal: a progress line at most every 5 s and the last one,
+# not one per test.
+lines=$(grep -c "tasks done" "$WORK/run.out")
+limit=$(( ($(date +%s) - started) / 5 + 2 ))
+[ "$lines" -le "$limit" ] || fail "$lines progress lines for 12 tests (at most $limit): $(grep 'tasks done' "$WORK/run.out")"
+assert_contains "$(grep "tasks done" "$WORK/run.out" | tail -1)" "13/13 tasks done" "the last progress line is the final one"
+wait_until 10 no_sessions "$job" || fail "session containers outlived their job: $(sessions "$job")"
 pass "12 listed tests pulled by 4 slots on 2 agents, in $distinct warm containers, removed after the job"
 
 flaky_cmd='test "$ARENA_ATTEMPT" -gt 1 || [ {test} != wobbly ]'
@@ -80,6 +92,18 @@ assert_contains "$(cat "$WORK/err")" "not quarantined" "its message"
 pass "quarantine: a listed test's failure is shown but does not fail the job"
 
 set +e
+actl run --image arena-test/busybox:latest --tests "$(seq -f 'many_%02g' 1 25 | paste -sd, -)" \
+  --test-command 'echo {test}; false' >"$WORK/many.out" 2>&1
+rc=$?
+set -e
+assert_eq 1 "$rc" "25 failing tests fail the job"
+job=$(actl -o json jobs --limit 1 | jq -r '.jobs[0].id')
+assert_eq 20 "$(grep -c '^FAILED  many_' "$WORK/many.out")" "the first 20 failures are listed"
+assert_contains "$(cat "$WORK/many.out")" "... and 5 more failed (arenactl results --failed $job)" \
+  "the rest are counted, with the command that lists them"
+pass "a run lists 20 failures and says how to see the other 5"
+
+set +e
 actl run --image arena-test/busybox:latest --tests quick,stuck --timeout 2s \
   --test-command 'if [ {test} = stuck ]; then sleep 60; fi' >/dev/null 2>&1
 rc=$?
@@ -87,5 +111,33 @@ set -e
 assert_eq 3 "$rc" "a timed-out test"
 job=$(actl -o json jobs --limit 1 | jq -r '.jobs[0].id')
 assert_eq "TIMED_OUT" "$(actl -o json status "$job" | jq -r '.tasks[] | select(.test_id == "stuck") | .state')" "stuck test state"
-wait_until 15 no_sessions || fail "the timed-out session container is still there"
+wait_until 15 no_sessions "$job" ||
+  fail "a session container of the timed-out job is still there: $(sessions "$job")"
 pass "a test past its timeout is stopped by ending its session container"
+
+# The list step cannot lose tests: a failing lister fails the job even
+# through a pipe (pipefail where the shell has it), and a working one is not
+# counted as a test in the merged JUnit.
+set +e
+out=$(actl run --list-command 'sh -c "echo case_1; exit 4" | grep case_' --test-command 'echo {test}' 2>&1)
+rc=$?
+set -e
+[ "$rc" -ne 0 ] || fail "a list command failing inside a pipe passed: $out"
+job=$(actl -o json jobs --limit 1 | jq -r '.jobs[0].id')
+assert_eq 1 "$(actl -o json status "$job" | jq '.tasks | length')" "no tests queued from a failed list: $out"
+actl run --list-command 'printf "t1\nt2\n"' --test-command 'echo {test}' --junit-out "$WORK/list.xml" >/dev/null
+assert_contains "$(head -3 "$WORK/list.xml")" 'tests="2"' "the merged JUnit counts the tests, not the list step"
+pass "a failing list command fails the job through a pipe; the list step is no test in the JUnit"
+
+# Long test ids that differ only at their start: `results` shows each in
+# full, never two rows that look the same.
+deep=$(printf 'p%.0s' $(seq 1 70))
+id_a="one/$deep/test_same_tail_of_a_long_name"
+id_b="two/$deep/test_same_tail_of_a_long_name"
+job=$(actl submit --tests "$id_a,$id_b,short_one" --test-command 'echo {test}')
+actl wait "$job" >/dev/null || fail "the long-id job"
+table=$(actl results "$job")
+assert_contains "$table" "$id_a" "the first long id in full"
+assert_contains "$table" "$id_b" "the second long id in full"
+assert_eq "" "$(sort <<<"$table" | uniq -d)" "identical rows in the results table"
+pass "results shows long test ids in full; no two rows alike"

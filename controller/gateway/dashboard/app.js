@@ -141,7 +141,7 @@ async function renderJobs(gen) {
 }
 
 // ---- one job ----
-const logState = { task: null, offset: 0, text: "", decoder: new TextDecoder() };
+const logState = { task: null, channel: "", offset: 0, text: "", decoder: new TextDecoder() };
 
 function matrix(job) {
   const archs = [...new Set(job.tasks.map((t) => t.arch))];
@@ -180,7 +180,18 @@ function shortDigest(d) {
   return at < 0 ? (d || "-") : d.slice(0, at) + d.slice(at, at + 19);
 }
 
-function taskDetail(task) {
+// The logs of a task's attempt: its own, its image build's, each service's.
+function logTabs(spec) {
+  const channels = [["", "Log"]];
+  if (spec.build) channels.push(["build", "Build"]);
+  for (const s of spec.services || []) channels.push(["service:" + s.name, "Service " + s.name]);
+  if (channels.length === 1) return "<h2>Log</h2>";
+  return `<h2 id="log-tabs">${channels.map(([c, label]) =>
+    `<button type="button" data-channel="${esc(c)}" class="${logState.channel === c ? "selected" : ""}">${esc(label)}</button>`)
+    .join(" ")}</h2>`;
+}
+
+function taskDetail(task, spec) {
   if (!task) return `<p class="muted">Select a cell to see its attempts and log.</p>`;
   const attempts = (task.attempts || []).map((a, i) => `<tr><td>${i + 1}</td><td>${badge(a.state)}</td>
       <td>${terminal(a.state) ? esc(a.exit_code) : "-"}</td><td><code>${esc(a.agent_id)}</code>${a.emulated ? " (emulated)" : ""}</td>
@@ -193,7 +204,7 @@ function taskDetail(task) {
     <p class="muted">${esc(task.reason)}</p>
     <table><tr><th>#</th><th>State</th><th>Exit</th><th>Agent</th><th>Duration</th><th>Image</th><th>Reason</th></tr>${
       attempts || '<tr><td colspan="7" class="muted">Not started.</td></tr>'}</table>
-    <h2>Log</h2><pre class="log" id="log"></pre>`;
+    ${logTabs(spec || {})}<pre class="log" id="log"></pre>`;
 }
 
 function resultsTable(results) {
@@ -223,6 +234,7 @@ async function pollLog(jobId, task, gen) {
     Object.assign(logState, { task: task.id, offset: 0, text: "", decoder: new TextDecoder() });
   }
   const q = new URLSearchParams({ task: task.id, offset: String(logState.offset) });
+  if (logState.channel) q.set("channel", logState.channel);
   const bytes = await api(`/api/v1/jobs/${encodeURIComponent(jobId)}/logs?` + q, { raw: true });
   if (!current(gen)) return;
   logState.offset += bytes.byteLength;  // offsets count bytes, not characters
@@ -259,11 +271,16 @@ async function renderJob(jobId, gen) {
       <span class="muted">Created</span><span>${ago(job.created_unix_ms)}</span>
       <span class="muted">Duration</span><span>${duration(job.created_unix_ms, job.finished_unix_ms)}</span>
       ${job.reason ? `<span class="muted">Reason</span><span>${esc(job.reason)}</span>` : ""}</div>
-    <h2>Tasks</h2>${matrix(job)}<div id="task">${taskDetail(task)}</div>${resultsTable(results)}`;
+    <h2>Tasks</h2>${matrix(job)}<div id="task">${taskDetail(task, spec)}</div>${resultsTable(results)}`;
   document.getElementById("log") && (document.getElementById("log").textContent = logState.text);
   if (scroll !== null && document.getElementById("log")) document.getElementById("log").scrollTop = scroll;
+  view.querySelectorAll("button[data-channel]").forEach((b) => b.addEventListener("click", () => {
+    Object.assign(logState, { channel: b.dataset.channel, offset: 0, text: "" });
+    clearTimeout(timer);
+    refreshJob(jobId, ++generation);
+  }));
   view.querySelectorAll("td[data-task]").forEach((td) => td.addEventListener("click", () => {
-    Object.assign(logState, { task: td.dataset.task, offset: 0, text: "" });
+    Object.assign(logState, { task: td.dataset.task, channel: "", offset: 0, text: "" });
     clearTimeout(timer);
     refreshJob(jobId, ++generation);
   }));
@@ -285,16 +302,21 @@ async function renderAgents(gen) {
     const state = a.revoked ? "revoked" : !a.connected ? "lost" : a.draining ? "draining" : "online";
     const cls = { online: "s-passed", lost: "s-failed", draining: "s-error", revoked: "s-cancelled" }[state];
     const labels = Object.entries(a.labels || {}).map(([k, v]) => `${k}=${v}`).join(", ");
+    // An unhealthy agent gets no new work; the problem says why.
+    const health = !a.health ? `<span class="muted">-</span>` : a.health === "healthy"
+      ? `<span class="badge s-passed">healthy</span>`
+      : `<span class="badge s-failed">unhealthy</span> <span class="health-problem">${esc(a.health_problem)}</span>`;
     return `<tr><td><code>${esc(a.id)}</code></td><td>${esc(a.hostname)}</td>
-      <td><span class="badge ${cls}">${state}</span></td>
+      <td><span class="badge ${cls}">${state}</span></td><td class="health">${health}</td>
+      <td>${esc(a.executor || "-")}</td>
       <td>${(a.platforms || []).map((p) => esc(p.replace("(emulated)", " (emulated)"))).join(", ")}</td>
       <td>${esc(labels)}</td><td>${esc(a.busy)} / ${esc(a.slots)}</td>
       <td>${(a.running || []).map((t) => `<code>${esc(t)}</code>`).join(" ")}</td>
       <td>${ago(a.last_seen_unix_ms)}</td></tr>`;
   }).join("");
-  view.innerHTML = `<h1>Agents</h1><table id="agents"><tr><th>Agent</th><th>Host</th><th>State</th><th>Platforms</th>
+  view.innerHTML = `<h1>Agents</h1><table id="agents"><tr><th>Agent</th><th>Host</th><th>State</th><th>Health</th><th>Executor</th><th>Platforms</th>
       <th>Labels</th><th>Slots used</th><th>Running</th><th>Last heartbeat</th></tr>${rows ||
-      '<tr><td colspan="8" class="muted">No agents enrolled.</td></tr>'}</table>`;
+      '<tr><td colspan="10" class="muted">No agents enrolled.</td></tr>'}</table>`;
   timer = setTimeout(route, 3000);
 }
 

@@ -63,6 +63,44 @@ TEST(AttemptRequest, ABuildGetsDefaultsAndTheBaseLoginQuestion) {
   EXPECT_TRUE(request.make_workspace);
 }
 
+TEST(AttemptRequest, ServicesCarryTheirProbesAndPolicies) {
+  v1::Assign assign = SomeAssign();
+  v1::Service* db = assign.add_services();
+  db->set_name("db");
+  db->set_image("reg.example/db:15");
+  db->set_pull_policy("if-not-present");
+  db->add_command("postgres");
+  (*db->mutable_env())["POSTGRES_PASSWORD"] = "pw";
+  db->mutable_ready()->set_tcp(5432);
+  db->set_ready_timeout_ms(2500);
+  v1::Service* web = assign.add_services();
+  web->set_name("web");
+  web->set_image("web");
+  web->mutable_ready()->set_http("8080/health");
+  v1::Service* mq = assign.add_services();
+  mq->set_name("mq");
+  mq->mutable_ready()->set_exec("mqctl ping");
+  assign.add_services()->set_name("plain");
+  RunRequest request = RunRequestFor(assign, RunRequestContext());
+  ASSERT_EQ(request.services.size(), 4u);
+  const ServiceRequest& first = request.services[0];
+  EXPECT_EQ(first.name, "db");
+  EXPECT_EQ(first.pull_policy, PullPolicy::kIfNotPresent);
+  EXPECT_THAT(first.command, ::testing::ElementsAre("postgres"));
+  EXPECT_EQ(first.env.at("POSTGRES_PASSWORD"), "pw");
+  EXPECT_EQ(first.probe, ServiceRequest::Probe::kTcp);
+  EXPECT_EQ(first.port, 5432);
+  EXPECT_EQ(first.ready_timeout, absl::Milliseconds(2500));
+  EXPECT_EQ(request.services[1].probe, ServiceRequest::Probe::kHttp);
+  EXPECT_EQ(request.services[1].port, 8080);
+  EXPECT_EQ(request.services[1].http_path, "/health");
+  EXPECT_EQ(request.services[1].ready_timeout, absl::Seconds(60));
+  EXPECT_EQ(request.services[2].probe, ServiceRequest::Probe::kExec);
+  EXPECT_EQ(request.services[2].exec, "mqctl ping");
+  EXPECT_EQ(request.services[3].probe, ServiceRequest::Probe::kNone);
+  EXPECT_EQ(request.services[3].pull_policy, PullPolicy::kNever);
+}
+
 TEST(AttemptRequest, FilesGoBelowTheSpoolOnlyWhenAsked) {
   v1::Assign assign = SomeAssign();
   EXPECT_EQ(FilesDirFor(assign, "/s"), "");

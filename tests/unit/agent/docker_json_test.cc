@@ -204,5 +204,42 @@ TEST(DockerJson, RequestBodiesCarryTheSpecAndSurviveBadUtf8) {
   EXPECT_EQ(LabelFilterJson("arena.agent=x"), R"({"label":["arena.agent=x"]})");
 }
 
+TEST(DockerJson, ReadsTheMainProcessAndHealthOfARunningContainer) {
+  absl::StatusOr<ContainerState> state = ParseContainerInspect(R"({
+    "State": {"Running": true, "OOMKilled": false, "ExitCode": 0, "Pid": 4242,
+              "Health": {"Status": "starting", "FailingStreak": 1, "Log": []}},
+    "Config": {"WorkingDir": ""}})");
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->pid, 4242);
+  EXPECT_EQ(state->health, "starting");
+  // No HEALTHCHECK: no Health (or null).
+  state = ParseContainerInspect(
+      R"({"State": {"Running": true, "OOMKilled": false, "ExitCode": 0, "Health": null}})");
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->health, "");
+  EXPECT_EQ(state->pid, 0);
+  EXPECT_FALSE(ParseContainerInspect(
+                   R"({"State": {"Running": true, "OOMKilled": false, "ExitCode": 0, "Pid": "x"}})")
+                   .ok());
+  EXPECT_FALSE(
+      ParseContainerInspect(
+          R"({"State": {"Running": true, "OOMKilled": false, "ExitCode": 0, "Health": 3}})")
+          .ok());
+}
+
+TEST(DockerJson, AServiceContainerNamesItsHostsAndMayKeepTheImageCommand) {
+  ContainerSpec spec;
+  spec.image = "sha256:abc";
+  spec.extra_hosts = {"db:127.0.0.1", "web:127.0.0.1"};
+  nlohmann::json body = nlohmann::json::parse(ContainerCreateBody(spec));
+  EXPECT_EQ(body["HostConfig"]["ExtraHosts"][1], "web:127.0.0.1");
+  EXPECT_FALSE(body.contains("Cmd"));  // the image's own CMD runs
+  spec.extra_hosts.clear();
+  spec.network_mode = "container:4fa6e0f0c678";
+  body = nlohmann::json::parse(ContainerCreateBody(spec));
+  EXPECT_FALSE(body["HostConfig"].contains("ExtraHosts"));
+  EXPECT_EQ(body["HostConfig"]["NetworkMode"], "container:4fa6e0f0c678");
+}
+
 }  // namespace
 }  // namespace arena

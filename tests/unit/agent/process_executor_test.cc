@@ -81,6 +81,11 @@ pid_t PidIn(const std::string& file) {
   return pid;
 }
 
+// An agent id of this test process's own: gtest cases run as separate
+// processes in parallel under ctest, and an agent ends the cgroups its id
+// left (RemoveOrphans), so a shared id would kill another case's attempt.
+std::string AgentId() { return absl::StrCat("agent-test", getpid()); }
+
 class ProcessExecutorTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -92,7 +97,7 @@ class ProcessExecutorTest : public ::testing::Test {
   void TearDown() override { RemoveTree(dir_).IgnoreError(); }
 
   std::unique_ptr<ProcessExecutor> Make(const CgroupHost& cgroups, const std::string& run_as = "") {
-    ProcessExecutorOptions options{"agent-test", work_dir_, run_as, cgroups};
+    ProcessExecutorOptions options{AgentId(), work_dir_, run_as, cgroups};
     absl::StatusOr<std::unique_ptr<ProcessExecutor>> made = ProcessExecutor::Create(options);
     EXPECT_TRUE(made.ok()) << made.status();
     return made.ok() ? std::move(*made) : nullptr;
@@ -323,10 +328,12 @@ pid_t SleepInCgroup(const std::string& dir) {
 }
 
 TEST_F(ProcessExecutorTest, RemoveOrphansEndsWhatAnEarlierProcessOfThisAgentLeft) {
+  // AgentId() is this test process's own: ctest runs other processes of this
+  // binary at once, whose attempts' cgroups must not be this agent's.
   CgroupHost host = DetectCgroupHost();
   std::string parent = !host.v2_dir.empty() ? host.v2_dir : host.v1_pids_dir;
   if (parent.empty()) GTEST_SKIP() << "no cgroup on this host";
-  std::string mine = absl::StrCat(parent, "/arena-agent-test-att-old-", getpid());
+  std::string mine = absl::StrCat(parent, "/arena-", AgentId(), "-att-old");
   std::string theirs = absl::StrCat(parent, "/arena-agent-other-att-", getpid());
   pid_t left = SleepInCgroup(mine);
   pid_t other = SleepInCgroup(theirs);
@@ -363,7 +370,7 @@ TEST_F(ProcessExecutorTest, RunsInItsOwnCgroupWithTheMemoryAndPidsLimits) {
   RecordingObserver observer;
   StopSignal stop;
   RunRequest request = Request("cat /proc/self/cgroup");
-  std::string name = "/arena-agent-test-" + request.attempt_id;
+  std::string name = absl::StrCat("/arena-", AgentId(), "-", request.attempt_id);
   if (!host.v1_pids_dir.empty()) {
     // Where this host takes the pids limit, read by the command while it runs.
     request.command[2] += "; cat \"$PIDS_MAX\"";
@@ -519,7 +526,7 @@ TEST_F(ProcessExecutorTest, RefusesARunAsUserThatCannotReachTheWorkDir) {
   if (geteuid() != 0) GTEST_SKIP() << "switching users needs root";
   std::string private_dir = dir_ + "/private";
   ASSERT_TRUE(MakeDirs(private_dir, 0700).ok());
-  ProcessExecutorOptions options{"agent-test", private_dir + "/work", "nobody", CgroupHost()};
+  ProcessExecutorOptions options{AgentId(), private_dir + "/work", "nobody", CgroupHost()};
   absl::StatusOr<std::unique_ptr<ProcessExecutor>> made = ProcessExecutor::Create(options);
   EXPECT_TRUE(absl::IsFailedPrecondition(made.status())) << made.status();
   EXPECT_TRUE(

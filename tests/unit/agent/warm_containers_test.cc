@@ -43,12 +43,30 @@ TEST(WarmContainerPool, HandsOverIdleContainersPastTheLimitOrOfAnEndedKey) {
   std::vector<WarmContainer> reaped = pool.TakeIdleTooLong(t0 + absl::Seconds(61));
   ASSERT_EQ(reaped.size(), 1u);
   EXPECT_EQ(reaped[0].container_id, "c1");
-  EXPECT_TRUE(pool.TakeIdle("k1").empty());  // c2 is busy
-  std::vector<WarmContainer> ended = pool.TakeIdle("k2");
+  int busy = -1;
+  std::vector<WarmContainer> ended = pool.EndKey("k2", &busy);
   ASSERT_EQ(ended.size(), 1u);
   EXPECT_EQ(ended[0].container_id, "c3");
+  EXPECT_EQ(busy, 0);
   EXPECT_EQ(pool.TakeAll().size(), 1u);  // c2, busy or not
   EXPECT_EQ(pool.size(), 0);
+}
+
+TEST(WarmContainerPool, AContainerBusyWhenItsKeyEndsIsRemovedAtItsRelease) {
+  WarmContainerPool pool(absl::Minutes(1));
+  absl::Time t0 = absl::FromUnixSeconds(1000);
+  pool.Add(Warm("k1", "busybox", "c1"));
+  pool.Add(Warm("k1", "busybox", "c2"));
+  pool.Add(Warm("k2", "busybox", "c3"));
+  pool.Release("c2", true, t0);
+  int busy = -1;
+  std::vector<WarmContainer> ended = pool.EndKey("k1", &busy);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].container_id, "c2");
+  EXPECT_EQ(busy, 1);                                   // c1, still running its test
+  EXPECT_TRUE(pool.Release("c1", /*keep=*/true, t0));   // kept or not, it goes
+  EXPECT_FALSE(pool.Release("c3", /*keep=*/true, t0));  // another key: it idles
+  EXPECT_EQ(pool.size(), 1);
 }
 
 }  // namespace

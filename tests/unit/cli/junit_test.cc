@@ -37,6 +37,32 @@ TEST(Junit, OneTestcasePerTaskWithFailureCarryingLogTail) {
   EXPECT_NE(xml.find("name=\"emulated\" value=\"true\""), std::string::npos);
 }
 
+TEST(Junit, AListStepIsNoTestUnlessItFailed) {
+  v1::Job job;
+  job.set_id("job-1");
+  v1::Task* list = job.add_tasks();
+  list->set_id("list");
+  list->set_arch("amd64");
+  list->set_kind(v1::TASK_KIND_LIST);
+  list->set_state(v1::PASSED);
+  for (const char* id : {"a", "b"}) {
+    v1::Task* test = job.add_tasks();
+    test->set_id(id);
+    test->set_arch("amd64");
+    test->set_kind(v1::TASK_KIND_TEST);
+    test->set_test_id(id);
+    test->set_state(v1::PASSED);
+  }
+  std::string xml = JunitXml(job, {});
+  EXPECT_NE(xml.find("<testsuites name=\"arena job-1\" tests=\"2\" failures=\"0\""),
+            std::string::npos)
+      << xml;
+  list->set_state(v1::ERROR);
+  list->set_reason("the list command failed");
+  xml = JunitXml(job, {});
+  EXPECT_NE(xml.find("tests=\"3\" failures=\"0\" errors=\"1\""), std::string::npos) << xml;
+}
+
 TEST(Junit, LastLinesAndEscaping) {
   EXPECT_EQ(LastLines("a\nb\nc\n", 2), "b\nc");
   EXPECT_EQ(LastLines("a\nb", 5), "a\nb");

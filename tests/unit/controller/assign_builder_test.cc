@@ -93,6 +93,20 @@ TEST(BuildAssign, ATestTaskNamesItsWarmContainerAndWhetherItIsDestructive) {
   EXPECT_EQ(assign.env().at("ARENA_TEST"), "t.drop_db");
   task.set_test_id("t.read");
   EXPECT_FALSE(BuildAssign(job, task, {"att", 1}, nullptr).destructive());
+  EXPECT_EQ(BuildAssign(job, task, {"att", 1}, nullptr).timeout_ms(), 60000);  // the job's
+  job.mutable_spec()->set_test_timeout_ms(5000);
+  EXPECT_EQ(BuildAssign(job, task, {"att", 1}, nullptr).timeout_ms(), 10000)
+      << "a test's own, and one more for the runner's start";
+  task.set_kind(v1::TASK_KIND_LIST);
+  EXPECT_EQ(BuildAssign(job, task, {"att", 1}, nullptr).timeout_ms(), 60000) << "not the list's";
+}
+
+TEST(BuildAssign, TheListStepLooksForNoJUnitReport) {
+  v1::Task task = CommandTask();
+  task.set_kind(v1::TASK_KIND_LIST);
+  v1::Assign assign = BuildAssign(JobWithSpec(), task, {"att", 1}, nullptr);
+  EXPECT_EQ(assign.junit_size(), 0) << "the report is the tests' own";
+  EXPECT_EQ(assign.artifacts(0), "out/**");
 }
 
 TEST(BuildAssign, ABuildTakesTheJobsOwnPullPolicyForItsBaseImages) {
@@ -103,6 +117,28 @@ TEST(BuildAssign, ABuildTakesTheJobsOwnPullPolicyForItsBaseImages) {
   v1::Assign assign = BuildAssign(job, CommandTask(), {"att", 1}, nullptr);
   EXPECT_EQ(assign.build().dockerfile(), "ci/Dockerfile");
   EXPECT_EQ(assign.pull_policy(), "always");
+}
+
+TEST(BuildAssign, ServicesGetTheTasksArchitectureAndTheirPullPolicy) {
+  v1::Job job = JobWithSpec();
+  v1::Service* db = job.mutable_spec()->add_services();
+  db->set_name("db");
+  db->set_image("registry.example:5000/db:{arch}");
+  db->mutable_ready()->set_tcp(5432);
+  db->set_ready_timeout_ms(5000);
+  v1::Service* local = job.mutable_spec()->add_services();
+  local->set_name("cache");
+  local->set_image("cache");
+  v1::Assign assign = BuildAssign(job, CommandTask(), {"att-new", 4096}, nullptr);
+  ASSERT_EQ(assign.services_size(), 2);
+  EXPECT_EQ(assign.services(0).image(), "registry.example:5000/db:arm64");
+  EXPECT_EQ(assign.services(0).pull_policy(), "if-not-present");
+  EXPECT_EQ(assign.services(0).ready().tcp(), 5432);
+  EXPECT_EQ(assign.services(0).ready_timeout_ms(), 5000);
+  EXPECT_EQ(assign.services(1).pull_policy(), "never");  // no registry host
+  job.mutable_spec()->set_pull_policy("always");
+  assign = BuildAssign(job, CommandTask(), {"att-new", 4096}, nullptr);
+  EXPECT_EQ(assign.services(1).pull_policy(), "always");
 }
 
 TEST(BuildAssign, SealedSecretsAreOpenedOnlyWithTheRightKey) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace arena {
 namespace {
 
@@ -33,10 +35,28 @@ AgentView Agent(const std::string& id, int credits, const std::string& arch = "a
 
 bool NothingRuns(const std::string&, const std::string&) { return false; }
 
+int FourSlots(const TaskNeeds&) { return 4; }
+
+// A job whose test command runs batches ("{tests}").
+v1::Job BatchJob(const std::string& id) {
+  v1::Job job = Job(id);
+  job.mutable_spec()->set_test_command("pytest {tests}");
+  return job;
+}
+
+v1::Task TestTask(const std::string& id, const std::string& test_id) {
+  v1::Task task = Task(id);
+  task.set_kind(v1::TASK_KIND_TEST);
+  task.set_test_id(test_id);
+  return task;
+}
+
 // Dispatches onto `agents`, taking a credit per assignment; the task ids
 // assigned, in order, as "TASK@AGENT".
+// A batch shows as "TASK+MATE+MATE@AGENT".
 std::vector<std::string> DispatchAll(DispatchQueue& queue, std::vector<AgentView>& agents,
-                                     DispatchQueue::RunsFn runs = NothingRuns) {
+                                     DispatchQueue::RunsFn runs = NothingRuns,
+                                     DispatchQueue::SlotsFn slots = FourSlots) {
   std::vector<const AgentView*> free;
   int credits = 0;
   for (const AgentView& a : agents) {
@@ -44,13 +64,18 @@ std::vector<std::string> DispatchAll(DispatchQueue& queue, std::vector<AgentView
     credits += a.credits;
   }
   std::vector<std::string> assigned;
-  queue.Dispatch(free, credits, runs, [&](const QueuedTask& q, const Placement& p) {
-    assigned.push_back(q.task_id + "@" + p.agent_id);
-    for (AgentView& a : agents) {
-      if (a.id == p.agent_id) --a.credits;
-    }
-    return true;
-  });
+  queue.Dispatch(
+      free, credits, runs,
+      [&](const QueuedTask& q, const std::vector<const QueuedTask*>& mates, const Placement& p) {
+        std::string batch = q.task_id;
+        for (const QueuedTask* mate : mates) batch += "+" + mate->task_id;
+        assigned.push_back(batch + "@" + p.agent_id);
+        for (AgentView& a : agents) {
+          if (a.id == p.agent_id) --a.credits;
+        }
+        return true;
+      },
+      slots);
   return assigned;
 }
 
@@ -79,10 +104,13 @@ TEST(DispatchQueue, ATaskLeavesTheQueueEvenWhenItsAssignmentTakesNoCredit) {
   queue.Enqueue(Job("job-1"), Task("t2"), kStart);
   AgentView agent = Agent("a", 1);
   std::vector<std::string> seen;
-  int taken = queue.Dispatch({&agent}, 1, NothingRuns, [&](const QueuedTask& q, const Placement&) {
-    seen.push_back(q.task_id);
-    return q.task_id != "cancelled";
-  });
+  int taken = queue.Dispatch(
+      {&agent}, 1, NothingRuns,
+      [&](const QueuedTask& q, const std::vector<const QueuedTask*>&, const Placement&) {
+        seen.push_back(q.task_id);
+        return q.task_id != "cancelled";
+      },
+      FourSlots);
   EXPECT_EQ(seen, (std::vector<std::string>{"cancelled", "t2"}));
   EXPECT_EQ(taken, 1);
   EXPECT_EQ(queue.size(), 0u);
@@ -145,6 +173,102 @@ TEST(DispatchQueue, RemovingAJobDropsOnlyItsTasksAndTheirCounts) {
   queue.RemoveJob("job-1");
   EXPECT_EQ(queue.size(), 1u);
   EXPECT_EQ(queue.depth(), (std::map<std::string, int>{{"amd64", 1}}));
+}
+
+// The sizes of the batches 16 tests of `work_ms` each make on one agent of
+// 2 slots, taken one at a time.
+std::vector<size_t> BatchSizes(int64_t work_ms) {
+  DispatchQueue queue;
+  for (int i = 0; i < 16; ++i) {
+    std::string n = std::to_string(i);
+    queue.Enqueue(BatchJob("job-1"), TestTask("t" + n, "test_" + n), kStart, {}, work_ms);
+  }
+  std::vector<AgentView> agents = {Agent("a", 1)};
+  auto two_slots = [](const TaskNeeds&) { return 2; };
+  std::vector<size_t> sizes;
+  while (queue.size() > 0 && sizes.size() < 20) {
+    agents[0].credits = 1;
+    std::vector<std::string> batch = DispatchAll(queue, agents, NothingRuns, two_slots);
+    if (batch.size() != 1u) break;
+    sizes.push_back(std::count(batch[0].begin(), batch[0].end(), '+') + 1);
+  }
+  EXPECT_TRUE(queue.depth().empty());
+  return sizes;
+}
+
+TEST(DispatchQueue, BatchesStartLargeAndShrinkTowardTheEnd) {
+  // Without history: a batch holds about the remaining tests over
+  // kBatchFactor * 2 slots, never less than one test.
+  EXPECT_EQ(BatchSizes(kUnknownWork), (std::vector<size_t>{4, 3, 3, 2, 1, 1, 1, 1}));
+}
+
+TEST(DispatchQueue, WithHistoryABatchHoldsAtLeastTheMinimumWork) {
+  // Tests of 1 s: the same shrinking, down to kMinBatchWorkMs (2 s).
+  EXPECT_EQ(BatchSizes(1000), (std::vector<size_t>{4, 3, 3, 2, 2, 2}));
+  // Tests of 100 ms: 1.6 s in all, one batch; tests that took no
+  // measurable time are timed too (not weighed as unknown ones).
+  EXPECT_EQ(BatchSizes(100), (std::vector<size_t>{16}));
+  EXPECT_EQ(BatchSizes(0), (std::vector<size_t>{16}));
+}
+
+TEST(DispatchQueue, ABatchTakesOnlyItsJobsBatchableTestsOnItsArchitecture) {
+  DispatchQueue queue;
+  v1::Job job = BatchJob("job-1");
+  job.mutable_spec()->add_destructive_tests("test_d");
+  queue.Enqueue(job, TestTask("t1", "test_1"), kStart, {}, 100);
+  queue.Enqueue(Job("job-2"), TestTask("other", "test_x"), kStart, {}, 100);       // {test} job
+  queue.Enqueue(job, TestTask("d", "test_d"), kStart, {}, 100);                    // destructive
+  queue.Enqueue(job, TestTask("alone", "test_a"), kStart, {}, 100, {"att-1", 1});  // held alone
+  queue.Enqueue(job, TestTask("avoid", "test_v"), kStart, {"a"}, 100);             // failed on a
+  v1::Task arm = TestTask("arm", "test_arm");
+  arm.set_arch("arm64");
+  queue.Enqueue(job, arm, kStart, {}, 100);
+  queue.Enqueue(job, TestTask("t2", "test_2"), kStart, {}, 100);
+  std::vector<AgentView> agents = {Agent("a", 1)};
+  auto one_slot = [](const TaskNeeds&) { return 1; };
+  EXPECT_EQ(DispatchAll(queue, agents, NothingRuns, one_slot),
+            (std::vector<std::string>{"t1+t2@a"}));
+  EXPECT_EQ(queue.depth(), (std::map<std::string, int>{{"amd64", 4}, {"arm64", 1}}));
+  agents[0].credits = 4;
+  EXPECT_EQ(DispatchAll(queue, agents, NothingRuns, one_slot),
+            (std::vector<std::string>{"other@a", "d@a", "alone@a", "avoid@a"}));
+}
+
+TEST(DispatchQueue, ASplitBatchsTestsGoOnlyWithEachOtherAtMostItsMaxTests) {
+  DispatchQueue queue;
+  v1::Job job = BatchJob("job-1");
+  queue.Enqueue(job, TestTask("s1", "test_s1"), kStart, {}, 1, {"att-1", 2});
+  queue.Enqueue(job, TestTask("f1", "test_f1"), kStart, {}, 1);
+  queue.Enqueue(job, TestTask("s2", "test_s2"), kStart, {}, 1, {"att-1", 2});
+  queue.Enqueue(job, TestTask("o1", "test_o1"), kStart, {}, 1, {"att-9", 2});  // another batch's
+  queue.Enqueue(job, TestTask("s3", "test_s3"), kStart, {}, 1, {"att-1", 2});
+  queue.Enqueue(job, TestTask("f2", "test_f2"), kStart, {}, 1);
+  std::vector<AgentView> agents = {Agent("a", 3)};
+  // By work alone these would make one batch; a split goes by its count.
+  auto one_slot = [](const TaskNeeds&) { return 1; };
+  EXPECT_EQ(DispatchAll(queue, agents, NothingRuns, one_slot),
+            (std::vector<std::string>{"s1+s2@a", "f1+f2@a", "o1@a"}));
+  agents[0].credits = 1;
+  EXPECT_EQ(DispatchAll(queue, agents, NothingRuns, one_slot), (std::vector<std::string>{"s3@a"}));
+}
+
+TEST(DispatchQueue, AFailedAssignmentLeavesTheMatesQueued) {
+  DispatchQueue queue;
+  for (const char* id : {"gone", "t2", "t3"}) {
+    queue.Enqueue(BatchJob("job-1"), TestTask(id, id), kStart);
+  }
+  AgentView agent = Agent("a", 1);
+  std::vector<std::string> seen;
+  queue.Dispatch(
+      {&agent}, 1, NothingRuns,
+      [&](const QueuedTask& q, const std::vector<const QueuedTask*>& mates, const Placement&) {
+        seen.push_back(q.task_id + "/" + std::to_string(mates.size()));
+        return q.task_id != "gone";
+      },
+      [](const TaskNeeds&) { return 1; });
+  // "gone" took no credit; its mate stayed and led the next (smaller) batch.
+  EXPECT_EQ(seen, (std::vector<std::string>{"gone/1", "t2/0"}));
+  EXPECT_EQ(queue.size(), 1u);
 }
 
 }  // namespace

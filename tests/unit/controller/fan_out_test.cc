@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace arena {
 namespace {
 
@@ -57,6 +59,9 @@ TEST(FanOut, TestsListAndPlainCommand) {
   std::vector<v1::Task> list = FanOut(spec, {{"amd64", "img"}});
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].kind(), v1::TASK_KIND_LIST);
+  ASSERT_EQ(list[0].command_size(), 5);  // sh -c WRAPPER arena-list COMMAND
+  EXPECT_THAT(list[0].command(2), ::testing::HasSubstr("set -o pipefail"));
+  EXPECT_EQ(list[0].command(4), "pytest --collect-only -q");
 
   v1::JobSpec plain;
   plain.add_architectures("amd64");
@@ -65,6 +70,38 @@ TEST(FanOut, TestsListAndPlainCommand) {
   ASSERT_EQ(one.size(), 1u);
   EXPECT_EQ(one[0].kind(), v1::TASK_KIND_COMMAND);
   EXPECT_EQ(one[0].command_size(), 0);  // the job's command
+}
+
+TEST(FanOut, ABatchCommandQuotesEachIdOfTheBatch) {
+  v1::JobSpec spec;
+  spec.set_test_command("pytest {tests} --junitxml=r.xml");
+  EXPECT_TRUE(BatchesTests(spec));
+  EXPECT_EQ(BatchCommand(spec.test_command(), {"a.py::t1", "it's", "b c"}),
+            (std::vector<std::string>{"sh", "-c",
+                                      "pytest 'a.py::t1' 'it'\\''s' 'b c' --junitxml=r.xml"}));
+  // One test of a batching job (a rerun alone) runs by the same template.
+  EXPECT_EQ(ExpandTestCommand(spec.test_command(), "a.py::t1"),
+            "pytest 'a.py::t1' --junitxml=r.xml");
+  spec.set_test_command("pytest {test}");
+  EXPECT_FALSE(BatchesTests(spec));
+}
+
+TEST(FanOut, ABatchsTimeoutIsThreeTimesItsHistoryPlusOneTestLimit) {
+  const std::map<std::string, int64_t> history = {{"a", 1000}, {"b", 2000}};
+  constexpr int64_t kHour = 60 * 60 * 1000;
+  // With a test timeout of 10 s: 3 * (1 + 2) s, the runner's start at 10 s.
+  EXPECT_EQ(BatchTimeoutMs({"a", "b"}, history, 10000, kHour), 19000);
+  // A test without history counts its whole limit.
+  EXPECT_EQ(BatchTimeoutMs({"a", "new"}, history, 10000, kHour), 23000);
+  // Without a test timeout: a minute for the start; an unknown test takes
+  // the job's timeout, which caps it all.
+  EXPECT_EQ(BatchTimeoutMs({"a", "b"}, history, 0, kHour), 69000);
+  EXPECT_EQ(BatchTimeoutMs({"a", "new"}, history, 0, kHour), kHour);
+  EXPECT_EQ(BatchTimeoutMs({"a", "b"}, history, 10000, 15000), 15000);
+  v1::JobSpec spec;
+  EXPECT_EQ(JobTimeoutMs(spec), kHour);  // stored without one
+  spec.set_timeout_ms(5000);
+  EXPECT_EQ(JobTimeoutMs(spec), 5000);
 }
 
 TEST(FanOut, TestListSkipsBlanksCommentsAndDuplicates) {

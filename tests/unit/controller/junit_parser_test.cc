@@ -34,7 +34,7 @@ TEST(JunitParser, ReadsPytestReports) {
   ASSERT_TRUE(results.ok()) << results.status();
   ASSERT_EQ(results->size(), 4u);
   const auto& r = *results;
-  EXPECT_EQ(r[0].test_key(), "tests.test_math::test_add");
+  EXPECT_EQ(r[0].test_key(), "tests/test_math.py::test_add");  // pytest's node id
   EXPECT_EQ(r[0].status(), "passed");
   EXPECT_EQ(r[0].suite(), "pytest");
   EXPECT_EQ(r[1].status(), "failed");

@@ -142,5 +142,80 @@ TEST(DecideRetry, APassedListTaskExpandsItsTestsButAFlakyOneDoesNot) {
   EXPECT_TRUE(flaky.flaky);
 }
 
+TEST(BatchTestResult, EachTestEndsByItsOwnResultInTheBatch) {
+  AttemptResult run = Ended(v1::FAILED, "exit code 1");
+  bool unreported = true;
+  std::string passed = "passed";
+  AttemptResult ok = BatchTestResult(run, &passed, "t1", "att-1", 3, &unreported);
+  EXPECT_EQ(ok.state, v1::PASSED);  // the run failed by another test
+  EXPECT_FALSE(unreported);
+  std::string failed = "failed";
+  AttemptResult bad = BatchTestResult(run, &failed, "t2", "att-1", 3, &unreported);
+  EXPECT_EQ(bad.state, v1::FAILED);
+  EXPECT_EQ(bad.reason, "failed in its batch of 3 (attempt att-1 ended failed)");
+  EXPECT_EQ(bad.failed_keys, (std::vector<std::string>{"t2"}));
+  std::string skipped = "skipped";
+  EXPECT_EQ(BatchTestResult(run, &skipped, "t3", "att-1", 3, &unreported).state, v1::PASSED);
+}
+
+TEST(BatchTestResult, ATestWithoutAResultRunsAgainInAHalfAsLargeBatchThenAlone) {
+  bool unreported = false;
+  AttemptResult crashed = BatchTestResult(Ended(v1::TIMED_OUT, "timed out after 1m"), nullptr, "t2",
+                                          "att-1", 3, &unreported);
+  EXPECT_TRUE(unreported);
+  EXPECT_EQ(crashed.state, v1::ERROR);
+  EXPECT_EQ(crashed.reason,
+            "no result in its batch of 3 (attempt att-1 ended timed_out: timed out after 1m)");
+  RetryDecision decision = SplitBatch(crashed, HalveBatch("att-1", 3));
+  EXPECT_TRUE(decision.retry);
+  EXPECT_EQ(decision.split.of, "att-1");
+  EXPECT_EQ(decision.split.max_tests, 2);
+  EXPECT_EQ(decision.state, v1::QUEUED);
+  EXPECT_EQ(decision.reason.rfind("running in a batch of at most 2 after no result", 0), 0u);
+  EXPECT_EQ(HalveBatch("att-1", 1000).max_tests, 500);
+  RetryDecision alone = SplitBatch(crashed, HalveBatch("att-1", 1));
+  EXPECT_EQ(alone.split.max_tests, 1);
+  EXPECT_EQ(alone.reason.rfind("running alone after no result", 0), 0u);
+  // DecideRetry itself never asks for it.
+  v1::JobSpec spec;
+  spec.set_retries(1);
+  EXPECT_EQ(DecideRetry(TaskWith({v1::ERROR}), Ended(v1::ERROR), spec, {}).split.max_tests, 0);
+}
+
+TEST(BatchTestResult, ATestOverItsTestTimeoutInABatchThatEndedTimesOut) {
+  AttemptResult run = Ended(v1::PASSED);
+  bool unreported = true;
+  std::string passed = "passed";
+  AttemptResult slow = BatchTestResult(run, &passed, "t1", "att-1", 3, &unreported, 3500, 2000);
+  EXPECT_EQ(slow.state, v1::TIMED_OUT);
+  EXPECT_EQ(slow.reason,
+            "took 3.5s in its batch of 3 (attempt att-1 ended passed), over its 2s test timeout");
+  EXPECT_EQ(slow.failed_keys, (std::vector<std::string>{"t1"}));
+  EXPECT_FALSE(unreported);
+  EXPECT_EQ(BatchTestResult(run, &passed, "t2", "att-1", 3, &unreported, 2000, 2000).state,
+            v1::PASSED)
+      << "at its limit";
+  EXPECT_EQ(BatchTestResult(run, &passed, "t3", "att-1", 3, &unreported, 9000, 0).state, v1::PASSED)
+      << "no test timeout";
+  std::string skipped = "skipped";
+  EXPECT_EQ(BatchTestResult(run, &skipped, "t4", "att-1", 3, &unreported, 9000, 2000).state,
+            v1::PASSED);
+}
+
+TEST(BatchTestResult, ARunThatBrokeEndsEveryTestSo) {
+  bool unreported = true;
+  std::string passed = "passed";
+  AttemptResult lost =
+      BatchTestResult(Ended(v1::LOST, "agent silent"), &passed, "t1", "att-1", 2, &unreported);
+  EXPECT_EQ(lost.state, v1::LOST);
+  EXPECT_EQ(lost.reason, "agent silent");
+  EXPECT_FALSE(unreported);
+  AttemptResult unusable =
+      BatchTestResult(Ended(v1::ERROR, "JUnit report unusable: r.xml: not XML"), nullptr, "t1",
+                      "att-1", 2, &unreported);
+  EXPECT_EQ(unusable.state, v1::ERROR);
+  EXPECT_FALSE(unreported);
+}
+
 }  // namespace
 }  // namespace arena

@@ -156,10 +156,11 @@ TEST_F(SchedulerTest, AgentSilentPastItsLeaseLosesTheAttemptWhichIsRetriedElsewh
   auto second = Connect("agent-2", 1);
   // agent-2 keeps talking; agent-1 stays silent past its lease.
   v1::AgentMessage heartbeat;
-  heartbeat.mutable_heartbeat()->set_unix_ms(1);
   int steps = 0;
   for (; steps < 20 && second->Assigns().empty(); ++steps) {
     clock.Advance(absl::Milliseconds(100));
+    // Stamped with the same clock: its health includes its clock's offset.
+    heartbeat.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(clock.Now()));
     Send("agent-2", heartbeat);
     scheduler_->Tick(clock.Now());
   }

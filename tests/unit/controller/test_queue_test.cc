@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_split.h"
 #include "tests/unit/controller/scheduler_fixture.h"
 
 namespace arena {
@@ -52,6 +56,21 @@ class TestQueueTest : public SchedulerTest {
     }
     ADD_FAILURE() << "no task " << name;
     return {};
+  }
+
+  // The agent's end of a batch: a report with these (id, status) rows.
+  void EndBatch(const v1::Assign& assign,
+                const std::vector<std::pair<std::string, std::string>>& rows, int exit_code) {
+    std::string xml = "<testsuite name=\"s\">";
+    for (const auto& [id, status] : rows) {
+      absl::StrAppend(&xml, "<testcase name=\"", id, "\">",
+                      status == "failed" ? "<failure message=\"no\"/>" : "", "</testcase>");
+    }
+    xml += "</testsuite>";
+    Send("agent-1", File(assign.attempt_id(), "r.xml", true, xml));
+    v1::AgentMessage exited = Exited(assign.attempt_id(), exit_code);
+    AddFile(exited, "r.xml", true, static_cast<int64_t>(xml.size()));
+    Send("agent-1", exited);
   }
 };
 
@@ -273,6 +292,178 @@ TEST_F(TestQueueTest, ResultWaitsForItsFilesAndUnsafePathsAreRefused) {
   Send("agent-2", File(again->Assigns()[0].attempt_id(), "../../escape", false, "x"));
   EXPECT_EQ(again->closed().code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(FileExists(dir_.File("escape")));
+}
+
+// Test batches ("{tests}"): the fixture's agents have 4 slots, so 24 tests
+// without history start with batches of 3 (24 / (kBatchFactor * 4)).
+v1::JobSpec BatchSpec(int tests) {
+  v1::JobSpec spec;
+  for (int i = 0; i < tests; ++i) spec.add_tests(absl::StrCat("t", i < 10 ? "0" : "", i));
+  spec.set_test_command("run {tests}");
+  spec.add_junit("r.xml");
+  return spec;
+}
+
+// The batch's ids (ARENA_TESTS, else its one ARENA_TEST).
+std::vector<std::string> BatchIds(const v1::Assign& assign) {
+  auto many = assign.env().find("ARENA_TESTS");
+  if (many == assign.env().end()) return {assign.env().at("ARENA_TEST")};
+  return absl::StrSplit(many->second, '\n');
+}
+
+TEST_F(TestQueueTest, ABatchRunsInOneProcessAndEachTestEndsByItsOwnResult) {
+  auto link = Connect("agent-1", 1);
+  SubmitSpec("job-1", BatchSpec(24));
+  ASSERT_EQ(link->Assigns().size(), 1u);
+  const v1::Assign first = link->Assigns()[0];
+  EXPECT_EQ(first.command(2), "run 't00' 't01' 't02'");
+  EXPECT_EQ(BatchIds(first), (std::vector<std::string>{"t00", "t01", "t02"}));
+  EXPECT_EQ(first.env().count("ARENA_TEST"), 0u);
+  EXPECT_EQ(first.timeout_ms(), 60 * 60 * 1000) << "no history: the job's timeout";
+  // t00 passed, t01 failed, t02 has no result (the process died in it).
+  EndBatch(first, {{"t00", "passed"}, {"t01", "failed"}}, 1);
+  EXPECT_EQ(TaskOf("job-1", "t00").state(), v1::PASSED);
+  v1::Task failed = TaskOf("job-1", "t01");
+  EXPECT_EQ(failed.state(), v1::FAILED);
+  EXPECT_THAT(failed.reason(),
+              HasSubstr("failed in its batch of 3 (attempt " + first.attempt_id()));
+  EXPECT_EQ(failed.attempts(0).batch_attempt_id(), first.attempt_id());
+  v1::Task missing = TaskOf("job-1", "t02");
+  EXPECT_EQ(missing.state(), v1::QUEUED);
+  EXPECT_THAT(missing.reason(), HasSubstr("running alone after no result in its batch of 3"));
+  // Each row is filed under its own test's task and attempt.
+  std::vector<v1::TestResult> results = *store_->results().ListTestResults("job-1");
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].task_id(), TaskOf("job-1", "t00").id());
+  EXPECT_EQ(results[0].attempt_id(), first.attempt_id());
+  EXPECT_EQ(results[1].task_id(), failed.id());
+  EXPECT_EQ(results[1].attempt_id(), failed.attempts(0).id());
+  EXPECT_EQ(results[1].test_key(), "t01");
+
+  // The rest, batch by batch, every test passing: batches shrink toward the
+  // end and the test without a result runs alone, last.
+  std::vector<size_t> sizes;
+  for (size_t n = 1; n < 30 && link->Assigns().size() == n; ++n) {
+    Send("agent-1", Grant(1));
+    if (link->Assigns().size() == n) break;
+    const v1::Assign next = link->Assigns()[n];
+    std::vector<std::pair<std::string, std::string>> rows;
+    for (const std::string& id : BatchIds(next)) rows.push_back({id, "passed"});
+    sizes.push_back(rows.size());
+    EndBatch(next, rows, 0);
+  }
+  // 21 tests left: about the rest over 8 each time, then single ones.
+  std::vector<size_t> expected = {3, 3, 2, 2, 2, 2};
+  expected.resize(expected.size() + 8, 1);
+  EXPECT_EQ(sizes, expected);
+  EXPECT_EQ(link->Assigns().back().command(2), "run 't02'");
+  EXPECT_EQ(TaskOf("job-1", "t02").state(), v1::PASSED);
+  EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::FAILED);  // t01
+}
+
+TEST_F(TestQueueTest, ABatchThatDiedWithoutResultsIsHalvedUntilTheTestThatKillsItIsAlone) {
+  auto link = Connect("agent-1", 1);
+  SubmitSpec("job-1", BatchSpec(24));
+  const v1::Assign first = link->Assigns()[0];
+  ASSERT_EQ(BatchIds(first), (std::vector<std::string>{"t00", "t01", "t02"}));
+  EndBatch(first, {}, 137);  // t01 kills the process: no report at all
+  EXPECT_THAT(TaskOf("job-1", "t00").reason(),
+              HasSubstr("running in a batch of at most 2 after no result in its batch of 3"));
+  // Every other test passes; each batch holding t00..t02 dies while t01 is
+  // in it. Those three are batched only among themselves.
+  const std::set<std::string> split = {"t00", "t01", "t02"};
+  std::vector<std::vector<std::string>> split_batches;
+  for (size_t n = 1; n < 40 && link->Assigns().size() == n; ++n) {
+    Send("agent-1", Grant(1));
+    if (link->Assigns().size() == n) break;
+    const v1::Assign next = link->Assigns()[n];
+    std::vector<std::string> ids = BatchIds(next);
+    std::vector<std::pair<std::string, std::string>> rows;
+    bool dies = false;
+    for (const std::string& id : ids) {
+      if (split.count(id) != 0) {
+        split_batches.push_back(ids);
+        dies = std::find(ids.begin(), ids.end(), "t01") != ids.end();
+        break;
+      }
+      rows.push_back({id, "passed"});
+    }
+    if (!split_batches.empty() && split_batches.back() == ids) {
+      for (const std::string& id : ids) EXPECT_EQ(split.count(id), 1u) << "mixed in: " << id;
+      rows.clear();
+      if (!dies) {
+        for (const std::string& id : ids) rows.push_back({id, "passed"});
+      }
+    }
+    EndBatch(next, rows, dies ? 137 : 0);
+  }
+  // Halves: two of the three together (then t01 alone, or each alone when
+  // both were in the dying half), and the third alone.
+  ASSERT_GE(split_batches.size(), 2u);
+  EXPECT_EQ(split_batches[0].size(), 2u);
+  for (size_t i = 1; i < split_batches.size(); ++i) EXPECT_EQ(split_batches[i].size(), 1u);
+  EXPECT_EQ(TaskOf("job-1", "t01").state(), v1::FAILED);  // alone, by its exit code
+  EXPECT_EQ(TaskOf("job-1", "t00").state(), v1::PASSED);
+  EXPECT_EQ(TaskOf("job-1", "t02").state(), v1::PASSED);
+  EXPECT_EQ(TaskOf("job-1", "t23").state(), v1::PASSED);
+}
+
+TEST_F(TestQueueTest, ATestByItselfOverItsTestTimeoutByItsReportTimesOut) {
+  auto link = Connect("agent-1", 2);
+  v1::JobSpec spec;
+  spec.add_tests("slow");
+  spec.add_tests("quick");
+  spec.set_test_command("run {test}");
+  spec.add_junit("r.xml");
+  spec.set_test_timeout_ms(2000);
+  SubmitSpec("job-1", spec);
+  ASSERT_EQ(link->Assigns().size(), 2u);
+  for (const v1::Assign& assign : link->Assigns()) {
+    EXPECT_EQ(assign.timeout_ms(), 4000) << "one test timeout more for the runner's start";
+    const bool slow = assign.env().at("ARENA_TEST") == "slow";
+    std::string xml = absl::StrCat("<testsuite name=\"s\"><testcase name=\"t\" time=\"",
+                                   slow ? "2.5" : "1.5", "\"/></testsuite>");
+    Send("agent-1", File(assign.attempt_id(), "r.xml", true, xml));
+    v1::AgentMessage exited = Exited(assign.attempt_id(), 0);
+    AddFile(exited, "r.xml", true, static_cast<int64_t>(xml.size()));
+    Send("agent-1", exited);
+  }
+  v1::Task slow = TaskOf("job-1", "slow");
+  EXPECT_EQ(slow.state(), v1::TIMED_OUT);
+  EXPECT_EQ(slow.reason(), "took 2.5s, over its 2s test timeout");
+  EXPECT_EQ(TaskOf("job-1", "quick").state(), v1::PASSED);
+}
+
+TEST_F(TestQueueTest, ALostBatchEndsEveryTestAndARestartKeepsTheBatch) {
+  auto link = Connect("agent-1", 1);
+  SubmitSpec("job-1", BatchSpec(24));
+  const v1::Assign first = link->Assigns()[0];
+  // A controller restart: the agent comes back holding the batch's attempt
+  // (the only one it knows); its members are not lost.
+  scheduler_->Stop();
+  SchedulerOptions options;
+  options.artifacts = artifacts_.get();
+  scheduler_ = std::make_unique<Scheduler>(store_.get(), logs_.get(), options);
+  ASSERT_TRUE(scheduler_->Start().ok());
+  v1::RunningAttempt running;
+  running.set_attempt_id(first.attempt_id());
+  link = Connect("agent-1", 0, {running});
+  EXPECT_EQ(TaskOf("job-1", "t01").state(), v1::RUNNING);
+  EndBatch(first, {{"t00", "passed"}, {"t01", "passed"}, {"t02", "passed"}}, 0);
+  for (const char* id : {"t00", "t01", "t02"}) EXPECT_EQ(TaskOf("job-1", id).state(), v1::PASSED);
+
+  // The agent comes back without the next batch: each of its tests is lost.
+  Send("agent-1", Grant(1));
+  ASSERT_EQ(link->Assigns().size(), 1u);
+  const v1::Assign second = link->Assigns()[0];
+  ASSERT_EQ(BatchIds(second).size(), 3u);
+  scheduler_->AgentDisconnected("agent-1", link.get());
+  Connect("agent-1", 0);
+  for (const std::string& id : BatchIds(second)) {
+    v1::Task task = TaskOf("job-1", id);
+    EXPECT_EQ(task.state(), v1::ERROR) << id;
+    EXPECT_EQ(task.attempts(0).state(), v1::LOST) << id;
+  }
 }
 
 }  // namespace

@@ -74,5 +74,35 @@ TEST(TestFields, TestModeNeedsATemplateAndNotBothSources) {
   EXPECT_THAT(std::string(ValidateTestFields(many).message()), HasSubstr("at most"));
 }
 
+TEST(TestFields, ABatchTemplateTakesTestsAndNeedsAReport) {
+  v1::JobSpec batch;
+  batch.add_tests("a");
+  batch.set_test_command("pytest {tests} --junitxml=r.xml");
+  EXPECT_THAT(std::string(ValidateTestFields(batch).message()), HasSubstr("JUnit"));
+  batch.add_junit("r.xml");
+  EXPECT_TRUE(ValidateTestFields(batch).ok());
+  batch.set_test_command("pytest {tests} {test}");
+  EXPECT_THAT(std::string(ValidateTestFields(batch).message()), HasSubstr("not both"));
+}
+
+TEST(TestFields, ATestTimeoutIsPositiveAtMostTheJobsAndOnlyForTests) {
+  v1::JobSpec spec;
+  spec.add_tests("a");
+  spec.set_test_command("pytest {test}");
+  spec.set_test_timeout_ms(30000);
+  EXPECT_TRUE(ValidateTestFields(spec).ok());
+  spec.set_test_timeout_ms(2 * 60 * 60 * 1000);  // over the default hour
+  EXPECT_THAT(std::string(ValidateTestFields(spec).message()), HasSubstr("at most the job's"));
+  spec.set_timeout_ms(3 * 60 * 60 * 1000);
+  EXPECT_TRUE(ValidateTestFields(spec).ok());
+  spec.set_test_timeout_ms(-1);
+  EXPECT_THAT(std::string(ValidateTestFields(spec).message()), HasSubstr("positive"));
+  v1::JobSpec command;
+  command.add_command("make");
+  command.set_test_timeout_ms(1000);
+  EXPECT_THAT(std::string(ValidateTestFields(command).message()),
+              HasSubstr("test timeout or destructive tests need tests"));
+}
+
 }  // namespace
 }  // namespace arena

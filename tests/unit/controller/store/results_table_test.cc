@@ -91,6 +91,29 @@ TEST_F(ResultsTableTest, DurationsAreTheMeanOfTheLastFivePassingRuns) {
   EXPECT_TRUE(results_->TestDurations("arm64", {"t1"})->empty());
 }
 
+TEST_F(ResultsTableTest, AQueuedFileTakesItsTestsTimesFromTheNewestJobWithThem) {
+  // A per-file queue: the unit is "tests/test_a.py", its rows its tests'.
+  ASSERT_TRUE(
+      results_
+          ->InsertTestResults("job-a", {Result("att-1", "tests/test_a.py::t1", "passed", 100),
+                                        Result("att-1", "tests/test_a.py::t2", "passed", 50)})
+          .ok());
+  ASSERT_TRUE(
+      results_
+          ->InsertTestResults("job-b", {Result("att-2", "tests/test_a.py::t1", "passed", 300),
+                                        Result("att-2", "tests/test_a.py::t2", "failed", 9),
+                                        Result("att-2", "tests/test_ab.py::t9", "passed", 7),
+                                        Result("att-2", "tests/test_a.py:x", "passed", 5)})
+          .ok());
+  auto durations = results_->TestDurations("amd64", {"tests/test_a.py", "tests/test_c.py"});
+  ASSERT_TRUE(durations.ok()) << durations.status();
+  // job-b's passing rows of the file only: not test_ab.py's, not "test_a.py:x".
+  EXPECT_EQ(*durations, (std::map<std::string, int64_t>{{"tests/test_a.py", 300}}));
+  // A class is a unit too; a key with rows of its own keeps its own mean.
+  EXPECT_EQ(results_->TestDurations("amd64", {"tests/test_a.py::t1"})->at("tests/test_a.py::t1"),
+            (100 + 300) / 2);
+}
+
 TEST_F(ResultsTableTest, RecentRunsCanBeLimitedToAnOwnersJobs) {
   JobTable jobs(connection_.get());
   v1::Job mine;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "controller/store/sql_query.h"
 #include "controller/store/sqlite_database.h"
 #include "tests/unit/test_dir.h"
@@ -20,8 +21,8 @@ TEST(Schema, AnEmptyDatabaseGetsEveryTableAtTheLatestVersion) {
   TestDir dir;
   auto db = *SqliteDatabase::Open(dir.File("a.db"));
   ASSERT_TRUE(MigrateSchema(*db).ok());
-  EXPECT_EQ(LatestSchemaVersion(), 13);
-  EXPECT_EQ(*db->SchemaVersion(), 13);
+  EXPECT_EQ(LatestSchemaVersion(), 15);
+  EXPECT_EQ(*db->SchemaVersion(), 15);
   EXPECT_EQ(Tables(*db), (std::vector<std::string>{
                              "agents", "allure_uploads", "api_tokens", "artifacts", "attempts",
                              "audit", "git_credentials", "jobs", "join_tokens", "quarantine",
@@ -34,7 +35,7 @@ TEST(Schema, MigratingAgainChangesNothing) {
   ASSERT_TRUE(MigrateSchema(*db).ok());
   ASSERT_TRUE(db->Exec("INSERT INTO quarantine VALUES('t', 'r', 'me', 1)").ok());
   ASSERT_TRUE(MigrateSchema(*db).ok());
-  EXPECT_EQ(*db->SchemaVersion(), 13);
+  EXPECT_EQ(*db->SchemaVersion(), 15);
   EXPECT_EQ(**SqlQuery(*db, "SELECT count(*) FROM quarantine").One([](const Statement& r) {
     return r.Int(0);
   }),
@@ -61,7 +62,52 @@ TEST(Schema, ADatabaseNewerThanTheControllerIsRefusedUntouched) {
   absl::Status status = MigrateSchema(*db);
   EXPECT_TRUE(absl::IsFailedPrecondition(status)) << status;
   EXPECT_TRUE(Tables(*db).empty());
-  EXPECT_EQ(*db->SchemaVersion(), 14);
+  EXPECT_EQ(*db->SchemaVersion(), LatestSchemaVersion() + 1);
+}
+
+// Version 14: pytest's suite-mode keys ("tests.test_x::t") become node ids
+// ("tests/test_x.py::t"), the same the test queue uses; queue-mode rows and
+// other runners' keys stay; quarantine entries follow.
+TEST(Schema, Version14RekeysPytestResultsAndQuarantineToNodeIds) {
+  TestDir dir;
+  auto db = *SqliteDatabase::Open(dir.File("a.db"));
+  ASSERT_TRUE(MigrateSchema(*db).ok());
+  auto insert = [&](int id, const char* classname, const char* name, const char* key) {
+    ASSERT_TRUE(
+        db->Exec(absl::StrCat("INSERT INTO test_results(id, job_id, task_id, attempt_id, "
+                              "attempt_number, agent_id, arch, suite, classname, name, test_key, "
+                              "status, duration_ms, message, text, finished_ms) VALUES(",
+                              id, ", 'j', 't', 'a', 1, 'g', 'amd64', '', '", classname, "', '",
+                              name, "', '", key, "', 'passed', 1, '', '', 1)"))
+            .ok());
+  };
+  insert(1, "tests.unit.test_math", "test_add", "tests.unit.test_math::test_add");
+  insert(2, "tests.test_x.TestY", "test_z[1]", "tests.test_x.TestY::test_z[1]");
+  insert(3, "tests.unit.test_math", "test_add", "tests/unit/test_math.py::test_add");  // queue
+  insert(4, "com.example.FooTest", "testBar", "com.example.FooTest::testBar");
+  insert(5, "example.com/calc", "TestSub", "example.com/calc::TestSub");
+  ASSERT_TRUE(
+      db->Exec("INSERT INTO quarantine VALUES('tests.test_q::test_flaky', 'r', 'me', 1)").ok());
+  ASSERT_TRUE(
+      db->Exec("INSERT INTO quarantine VALUES('tests/test_q.py::test_other', 'r', 'me', 1)").ok());
+  // Back to version 13: what v15 added goes too, so it can run again.
+  ASSERT_TRUE(db->Exec("ALTER TABLE attempts DROP COLUMN batch_attempt_id").ok());
+  ASSERT_TRUE(db->SetSchemaVersion(13).ok());
+  ASSERT_TRUE(MigrateSchema(*db).ok());
+  EXPECT_EQ(*db->SchemaVersion(), 15);
+  std::vector<std::string> keys =
+      *SqlQuery(*db, "SELECT test_key FROM test_results ORDER BY id").All([](const Statement& r) {
+        return r.Text(0);
+      });
+  EXPECT_EQ(keys, (std::vector<std::string>{
+                      "tests/unit/test_math.py::test_add", "tests/test_x.py::TestY::test_z[1]",
+                      "tests/unit/test_math.py::test_add", "com.example.FooTest::testBar",
+                      "example.com/calc::TestSub"}));
+  std::vector<std::string> quarantined =
+      *SqlQuery(*db, "SELECT test_key FROM quarantine ORDER BY test_key")
+           .All([](const Statement& r) { return r.Text(0); });
+  EXPECT_EQ(quarantined, (std::vector<std::string>{"tests/test_q.py::test_flaky",
+                                                   "tests/test_q.py::test_other"}));
 }
 
 }  // namespace

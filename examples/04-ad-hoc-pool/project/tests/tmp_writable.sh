@@ -1,0 +1,2 @@
+# /tmp is writable and sticky.
+touch /tmp/probe && [ -k /tmp ]
