@@ -14,6 +14,25 @@ namespace {
 
 bool OnePage(const v1::Job& job) { return job.task_total() > job.tasks_size(); }
 
+// The time left: from what history expects of the tests left and done
+// when the job's tests have history, else from the count of tasks done.
+absl::Duration TimeLeft(const v1::Job& job, const std::string& arch, int64_t done, int64_t left,
+                        int64_t running, absl::Duration elapsed) {
+  int64_t left_ms = 0;
+  int64_t done_ms = 0;
+  for (const v1::WorkEstimate& e : job.estimates()) {
+    if (!arch.empty() && e.arch() != arch) continue;
+    left_ms += e.left_ms();
+    done_ms += e.done_ms();
+  }
+  if (left_ms > 0 && done_ms > 0) {
+    return elapsed * (static_cast<double>(left_ms) / static_cast<double>(done_ms));
+  }
+  if (left_ms > 0 && running > 0) return absl::Milliseconds(left_ms / running);
+  if (done > 0) return elapsed * left / done;
+  return absl::ZeroDuration();
+}
+
 }  // namespace
 
 std::string Progress(const v1::Job& job, const std::string& arch, absl::Time now) {
@@ -37,9 +56,12 @@ std::string Progress(const v1::Job& job, const std::string& arch, absl::Time now
   absl::StrAppend(&out, "; ", counts[v1::RUNNING], " running, ", counts[v1::QUEUED], " queued");
   const int64_t left = total - done;
   const absl::Duration elapsed = now - absl::FromUnixMillis(job.created_unix_ms());
-  if (done > 0 && left > 0 && job.created_unix_ms() > 0 && elapsed > absl::ZeroDuration()) {
-    absl::Duration eta = absl::Ceil(elapsed * left / done, absl::Seconds(1));
-    absl::StrAppend(&out, ", about ", absl::FormatDuration(eta), " left");
+  if (left > 0 && job.created_unix_ms() > 0 && elapsed > absl::ZeroDuration()) {
+    absl::Duration eta = TimeLeft(job, arch, done, left, counts[v1::RUNNING], elapsed);
+    if (eta > absl::ZeroDuration()) {
+      absl::StrAppend(&out, ", about ", absl::FormatDuration(absl::Ceil(eta, absl::Seconds(1))),
+                      " left");
+    }
   }
   return out;
 }

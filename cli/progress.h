@@ -3,8 +3,10 @@
 // about 5m left", one per architecture. A job of more tasks than one page
 // of GetJob holds is counted from the job's own per-state counts, all
 // architectures on one line. The time left assumes the rest go at the rate
-// the done ones went since the job was created. Pure functions:
-// thread-safe.
+// the done ones went since the job was created: weighed by what history
+// expects of each test when the job's tests have history
+// (Job.estimates), else by count. Before any test is done, the expected
+// time left is shared among the running slots. Pure functions: thread-safe.
 #ifndef ARENA_CLI_PROGRESS_H_
 #define ARENA_CLI_PROGRESS_H_
 

@@ -30,6 +30,7 @@ absl::StatusOr<v1::Job> JobAccess::VisibleJob(const Principal& who, const std::s
   ASSIGN_OR_RETURN(v1::Job job, store_->jobs().GetJob(job_id, page));
   job.mutable_spec()->clear_sealed_secrets();
   scheduler_->progress().Fill(&job);
+  scheduler_->work().Fill(&job);
   if (!who.SeesEverything() && job.owner() != who.name) {
     return absl::PermissionDeniedError(absl::StrCat("job ", job_id,
                                                     " was submitted by another token; ", who.name,

@@ -265,6 +265,7 @@ absl::StatusOr<v1::ListJobsResponse> JobApi::List(const Principal& who,
   for (v1::Job& job : page.jobs) {
     job.mutable_spec()->clear_sealed_secrets();
     scheduler_->progress().Fill(&job);
+    scheduler_->work().Fill(&job);
     *response.add_jobs() = std::move(job);
   }
   if (page.more) response.set_next_page_token(absl::StrCat(page.next_before_rowid));

@@ -1,5 +1,7 @@
 #include "controller/results/recorder.h"
 
+#include <algorithm>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -109,6 +111,21 @@ std::vector<std::string> AttemptNotes(const v1::TaskEvent& event) {
   return notes;
 }
 
+void ShareWallTime(int64_t wall_ms, std::vector<v1::TestResult>* results) {
+  if (results->empty()) return;
+  // In double: the durations are the runner's, and their sum or their
+  // product with the wall time could overflow int64.
+  double total = 0;
+  for (const v1::TestResult& r : *results) total += std::max<int64_t>(0, r.duration_ms());
+  const int64_t wall = std::max<int64_t>(0, wall_ms);
+  const auto n = static_cast<int64_t>(results->size());
+  for (v1::TestResult& r : *results) {
+    double own = static_cast<double>(std::max<int64_t>(0, r.duration_ms()));
+    r.set_share_ms(total > 0 ? static_cast<int64_t>(static_cast<double>(wall) * own / total)
+                             : wall / n);
+  }
+}
+
 absl::StatusOr<RecordedResults> RecordAttemptResults(Store* store, ArtifactStore* artifacts,
                                                      const AttemptContext& attempt,
                                                      const v1::TaskEvent& event,
@@ -154,6 +171,7 @@ absl::StatusOr<RecordedResults> RecordAttemptResults(Store* store, ArtifactStore
     results.push_back(ResultFromExit(attempt));
   }
   FileResults(attempt, quarantined, results, &recorded);
+  ShareWallTime(attempt.duration_ms, &results);
   if (!results.empty())
     RETURN_IF_ERROR(store->results().InsertTestResults(attempt.job_id, results));
   recorded.count = static_cast<int>(results.size());

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "arena/v1/agent.pb.h"
 #include "arena/v1/jobs.pb.h"
+#include "arena/v1/results.pb.h"
 
 namespace arena {
 
@@ -63,6 +64,10 @@ struct RecordedResults {
 // at most 50 (then one line saying how many more), each cut at 1,000 bytes,
 // control characters escaped so each is one printable line.
 std::vector<std::string> AttemptNotes(const v1::TaskEvent& event);
+
+// Sets each result's share_ms: `wall_ms` (the run's time) split among the
+// results in proportion to their duration_ms, evenly when none has one.
+void ShareWallTime(int64_t wall_ms, std::vector<v1::TestResult>* results);
 
 // FailedPrecondition when a file the event lists is not completely stored
 // yet (the agent resends it); other errors are storage failures.

@@ -294,6 +294,7 @@ absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string&
   task->set_log_bytes(task->attempt_id().empty() ? 0 : logs_->Size(job_id, task->attempt_id()));
   RETURN_IF_ERROR(store_->jobs().UpdateTask(*task));
   active->Move(before, was_quarantined, state, quarantined);
+  work_.Done(job_id, task_id);
   RETURN_IF_ERROR(RollUpJob(job_id, active));
   notify_ = true;
   // A serial suite may have waited for this task.
@@ -312,6 +313,7 @@ absl::Status Scheduler::RollUpJob(const std::string& job_id, ActiveJob* active) 
   std::vector<std::string> archs(active->header.spec().architectures().begin(),
                                  active->header.spec().architectures().end());
   jobs_.erase(job_id);  // `active` is gone from here
+  work_.Forget(job_id);
   for (const auto& [key, agent_ids] : queue_.EndWarmContainers(job_id, archs)) {
     v1::ControllerMessage end;
     end.mutable_session_end()->set_session(key);

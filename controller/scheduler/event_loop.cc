@@ -101,6 +101,7 @@ void Scheduler::Recover(const absl::Status& why) {
   agents_.CloseAll(absl::UnavailableError("controller store error, reconnect"));
   queue_.Clear();
   jobs_.clear();
+  work_.Clear();  // Load fills it again with the queued tests
   std::map<std::string, RunningAttempt> before = std::move(attempts_);
   attempts_.clear();
   LogError(Load(Now()));

@@ -48,6 +48,7 @@
 #include "controller/scheduler/progress_board.h"
 #include "controller/scheduler/retry_policy.h"
 #include "controller/scheduler/thread_role.h"
+#include "controller/scheduler/work_board.h"
 
 namespace arena {
 
@@ -115,6 +116,8 @@ class Scheduler {
   void Flush();
   // Running attempts' live progress (pulls, builds). Thread-safe.
   const ProgressBoard& progress() const { return progress_; }
+  // What history expects of running jobs' tests. Thread-safe.
+  const WorkBoard& work() const { return work_; }
   // Runs lease and queue-timeout checks as of `now` (tests call it directly).
   void Tick(absl::Time now);
 
@@ -320,6 +323,7 @@ class Scheduler {
   // The scheduler thread's role: what it alone touches is guarded by it.
   ThreadRole loop_;
   ProgressBoard progress_;        // thread-safe
+  WorkBoard work_;                // thread-safe
   AgentSnapshot agent_snapshot_;  // thread-safe; written by agents_
 
   absl::Mutex queue_mu_;

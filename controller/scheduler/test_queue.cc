@@ -78,12 +78,18 @@ void Scheduler::EnqueueJob(const v1::Job& job, std::vector<v1::Task> tasks) {
   std::nth_element(known.begin(), known.begin() + known.size() / 2, known.end());
   const int64_t median = known.empty() ? kUnknownWork : known[known.size() / 2];
   absl::Time now = Now();
+  std::vector<ExpectedTest> expected;
   for (const v1::Task& task : tasks) {
     if (task.state() != v1::QUEUED) continue;
     auto it = durations.find(task.test_id());
     const int64_t own = it != durations.end() ? it->second : kUnknownWork;
-    queue_.Enqueue(job, task, now, {}, own != kUnknownWork ? own : median, {}, own);
+    const int64_t work = own != kUnknownWork ? own : median;
+    if (task.kind() == v1::TASK_KIND_TEST && work != kUnknownWork) {
+      expected.push_back({task.id(), task.arch(), work});
+    }
+    queue_.Enqueue(job, task, now, {}, work, {}, own);
   }
+  work_.Expect(job.id(), expected);
 }
 
 }  // namespace arena

@@ -10,7 +10,7 @@ namespace {
 
 constexpr const char* kResultColumns =
     "task_id, attempt_id, attempt_number, agent_id, arch, suite, classname, name, test_key, "
-    "status, duration_ms, message, text, finished_ms, quarantined, id";
+    "status, duration_ms, message, text, finished_ms, quarantined, coalesce(share_ms, 0), id";
 
 v1::TestResult ReadTestResult(const Statement& row) {
   ColumnReader in(row);
@@ -30,6 +30,7 @@ v1::TestResult ReadTestResult(const Statement& row) {
   r.set_text(in.Text());
   r.set_finished_unix_ms(in.Int());
   r.set_quarantined(in.Bool());
+  r.set_share_ms(in.Int());
   return r;
 }
 
@@ -71,14 +72,14 @@ absl::Status ResultsTable::InsertTestResults(const std::string& job_id,
     SqlQuery insert(db,
                     "INSERT INTO test_results(job_id, task_id, attempt_id, attempt_number, "
                     "agent_id, arch, suite, classname, name, test_key, status, duration_ms, "
-                    "message, text, finished_ms, quarantined) "
-                    "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                    "message, text, finished_ms, quarantined, share_ms) "
+                    "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,nullif(?, 0))");
     for (const v1::TestResult& r : results) {
       RETURN_IF_ERROR(insert
                           .Bind(job_id, r.task_id(), r.attempt_id(), r.attempt_number(),
                                 r.agent_id(), r.arch(), r.suite(), r.classname(), r.name(),
                                 r.test_key(), r.status(), r.duration_ms(), r.message(), r.text(),
-                                r.finished_unix_ms(), r.quarantined())
+                                r.finished_unix_ms(), r.quarantined(), r.share_ms())
                           .Run()
                           .status());
     }
@@ -104,7 +105,7 @@ absl::StatusOr<Page<v1::TestResult>> ResultsTable::ListTestResultsPage(const std
           if (filler.Full()) return false;
           v1::TestResult result = ReadTestResult(row);
           int64_t bytes = static_cast<int64_t>(result.ByteSizeLong());
-          filler.Add(std::move(result), bytes, row.Int(15));
+          filler.Add(std::move(result), bytes, row.Int(16));
           return true;
         });
   }));
@@ -136,12 +137,14 @@ absl::StatusOr<std::map<std::string, int64_t>> ResultsTable::TestDurations(
   std::map<std::string, int64_t> durations;
   RETURN_IF_ERROR(connection_->Read([&](Database& db) -> absl::Status {
     SqlQuery mean(db,
-                  "SELECT avg(duration_ms) FROM (SELECT duration_ms FROM test_results "
+                  "SELECT avg(took) FROM (SELECT coalesce(share_ms, duration_ms) AS took FROM "
+                  "test_results "
                   "WHERE test_key = ? AND arch = ? AND status = 'passed' ORDER BY id DESC "
                   "LIMIT 5)");
     // "KEY::" <= test_key < "KEY:;": the keys that start with "KEY::".
     SqlQuery unit(db,
-                  "SELECT sum(duration_ms) FROM test_results WHERE arch = ?2 AND status = "
+                  "SELECT sum(coalesce(share_ms, duration_ms)) FROM test_results WHERE arch = ?2 "
+                  "AND status = "
                   "'passed' AND test_key >= ?1 || '::' AND test_key < ?1 || ':;' AND job_id = "
                   "(SELECT job_id FROM test_results WHERE arch = ?2 AND status = 'passed' AND "
                   "test_key >= ?1 || '::' AND test_key < ?1 || ':;' ORDER BY id DESC LIMIT 1)");

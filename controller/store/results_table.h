@@ -40,8 +40,9 @@ class ResultsTable {
   // job's rows, however many pages they fill.
   absl::StatusOr<std::map<std::pair<std::string, std::string>, TestOutcome>> TestOutcomes(
       const std::string& job_id);
-  // Mean duration of each of `keys` over its last five passing runs on
-  // `arch`. A key with no rows of its own that names a file or a class
+  // Mean time of each of `keys` over its last five passing runs on `arch`:
+  // its share of its run's wall time (TestResult.share_ms), its duration
+  // in rows recorded before shares were. A key with no rows of its own that names a file or a class
   // (a queued unit whose rows are its tests', "KEY::test") takes the sum of
   // its tests' passing rows in the newest job that has any. Keys without
   // either are absent.

@@ -206,6 +206,11 @@ CREATE INDEX IF NOT EXISTS test_results_key ON test_results(test_key, arch, id);
     R"sql(
 ALTER TABLE attempts ADD COLUMN batch_attempt_id TEXT NOT NULL DEFAULT '';
 )sql",
+    // v16: each result's share of its run's wall time (TestResult.share_ms);
+    // NULL in rows recorded before.
+    R"sql(
+ALTER TABLE test_results ADD COLUMN share_ms INTEGER;
+)sql",
 };
 
 constexpr int kRekeyedVersion = 14;

@@ -141,3 +141,19 @@ assert_contains "$table" "$id_a" "the first long id in full"
 assert_contains "$table" "$id_b" "the second long id in full"
 assert_eq "" "$(sort <<<"$table" | uniq -d)" "identical rows in the results table"
 pass "results shows long test ids in full; no two rows alike"
+
+# History is a test's share of its run's wall time, not only the time its
+# report gives; the next run's time left comes from it.
+batch_cmd='sleep 1; x=; for t in {tests}; do x="$x<testcase name=\"$t\" time=\"0.01\"/>"; done; echo "<testsuite name=\"h\">$x</testsuite>" >r.xml'
+actl run --image arena-test/busybox:latest --tests h1,h2,h3,h4 --test-command "$batch_cmd" \
+  --junit r.xml >/dev/null || fail "the first history job"
+job=$(actl -o json jobs --limit 1 | jq -r '.jobs[0].id')
+shares=$(actl -o json results "$job" | jq -r '[.results[] | "\(.duration_ms | tonumber) \(.share_ms | tonumber)"] | join(",")')
+actl -o json results "$job" | jq -e '[.results[] | select((.duration_ms | tonumber) == 10 and (.share_ms | tonumber) >= 500)] | length == 4' >/dev/null ||
+  fail "each result's share is its part of its run's 1 s, its duration the report's 10 ms: $shares"
+job=$(actl submit --image arena-test/busybox:latest --tests h1,h2,h3,h4 --test-command "$batch_cmd" --junit r.xml)
+estimated() { actl -o json status "$job" | jq -e '[.estimates[]? | select((.left_ms | tonumber) >= 1000)] | length == 1' >/dev/null; }
+wait_until 10 estimated || fail "no estimate from history while the job ran: $(actl -o json status "$job" | jq -c '.estimates')"
+actl wait "$job" >/dev/null || fail "the second history job"
+assert_eq "0" "$(actl -o json status "$job" | jq '.estimates | length')" "an ended job has no estimate left"
+pass "history counts each test's share of its run's wall time; a running job's time left comes from it ($shares)"

@@ -63,5 +63,32 @@ TEST(Progress, NoEstimateBeforeATaskIsDoneOrAfterTheLast) {
             "1/1 tasks done, 1 passed; 0 running, 0 queued");
 }
 
+void AddEstimate(v1::Job* job, const std::string& arch, int64_t left_ms, int64_t done_ms) {
+  v1::WorkEstimate* e = job->add_estimates();
+  e->set_arch(arch);
+  e->set_left_ms(left_ms);
+  e->set_done_ms(done_ms);
+}
+
+TEST(Progress, WithHistoryTheRestIsEstimatedByTheirExpectedTimeNotTheirCount) {
+  // 9 of 10 tests done in 10 s, but history says the one left is as long
+  // as all 9 together: about 10 s more, not the count's 2 s.
+  v1::Job job;
+  absl::Time created = absl::FromUnixSeconds(1000);
+  job.set_created_unix_ms(absl::ToUnixMillis(created));
+  for (int i = 0; i < 9; ++i) AddTask(&job, "amd64", v1::PASSED);
+  AddTask(&job, "amd64", v1::RUNNING);
+  AddTask(&job, "arm64", v1::RUNNING);
+  AddTask(&job, "arm64", v1::RUNNING);
+  job.set_task_total(12);
+  AddEstimate(&job, "amd64", 9000, 9000);
+  // Nothing of arm64 is done yet: its 60 s expected on 2 running slots.
+  AddEstimate(&job, "arm64", 60000, 0);
+  std::vector<std::string> lines = ProgressLines(job, created + absl::Seconds(10));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "amd64: 9/10 tasks done, 9 passed; 1 running, 0 queued, about 10s left");
+  EXPECT_EQ(lines[1], "arm64: 0/2 tasks done; 2 running, 0 queued, about 30s left");
+}
+
 }  // namespace
 }  // namespace arena

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "common/ids.h"
 #include "controller/results/recorder.h"
+#include "controller/store/schema.h"
 #include "tests/unit/test_dir.h"
 
 namespace arena {
@@ -73,7 +74,7 @@ TEST(Store, MigratesToLatestVersionAndReopens) {
   {
     auto store = Store::Open(dir.File("arena.db"));
     ASSERT_TRUE(store.ok()) << store.status();
-    EXPECT_EQ(*(*store)->SchemaVersion(), 15);
+    EXPECT_EQ(*(*store)->SchemaVersion(), LatestSchemaVersion());
     ASSERT_TRUE((*store)->jobs().InsertJob(NewJob("job-a", 2)).ok());
   }
   auto reopened = Store::Open(dir.File("arena.db"));

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "tests/unit/controller/scheduler_fixture.h"
 
 namespace arena {
@@ -126,6 +127,16 @@ TEST_F(TestQueueTest, ListedTestsBecomeTasksLongestFirstAndUnknownEarly) {
   v1::Job job = *store_->jobs().GetJob("job-1");
   ASSERT_EQ(job.tasks_size(), 4);
   EXPECT_EQ(job.state(), v1::RUNNING);
+  // What history expects: "new" counts as the median of the others.
+  auto expected = [&] {
+    v1::Job live;
+    live.set_id("job-1");
+    scheduler_->work().Fill(&live);
+    return live.estimates_size() == 1
+               ? std::pair{live.estimates(0).left_ms(), live.estimates(0).done_ms()}
+               : std::pair<int64_t, int64_t>{-1, -1};
+  };
+  EXPECT_EQ(expected(), (std::pair<int64_t, int64_t>{5000 + 5000 + 10, 0}));
   std::vector<std::string> order;
   for (int i = 0; i < 3; ++i) {
     Send("agent-1", Grant(1));
@@ -134,8 +145,10 @@ TEST_F(TestQueueTest, ListedTestsBecomeTasksLongestFirstAndUnknownEarly) {
     order.push_back(assign.env().at("ARENA_TEST"));
     EXPECT_EQ(assign.session(), "job-1/amd64");  // may run in a warm container
     Send("agent-1", Exited(assign.attempt_id(), 0));
+    if (i == 0) EXPECT_EQ(expected(), (std::pair<int64_t, int64_t>{5010, 5000}));
   }
   EXPECT_THAT(order, ::testing::ElementsAre("new", "slow", "fast"));
+  EXPECT_EQ(expected(), (std::pair<int64_t, int64_t>{-1, -1})) << "the ended job is off the board";
   EXPECT_EQ(link->Assigns()[1].command(2), "run 'new'");
   EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::PASSED);
   EXPECT_EQ(store_->results().ListTestResults("job-1")->size(),
@@ -321,6 +334,7 @@ TEST_F(TestQueueTest, ABatchRunsInOneProcessAndEachTestEndsByItsOwnResult) {
   EXPECT_EQ(first.env().count("ARENA_TEST"), 0u);
   EXPECT_EQ(first.timeout_ms(), 60 * 60 * 1000) << "no history: the job's timeout";
   // t00 passed, t01 failed, t02 has no result (the process died in it).
+  absl::SleepFor(absl::Milliseconds(60));
   EndBatch(first, {{"t00", "passed"}, {"t01", "failed"}}, 1);
   EXPECT_EQ(TaskOf("job-1", "t00").state(), v1::PASSED);
   v1::Task failed = TaskOf("job-1", "t01");
@@ -339,6 +353,9 @@ TEST_F(TestQueueTest, ABatchRunsInOneProcessAndEachTestEndsByItsOwnResult) {
   EXPECT_EQ(results[1].task_id(), failed.id());
   EXPECT_EQ(results[1].attempt_id(), failed.attempts(0).id());
   EXPECT_EQ(results[1].test_key(), "t01");
+  // Neither row gave a time: the batch's wall time is shared evenly.
+  EXPECT_GE(results[0].share_ms(), 30);
+  EXPECT_EQ(results[0].share_ms(), results[1].share_ms());
 
   // The rest, batch by batch, every test passing: batches shrink toward the
   // end and the test without a result runs alone, last.

@@ -91,6 +91,21 @@ TEST_F(ResultsTableTest, DurationsAreTheMeanOfTheLastFivePassingRuns) {
   EXPECT_TRUE(results_->TestDurations("arm64", {"t1"})->empty());
 }
 
+TEST_F(ResultsTableTest, HistoryCountsATestsShareOfItsRunsWallTime) {
+  // A row recorded before shares existed counts by its duration; newer
+  // rows by their share, which is read back as stored.
+  ASSERT_TRUE(results_->InsertTestResults("job-a", {Result("att-1", "t1", "passed", 100)}).ok());
+  v1::TestResult shared = Result("att-2", "t1", "passed", 100);
+  shared.set_share_ms(900);
+  ASSERT_TRUE(results_->InsertTestResults("job-b", {shared}).ok());
+  EXPECT_EQ(results_->TestDurations("amd64", {"t1"})->at("t1"), (100 + 900) / 2);
+  auto rows = results_->ListTestResults("job-b");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].share_ms(), 900);
+  EXPECT_EQ((*rows)[0].duration_ms(), 100);
+}
+
 TEST_F(ResultsTableTest, AQueuedFileTakesItsTestsTimesFromTheNewestJobWithThem) {
   // A per-file queue: the unit is "tests/test_a.py", its rows its tests'.
   ASSERT_TRUE(

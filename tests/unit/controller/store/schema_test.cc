@@ -21,8 +21,8 @@ TEST(Schema, AnEmptyDatabaseGetsEveryTableAtTheLatestVersion) {
   TestDir dir;
   auto db = *SqliteDatabase::Open(dir.File("a.db"));
   ASSERT_TRUE(MigrateSchema(*db).ok());
-  EXPECT_EQ(LatestSchemaVersion(), 15);
-  EXPECT_EQ(*db->SchemaVersion(), 15);
+  EXPECT_EQ(LatestSchemaVersion(), 16);
+  EXPECT_EQ(*db->SchemaVersion(), LatestSchemaVersion());
   EXPECT_EQ(Tables(*db), (std::vector<std::string>{
                              "agents", "allure_uploads", "api_tokens", "artifacts", "attempts",
                              "audit", "git_credentials", "jobs", "join_tokens", "quarantine",
@@ -35,7 +35,7 @@ TEST(Schema, MigratingAgainChangesNothing) {
   ASSERT_TRUE(MigrateSchema(*db).ok());
   ASSERT_TRUE(db->Exec("INSERT INTO quarantine VALUES('t', 'r', 'me', 1)").ok());
   ASSERT_TRUE(MigrateSchema(*db).ok());
-  EXPECT_EQ(*db->SchemaVersion(), 15);
+  EXPECT_EQ(*db->SchemaVersion(), LatestSchemaVersion());
   EXPECT_EQ(**SqlQuery(*db, "SELECT count(*) FROM quarantine").One([](const Statement& r) {
     return r.Int(0);
   }),
@@ -90,11 +90,13 @@ TEST(Schema, Version14RekeysPytestResultsAndQuarantineToNodeIds) {
       db->Exec("INSERT INTO quarantine VALUES('tests.test_q::test_flaky', 'r', 'me', 1)").ok());
   ASSERT_TRUE(
       db->Exec("INSERT INTO quarantine VALUES('tests/test_q.py::test_other', 'r', 'me', 1)").ok());
-  // Back to version 13: what v15 added goes too, so it can run again.
+  // Back to version 13: what v15 and v16 added goes too, so they can run
+  // again.
   ASSERT_TRUE(db->Exec("ALTER TABLE attempts DROP COLUMN batch_attempt_id").ok());
+  ASSERT_TRUE(db->Exec("ALTER TABLE test_results DROP COLUMN share_ms").ok());
   ASSERT_TRUE(db->SetSchemaVersion(13).ok());
   ASSERT_TRUE(MigrateSchema(*db).ok());
-  EXPECT_EQ(*db->SchemaVersion(), 15);
+  EXPECT_EQ(*db->SchemaVersion(), LatestSchemaVersion());
   std::vector<std::string> keys =
       *SqlQuery(*db, "SELECT test_key FROM test_results ORDER BY id").All([](const Statement& r) {
         return r.Text(0);
