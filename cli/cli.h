@@ -94,6 +94,7 @@ int CmdCancel(Cli& cli);
 int CmdResults(Cli& cli);
 int CmdArtifacts(Cli& cli);
 int CmdFlaky(Cli& cli);
+int CmdTimeline(Cli& cli);
 int CmdQuarantine(Cli& cli);
 
 // Fleet and administration commands (cli/admin_commands.cc).

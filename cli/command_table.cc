@@ -161,6 +161,9 @@ void AddTestCommands(std::vector<CommandInfo>& c) {
                       CmdArtifacts));
   c.back().flags = {Flag("task", "T", "only that task's files"),
                     Short("d", Flag("dir", "DIR", "download them into DIR/TASK/ATTEMPT/"))};
+  c.push_back(Command("timeline", "JOB",
+                      "where a job's time went: each attempt in the agent slot it ran in",
+                      CmdTimeline));
   c.push_back(Command("flaky", "", "tests by flake rate over their last runs", CmdFlaky));
   c.back().flags = {Flag("runs", "N", "over each test's last N runs (default 20)"), Limit("50")};
   c.push_back(

@@ -6,6 +6,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cli/cli.h"
 #include "cli/junit.h"
@@ -331,6 +333,52 @@ int CmdFlaky(Cli& cli) {
                 t.flaky_runs(), t.failed_runs(), t.runs(), t.quarantined() ? "yes" : "no");
   }
   if (response.tests_size() == 0) std::printf("no flaky tests in the last %d runs\n", runs);
+  return 0;
+}
+
+namespace {
+
+// "1.25s" for a span of milliseconds.
+std::string Seconds(int64_t ms) { return absl::StrFormat("%.2fs", static_cast<double>(ms) / 1000); }
+
+}  // namespace
+
+int CmdTimeline(Cli& cli) {
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (flags->positional().size() != 1) return FailUsage(cli);
+  v1::GetTimelineRequest request;
+  request.set_job_id(flags->positional()[0]);
+  v1::Timeline timeline;
+  auto context = cli.client->Context();
+  grpc::Status status = cli.client->results()->GetTimeline(context.get(), request, &timeline);
+  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  if (cli.output == "json") {
+    PrintJson(timeline);
+    return 0;
+  }
+  MakeDisplaySafe(&timeline);
+  const int64_t now = absl::ToUnixMillis(absl::Now());
+  std::printf("%-24s %-4s %-9s %-9s %-10s %s\n", "AGENT", "SLOT", "START", "TOOK", "STATE", "TEST");
+  int64_t last_end = timeline.created_unix_ms();
+  for (const v1::TimelineBar& bar : timeline.bars()) {
+    const int64_t end = bar.finished_unix_ms() > 0 ? bar.finished_unix_ms() : now;
+    last_end = std::max(last_end, end);
+    std::string name = bar.name();
+    if (bar.attempt_number() > 1) absl::StrAppend(&name, " (attempt ", bar.attempt_number(), ")");
+    if (!bar.batch_attempt_id().empty())
+      absl::StrAppend(&name, " (batch ", bar.batch_attempt_id(), ")");
+    std::printf(
+        "%-24s %-4d %-9s %-9s %-10s %s\n", bar.agent_id().c_str(), bar.lane(),
+        absl::StrCat("+", Seconds(bar.started_unix_ms() - timeline.created_unix_ms())).c_str(),
+        Seconds(end - bar.started_unix_ms()).c_str(),
+        bar.finished_unix_ms() > 0 ? StateName(bar.state()) : "running", name.c_str());
+  }
+  const int64_t span = (timeline.finished_unix_ms() > 0 ? timeline.finished_unix_ms() : last_end) -
+                       timeline.created_unix_ms();
+  std::printf("%d attempts on %d slots; %s from submission to %s\n", timeline.bars_size(),
+              timeline.lanes(), Seconds(span).c_str(),
+              timeline.finished_unix_ms() > 0 ? "the end" : "the last one so far");
   return 0;
 }
 

@@ -229,6 +229,13 @@ grpc::Status ResultsServiceImpl::ListFlaky(grpc::ServerContext* context,
                [&](const Principal& who) { return apis_.results->ListFlaky(who, *request); });
 }
 
+grpc::Status ResultsServiceImpl::GetTimeline(grpc::ServerContext* context,
+                                             const v1::GetTimelineRequest* request,
+                                             v1::Timeline* response) {
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.results->GetTimeline(who, *request); });
+}
+
 grpc::Status ResultsServiceImpl::Quarantine(grpc::ServerContext* context,
                                             const v1::QuarantineRequest* request,
                                             v1::QuarantineResponse* response) {

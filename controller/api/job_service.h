@@ -108,6 +108,8 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
                            grpc::ServerWriter<v1::ArtifactData>* writer) override;
   grpc::Status ListFlaky(grpc::ServerContext* context, const v1::ListFlakyRequest* request,
                          v1::ListFlakyResponse* response) override;
+  grpc::Status GetTimeline(grpc::ServerContext* context, const v1::GetTimelineRequest* request,
+                           v1::Timeline* response) override;
   grpc::Status Quarantine(grpc::ServerContext* context, const v1::QuarantineRequest* request,
                           v1::QuarantineResponse* response) override;
 

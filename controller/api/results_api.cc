@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "controller/api/paging.h"
+#include "controller/results/timeline.h"
 #include "controller/store/artifact_store.h"
 #include "controller/store/store.h"
 
@@ -177,6 +178,13 @@ absl::StatusOr<v1::ListFlakyResponse> ResultsApi::ListFlaky(const Principal& who
   v1::ListFlakyResponse response;
   for (v1::FlakyTest& s : flaky) *response.add_tests() = std::move(s);
   return response;
+}
+
+absl::StatusOr<v1::Timeline> ResultsApi::GetTimeline(const Principal& who,
+                                                     const v1::GetTimelineRequest& request) {
+  // All its tasks: a job holds at most the spec's limit of tests.
+  ASSIGN_OR_RETURN(v1::Job job, access_->VisibleJob(who, request.job_id(), 0, 0));
+  return BuildTimeline(job);
 }
 
 absl::StatusOr<v1::QuarantineResponse> ResultsApi::Quarantine(

@@ -1,6 +1,6 @@
 // results.proto's ResultsService, independent of transport: per-test
-// results (with flaky marks), artifacts, flake statistics and the
-// quarantine list. Results and artifacts follow the job's visibility;
+// results (with flaky marks), artifacts, flake statistics, a job's
+// timeline and the quarantine list. Results and artifacts follow the job's visibility;
 // quarantine changes need the operator role.
 // Owner: the Controller. Thread-safe (state lives in the Store).
 #ifndef ARENA_CONTROLLER_API_RESULTS_API_H_
@@ -32,6 +32,9 @@ class ResultsApi {
                             const std::function<bool(absl::string_view)>& write);
   absl::StatusOr<v1::ListFlakyResponse> ListFlaky(const Principal& who,
                                                   const v1::ListFlakyRequest& request);
+  // Every started attempt of a visible job as a bar in its agent's lane.
+  absl::StatusOr<v1::Timeline> GetTimeline(const Principal& who,
+                                           const v1::GetTimelineRequest& request);
   absl::StatusOr<v1::QuarantineResponse> Quarantine(const Principal& who,
                                                     const v1::QuarantineRequest& request);
 

@@ -128,6 +128,12 @@ void ListResults(const RouteContext& ctx, const Principal& who, const Request& r
   Reply(res, ctx.apis.results->ListResults(who, request));
 }
 
+void GetTimeline(const RouteContext& ctx, const Principal& who, const Request& req, Response& res) {
+  v1::GetTimelineRequest request;
+  request.set_job_id(req.matches[1]);
+  Reply(res, ctx.apis.results->GetTimeline(who, request));
+}
+
 void ListArtifacts(const RouteContext& ctx, const Principal& who, const Request& req,
                    Response& res) {
   v1::ListArtifactsRequest request;
@@ -302,6 +308,7 @@ const std::vector<Route>& AuthenticatedRoutes() {
       {"POST", R"(/api/v1/jobs/([^/]+)/cancel)", CancelJob},
       {"GET", R"(/api/v1/jobs/([^/]+)/logs)", StreamLogs},
       {"GET", R"(/api/v1/jobs/([^/]+)/results)", ListResults},
+      {"GET", R"(/api/v1/jobs/([^/]+)/timeline)", GetTimeline},
       {"GET", R"(/api/v1/jobs/([^/]+)/artifacts)", ListArtifacts},
       {"GET", R"(/api/v1/jobs/([^/]+)/artifacts/([^/]+)/(.+))", GetArtifact},
       {"GET", "/api/v1/flaky", ListFlaky},

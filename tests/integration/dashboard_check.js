@@ -70,6 +70,12 @@ function check(condition, message) {
     const digest = await page.getAttribute("code.digest", "title");
     check(/sha256:[0-9a-f]{64}/.test(digest || ""), "the attempt shows the image digest it ran: " + digest);
     console.log("ok - the attempt row shows the image digest it ran");
+    await page.waitForSelector("svg.timeline rect.bar.s-failed", { timeout: 10000 });
+    const bar = await page.textContent("svg.timeline rect.bar title");
+    check(bar.includes("command: failed"), "the timeline's bar names the attempt and its end: " + bar);
+    const caption = await page.getAttribute("svg.timeline", "aria-label");
+    check(/^1 attempt on 1 slot over /.test(caption || ""), "the timeline's text alternative: " + caption);
+    console.log("ok - the timeline draws the attempt as a failed bar with a text alternative: " + caption);
     await page.screenshot({ path: screenshot, fullPage: true });
 
     await page.click("#nav-agents");

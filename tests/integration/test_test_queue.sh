@@ -157,3 +157,21 @@ wait_until 10 estimated || fail "no estimate from history while the job ran: $(a
 actl wait "$job" >/dev/null || fail "the second history job"
 assert_eq "0" "$(actl -o json status "$job" | jq '.estimates | length')" "an ended job has no estimate left"
 pass "history counts each test's share of its run's wall time; a running job's time left comes from it ($shares)"
+
+# Where the time went: each attempt of that job in the agent slot it ran in,
+# over gRPC (arenactl timeline) and REST, with the same bars.
+timeline=$(actl -o json timeline "$job")
+runs=$(actl -o json status "$job" | jq '[.tasks[].attempts[] | select((.started_unix_ms // "0" | tonumber) > 0)] | length')
+assert_eq "$runs" "$(jq '.bars | length' <<<"$timeline")" "a bar per started attempt"
+jq -e '(.bars | length) as $n | [.bars[] | select((.lane // 0) >= 0 and (.finished_unix_ms | tonumber) >= (.started_unix_ms | tonumber))] | length == $n' \
+  <<<"$timeline" >/dev/null || fail "bars end after they start: $timeline"
+lanes=$(jq '.lanes' <<<"$timeline")
+[ "$lanes" -ge 1 ] && [ "$lanes" -le 4 ] || fail "$lanes lanes for 4 slots: $timeline"
+rest=$(curl -sf -H "Authorization: Bearer $TOKEN" "$CTL_URL/api/v1/jobs/$job/timeline")
+assert_eq "$(jq -c '[.bars[] | .attempt_id] | sort' <<<"$timeline")" \
+  "$(jq -c '[.bars[] | .attempt_id] | sort' <<<"$rest")" "REST and gRPC give the same bars"
+table=$(actl timeline "$job")
+assert_contains "$table" "AGENT" "the timeline table's header"
+assert_contains "$(tail -1 <<<"$table")" "attempts on $lanes slots" "the timeline's summary line"
+expect_http 404 "not found" -H "Authorization: Bearer $TOKEN" "$CTL_URL/api/v1/jobs/job-nope/timeline"
+pass "a job's timeline: $runs attempts on $lanes slots, the same over gRPC and REST"

@@ -247,10 +247,46 @@ async function pollLog(jobId, task, gen) {
   }
 }
 
+// A job's timeline as inline SVG: a row per agent slot, a bar per attempt
+// from its start to its end, coloured by its state; a bar's <title> names
+// the test and its duration, and the figure's caption says the same in
+// words.
+function timelineSvg(timeline) {
+  const bars = timeline.bars || [];
+  if (!bars.length) return "";
+  const t0 = Number(timeline.created_unix_ms || 0);
+  const end = (b) => Number(b.finished_unix_ms || 0) || Date.now();
+  const span = Math.max(1, Math.max(...bars.map(end)) - t0);
+  const rows = [];
+  for (const b of bars) {
+    const key = `${b.agent_id} · slot ${b.lane || 0}`;
+    if (!rows.includes(key)) rows.push(key);
+  }
+  const label = 220, width = 1000, rowH = 18;
+  const x = (ms) => label + ((ms - t0) / span) * (width - label);
+  const shapes = bars.map((b) => {
+    const row = rows.indexOf(`${b.agent_id} · slot ${b.lane || 0}`);
+    const start = Number(b.started_unix_ms);
+    const w = Math.max(1, x(end(b)) - x(start));
+    const state = Number(b.finished_unix_ms || 0) ? stateName(b.state) : "running";
+    const rerun = Number(b.attempt_number || 1) > 1 ? " rerun" : "";
+    const what = `${b.name}${rerun ? ` (attempt ${b.attempt_number})` : ""}: ${state}, ${duration(start, b.finished_unix_ms)}`;
+    return `<rect class="bar s-${esc(state)}${rerun}" x="${x(start).toFixed(1)}" y="${row * rowH + 2}" width="${w.toFixed(1)}" height="${rowH - 4}"><title>${esc(what)}</title></rect>`;
+  });
+  const labels = rows.map((r, i) => `<text class="lane" x="4" y="${i * rowH + rowH - 5}">${esc(r)}</text>`);
+  const height = rows.length * rowH;
+  const total = duration(t0, t0 + span);
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const caption = `${plural(bars.length, "attempt")} on ${plural(timeline.lanes || rows.length, "slot")} over ${total}`;
+  return `<figure id="timeline"><svg class="timeline" role="img" aria-label="${esc(caption)}" viewBox="0 0 ${width} ${height}" width="100%" height="${height}">${labels.join("")}${shapes.join("")}</svg><figcaption class="muted">${esc(caption)}; hover a bar for its test and time</figcaption></figure>`;
+}
+
 async function renderJob(jobId, gen) {
   const job = await api("/api/v1/jobs/" + encodeURIComponent(jobId));
   if (!current(gen)) return;
   const results = (await api(`/api/v1/jobs/${encodeURIComponent(jobId)}/results`)).results || [];
+  if (!current(gen)) return;
+  const timeline = await api(`/api/v1/jobs/${encodeURIComponent(jobId)}/timeline`);
   if (!current(gen)) return;
   const wanted = params().get("task");
   if (wanted) logState.task = wanted;
@@ -271,7 +307,7 @@ async function renderJob(jobId, gen) {
       <span class="muted">Created</span><span>${ago(job.created_unix_ms)}</span>
       <span class="muted">Duration</span><span>${duration(job.created_unix_ms, job.finished_unix_ms)}</span>
       ${job.reason ? `<span class="muted">Reason</span><span>${esc(job.reason)}</span>` : ""}</div>
-    <h2>Tasks</h2>${matrix(job)}<div id="task">${taskDetail(task, spec)}</div>${resultsTable(results)}`;
+    <h2>Tasks</h2>${matrix(job)}${timelineSvg(timeline)}<div id="task">${taskDetail(task, spec)}</div>${resultsTable(results)}`;
   document.getElementById("log") && (document.getElementById("log").textContent = logState.text);
   if (scroll !== null && document.getElementById("log")) document.getElementById("log").scrollTop = scroll;
   view.querySelectorAll("button[data-channel]").forEach((b) => b.addEventListener("click", () => {
