@@ -95,6 +95,7 @@ int CmdResults(Cli& cli);
 int CmdArtifacts(Cli& cli);
 int CmdFlaky(Cli& cli);
 int CmdTimeline(Cli& cli);
+int CmdTestHistory(Cli& cli);
 int CmdQuarantine(Cli& cli);
 
 // Fleet and administration commands (cli/admin_commands.cc).

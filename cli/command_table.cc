@@ -164,6 +164,10 @@ void AddTestCommands(std::vector<CommandInfo>& c) {
   c.push_back(Command("timeline", "JOB",
                       "where a job's time went: each attempt in the agent slot it ran in",
                       CmdTimeline));
+  c.push_back(Command("history", "TEST", "a test's last runs, newest first, and its flake rate",
+                      CmdTestHistory));
+  c.back().flags = {Flag("arch", "A", "only runs on that architecture"),
+                    Flag("runs", "N", "its last N results (default 20)")};
   c.push_back(Command("flaky", "", "tests by flake rate over their last runs", CmdFlaky));
   c.back().flags = {Flag("runs", "N", "over each test's last N runs (default 20)"), Limit("50")};
   c.push_back(

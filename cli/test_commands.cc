@@ -382,6 +382,43 @@ int CmdTimeline(Cli& cli) {
   return 0;
 }
 
+int CmdTestHistory(Cli& cli) {
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (flags->positional().size() != 1) return FailUsage(cli);
+  v1::GetTestHistoryRequest request;
+  request.set_test_key(flags->positional()[0]);
+  request.set_arch(flags->Get("arch", ""));
+  int runs = 20;
+  if (flags->Has("runs") && (!absl::SimpleAtoi(flags->Get("runs"), &runs) || runs < 1)) {
+    return Fail(kExitUsage, "--runs wants a positive number");
+  }
+  request.set_runs(runs);
+  v1::TestHistory history;
+  auto context = cli.client->Context();
+  grpc::Status status = cli.client->results()->GetTestHistory(context.get(), request, &history);
+  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  if (cli.output == "json") {
+    PrintJson(history);
+    return 0;
+  }
+  MakeDisplaySafe(&history);
+  if (history.runs_size() == 0) {
+    std::printf("no runs of %s\n", history.test_key().c_str());
+    return 0;
+  }
+  std::printf("%-18s %-8s %-8s %-9s %-9s %s\n", "JOB", "ARCH", "RESULT", "TOOK", "SHARE",
+              "ATTEMPT");
+  for (const v1::TestHistoryRun& run : history.runs()) {
+    std::printf("%-18s %-8s %-8s %-9s %-9s %d\n", run.job_id().c_str(), run.arch().c_str(),
+                run.status().c_str(), Seconds(run.duration_ms()).c_str(),
+                run.share_ms() > 0 ? Seconds(run.share_ms()).c_str() : "-", run.attempt_number());
+  }
+  std::printf("%d runs in %d jobs; flaky in %d (%d%%)\n", history.runs_size(), history.jobs(),
+              history.flaky_jobs(), static_cast<int>(history.flake_rate() * 100 + 0.5));
+  return 0;
+}
+
 int CmdQuarantine(Cli& cli) {
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));

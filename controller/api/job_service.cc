@@ -236,6 +236,13 @@ grpc::Status ResultsServiceImpl::GetTimeline(grpc::ServerContext* context,
                [&](const Principal& who) { return apis_.results->GetTimeline(who, *request); });
 }
 
+grpc::Status ResultsServiceImpl::GetTestHistory(grpc::ServerContext* context,
+                                                const v1::GetTestHistoryRequest* request,
+                                                v1::TestHistory* response) {
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.results->GetTestHistory(who, *request); });
+}
+
 grpc::Status ResultsServiceImpl::Quarantine(grpc::ServerContext* context,
                                             const v1::QuarantineRequest* request,
                                             v1::QuarantineResponse* response) {

@@ -110,6 +110,9 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
                          v1::ListFlakyResponse* response) override;
   grpc::Status GetTimeline(grpc::ServerContext* context, const v1::GetTimelineRequest* request,
                            v1::Timeline* response) override;
+  grpc::Status GetTestHistory(grpc::ServerContext* context,
+                              const v1::GetTestHistoryRequest* request,
+                              v1::TestHistory* response) override;
   grpc::Status Quarantine(grpc::ServerContext* context, const v1::QuarantineRequest* request,
                           v1::QuarantineResponse* response) override;
 

@@ -187,6 +187,35 @@ absl::StatusOr<v1::Timeline> ResultsApi::GetTimeline(const Principal& who,
   return BuildTimeline(job);
 }
 
+absl::StatusOr<v1::TestHistory> ResultsApi::GetTestHistory(
+    const Principal& who, const v1::GetTestHistoryRequest& request) {
+  if (request.test_key().empty() || request.test_key().size() > 1024) {
+    return absl::InvalidArgumentError("a test key of 1 to 1024 bytes is required");
+  }
+  if (request.runs() < 0) return absl::InvalidArgumentError("runs must not be negative");
+  const int runs = request.runs() > 0 ? std::min(request.runs(), 1000) : 20;
+  v1::TestHistory history;
+  history.set_test_key(request.test_key());
+  ASSIGN_OR_RETURN(
+      std::vector<v1::TestHistoryRun> rows,
+      access_->store()->results().TestHistoryRuns(request.test_key(), request.arch(), runs,
+                                                  who.SeesEverything() ? "" : who.name));
+  // A job (per architecture) in which the test both failed and passed.
+  std::map<std::pair<std::string, std::string>, std::pair<bool, bool>> jobs;
+  for (v1::TestHistoryRun& row : rows) {
+    auto& [passed, failed] = jobs[{row.job_id(), row.arch()}];
+    passed |= row.status() == "passed";
+    failed |= Failed(row.status());
+    *history.add_runs() = std::move(row);
+  }
+  int flaky = 0;
+  for (const auto& [key, outcome] : jobs) flaky += outcome.first && outcome.second ? 1 : 0;
+  history.set_jobs(static_cast<int32_t>(jobs.size()));
+  history.set_flaky_jobs(flaky);
+  history.set_flake_rate(jobs.empty() ? 0 : static_cast<double>(flaky) / jobs.size());
+  return history;
+}
+
 absl::StatusOr<v1::QuarantineResponse> ResultsApi::Quarantine(
     const Principal& who, const v1::QuarantineRequest& request) {
   const std::string& action = request.action().empty() ? "list" : request.action();

@@ -35,6 +35,9 @@ class ResultsApi {
   // Every started attempt of a visible job as a bar in its agent's lane.
   absl::StatusOr<v1::Timeline> GetTimeline(const Principal& who,
                                            const v1::GetTimelineRequest& request);
+  // A test's last runs in the jobs the caller sees, and its flake rate.
+  absl::StatusOr<v1::TestHistory> GetTestHistory(const Principal& who,
+                                                 const v1::GetTestHistoryRequest& request);
   absl::StatusOr<v1::QuarantineResponse> Quarantine(const Principal& who,
                                                     const v1::QuarantineRequest& request);
 

@@ -134,6 +134,17 @@ void GetTimeline(const RouteContext& ctx, const Principal& who, const Request& r
   Reply(res, ctx.apis.results->GetTimeline(who, request));
 }
 
+void GetTestHistory(const RouteContext& ctx, const Principal& who, const Request& req,
+                    Response& res) {
+  v1::GetTestHistoryRequest request;
+  request.set_test_key(req.matches[1]);
+  request.set_arch(req.get_param_value("arch"));
+  absl::StatusOr<int> runs = IntParam(req, "runs");
+  if (!runs.ok()) return WriteError(res, runs.status());
+  request.set_runs(*runs);
+  Reply(res, ctx.apis.results->GetTestHistory(who, request));
+}
+
 void ListArtifacts(const RouteContext& ctx, const Principal& who, const Request& req,
                    Response& res) {
   v1::ListArtifactsRequest request;
@@ -312,6 +323,7 @@ const std::vector<Route>& AuthenticatedRoutes() {
       {"GET", R"(/api/v1/jobs/([^/]+)/artifacts)", ListArtifacts},
       {"GET", R"(/api/v1/jobs/([^/]+)/artifacts/([^/]+)/(.+))", GetArtifact},
       {"GET", "/api/v1/flaky", ListFlaky},
+      {"GET", R"(/api/v1/tests/(.+)/history)", GetTestHistory},
       {"GET", "/api/v1/quarantine", ListQuarantine},
       {"POST", "/api/v1/quarantine", ChangeQuarantine},
       {"GET", "/api/v1/agents", ListAgents},

@@ -164,6 +164,30 @@ absl::StatusOr<std::map<std::string, int64_t>> ResultsTable::TestDurations(
   return durations;
 }
 
+absl::StatusOr<std::vector<v1::TestHistoryRun>> ResultsTable::TestHistoryRuns(
+    const std::string& test_key, const std::string& arch, int limit, const std::string& owner) {
+  return connection_->Read([&](Database& db) {
+    return SqlQuery(db,
+                    "SELECT job_id, arch, status, duration_ms, coalesce(share_ms, 0), "
+                    "finished_ms, attempt_number FROM test_results WHERE test_key = ?1 AND "
+                    "(?2 = '' OR arch = ?2) AND (?3 = '' OR job_id IN "
+                    "(SELECT id FROM jobs WHERE owner = ?3)) ORDER BY id DESC LIMIT ?4")
+        .Bind(test_key, arch, owner, limit)
+        .All([](const Statement& row) {
+          ColumnReader in(row);
+          v1::TestHistoryRun run;
+          run.set_job_id(in.Text());
+          run.set_arch(in.Text());
+          run.set_status(in.Text());
+          run.set_duration_ms(in.Int());
+          run.set_share_ms(in.Int());
+          run.set_finished_unix_ms(in.Int());
+          run.set_attempt_number(in.As<int32_t>());
+          return run;
+        });
+  });
+}
+
 absl::StatusOr<std::vector<TestRun>> ResultsTable::RecentTestRuns(int64_t max_rows,
                                                                   const std::string& owner) {
   return connection_->Read([&](Database& db) {

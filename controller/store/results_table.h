@@ -48,6 +48,12 @@ class ResultsTable {
   // either are absent.
   absl::StatusOr<std::map<std::string, int64_t>> TestDurations(
       const std::string& arch, const std::vector<std::string>& keys);
+  // The last `limit` results of `test_key` (on `arch` when set; in jobs of
+  // `owner` when set), newest first.
+  absl::StatusOr<std::vector<v1::TestHistoryRun>> TestHistoryRuns(const std::string& test_key,
+                                                                  const std::string& arch,
+                                                                  int limit,
+                                                                  const std::string& owner = "");
   // Per (test, arch, job) outcomes, newest jobs first, from the latest
   // `max_rows` results; only runs in jobs of `owner` when it is set.
   absl::StatusOr<std::vector<TestRun>> RecentTestRuns(int64_t max_rows,

@@ -80,7 +80,10 @@ fi
 r=$(curl -s -H "Authorization: Bearer $sub2" "$url/api/v1/quarantine")
 case "$r" in *t_internal*) fail "REST quarantine leaks: $r" ;; esac
 as "$sub1" quarantine list | grep -q "t_internal" || fail "the owner's own quarantined test is listed"
-pass "flaky and quarantine listings show a submitter only its own tests"
+key=$(as "$sub1" -o json results "$fj" | jq -r '.results[0].test_key')
+assert_eq "0" "$(as "$sub2" -o json history "$key" | jq '.runs | length')" "another submitter's test history"
+[ "$(as "$sub1" -o json history "$key" | jq '.runs | length')" -ge 1 ] || fail "the owner's own test history is empty"
+pass "flaky, quarantine and test history show a submitter only its own tests"
 
 # Revoked or expired tokens: 401, and an open follow ends within seconds.
 follower=$(actl token create --name follower --role submitter)

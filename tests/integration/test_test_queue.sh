@@ -71,6 +71,16 @@ assert_eq "wobbly 1 2" "$(jq -r '.tests[0] | "\(.test_key) \(.flake_rate) \(.run
 assert_contains "$(actl flaky)" "100%" "flaky table"
 pass "fail-then-pass is rerun on the other agent ($first, then $second) and reported flaky"
 
+# A test's history: its runs newest first, flaky in both jobs it ran in.
+history=$(actl -o json history wobbly)
+assert_eq "passed failed passed failed" "$(jq -r '[.runs[].status] | join(" ")' <<<"$history")" "wobbly's runs, newest first"
+assert_eq "2 2" "$(jq -r '"\(.jobs) \(.flaky_jobs)"' <<<"$history")" "flaky in both of its jobs"
+assert_contains "$(actl history wobbly | tail -1)" "4 runs in 2 jobs; flaky in 2 (100%)" "the history table's summary"
+rest=$(curl -sf -H "Authorization: Bearer $TOKEN" "$CTL_URL/api/v1/tests/wobbly/history?runs=1")
+assert_eq "1 passed" "$(jq -r '"\(.runs | length) \(.runs[0].status)"' <<<"$rest")" "REST: the newest run only"
+expect_http 400 "non-negative" -H "Authorization: Bearer $TOKEN" "$CTL_URL/api/v1/tests/wobbly/history?runs=-1"
+pass "a test's history over gRPC, the CLI and REST: 4 runs, flaky in 2 of 2 jobs"
+
 actl quarantine add broken --reason "tracked elsewhere" >/dev/null
 set +e
 actl run --image arena-test/busybox:latest --tests broken,fine --test-command '[ {test} = fine ]' --reruns 2 >"$WORK/q.out" 2>&1

@@ -106,6 +106,26 @@ TEST_F(ResultsTableTest, HistoryCountsATestsShareOfItsRunsWallTime) {
   EXPECT_EQ((*rows)[0].duration_ms(), 100);
 }
 
+TEST_F(ResultsTableTest, ATestsHistoryIsItsNewestRunsOnAnArchitecture) {
+  for (int i = 0; i < 4; ++i) {
+    v1::TestResult r = Result(absl::StrCat("att-", i), "t1", i == 2 ? "failed" : "passed", i);
+    if (i == 3) r.set_arch("arm64");
+    ASSERT_TRUE(results_->InsertTestResults(absl::StrCat("job-", i), {r}).ok());
+  }
+  ASSERT_TRUE(results_->InsertTestResults("job-x", {Result("att-x", "t2", "passed")}).ok());
+  auto all = results_->TestHistoryRuns("t1", "", 10);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[0].job_id(), "job-3");  // newest first
+  EXPECT_EQ((*all)[0].arch(), "arm64");
+  auto amd64 = results_->TestHistoryRuns("t1", "amd64", 2);
+  ASSERT_EQ(amd64->size(), 2u);
+  EXPECT_EQ((*amd64)[0].job_id(), "job-2");
+  EXPECT_EQ((*amd64)[0].status(), "failed");
+  EXPECT_EQ((*amd64)[1].duration_ms(), 1);
+  EXPECT_TRUE(results_->TestHistoryRuns("nope", "", 10)->empty());
+}
+
 TEST_F(ResultsTableTest, AQueuedFileTakesItsTestsTimesFromTheNewestJobWithThem) {
   // A per-file queue: the unit is "tests/test_a.py", its rows its tests'.
   ASSERT_TRUE(
