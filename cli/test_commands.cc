@@ -6,7 +6,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cli/cli.h"
@@ -336,13 +335,6 @@ int CmdFlaky(Cli& cli) {
   return 0;
 }
 
-namespace {
-
-// "1.25s" for a span of milliseconds.
-std::string Seconds(int64_t ms) { return absl::StrFormat("%.2fs", static_cast<double>(ms) / 1000); }
-
-}  // namespace
-
 int CmdTimeline(Cli& cli) {
   absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
   if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
@@ -368,16 +360,15 @@ int CmdTimeline(Cli& cli) {
     if (bar.attempt_number() > 1) absl::StrAppend(&name, " (attempt ", bar.attempt_number(), ")");
     if (!bar.batch_attempt_id().empty())
       absl::StrAppend(&name, " (batch ", bar.batch_attempt_id(), ")");
-    std::printf(
-        "%-24s %-4d %-9s %-9s %-10s %s\n", bar.agent_id().c_str(), bar.lane(),
-        absl::StrCat("+", Seconds(bar.started_unix_ms() - timeline.created_unix_ms())).c_str(),
-        Seconds(end - bar.started_unix_ms()).c_str(),
-        bar.finished_unix_ms() > 0 ? StateName(bar.state()) : "running", name.c_str());
+    std::printf("%-24s %-4d %-9s %-9s %-10s %s\n", bar.agent_id().c_str(), bar.lane(),
+                absl::StrCat("+", Ms(bar.started_unix_ms() - timeline.created_unix_ms())).c_str(),
+                Ms(end - bar.started_unix_ms()).c_str(),
+                bar.finished_unix_ms() > 0 ? StateName(bar.state()) : "running", name.c_str());
   }
   const int64_t span = (timeline.finished_unix_ms() > 0 ? timeline.finished_unix_ms() : last_end) -
                        timeline.created_unix_ms();
   std::printf("%d attempts on %d slots; %s from submission to %s\n", timeline.bars_size(),
-              timeline.lanes(), Seconds(span).c_str(),
+              timeline.lanes(), Ms(span).c_str(),
               timeline.finished_unix_ms() > 0 ? "the end" : "the last one so far");
   return 0;
 }
@@ -411,8 +402,8 @@ int CmdTestHistory(Cli& cli) {
               "ATTEMPT");
   for (const v1::TestHistoryRun& run : history.runs()) {
     std::printf("%-18s %-8s %-8s %-9s %-9s %d\n", run.job_id().c_str(), run.arch().c_str(),
-                run.status().c_str(), Seconds(run.duration_ms()).c_str(),
-                run.share_ms() > 0 ? Seconds(run.share_ms()).c_str() : "-", run.attempt_number());
+                run.status().c_str(), Ms(run.duration_ms()).c_str(),
+                run.share_ms() > 0 ? Ms(run.share_ms()).c_str() : "-", run.attempt_number());
   }
   std::printf("%d runs in %d jobs; flaky in %d (%d%%)\n", history.runs_size(), history.jobs(),
               history.flaky_jobs(), static_cast<int>(history.flake_rate() * 100 + 0.5));
