@@ -1,5 +1,5 @@
-// arenactl's fleet and administration commands: agents, join tokens, API
-// tokens, agent revoke/drain, and the audit trail.
+// arenactl's fleet and administration commands: agents, the fleet's
+// history, join tokens, API tokens, agent revoke/drain, and the audit trail.
 #include <cstdio>
 #include <map>
 
@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cli/cli.h"
+#include "cli/fleet_table.h"
 #include "cli/terminal.h"
 
 namespace arena {
@@ -61,6 +62,55 @@ int CmdAgents(Cli& cli) {
     // Why, under its row: an unhealthy agent gets no new work.
     if (a.health() == "unhealthy") std::printf("  unhealthy: %s\n", a.health_problem().c_str());
   }
+  return 0;
+}
+
+int CmdFleet(Cli& cli) {
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  if (!flags->positional().empty()) return FailUsage(cli);
+  int hours = 1;
+  if (flags->Has("hours") &&
+      (!absl::SimpleAtoi(flags->Get("hours"), &hours) || hours < 1 || hours > 168)) {
+    return Fail(kExitUsage, "--hours wants a number from 1 to 168");
+  }
+  absl::Duration step = absl::Minutes(5);
+  if (flags->Has("step") &&
+      (!absl::ParseDuration(flags->Get("step"), &step) || step < absl::Seconds(1))) {
+    return Fail(kExitUsage, "--step wants a duration of at least 1s");
+  }
+  v1::GetFleetHistoryRequest request;
+  request.set_hours(hours);
+  request.set_arch(flags->Get("arch", ""));
+  v1::FleetHistory history;
+  auto context = cli.client->Context();
+  grpc::Status status = cli.client->stub()->GetFleetHistory(context.get(), request, &history);
+  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  if (cli.output == "json") {
+    PrintJson(history);
+    return 0;
+  }
+  MakeDisplaySafe(&history);
+  std::vector<v1::FleetSample> rows = StepSamples(
+      {history.samples().begin(), history.samples().end()}, absl::ToInt64Milliseconds(step));
+  if (rows.empty()) {
+    std::printf("no samples in the last %d hours\n", hours);
+    return 0;
+  }
+  auto ms = [](int64_t v) {
+    return absl::FormatDuration(absl::Trunc(absl::Milliseconds(v), absl::Milliseconds(100)));
+  };
+  std::printf("%-19s %-10s %-6s %-5s %-5s %-7s %-6s %-7s %-9s %s\n", "TIME", "ARCH", "AGENTS",
+              "SLOTS", "BUSY", "UNAVAIL", "QUEUED", "STARTED", "WAIT AVG", "WAIT MAX");
+  for (const v1::FleetSample& r : rows) {
+    std::printf("%-19s %-10s %-6d %-5d %-5d %-7d %-6d %-7d %-9s %s\n",
+                FormatMs(r.unix_ms()).c_str(), r.arch().c_str(), r.agents(), r.slots(), r.busy(),
+                r.unavailable(), r.queued(), r.started(),
+                r.started() > 0 ? ms(r.start_wait_ms_avg()).c_str() : "-",
+                r.started() > 0 ? ms(r.start_wait_ms_max()).c_str() : "-");
+  }
+  std::printf("%d samples, one each %s; busy and queued are the highest in each step\n",
+              history.samples_size(), ms(history.interval_ms()).c_str());
   return 0;
 }
 

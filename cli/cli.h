@@ -100,6 +100,7 @@ int CmdQuarantine(Cli& cli);
 
 // Fleet and administration commands (cli/admin_commands.cc).
 int CmdAgents(Cli& cli);
+int CmdFleet(Cli& cli);
 int CmdJoinToken(Cli& cli);
 int CmdToken(Cli& cli);
 int CmdAgent(Cli& cli);

@@ -181,6 +181,13 @@ void AddTestCommands(std::vector<CommandInfo>& c) {
 
 void AddFleetCommands(std::vector<CommandInfo>& c) {
   c.push_back(Command("agents", "", "enrolled agents", CmdAgents));
+  c.push_back(Command("fleet", "",
+                      "the fleet over the last hours: slots busy and free, queue depth and "
+                      "time to start per architecture",
+                      CmdFleet));
+  c.back().flags = {Flag("hours", "N", "how far back, 1 to 168 (default 1)"),
+                    Flag("arch", "A", "only that architecture"),
+                    Flag("step", "D", "one row per architecture each D (default 5m)")};
   c.push_back(Command("doctor", "",
                       "can a job run now? controller, TLS, token and role, agents per "
                       "architecture; exit 0 yes, 3 with one line per problem",

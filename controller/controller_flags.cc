@@ -29,6 +29,11 @@ absl::StatusOr<SchedulerOptions> SchedulerOptionsFrom(const ParsedFlags& flags) 
        options.max_log_bytes < 1024)) {
     return absl::InvalidArgumentError("--max-log-bytes wants a number of at least 1024");
   }
+  if (flags.Has("fleet-sample-interval") &&
+      (!absl::ParseDuration(flags.Get("fleet-sample-interval"), &options.fleet_interval) ||
+       options.fleet_interval < absl::Seconds(1) || options.fleet_interval > absl::Hours(1))) {
+    return absl::InvalidArgumentError("--fleet-sample-interval wants a duration from 1s to 1h");
+  }
   return options;
 }
 
@@ -126,6 +131,7 @@ FlagSpec ControllerFlagSpec() {
                       "agent-lease",
                       "restart-grace",
                       "max-log-bytes",
+                      "fleet-sample-interval",
                       "max-memory-mb",
                       "max-disk-mb",
                       "max-cpus",

@@ -30,7 +30,7 @@ constexpr char kUsage[] =
     "                        [--agent-cert-ttl DURATION] [--agent-lease 30s]\n"
     "                        [--restart-grace 30s] [--max-log-bytes 104857600]\n"
     "                        [--max-memory-mb 8192] [--max-cpus 4] [--max-pids 4096]\n"
-    "                        [--max-disk-mb 10240]\n"
+    "                        [--max-disk-mb 10240] [--fleet-sample-interval 1m]\n"
     "                        [--allow-network host,bridge] [--http-insecure]\n"
     "                        [--allowed-pull-policies always,if-not-present,never]\n"
     "                        [--allow-local-repos]   (file:// and path repos: tests only)\n"

@@ -58,6 +58,30 @@ absl::StatusOr<v1::ListAgentsResponse> JobApi::ListAgents(const Principal& who) 
   return DescribeAgents(*access_);
 }
 
+absl::StatusOr<v1::FleetHistory> JobApi::GetFleetHistory(
+    const Principal&, const v1::GetFleetHistoryRequest& request) {
+  constexpr int kMaxHours = 7 * 24;  // what the scheduler keeps
+  if (request.hours() < 0 || request.hours() > kMaxHours) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("hours must be from 1 to ", kMaxHours, " (0: the last 6)"));
+  }
+  std::string arch;
+  if (!request.arch().empty()) {
+    ASSIGN_OR_RETURN(arch, NormalizeArch(request.arch()));
+  }
+  const int hours = request.hours() > 0 ? request.hours() : 6;
+  const absl::Duration interval = scheduler_->fleet_interval();
+  // Every sample of the window, for every architecture a fleet may have.
+  const int64_t limit = 64 * (absl::Hours(hours) / interval + 1);
+  v1::FleetHistory history;
+  history.set_interval_ms(absl::ToInt64Milliseconds(interval));
+  ASSIGN_OR_RETURN(std::vector<v1::FleetSample> samples,
+                   store_->fleet().Since(absl::ToUnixMillis(absl::Now() - absl::Hours(hours)), arch,
+                                         static_cast<int>(std::min<int64_t>(limit, 1 << 20))));
+  for (v1::FleetSample& s : samples) *history.add_samples() = std::move(s);
+  return history;
+}
+
 absl::StatusOr<v1::CheckCapacityResponse> JobApi::CheckCapacity(
     const Principal& who, const v1::CheckCapacityRequest& request) {
   if (request.architectures_size() > kMaxArchitectures) {

@@ -55,6 +55,10 @@ class JobApi {
   // a task with the labels now (counts only, no agent names).
   absl::StatusOr<v1::CheckCapacityResponse> CheckCapacity(const Principal& who,
                                                           const v1::CheckCapacityRequest& request);
+  // Any role: the fleet's samples over the last `hours` (1 to 168, 0: 6),
+  // of one architecture or every one.
+  absl::StatusOr<v1::FleetHistory> GetFleetHistory(const Principal& who,
+                                                   const v1::GetFleetHistoryRequest& request);
   absl::StatusOr<v1::CreateJoinTokenResponse> CreateJoinToken(
       const Principal& who, const v1::CreateJoinTokenRequest& request);
 

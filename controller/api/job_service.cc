@@ -98,6 +98,13 @@ grpc::Status JobServiceImpl::CheckCapacity(grpc::ServerContext* context,
                [&](const Principal& who) { return apis_.jobs->CheckCapacity(who, *request); });
 }
 
+grpc::Status JobServiceImpl::GetFleetHistory(grpc::ServerContext* context,
+                                             const v1::GetFleetHistoryRequest* request,
+                                             v1::FleetHistory* response) {
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.jobs->GetFleetHistory(who, *request); });
+}
+
 grpc::Status JobServiceImpl::CreateJoinToken(grpc::ServerContext* context,
                                              const v1::CreateJoinTokenRequest* request,
                                              v1::CreateJoinTokenResponse* response) {

@@ -45,6 +45,9 @@ class JobServiceImpl final : public v1::JobService::Service {
                           v1::ListAgentsResponse* response) override;
   grpc::Status CheckCapacity(grpc::ServerContext* context, const v1::CheckCapacityRequest* request,
                              v1::CheckCapacityResponse* response) override;
+  grpc::Status GetFleetHistory(grpc::ServerContext* context,
+                               const v1::GetFleetHistoryRequest* request,
+                               v1::FleetHistory* response) override;
   grpc::Status CreateJoinToken(grpc::ServerContext* context,
                                const v1::CreateJoinTokenRequest* request,
                                v1::CreateJoinTokenResponse* response) override;

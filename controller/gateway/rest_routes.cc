@@ -201,6 +201,16 @@ void ListAgents(const RouteContext& ctx, const Principal& who, const Request&, R
   Reply(res, ctx.apis.jobs->ListAgents(who));
 }
 
+void GetFleetHistory(const RouteContext& ctx, const Principal& who, const Request& req,
+                     Response& res) {
+  v1::GetFleetHistoryRequest request;
+  request.set_arch(req.get_param_value("arch"));
+  absl::StatusOr<int> hours = IntParam(req, "hours");
+  if (!hours.ok()) return WriteError(res, hours.status());
+  request.set_hours(*hours);
+  Reply(res, ctx.apis.jobs->GetFleetHistory(who, request));
+}
+
 void RevokeAgent(const RouteContext& ctx, const Principal& who, const Request& req, Response& res) {
   Reply(res, ctx.apis.admin->RevokeAgent(who, req.matches[1]));
 }
@@ -327,6 +337,7 @@ const std::vector<Route>& AuthenticatedRoutes() {
       {"GET", "/api/v1/quarantine", ListQuarantine},
       {"POST", "/api/v1/quarantine", ChangeQuarantine},
       {"GET", "/api/v1/agents", ListAgents},
+      {"GET", "/api/v1/fleet/history", GetFleetHistory},
       {"POST", R"(/api/v1/agents/([^/]+)/revoke)", RevokeAgent},
       {"POST", R"(/api/v1/agents/([^/]+)/(drain|undrain))", DrainAgent},
       {"POST", "/api/v1/join-tokens", CreateJoinToken},

@@ -259,6 +259,10 @@ void Scheduler::OnTick(absl::Time now) {
                          absl::StrCat("not started within ", absl::FormatDuration(q.queue_timeout),
                                       ": ", WaitingReason(q.needs))));
   }
+  if (fleet_.Due(now)) {
+    std::vector<v1::FleetSample> samples = fleet_.Take(now, agent_snapshot_.Get(), queue_.depth());
+    LogError(store_->fleet().Add(samples, absl::ToUnixMillis(now - options_.fleet_retention)));
+  }
 }
 
 }  // namespace arena

@@ -49,7 +49,8 @@ Scheduler::Scheduler(Store* store, LogStore* logs, SchedulerOptions options)
     : store_(store),
       logs_(logs),
       options_(std::move(options)),
-      agents_(options_.lease, options_.tick, &agent_snapshot_) {}
+      agents_(options_.lease, options_.tick, &agent_snapshot_),
+      fleet_(options_.fleet_interval) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
@@ -342,10 +343,12 @@ void Scheduler::OnAttemptStarted(const std::string& attempt_id, const RunningAtt
   v1::Task* task = &*loaded;
   if (task->attempt_id() != attempt_id) return;
   task->set_started_unix_ms(event.unix_ms() > 0 ? event.unix_ms() : NowMs());
-  if (options_.metrics != nullptr && task->attempts_size() == 1) {
-    options_.metrics->Observe(
-        "arena_time_to_start_seconds",
-        (task->started_unix_ms() - (*job)->header.created_unix_ms()) / 1000.0);
+  if (task->attempts_size() == 1) {
+    const int64_t wait_ms = task->started_unix_ms() - (*job)->header.created_unix_ms();
+    fleet_.Started(task->arch(), wait_ms);
+    if (options_.metrics != nullptr) {
+      options_.metrics->Observe("arena_time_to_start_seconds", wait_ms / 1000.0);
+    }
   }
   LogError(store_->jobs().UpdateTask(*task));
   notify_ = true;

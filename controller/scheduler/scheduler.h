@@ -44,6 +44,7 @@
 #include "controller/scheduler/agent_link.h"
 #include "controller/scheduler/agent_registry.h"
 #include "controller/scheduler/dispatch_queue.h"
+#include "controller/scheduler/fleet_sampler.h"
 #include "controller/scheduler/matching.h"
 #include "controller/scheduler/progress_board.h"
 #include "controller/scheduler/retry_policy.h"
@@ -81,6 +82,10 @@ struct SchedulerOptions {
   // Tests pass a manual clock, with `tick` infinite so that no ticker runs
   // (a real one would see the manual clock jump as a pause) and call Tick.
   std::function<absl::Time()> clock = absl::Now;
+  // The fleet's history (fleet_sampler.h): a sample each interval, kept
+  // this long.
+  absl::Duration fleet_interval = absl::Minutes(1);
+  absl::Duration fleet_retention = absl::Hours(7 * 24);
 };
 
 class Scheduler {
@@ -118,7 +123,10 @@ class Scheduler {
   const ProgressBoard& progress() const { return progress_; }
   // What history expects of running jobs' tests. Thread-safe.
   const WorkBoard& work() const { return work_; }
-  // Runs lease and queue-timeout checks as of `now` (tests call it directly).
+  // How often the fleet is sampled.
+  absl::Duration fleet_interval() const { return options_.fleet_interval; }
+  // Runs lease and queue-timeout checks, and takes the fleet's sample when
+  // one is due, as of `now` (tests call it directly).
   void Tick(absl::Time now);
 
  private:
@@ -335,6 +343,7 @@ class Scheduler {
 
   AgentRegistry agents_ ABSL_GUARDED_BY(loop_);
   DispatchQueue queue_ ABSL_GUARDED_BY(loop_);
+  FleetSampler fleet_ ABSL_GUARDED_BY(loop_);
   std::map<std::string, ActiveJob> jobs_ ABSL_GUARDED_BY(loop_);  // dropped when the job ends
   std::map<std::string, RunningAttempt> attempts_ ABSL_GUARDED_BY(loop_);
   // Per batch: messages held until commit, and what to do once at its end.

@@ -211,6 +211,22 @@ ALTER TABLE attempts ADD COLUMN batch_attempt_id TEXT NOT NULL DEFAULT '';
     R"sql(
 ALTER TABLE test_results ADD COLUMN share_ms INTEGER;
 )sql",
+    // v17: the fleet's history, a row per architecture a sample
+    // (controller/store/fleet_samples.h).
+    R"sql(
+CREATE TABLE fleet_samples(
+  unix_ms INTEGER NOT NULL,
+  arch TEXT NOT NULL,
+  agents INTEGER NOT NULL,
+  slots INTEGER NOT NULL,
+  busy INTEGER NOT NULL,
+  unavailable INTEGER NOT NULL,
+  queued INTEGER NOT NULL,
+  started INTEGER NOT NULL,
+  start_wait_ms_avg INTEGER NOT NULL,
+  start_wait_ms_max INTEGER NOT NULL,
+  PRIMARY KEY(unix_ms, arch));
+)sql",
 };
 
 constexpr int kRekeyedVersion = 14;

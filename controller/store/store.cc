@@ -24,7 +24,8 @@ Store::Store(std::string path, std::unique_ptr<StoreConnection> connection)
       jobs_(connection_.get()),
       access_(connection_.get()),
       results_(connection_.get()),
-      allure_(connection_.get()) {}
+      allure_(connection_.get()),
+      fleet_(connection_.get()) {}
 
 Store::~Store() = default;
 

@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "controller/store/access_table.h"
 #include "controller/store/allure_uploads.h"
+#include "controller/store/fleet_samples.h"
 #include "controller/store/job_table.h"
 #include "controller/store/results_table.h"
 #include "controller/store/store_connection.h"
@@ -66,6 +67,8 @@ class Store {
   ResultsTable& results() { return results_; }
   // Each job's upload to the Allure server (allure_uploads.h).
   AllureUploads& allure_uploads() { return allure_; }
+  // The fleet's per-minute history (fleet_samples.h).
+  FleetSamples& fleet() { return fleet_; }
 
  private:
   Store(std::string path, std::unique_ptr<StoreConnection> connection);
@@ -76,6 +79,7 @@ class Store {
   AccessTable access_;
   ResultsTable results_;
   AllureUploads allure_;
+  FleetSamples fleet_;
 };
 
 }  // namespace arena

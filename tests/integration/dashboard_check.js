@@ -78,6 +78,24 @@ function check(condition, message) {
     console.log("ok - the timeline draws the attempt as a failed bar with a text alternative: " + caption);
     await page.screenshot({ path: screenshot, fullPage: true });
 
+    // A test's history from its row in the results, then the fleet.
+    await page.click('a.test-link:has-text("checkout::total")');
+    await page.waitForSelector("svg.history rect.bar.s-failed", { timeout: 10000 });
+    const runCaption = await page.getAttribute("svg.history", "aria-label");
+    check(/^1 run in 1 job: 1 failed; flaky in 0 \(0%\)/.test(runCaption || ""),
+      "the test history's text alternative: " + runCaption);
+    check((await page.textContent("#history-runs")).includes(job), "the run's job is listed");
+    console.log("ok - a test's history draws its run as a failed bar: " + runCaption);
+    await page.click("#nav-fleet");
+    await page.waitForSelector('figure.fleet[data-arch="amd64"] svg.slots path.busy', { timeout: 10000 });
+    const fleetCaption = await page.textContent('figure.fleet[data-arch="amd64"] figcaption');
+    check(/^amd64: 1 slot on 1 agent now; busy [01] to 1 \(/.test(fleetCaption),
+      "the fleet picture's text alternative: " + fleetCaption);
+    const sample = await page.textContent('figure.fleet[data-arch="amd64"] svg.slots rect.hover title');
+    check(/amd64: \d of 1 slots busy, 0 unavailable, \d queued/.test(sample), "a sample's hover text: " + sample);
+    await page.screenshot({ path: screenshot.replace(/\.png$/, "-fleet.png"), fullPage: true });
+    console.log("ok - the fleet page draws amd64's slots and queue: " + fleetCaption);
+
     await page.click("#nav-agents");
     await page.waitForSelector("#agents", { timeout: 10000 });
     const agents = await page.textContent("#agents");

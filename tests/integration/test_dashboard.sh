@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 tools=${ARENA_TOOLS_DIR:-/opt/arena-tools}
 [ -d "$tools/node_modules/playwright-core" ] && [ -x /usr/bin/chromium ] ||
   fail "playwright-core and chromium are needed (deploy/setup-test-tools.sh installs them)"
-start_controller ctl
+start_controller ctl 0 --fleet-sample-interval 1s
 start_agent agent --slots 1
 
 headers=$(curl -s -D - -o "$WORK/index.html" "$CTL_URL/")
@@ -30,5 +30,5 @@ YAML
 node "$(dirname "$0")/dashboard_check.js" "$CTL_URL" "$TOKEN" "$job" "$WORK/dashboard.png" "$svc_job"
 [ -s "$WORK/dashboard.png" ] || fail "no screenshot"
 mkdir -p "${ARENA_ARTIFACTS_DIR:-$ARENA_BIN/../test-artifacts}"
-cp "$WORK/dashboard.png" "${ARENA_ARTIFACTS_DIR:-$ARENA_BIN/../test-artifacts}/dashboard.png"
-pass "dashboard: login, live log, verdict, results, agents, loading state, service log tab (screenshot: test-artifacts/dashboard.png)"
+cp "$WORK/dashboard.png" "$WORK/dashboard-fleet.png" "${ARENA_ARTIFACTS_DIR:-$ARENA_BIN/../test-artifacts}/"
+pass "dashboard: login, live log, verdict, results, timeline, test history, fleet, agents, loading state, service log tab (screenshots: test-artifacts/dashboard.png, dashboard-fleet.png)"

@@ -220,7 +220,7 @@ function resultsTable(results) {
   for (const r of shown) counts[r.status] = (counts[r.status] || 0) + 1;
   const flaky = shown.filter((r) => r.flaky).length;
   const rows = shown.slice(0, 500).map((r) => `<tr><td>${esc(r.arch)}</td><td>${esc(r.suite)}</td>
-      <td><code>${esc(r.test_key)}</code></td><td>${badge(r.status, r.flaky ? ' <span class="badge flaky">flaky</span>' : "")}${
+      <td><a class="test-link" href="#/tests/${encodeURIComponent(r.test_key)}?arch=${encodeURIComponent(r.arch)}"><code>${esc(r.test_key)}</code></a></td><td>${badge(r.status, r.flaky ? ' <span class="badge flaky">flaky</span>' : "")}${
         r.quarantined ? ' <span class="badge quarantined">quarantined</span>' : ""}</td>
       <td>${esc(r.duration_ms)} ms</td><td>${esc(r.attempt_number)}</td><td>${esc(r.message)}</td></tr>`).join("");
   return `<h2>Tests</h2><p id="test-counts">${Object.entries(counts).map(([s, n]) => `${n} ${esc(s)}`).join(", ")}${
@@ -276,7 +276,6 @@ function timelineSvg(timeline) {
   const labels = rows.map((r, i) => `<text class="lane" x="4" y="${i * rowH + rowH - 5}">${esc(r)}</text>`);
   const height = rows.length * rowH;
   const total = duration(t0, t0 + span);
-  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const caption = `${plural(bars.length, "attempt")} on ${plural(timeline.lanes || rows.length, "slot")} over ${total}`;
   return `<figure id="timeline"><svg class="timeline" role="img" aria-label="${esc(caption)}" viewBox="0 0 ${width} ${height}" width="100%" height="${height}">${labels.join("")}${shapes.join("")}</svg><figcaption class="muted">${esc(caption)}; hover a bar for its test and time</figcaption></figure>`;
 }
@@ -356,6 +355,123 @@ async function renderAgents(gen) {
   timer = setTimeout(route, 3000);
 }
 
+// ---- pictures: shared ----
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+function clock(ms) { return new Date(Number(ms)).toISOString().slice(11, 16); }
+
+function seconds(ms) {
+  ms = Number(ms || 0);
+  return ms < 1000 ? `${ms}ms` : ms < 60000 ? `${(ms / 1000).toFixed(1)}s` : `${(ms / 60000).toFixed(1)}m`;
+}
+
+// ---- fleet ----
+// One architecture's samples as two inline SVG charts sharing a time axis:
+// its slots (busy filled, unavailable hatched, the total as a line) and
+// its queue depth (a line) with each sample's average time to start (a
+// dot). Every sample has a hover column naming its numbers; the caption
+// says the same in words.
+function fleetSvg(arch, samples, fromMs, toMs) {
+  const width = 1000, height = 110, left = 40;
+  const x = (ms) => left + ((Number(ms) - fromMs) / Math.max(1, toMs - fromMs)) * (width - left);
+  const n = (v) => Number(v || 0);
+  const slotsTop = Math.max(1, ...samples.map((s) => n(s.slots)));
+  const queueTop = Math.max(1, ...samples.map((s) => n(s.queued)));
+  const waitTop = Math.max(1, ...samples.map((s) => n(s.start_wait_ms_avg)));
+  const y = (v, top) => (height - 4) - (v / top) * (height - 14);
+  const path = (value, top) => samples.map((s, i) =>
+    `${i ? "L" : "M"}${x(s.unix_ms).toFixed(1)},${y(value(s), top).toFixed(1)}`).join("");
+  const area = (value, base, top) => samples.length < 2 ? "" : `${path(value, top)}${samples.slice().reverse().map((s) =>
+    `L${x(s.unix_ms).toFixed(1)},${y(base(s), top).toFixed(1)}`).join("")}Z`;
+  const step = samples.length > 1 ? (x(samples[1].unix_ms) - x(samples[0].unix_ms)) : 4;
+  const hover = samples.map((s) => `<rect class="hover" x="${(x(s.unix_ms) - step / 2).toFixed(1)}" y="0" width="${Math.max(1, step).toFixed(1)}" height="${height}"><title>${esc(
+    `${clock(s.unix_ms)} ${arch}: ${n(s.busy)} of ${n(s.slots)} slots busy, ${n(s.unavailable)} unavailable, ${n(s.queued)} queued, ${n(s.started)} started` +
+    (n(s.started) ? `, time to start ${seconds(s.start_wait_ms_avg)} avg, ${seconds(s.start_wait_ms_max)} max` : ""))}</title></rect>`).join("");
+  const axis = (top, unit) => `<text class="axis" x="2" y="12">${esc(top)}${unit}</text><text class="axis" x="2" y="${height - 4}">0</text>`;
+  const slots = `<svg class="fleet slots" role="img" aria-label="${esc(`${arch} slots`)}" viewBox="0 0 ${width} ${height}" width="100%" height="${height}">
+    ${axis(slotsTop, " slots")}
+    <path class="busy" d="${area((s) => n(s.busy), () => 0, slotsTop)}"></path>
+    <path class="unavailable" d="${area((s) => n(s.busy) + n(s.unavailable), (s) => n(s.busy), slotsTop)}"></path>
+    <path class="total" d="${path((s) => n(s.slots), slotsTop)}"></path>${hover}</svg>`;
+  const dots = samples.filter((s) => n(s.started)).map((s) =>
+    `<circle class="wait" cx="${x(s.unix_ms).toFixed(1)}" cy="${y(n(s.start_wait_ms_avg), waitTop).toFixed(1)}" r="2.5"></circle>`).join("");
+  const queue = `<svg class="fleet queue" role="img" aria-label="${esc(`${arch} queue and time to start`)}" viewBox="0 0 ${width} ${height}" width="100%" height="${height}">
+    ${axis(queueTop, " queued")}<text class="axis wait" x="${width - 4}" y="12" text-anchor="end">${esc(seconds(waitTop))} to start</text>
+    <path class="queued" d="${path((s) => n(s.queued), queueTop)}"></path>${dots}${hover}</svg>`;
+  const busy = samples.map((s) => n(s.busy));
+  const started = samples.reduce((sum, s) => sum + n(s.started), 0);
+  const waitSum = samples.reduce((sum, s) => sum + n(s.start_wait_ms_avg) * n(s.started), 0);
+  const last = samples[samples.length - 1] || {};
+  const caption = `${arch}: ${plural(n(last.slots), "slot")} on ${plural(n(last.agents), "agent")} now; busy ${Math.min(...busy)} to ${Math.max(...busy)}` +
+    ` (${(busy.reduce((a, b) => a + b, 0) / Math.max(1, busy.length)).toFixed(1)} on average); queue up to ${Math.max(0, ...samples.map((s) => n(s.queued)))};` +
+    ` ${plural(started, "task")} started${started ? `, ${seconds(Math.round(waitSum / started))} to start on average, ${seconds(Math.max(...samples.map((s) => n(s.start_wait_ms_max))))} at most` : ""}`;
+  return `<figure class="fleet" data-arch="${esc(arch)}"><h2>${esc(arch)}</h2>${slots}${queue}
+    <figcaption class="muted">${esc(caption)}. From ${esc(clock(fromMs))} to ${esc(clock(toMs))} UTC; hover for a sample.</figcaption></figure>`;
+}
+
+async function renderFleet(gen) {
+  const hours = Number(params().get("hours") || 6);
+  const data = await api("/api/v1/fleet/history?hours=" + encodeURIComponent(hours));
+  if (!current(gen)) return;
+  const samples = data.samples || [];
+  // The window asked for, or less when the samples begin later (a new
+  // controller), so what there is fills the width.
+  const first = samples.length ? Math.min(...samples.map((s) => Number(s.unix_ms))) : Date.now();
+  const toMs = Date.now(), fromMs = Math.max(toMs - hours * 3600000, first - Number(data.interval_ms || 0));
+  const archs = [...new Set(samples.map((s) => s.arch))];
+  const choices = [1, 6, 24, 168].map((h) =>
+    `<a href="#/fleet?hours=${h}" class="${h === hours ? "selected" : ""}">${h < 168 ? h + " h" : "7 days"}</a>`).join(" ");
+  const figures = archs.map((a) => fleetSvg(a, samples.filter((s) => s.arch === a), fromMs, toMs)).join("");
+  view.innerHTML = `<h1>Fleet</h1><p class="range">${choices} <span class="muted">· a sample each ${
+    esc(seconds(data.interval_ms))}; <span class="legend busy">busy</span> <span class="legend unavailable">unavailable</span> slots,
+    the line their total; queue depth and <span class="legend wait">time to start</span> below</span></p>${
+    figures || '<p class="muted" id="no-samples">No samples yet: the controller takes one a minute.</p>'}`;
+  timer = setTimeout(route, 30000);
+}
+
+// ---- a test's history ----
+// A test's last runs as inline SVG, oldest left: a bar per run, its height
+// the run's duration, coloured by its result; the caption gives the flake
+// rate.
+function historySvg(history) {
+  const runs = (history.runs || []).slice().reverse();
+  if (!runs.length) return "";
+  const width = 1000, height = 120, gap = 2;
+  const took = (r) => Number(r.share_ms || 0) || Number(r.duration_ms || 0);
+  const top = Math.max(1, ...runs.map(took));
+  const w = Math.max(2, Math.min(40, (width - gap * runs.length) / runs.length));
+  const bars = runs.map((r, i) => {
+    const h = Math.max(2, (took(r) / top) * (height - 16));
+    return `<rect class="bar s-${esc(r.status)}" x="${(i * (w + gap)).toFixed(1)}" y="${(height - h).toFixed(1)}" width="${w.toFixed(1)}" height="${h.toFixed(1)}"><title>${esc(
+      `${r.job_id} ${r.arch} attempt ${r.attempt_number || 1}: ${r.status}, ${seconds(took(r))}`)}</title></rect>`;
+  }).join("");
+  const counts = {};
+  for (const r of runs) counts[r.status] = (counts[r.status] || 0) + 1;
+  const caption = `${plural(runs.length, "run")} in ${plural(Number(history.jobs || 0), "job")}: ${
+    Object.entries(counts).map(([s, c]) => `${c} ${s}`).join(", ")}; flaky in ${Number(history.flaky_jobs || 0)} (${
+    Math.round(Number(history.flake_rate || 0) * 100)}%); longest ${seconds(top)}`;
+  return `<figure id="history"><svg class="history" role="img" aria-label="${esc(caption)}" viewBox="0 0 ${width} ${height}" width="100%" height="${height}">
+    <text class="axis" x="${width - 4}" y="12" text-anchor="end">${esc(seconds(top))}</text>${bars}</svg>
+    <figcaption class="muted">${esc(caption)}; oldest left, hover a bar for its run</figcaption></figure>`;
+}
+
+async function renderTest(key, gen) {
+  const arch = params().get("arch") || "";
+  const q = new URLSearchParams({ runs: "50" });
+  if (arch) q.set("arch", arch);
+  const history = await api(`/api/v1/tests/${encodeURIComponent(key)}/history?` + q);
+  if (!current(gen)) return;
+  const rows = (history.runs || []).map((r) => `<tr class="clickable" data-job="${esc(r.job_id)}"><td><code>${esc(r.job_id)}</code></td>
+      <td>${esc(r.arch)}</td><td>${badge(r.status)}</td><td>${seconds(r.duration_ms)}</td>
+      <td>${Number(r.share_ms || 0) ? seconds(r.share_ms) : "-"}</td><td>${esc(r.attempt_number || 1)}</td>
+      <td>${ago(r.finished_unix_ms)}</td></tr>`).join("");
+  view.innerHTML = `<h1>Test <code>${esc(key)}</code>${arch ? ` on ${esc(arch)}` : ""}</h1>${historySvg(history)}
+    <table id="history-runs"><tr><th>Job</th><th>Arch</th><th>Result</th><th>Took</th><th>Share of its run</th><th>Attempt</th><th>Ended</th></tr>${
+      rows || '<tr><td colspan="7" class="muted">No runs of this test.</td></tr>'}</table>`;
+  view.querySelectorAll("tr[data-job]").forEach((tr) =>
+    tr.addEventListener("click", () => { location.hash = "#/jobs/" + tr.dataset.job; }));
+}
+
 // ---- routing ----
 // Shows the page the hash names. Another page than the one on screen
 // replaces it at once with a loading line, so a slow answer never leaves the
@@ -378,6 +494,9 @@ async function route() {
     if (hash === "#/login") return renderLogin();
     if (job !== null) return await renderJob(job, gen);
     if (hash.startsWith("#/agents")) return await renderAgents(gen);
+    if (hash.startsWith("#/fleet")) return await renderFleet(gen);
+    const test = hash.match(/^#\/tests\/([^?]+)/);
+    if (test) return await renderTest(decodeURIComponent(test[1]), gen);
     return await renderJobs(gen);
   } catch (e) {
     if (current(gen) && location.hash !== "#/login") showError(e);

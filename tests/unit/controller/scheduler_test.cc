@@ -374,3 +374,61 @@ TEST_F(SchedulerTest, AJobsBuildReachesTheAgentWithTheJobsPullPolicy) {
 
 }  // namespace
 }  // namespace arena
+
+namespace arena {
+namespace {
+
+TEST_F(SchedulerTest, ATickStoresTheFleetsSampleOnceAnInterval) {
+  ManualClock clock;
+  SchedulerOptions options;
+  options.tick = absl::InfiniteDuration();  // only the test ticks
+  options.clock = clock.AsFunction();
+  options.fleet_interval = absl::Minutes(1);
+  UseOptions(options);
+  auto link = Connect("agent-1", 4);
+  v1::Job job;
+  job.set_id("job-1");
+  job.set_state(v1::QUEUED);
+  job.set_created_unix_ms(absl::ToUnixMillis(clock.Now() - absl::Seconds(2)));
+  job.mutable_spec()->set_image("img");
+  job.mutable_spec()->add_command("true");
+  for (int i = 0; i < 6; ++i) {  // 4 run, 2 wait
+    v1::Task* task = job.add_tasks();
+    task->set_id(absl::StrCat("job-1-t", i));
+    task->set_arch("amd64");
+    task->set_state(v1::QUEUED);
+  }
+  ASSERT_TRUE(store_->jobs().InsertJob(job).ok());
+  scheduler_->JobSubmitted("job-1");
+  scheduler_->Flush();
+  ASSERT_EQ(link->Assigns().size(), 4u);
+  v1::AgentMessage started;
+  started.mutable_event()->set_attempt_id(link->Assigns()[0].attempt_id());
+  started.mutable_event()->set_kind(v1::TASK_EVENT_STARTED);
+  started.mutable_event()->set_unix_ms(absl::ToUnixMillis(clock.Now()));
+  Send("agent-1", started);
+  scheduler_->Tick(clock.Now());
+  scheduler_->Tick(clock.Now() + absl::Seconds(1));  // the same interval: no second sample
+  absl::StatusOr<std::vector<v1::FleetSample>> samples = store_->fleet().Since(0, "", 10);
+  ASSERT_TRUE(samples.ok()) << samples.status();
+  ASSERT_EQ(samples->size(), 1u);
+  const v1::FleetSample& s = (*samples)[0];
+  EXPECT_EQ(s.arch(), "amd64");
+  EXPECT_EQ(s.agents(), 1);
+  EXPECT_EQ(s.slots(), 4);
+  EXPECT_EQ(s.busy(), 4);
+  EXPECT_EQ(s.queued(), 2);
+  EXPECT_EQ(s.started(), 1);
+  EXPECT_EQ(s.start_wait_ms_avg(), 2000);
+  // A week later the first sample is pruned as the next is stored.
+  clock.Advance(absl::Hours(7 * 24) + absl::Minutes(1));
+  scheduler_->Tick(clock.Now());
+  samples = store_->fleet().Since(0, "", 10);
+  ASSERT_TRUE(samples.ok());
+  ASSERT_EQ(samples->size(), 1u);
+  EXPECT_GT((*samples)[0].unix_ms(), s.unix_ms());
+  EXPECT_EQ((*samples)[0].started(), 0);
+}
+
+}  // namespace
+}  // namespace arena
