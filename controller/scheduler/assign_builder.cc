@@ -62,9 +62,10 @@ void SetWork(const v1::Job& job, const v1::Task& task, v1::Assign* assign) {
   assign->set_repo(spec.repo());
   assign->set_commit(spec.commit());
   assign->set_timeout_ms(spec.timeout_ms());
-  // A test by itself: its test timeout, and one more for the runner's start.
+  // A test by itself: its test timeout, and the runner's start.
   if (task.kind() == v1::TASK_KIND_TEST && spec.test_timeout_ms() > 0) {
-    assign->set_timeout_ms(std::min(2 * spec.test_timeout_ms(), JobTimeoutMs(spec)));
+    assign->set_timeout_ms(std::min(spec.test_timeout_ms() + RunnerStartMs(spec.test_timeout_ms()),
+                                    JobTimeoutMs(spec)));
   }
 }
 

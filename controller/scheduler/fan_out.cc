@@ -73,13 +73,18 @@ int64_t JobTimeoutMs(const v1::JobSpec& spec) {
   return spec.timeout_ms() > 0 ? spec.timeout_ms() : kDefaultTimeoutMs;
 }
 
+int64_t RunnerStartMs(int64_t test_timeout_ms) {
+  constexpr int64_t kWithoutTestTimeoutMs = 60 * 1000;
+  constexpr int64_t kAtLeastMs = 10 * 1000;
+  return test_timeout_ms > 0 ? std::max(test_timeout_ms, kAtLeastMs) : kWithoutTestTimeoutMs;
+}
+
 int64_t BatchTimeoutMs(const std::vector<std::string>& test_ids,
                        const std::map<std::string, int64_t>& history, int64_t test_timeout_ms,
                        int64_t job_timeout_ms) {
-  constexpr int64_t kRunnerStartMs = 60 * 1000;  // without a test timeout
   constexpr int64_t kHistoryFactor = 3;
   const int64_t unknown = test_timeout_ms > 0 ? test_timeout_ms : job_timeout_ms;
-  int64_t limit = test_timeout_ms > 0 ? test_timeout_ms : kRunnerStartMs;
+  int64_t limit = RunnerStartMs(test_timeout_ms);
   for (const std::string& id : test_ids) {
     auto known = history.find(id);
     limit += known != history.end() ? kHistoryFactor * known->second : unknown;

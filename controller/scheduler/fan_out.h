@@ -52,10 +52,15 @@ std::vector<std::string> BatchCommand(absl::string_view template_command,
 // stored without one.
 int64_t JobTimeoutMs(const v1::JobSpec& spec);
 
+// The time a test runner gets to start (an interpreter, imports, the
+// collection) besides its tests' own limits (ms): the test timeout, at
+// least 10 s (a loaded host takes seconds to start one), a minute without
+// a test timeout.
+int64_t RunnerStartMs(int64_t test_timeout_ms);
+
 // A batch's time limit (ms): three times what its tests took last time
 // (`history`, ms by test id), a test without history counted at
-// `test_timeout_ms` (0: the job's timeout), plus the runner's start counted
-// as one test at that limit (a minute without one); at most
+// `test_timeout_ms` (0: the job's timeout), plus RunnerStartMs; at most
 // `job_timeout_ms`. So a hang in a batch whose tests have history is cut
 // soon after they should have ended, and the tests without a result run
 // again in halves.

@@ -95,8 +95,11 @@ TEST(BuildAssign, ATestTaskNamesItsWarmContainerAndWhetherItIsDestructive) {
   EXPECT_FALSE(BuildAssign(job, task, {"att", 1}, nullptr).destructive());
   EXPECT_EQ(BuildAssign(job, task, {"att", 1}, nullptr).timeout_ms(), 60000);  // the job's
   job.mutable_spec()->set_test_timeout_ms(5000);
-  EXPECT_EQ(BuildAssign(job, task, {"att", 1}, nullptr).timeout_ms(), 10000)
-      << "a test's own, and one more for the runner's start";
+  EXPECT_EQ(BuildAssign(job, task, {"att", 1}, nullptr).timeout_ms(), 15000)
+      << "a test's own, and at least 10 s for the runner's start";
+  job.mutable_spec()->set_test_timeout_ms(20000);
+  EXPECT_EQ(BuildAssign(job, task, {"att", 1}, nullptr).timeout_ms(), 40000)
+      << "a test's own, and as much again for the runner's start";
   task.set_kind(v1::TASK_KIND_LIST);
   EXPECT_EQ(BuildAssign(job, task, {"att", 1}, nullptr).timeout_ms(), 60000) << "not the list's";
 }

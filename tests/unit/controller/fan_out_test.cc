@@ -98,6 +98,11 @@ TEST(FanOut, ABatchsTimeoutIsThreeTimesItsHistoryPlusOneTestLimit) {
   EXPECT_EQ(BatchTimeoutMs({"a", "b"}, history, 0, kHour), 69000);
   EXPECT_EQ(BatchTimeoutMs({"a", "new"}, history, 0, kHour), kHour);
   EXPECT_EQ(BatchTimeoutMs({"a", "b"}, history, 10000, 15000), 15000);
+  // A short test timeout still leaves the runner 10 s to start.
+  EXPECT_EQ(BatchTimeoutMs({"a", "b"}, history, 2000, kHour), 19000);
+  EXPECT_EQ(RunnerStartMs(2000), 10000);
+  EXPECT_EQ(RunnerStartMs(30000), 30000);
+  EXPECT_EQ(RunnerStartMs(0), 60000);
   v1::JobSpec spec;
   EXPECT_EQ(JobTimeoutMs(spec), kHour);  // stored without one
   spec.set_timeout_ms(5000);
