@@ -89,6 +89,7 @@ int CmdStatus(Cli& cli);
 int CmdJobs(Cli& cli);
 int CmdLogs(Cli& cli);
 int CmdCancel(Cli& cli);
+int CmdRerun(Cli& cli);
 
 // Test-intelligence commands (cli/test_commands.cc).
 int CmdResults(Cli& cli);

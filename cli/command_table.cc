@@ -149,6 +149,11 @@ void AddJobCommands(std::vector<CommandInfo>& c) {
   c.push_back(Command("wait", "JOB", "wait for the verdict; exit codes as run", CmdWait));
   c.back().flags = {JunitOut(), Allure()};
   c.push_back(Command("cancel", "JOB", "stop a job's tasks", CmdCancel));
+  c.push_back(Command("rerun", "JOB",
+                      "a new job with the job's spec, or with --failed only what did not pass; "
+                      "prints its id",
+                      CmdRerun));
+  c.back().flags = {Bool("failed", "only the failed tests, suites or commands, where they failed")};
 }
 
 void AddTestCommands(std::vector<CommandInfo>& c) {

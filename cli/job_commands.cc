@@ -380,4 +380,25 @@ int CmdCancel(Cli& cli) {
   return 0;
 }
 
+// arenactl rerun JOB [--failed]: prints the new job's id, as submit does.
+int CmdRerun(Cli& cli) {
+  absl::StatusOr<ParsedFlags> flags = CommandFlags(cli);
+  if (!flags.ok()) return Fail(kExitUsage, std::string(flags.status().message()));
+  absl::StatusOr<std::string> job_id = OneJobId(*flags, "rerun");
+  if (!job_id.ok()) return Fail(kExitUsage, std::string(job_id.status().message()));
+  v1::RerunJobRequest request;
+  request.set_job_id(*job_id);
+  request.set_failed_only(flags->Has("failed"));
+  v1::Job job;
+  auto context = cli.client->Context();
+  grpc::Status status = cli.client->stub()->RerunJob(context.get(), request, &job);
+  if (!status.ok()) return Fail(kExitUsage, cli.client->Describe(status));
+  if (cli.output == "json") {
+    PrintJson(job);
+  } else {
+    std::printf("%s\n", SafeField(job.id()).c_str());
+  }
+  return 0;
+}
+
 }  // namespace arena

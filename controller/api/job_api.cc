@@ -24,6 +24,7 @@
 #include "controller/scheduler/fan_out.h"
 #include "controller/scheduler/scheduler.h"
 #include "controller/spec/job_spec.h"
+#include "controller/spec/rerun_spec.h"
 #include "controller/spec/spec_limits.h"
 #include "controller/store/job_events.h"
 #include "controller/store/store.h"
@@ -136,6 +137,8 @@ absl::StatusOr<v1::Job> JobApi::Get(const Principal& who, const v1::GetJobReques
     task.set_waiting_reason(reason->second);
   }
   RETURN_IF_ERROR(FillAllure(&job));
+  ASSIGN_OR_RETURN(std::vector<std::string> reruns, store_->jobs().Reruns(job.id()));
+  for (std::string& id : reruns) job.add_reruns(std::move(id));
   return job;
 }
 
@@ -203,7 +206,30 @@ absl::StatusOr<v1::Job> JobApi::Submit(const Principal& who, const v1::SubmitJob
     absl::StatusOr<v1::Job> existing = JobForKey(who, key, spec);
     if (!absl::IsNotFound(existing.status())) return existing;
   }
+  return Enqueue(who, spec, key, "");
+}
+
+absl::StatusOr<v1::Job> JobApi::Rerun(const Principal& who, const v1::RerunJobRequest& request) {
+  ASSIGN_OR_RETURN(v1::Job visible, access_->VisibleJob(who, request.job_id(), 0, 1));
+  ASSIGN_OR_RETURN(v1::Job stored, store_->jobs().GetJob(visible.id()));
+  ASSIGN_OR_RETURN(v1::JobSpec rerun, RerunSpec(stored, request.failed_only()));
+  // Checked again against today's policy; the secrets stay as sealed.
+  v1::JobSpec check = rerun;
+  check.clear_sealed_secrets();
+  check.clear_secret_names();
+  ASSIGN_OR_RETURN(v1::JobSpec spec, ValidateJobSpec(check, policy_));
+  spec.set_sealed_secrets(rerun.sealed_secrets());
+  *spec.mutable_secret_names() = rerun.secret_names();
+  ASSIGN_OR_RETURN(v1::Job job, Enqueue(who, spec, "", stored.id()));
+  access_->Audit(who.name, request.failed_only() ? "job.rerun_failed" : "job.rerun", job.id(),
+                 stored.id());
+  return job;
+}
+
+absl::StatusOr<v1::Job> JobApi::Enqueue(const Principal& who, const v1::JobSpec& spec,
+                                        const std::string& key, const std::string& rerun_of) {
   v1::Job job;
+  job.set_rerun_of(rerun_of);
   job.set_id(NewId("job"));
   *job.mutable_spec() = spec;
   job.set_state(v1::QUEUED);

@@ -33,6 +33,9 @@ class JobApi {
          SpecPolicy policy);
 
   absl::StatusOr<v1::Job> Submit(const Principal& who, const v1::SubmitJobRequest& request);
+  // A new job, the caller's, with the visible job's spec or only what of it
+  // failed (rerun_spec.h); the two name each other (rerun_of, reruns).
+  absl::StatusOr<v1::Job> Rerun(const Principal& who, const v1::RerunJobRequest& request);
   // The job with one page of its tasks (the request's task page), waiting
   // reasons filled in for queued tasks. `wait_ms` is not looked at.
   absl::StatusOr<v1::Job> Get(const Principal& who, const v1::GetJobRequest& request);
@@ -75,6 +78,10 @@ class JobApi {
   // The job created with `key`; AlreadyExists when its spec differs.
   absl::StatusOr<v1::Job> JobForKey(const Principal& who, const std::string& key,
                                     const v1::JobSpec& spec);
+  // Stores a job of the checked `spec` (its secrets sealed), owned by
+  // `who`, fanned out into tasks, and hands it to the scheduler.
+  absl::StatusOr<v1::Job> Enqueue(const Principal& who, const v1::JobSpec& spec,
+                                  const std::string& key, const std::string& rerun_of);
 
   const JobAccess* const access_;
   Store* const store_;

@@ -98,6 +98,12 @@ grpc::Status JobServiceImpl::CheckCapacity(grpc::ServerContext* context,
                [&](const Principal& who) { return apis_.jobs->CheckCapacity(who, *request); });
 }
 
+grpc::Status JobServiceImpl::RerunJob(grpc::ServerContext* context,
+                                      const v1::RerunJobRequest* request, v1::Job* response) {
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.jobs->Rerun(who, *request); });
+}
+
 grpc::Status JobServiceImpl::GetFleetHistory(grpc::ServerContext* context,
                                              const v1::GetFleetHistoryRequest* request,
                                              v1::FleetHistory* response) {

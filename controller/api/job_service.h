@@ -45,6 +45,8 @@ class JobServiceImpl final : public v1::JobService::Service {
                           v1::ListAgentsResponse* response) override;
   grpc::Status CheckCapacity(grpc::ServerContext* context, const v1::CheckCapacityRequest* request,
                              v1::CheckCapacityResponse* response) override;
+  grpc::Status RerunJob(grpc::ServerContext* context, const v1::RerunJobRequest* request,
+                        v1::Job* response) override;
   grpc::Status GetFleetHistory(grpc::ServerContext* context,
                                const v1::GetFleetHistoryRequest* request,
                                v1::FleetHistory* response) override;

@@ -83,6 +83,17 @@ void CancelJob(const RouteContext& ctx, const Principal& who, const Request& req
   Reply(res, ctx.apis.jobs->Cancel(who, req.matches[1]));
 }
 
+// Body (optional): {"failed_only": true}.
+void RerunJob(const RouteContext& ctx, const Principal& who, const Request& req, Response& res) {
+  v1::RerunJobRequest request;
+  if (!req.body.empty()) {
+    absl::Status parsed = ParseBody(req, &request);
+    if (!parsed.ok()) return WriteError(res, parsed);
+  }
+  request.set_job_id(req.matches[1]);
+  Reply(res, ctx.apis.jobs->Rerun(who, request));
+}
+
 // ---- logs, results, artifacts ----
 
 void StreamLogs(const RouteContext& ctx, const Principal& who, const Request& req, Response& res) {
@@ -327,6 +338,7 @@ const std::vector<Route>& AuthenticatedRoutes() {
       {"GET", "/api/v1/jobs", ListJobs},
       {"GET", R"(/api/v1/jobs/([^/]+))", GetJob},
       {"POST", R"(/api/v1/jobs/([^/]+)/cancel)", CancelJob},
+      {"POST", R"(/api/v1/jobs/([^/]+)/rerun)", RerunJob},
       {"GET", R"(/api/v1/jobs/([^/]+)/logs)", StreamLogs},
       {"GET", R"(/api/v1/jobs/([^/]+)/results)", ListResults},
       {"GET", R"(/api/v1/jobs/([^/]+)/timeline)", GetTimeline},

@@ -10,7 +10,8 @@
 namespace arena {
 namespace {
 
-constexpr const char* kJobColumns = "id, spec, state, reason, created_ms, finished_ms, owner";
+constexpr const char* kJobColumns =
+    "id, spec, state, reason, created_ms, finished_ms, owner, rerun_of";
 
 constexpr const char* kTaskColumns =
     "id, arch, state, exit_code, reason, agent_id, attempt_id, started_ms, "
@@ -120,6 +121,7 @@ JobRow ReadJobRow(const Statement& row) {
   read.job.set_created_unix_ms(in.Int());
   read.job.set_finished_unix_ms(in.Int());
   read.job.set_owner(in.Text());
+  read.job.set_rerun_of(in.Text());
   return read;
 }
 
@@ -187,12 +189,21 @@ absl::Status JobTable::InsertJob(const v1::Job& job, const std::string& idempote
   return connection_->Transaction([&](Database& db) -> absl::Status {
     RETURN_IF_ERROR(SqlQuery(db,
                              "INSERT INTO jobs(id, spec, state, reason, created_ms, "
-                             "idempotency_key, owner) VALUES(?,?,?,?,?,NULLIF(?,''),?)")
+                             "idempotency_key, owner, rerun_of) VALUES(?,?,?,?,?,NULLIF(?,''),?,?)")
                         .Bind(job.id(), Blob{job.spec().SerializeAsString()}, job.state(),
-                              job.reason(), job.created_unix_ms(), idempotency_key, job.owner())
+                              job.reason(), job.created_unix_ms(), idempotency_key, job.owner(),
+                              job.rerun_of())
                         .Run()
                         .status());
     return InsertTasks(db, job.id(), {job.tasks().begin(), job.tasks().end()}, 0);
+  });
+}
+
+absl::StatusOr<std::vector<std::string>> JobTable::Reruns(const std::string& job_id) {
+  return connection_->Read([&](Database& db) {
+    return SqlQuery(db, "SELECT id FROM jobs WHERE rerun_of = ? AND rerun_of != '' ORDER BY rowid")
+        .Bind(job_id)
+        .All([](const Statement& row) { return row.Text(0); });
   });
 }
 

@@ -37,6 +37,8 @@ class JobTable {
   // names the next page), their attempts and the job's task counts by
   // state. NotFound for an unknown id.
   absl::StatusOr<v1::Job> GetJob(const std::string& id, const RowPage& page = {});
+  // The ids of the jobs rerunning `job_id` (Job.rerun_of), oldest first.
+  absl::StatusOr<std::vector<std::string>> Reruns(const std::string& job_id);
   // The job without its tasks (spec, state, owner, times): what the
   // scheduler needs per event, at a cost that does not grow with the job.
   absl::StatusOr<v1::Job> GetJobHeader(const std::string& id);

@@ -227,6 +227,11 @@ CREATE TABLE fleet_samples(
   start_wait_ms_max INTEGER NOT NULL,
   PRIMARY KEY(unix_ms, arch));
 )sql",
+    // v18: the job a job reruns (Job.rerun_of, RerunJob).
+    R"sql(
+ALTER TABLE jobs ADD COLUMN rerun_of TEXT NOT NULL DEFAULT '';
+CREATE INDEX jobs_rerun_of ON jobs(rerun_of) WHERE rerun_of != '';
+)sql",
 };
 
 constexpr int kRekeyedVersion = 14;

@@ -4,7 +4,8 @@
 // agents page, and a refused token; a slow job page (its answer held by a
 // route handler) replaces the previous page at once with a loading line, and
 // its late answer is dropped once the user has moved on. Writes a screenshot
-// of the job page. With SERVICE_JOB (a finished job with a service "web"),
+// of the job page and one of the fleet page; reruns the failed job from its
+// page and cancels the rerun. With SERVICE_JOB (a finished job with a service "web"),
 // its service's log is shown apart from the task's own under its tab.
 // Usage: node dashboard_check.js URL TOKEN JOB SCREENSHOT [SERVICE_JOB]
 "use strict";
@@ -139,6 +140,24 @@ function check(condition, message) {
       "a late answer for the job page the user left replaced the agents page");
     console.log("ok - a late answer for a page already left is dropped; the agents page stays");
     await page.unroute(slow);
+
+    // Rerun what failed from the job page, then cancel the rerun there.
+    await page.goto(url + "/#/jobs/" + job, { timeout: 15000 });
+    await page.waitForSelector("#rerun-failed", { timeout: 10000 });
+    check(await page.$("#cancel") === null, "an ended job offers no cancel");
+    await page.click("#rerun-failed");
+    await page.waitForSelector("#rerun-of", { timeout: 10000 });
+    check((await page.textContent("#rerun-of")).includes(job), "the rerun's page names its job");
+    const rerun = decodeURIComponent(page.url().split("#/jobs/")[1]);
+    check(rerun !== job && rerun.startsWith("job-"), "the rerun's own page opened: " + page.url());
+    await page.waitForSelector("#cancel", { timeout: 10000 });
+    await page.click("#cancel");
+    await page.waitForFunction(() => document.getElementById("verdict").textContent.trim() === "cancelled",
+      null, { timeout: 20000 });
+    await page.goto(url + "/#/jobs/" + job, { timeout: 15000 });
+    await page.waitForSelector("#reruns", { timeout: 10000 });
+    check((await page.textContent("#reruns")).includes(rerun), "the job names its rerun");
+    console.log("ok - rerun failed from the job page opens the new job, which names its job and is cancelled there: " + rerun);
 
     if (serviceJob) {
       await page.goto(url + "/#/jobs/" + serviceJob, { timeout: 15000 });

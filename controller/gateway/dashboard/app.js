@@ -280,6 +280,39 @@ function timelineSvg(timeline) {
   return `<figure id="timeline"><svg class="timeline" role="img" aria-label="${esc(caption)}" viewBox="0 0 ${width} ${height}" width="100%" height="${height}">${labels.join("")}${shapes.join("")}</svg><figcaption class="muted">${esc(caption)}; hover a bar for its test and time</figcaption></figure>`;
 }
 
+// Rerun (the same spec), rerun only what failed, cancel: each through the
+// public API with the user's own token; a new job's page opens at once.
+function jobActions(job) {
+  const ended = terminal(job.state);
+  return `<p class="actions"><button type="button" id="rerun">Rerun</button>${
+    ended && job.state !== "PASSED" ? ' <button type="button" id="rerun-failed">Rerun failed</button>' : ""}${
+    ended ? "" : ' <button type="button" id="cancel">Cancel</button>'} <span id="action-error" class="error"></span></p>`;
+}
+
+function bindJobActions(job) {
+  const act = (id, path, body) => {
+    const button = document.getElementById(id);
+    if (!button) return;
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        const answer = await api(`/api/v1/jobs/${encodeURIComponent(job.id)}/${path}`, {
+          method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+        });
+        if (answer.id !== job.id) location.hash = "#/jobs/" + answer.id;
+        else route();
+      } catch (e) {
+        button.disabled = false;
+        const error = document.getElementById("action-error");
+        if (error) error.textContent = e.message;
+      }
+    });
+  };
+  act("rerun", "rerun", {});
+  act("rerun-failed", "rerun", { failed_only: true });
+  act("cancel", "cancel", {});
+}
+
 async function renderJob(jobId, gen) {
   const job = await api("/api/v1/jobs/" + encodeURIComponent(jobId));
   if (!current(gen)) return;
@@ -305,7 +338,11 @@ async function renderJob(jobId, gen) {
       <span class="muted">Runs</span><code>${esc(what)}</code>
       <span class="muted">Created</span><span>${ago(job.created_unix_ms)}</span>
       <span class="muted">Duration</span><span>${duration(job.created_unix_ms, job.finished_unix_ms)}</span>
-      ${job.reason ? `<span class="muted">Reason</span><span>${esc(job.reason)}</span>` : ""}</div>
+      ${job.reason ? `<span class="muted">Reason</span><span>${esc(job.reason)}</span>` : ""}
+      ${job.rerun_of ? `<span class="muted">Rerun of</span><a id="rerun-of" href="#/jobs/${encodeURIComponent(job.rerun_of)}"><code>${esc(job.rerun_of)}</code></a>` : ""}
+      ${(job.reruns || []).length ? `<span class="muted">Rerun as</span><span id="reruns">${job.reruns.map((id) =>
+        `<a href="#/jobs/${encodeURIComponent(id)}"><code>${esc(id)}</code></a>`).join(" ")}</span>` : ""}</div>
+    ${jobActions(job)}
     <h2>Tasks</h2>${matrix(job)}${timelineSvg(timeline)}<div id="task">${taskDetail(task, spec)}</div>${resultsTable(results)}`;
   document.getElementById("log") && (document.getElementById("log").textContent = logState.text);
   if (scroll !== null && document.getElementById("log")) document.getElementById("log").scrollTop = scroll;
@@ -319,6 +356,7 @@ async function renderJob(jobId, gen) {
     clearTimeout(timer);
     refreshJob(jobId, ++generation);
   }));
+  bindJobActions(job);
   await pollLog(jobId, task, gen);
   if (!current(gen)) return;
   const live = !terminal(job.state) || (task && !terminal(task.state));
