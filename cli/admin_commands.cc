@@ -151,6 +151,7 @@ int CreateToken(Cli& cli, const ParsedFlags& flags) {
   v1::CreateTokenRequest request;
   request.set_name(flags.Get("name"));
   request.set_role(flags.Get("role", "submitter"));
+  request.set_user(flags.Get("user", ""));
   if (flags.Has("ttl")) {
     absl::Duration ttl;
     if (!absl::ParseDuration(flags.Get("ttl"), &ttl) || ttl <= absl::ZeroDuration()) {
@@ -182,12 +183,13 @@ int ListTokens(Cli& cli) {
   }
   MakeDisplaySafe(&response);
   int64_t now_ms = absl::ToUnixMillis(absl::Now());
-  std::printf("%-18s %-20s %-10s %-20s %-20s %s\n", "ID", "NAME", "ROLE", "CREATED", "EXPIRES",
-              "STATE");
+  std::printf("%-18s %-20s %-10s %-16s %-20s %-20s %s\n", "ID", "NAME", "ROLE", "USER", "CREATED",
+              "EXPIRES", "STATE");
   for (const v1::TokenInfo& t : response.tokens()) {
-    std::printf("%-18s %-20s %-10s %-20s %-20s %s\n", t.id().c_str(), t.name().c_str(),
-                t.role().c_str(), FormatMs(t.created_unix_ms()).c_str(),
-                FormatTime(t.expires_unix_ms()).c_str(), TokenState(t, now_ms));
+    std::printf("%-18s %-20s %-10s %-16s %-20s %-20s %s\n", t.id().c_str(), t.name().c_str(),
+                t.role().c_str(), t.user().empty() ? "-" : t.user().c_str(),
+                FormatMs(t.created_unix_ms()).c_str(), FormatTime(t.expires_unix_ms()).c_str(),
+                TokenState(t, now_ms));
   }
   return 0;
 }

@@ -104,6 +104,7 @@ int CmdAgents(Cli& cli);
 int CmdFleet(Cli& cli);
 int CmdJoinToken(Cli& cli);
 int CmdToken(Cli& cli);
+int CmdUser(Cli& cli);
 int CmdAgent(Cli& cli);
 int CmdAudit(Cli& cli);
 int CmdGit(Cli& cli);

@@ -208,15 +208,28 @@ void AddFleetCommands(std::vector<CommandInfo>& c) {
       Sub("create", "",
           {Flag("ttl", "D", "how long it is valid (default 24h)"),
            Flag("uses", "N", "how many agents may enrol with it (default 1)")})};
-  c.push_back(Command("token", "", "API tokens (admin)", CmdToken));
+  c.push_back(Command("token", "", "API tokens (admin; a user may create its own)", CmdToken));
   c.back().subcommands = {
       Sub("create", "",
           {Flag("name", "N", "what the token is for"),
            OneOf({"admin", "operator", "submitter"},
                  Flag("role", "", "what it may do (default submitter)")),
-           Flag("ttl", "D", "how long it is valid")}),
+           Flag("ttl", "D", "how long it is valid"),
+           Flag("user", "NAME", "the user it belongs to (default: the caller's own)")}),
       Sub("list", ""),
       Sub("revoke", "ID|NAME"),
+  };
+  c.push_back(Command("user", "",
+                      "people's accounts for the dashboard's login (admin); passwords from stdin",
+                      CmdUser));
+  c.back().subcommands = {
+      Sub("create", "NAME",
+          {OneOf({"admin", "operator", "submitter"},
+                 Flag("role", "", "what the user may do (default submitter)"))}),
+      Sub("list", ""),
+      Sub("disable", "NAME"),
+      Sub("enable", "NAME"),
+      Sub("passwd", "NAME"),
   };
   c.push_back(Command("audit", "", "who did what, newest first (admin)", CmdAudit));
   c.back().flags = {Limit("50")};

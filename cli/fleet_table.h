@@ -1,6 +1,7 @@
 // The fleet's samples (v1::FleetSample) gathered into steps for
 // `arenactl fleet`: a row per architecture and step, so six hours of
-// per-minute samples read as a screenful. Pure; unit-tested.
+// per-minute samples read as a screenful. Pure functions, nothing to own;
+// thread-safe. Unit-tested.
 #ifndef ARENA_CLI_FLEET_TABLE_H_
 #define ARENA_CLI_FLEET_TABLE_H_
 

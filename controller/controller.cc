@@ -19,7 +19,9 @@
 #include "controller/api/job_service.h"
 #include "controller/api/log_api.h"
 #include "controller/api/results_api.h"
+#include "controller/api/session_api.h"
 #include "controller/auth/tokens.h"
+#include "controller/auth/users.h"
 #include "controller/gateway/dashboard.h"
 #include "controller/gateway/http_server.h"
 #include "controller/gateway/rest_gateway.h"
@@ -94,6 +96,12 @@ absl::Status Controller::OpenStorage() {
   ASSIGN_OR_RETURN(pki_, LoadOrCreatePki(dir, config_.tls_names));
   ASSIGN_OR_RETURN(store_, Store::Open(absl::StrCat(dir, "/arena.db")));
   RETURN_IF_ERROR(EnsureAdminToken(store_.get(), dir).status());
+  ASSIGN_OR_RETURN(std::string admin_password, EnsureAdminUser(store_.get(), dir));
+  if (!admin_password.empty()) {  // the first start: shown this once
+    std::printf(
+        "arena-controller: created user admin with password %s (also in %s/admin.password)\n",
+        admin_password.c_str(), dir.c_str());
+  }
   logs_ = std::make_unique<LogStore>(absl::StrCat(dir, "/logs"), &events_);
   artifacts_ = std::make_unique<ArtifactStore>(absl::StrCat(dir, "/artifacts"));
   ASSIGN_OR_RETURN(secrets_, SecretBox::LoadOrCreate(absl::StrCat(dir, "/secrets.key")));
@@ -122,11 +130,13 @@ absl::Status Controller::StartScheduler() {
   log_api_ = std::make_unique<LogApi>(access_.get(), logs_.get(), &events_);
   admin_api_ = std::make_unique<AdminApi>(access_.get(), &*secrets_);
   results_api_ = std::make_unique<ResultsApi>(access_.get(), artifacts_.get());
+  session_api_ = std::make_unique<SessionApi>(access_.get());
   return absl::OkStatus();
 }
 
 Apis Controller::apis() const {
-  return Apis{access_.get(), job_api_.get(), log_api_.get(), admin_api_.get(), results_api_.get()};
+  return Apis{access_.get(),    job_api_.get(),     log_api_.get(),
+              admin_api_.get(), results_api_.get(), session_api_.get()};
 }
 
 absl::Status Controller::StartGrpc() {

@@ -31,6 +31,7 @@ class AgentServiceImpl;
 class ArtifactStore;
 class HttpServer;
 class AdminApi;
+class SessionApi;
 class JobAccess;
 class JobApi;
 class LogApi;
@@ -82,6 +83,7 @@ class Controller {
   std::unique_ptr<LogApi> log_api_;
   std::unique_ptr<AdminApi> admin_api_;
   std::unique_ptr<ResultsApi> results_api_;
+  std::unique_ptr<SessionApi> session_api_;
   std::unique_ptr<AgentServiceImpl> agent_service_;
   std::unique_ptr<JobServiceImpl> job_service_;
   std::unique_ptr<AdminServiceImpl> admin_service_;

@@ -9,7 +9,7 @@ PACKAGES=(
   cmake g++ make pkg-config ccache git ca-certificates curl python3 openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libsqlite3-dev libssl-dev libgtest-dev libgmock-dev
-  libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev libpugixml-dev libyaml-cpp-dev
+  libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev libpugixml-dev libyaml-cpp-dev libsodium-dev
   docker.io busybox-static qemu-user-static jq python3-yaml clang-14 libclang-rt-14-dev prometheus
 )
 

@@ -18,6 +18,7 @@ v1::TokenInfo ToInfo(const ApiToken& token) {
   info.set_created_unix_ms(token.created_ms);
   info.set_expires_unix_ms(token.expires_ms);
   info.set_revoked(token.revoked);
+  info.set_user(token.user);
   return info;
 }
 
@@ -25,13 +26,22 @@ v1::TokenInfo ToInfo(const ApiToken& token) {
 
 absl::StatusOr<v1::CreateTokenResponse> AdminApi::CreateToken(
     const Principal& who, const v1::CreateTokenRequest& request) {
-  RETURN_IF_ERROR(RequireAdmin(who, "creating API tokens"));
+  // A user makes tokens of its own, with no more than its role; tokens of
+  // no user or of another user (a service user's) are an admin's to make.
+  const std::string& user = request.user().empty() ? who.user : request.user();
+  if (user.empty() || user != who.user) {
+    RETURN_IF_ERROR(RequireAdmin(who, "creating API tokens of another user or of none"));
+  } else if (LesserRole(request.role(), who.role) != request.role()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "a token of ", user, " may have at most its role, ", who.role, ", not ", request.role()));
+  }
   if (request.ttl_ms() < 0) return absl::InvalidArgumentError("ttl must not be negative");
   ApiToken info;
   ASSIGN_OR_RETURN(std::string token,
                    CreateApiToken(access_->store(), request.name(), request.role(),
-                                  absl::Milliseconds(request.ttl_ms()), &info));
-  access_->Audit(who.name, "token.create", info.id, absl::StrCat(info.name, " as ", info.role));
+                                  absl::Milliseconds(request.ttl_ms()), &info, user));
+  access_->Audit(who.name, "token.create", info.id,
+                 absl::StrCat(info.name, " as ", info.role, user.empty() ? "" : " of ", user));
   v1::CreateTokenResponse response;
   response.set_token(token);
   *response.mutable_info() = ToInfo(info);

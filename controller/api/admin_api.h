@@ -1,5 +1,5 @@
-// admin.proto's AdminService, independent of transport: API tokens and the
-// audit trail (admin role); revoking and draining agents, git hosts' and
+// admin.proto's AdminService, independent of transport: API tokens, users
+// (users_api.cc) and the audit trail (admin role); revoking and draining agents, git hosts' and
 // registries' credentials (operator role; git_credentials_api.cc,
 // registry_credentials_api.cc). Every change is audited.
 // Owner: the Controller. Thread-safe (state lives in the Store).
@@ -44,6 +44,14 @@ class AdminApi {
   absl::StatusOr<v1::ListRegistryCredentialsResponse> ListRegistryCredentials(const Principal& who);
   absl::StatusOr<v1::RegistryCredentialInfo> DeleteRegistryCredential(const Principal& who,
                                                                       const std::string& host);
+  // People's accounts (users_api.cc).
+  absl::StatusOr<v1::UserInfo> CreateUser(const Principal& who,
+                                          const v1::CreateUserRequest& request);
+  absl::StatusOr<v1::ListUsersResponse> ListUsers(const Principal& who);
+  absl::StatusOr<v1::UserInfo> DisableUser(const Principal& who,
+                                           const v1::DisableUserRequest& request);
+  absl::StatusOr<v1::UserInfo> SetPassword(const Principal& who,
+                                           const v1::SetPasswordRequest& request);
 
  private:
   absl::StatusOr<v1::AgentInfo> AgentInfoFor(const std::string& agent_id);

@@ -13,6 +13,7 @@ class JobAccess;
 class JobApi;
 class LogApi;
 class ResultsApi;
+class SessionApi;
 
 struct Apis {
   const JobAccess* access = nullptr;  // authentication, visibility, audit
@@ -20,6 +21,7 @@ struct Apis {
   LogApi* logs = nullptr;
   AdminApi* admin = nullptr;
   ResultsApi* results = nullptr;
+  SessionApi* sessions = nullptr;  // dashboard logins (REST only)
 };
 
 }  // namespace arena

@@ -125,6 +125,33 @@ grpc::Status AdminServiceImpl::CreateToken(grpc::ServerContext* context,
                [&](const Principal& who) { return apis_.admin->CreateToken(who, *request); });
 }
 
+grpc::Status AdminServiceImpl::CreateUser(grpc::ServerContext* context,
+                                          const v1::CreateUserRequest* request,
+                                          v1::UserInfo* response) {
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.admin->CreateUser(who, *request); });
+}
+
+grpc::Status AdminServiceImpl::ListUsers(grpc::ServerContext* context, const v1::ListUsersRequest*,
+                                         v1::ListUsersResponse* response) {
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.admin->ListUsers(who); });
+}
+
+grpc::Status AdminServiceImpl::DisableUser(grpc::ServerContext* context,
+                                           const v1::DisableUserRequest* request,
+                                           v1::UserInfo* response) {
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.admin->DisableUser(who, *request); });
+}
+
+grpc::Status AdminServiceImpl::SetPassword(grpc::ServerContext* context,
+                                           const v1::SetPasswordRequest* request,
+                                           v1::UserInfo* response) {
+  return Serve(*apis_.access, metrics_, context, response,
+               [&](const Principal& who) { return apis_.admin->SetPassword(who, *request); });
+}
+
 grpc::Status AdminServiceImpl::ListTokens(grpc::ServerContext* context,
                                           const v1::ListTokensRequest* request,
                                           v1::ListTokensResponse* response) {

@@ -68,6 +68,14 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                            v1::CreateTokenResponse* response) override;
   grpc::Status ListTokens(grpc::ServerContext* context, const v1::ListTokensRequest* request,
                           v1::ListTokensResponse* response) override;
+  grpc::Status CreateUser(grpc::ServerContext* context, const v1::CreateUserRequest* request,
+                          v1::UserInfo* response) override;
+  grpc::Status ListUsers(grpc::ServerContext* context, const v1::ListUsersRequest* request,
+                         v1::ListUsersResponse* response) override;
+  grpc::Status DisableUser(grpc::ServerContext* context, const v1::DisableUserRequest* request,
+                           v1::UserInfo* response) override;
+  grpc::Status SetPassword(grpc::ServerContext* context, const v1::SetPasswordRequest* request,
+                           v1::UserInfo* response) override;
   grpc::Status RevokeToken(grpc::ServerContext* context, const v1::RevokeTokenRequest* request,
                            v1::TokenInfo* response) override;
   grpc::Status RevokeAgent(grpc::ServerContext* context, const v1::AgentRequest* request,

@@ -7,6 +7,7 @@
 #include "common/files.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
+#include "controller/auth/users.h"
 #include "controller/store/store.h"
 
 namespace arena {
@@ -15,6 +16,20 @@ namespace {
 constexpr absl::Duration kMaxApiTokenTtl = absl::Hours(24 * 3650);
 constexpr absl::Duration kMaxJoinTokenTtl = absl::Hours(24 * 30);
 constexpr int kMaxJoinTokenUses = 100000;
+
+// The role of the user a token belongs to; Unauthenticated once that user
+// is gone or disabled.
+absl::StatusOr<std::string> UserRole(Store* store, const ApiToken& token) {
+  absl::StatusOr<UserRecord> user = store->users().Get(token.user);
+  if (absl::IsNotFound(user.status()) || (user.ok() && user->disabled)) {
+    return absl::UnauthenticatedError(absl::StrCat("API token ", token.name, " belongs to user ",
+                                                   token.user, ", who is disabled or gone"));
+  }
+  RETURN_IF_ERROR(user.status());
+  return user->role;
+}
+
+int RoleRank(const std::string& role) { return role == "admin" ? 2 : role == "operator" ? 1 : 0; }
 
 absl::Status CheckUsable(const ApiToken& token) {
   if (token.revoked) {
@@ -41,15 +56,36 @@ absl::StatusOr<Principal> AuthenticateBearer(Store* store, absl::string_view hea
   if (absl::IsNotFound(token.status())) return absl::UnauthenticatedError("unknown API token");
   if (!token.ok()) return token.status();
   RETURN_IF_ERROR(CheckUsable(*token));
-  return Principal{token->id, token->name, token->role, Sha256Hex(header)};
+  Principal who;
+  who.token_id = token->id;
+  who.name = token->name;
+  who.role = token->role;
+  who.token_hash = Sha256Hex(header);
+  if (!token->user.empty()) {
+    ASSIGN_OR_RETURN(std::string user_role, UserRole(store, *token));
+    who.user = token->user;
+    who.name = token->user;
+    who.role = LesserRole(token->role, user_role);
+  }
+  return who;
 }
 
 absl::Status CheckStillValid(Store* store, const Principal& principal) {
+  if (!principal.session_hash.empty()) {
+    return CheckSessionValid(store, principal.session_hash, absl::Now(), LoginPolicy());
+  }
   if (principal.token_hash.empty()) return absl::OkStatus();
   absl::StatusOr<ApiToken> token = store->access().LookupApiToken(principal.token_hash);
   if (absl::IsNotFound(token.status())) return absl::UnauthenticatedError("unknown API token");
   if (!token.ok()) return absl::OkStatus();  // a busy store is no verdict on the token
-  return CheckUsable(*token);
+  RETURN_IF_ERROR(CheckUsable(*token));
+  if (token->user.empty()) return absl::OkStatus();
+  absl::StatusOr<std::string> role = UserRole(store, *token);
+  return absl::IsUnauthenticated(role.status()) ? role.status() : absl::OkStatus();
+}
+
+std::string LesserRole(const std::string& a, const std::string& b) {
+  return RoleRank(a) <= RoleRank(b) ? a : b;
 }
 
 absl::Status RequireAdmin(const Principal& principal, absl::string_view what) {
@@ -70,7 +106,7 @@ bool IsValidRole(absl::string_view role) {
 
 absl::StatusOr<std::string> CreateApiToken(Store* store, const std::string& name,
                                            const std::string& role, absl::Duration ttl,
-                                           ApiToken* info) {
+                                           ApiToken* info, const std::string& user) {
   if (name.empty() || name.size() > 64) {
     return absl::InvalidArgumentError("token name must be 1 to 64 characters");
   }
@@ -82,9 +118,11 @@ absl::StatusOr<std::string> CreateApiToken(Store* store, const std::string& name
   if (ttl > kMaxApiTokenTtl) {
     return absl::InvalidArgumentError("token ttl is over 10 years; use 0 for no expiry");
   }
+  if (!user.empty()) RETURN_IF_ERROR(store->users().Get(user).status());
   std::string token = absl::StrCat("aat_", NewSecret(24));
   absl::Time now = absl::Now();
   ApiToken record;
+  record.user = user;
   record.id = NewId("tok");
   record.name = name;
   record.role = role;

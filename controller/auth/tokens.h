@@ -22,9 +22,14 @@ struct ApiToken;
 
 struct Principal {
   std::string token_id;
-  std::string name;  // recorded as a job's owner and in the audit trail
+  // Recorded as a job's owner and in the audit trail: the user's name, or
+  // the token's for a token of no user.
+  std::string name;
+  // The user's role, or less when its token has less.
   std::string role;
-  std::string token_hash;  // to check later that the token is still good
+  std::string token_hash;    // to check later that the token is still good
+  std::string session_hash;  // a dashboard session's instead (users.h)
+  std::string user;          // the user behind it; "" for a token of no user
 
   bool IsAdmin() const { return role == "admin"; }
   // admin or operator: every job and agent.
@@ -45,10 +50,14 @@ absl::Status RequireOperator(const Principal& principal, absl::string_view what)
 
 bool IsValidRole(absl::string_view role);
 
-// Creates an API token; ttl zero means it never expires. Returns the token.
+// The lesser of two roles (admin > operator > submitter).
+std::string LesserRole(const std::string& a, const std::string& b);
+
+// Creates an API token, of `user` when not empty (who must exist); ttl
+// zero means it never expires. Returns the token.
 absl::StatusOr<std::string> CreateApiToken(Store* store, const std::string& name,
                                            const std::string& role, absl::Duration ttl,
-                                           ApiToken* info);
+                                           ApiToken* info, const std::string& user = "");
 
 // Creates a join token good for `uses` enrollments until now + ttl.
 absl::StatusOr<std::string> CreateJoinToken(Store* store, absl::Duration ttl, int uses);

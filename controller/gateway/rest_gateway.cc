@@ -8,11 +8,14 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/states.h"
 #include "controller/api/admin_api.h"
 #include "controller/api/job_api.h"
 #include "controller/api/log_api.h"
 #include "controller/api/results_api.h"
+#include "controller/api/session_api.h"
 #include "controller/gateway/http_server.h"
 #include "controller/gateway/json_writer.h"
 #include "controller/gateway/rest_io.h"
@@ -28,6 +31,91 @@ std::string ToJson(const Message& message) {
   AppendJson(message, &out);
   out.push_back('\n');
   return out;
+}
+
+constexpr char kSessionCookie[] = "arena_session";
+
+// The value of cookie `name` in the request's Cookie header, or "".
+std::string CookieValue(const httplib::Request& req, absl::string_view name) {
+  for (absl::string_view part : absl::StrSplit(req.get_header_value("Cookie"), ';')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (absl::ConsumePrefix(&part, name) && absl::ConsumePrefix(&part, "=")) {
+      return std::string(part);
+    }
+  }
+  return "";
+}
+
+// Compares in time that depends on the lengths only.
+bool SameSecret(absl::string_view a, absl::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+// A bearer token when the request sends one; else its session cookie, with
+// the session's CSRF token required on a request that changes something.
+absl::StatusOr<Principal> Authenticate(const RouteContext& ctx, const httplib::Request& req) {
+  const std::string authorization = req.get_header_value("Authorization");
+  const std::string session = CookieValue(req, kSessionCookie);
+  if (!authorization.empty() || session.empty() || ctx.apis.sessions == nullptr) {
+    return ctx.apis.access->Authenticate(authorization);
+  }
+  std::string csrf;
+  absl::StatusOr<Principal> who = ctx.apis.sessions->Authenticate(session, &csrf);
+  if (!who.ok()) return who.status();
+  if (req.method != "GET" && !SameSecret(req.get_header_value("X-CSRF-Token"), csrf)) {
+    return absl::PermissionDeniedError(
+        "a session's request that changes something needs its CSRF token in X-CSRF-Token");
+  }
+  return who;
+}
+
+v1::SessionInfo InfoOf(const Principal& who, const std::string& csrf, absl::Time expires) {
+  v1::SessionInfo info;
+  info.set_user(who.name);
+  info.set_role(who.role);
+  info.set_csrf_token(csrf);
+  if (expires != absl::InfinitePast()) info.set_expires_unix_ms(absl::ToUnixMillis(expires));
+  return info;
+}
+
+// POST /api/v1/login, POST /api/v1/logout, GET /api/v1/session: the
+// dashboard's password login (controller/api/session_api.h).
+void RegisterSessionRoutes(const RouteContext& ctx, httplib::Server* server) {
+  server->Post("/api/v1/login", [ctx](const httplib::Request& req, httplib::Response& res) {
+    v1::LoginRequest request;
+    absl::Status parsed = ParseBody(req, &request);
+    if (!parsed.ok()) return WriteError(res, parsed);
+    absl::StatusOr<Session> session = ctx.apis.sessions->Login(request, req.remote_addr);
+    if (!session.ok()) return WriteError(res, session.status());
+    res.set_header("Set-Cookie",
+                   absl::StrCat(kSessionCookie, "=", session->token,
+                                "; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=",
+                                absl::ToInt64Seconds(ctx.apis.sessions->policy().absolute)));
+    WriteMessage(res, InfoOf(session->who, session->csrf, session->expires));
+  });
+  server->Get("/api/v1/session", [ctx](const httplib::Request& req, httplib::Response& res) {
+    std::string csrf;
+    absl::StatusOr<Principal> who =
+        ctx.apis.sessions->Authenticate(CookieValue(req, kSessionCookie), &csrf);
+    if (!who.ok()) return WriteError(res, who.status());
+    WriteMessage(res, InfoOf(*who, csrf, absl::InfinitePast()));
+  });
+  server->Post("/api/v1/logout", [ctx](const httplib::Request& req, httplib::Response& res) {
+    absl::StatusOr<Principal> who = Authenticate(ctx, req);
+    if (!who.ok()) return WriteError(res, who.status());
+    if (who->session_hash.empty()) {
+      return WriteError(res, absl::InvalidArgumentError("a token has no session to log out of"));
+    }
+    absl::Status ended = ctx.apis.sessions->Logout(CookieValue(req, kSessionCookie), *who);
+    if (!ended.ok()) return WriteError(res, ended);
+    res.set_header("Set-Cookie", absl::StrCat(kSessionCookie,
+                                              "=; Path=/; HttpOnly; Secure; SameSite=Strict; "
+                                              "Max-Age=0"));
+    WriteMessage(res, InfoOf(*who, "", absl::InfinitePast()));
+  });
 }
 
 }  // namespace
@@ -149,12 +237,12 @@ void RestGateway::Register(httplib::Server* server) {
     }
   });
   RouteContext ctx{apis_, stopping_, std::make_shared<std::atomic<int>>(0)};
+  if (apis_.sessions != nullptr) RegisterSessionRoutes(ctx, server);
   for (const Route& route : AuthenticatedRoutes()) {
     RouteHandler handler = route.handler;
-    // Every route but /healthz and /metrics runs behind this check.
+    // Every route but /healthz, /metrics and the login runs behind this check.
     auto authed = [ctx, handler](const httplib::Request& req, httplib::Response& res) {
-      absl::StatusOr<Principal> who =
-          ctx.apis.access->Authenticate(req.get_header_value("Authorization"));
+      absl::StatusOr<Principal> who = Authenticate(ctx, req);
       if (!who.ok()) return WriteError(res, who.status());
       handler(ctx, *who, req, res);
       CompressAnswer(req, res);

@@ -255,6 +255,35 @@ void RevokeToken(const RouteContext& ctx, const Principal& who, const Request& r
   Reply(res, ctx.apis.admin->RevokeToken(who, req.matches[1]));
 }
 
+// ---- users ----
+
+void CreateUser(const RouteContext& ctx, const Principal& who, const Request& req, Response& res) {
+  v1::CreateUserRequest request;
+  absl::Status parsed = ParseBody(req, &request);
+  if (!parsed.ok()) return WriteError(res, parsed);
+  Reply(res, ctx.apis.admin->CreateUser(who, request));
+}
+
+void ListUsers(const RouteContext& ctx, const Principal& who, const Request&, Response& res) {
+  Reply(res, ctx.apis.admin->ListUsers(who));
+}
+
+void DisableUser(const RouteContext& ctx, const Principal& who, const Request& req, Response& res) {
+  v1::DisableUserRequest request;
+  request.set_name(req.matches[1]);
+  request.set_undo(req.matches[2] == "enable");
+  Reply(res, ctx.apis.admin->DisableUser(who, request));
+}
+
+// Body: {"password": "..."}.
+void SetPassword(const RouteContext& ctx, const Principal& who, const Request& req, Response& res) {
+  v1::SetPasswordRequest request;
+  absl::Status parsed = ParseBody(req, &request);
+  if (!parsed.ok()) return WriteError(res, parsed);
+  request.set_name(req.matches[1]);
+  Reply(res, ctx.apis.admin->SetPassword(who, request));
+}
+
 void ListAudit(const RouteContext& ctx, const Principal& who, const Request& req, Response& res) {
   int limit = 100;
   if (req.has_param("limit") && !absl::SimpleAtoi(req.get_param_value("limit"), &limit)) {
@@ -357,6 +386,10 @@ const std::vector<Route>& AuthenticatedRoutes() {
       {"GET", "/api/v1/tokens", ListTokens},
       {"POST", R"(/api/v1/tokens/([^/]+)/revoke)", RevokeToken},
       {"GET", "/api/v1/audit", ListAudit},
+      {"POST", "/api/v1/users", CreateUser},
+      {"GET", "/api/v1/users", ListUsers},
+      {"POST", R"(/api/v1/users/([^/]+)/(disable|enable))", DisableUser},
+      {"POST", R"(/api/v1/users/([^/]+)/password)", SetPassword},
       {"POST", "/api/v1/git-credentials", SetGitCredential},
       {"GET", "/api/v1/git-credentials", ListGitCredentials},
       {"DELETE", R"(/api/v1/git-credentials/([^/]+))", DeleteGitCredential},

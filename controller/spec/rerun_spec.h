@@ -1,5 +1,5 @@
 // What a rerun of a job runs (RerunJob): the job's own spec, or only what
-// did not pass. Pure; unit-tested.
+// did not pass. Pure functions, nothing to own; thread-safe. Unit-tested.
 #ifndef ARENA_CONTROLLER_SPEC_RERUN_SPEC_H_
 #define ARENA_CONTROLLER_SPEC_RERUN_SPEC_H_
 

@@ -7,12 +7,12 @@
 namespace arena {
 namespace {
 
-constexpr const char* kTokenColumns = "id, name, role, created_ms, expires_ms, revoked";
+constexpr const char* kTokenColumns = "id, name, role, created_ms, expires_ms, revoked, user";
 
 ApiToken ReadToken(const Statement& row) {
   ApiToken token;
   ColumnReader(row).Into(&token.id, &token.name, &token.role, &token.created_ms, &token.expires_ms,
-                         &token.revoked);
+                         &token.revoked, &token.user);
   return token;
 }
 
@@ -73,9 +73,10 @@ absl::Status AccessTable::ConsumeJoinToken(const std::string& hash, int64_t now_
 absl::Status AccessTable::InsertApiToken(const std::string& hash, const ApiToken& token) {
   return connection_->Write([&](Database& db) {
     return SqlQuery(db,
-                    "INSERT INTO api_tokens(hash, id, name, role, created_ms, expires_ms) "
-                    "VALUES(?,?,?,?,?,?)")
-        .Bind(hash, token.id, token.name, token.role, token.created_ms, token.expires_ms)
+                    "INSERT INTO api_tokens(hash, id, name, role, created_ms, expires_ms, user) "
+                    "VALUES(?,?,?,?,?,?,?)")
+        .Bind(hash, token.id, token.name, token.role, token.created_ms, token.expires_ms,
+              token.user)
         .Run()
         .status();
   });

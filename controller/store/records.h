@@ -32,6 +32,7 @@ struct ApiToken {
   int64_t created_ms = 0;
   int64_t expires_ms = 0;  // 0: never
   bool revoked = false;
+  std::string user;  // the user it belongs to; "" for none
 };
 
 struct AuditRecord {

@@ -232,6 +232,28 @@ CREATE TABLE fleet_samples(
 ALTER TABLE jobs ADD COLUMN rerun_of TEXT NOT NULL DEFAULT '';
 CREATE INDEX jobs_rerun_of ON jobs(rerun_of) WHERE rerun_of != '';
 )sql",
+    // v19: people's accounts, their dashboard sessions
+    // (controller/store/user_table.h) and the user a token belongs to.
+    R"sql(
+CREATE TABLE users(
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until_ms INTEGER NOT NULL DEFAULT 0,
+  last_login_ms INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE sessions(
+  hash TEXT PRIMARY KEY,
+  user TEXT NOT NULL REFERENCES users(name),
+  csrf TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  ended INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX sessions_by_user ON sessions(user);
+ALTER TABLE api_tokens ADD COLUMN user TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr int kRekeyedVersion = 14;

@@ -25,7 +25,8 @@ Store::Store(std::string path, std::unique_ptr<StoreConnection> connection)
       access_(connection_.get()),
       results_(connection_.get()),
       allure_(connection_.get()),
-      fleet_(connection_.get()) {}
+      fleet_(connection_.get()),
+      users_(connection_.get()) {}
 
 Store::~Store() = default;
 

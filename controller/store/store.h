@@ -31,6 +31,7 @@
 #include "controller/store/job_table.h"
 #include "controller/store/results_table.h"
 #include "controller/store/store_connection.h"
+#include "controller/store/user_table.h"
 
 namespace arena {
 
@@ -69,6 +70,8 @@ class Store {
   AllureUploads& allure_uploads() { return allure_; }
   // The fleet's per-minute history (fleet_samples.h).
   FleetSamples& fleet() { return fleet_; }
+  // People's accounts and dashboard sessions (user_table.h).
+  UserTable& users() { return users_; }
 
  private:
   Store(std::string path, std::unique_ptr<StoreConnection> connection);
@@ -80,6 +83,7 @@ class Store {
   ResultsTable results_;
   AllureUploads allure_;
   FleetSamples fleet_;
+  UserTable users_;
 };
 
 }  // namespace arena

@@ -169,6 +169,36 @@ function check(condition, message) {
       check(!(await page.textContent("#log")).includes("task-says-hi"), "the service tab shows the task's log");
       console.log("ok - a service's log has its own tab, apart from the task's");
     }
+    if (process.env.DASH_USER) {
+      // Log out of the token; log in with a user's password: a session cookie.
+      await page.click("#logout");
+      await page.waitForSelector("#password-form", { timeout: 10000 });
+      await page.fill("#username", process.env.DASH_USER);
+      await page.fill("#password", "not-the-password");
+      await page.click("#password-form button");
+      await page.waitForFunction(() => document.getElementById("password-error").textContent.length > 0,
+        null, { timeout: 10000 });
+      check((await page.textContent("#password-error")).includes("wrong user name or password"),
+        "a wrong password's message: " + await page.textContent("#password-error"));
+      await page.fill("#password", process.env.DASH_PASSWORD);
+      await page.click("#password-form button");
+      await page.waitForSelector(`tr[data-job="${job}"]`, { timeout: 10000 });
+      const who = await page.textContent("#who");
+      check(who.includes(process.env.DASH_USER + " (operator)"), "the header names the user: " + who);
+      const cookies = await context.cookies();
+      const session = cookies.find((c) => c.name === "arena_session");
+      check(session && session.httpOnly && session.secure && session.sameSite === "Strict",
+        "the session cookie is HttpOnly, Secure, SameSite=Strict: " + JSON.stringify(session));
+      check(await page.evaluate(() => localStorage.getItem("arenaToken")) === null, "no token kept");
+      check(await page.evaluate(() => document.cookie.includes("arena_session")) === false,
+        "the script cannot read the session cookie");
+      console.log("ok - a wrong password is refused; a password login opens the jobs as " + who.trim());
+      await page.click("#logout");
+      await page.waitForSelector("#password-form", { timeout: 10000 });
+      const after = await page.evaluate(async () => (await fetch("/api/v1/jobs")).status);
+      check(after === 401, "the session still works after logout: " + after);
+      console.log("ok - logout ends the session on the controller (the next call is 401)");
+    }
     check(errors.length === 0, "page errors: " + errors.join("; "));
   } finally {
     await browser.close();

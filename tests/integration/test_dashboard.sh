@@ -27,7 +27,8 @@ svc_job=$(actl submit -f /dev/stdin -- echo task-says-hi <<'YAML'
 services: [{name: web, image: "arena-test/busybox:latest", command: [sh, -c, 'echo web-says-hi; trap "exit 0" TERM; sleep 600 & wait']}]
 YAML
 )
-node "$(dirname "$0")/dashboard_check.js" "$CTL_URL" "$TOKEN" "$job" "$WORK/dashboard.png" "$svc_job"
+printf 'dana-dashboard-pw\n' | actl user create dana --role operator >/dev/null
+DASH_USER=dana DASH_PASSWORD=dana-dashboard-pw node "$(dirname "$0")/dashboard_check.js" "$CTL_URL" "$TOKEN" "$job" "$WORK/dashboard.png" "$svc_job"
 [ -s "$WORK/dashboard.png" ] || fail "no screenshot"
 mkdir -p "${ARENA_ARTIFACTS_DIR:-$ARENA_BIN/../test-artifacts}"
 cp "$WORK/dashboard.png" "$WORK/dashboard-fleet.png" "${ARENA_ARTIFACTS_DIR:-$ARENA_BIN/../test-artifacts}/"

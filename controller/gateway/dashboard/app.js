@@ -1,5 +1,9 @@
 // Arena's dashboard: plain JavaScript over the REST API (/api/v1), no build
-// step. The token lives in this browser's localStorage and goes out only as
+// step. A user logs in with a name and password: the session is an HttpOnly
+// cookie the script never sees, and the session's CSRF token (kept in this
+// tab's sessionStorage) goes out as X-CSRF-Token on every request that
+// changes something. An API token (automation, or the controller's
+// admin.token) still works: it lives in localStorage and goes out only as
 // an Authorization header to this controller.
 "use strict";
 
@@ -19,20 +23,40 @@ function esc(value) {
 }
 
 function token() { return localStorage.getItem("arenaToken") || ""; }
+function csrf() { return sessionStorage.getItem("arenaCsrf") || ""; }
+function loggedIn() { return token() !== "" || csrf() !== ""; }
+
+function forgetLogin() {
+  localStorage.removeItem("arenaToken");
+  sessionStorage.removeItem("arenaCsrf");
+  sessionStorage.removeItem("arenaUser");
+}
 
 async function api(path, options = {}) {
-  const headers = Object.assign({ Authorization: "Bearer " + token() }, options.headers || {});
-  const res = await fetch(path, Object.assign({}, options, { headers }));
+  const auth = token() ? { Authorization: "Bearer " + token() }
+    : (options.method || "GET") !== "GET" ? { "X-CSRF-Token": csrf() } : {};
+  const headers = Object.assign(auth, options.headers || {});
+  const res = await fetch(path, Object.assign({ credentials: "same-origin" }, options, { headers }));
   if (!res.ok) {
     let message = res.statusText;
     try { message = (await res.json()).error || message; } catch (e) { /* not JSON */ }
-    if (res.status === 401) {  // no token: back to the login form
-      localStorage.removeItem("arenaToken");
+    if (res.status === 401 && !options.login) {  // no token or session: back to the login form
+      forgetLogin();
       if (location.hash !== "#/login") location.hash = "#/login";
     }
     throw new Error(message);
   }
   return options.raw ? res.arrayBuffer() : res.json();
+}
+
+// A session this browser already has (another tab, a reload): its CSRF token.
+async function resumeSession() {
+  if (loggedIn()) return;
+  try {
+    const info = await api("/api/v1/session", { login: true });
+    sessionStorage.setItem("arenaCsrf", info.csrf_token);
+    sessionStorage.setItem("arenaUser", `${info.user} (${info.role})`);
+  } catch (e) { /* no session: the login form */ }
 }
 
 function stateName(state) { return String(state || "").toLowerCase(); }
@@ -80,15 +104,39 @@ function params() {
 // ---- login ----
 function renderLogin() {
   document.getElementById("logout").hidden = true;
-  view.innerHTML = `<form class="login" id="login-form">
+  document.getElementById("who").textContent = "";
+  view.innerHTML = `<form class="login" id="password-form">
       <h1>Log in</h1>
-      <p class="muted">An API token (<code>arenactl token create</code>, or the controller's admin.token).</p>
-      <input id="token" type="password" autocomplete="off" placeholder="token">
+      <input id="username" autocomplete="username" placeholder="user name">
+      <input id="password" type="password" autocomplete="current-password" placeholder="password">
       <button type="submit">Log in</button>
+      <p id="password-error" class="error"></p>
+    </form>
+    <form class="login" id="login-form">
+      <p class="muted">Or an API token (<code>arenactl token create</code>, or the controller's admin.token).</p>
+      <input id="token" type="password" autocomplete="off" placeholder="token">
+      <button type="submit">Log in with the token</button>
       <p id="login-error" class="error"></p>
     </form>`;
+  document.getElementById("password-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      const info = await api("/api/v1/login", {
+        method: "POST", login: true, headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: document.getElementById("username").value.trim(),
+          password: document.getElementById("password").value }),
+      });
+      forgetLogin();
+      sessionStorage.setItem("arenaCsrf", info.csrf_token);
+      sessionStorage.setItem("arenaUser", `${info.user} (${info.role})`);
+      location.hash = "#/jobs";
+    } catch (e) {
+      document.getElementById("password-error").textContent = e.message;
+    }
+  });
   document.getElementById("login-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    forgetLogin();
     localStorage.setItem("arenaToken", document.getElementById("token").value.trim());
     try {
       await api("/api/v1/jobs?page_size=1");
@@ -518,8 +566,9 @@ async function route() {
   clearTimeout(timer);
   const gen = ++generation;
   const hash = location.hash || "#/jobs";
-  if (!token() && hash !== "#/login") { location.hash = "#/login"; return; }
-  document.getElementById("logout").hidden = !token();
+  if (!loggedIn() && hash !== "#/login") { location.hash = "#/login"; return; }
+  document.getElementById("logout").hidden = !loggedIn();
+  document.getElementById("who").textContent = sessionStorage.getItem("arenaUser") || "";
   try {
     const match = hash.match(/^#\/jobs\/([^?]+)/);
     const job = match ? decodeURIComponent(match[1]) : null;
@@ -541,12 +590,15 @@ async function route() {
   }
 }
 
-document.getElementById("logout").addEventListener("click", () => {
-  localStorage.removeItem("arenaToken");
+document.getElementById("logout").addEventListener("click", async () => {
+  if (!token() && csrf()) {  // ends the session on the controller too
+    try { await api("/api/v1/logout", { method: "POST", login: true, body: "{}" }); } catch (e) { /* gone already */ }
+  }
+  forgetLogin();
   location.hash = "#/login";
 });
 window.addEventListener("hashchange", () => {
   if (!location.hash.startsWith("#/jobs/")) Object.assign(logState, { task: null, offset: 0, text: "" });
   route();
 });
-route();
+resumeSession().then(route);

@@ -85,8 +85,11 @@ TEST_F(TokensTest, RolesAreCheckedAndNamedInTheRefusal) {
   absl::Status denied = RequireOperator(submitter, "listing agents");
   EXPECT_TRUE(absl::IsPermissionDenied(denied));
   EXPECT_THAT(std::string(denied.message()), HasSubstr("listing agents"));
-  EXPECT_TRUE(RequireOperator(Principal{"t", "o", "operator", ""}, "x").ok());
-  EXPECT_FALSE(RequireAdmin(Principal{"t", "o", "operator", ""}, "x").ok());
+  Principal operator_token;
+  operator_token.name = "o";
+  operator_token.role = "operator";
+  EXPECT_TRUE(RequireOperator(operator_token, "x").ok());
+  EXPECT_FALSE(RequireAdmin(operator_token, "x").ok());
 }
 
 TEST_F(TokensTest, AJoinTokenIsGoodForItsUsesOnly) {

@@ -21,12 +21,13 @@ TEST(Schema, AnEmptyDatabaseGetsEveryTableAtTheLatestVersion) {
   TestDir dir;
   auto db = *SqliteDatabase::Open(dir.File("a.db"));
   ASSERT_TRUE(MigrateSchema(*db).ok());
-  EXPECT_EQ(LatestSchemaVersion(), 18);
+  EXPECT_EQ(LatestSchemaVersion(), 19);
   EXPECT_EQ(*db->SchemaVersion(), LatestSchemaVersion());
-  EXPECT_EQ(Tables(*db), (std::vector<std::string>{
-                             "agents", "allure_uploads", "api_tokens", "artifacts", "attempts",
-                             "audit", "fleet_samples", "git_credentials", "jobs", "join_tokens", "quarantine",
-                             "registry_credentials", "tasks", "test_results"}));
+  EXPECT_EQ(Tables(*db),
+            (std::vector<std::string>{"agents", "allure_uploads", "api_tokens", "artifacts",
+                                      "attempts", "audit", "fleet_samples", "git_credentials",
+                                      "jobs", "join_tokens", "quarantine", "registry_credentials",
+                                      "sessions", "tasks", "test_results", "users"}));
 }
 
 TEST(Schema, MigratingAgainChangesNothing) {
@@ -90,13 +91,16 @@ TEST(Schema, Version14RekeysPytestResultsAndQuarantineToNodeIds) {
       db->Exec("INSERT INTO quarantine VALUES('tests.test_q::test_flaky', 'r', 'me', 1)").ok());
   ASSERT_TRUE(
       db->Exec("INSERT INTO quarantine VALUES('tests/test_q.py::test_other', 'r', 'me', 1)").ok());
-  // Back to version 13: what v15 to v18 added goes too, so they can run
+  // Back to version 13: what v15 to v19 added goes too, so they can run
   // again.
   ASSERT_TRUE(db->Exec("ALTER TABLE attempts DROP COLUMN batch_attempt_id").ok());
   ASSERT_TRUE(db->Exec("ALTER TABLE test_results DROP COLUMN share_ms").ok());
   ASSERT_TRUE(db->Exec("DROP TABLE fleet_samples").ok());
   ASSERT_TRUE(db->Exec("DROP INDEX jobs_rerun_of").ok());
   ASSERT_TRUE(db->Exec("ALTER TABLE jobs DROP COLUMN rerun_of").ok());
+  ASSERT_TRUE(db->Exec("DROP TABLE sessions").ok());
+  ASSERT_TRUE(db->Exec("DROP TABLE users").ok());
+  ASSERT_TRUE(db->Exec("ALTER TABLE api_tokens DROP COLUMN user").ok());
   ASSERT_TRUE(db->SetSchemaVersion(13).ok());
   ASSERT_TRUE(MigrateSchema(*db).ok());
   EXPECT_EQ(*db->SchemaVersion(), LatestSchemaVersion());
