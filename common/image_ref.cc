@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace arena {
 
@@ -30,6 +31,62 @@ ImageRef ParseImageRef(absl::string_view image) {
   }
   ref.name = std::string(image);
   return ref;
+}
+
+namespace {
+
+bool PathComponentOk(absl::string_view part) {
+  if (part.empty() || !absl::ascii_isalnum(part.front()) || !absl::ascii_isalnum(part.back())) {
+    return false;
+  }
+  for (char c : part) {
+    if (!(absl::ascii_isdigit(c) || absl::ascii_islower(c) || c == '.' || c == '_' || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool TagOk(absl::string_view tag) {
+  if (tag.empty() || tag.size() > 128 || tag.front() == '.' || tag.front() == '-') return false;
+  for (char c : tag) {
+    if (!(absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-')) return false;
+  }
+  return true;
+}
+
+bool DigestOk(absl::string_view digest) {
+  size_t colon = digest.find(':');
+  if (colon == absl::string_view::npos || colon == 0 || colon + 1 == digest.size()) return false;
+  for (char c : digest.substr(colon + 1)) {
+    if (!absl::ascii_isdigit(c) && !(c >= 'a' && c <= 'f')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status CheckImageReference(absl::string_view image) {
+  auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("image \"", image, "\" is not a valid reference: ", why,
+                     " (want [HOST[:PORT]/]NAME[:TAG][@sha256:HEX], the name in lowercase)"));
+  };
+  if (image.empty()) return bad("it is empty");
+  ImageRef ref = ParseImageRef(image);
+  absl::string_view path = ref.name;
+  if (!ref.host.empty()) {
+    if (NormalizeRegistryHost(ref.host).empty()) return bad("its registry host");
+    path.remove_prefix(ref.host.size() + 1);
+  }
+  for (absl::string_view part : absl::StrSplit(path, '/')) {
+    if (!PathComponentOk(part)) return bad(absl::StrCat("its name part \"", part, "\""));
+  }
+  if (absl::StrContains(image, ':') && !ref.tag.empty() && !TagOk(ref.tag)) return bad("its tag");
+  if (ref.tag.empty() && image.back() == ':') return bad("an empty tag");
+  if (!ref.digest.empty() && !DigestOk(ref.digest)) return bad("its digest");
+  if (absl::StrContains(image, '@') && ref.digest.empty()) return bad("an empty digest");
+  return absl::OkStatus();
 }
 
 std::string RegistryHost(absl::string_view image) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -23,6 +24,11 @@ struct ImageRef {
 };
 
 ImageRef ParseImageRef(absl::string_view image);
+// InvalidArgument, saying why, unless `image` is a reference Docker would
+// take: [HOST[:PORT]/]PATH[:TAG][@ALGO:HEX], the path's components
+// lowercase letters and digits joined by '.', '_' or '-', a tag of at most
+// 128 word characters, '.' and '-' (not starting with either).
+absl::Status CheckImageReference(absl::string_view image);
 // The registry a pull of `image` goes to, normalised as below ("docker.io"
 // for Docker Hub names).
 std::string RegistryHost(absl::string_view image);

@@ -32,9 +32,9 @@ absl::StatusOr<v1::Job> JobAccess::VisibleJob(const Principal& who, const std::s
   scheduler_->progress().Fill(&job);
   scheduler_->work().Fill(&job);
   if (!who.SeesEverything() && job.owner() != who.name) {
-    return absl::PermissionDeniedError(absl::StrCat("job ", job_id,
-                                                    " was submitted by another token; ", who.name,
-                                                    " (submitter) sees only its own jobs"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("job ", job_id, " was submitted by another token or user; ", who.name,
+                     " (submitter) sees only its own jobs"));
   }
   return job;
 }

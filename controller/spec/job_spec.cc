@@ -12,6 +12,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "common/arch.h"
+#include "common/image_ref.h"
 #include "common/repo_url.h"
 #include "common/status_macros.h"
 #include "controller/spec/container_policy.h"
@@ -255,10 +256,12 @@ absl::StatusOr<v1::JobSpec> ValidateJobSpec(v1::JobSpec spec, const SpecPolicy& 
     spec.set_image(policy.default_image);
   }
   for (const std::string& arch : archs) {
-    if (ImageForArch(spec, arch).empty() && !on_host) {
+    const std::string image = ImageForArch(spec, arch);
+    if (image.empty() && !on_host) {
       return absl::InvalidArgumentError(
           absl::StrCat("image is required (none given for ", arch, ")"));
     }
+    if (!image.empty() && !spec.has_build()) RETURN_IF_ERROR(CheckImageReference(image));
   }
   if (spec.timeout_ms() < 0 || spec.timeout_ms() > kMaxTimeoutMs) {
     return absl::InvalidArgumentError("timeout must be between 1ms and 7 days");

@@ -20,6 +20,84 @@ function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
+// As a logged-in user: a bad image name's error beside its field; a job
+// of one suite on amd64 and arm64 from the form, its log streaming, a
+// timeline bar for each architecture (screenshot), Rerun failed making a
+// job of arm64 only; a POST without the session's CSRF token refused.
+async function submitFromForm(page, screenshot) {
+  await page.click("#nav-submit");
+  await page.waitForSelector("#submit-form", { timeout: 10000 });
+  await page.check('input[name="arch"][value="arm64"]');
+  await page.fill("#f-suites", 'unit=echo unit-on-$(uname -m); sleep 2; [ "$(uname -m)" = x86_64 ]');
+  await page.fill("#f-image", "Bad Image!!");
+  await page.click("#submit-job");
+  await page.waitForFunction(() => document.getElementById("error-image").textContent.length > 0,
+    null, { timeout: 10000 });
+  const imageError = await page.textContent("#error-image");
+  check(imageError.includes("is not a valid reference"), "the bad image's error beside it: " + imageError);
+  console.log("ok - a bad image name's error is shown beside the image field: " + imageError);
+  await page.fill("#f-image", "arena-test/busybox:{arch}");
+  await page.click("#submit-job");
+  await page.waitForSelector("#verdict", { timeout: 15000 });
+  const formJob = decodeURIComponent(page.url().split("#/jobs/")[1]);
+  await page.waitForFunction(() => (document.getElementById("log") || {}).textContent?.includes("unit-on-"),
+    null, { timeout: 60000 });
+  console.log("ok - the form's job opened and its log streams: " + formJob);
+  await page.waitForFunction(() => document.getElementById("verdict").textContent.trim() === "failed",
+    null, { timeout: 90000 });
+  await page.waitForFunction(() => document.querySelectorAll("svg.timeline rect.bar").length >= 2,
+    null, { timeout: 15000 });
+  const titles = await page.$$eval("svg.timeline rect.bar title", (ts) => ts.map((t) => t.textContent));
+  check(titles.some((t) => t.startsWith("amd64 unit: passed")) && titles.some((t) => t.startsWith("arm64 unit: failed")),
+    "a timeline bar for each architecture: " + titles.join(" | "));
+  await page.screenshot({ path: screenshot.replace(/\.png$/, "-multiarch.png"), fullPage: true });
+  console.log("ok - the timeline has a bar for each architecture: " + titles.join(" | "));
+  const refused = await page.evaluate(async (id) =>
+    (await fetch(`/api/v1/jobs/${id}/rerun`, { method: "POST", body: "{}" })).status, formJob);
+  check(refused === 403, "a POST without the CSRF token was answered " + refused);
+  console.log("ok - a session's POST without its CSRF token is refused (403)");
+  await page.click("#rerun-failed");
+  await page.waitForSelector("#rerun-of", { timeout: 10000 });
+  const archs = await page.$$eval("table.matrix th", (ths) => ths.map((t) => t.textContent.trim()).filter(Boolean));
+  check(archs.join(",") === "arm64", "rerun failed runs arm64 only: " + archs.join(","));
+  console.log("ok - Rerun failed makes a job of the failed suite on arm64 only");
+  return formJob;
+}
+
+async function loginAs(page, url, user, password) {
+  await page.goto(url + "/#/login", { timeout: 15000 });
+  await page.waitForSelector("#password-form", { timeout: 10000 });
+  await page.evaluate(() => { document.getElementById("password-error").textContent = ""; });
+  await page.fill("#username", user);
+  await page.fill("#password", password);
+  await page.click("#password-form button");
+}
+
+// A submitter's session cannot open another's job; five wrong passwords
+// lock a user, even against the right one.
+async function submitterAndLockout(browser, url, job) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  await loginAs(page, url, process.env.SUB_USER, process.env.SUB_PASSWORD);
+  await page.waitForSelector("#jobs", { timeout: 10000 });
+  check(await page.$(`tr[data-job="${job}"]`) === null, "a submitter's jobs list shows another's job");
+  await page.goto(url + "/#/jobs/" + job, { timeout: 15000 });
+  await page.waitForSelector("p.error", { timeout: 10000 });
+  const denied = await page.textContent("p.error");
+  check(denied.includes("submitted by another"), "another's job page: " + denied);
+  console.log("ok - a submitter's session cannot see another's job: " + denied);
+  for (let i = 1; i <= 5; i++) {
+    await loginAs(page, url, process.env.LOCK_USER, "wrong-password-" + i);
+    await page.waitForFunction(() => document.getElementById("password-error").textContent.length > 0,
+      null, { timeout: 10000 });
+  }
+  await loginAs(page, url, process.env.LOCK_USER, process.env.LOCK_PASSWORD);
+  await page.waitForFunction(() => document.getElementById("password-error").textContent.includes("too many"),
+    null, { timeout: 10000 });
+  console.log("ok - five wrong passwords lock the user: " + await page.textContent("#password-error"));
+  await context.close();
+}
+
 (async () => {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -193,11 +271,13 @@ function check(condition, message) {
       check(await page.evaluate(() => document.cookie.includes("arena_session")) === false,
         "the script cannot read the session cookie");
       console.log("ok - a wrong password is refused; a password login opens the jobs as " + who.trim());
+      await submitFromForm(page, screenshot);
       await page.click("#logout");
       await page.waitForSelector("#password-form", { timeout: 10000 });
       const after = await page.evaluate(async () => (await fetch("/api/v1/jobs")).status);
       check(after === 401, "the session still works after logout: " + after);
       console.log("ok - logout ends the session on the controller (the next call is 401)");
+      await submitterAndLockout(browser, url, job);
     }
     check(errors.length === 0, "page errors: " + errors.join("; "));
   } finally {

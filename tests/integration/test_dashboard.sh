@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The web dashboard in a real headless Chromium driven by Playwright: served
 # by the controller at /, token login, jobs list, a job's live log and
-# verdict, per-test results, agents page, a slow job page's loading state;
-# plus its security headers.
+# verdict, per-test results, timeline, test history, fleet, reruns, agents
+# page, a slow job page's loading state; password login, the submit form
+# (a multi-arch suite job, a bad image's field error), CSRF, a submitter's
+# isolation and the login lock; plus its security headers.
 source "$(dirname "$0")/lib.sh"
 tools=${ARENA_TOOLS_DIR:-/opt/arena-tools}
 [ -d "$tools/node_modules/playwright-core" ] && [ -x /usr/bin/chromium ] ||
@@ -28,8 +30,12 @@ services: [{name: web, image: "arena-test/busybox:latest", command: [sh, -c, 'ec
 YAML
 )
 printf 'dana-dashboard-pw\n' | actl user create dana --role operator >/dev/null
-DASH_USER=dana DASH_PASSWORD=dana-dashboard-pw node "$(dirname "$0")/dashboard_check.js" "$CTL_URL" "$TOKEN" "$job" "$WORK/dashboard.png" "$svc_job"
+printf 'sam-dashboard-pw\n' | actl user create sam --role submitter >/dev/null
+printf 'lee-dashboard-pw\n' | actl user create lee --role submitter >/dev/null
+DASH_USER=dana DASH_PASSWORD=dana-dashboard-pw SUB_USER=sam SUB_PASSWORD=sam-dashboard-pw \
+  LOCK_USER=lee LOCK_PASSWORD=lee-dashboard-pw node "$(dirname "$0")/dashboard_check.js" "$CTL_URL" "$TOKEN" "$job" "$WORK/dashboard.png" "$svc_job"
 [ -s "$WORK/dashboard.png" ] || fail "no screenshot"
 mkdir -p "${ARENA_ARTIFACTS_DIR:-$ARENA_BIN/../test-artifacts}"
-cp "$WORK/dashboard.png" "$WORK/dashboard-fleet.png" "${ARENA_ARTIFACTS_DIR:-$ARENA_BIN/../test-artifacts}/"
-pass "dashboard: login, live log, verdict, results, timeline, test history, fleet, agents, loading state, service log tab (screenshots: test-artifacts/dashboard.png, dashboard-fleet.png)"
+cp "$WORK/dashboard.png" "$WORK/dashboard-fleet.png" "$WORK/dashboard-multiarch.png" \
+  "${ARENA_ARTIFACTS_DIR:-$ARENA_BIN/../test-artifacts}/"
+pass "dashboard: login, live log, verdict, results, timeline, test history, fleet, agents, loading state, service log tab (screenshots: test-artifacts/dashboard.png, dashboard-fleet.png, dashboard-multiarch.png)"

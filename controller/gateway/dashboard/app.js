@@ -318,7 +318,7 @@ function timelineSvg(timeline) {
     const w = Math.max(1, x(end(b)) - x(start));
     const state = Number(b.finished_unix_ms || 0) ? stateName(b.state) : "running";
     const rerun = Number(b.attempt_number || 1) > 1 ? " rerun" : "";
-    const what = `${b.name}${rerun ? ` (attempt ${b.attempt_number})` : ""}: ${state}, ${duration(start, b.finished_unix_ms)}`;
+    const what = `${b.arch} ${b.name}${rerun ? ` (attempt ${b.attempt_number})` : ""}: ${state}, ${duration(start, b.finished_unix_ms)}`;
     return `<rect class="bar s-${esc(state)}${rerun}" x="${x(start).toFixed(1)}" y="${row * rowH + 2}" width="${w.toFixed(1)}" height="${rowH - 4}"><title>${esc(what)}</title></rect>`;
   });
   const labels = rows.map((r, i) => `<text class="lane" x="4" y="${i * rowH + rowH - 5}">${esc(r)}</text>`);
@@ -372,7 +372,7 @@ async function renderJob(jobId, gen) {
   if (wanted) logState.task = wanted;
   if (!job.tasks.some((t) => t.id === logState.task)) {
     const first = job.tasks.find((t) => t.state !== "PASSED") || job.tasks[0];
-    Object.assign(logState, { task: first ? first.id : null, offset: 0, text: "" });
+    Object.assign(logState, { task: first ? first.id : null, channel: "", offset: 0, text: "" });
   }
   const task = job.tasks.find((t) => t.id === logState.task);
   const spec = job.spec;
@@ -558,6 +558,116 @@ async function renderTest(key, gen) {
     tr.addEventListener("click", () => { location.hash = "#/jobs/" + tr.dataset.job; }));
 }
 
+// ---- submit ----
+// A job from a form, sent as POST /api/v1/jobs with the user's own rights.
+// The API answers a bad spec with one message; it is shown beside the
+// field it names (by the words it uses), else above the button.
+const fieldWords = [
+  ["image", /image|pull policy/i], ["architectures", /architecture|platform/i],
+  ["suites", /suite/i], ["tests", /test/i], ["command", /command/i], ["repo", /repo|commit/i],
+  ["timeout", /timeout/i], ["retries", /retries|reruns/i], ["labels", /label/i], ["secrets", /secret/i],
+];
+
+async function knownArchs() {
+  try {
+    const agents = (await api("/api/v1/agents")).agents || [];
+    const archs = agents.filter((a) => a.connected).flatMap((a) => (a.platforms || []).map((p) => p.replace("(emulated)", "")));
+    if (archs.length) return [...new Set(archs)].sort();
+  } catch (e) { /* a submitter: the fleet's history says which */ }
+  const samples = (await api("/api/v1/fleet/history?hours=1")).samples || [];
+  return [...new Set(samples.filter((s) => Number(s.agents || 0) > 0).map((s) => s.arch))].sort();
+}
+
+function pairs(text, what) {
+  const out = {};
+  for (const line of text.split("\n").map((l) => l.trim()).filter(Boolean)) {
+    const at = line.indexOf("=");
+    if (at <= 0) throw Object.assign(new Error(`${what}: "${line}" is not NAME=VALUE`), { field: what });
+    out[line.slice(0, at).trim()] = line.slice(at + 1);
+  }
+  return out;
+}
+
+function specFromForm(f) {
+  const value = (name) => (f.elements[name].value || "").trim();
+  const spec = { architectures: [...f.querySelectorAll('input[name="arch"]:checked')].map((c) => c.value) };
+  for (const key of ["image", "repo", "commit"]) if (value(key)) spec[key] = value(key);
+  if (value("command")) spec.command = ["sh", "-c", value("command")];
+  const suites = value("suites").split("\n").map((l) => l.trim()).filter(Boolean);
+  if (suites.length) spec.suites = suites.map((line) => {
+    const at = line.indexOf("=");
+    if (at <= 0) throw Object.assign(new Error(`suites: "${line}" is not NAME=COMMAND`), { field: "suites" });
+    return { name: line.slice(0, at).trim(), command: line.slice(at + 1).trim() };
+  });
+  if (value("tests")) spec.tests = value("tests").split(/[\s,]+/).filter(Boolean);
+  if (value("test_command")) spec.test_command = value("test_command");
+  if (value("timeout")) spec.timeout_ms = String(Math.round(Number(value("timeout")) * 60000));
+  for (const key of ["retries", "reruns"]) if (value(key)) spec[key] = Number(value(key));
+  const labels = pairs(f.elements.labels.value, "labels");
+  if (Object.keys(labels).length) spec.required_labels = labels;
+  const secrets = {};
+  f.querySelectorAll(".secret-row").forEach((row) => {
+    const name = row.querySelector(".secret-name").value.trim();
+    if (name) secrets[name] = row.querySelector(".secret-value").value;
+  });
+  if (Object.keys(secrets).length) spec.secrets = secrets;
+  return spec;
+}
+
+function showFieldError(message, field) {
+  document.querySelectorAll(".field-error").forEach((e) => { e.textContent = ""; });
+  const match = field || (fieldWords.find(([, words]) => words.test(message)) || [])[0];
+  const slot = document.getElementById("error-" + (match || "form"));
+  (slot || document.getElementById("error-form")).textContent = message;
+}
+
+async function renderSubmit(gen) {
+  const archs = await knownArchs();
+  if (!current(gen)) return;
+  const row = (name, label, input) => `<label for="f-${name}">${label}</label><div>${input}<span class="field-error error" id="error-${name}"></span></div>`;
+  const text = (name, placeholder) => `<input id="f-${name}" name="${name}" placeholder="${esc(placeholder)}">`;
+  const area = (name, placeholder) => `<textarea id="f-${name}" name="${name}" rows="2" placeholder="${esc(placeholder)}"></textarea>`;
+  view.innerHTML = `<h1>Submit a job</h1><form id="submit-form" class="submit" autocomplete="off">
+    ${row("repo", "Repository", text("repo", "https://git.example.com/team/app.git (optional)"))}
+    ${row("commit", "Commit", text("commit", "main, a tag or a SHA"))}
+    ${row("image", "Image", text("image", "registry.example.com/app-tests:1.4 or name:{arch}"))}
+    ${row("architectures", "Architectures", archs.map((a) =>
+      `<label class="check"><input type="checkbox" name="arch" value="${esc(a)}" ${a === "amd64" ? "checked" : ""}> ${esc(a)}</label>`).join(" ") ||
+      '<span class="muted">no agent connected</span>')}
+    ${row("command", "Command", text("command", "pytest -q (run with sh -c)"))}
+    ${row("suites", "Suites", area("suites", "one NAME=COMMAND a line"))}
+    ${row("tests", "Tests", text("tests", "test ids, space or comma separated"))}
+    ${row("test_command", "Test command", text("test_command", "pytest {tests}"))}
+    ${row("timeout", "Timeout (minutes)", `<input id="f-timeout" name="timeout" type="number" min="1" placeholder="60">`)}
+    ${row("retries", "Retries / reruns", `<input id="f-retries" name="retries" type="number" min="0" max="10" placeholder="retries"> <input id="f-reruns" name="reruns" type="number" min="0" max="10" placeholder="reruns">`)}
+    ${row("labels", "Agent labels", area("labels", "one KEY=VALUE a line"))}
+    ${row("secrets", "Secrets", `<div id="secret-rows"></div><button type="button" id="add-secret">Add a secret</button>`)}
+    <div></div><div><button type="submit" id="submit-job">Submit</button> <span class="field-error error" id="error-form"></span></div>
+  </form>`;
+  const addSecret = () => {
+    const div = document.createElement("div");
+    div.className = "secret-row";
+    div.innerHTML = '<input class="secret-name" placeholder="NAME"> <input class="secret-value" type="password" autocomplete="new-password" placeholder="value (write-only)">';
+    document.getElementById("secret-rows").appendChild(div);
+  };
+  document.getElementById("add-secret").addEventListener("click", addSecret);
+  document.getElementById("submit-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const button = document.getElementById("submit-job");
+    button.disabled = true;
+    try {
+      const spec = specFromForm(ev.target);
+      const job = await api("/api/v1/jobs", {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ spec }),
+      });
+      location.hash = "#/jobs/" + job.id;
+    } catch (e) {
+      showFieldError(e.message, e.field);
+      button.disabled = false;
+    }
+  });
+}
+
 // ---- routing ----
 // Shows the page the hash names. Another page than the one on screen
 // replaces it at once with a loading line, so a slow answer never leaves the
@@ -582,6 +692,7 @@ async function route() {
     if (job !== null) return await renderJob(job, gen);
     if (hash.startsWith("#/agents")) return await renderAgents(gen);
     if (hash.startsWith("#/fleet")) return await renderFleet(gen);
+    if (hash.startsWith("#/submit")) return await renderSubmit(gen);
     const test = hash.match(/^#\/tests\/([^?]+)/);
     if (test) return await renderTest(decodeURIComponent(test[1]), gen);
     return await renderJobs(gen);
@@ -598,7 +709,9 @@ document.getElementById("logout").addEventListener("click", async () => {
   location.hash = "#/login";
 });
 window.addEventListener("hashchange", () => {
-  if (!location.hash.startsWith("#/jobs/")) Object.assign(logState, { task: null, offset: 0, text: "" });
+  // Another job's page starts on its own first task's log, not a service
+  // tab the last job had open.
+  Object.assign(logState, { task: null, channel: "", offset: 0, text: "" });
   route();
 });
 resumeSession().then(route);

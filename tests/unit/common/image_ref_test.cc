@@ -75,5 +75,21 @@ TEST(PullPolicy, NamesRoundTrip) {
   }
 }
 
+TEST(ImageRef, ReferencesDockerWouldTakePassOthersSayWhy) {
+  for (const char* good :
+       {"busybox", "arena-test/busybox:latest", "registry.example.com:5000/team/app-tests:1.4",
+        "127.0.0.1:5000/multi/busybox:1", "localhost/x", "a.b/c_d/e--f:v1.2-rc_3",
+        "img@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "img:tag@sha256:00ff"}) {
+    EXPECT_TRUE(CheckImageReference(good).ok()) << good << ": " << CheckImageReference(good);
+  }
+  for (const char* bad : {"", "Bad Image!!", "UPPER/case", "a//b", "-lead", "trail-",
+                          "x:", "x:-tag", "x@", "x@sha256:XYZ", "a/b c", "bad_host!/x"}) {
+    absl::Status status = CheckImageReference(bad);
+    EXPECT_TRUE(absl::IsInvalidArgument(status)) << bad;
+    EXPECT_NE(status.message().find("is not a valid reference"), std::string::npos) << status;
+  }
+}
+
 }  // namespace
 }  // namespace arena
