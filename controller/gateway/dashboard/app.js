@@ -328,6 +328,20 @@ function timelineSvg(timeline) {
   return `<figure id="timeline"><svg class="timeline" role="img" aria-label="${esc(caption)}" viewBox="0 0 ${width} ${height}" width="100%" height="${height}">${labels.join("")}${shapes.join("")}</svg><figcaption class="muted">${esc(caption)}; hover a bar for its test and time</figcaption></figure>`;
 }
 
+// A job's timeline, read again at most every 5 s while the job runs (a job
+// of thousands of attempts re-read every second would cost the controller
+// more than the picture is worth), and once more after it has ended.
+const timelineCache = { job: null, at: 0, final: false, data: null };
+
+async function jobTimeline(jobId, live) {
+  const c = timelineCache;
+  if (c.job !== jobId || (live && Date.now() - c.at >= 5000) || (!live && !c.final)) {
+    const data = await api(`/api/v1/jobs/${encodeURIComponent(jobId)}/timeline`);
+    Object.assign(c, { job: jobId, at: Date.now(), final: !live, data });
+  }
+  return c.data;
+}
+
 // Rerun (the same spec), rerun only what failed, cancel: each through the
 // public API with the user's own token; a new job's page opens at once.
 function jobActions(job) {
@@ -366,7 +380,7 @@ async function renderJob(jobId, gen) {
   if (!current(gen)) return;
   const results = (await api(`/api/v1/jobs/${encodeURIComponent(jobId)}/results`)).results || [];
   if (!current(gen)) return;
-  const timeline = await api(`/api/v1/jobs/${encodeURIComponent(jobId)}/timeline`);
+  const timeline = await jobTimeline(jobId, !terminal(job.state));
   if (!current(gen)) return;
   const wanted = params().get("task");
   if (wanted) logState.task = wanted;
