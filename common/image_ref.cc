@@ -35,14 +35,22 @@ ImageRef ParseImageRef(absl::string_view image) {
 
 namespace {
 
+// alnum+ (separator alnum+)*, a separator being ".", "_", "__" or "-"+
+// (Docker's grammar for a path component).
 bool PathComponentOk(absl::string_view part) {
-  if (part.empty() || !absl::ascii_isalnum(part.front()) || !absl::ascii_isalnum(part.back())) {
-    return false;
-  }
-  for (char c : part) {
-    if (!(absl::ascii_isdigit(c) || absl::ascii_islower(c) || c == '.' || c == '_' || c == '-')) {
-      return false;
+  auto alnum = [](char c) { return absl::ascii_isdigit(c) || absl::ascii_islower(c); };
+  if (part.empty() || !alnum(part.front()) || !alnum(part.back())) return false;
+  for (size_t i = 0; i < part.size();) {
+    if (alnum(part[i])) {
+      ++i;
+      continue;
     }
+    size_t j = i;
+    while (j < part.size() && !alnum(part[j])) ++j;
+    absl::string_view sep = part.substr(i, j - i);
+    const bool dashes = sep.find_first_not_of('-') == absl::string_view::npos;
+    if (sep != "." && sep != "_" && sep != "__" && !dashes) return false;
+    i = j;
   }
   return true;
 }
@@ -55,10 +63,20 @@ bool TagOk(absl::string_view tag) {
   return true;
 }
 
+// ALGO:HEX, ALGO's components lowercase alnum joined by "+", ".", "_" or
+// "-"; sha256 with 64 hex digits, others with at least 32.
 bool DigestOk(absl::string_view digest) {
   size_t colon = digest.find(':');
-  if (colon == absl::string_view::npos || colon == 0 || colon + 1 == digest.size()) return false;
-  for (char c : digest.substr(colon + 1)) {
+  if (colon == absl::string_view::npos || colon == 0) return false;
+  absl::string_view algo = digest.substr(0, colon), hex = digest.substr(colon + 1);
+  auto alnum = [](char c) { return absl::ascii_isdigit(c) || absl::ascii_islower(c); };
+  if (!alnum(algo.front()) || !alnum(algo.back())) return false;
+  for (size_t i = 0; i < algo.size(); ++i) {
+    const bool sep = algo[i] == '+' || algo[i] == '.' || algo[i] == '_' || algo[i] == '-';
+    if (!alnum(algo[i]) && !(sep && alnum(algo[i - 1]))) return false;
+  }
+  if (algo == "sha256" ? hex.size() != 64 : hex.size() < 32) return false;
+  for (char c : hex) {
     if (!absl::ascii_isdigit(c) && !(c >= 'a' && c <= 'f')) return false;
   }
   return true;
@@ -82,10 +100,13 @@ absl::Status CheckImageReference(absl::string_view image) {
   for (absl::string_view part : absl::StrSplit(path, '/')) {
     if (!PathComponentOk(part)) return bad(absl::StrCat("its name part \"", part, "\""));
   }
-  if (absl::StrContains(image, ':') && !ref.tag.empty() && !TagOk(ref.tag)) return bad("its tag");
-  if (ref.tag.empty() && image.back() == ':') return bad("an empty tag");
-  if (!ref.digest.empty() && !DigestOk(ref.digest)) return bad("its digest");
-  if (absl::StrContains(image, '@') && ref.digest.empty()) return bad("an empty digest");
+  if (!ref.tag.empty() && !TagOk(ref.tag)) return bad("its tag");
+  absl::string_view named = image.substr(0, image.find('@'));
+  if (named.back() == ':') return bad("an empty tag");
+  if (image.find('@') != absl::string_view::npos &&
+      (ref.digest.empty() || absl::StrContains(ref.digest, '@') || !DigestOk(ref.digest))) {
+    return bad("its digest");
+  }
   return absl::OkStatus();
 }
 

@@ -24,6 +24,8 @@ v1::TokenInfo ToInfo(const ApiToken& token) {
 
 }  // namespace
 
+constexpr absl::Duration kMaxOwnTokenTtl = absl::Hours(90 * 24);
+
 absl::StatusOr<v1::CreateTokenResponse> AdminApi::CreateToken(
     const Principal& who, const v1::CreateTokenRequest& request) {
   // A user makes tokens of its own, with no more than its role; tokens of
@@ -34,8 +36,20 @@ absl::StatusOr<v1::CreateTokenResponse> AdminApi::CreateToken(
   } else if (LesserRole(request.role(), who.role) != request.role()) {
     return absl::PermissionDeniedError(absl::StrCat(
         "a token of ", user, " may have at most its role, ", who.role, ", not ", request.role()));
+  } else if (!who.IsAdmin() && (request.ttl_ms() <= 0 ||
+                                request.ttl_ms() > absl::ToInt64Milliseconds(kMaxOwnTokenTtl))) {
+    // A stolen session must not become a token that outlives it for ever.
+    return absl::InvalidArgumentError("a user's own token needs a ttl of at most 90 days (2160h)");
   }
   if (request.ttl_ms() < 0) return absl::InvalidArgumentError("ttl must not be negative");
+  // A token of no user acts under its own name: not under a user's (it
+  // would share the user's jobs).
+  if (user.empty() && access_->store()->users().Get(request.name()).ok()) {
+    return absl::AlreadyExistsError(absl::StrCat(request.name(),
+                                                 " is a user's name; name the token otherwise, or "
+                                                 "make it the user's (--user ",
+                                                 request.name(), ")"));
+  }
   ApiToken info;
   ASSIGN_OR_RETURN(std::string token,
                    CreateApiToken(access_->store(), request.name(), request.role(),

@@ -9,8 +9,10 @@ absl::StatusOr<Session> SessionApi::Login(const v1::LoginRequest& request,
                                           const std::string& from) {
   absl::StatusOr<Session> session =
       arena::Login(access_->store(), request.username(), request.password(), absl::Now(), policy_);
-  // The name as typed, bounded: it may be anything.
-  const std::string name = request.username().substr(0, 64);
+  // The name as typed only when it could be a user's: it may be anything
+  // (bytes that are not UTF-8 would break the audit's readers).
+  const std::string name =
+      ValidUserName(request.username()).ok() ? request.username() : "(not a user name)";
   if (session.ok()) {
     access_->Audit(name, "login", name, from);
   } else if (absl::IsResourceExhausted(session.status())) {

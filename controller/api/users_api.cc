@@ -29,6 +29,16 @@ absl::StatusOr<v1::UserInfo> AdminApi::CreateUser(const Principal& who,
                                                   const v1::CreateUserRequest& request) {
   RETURN_IF_ERROR(RequireAdmin(who, "creating users"));
   Store* store = access_->store();
+  // A token of no user acts under its own name: a user of that name would
+  // share its jobs.
+  ASSIGN_OR_RETURN(std::vector<ApiToken> tokens, store->access().ListApiTokens());
+  for (const ApiToken& token : tokens) {
+    if (token.user.empty() && token.name == request.name() && !token.revoked) {
+      return absl::AlreadyExistsError(absl::StrCat("an API token of no user is named ",
+                                                   request.name(),
+                                                   "; revoke it or pick another user name"));
+    }
+  }
   RETURN_IF_ERROR(
       arena::CreateUser(store, request.name(), request.role(), request.password(), absl::Now()));
   access_->Audit(who.name, "user.create", request.name(), request.role());

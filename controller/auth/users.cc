@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -22,9 +23,31 @@ absl::Status SodiumReady() {
   return absl::OkStatus();
 }
 
+// At most this many argon2id runs (64 MiB each) at once: a burst of logins
+// gets 429 rather than the controller's memory.
+constexpr int kMaxHashesAtOnce = 4;
+std::atomic<int> hashes_running{0};
+
+class HashSlot {
+ public:
+  HashSlot() : taken_(hashes_running.fetch_add(1) < kMaxHashesAtOnce) {}
+  ~HashSlot() { hashes_running.fetch_sub(1); }
+  HashSlot(const HashSlot&) = delete;
+  HashSlot& operator=(const HashSlot&) = delete;
+  absl::Status status() const {
+    if (taken_) return absl::OkStatus();
+    return absl::ResourceExhaustedError("too many logins at once; try again in a second");
+  }
+
+ private:
+  const bool taken_;
+};
+
 absl::StatusOr<std::string> HashPassword(absl::string_view password) {
   RETURN_IF_ERROR(ValidPassword(password));
   RETURN_IF_ERROR(SodiumReady());
+  HashSlot slot;
+  RETURN_IF_ERROR(slot.status());
   char hash[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str(hash, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                         crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
@@ -33,8 +56,11 @@ absl::StatusOr<std::string> HashPassword(absl::string_view password) {
   return std::string(hash);
 }
 
-bool VerifyPassword(const std::string& hash, absl::string_view password) {
-  if (!SodiumReady().ok()) return false;
+// True when `password` matches; ResourceExhausted while too many run.
+absl::StatusOr<bool> VerifyPassword(const std::string& hash, absl::string_view password) {
+  RETURN_IF_ERROR(SodiumReady());
+  HashSlot slot;
+  RETURN_IF_ERROR(slot.status());
   return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
@@ -112,7 +138,7 @@ absl::StatusOr<Session> Login(Store* store, const std::string& name, absl::strin
   }
   absl::StatusOr<UserRecord> user = store->users().Get(name);
   if (absl::IsNotFound(user.status())) {
-    VerifyPassword(DecoyHash(), password);
+    RETURN_IF_ERROR(VerifyPassword(DecoyHash(), password).status());
     return absl::UnauthenticatedError(kWrongLogin);
   }
   RETURN_IF_ERROR(user.status());
@@ -122,7 +148,8 @@ absl::StatusOr<Session> Login(Store* store, const std::string& name, absl::strin
         absl::StrCat("too many failed logins for ", name, "; try again in ",
                      absl::FormatDuration(absl::Ceil(locked - now, absl::Seconds(1)))));
   }
-  if (!VerifyPassword(user->password_hash, password) || user->disabled) {
+  ASSIGN_OR_RETURN(bool matches, VerifyPassword(user->password_hash, password));
+  if (!matches || user->disabled) {
     const int failures = user->failed_logins + 1;
     RETURN_IF_ERROR(store->users().RecordLogin(
         name, failures, absl::ToUnixMillis(LockedUntil(failures, now, policy)),
@@ -177,11 +204,12 @@ absl::Status Logout(Store* store, absl::string_view token) {
 absl::StatusOr<std::string> EnsureAdminUser(Store* store, const std::string& data_dir) {
   if (store->users().Get("admin").ok()) return std::string();
   std::string password = NewSecret(18);
+  // The file first: a user whose password was never kept would be lost.
+  const std::string path = absl::StrCat(data_dir, "/admin.password");
+  RETURN_IF_ERROR(WriteFileAtomic(path, absl::StrCat(password, "\n"), 0600));
   absl::Status created = CreateUser(store, "admin", "admin", password, absl::Now());
   if (absl::IsAlreadyExists(created)) return std::string();
   RETURN_IF_ERROR(created);
-  RETURN_IF_ERROR(WriteFileAtomic(absl::StrCat(data_dir, "/admin.password"),
-                                  absl::StrCat(password, "\n"), 0600));
   return password;
 }
 

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -33,7 +34,9 @@ std::string ToJson(const Message& message) {
   return out;
 }
 
-constexpr char kSessionCookie[] = "arena_session";
+// __Host-: only this origin over HTTPS may set it, with Path=/ and no
+// Domain, so a sibling host cannot plant one.
+constexpr char kSessionCookie[] = "__Host-arena_session";
 
 // The value of cookie `name` in the request's Cookie header, or "".
 std::string CookieValue(const httplib::Request& req, absl::string_view name) {
@@ -85,6 +88,11 @@ v1::SessionInfo InfoOf(const Principal& who, const std::string& csrf, absl::Time
 // dashboard's password login (controller/api/session_api.h).
 void RegisterSessionRoutes(const RouteContext& ctx, httplib::Server* server) {
   server->Post("/api/v1/login", [ctx](const httplib::Request& req, httplib::Response& res) {
+    // JSON only: a cross-site form (text/plain) cannot log a browser in.
+    if (!absl::StartsWith(req.get_header_value("Content-Type"), "application/json")) {
+      return WriteError(res, absl::InvalidArgumentError("a login's body is JSON (Content-Type: "
+                                                        "application/json)"));
+    }
     v1::LoginRequest request;
     absl::Status parsed = ParseBody(req, &request);
     if (!parsed.ok()) return WriteError(res, parsed);

@@ -264,7 +264,7 @@ async function submitterAndLockout(browser, url, job) {
       const who = await page.textContent("#who");
       check(who.includes(process.env.DASH_USER + " (operator)"), "the header names the user: " + who);
       const cookies = await context.cookies();
-      const session = cookies.find((c) => c.name === "arena_session");
+      const session = cookies.find((c) => c.name === "__Host-arena_session");
       check(session && session.httpOnly && session.secure && session.sameSite === "Strict",
         "the session cookie is HttpOnly, Secure, SameSite=Strict: " + JSON.stringify(session));
       check(await page.evaluate(() => localStorage.getItem("arenaToken")) === null, "no token kept");

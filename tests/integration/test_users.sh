@@ -69,10 +69,15 @@ pass "a password login's cookie is HttpOnly, Secure, SameSite=Strict; changes ne
 # user; disabling the user stops its tokens.
 r=$(acurl -X POST -H "X-CSRF-Token: $alice_csrf" -d '{"name": "alice-ci", "role": "submitter"}' \
   "$CTL_URL/api/v1/tokens")
+assert_eq 400 "$(code_of "$r")" "her own token needs an expiry"
+assert_contains "$(body_of "$r")" "90 days" "says the most"
+r=$(acurl -X POST -H "X-CSRF-Token: $alice_csrf" \
+  -d '{"name": "alice-ci", "role": "submitter", "ttl_ms": "3600000"}' "$CTL_URL/api/v1/tokens")
 assert_eq 200 "$(code_of "$r")" "alice makes her own token: $(body_of "$r")"
 assert_eq alice "$(body_of "$r" | jq -r .info.user)" "the token is alice's"
 alice_token=$(body_of "$r" | jq -r .token)
-r=$(acurl -X POST -H "X-CSRF-Token: $alice_csrf" -d '{"name": "more", "role": "operator"}' "$CTL_URL/api/v1/tokens")
+r=$(acurl -X POST -H "X-CSRF-Token: $alice_csrf" -d '{"name": "more", "role": "operator", "ttl_ms": "3600000"}' \
+  "$CTL_URL/api/v1/tokens")
 assert_eq 403 "$(code_of "$r")" "no more than her role"
 r=$(acurl -X POST -H "X-CSRF-Token: $alice_csrf" -d '{"name": "x", "role": "submitter", "user": "bob"}' \
   "$CTL_URL/api/v1/tokens")
@@ -82,6 +87,11 @@ assert_eq alice "$(actl -o json status "$by_token" | jq -r .owner)" "a job by al
 assert_contains "$(actl -o json audit --limit 5 | jq -c '[.entries[] | select(.target == "'"$by_token"'")]')" \
   '"actor":"alice"' "the audit names the user"
 printf 'ci-bot-password-1\n' | actl user create ci-bot --role operator >/dev/null
+out=$(actl token create --name ci-bot 2>&1) && fail "a token of no user took a user's name"
+assert_contains "$out" "is a user's name" "a token of no user under a user's name"
+actl token create --name team-x >/dev/null
+out=$(printf 'team-x-password-1\n' | actl user create team-x 2>&1) && fail "a user took a token's name"
+assert_contains "$out" "an API token of no user is named team-x" "a user under a token's name"
 bot=$(actl token create --name bot --role admin --user ci-bot)
 assert_contains "$(actl token list | grep ' bot ')" "ci-bot" "the token list names its user"
 botctl() { "$BIN/arenactl" --controller "$CONTROLLER" --ca-file "$CA" --token "$bot" "$@"; }
@@ -122,8 +132,13 @@ assert_eq 200 "$(login "$WORK/bob.jar" bob bob-password-333)" "enabled again"
 pass "logout and disabling end sessions on the controller"
 
 expect_http 400 "bad JSON" -H 'Content-Type: application/json' -d '{"username": ' "$CTL_URL/api/v1/login"
-expect_http 401 "wrong user name or password" -d "{\"username\": \"$(printf 'a%.0s' $(seq 1 300))\", \"password\": \"x\"}" \
-  "$CTL_URL/api/v1/login"
+expect_http 400 "Content-Type: application/json" -H 'Content-Type: text/plain' \
+  -d '{"username": "alice", "password": "alice-password-1"}' "$CTL_URL/api/v1/login"
+expect_http 401 "wrong user name or password" -H 'Content-Type: application/json' \
+  -d "{\"username\": \"$(printf 'a%.0s' $(seq 1 63))\\u00e9\", \"password\": \"x\"}" "$CTL_URL/api/v1/login"
+assert_contains "$(actl audit --limit 3)" "(not a user name)" "a name that could be no user's is not audited as typed"
+expect_http 401 "wrong user name or password" -H 'Content-Type: application/json' \
+  -d "{\"username\": \"$(printf 'a%.0s' $(seq 1 300))\", \"password\": \"x\"}" "$CTL_URL/api/v1/login"
 expect_http 401 "" "$CTL_URL/api/v1/session"
 sub=$(actl token create --name team --role submitter)
 expect_http 403 "admin" -H "Authorization: Bearer $sub" "$CTL_URL/api/v1/users"

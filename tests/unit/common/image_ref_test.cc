@@ -80,11 +80,15 @@ TEST(ImageRef, ReferencesDockerWouldTakePassOthersSayWhy) {
        {"busybox", "arena-test/busybox:latest", "registry.example.com:5000/team/app-tests:1.4",
         "127.0.0.1:5000/multi/busybox:1", "localhost/x", "a.b/c_d/e--f:v1.2-rc_3",
         "img@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-        "img:tag@sha256:00ff"}) {
+        "img:tag@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "a__b/c---d", "x@sha512+v2:0123456789abcdef0123456789abcdef"}) {
     EXPECT_TRUE(CheckImageReference(good).ok()) << good << ": " << CheckImageReference(good);
   }
-  for (const char* bad : {"", "Bad Image!!", "UPPER/case", "a//b", "-lead", "trail-",
-                          "x:", "x:-tag", "x@", "x@sha256:XYZ", "a/b c", "bad_host!/x"}) {
+  for (const char* bad :
+       {"", "Bad Image!!", "UPPER/case", "a//b", "-lead", "trail-", "x:", "x:-tag", "x@",
+        "x@sha256:XYZ", "a/b c", "bad_host!/x", "a..b", "a._b", "x:@sha256:00", "img@sha256:00ff",
+        "img@a b:0123456789abcdef0123456789abcdef",
+        "img@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef@x"}) {
     absl::Status status = CheckImageReference(bad);
     EXPECT_TRUE(absl::IsInvalidArgument(status)) << bad;
     EXPECT_NE(status.message().find("is not a valid reference"), std::string::npos) << status;
