@@ -122,28 +122,17 @@ absl::Status ApplyAllureFlags(const ParsedFlags& flags, ControllerConfig* config
 
 FlagSpec ControllerFlagSpec() {
   FlagSpec spec;
-  spec.value_flags = {"data-dir",
-                      "listen",
-                      "http-listen",
-                      "advertise",
-                      "default-image",
-                      "agent-cert-ttl",
-                      "agent-lease",
-                      "restart-grace",
-                      "max-log-bytes",
-                      "fleet-sample-interval",
-                      "max-memory-mb",
-                      "max-disk-mb",
-                      "max-cpus",
-                      "max-pids",
-                      "allow-network",
-                      "log-level",
-                      "log-format",
-                      "allowed-pull-policies",
-                      "allure-url",
-                      "allure-project",
-                      "allure-token-file",
-                      "allure-ca-file"};
+  spec.value_flags = {"data-dir",          "listen",
+                      "http-listen",       "advertise",
+                      "default-image",     "agent-cert-ttl",
+                      "agent-lease",       "restart-grace",
+                      "max-log-bytes",     "fleet-sample-interval",
+                      "max-memory-mb",     "max-disk-mb",
+                      "max-cpus",          "max-pids",
+                      "allow-network",     "log-level",
+                      "log-format",        "allowed-pull-policies",
+                      "allure-url",        "allure-project",
+                      "allure-token-file", "allure-ca-file"};
   spec.bool_flags = {"help", "http-insecure", "allow-local-repos"};
   return spec;
 }
