@@ -59,8 +59,8 @@ struct Session {
 absl::StatusOr<Session> Login(Store* store, const std::string& name, absl::string_view password,
                               absl::Time now, const LoginPolicy& policy);
 // The session's principal (and `*csrf` its CSRF token), its idle clock
-// restarted. Unauthenticated when unknown, ended, idle or too old, or its
-// user is disabled.
+// restarted (at most once a minute, so idle means 30 to 31 minutes). Unauthenticated when unknown,
+// ended, idle or too old, or its user is disabled.
 absl::StatusOr<Principal> AuthenticateSession(Store* store, absl::string_view token, absl::Time now,
                                               const LoginPolicy& policy, std::string* csrf);
 // Unauthenticated once the session of `session_hash` has ended (CheckStillValid).
