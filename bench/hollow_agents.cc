@@ -2,18 +2,25 @@
 // hollow agent enrolls with a real join token (its own key and CSR), keeps
 // its own mTLS connection and Connect stream (the real protocol), and
 // finishes every task it is assigned at once: exit 0, no log. Optionally a
-// submitter thread feeds test-queue jobs and the tool reports tasks recorded
-// per second.
+// submitter thread feeds test-queue jobs and the tool reports tests recorded
+// per second. With --batch the jobs' test command takes "{tests}": a run
+// holds as many tests as the controller batches, and the hollow agent
+// reports each by its own row in a JUnit file, as a real runner would; a
+// batch of N tests counts N. --rounds submits the same jobs again after
+// each round (the second and later have the first's history).
 //
 //   arena-hollow --controller HOST:PORT --ca-file CA --join-token T --agents N
-//                [--slots 4] [--idle 30s] [--jobs J --tests T --token API_TOKEN]
+//                [--slots 4] [--idle 30s] [--jobs J --tests T --token API_TOKEN
+//                [--batch] [--rounds R]]
 //
 // Prints one "key=value ..." line per phase on stdout.
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -21,6 +28,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "arena/v1/agent.grpc.pb.h"
@@ -32,8 +40,20 @@
 namespace arena {
 namespace {
 
-std::atomic<int64_t> g_recorded{0};
-std::atomic<int64_t> g_assigned{0};
+std::atomic<int64_t> g_recorded{0};  // tests whose result is durable
+std::atomic<int64_t> g_runs{0};      // runs (a batch is one) recorded
+constexpr char kJUnitPath[] = "hollow.xml";
+
+// The JUnit report a runner would write for the tests of ARENA_TESTS (one
+// id per line): one passing row per test, named by its id.
+std::string JUnitFor(const std::string& tests) {
+  std::string xml = "<testsuite name=\"hollow\">";
+  for (absl::string_view id : absl::StrSplit(tests, '\n', absl::SkipEmpty())) {
+    absl::StrAppend(&xml, "<testcase name=\"", id, "\" time=\"0\"/>");
+  }
+  absl::StrAppend(&xml, "</testsuite>");
+  return xml;
+}
 
 struct Identity {
   std::string id;
@@ -108,16 +128,19 @@ class HollowAgent final : public grpc::ClientBidiReactor<v1::AgentMessage, v1::C
   void OnReadDone(bool ok) override {
     if (!ok) return;
     if (in_.has_assign()) {
-      ++g_assigned;
-      v1::AgentMessage exited;
-      v1::TaskEvent* event = exited.mutable_event();
-      event->set_attempt_id(in_.assign().attempt_id());
-      event->set_kind(v1::TASK_EVENT_EXITED);
-      event->set_exit_code(0);
-      event->set_unix_ms(absl::ToUnixMillis(absl::Now()));
-      Send(std::move(exited));
+      Finish(in_.assign());
     } else if (in_.has_log_ack() && in_.log_ack().result_recorded()) {
-      ++g_recorded;
+      int64_t tests = 1;
+      {
+        absl::MutexLock lock(&mu_);
+        auto it = tests_.find(in_.log_ack().attempt_id());
+        if (it != tests_.end()) {
+          tests = it->second;
+          tests_.erase(it);
+        }
+      }
+      g_recorded += tests;
+      ++g_runs;
       v1::AgentMessage grant;
       grant.mutable_grant()->set_credits(1);
       Send(std::move(grant));
@@ -141,6 +164,35 @@ class HollowAgent final : public grpc::ClientBidiReactor<v1::AgentMessage, v1::C
   }
 
  private:
+  // Exit 0 at once; a batch first sends its JUnit report, a row per test.
+  void Finish(const v1::Assign& assign) {
+    v1::AgentMessage exited;
+    v1::TaskEvent* event = exited.mutable_event();
+    auto tests = assign.env().find("ARENA_TESTS");
+    if (tests != assign.env().end()) {
+      v1::AgentMessage file;
+      file.mutable_file()->set_attempt_id(assign.attempt_id());
+      file.mutable_file()->set_path(kJUnitPath);
+      file.mutable_file()->set_kind(v1::FILE_KIND_JUNIT);
+      file.mutable_file()->set_data(JUnitFor(tests->second));
+      v1::FileInfo* info = event->add_files();
+      info->set_path(kJUnitPath);
+      info->set_kind(v1::FILE_KIND_JUNIT);
+      info->set_size(static_cast<int64_t>(file.file().data().size()));
+      {
+        absl::MutexLock lock(&mu_);
+        tests_[assign.attempt_id()] =
+            1 + std::count(tests->second.begin(), tests->second.end(), '\n');
+      }
+      Send(std::move(file));
+    }
+    event->set_attempt_id(assign.attempt_id());
+    event->set_kind(v1::TASK_EVENT_EXITED);
+    event->set_exit_code(0);
+    event->set_unix_ms(absl::ToUnixMillis(absl::Now()));
+    Send(std::move(exited));
+  }
+
   void Send(v1::AgentMessage message) {
     absl::MutexLock lock(&mu_);
     if (done_) return;
@@ -160,26 +212,79 @@ class HollowAgent final : public grpc::ClientBidiReactor<v1::AgentMessage, v1::C
   std::deque<v1::AgentMessage> out_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
+  std::map<std::string, int64_t> tests_ ABSL_GUARDED_BY(mu_);  // a batch's size, by attempt
 };
+
+struct Load {
+  int jobs = 0;
+  int tests = 0;
+  bool batch = false;
+  int round = 1;
+};
+
+// Submits the load's jobs and waits (at most 10 minutes) until each of
+// their tests is recorded; prints one "phase=throughput" line.
+bool RunLoad(v1::JobService::Stub* jobs_stub, const std::string& token, const Load& load,
+             int agents, int slots) {
+  const int64_t want = static_cast<int64_t>(load.jobs) * load.tests;
+  const int64_t before = g_recorded.load();
+  const int64_t runs_before = g_runs.load();
+  absl::Time t0 = absl::Now();
+  for (int j = 0; j < load.jobs; ++j) {
+    v1::SubmitJobRequest request;
+    v1::JobSpec* job = request.mutable_spec();
+    job->set_image("hollow");
+    job->set_test_command(load.batch ? "true {tests}" : "true {test}");
+    if (load.batch) job->add_junit(kJUnitPath);
+    (*job->mutable_required_labels())["pool"] = "hollow";
+    for (int t = 0; t < load.tests; ++t) job->add_tests(absl::StrCat("t", j, "_", t));
+    v1::Job created;
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    grpc::Status status = jobs_stub->SubmitJob(&context, request, &created);
+    if (!status.ok()) {
+      std::fprintf(stderr, "arena-hollow: submit: %s\n", status.error_message().c_str());
+      return false;
+    }
+  }
+  double submit_seconds = absl::ToDoubleSeconds(absl::Now() - t0);
+  absl::Time deadline = absl::Now() + absl::Minutes(10);
+  while (g_recorded.load() - before < want && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
+  int64_t done = g_recorded.load() - before;
+  std::printf(
+      "phase=throughput agents=%d slots=%d batch=%d round=%d tasks=%lld runs=%lld seconds=%.2f "
+      "submit_seconds=%.2f tasks_per_second=%.0f\n",
+      agents, slots, load.batch ? 1 : 0, load.round, static_cast<long long>(done),
+      static_cast<long long>(g_runs.load() - runs_before), seconds, submit_seconds,
+      static_cast<double>(done) / seconds);
+  std::fflush(stdout);
+  return done >= want;
+}
 
 int Main(int argc, char** argv) {
   FlagSpec spec;
   spec.value_flags = {"controller", "ca-file", "join-token", "agents", "slots",
-                      "idle",       "jobs",    "tests",      "token"};
+                      "idle",       "jobs",    "tests",      "token",  "rounds"};
+  spec.bool_flags = {"batch"};
   absl::StatusOr<ParsedFlags> flags =
       ParseFlags(spec, std::vector<std::string>(argv + 1, argv + argc));
   if (!flags.ok()) {
     std::fprintf(stderr, "arena-hollow: %s\n", std::string(flags.status().message()).c_str());
     return 2;
   }
-  int agents = 0, slots = 4, jobs = 0, tests = 0;
+  int agents = 0, slots = 4, jobs = 0, tests = 0, rounds = 1;
+  const bool batch = flags->Has("batch");
   absl::Duration idle = absl::ZeroDuration();
   if (!absl::SimpleAtoi(flags->Get("agents", "0"), &agents) || agents < 1 ||
       !absl::SimpleAtoi(flags->Get("slots", "4"), &slots) ||
       !absl::SimpleAtoi(flags->Get("jobs", "0"), &jobs) ||
       !absl::SimpleAtoi(flags->Get("tests", "0"), &tests) ||
+      !absl::SimpleAtoi(flags->Get("rounds", "1"), &rounds) || rounds < 1 || rounds > 10 ||
       (flags->Has("idle") && !absl::ParseDuration(flags->Get("idle"), &idle))) {
-    std::fprintf(stderr, "arena-hollow: bad --agents/--slots/--jobs/--tests/--idle\n");
+    std::fprintf(stderr, "arena-hollow: bad --agents/--slots/--jobs/--tests/--rounds/--idle\n");
     return 2;
   }
   absl::StatusOr<std::string> ca = ReadFile(flags->Get("ca-file"));
@@ -265,39 +370,9 @@ int Main(int argc, char** argv) {
     absl::SleepFor(idle);
   }
 
-  if (jobs > 0 && tests > 0) {
-    int64_t want = static_cast<int64_t>(jobs) * tests;
-    int64_t before = g_recorded.load();
-    t0 = absl::Now();
-    for (int j = 0; j < jobs; ++j) {
-      v1::SubmitJobRequest request;
-      v1::JobSpec* job = request.mutable_spec();
-      job->set_image("hollow");
-      job->set_test_command("true {test}");
-      (*job->mutable_required_labels())["pool"] = "hollow";
-      for (int t = 0; t < tests; ++t) job->add_tests(absl::StrCat("t", j, "_", t));
-      v1::Job created;
-      grpc::ClientContext context;
-      context.AddMetadata("authorization", absl::StrCat("Bearer ", flags->Get("token")));
-      grpc::Status status = jobs_stub->SubmitJob(&context, request, &created);
-      if (!status.ok()) {
-        std::fprintf(stderr, "arena-hollow: submit: %s\n", status.error_message().c_str());
-        return 1;
-      }
-    }
-    double submit_seconds = absl::ToDoubleSeconds(absl::Now() - t0);
-    deadline = absl::Now() + absl::Minutes(10);
-    while (g_recorded.load() - before < want && absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
-    int64_t done = g_recorded.load() - before;
-    std::printf(
-        "phase=throughput agents=%d slots=%d tasks=%lld seconds=%.2f submit_seconds=%.2f "
-        "tasks_per_second=%.0f\n",
-        agents, slots, static_cast<long long>(done), seconds, submit_seconds,
-        static_cast<double>(done) / seconds);
-    std::fflush(stdout);
+  for (int round = 1; round <= rounds && jobs > 0 && tests > 0; ++round) {
+    Load load{jobs, tests, batch, round};
+    if (!RunLoad(jobs_stub.get(), flags->Get("token"), load, agents, slots)) return 1;
   }
   stop = true;
   beater.join();

@@ -25,20 +25,9 @@ namespace {
 constexpr int kRemoveTries = 60;
 constexpr absl::Duration kDockerRestartWait = absl::Seconds(20);
 
-RunResult Error(std::string reason) {
-  RunResult result;
-  result.outcome = RunResult::Outcome::kError;
-  result.reason = std::move(reason);
-  return result;
-}
-
-void SystemLine(RunObserver* observer, absl::string_view text) {
-  observer->OnOutput(3, absl::StrCat("arena: ", text, "\n"));
-}
-
 // An attempt that could not get its image or container.
 RunResult ErrorFrom(const absl::Status& status) {
-  RunResult result = Error(std::string(status.message()));
+  RunResult result = ErrorResult(std::string(status.message()));
   result.permanent = IsPermanentPullError(status);
   if (absl::IsCancelled(status)) result.outcome = RunResult::Outcome::kCancelled;
   return result;
@@ -148,7 +137,7 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
                                        StopSignal* stop) {
   DockerClient docker(socket_path_);
   absl::Status status = docker.Connect(kDockerRestartWait);
-  if (!status.ok()) return Error(std::string(status.message()));
+  if (!status.ok()) return ErrorResult(std::string(status.message()));
   std::string workspace;
   absl::StatusOr<PreparedImage> image = PrepareImage(request, observer, stop, &workspace);
   struct Cleanup {
@@ -166,10 +155,10 @@ RunResult DockerExecutor::RunContainer(const RunRequest& request, RunObserver* o
   if (!pod.ok()) return ErrorFrom(pod.status());
   if (*pod != nullptr) spec.network_mode = (*pod)->network_mode();
   absl::StatusOr<std::string> id = disk_limiter_.Create(docker, spec, request.disk_mb, &watch_disk);
-  if (!id.ok()) return Error(std::string(id.status().message()));
+  if (!id.ok()) return ErrorResult(std::string(id.status().message()));
   if (stop->cancelled()) {
     RemoveContainer(docker, *id);
-    RunResult result = Error(stop->reason());
+    RunResult result = ErrorResult(stop->reason());
     result.outcome = RunResult::Outcome::kCancelled;
     return result;
   }
@@ -295,7 +284,7 @@ RunResult DockerExecutor::FollowContainer(DockerClient& docker, const std::strin
   if (!status.ok()) {
     RemoveContainer(docker, id);  // ends the attach stream
     output.join();
-    return Error(absl::StrCat("cannot start container: ", status.message()));
+    return ErrorResult(absl::StrCat("cannot start container: ", status.message()));
   }
   observer->OnStarted();
 
@@ -321,11 +310,12 @@ RunResult DockerExecutor::FollowContainer(DockerClient& docker, const std::strin
   RemoveLater(id);
 
   if (!exit_code.ok()) {
-    return Error(absl::StrCat("lost the container: ", exit_code.status().message()));
+    return ErrorResult(absl::StrCat("lost the container: ", exit_code.status().message()));
   }
   if (*exit_code != 0 && stopped_as == RunResult::Outcome::kExited && !docker.Ping()) {
     // dockerd stopped the container on its way down: not the test's fault.
-    return Error(absl::StrCat("dockerd went away while the task ran (exit ", *exit_code, ")"));
+    return ErrorResult(
+        absl::StrCat("dockerd went away while the task ran (exit ", *exit_code, ")"));
   }
   if (!output_status.ok()) {
     LogLine("docker", absl::StrCat("output stream of ", id, ": ", output_status.message()));
@@ -438,7 +428,7 @@ RunResult DockerExecutor::RunInWarmContainer(const RunRequest& request, RunObser
                                              StopSignal* stop) {
   DockerClient docker(socket_path_);
   absl::Status status = docker.Connect(kDockerRestartWait);
-  if (!status.ok()) return Error(std::string(status.message()));
+  if (!status.ok()) return ErrorResult(std::string(status.message()));
   absl::StatusOr<WarmContainer> warm = AcquireWarmContainer(docker, request, observer, stop);
   if (!warm.ok()) return ErrorFrom(warm.status());
   ExecSpec exec;
@@ -449,7 +439,8 @@ RunResult DockerExecutor::RunInWarmContainer(const RunRequest& request, RunObser
   absl::StatusOr<std::string> exec_id = docker.CreateExec(warm->container_id, exec);
   if (!exec_id.ok()) {
     ReleaseWarmContainer(*warm, false);
-    return Error(absl::StrCat("cannot exec in the warm container: ", exec_id.status().message()));
+    return ErrorResult(
+        absl::StrCat("cannot exec in the warm container: ", exec_id.status().message()));
   }
   observer->OnStarted();
   ContainerWatchdog watchdog(socket_path_, warm->container_id, request.timeout, request.stop_grace,
@@ -478,9 +469,9 @@ RunResult DockerExecutor::RunInWarmContainer(const RunRequest& request, RunObser
   if (stopped_as == RunResult::Outcome::kExited && (!output.ok() || !exit_code.ok())) {
     // A dead service kills the container: its exit is the reason.
     std::string failure = warm->pod != nullptr ? warm->pod->failure() : "";
-    if (!failure.empty()) return Error(failure);
-    return Error(absl::StrCat("lost the warm container: ",
-                              (!output.ok() ? output : exit_code.status()).message()));
+    if (!failure.empty()) return ErrorResult(failure);
+    return ErrorResult(absl::StrCat("lost the warm container: ",
+                                    (!output.ok() ? output : exit_code.status()).message()));
   }
   result.outcome = stopped_as;
   result.exit_code = exit_code.ok() ? *exit_code : -1;

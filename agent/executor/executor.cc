@@ -17,4 +17,14 @@ std::string RunReason(const RunResult& result, const RunRequest& request, StopSi
   return "";
 }
 
+RunResult ErrorResult(std::string reason, RunResult result) {
+  result.outcome = RunResult::Outcome::kError;
+  result.reason = std::move(reason);
+  return result;
+}
+
+void SystemLine(RunObserver* observer, absl::string_view text) {
+  observer->OnOutput(3, absl::StrCat("arena: ", text, "\n"));
+}
+
 }  // namespace arena

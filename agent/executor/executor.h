@@ -187,6 +187,13 @@ class StopSignal {
 // for a clean exit.
 std::string RunReason(const RunResult& result, const RunRequest& request, StopSignal* stop);
 
+// An attempt that ended in an infrastructure error with `reason`, keeping
+// whatever else `result` holds (files, notes).
+RunResult ErrorResult(std::string reason, RunResult result = RunResult());
+
+// Writes "arena: TEXT" to the attempt's log, on the system stream.
+void SystemLine(RunObserver* observer, absl::string_view text);
+
 class Executor {
  public:
   virtual ~Executor() = default;

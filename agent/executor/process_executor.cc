@@ -32,16 +32,6 @@ constexpr absl::Duration kTick = absl::Milliseconds(50);
 constexpr absl::Duration kDrainLimit = absl::Seconds(5);
 constexpr int kKillPasses = 250;  // of 20 ms: 5 s
 
-RunResult Error(std::string reason, RunResult result = RunResult()) {
-  result.outcome = RunResult::Outcome::kError;
-  result.reason = std::move(reason);
-  return result;
-}
-
-void SystemLine(RunObserver* observer, absl::string_view text) {
-  observer->OnOutput(3, absl::StrCat("arena: ", text, "\n"));
-}
-
 void Note(RunObserver* observer, RunResult* result, std::string note) {
   SystemLine(observer, note);
   result->notes.push_back(std::move(note));
@@ -311,14 +301,14 @@ absl::StatusOr<std::string> ProcessExecutor::MakeWorkspace(const RunRequest& req
 RunResult ProcessExecutor::Run(const RunRequest& request, RunObserver* observer, StopSignal* stop) {
   RunResult result;
   if (request.build.enabled) {
-    result = Error("an image build (JobSpec.build) needs the docker executor");
+    result = ErrorResult("an image build (JobSpec.build) needs the docker executor");
     result.permanent = true;
     return result;
   }
   NoteUnsupported(request, observer, &result);
   absl::StatusOr<std::string> workspace = MakeWorkspace(request, observer);
   if (!workspace.ok()) {
-    result = Error(std::string(workspace.status().message()), std::move(result));
+    result = ErrorResult(std::string(workspace.status().message()), std::move(result));
     return result;
   }
   result = RunInWorkspace(request, *workspace, observer, stop, std::move(result));
@@ -332,7 +322,7 @@ RunResult ProcessExecutor::RunInWorkspace(const RunRequest& request, const std::
                                           RunObserver* observer, StopSignal* stop,
                                           RunResult result) {
   if (stop->cancelled()) {
-    result = Error(stop->reason(), std::move(result));
+    result = ErrorResult(stop->reason(), std::move(result));
     result.outcome = RunResult::Outcome::kCancelled;
     return result;
   }
@@ -346,7 +336,7 @@ RunResult ProcessExecutor::RunInWorkspace(const RunRequest& request, const std::
   if (user_.switch_to) spec.user = RunAsUser{user_.uid, user_.gid, user_.groups};
   spec.cgroup_procs_files = cgroup->procs_files();
   absl::StatusOr<std::unique_ptr<ContainedProcess>> process = ContainedProcess::Start(spec);
-  if (!process.ok()) return Error(std::string(process.status().message()), std::move(result));
+  if (!process.ok()) return ErrorResult(std::string(process.status().message()), std::move(result));
   observer->OnStarted();
   pid_t shim = (*process)->shim_pid();
   {
@@ -364,7 +354,8 @@ RunResult ProcessExecutor::RunInWorkspace(const RunRequest& request, const std::
     Note(observer, &result, "some of the attempt's processes would not die within 5 s of SIGKILL");
   }
   if (follower.wait_status() < 0 && outcome == RunResult::Outcome::kExited) {
-    return Error("lost the command: its shim ended without its exit status", std::move(result));
+    return ErrorResult("lost the command: its shim ended without its exit status",
+                       std::move(result));
   }
   result.outcome = outcome;
   result.exit_code = follower.wait_status() < 0 ? -1 : ExitCodeOf(follower.wait_status());

@@ -233,12 +233,12 @@ absl::Status Scheduler::ApplyDecision(ActiveJob* job, v1::Task* task, const Ende
   if (decision.expand_tests) {
     absl::Status expanded = ExpandTests(job, *task, ended.id);
     if (!expanded.ok()) {
-      return FinishTask(ended.running.job_id, ended.running.task_id, v1::ERROR, ended.exit_code,
-                        std::string(expanded.message()));
+      return FinishLoadedTask(job, task, v1::ERROR, ended.exit_code,
+                              std::string(expanded.message()));
     }
   }
-  return FinishTask(ended.running.job_id, ended.running.task_id, decision.state, ended.exit_code,
-                    decision.reason, decision.flaky, decision.quarantined);
+  return FinishLoadedTask(job, task, decision.state, ended.exit_code, decision.reason,
+                          decision.flaky, decision.quarantined);
 }
 
 absl::Status Scheduler::Requeue(ActiveJob* job, v1::Task* task, const EndedAttempt& ended,
@@ -275,7 +275,14 @@ absl::Status Scheduler::FinishTask(const std::string& job_id, const std::string&
   absl::StatusOr<v1::Task> loaded = store_->jobs().GetTask(task_id);
   if (absl::IsNotFound(loaded.status())) return absl::OkStatus();
   if (!loaded.ok()) return loaded.status();
-  v1::Task* task = &*loaded;
+  return FinishLoadedTask(active, &*loaded, state, exit_code, reason, flaky, quarantined);
+}
+
+absl::Status Scheduler::FinishLoadedTask(ActiveJob* active, v1::Task* task, v1::State state,
+                                         int exit_code, const std::string& reason, bool flaky,
+                                         bool quarantined) {
+  const std::string job_id = active->header.id();
+  const std::string task_id = task->id();
   v1::State before = task->state();
   bool was_quarantined = task->quarantined();
   task->set_state(state);

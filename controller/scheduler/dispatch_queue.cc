@@ -80,12 +80,31 @@ DispatchQueue::Iterator DispatchQueue::Remove(Iterator it) {
 
 void DispatchQueue::RemoveAt(const std::vector<size_t>& positions) {
   if (positions.empty()) return;
-  // One pass: each kept task moves down past the removed ones before it.
-  size_t out = positions.front();
+  for (size_t at : positions) Forget(queue_[at]);
+  // One pass on the shorter side: the kept tasks before the last removed
+  // one move up past the removed ones, and the front is popped (a batch
+  // is usually taken from the front of a long queue); or those after the
+  // first move down, and the back is popped. Either keeps the order.
+  const size_t first = positions.front();
+  const size_t last = positions.back();
+  if (last + 1 < queue_.size() - first) {
+    size_t out = last;
+    size_t next = positions.size();
+    for (size_t in = last + 1; in-- > 0;) {
+      if (next > 0 && positions[next - 1] == in) {
+        --next;
+        continue;
+      }
+      if (out != in) queue_[out] = std::move(queue_[in]);
+      --out;
+    }
+    for (size_t i = 0; i < positions.size(); ++i) queue_.pop_front();
+    return;
+  }
+  size_t out = first;
   size_t next = 0;
-  for (size_t in = positions.front(); in < queue_.size(); ++in) {
+  for (size_t in = first; in < queue_.size(); ++in) {
     if (next < positions.size() && positions[next] == in) {
-      Forget(queue_[in]);
       ++next;
       continue;
     }
@@ -173,11 +192,13 @@ int DispatchQueue::Dispatch(const std::vector<const AgentView*>& free, int credi
     std::vector<size_t> mates = BatchMates(at, placement->agent_id, slots);
     std::vector<const QueuedTask*> batch;
     for (size_t i : mates) batch.push_back(&queue_[i]);
+    std::vector<size_t> leaving = {at};
     if (assign(*it, batch, *placement)) {
       ++taken;
-      RemoveAt(mates);
+      leaving.insert(leaving.end(), mates.begin(), mates.end());
     }
-    it = Remove(queue_.begin() + static_cast<std::ptrdiff_t>(at));
+    RemoveAt(leaving);  // the task after the leader is at `at` now
+    it = queue_.begin() + static_cast<std::ptrdiff_t>(at);
   }
   return taken;
 }

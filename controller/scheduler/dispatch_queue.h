@@ -115,7 +115,7 @@ class DispatchQueue {
   bool SerialBlocked(const QueuedTask& queued, RunsFn runs) const;
   // The positions after `leader` of the tests that run with it on `agent_id`.
   std::vector<size_t> BatchMates(size_t leader, const std::string& agent_id, SlotsFn slots) const;
-  // Removes the tasks at `positions` (ascending, all after `from`).
+  // Removes the tasks at `positions` (ascending); the others keep their order.
   void RemoveAt(const std::vector<size_t>& positions);
   Iterator Remove(Iterator it);
   void Forget(const QueuedTask& task);  // its counts

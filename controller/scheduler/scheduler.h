@@ -309,6 +309,11 @@ class Scheduler {
   absl::Status FinishTask(const std::string& job_id, const std::string& task_id, v1::State state,
                           int exit_code, const std::string& reason, bool flaky = false,
                           bool quarantined = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
+  // The same for a task as read from the store in this batch (an attempt's
+  // end holds it already: no second read).
+  absl::Status FinishLoadedTask(ActiveJob* active, v1::Task* task, v1::State state, int exit_code,
+                                const std::string& reason, bool flaky = false,
+                                bool quarantined = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_);
   // The task's job changed: its new state stored, and when it ended it is
   // forgotten and its warm containers end.
   absl::Status RollUpJob(const std::string& job_id, ActiveJob* job)

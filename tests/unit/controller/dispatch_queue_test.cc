@@ -252,6 +252,29 @@ TEST(DispatchQueue, ASplitBatchsTestsGoOnlyWithEachOtherAtMostItsMaxTests) {
   EXPECT_EQ(DispatchAll(queue, agents, NothingRuns, one_slot), (std::vector<std::string>{"s3@a"}));
 }
 
+TEST(DispatchQueue, TheTasksABatchLeavesBehindKeepTheirOrder) {
+  // x0 waits for an arm64 agent; t1, t3 and t4 go as one batch from
+  // the front half of the queue, y2 and y5..y9 keep their order behind x0.
+  DispatchQueue queue;
+  v1::Task arm = Task("x0", "arm64");
+  queue.Enqueue(Job("job-2"), arm, kStart);
+  queue.Enqueue(BatchJob("job-1"), TestTask("t1", "test_1"), kStart, {}, 1);
+  queue.Enqueue(Job("job-2"), Task("y2"), kStart);
+  queue.Enqueue(BatchJob("job-1"), TestTask("t3", "test_3"), kStart, {}, 1);
+  queue.Enqueue(BatchJob("job-1"), TestTask("t4", "test_4"), kStart, {}, 1);
+  for (const char* id : {"y5", "y6", "y7", "y8", "y9"})
+    queue.Enqueue(Job("job-2"), Task(id), kStart);
+  std::vector<AgentView> agents = {Agent("a", 1)};
+  EXPECT_EQ(DispatchAll(queue, agents), (std::vector<std::string>{"t1+t3+t4@a"}));
+  EXPECT_EQ(queue.depth(), (std::map<std::string, int>{{"amd64", 6}, {"arm64", 1}}));
+  agents[0].credits = 10;
+  EXPECT_EQ(DispatchAll(queue, agents),
+            (std::vector<std::string>{"y2@a", "y5@a", "y6@a", "y7@a", "y8@a", "y9@a"}));
+  agents.push_back(Agent("b", 1, "arm64"));
+  EXPECT_EQ(DispatchAll(queue, agents), (std::vector<std::string>{"x0@b"}));
+  EXPECT_EQ(queue.size(), 0u);
+}
+
 TEST(DispatchQueue, AFailedAssignmentLeavesTheMatesQueued) {
   DispatchQueue queue;
   for (const char* id : {"gone", "t2", "t3"}) {
