@@ -164,8 +164,14 @@ class HollowAgent final : public grpc::ClientBidiReactor<v1::AgentMessage, v1::C
   }
 
  private:
-  // Exit 0 at once; a batch first sends its JUnit report, a row per test.
+  // Started, and exit 0 at once, as a real agent reports them (its own
+  // clock); a batch first sends its JUnit report, a row per test.
   void Finish(const v1::Assign& assign) {
+    v1::AgentMessage started;
+    started.mutable_event()->set_attempt_id(assign.attempt_id());
+    started.mutable_event()->set_kind(v1::TASK_EVENT_STARTED);
+    started.mutable_event()->set_unix_ms(absl::ToUnixMillis(absl::Now()));
+    Send(std::move(started));
     v1::AgentMessage exited;
     v1::TaskEvent* event = exited.mutable_event();
     auto tests = assign.env().find("ARENA_TESTS");

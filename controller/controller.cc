@@ -34,6 +34,10 @@
 namespace arena {
 namespace {
 
+// Reader connections of the API's Store (Store::AddReaders): about the
+// threads that read at once on a small host.
+constexpr int kApiReaders = 4;
+
 // Gauges read at scrape time: agents and tasks by state, queue depth.
 void CollectGauges(Store* store, const Scheduler& scheduler, std::set<std::string>& archs_seen,
                    Metrics& m) {
@@ -108,6 +112,10 @@ absl::Status Controller::OpenStorage() {
   // The scheduler's own connection: its batches (group commit) never take
   // in the API's writes, and the API's reads never wait for them (WAL).
   ASSIGN_OR_RETURN(scheduler_store_, store_->Connect());
+  // The API's reads (a token per request, the job asked for) run on
+  // readers of their own, several at once, not one at a time at the
+  // connection's lock.
+  RETURN_IF_ERROR(store_->AddReaders(kApiReaders));
   for (Store* s : {store_.get(), scheduler_store_.get()}) {
     s->SetWriteObserver(
         [this](double seconds) { metrics_.Observe("arena_store_write_seconds", seconds); });

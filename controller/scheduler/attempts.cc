@@ -175,7 +175,11 @@ absl::Status Scheduler::RecordResults(const v1::Task& task, EndedAttempt* ended,
     context.duration_ms = std::max<int64_t>(0, NowMs() - task.attempts(i).started_unix_ms());
   }
   if (task.started_unix_ms() > 0 && task.attempt_id() == ended->id) {
-    context.duration_ms = std::max<int64_t>(0, NowMs() - task.started_unix_ms());
+    // Started and exited as the agent saw them: the run's own wall time,
+    // without the result's way here or the time it waited in this loop.
+    const int64_t exited =
+        ended->event != nullptr && ended->event->unix_ms() > 0 ? ended->event->unix_ms() : NowMs();
+    context.duration_ms = std::max<int64_t>(0, exited - task.started_unix_ms());
   }
   if (batch != nullptr) context.batch = *batch;
   ASSIGN_OR_RETURN(RecordedResults recorded,

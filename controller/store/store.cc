@@ -43,6 +43,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Connect() {
       new Store(path_, std::make_unique<StoreConnection>(std::move(db), connection_->gate())));
 }
 
+absl::Status Store::AddReaders(int n) {
+  std::vector<std::unique_ptr<Database>> readers;
+  for (int i = 0; i < n; ++i) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Database> db, OpenConnection(path_));
+    readers.push_back(std::move(db));
+  }
+  return connection_->AddReaders(std::move(readers));
+}
+
 void Store::SetWriteObserver(std::function<void(double)> observer) {
   connection_->SetWriteObserver(std::move(observer));
 }

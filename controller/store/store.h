@@ -43,6 +43,10 @@ class Store {
   // Another connection to the same database, sharing this one's write gate:
   // readers on one never wait for a batch on the other.
   absl::StatusOr<std::unique_ptr<Store>> Connect();
+  // `n` more connections for this Store's reads, so that readers on many
+  // threads (the API's) do not wait for each other. The Store then holds
+  // no batch (StoreConnection::AddReaders).
+  absl::Status AddReaders(int n);
 
   // Called with the duration of every durable write (for metrics). Set it
   // before other threads use the store.

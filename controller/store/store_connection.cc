@@ -23,9 +23,45 @@ absl::Status StoreConnection::Transaction(const std::function<absl::Status(Datab
   return db_->Commit();
 }
 
+absl::Status StoreConnection::AddReaders(std::vector<std::unique_ptr<Database>> readers) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (batched_)
+      return absl::FailedPreconditionError("a connection with batches takes no readers");
+  }
+  absl::MutexLock pool(&pool_mu_);
+  for (std::unique_ptr<Database>& reader : readers) {
+    idle_.push_back(reader.get());
+    readers_.push_back(std::move(reader));
+  }
+  return absl::OkStatus();
+}
+
+Database* StoreConnection::TakeReader() {
+  absl::MutexLock pool(&pool_mu_);
+  if (readers_.empty()) return nullptr;
+  pool_mu_.Await(absl::Condition(
+      +[](std::vector<Database*>* idle) { return !idle->empty(); }, &idle_));
+  Database* reader = idle_.back();
+  idle_.pop_back();
+  return reader;
+}
+
+void StoreConnection::ReturnReader(Database* reader) {
+  absl::MutexLock pool(&pool_mu_);
+  idle_.push_back(reader);
+}
+
 absl::Status StoreConnection::BeginBatch() {
+  {
+    absl::MutexLock pool(&pool_mu_);
+    if (!readers_.empty()) {
+      return absl::FailedPreconditionError("a connection with readers holds no batch");
+    }
+  }
   gate_->BeginBatch();
   absl::MutexLock lock(&mu_);
+  batched_ = true;
   absl::Status status =
       in_batch_ ? absl::FailedPreconditionError("a batch is already open") : db_->Begin();
   if (!status.ok()) {

@@ -2,7 +2,9 @@
 // lock serialises its statements; its writers take turns with every other
 // connection to the same database at a shared WriteGate (first come, first
 // served, so nobody spins on the engine's busy handler); it runs
-// transactions and holds the group-commit batch.
+// transactions and holds the group-commit batch. Given reader connections
+// (AddReaders), its reads run on those, several at once, instead of
+// waiting for each other at the lock; such a connection holds no batch.
 //
 // Owner: the Store, which hands a pointer to each of its tables. Thread-safe.
 #ifndef ARENA_CONTROLLER_STORE_STORE_CONNECTION_H_
@@ -10,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -29,13 +32,23 @@ class StoreConnection {
   // the same database.
   const std::shared_ptr<WriteGate>& gate() const { return gate_; }
 
-  // Runs `body(Database&)` with the connection to itself and returns what it
+  // Runs `body(Database&)` with the connection to itself (or with an idle
+  // reader, waiting for one, when there are readers) and returns what it
   // returns. For reads.
   template <typename Fn>
   auto Read(Fn&& body) {
+    if (Database* reader = TakeReader()) {
+      ReaderLease lease{this, reader};
+      return body(*reader);
+    }
     absl::MutexLock lock(&mu_);
     return body(*db_);
   }
+
+  // Connections to the same database that Read uses from now on (each by
+  // one thread at a time). Refused once a batch was open; BeginBatch is
+  // refused after it (a batch's reads must see its own writes).
+  absl::Status AddReaders(std::vector<std::unique_ptr<Database>> readers);
 
   // The same at this writer's turn: each statement `body` runs commits on
   // its own (or joins the open batch).
@@ -63,10 +76,23 @@ class StoreConnection {
   void SetWriteObserver(WriteObserver observer);
 
  private:
+  // Gives an idle reader back to the pool when a Read ends.
+  struct ReaderLease {
+    StoreConnection* connection;
+    Database* reader;
+    ~ReaderLease() { connection->ReturnReader(reader); }
+  };
+  Database* TakeReader();  // null without readers
+  void ReturnReader(Database* reader);
+
   const std::shared_ptr<WriteGate> gate_;
   absl::Mutex mu_;
   std::unique_ptr<Database> db_ ABSL_GUARDED_BY(mu_);
   bool in_batch_ ABSL_GUARDED_BY(mu_) = false;
+  bool batched_ ABSL_GUARDED_BY(mu_) = false;  // a batch was ever open
+  absl::Mutex pool_mu_;
+  std::vector<std::unique_ptr<Database>> readers_ ABSL_GUARDED_BY(pool_mu_);
+  std::vector<Database*> idle_ ABSL_GUARDED_BY(pool_mu_);
 };
 
 }  // namespace arena

@@ -324,6 +324,40 @@ std::vector<std::string> BatchIds(const v1::Assign& assign) {
   return absl::StrSplit(many->second, '\n');
 }
 
+TEST_F(TestQueueTest, ABatchsWallTimeIsTheAgentsFromStartToExit) {
+  ManualClock clock;
+  SchedulerOptions options;
+  options.tick = absl::InfiniteDuration();
+  options.clock = clock.AsFunction();
+  UseOptions(options);
+  auto link = Connect("agent-1", 1);
+  SubmitSpec("job-1", BatchSpec(16));  // a first batch of 2 on 4 slots
+  ASSERT_EQ(link->Assigns().size(), 1u);
+  const v1::Assign batch = link->Assigns()[0];
+  ASSERT_EQ(BatchIds(batch).size(), 2u);
+  // The agent started the run at 1,000,000 ms and it exited 80 ms later on
+  // the agent's clock; its result reached the loop 5 s after the start.
+  v1::AgentMessage started;
+  started.mutable_event()->set_attempt_id(batch.attempt_id());
+  started.mutable_event()->set_kind(v1::TASK_EVENT_STARTED);
+  started.mutable_event()->set_unix_ms(1000000);
+  Send("agent-1", started);
+  clock.Advance(absl::Seconds(5));
+  std::string xml = "<testsuite>";
+  for (const std::string& id : BatchIds(batch))
+    absl::StrAppend(&xml, "<testcase name=\"", id, "\"/>");
+  xml += "</testsuite>";
+  Send("agent-1", File(batch.attempt_id(), "r.xml", true, xml));
+  v1::AgentMessage exited = Exited(batch.attempt_id(), 0);
+  exited.mutable_event()->set_unix_ms(1000080);
+  AddFile(exited, "r.xml", true, static_cast<int64_t>(xml.size()));
+  Send("agent-1", exited);
+  std::vector<v1::TestResult> results = *store_->results().ListTestResults("job-1");
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].share_ms(), 40) << "80 ms shared by two, not the 5 s the loop saw";
+  EXPECT_EQ(results[1].share_ms(), 40);
+}
+
 TEST_F(TestQueueTest, ABatchRunsInOneProcessAndEachTestEndsByItsOwnResult) {
   ManualClock clock;
   SchedulerOptions options;

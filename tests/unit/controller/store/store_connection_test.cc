@@ -136,5 +136,46 @@ TEST_F(StoreConnectionTest, ReadersOnAnotherConnectionSeeOnlyCommittedWrites) {
   EXPECT_TRUE(Has(*other, "first"));
 }
 
+std::vector<std::unique_ptr<Database>> Readers(const std::string& path, int n) {
+  std::vector<std::unique_ptr<Database>> readers;
+  for (int i = 0; i < n; ++i) {
+    auto db = SqliteDatabase::Open(path);
+    EXPECT_TRUE(db.ok()) << db.status();
+    readers.push_back(*std::move(db));
+  }
+  return readers;
+}
+
+TEST_F(StoreConnectionTest, WithReadersReadsRunAtOnceAndSeeCommittedWrites) {
+  ASSERT_TRUE(connection_->AddReaders(Readers(dir_.File("c.db"), 2)).ok());
+  ASSERT_TRUE(connection_->Write([](Database& db) { return Insert(db, "a"); }).ok());
+  EXPECT_TRUE(Has(*connection_, "a")) << "a reader sees what the connection committed";
+  // Two reads inside Read at the same time: with one lock the second
+  // would wait for the first, which waits (5 s at most) for the second.
+  std::atomic<int> inside{0};
+  auto read = [&] {
+    return connection_->Read([&](Database&) {
+      ++inside;
+      for (int i = 0; i < 500 && inside.load() < 2; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      return inside.load();
+    });
+  };
+  int seen_by_other = 0;
+  std::thread other([&] { seen_by_other = read(); });
+  int seen = read();
+  other.join();
+  EXPECT_EQ(seen, 2);
+  EXPECT_EQ(seen_by_other, 2);
+  // A connection with readers holds no batch (its reads would miss the
+  // batch's own writes), and one that had a batch takes no readers.
+  EXPECT_TRUE(absl::IsFailedPrecondition(connection_->BeginBatch()));
+  std::unique_ptr<StoreConnection> batching = Open();
+  ASSERT_TRUE(batching->BeginBatch().ok());
+  ASSERT_TRUE(batching->CommitBatch().ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(batching->AddReaders(Readers(dir_.File("c.db"), 1))));
+}
+
 }  // namespace
 }  // namespace arena
