@@ -134,6 +134,11 @@ absl::Status ImageLedger::Save() {
   return WriteFileAtomic(path_, text, 0600);
 }
 
+int ImageLedger::WaitingForRemoval() const {
+  absl::MutexLock lock(&mu_);
+  return waiting_;
+}
+
 absl::StatusOr<ImageLease> ImageLedger::Use(const std::string& id, absl::Time seen_at) {
   return Lease(id, seen_at, "", 0);
 }
@@ -150,7 +155,11 @@ absl::StatusOr<ImageLease> ImageLedger::Lease(const std::string& id, absl::Time 
     auto it = entries_.find(id);
     return it == entries_.end() || !it->second.removing;
   };
-  mu_.Await(absl::Condition(&settled));
+  if (!settled()) {
+    ++waiting_;
+    mu_.Await(absl::Condition(&settled));
+    --waiting_;
+  }
   auto removed = removed_at_.find(id);
   if (removed != removed_at_.end() && removed->second >= seen_at) {
     return absl::AbortedError(absl::StrCat("image ", id, " was removed by image gc meanwhile"));

@@ -131,6 +131,8 @@ class ImageLedger {
 
   ImageStoreSummary Summary() const ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<LedgerEntry> Entries() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Tasks waiting in Use or Bring for a removal to end.
+  int WaitingForRemoval() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   friend class ImageLease;
@@ -153,6 +155,7 @@ class ImageLedger {
   int64_t removed_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time last_gc_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool dirty_ ABSL_GUARDED_BY(mu_) = false;  // last-use times not yet written
+  int waiting_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace arena

@@ -61,7 +61,7 @@ void ControllerLink::WriteLoop(const WriterOptions& options) {
     if (!message.has_value()) {
       if (options.renewer->UntilDue() == absl::ZeroDuration()) continue;  // renew first
       message.emplace();
-      message->mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(absl::Now()));
+      message->mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(options.clock()));
       if (options.image_store) {
         *message->mutable_heartbeat()->mutable_image_store() = options.image_store();
       }

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "absl/status/status.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "agent/session/cert_renewer.h"
 #include "agent/session/enrollment.h"
@@ -33,6 +34,8 @@ struct WriterOptions {
   std::function<v1::ImageStore()> image_store;
   // The agent's health, for heartbeats (optional).
   std::function<v1::AgentHealth()> health;
+  // The heartbeats' timestamps.
+  std::function<absl::Time()> clock = absl::Now;
 };
 
 class ControllerLink {

@@ -93,7 +93,7 @@ class AgentSession::Observer final : public RunObserver {
     v1::TaskEvent* event = message.mutable_event();
     event->set_attempt_id(attempt_->assign.attempt_id());
     event->set_kind(kind);
-    event->set_unix_ms(absl::ToUnixMillis(absl::Now()));
+    event->set_unix_ms(absl::ToUnixMillis(session_->options_.clock()));
     return message;
   }
 
@@ -104,7 +104,7 @@ class AgentSession::Observer final : public RunObserver {
 AgentSession::AgentSession(SessionOptions options, Executor* executor)
     : options_(std::move(options)),
       executor_(executor),
-      renewer_(options_.identity, options_.state_dir, options_.hostname) {
+      renewer_(options_.identity, options_.state_dir, options_.hostname, options_.clock) {
   if (options_.health != nullptr) options_.health->SetListener([this] { SendHealth(); });
 }
 
@@ -115,7 +115,7 @@ AgentSession::~AgentSession() {
 
 void AgentSession::SendHealth() {
   v1::AgentMessage message;
-  message.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(absl::Now()));
+  message.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(options_.clock()));
   *message.mutable_heartbeat()->mutable_health() = options_.health->Current();
   const v1::AgentHealth& health = message.heartbeat().health();
   LogLine("session", health.healthy() ? std::string("health: healthy")
@@ -137,7 +137,7 @@ v1::AgentMessage AgentSession::MakeHello() {
   for (const std::string& image : options_.images) hello->add_images(image);
   if (options_.image_store) *hello->mutable_image_store() = options_.image_store();
   if (options_.health != nullptr) *hello->mutable_health() = options_.health->Current();
-  hello->set_unix_ms(absl::ToUnixMillis(absl::Now()));
+  hello->set_unix_ms(absl::ToUnixMillis(options_.clock()));
   for (auto& [id, attempt] : attempts_) {
     v1::RunningAttempt* running = hello->add_running();
     running->set_attempt_id(id);
@@ -172,7 +172,7 @@ absl::Status AgentSession::Run(const absl::Notification* stop) {
   GiveUpAttempts();
   absl::MutexLock lock(&mu_);
   auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return busy_slots_ == 0; };
-  if (!mu_.AwaitWithDeadline(absl::Condition(&idle), stop_deadline_)) {
+  if (!mu_.AwaitWithTimeout(absl::Condition(&idle), UntilStopDeadline())) {
     LogLine("session", absl::StrCat("stop timeout: waiting for ", busy_slots_,
                                     " attempts to end before exiting"));
   }
@@ -183,7 +183,7 @@ void AgentSession::GiveUpAttempts() {
   absl::MutexLock lock(&mu_);
   if (!stopping_) {
     stopping_ = true;
-    stop_deadline_ = absl::Now() + options_.stop_timeout;
+    stop_deadline_ = options_.clock() + options_.stop_timeout;
     LogLine("session", absl::StrCat("stopping: giving up ", busy_slots_,
                                     " running attempts (reported lost), at most ",
                                     absl::FormatDuration(options_.stop_timeout)));
@@ -232,7 +232,7 @@ void AgentSession::EndStreamOnStop(const absl::Notification* stop, const absl::N
       auto reported = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return attempts_.empty() || !connected_;
       };
-      mu_.AwaitWithDeadline(absl::Condition(&reported), stop_deadline_);
+      mu_.AwaitWithTimeout(absl::Condition(&reported), UntilStopDeadline());
     }
     end_stream();
     return;
@@ -245,7 +245,7 @@ AgentSession::ConnectionEnd AgentSession::ServeOneConnection(const absl::Notific
     outbox_.Close();
     return {link.Finish()};
   }
-  absl::Time connected_at = absl::Now();
+  absl::Time connected_at = options_.clock();
   {
     absl::MutexLock lock(&mu_);
     connected_ = true;
@@ -255,7 +255,8 @@ AgentSession::ConnectionEnd AgentSession::ServeOneConnection(const absl::Notific
           absl::StrCat("connected to ", options_.controller, " as ", options_.identity.agent_id));
   std::function<v1::AgentHealth()> health;
   if (options_.health != nullptr) health = [this] { return options_.health->Current(); };
-  link.StartWriter({&outbox_, &renewer_, options_.heartbeat, options_.image_store, health});
+  link.StartWriter(
+      {&outbox_, &renewer_, options_.heartbeat, options_.image_store, health, options_.clock});
   absl::Notification connection_over;
   std::thread stopper([&] { EndStreamOnStop(stop, &connection_over, [&link] { link.Cancel(); }); });
   v1::ControllerMessage message;
@@ -267,7 +268,7 @@ AgentSession::ConnectionEnd AgentSession::ServeOneConnection(const absl::Notific
   }
   connection_over.Notify();
   stopper.join();
-  ConnectionEnd end{link.Finish(), absl::Now() - connected_at};
+  ConnectionEnd end{link.Finish(), options_.clock() - connected_at};
   // Revoked: nothing this agent runs can be reported any more.
   if (absl::IsPermissionDenied(end.status)) FenceAll("agent revoked");
   return end;
@@ -460,7 +461,7 @@ void AgentSession::RecordResult(Attempt* attempt, RunResult result) {
   // Refused git credentials (the clone) or a pull no retry can fix.
   event.set_permanent(result.permanent || (result.outcome == RunResult::Outcome::kError &&
                                            attempt->clone_refused->load()));
-  event.set_unix_ms(absl::ToUnixMillis(absl::Now()));
+  event.set_unix_ms(absl::ToUnixMillis(options_.clock()));
   event.set_log_bytes(attempt->output->log_produced());
   event.set_image_digest(result.image_digest);
   for (std::string& note : result.notes) {

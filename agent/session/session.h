@@ -38,6 +38,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "agent/executor/executor.h"
 #include "agent/health/health_monitor.h"
@@ -79,6 +80,11 @@ struct SessionOptions {
   HealthMonitor* health = nullptr;
   // --pre-task and --post-task around every attempt.
   TaskHooks hooks;
+  // The session's time: every timestamp it sends (Hello, heartbeats,
+  // events), how long a connection stayed up (which resets the reconnect
+  // backoff), the stop deadline and the certificate's renewal. Tests set
+  // their own; waits still take real time.
+  std::function<absl::Time()> clock = absl::Now;
 };
 
 class AgentSession {
@@ -115,6 +121,10 @@ class AgentSession {
   // Cancels every running attempt as "agent is stopping" (reported lost);
   // the first call starts the stop deadline.
   void GiveUpAttempts() ABSL_LOCKS_EXCLUDED(mu_);
+  // Real time left until the stop deadline (infinite before a stop).
+  absl::Duration UntilStopDeadline() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stop_deadline_ - options_.clock();
+  }
   // The controller refused the agent: nothing it runs can be reported.
   void FenceAll(const std::string& reason) ABSL_LOCKS_EXCLUDED(mu_);
   void Handle(const v1::ControllerMessage& message);

@@ -15,6 +15,7 @@
 #include "absl/synchronization/notification.h"
 #include "arena/v1/agent.grpc.pb.h"
 #include "common/tls.h"
+#include "tests/unit/agent/loopback_mtls.h"
 #include "tests/unit/test_dir.h"
 
 namespace arena {
@@ -89,38 +90,14 @@ v1::AgentMessage Credits(int credits) {
 class ControllerLinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<CertifiedKey> ca = CreateCertificateAuthority("link CA", absl::Hours(2));
-    ASSERT_TRUE(ca.ok()) << ca.status();
-    ca_ = *ca;
-    absl::StatusOr<CertifiedKey> server =
-        IssueServerCertificate(ca_, {"localhost", "127.0.0.1"}, absl::Hours(1));
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_cert_ = *server;
-    identity_.agent_id = "agent-7";
-    identity_.ca_pem = ca_.cert_pem;
-    identity_.key_pem = *GeneratePrivateKeyPem();
-    identity_.cert_pem =
-        *SignClientCsr(ca_, *CreateCsr(identity_.key_pem, "host"), "agent-7", absl::Hours(1));
-    // The certificate lives an hour: no renewal is due during a test.
+    mtls_.Create("agent-7");
+    identity_ = mtls_.identity();
     renewer_ = std::make_unique<CertificateRenewer>(identity_, dir_.path(), "host");
   }
-  void TearDown() override {
-    if (server_) server_->Shutdown(std::chrono::system_clock::now());
-  }
+  void TearDown() override { mtls_.Shutdown(); }
   // Serves `service` with mTLS, as the controller does.
-  void Serve(RecordingAgentService* service) {
-    grpc::SslServerCredentialsOptions ssl(
-        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-    ssl.pem_root_certs = ca_.cert_pem;
-    ssl.pem_key_cert_pairs.push_back({server_cert_.key_pem, server_cert_.cert_pem});
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(ssl), &port_);
-    builder.RegisterService(service);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    ASSERT_GT(port_, 0);
-  }
-  std::string Address() const { return absl::StrCat("127.0.0.1:", port_); }
+  void Serve(RecordingAgentService* service) { address_ = mtls_.Serve(service); }
+  std::string Address() const { return address_; }
   WriterOptions Options(absl::Duration heartbeat = absl::Hours(1)) {
     WriterOptions options;
     options.outbox = &outbox_;
@@ -130,13 +107,11 @@ class ControllerLinkTest : public ::testing::Test {
   }
 
   TestDir dir_;
-  CertifiedKey ca_;
-  CertifiedKey server_cert_;
+  LoopbackMtls mtls_;
   AgentIdentity identity_;
   std::unique_ptr<CertificateRenewer> renewer_;
   Outbox outbox_;
-  std::unique_ptr<grpc::Server> server_;
-  int port_ = 0;
+  std::string address_;
 };
 
 TEST_F(ControllerLinkTest, TheHelloThenTheOutboxsMessagesArriveInOrderFromTheAgentsIdentity) {

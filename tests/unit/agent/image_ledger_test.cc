@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "common/files.h"
 #include "gtest/gtest.h"
 
@@ -168,11 +169,17 @@ TEST_F(ImageLedgerTest, UseWaitsForARemovalInProgress) {
     lease = ledger->Use("sha256:a", kT0);
     used.Notify();
   });
-  EXPECT_FALSE(used.WaitForNotificationWithTimeout(absl::Milliseconds(100)));
+  // Bounded: until the user is inside Use, waiting.
+  for (int i = 0; i < 2000 && ledger->WaitingForRemoval() == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_EQ(ledger->WaitingForRemoval(), 1);
+  EXPECT_FALSE(used.HasBeenNotified()) << "Use returned while the removal was in progress";
   ASSERT_TRUE(ledger->FinishRemoval("sha256:a", ImageLedger::Removal::kKept).ok());
   user.join();
   EXPECT_TRUE(lease.ok()) << lease.status();
   EXPECT_EQ(ledger->Summary().in_use_images, 1);
+  EXPECT_EQ(ledger->WaitingForRemoval(), 0);
 }
 
 TEST_F(ImageLedgerTest, ARestartKeepsImagesTimesAndCountsButNothingInUse) {

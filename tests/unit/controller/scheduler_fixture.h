@@ -20,6 +20,7 @@
 #include "controller/store/job_events.h"
 #include "controller/store/log_store.h"
 #include "controller/store/store.h"
+#include "tests/unit/manual_clock.h"
 #include "tests/unit/test_dir.h"
 
 namespace arena {
@@ -58,27 +59,6 @@ class FakeLink final : public AgentLink {
   absl::Mutex mu_;
   std::vector<v1::ControllerMessage> sent_;
   absl::Status closed_ = absl::OkStatus();
-};
-
-// Time as the test sets it, for SchedulerOptions::clock (with an infinite
-// tick, so that only the test ticks). Thread-safe.
-class ManualClock {
- public:
-  absl::Time Now() const {
-    absl::MutexLock lock(&mu_);
-    return now_;
-  }
-  void Advance(absl::Duration by) {
-    absl::MutexLock lock(&mu_);
-    now_ += by;
-  }
-  std::function<absl::Time()> AsFunction() {
-    return [this] { return Now(); };
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_) = absl::FromUnixSeconds(1780000000);
 };
 
 class SchedulerTest : public ::testing::Test {
@@ -132,6 +112,13 @@ class SchedulerTest : public ::testing::Test {
     return link;
   }
 
+  // Options on clock_, with an infinite tick: only the test ticks.
+  SchedulerOptions ManualClockOptions() {
+    SchedulerOptions options;
+    options.tick = absl::InfiniteDuration();
+    options.clock = clock_.AsFunction();
+    return options;
+  }
   void UseOptions(SchedulerOptions options) {
     scheduler_->Stop();
     options.artifacts = artifacts_.get();
@@ -175,6 +162,7 @@ class SchedulerTest : public ::testing::Test {
   }
 
   TestDir dir_;
+  ManualClock clock_;  // for ManualClockOptions; outlives the scheduler
   std::unique_ptr<Store> store_;
   std::unique_ptr<Store> scheduler_store_;
   JobEvents events_;

@@ -143,11 +143,8 @@ TEST_F(SchedulerTest, ReconnectWithTheAttemptKeepsItAndAcksTheLog) {
 }
 
 TEST_F(SchedulerTest, AgentSilentPastItsLeaseLosesTheAttemptWhichIsRetriedElsewhere) {
-  ManualClock clock;
-  SchedulerOptions options;
+  SchedulerOptions options = ManualClockOptions();
   options.lease = absl::Milliseconds(600);
-  options.tick = absl::InfiniteDuration();  // only the test ticks
-  options.clock = clock.AsFunction();
   UseOptions(options);
   auto first = Connect("agent-1", 1);
   Submit("job-1", /*retries=*/1);
@@ -158,11 +155,11 @@ TEST_F(SchedulerTest, AgentSilentPastItsLeaseLosesTheAttemptWhichIsRetriedElsewh
   v1::AgentMessage heartbeat;
   int steps = 0;
   for (; steps < 20 && second->Assigns().empty(); ++steps) {
-    clock.Advance(absl::Milliseconds(100));
+    clock_.Advance(absl::Milliseconds(100));
     // Stamped with the same clock: its health includes its clock's offset.
-    heartbeat.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(clock.Now()));
+    heartbeat.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(clock_.Now()));
     Send("agent-2", heartbeat);
-    scheduler_->Tick(clock.Now());
+    scheduler_->Tick(clock_.Now());
   }
   ASSERT_EQ(second->Assigns().size(), 1u);
   EXPECT_EQ(steps, 7) << "lost once silent for more than its 600 ms lease, not before";
@@ -268,16 +265,13 @@ TEST_F(SchedulerTest, QueuedTaskTimesOutWithItsReason) {
 }
 
 TEST_F(SchedulerTest, QueuedTaskWaitsForItsWholeQueueTimeout) {
-  ManualClock clock;
-  SchedulerOptions options;
-  options.tick = absl::InfiniteDuration();
-  options.clock = clock.AsFunction();
+  SchedulerOptions options = ManualClockOptions();
   UseOptions(options);
   Submit("job-1", 0, false, /*queue_timeout_ms=*/100);
-  scheduler_->Tick(clock.Now() + absl::Milliseconds(100));
+  scheduler_->Tick(clock_.Now() + absl::Milliseconds(100));
   EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::QUEUED);
   EXPECT_EQ(scheduler_->QueueDepth(), (std::map<std::string, int>{{"amd64", 1}}));
-  scheduler_->Tick(clock.Now() + absl::Milliseconds(101));
+  scheduler_->Tick(clock_.Now() + absl::Milliseconds(101));
   EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::ERROR);
   EXPECT_TRUE(scheduler_->QueueDepth().empty());
 }
@@ -286,16 +280,13 @@ TEST_F(SchedulerTest, AnAgentKnownOnlyFromTheStoreGetsTheRestartGraceThenItsAtte
   auto link = Connect("agent-1", 1);
   Submit("job-1");
   ASSERT_EQ(link->Assigns().size(), 1u);
-  ManualClock clock;
-  SchedulerOptions options;
+  SchedulerOptions options = ManualClockOptions();
   options.lease = absl::Seconds(30);
   options.restart_grace = absl::Seconds(5);
-  options.tick = absl::InfiniteDuration();
-  options.clock = clock.AsFunction();
   UseOptions(options);  // a controller restart; agent-1 does not come back
-  scheduler_->Tick(clock.Now() + absl::Seconds(5));
+  scheduler_->Tick(clock_.Now() + absl::Seconds(5));
   EXPECT_EQ(store_->jobs().GetJob("job-1")->state(), v1::RUNNING);
-  scheduler_->Tick(clock.Now() + absl::Seconds(6));
+  scheduler_->Tick(clock_.Now() + absl::Seconds(6));
   v1::Job job = *store_->jobs().GetJob("job-1");
   EXPECT_EQ(job.state(), v1::ERROR);
   EXPECT_EQ(job.tasks(0).attempts(0).state(), v1::LOST);
@@ -379,17 +370,14 @@ namespace arena {
 namespace {
 
 TEST_F(SchedulerTest, ATickStoresTheFleetsSampleOnceAnInterval) {
-  ManualClock clock;
-  SchedulerOptions options;
-  options.tick = absl::InfiniteDuration();  // only the test ticks
-  options.clock = clock.AsFunction();
+  SchedulerOptions options = ManualClockOptions();
   options.fleet_interval = absl::Minutes(1);
   UseOptions(options);
   auto link = Connect("agent-1", 4);
   v1::Job job;
   job.set_id("job-1");
   job.set_state(v1::QUEUED);
-  job.set_created_unix_ms(absl::ToUnixMillis(clock.Now() - absl::Seconds(2)));
+  job.set_created_unix_ms(absl::ToUnixMillis(clock_.Now() - absl::Seconds(2)));
   job.mutable_spec()->set_image("img");
   job.mutable_spec()->add_command("true");
   for (int i = 0; i < 6; ++i) {  // 4 run, 2 wait
@@ -405,10 +393,10 @@ TEST_F(SchedulerTest, ATickStoresTheFleetsSampleOnceAnInterval) {
   v1::AgentMessage started;
   started.mutable_event()->set_attempt_id(link->Assigns()[0].attempt_id());
   started.mutable_event()->set_kind(v1::TASK_EVENT_STARTED);
-  started.mutable_event()->set_unix_ms(absl::ToUnixMillis(clock.Now()));
+  started.mutable_event()->set_unix_ms(absl::ToUnixMillis(clock_.Now()));
   Send("agent-1", started);
-  scheduler_->Tick(clock.Now());
-  scheduler_->Tick(clock.Now() + absl::Seconds(1));  // the same interval: no second sample
+  scheduler_->Tick(clock_.Now());
+  scheduler_->Tick(clock_.Now() + absl::Seconds(1));  // the same interval: no second sample
   absl::StatusOr<std::vector<v1::FleetSample>> samples = store_->fleet().Since(0, "", 10);
   ASSERT_TRUE(samples.ok()) << samples.status();
   ASSERT_EQ(samples->size(), 1u);
@@ -421,8 +409,8 @@ TEST_F(SchedulerTest, ATickStoresTheFleetsSampleOnceAnInterval) {
   EXPECT_EQ(s.started(), 1);
   EXPECT_EQ(s.start_wait_ms_avg(), 2000);
   // A week later the first sample is pruned as the next is stored.
-  clock.Advance(absl::Hours(7 * 24) + absl::Minutes(1));
-  scheduler_->Tick(clock.Now());
+  clock_.Advance(absl::Hours(7 * 24) + absl::Minutes(1));
+  scheduler_->Tick(clock_.Now());
   samples = store_->fleet().Since(0, "", 10);
   ASSERT_TRUE(samples.ok());
   ASSERT_EQ(samples->size(), 1u);

@@ -325,10 +325,7 @@ std::vector<std::string> BatchIds(const v1::Assign& assign) {
 }
 
 TEST_F(TestQueueTest, ABatchsWallTimeIsTheAgentsFromStartToExit) {
-  ManualClock clock;
-  SchedulerOptions options;
-  options.tick = absl::InfiniteDuration();
-  options.clock = clock.AsFunction();
+  SchedulerOptions options = ManualClockOptions();
   UseOptions(options);
   auto link = Connect("agent-1", 1);
   SubmitSpec("job-1", BatchSpec(16));  // a first batch of 2 on 4 slots
@@ -342,7 +339,7 @@ TEST_F(TestQueueTest, ABatchsWallTimeIsTheAgentsFromStartToExit) {
   started.mutable_event()->set_kind(v1::TASK_EVENT_STARTED);
   started.mutable_event()->set_unix_ms(1000000);
   Send("agent-1", started);
-  clock.Advance(absl::Seconds(5));
+  clock_.Advance(absl::Seconds(5));
   std::string xml = "<testsuite>";
   for (const std::string& id : BatchIds(batch))
     absl::StrAppend(&xml, "<testcase name=\"", id, "\"/>");
@@ -359,10 +356,7 @@ TEST_F(TestQueueTest, ABatchsWallTimeIsTheAgentsFromStartToExit) {
 }
 
 TEST_F(TestQueueTest, ABatchRunsInOneProcessAndEachTestEndsByItsOwnResult) {
-  ManualClock clock;
-  SchedulerOptions options;
-  options.tick = absl::InfiniteDuration();  // only the test's clock moves
-  options.clock = clock.AsFunction();
+  SchedulerOptions options = ManualClockOptions();
   UseOptions(options);
   auto link = Connect("agent-1", 1);
   SubmitSpec("job-1", BatchSpec(24));
@@ -373,7 +367,7 @@ TEST_F(TestQueueTest, ABatchRunsInOneProcessAndEachTestEndsByItsOwnResult) {
   EXPECT_EQ(first.env().count("ARENA_TEST"), 0u);
   EXPECT_EQ(first.timeout_ms(), 60 * 60 * 1000) << "no history: the job's timeout";
   // t00 passed, t01 failed, t02 has no result (the process died in it).
-  clock.Advance(absl::Milliseconds(60));
+  clock_.Advance(absl::Milliseconds(60));
   EndBatch(first, {{"t00", "passed"}, {"t01", "failed"}}, 1);
   EXPECT_EQ(TaskOf("job-1", "t00").state(), v1::PASSED);
   v1::Task failed = TaskOf("job-1", "t01");
