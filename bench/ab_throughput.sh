@@ -3,7 +3,9 @@
 # after, ...) on fresh controllers, for a finer comparison than
 # bench/compare.sh's whole runs: B2 tasks/s at AGENTS hollow agents (test
 # queue, durable store) and B5 REST GET /api/v1/jobs/{id} req/s (wrk, 8 s).
-# Talks only to 127.0.0.1. Prints one line per measurement, then medians.
+# Both sides' B2 load comes from AFTER's arena-hollow, so that only the
+# controllers differ. Talks only to 127.0.0.1. Prints one line per
+# measurement, then medians.
 #   bench/ab_throughput.sh BEFORE_BIN [AFTER_BIN] [ROUNDS] [AGENTS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +29,7 @@ b2() {  # BIN
   local dir=$work/$(basename "$(ls -td "$work"/b2.*/ | head -1)")
   local join
   join=$("$1/arenactl" --controller "$ADDR" --ca-file "$dir/ca.pem" --token "$TOKEN" join-token create --uses 20000)
-  "$1/arena-hollow" --controller "$ADDR" --ca-file "$dir/ca.pem" --join-token "$join" --token "$TOKEN" \
+  "$after/arena-hollow" --controller "$ADDR" --ca-file "$dir/ca.pem" --join-token "$join" --token "$TOKEN" \
     --agents "$agents" --slots 4 --jobs 10 --tests 2000 2>&1 | sed -nE 's/.*tasks_per_second=([^ ]+).*/\1/p' | tail -1
   kill "$PID"; wait "$PID" 2>/dev/null || true
 }

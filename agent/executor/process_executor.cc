@@ -250,6 +250,27 @@ absl::Status CheckReachable(const std::string& work_dir, const HostUser& user) {
   }
 }
 
+// Copies the request's artifact and JUnit paths out of the workspace into
+// `result`, noting what was skipped.
+void CopyWorkspaceFiles(const RunRequest& request, const std::string& workspace,
+                        const HostUser& user, RunObserver* observer, RunResult* result) {
+  FileOrigin origin;
+  std::vector<std::string> skipped;
+  int64_t owner = user.switch_to ? static_cast<int64_t>(user.uid) : -1;
+  origin.archive = [&workspace, &skipped, owner](
+                       const std::string& path,
+                       const std::function<bool(absl::string_view)>& sink) {
+    return ArchiveLocalPath(workspace, path, sink, &skipped, owner);
+  };
+  origin.working_dir = workspace;
+  origin.confine_to = workspace;
+  origin.where = "the workspace";
+  size_t before = result->notes.size();
+  result->files = CopyAttemptFiles(origin, request, &result->notes);
+  result->notes.insert(result->notes.end(), skipped.begin(), skipped.end());
+  for (size_t i = before; i < result->notes.size(); ++i) SystemLine(observer, result->notes[i]);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ProcessExecutor>> ProcessExecutor::Create(
@@ -362,21 +383,7 @@ RunResult ProcessExecutor::RunInWorkspace(const RunRequest& request, const std::
   result.oom_killed =
       outcome == RunResult::Outcome::kExited && result.exit_code != 0 && cgroup->OomKills() > 0;
   if (outcome != RunResult::Outcome::kCancelled) {
-    FileOrigin origin;
-    std::vector<std::string> skipped;
-    int64_t owner = user_.switch_to ? static_cast<int64_t>(user_.uid) : -1;
-    origin.archive = [&workspace, &skipped, owner](
-                         const std::string& path,
-                         const std::function<bool(absl::string_view)>& sink) {
-      return ArchiveLocalPath(workspace, path, sink, &skipped, owner);
-    };
-    origin.working_dir = workspace;
-    origin.confine_to = workspace;
-    origin.where = "the workspace";
-    size_t before = result.notes.size();
-    result.files = CopyAttemptFiles(origin, request, &result.notes);
-    result.notes.insert(result.notes.end(), skipped.begin(), skipped.end());
-    for (size_t i = before; i < result.notes.size(); ++i) SystemLine(observer, result.notes[i]);
+    CopyWorkspaceFiles(request, workspace, user_, observer, &result);
   }
   result.reason = RunReason(result, request, stop);
   return result;

@@ -76,6 +76,63 @@ void CompressAnswer(const httplib::Request& req, httplib::Response& res) {
   res.set_header("Vary", "Accept-Encoding");
 }
 
+namespace {
+
+// httplib would compress answers itself, brotli first at its slowest
+// level; the header is moved aside so that only CompressAnswer does.
+// (httplib hands handlers a const Request it owns as a mutable local.)
+httplib::Server::HandlerResponse NormaliseHeaders(const httplib::Request& req, httplib::Response&) {
+  auto& headers = const_cast<httplib::Request&>(req).headers;
+  auto found = headers.find("Accept-Encoding");
+  if (found != headers.end()) {
+    std::string value = found->second;
+    headers.erase("Accept-Encoding");
+    headers.emplace(kAcceptEncoding, std::move(value));
+  }
+  // Bodies are JSON whatever their declared type: `curl -d` sends a form
+  // type, for which httplib would cut the body limit to 8 KiB.
+  auto type = headers.find("Content-Type");
+  if (type != headers.end() &&
+      absl::StartsWithIgnoreCase(type->second, "application/x-www-form-urlencoded")) {
+    headers.erase("Content-Type");
+    headers.emplace("Content-Type", "application/json");
+  }
+  return httplib::Server::HandlerResponse::Unhandled;
+}
+
+// Errors httplib raises itself (no route, a POST without Content-Length,
+// a body over the limit) get a JSON body like the API's own errors.
+httplib::Server::HandlerResponse AnswerServerError(const httplib::Request& req,
+                                                   httplib::Response& res) {
+  if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+  std::string message;
+  switch (res.status) {
+    case 404:
+      message = absl::StrCat("no endpoint ", req.method, " ", req.path);
+      break;
+    case 400:
+      message = req.method == "POST" && !req.has_header("Content-Length")
+                    ? "bad request (a POST needs a Content-Length; send -d '' for no body)"
+                    : "bad request (malformed request line or headers; a line may hold "
+                      "at most 8 KiB)";
+      break;
+    case 413:
+      message = "request body is larger than 1 MiB";
+      break;
+    default:
+      message = absl::StrCat("HTTP ", res.status);
+  }
+  v1::ErrorBody body;
+  body.set_error(message);
+  body.set_code(absl::StrCat("HTTP_", res.status));
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(body, &json);
+  res.set_content(json + "\n", "application/json");
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     const std::string& host, int port, const std::vector<RouteRegistrar>& routes,
     const std::string& cert_path, const std::string& key_path) {
@@ -98,61 +155,12 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   // Small answers go out at once (Nagle with delayed ACKs held each one ~40 ms).
   server->set_tcp_nodelay(true);
   server->set_payload_max_length(kMaxBodyBytes);
-  // httplib would compress answers itself, brotli first at its slowest
-  // level; the header is moved aside so that only CompressAnswer does.
-  // (httplib hands handlers a const Request it owns as a mutable local.)
-  server->set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
-    auto& headers = const_cast<httplib::Request&>(req).headers;
-    auto found = headers.find("Accept-Encoding");
-    if (found != headers.end()) {
-      std::string value = found->second;
-      headers.erase("Accept-Encoding");
-      headers.emplace(kAcceptEncoding, std::move(value));
-    }
-    // Bodies are JSON whatever their declared type: `curl -d` sends a form
-    // type, for which httplib would cut the body limit to 8 KiB.
-    auto type = headers.find("Content-Type");
-    if (type != headers.end() &&
-        absl::StartsWithIgnoreCase(type->second, "application/x-www-form-urlencoded")) {
-      headers.erase("Content-Type");
-      headers.emplace("Content-Type", "application/json");
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+  server->set_pre_routing_handler(NormaliseHeaders);
   server->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
   });
   for (const RouteRegistrar& registrar : routes) registrar(server);
-  // Errors httplib raises itself (no route, a POST without Content-Length,
-  // a body over the limit) get a JSON body like the API's own errors.
-  server->set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        std::string message;
-        switch (res.status) {
-          case 404:
-            message = absl::StrCat("no endpoint ", req.method, " ", req.path);
-            break;
-          case 400:
-            message = req.method == "POST" && !req.has_header("Content-Length")
-                          ? "bad request (a POST needs a Content-Length; send -d '' for no body)"
-                          : "bad request (malformed request line or headers; a line may hold "
-                            "at most 8 KiB)";
-            break;
-          case 413:
-            message = "request body is larger than 1 MiB";
-            break;
-          default:
-            message = absl::StrCat("HTTP ", res.status);
-        }
-        v1::ErrorBody body;
-        body.set_error(message);
-        body.set_code(absl::StrCat("HTTP_", res.status));
-        std::string json;
-        (void)google::protobuf::util::MessageToJsonString(body, &json);
-        res.set_content(json + "\n", "application/json");
-        return httplib::Server::HandlerResponse::Handled;
-      }));
+  server->set_error_handler(httplib::Server::HandlerWithResponse(AnswerServerError));
   int bound =
       port == 0 ? server->bind_to_any_port(host) : (server->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
