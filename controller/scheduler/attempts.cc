@@ -110,7 +110,7 @@ absl::StatusOr<std::string> Scheduler::StoreAssignment(ActiveJob* job, v1::Task*
   task->set_emulated(placement.emulated);
   task->set_started_unix_ms(0);
   task->set_log_bytes(0);
-  RETURN_IF_ERROR(store_->jobs().UpdateTask(*task));
+  RETURN_IF_ERROR(store_->jobs().UpdateTask(job->header.id(), *task));
   if (job->header.state() == v1::QUEUED) {
     RETURN_IF_ERROR(store_->jobs().UpdateJobState(job->header.id(), v1::RUNNING, "", 0));
     job->header.set_state(v1::RUNNING);
@@ -211,6 +211,7 @@ absl::Status Scheduler::RecordResults(const v1::Task& task, EndedAttempt* ended,
 absl::StatusOr<std::string> Scheduler::StoreAttemptEnd(const EndedAttempt& ended) {
   AttemptRecord record;
   record.id = ended.id;
+  record.job_id = ended.running.job_id;
   record.state = ended.result.state;
   record.exit_code = ended.exit_code;
   record.reason = ended.result.reason;
@@ -255,7 +256,7 @@ absl::Status Scheduler::Requeue(ActiveJob* job, v1::Task* task, const EndedAttem
   task->set_reason(decision.reason);
   task->set_agent_id("");
   task->set_exit_code(ended.exit_code);
-  RETURN_IF_ERROR(store_->jobs().UpdateTask(*task));
+  RETURN_IF_ERROR(store_->jobs().UpdateTask(job->header.id(), *task));
   job->Move(before, task->quarantined(), v1::QUEUED, task->quarantined());
   // Another agent where one is free; a test keeps its history (its next
   // batch's size and time limit).
@@ -303,7 +304,7 @@ absl::Status Scheduler::FinishLoadedTask(ActiveJob* active, v1::Task* task, v1::
     }
   }
   task->set_log_bytes(task->attempt_id().empty() ? 0 : logs_->Size(job_id, task->attempt_id()));
-  RETURN_IF_ERROR(store_->jobs().UpdateTask(*task));
+  RETURN_IF_ERROR(store_->jobs().UpdateTask(job_id, *task));
   active->Move(before, was_quarantined, state, quarantined);
   work_.Done(job_id, task_id);
   RETURN_IF_ERROR(RollUpJob(job_id, active));

@@ -350,7 +350,7 @@ void Scheduler::OnAttemptStarted(const std::string& attempt_id, const RunningAtt
       options_.metrics->Observe("arena_time_to_start_seconds", wait_ms / 1000.0);
     }
   }
-  LogError(store_->jobs().UpdateTask(*task));
+  LogError(store_->jobs().UpdateTask(attempt.job_id, *task));
   notify_ = true;
 }
 

@@ -71,7 +71,7 @@ absl::Status AccessTable::ConsumeJoinToken(const std::string& hash, int64_t now_
 }
 
 absl::Status AccessTable::InsertApiToken(const std::string& hash, const ApiToken& token) {
-  return connection_->Write([&](Database& db) {
+  absl::Status inserted = connection_->Write([&](Database& db) {
     return SqlQuery(db,
                     "INSERT INTO api_tokens(hash, id, name, role, created_ms, expires_ms, user) "
                     "VALUES(?,?,?,?,?,?,?)")
@@ -80,18 +80,23 @@ absl::Status AccessTable::InsertApiToken(const std::string& hash, const ApiToken
         .Run()
         .status();
   });
+  tokens_.Invalidate(hash);
+  return inserted;
 }
 
 absl::StatusOr<ApiToken> AccessTable::LookupApiToken(const std::string& hash) {
-  return connection_->Read([&](Database& db) -> absl::StatusOr<ApiToken> {
-    ASSIGN_OR_RETURN(
-        std::optional<ApiToken> token,
-        SqlQuery(db, absl::StrCat("SELECT ", kTokenColumns, " FROM api_tokens WHERE hash = ?"))
-            .Bind(hash)
-            .One(ReadToken));
-    if (!token) return absl::NotFoundError("unknown API token");
-    return *std::move(token);
-  });
+  auto load = [&] {
+    return connection_->Read([&](Database& db) -> absl::StatusOr<ApiToken> {
+      ASSIGN_OR_RETURN(
+          std::optional<ApiToken> token,
+          SqlQuery(db, absl::StrCat("SELECT ", kTokenColumns, " FROM api_tokens WHERE hash = ?"))
+              .Bind(hash)
+              .One(ReadToken));
+      if (!token) return absl::NotFoundError("unknown API token");
+      return *std::move(token);
+    });
+  };
+  return tokens_.GetOrLoad(hash, "", absl::Now(), load, [](const ApiToken&) { return true; });
 }
 
 absl::StatusOr<std::vector<ApiToken>> AccessTable::ListApiTokens() {
@@ -108,6 +113,7 @@ absl::StatusOr<ApiToken> AccessTable::RevokeApiToken(const std::string& id_or_na
         .Bind(id_or_name)
         .Run();
   }));
+  tokens_.InvalidateAll();  // the revoked tokens' hashes are not at hand
   if (revoked > 0) {
     ASSIGN_OR_RETURN(std::vector<ApiToken> tokens, ListApiTokens());
     for (const ApiToken& token : tokens) {

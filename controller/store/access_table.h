@@ -3,9 +3,13 @@
 // enrolled agents, and the sealed credentials of private git hosts and
 // container registries (one table each, one credential per host).
 //
+// LookupApiToken keeps the tokens it found in a ReadCache (every request
+// authenticates); inserting a token invalidates its hash, revoking one
+// invalidates them all, both after the write commits.
+//
 // Owner: the Store, over its StoreConnection; callers use it through
 // `store->access()`. Thread-safe (the connection serialises the statements;
-// writes take their turn at the write gate).
+// writes take their turn at the write gate; the cache has its own lock).
 #ifndef ARENA_CONTROLLER_STORE_ACCESS_TABLE_H_
 #define ARENA_CONTROLLER_STORE_ACCESS_TABLE_H_
 
@@ -15,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "controller/store/read_cache.h"
 #include "controller/store/records.h"
 #include "controller/store/store_connection.h"
 
@@ -60,6 +65,7 @@ class AccessTable {
 
  private:
   StoreConnection* const connection_;
+  ReadCache<ApiToken> tokens_;
 };
 
 }  // namespace arena

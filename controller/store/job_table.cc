@@ -183,9 +183,20 @@ absl::Status LoadTaskCounts(Database& db, v1::Job* job) {
       });
 }
 
+// Whether nothing of the job will change but by a write this table sees:
+// the job and every one of its tasks are in a terminal state.
+bool Finished(const v1::Job& job) {
+  if (!IsTerminal(job.state())) return false;
+  for (const v1::TaskCount& count : job.task_counts()) {
+    if (!IsTerminal(count.state())) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::Status JobTable::InsertJob(const v1::Job& job, const std::string& idempotency_key) {
+  Invalidation after(this, job.id());
   return connection_->Transaction([&](Database& db) -> absl::Status {
     RETURN_IF_ERROR(SqlQuery(db,
                              "INSERT INTO jobs(id, spec, state, reason, created_ms, "
@@ -219,15 +230,20 @@ absl::StatusOr<std::string> JobTable::FindJobByIdempotencyKey(const std::string&
 }
 
 absl::StatusOr<v1::Job> JobTable::GetJob(const std::string& id, const RowPage& page) {
-  return connection_->Read([&](Database& db) -> absl::StatusOr<v1::Job> {
-    ASSIGN_OR_RETURN(v1::Job job, LoadJobHeader(db, id));
-    ASSIGN_OR_RETURN(Page<v1::Task> tasks, LoadTasks(db, id, page));
-    if (tasks.next_after > 0) job.set_next_task_page_token(absl::StrCat(tasks.next_after));
-    RETURN_IF_ERROR(LoadAttempts(db, id, &tasks.rows));
-    for (v1::Task& task : tasks.rows) *job.add_tasks() = std::move(task);
-    RETURN_IF_ERROR(LoadTaskCounts(db, &job));
-    return job;
-  });
+  auto load = [&] {
+    return connection_->Read([&](Database& db) -> absl::StatusOr<v1::Job> {
+      ASSIGN_OR_RETURN(v1::Job job, LoadJobHeader(db, id));
+      ASSIGN_OR_RETURN(Page<v1::Task> tasks, LoadTasks(db, id, page));
+      if (tasks.next_after > 0) job.set_next_task_page_token(absl::StrCat(tasks.next_after));
+      RETURN_IF_ERROR(LoadAttempts(db, id, &tasks.rows));
+      for (v1::Task& task : tasks.rows) *job.add_tasks() = std::move(task);
+      RETURN_IF_ERROR(LoadTaskCounts(db, &job));
+      return job;
+    });
+  };
+  return finished_jobs_.GetOrLoad(id,
+                                  absl::StrCat(page.after, "/", page.limit, "/", page.max_bytes),
+                                  absl::Now(), load, Finished);
 }
 
 absl::StatusOr<v1::Job> JobTable::GetJobHeader(const std::string& id) {
@@ -297,6 +313,7 @@ absl::StatusOr<std::vector<std::string>> JobTable::ListActiveJobIds() {
 }
 
 absl::Status JobTable::AddTasks(const std::string& job_id, const std::vector<v1::Task>& tasks) {
+  Invalidation after(this, job_id);
   return connection_->Transaction([&](Database& db) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<int64_t> last,
                      SqlQuery(db, "SELECT coalesce(max(seq), -1) FROM tasks WHERE job_id = ?")
@@ -306,15 +323,16 @@ absl::Status JobTable::AddTasks(const std::string& job_id, const std::vector<v1:
   });
 }
 
-absl::Status JobTable::UpdateTask(const v1::Task& task) {
+absl::Status JobTable::UpdateTask(const std::string& job_id, const v1::Task& task) {
+  Invalidation after(this, job_id);
   return connection_->Write([&](Database& db) {
     return SqlQuery(db,
                     "UPDATE tasks SET state=?, exit_code=?, reason=?, agent_id=?, attempt_id=?, "
                     "started_ms=?, finished_ms=?, log_bytes=?, emulated=?, flaky=?, "
-                    "quarantined=? WHERE id=?")
+                    "quarantined=? WHERE id=? AND job_id=?")
         .Bind(task.state(), task.exit_code(), task.reason(), task.agent_id(), task.attempt_id(),
               task.started_unix_ms(), task.finished_unix_ms(), task.log_bytes(), task.emulated(),
-              task.flaky(), task.quarantined(), task.id())
+              task.flaky(), task.quarantined(), task.id(), job_id)
         .Run()
         .status();
   });
@@ -331,6 +349,7 @@ absl::StatusOr<std::map<int, int64_t>> JobTable::CountTasksByState() {
 
 absl::Status JobTable::UpdateJobState(const std::string& job_id, v1::State state,
                                       const std::string& reason, int64_t finished_ms) {
+  Invalidation after(this, job_id);
   return connection_->Write([&](Database& db) {
     return SqlQuery(db, "UPDATE jobs SET state=?, reason=?, finished_ms=? WHERE id=?")
         .Bind(state, reason, finished_ms, job_id)
@@ -340,6 +359,7 @@ absl::Status JobTable::UpdateJobState(const std::string& job_id, v1::State state
 }
 
 absl::Status JobTable::InsertAttempt(const AttemptRecord& a) {
+  Invalidation after(this, a.job_id);
   return connection_->Write([&](Database& db) {
     return SqlQuery(db,
                     "INSERT INTO attempts(id, task_id, job_id, agent_id, state, started_ms, "
@@ -353,12 +373,13 @@ absl::Status JobTable::InsertAttempt(const AttemptRecord& a) {
 
 absl::Status JobTable::UpdateAttempt(const AttemptRecord& a) {
   // Notes hold no newline (the recorder escapes them): one a line.
+  Invalidation after(this, a.job_id);
   return connection_->Write([&](Database& db) {
     return SqlQuery(db,
                     "UPDATE attempts SET state=?, exit_code=?, reason=?, finished_ms=?, "
-                    "log_bytes=?, exited_ms=?, notes=?, image_digest=? WHERE id=?")
+                    "log_bytes=?, exited_ms=?, notes=?, image_digest=? WHERE id=? AND job_id=?")
         .Bind(a.state, a.exit_code, a.reason, a.finished_ms, a.log_bytes, a.exited_ms,
-              absl::StrJoin(a.notes, "\n"), a.image_digest, a.id)
+              absl::StrJoin(a.notes, "\n"), a.image_digest, a.id, a.job_id)
         .Run()
         .status();
   });

@@ -2,9 +2,13 @@
 // stored whole; its tasks keep their creation order (a sequence number per
 // job, which pages of tasks follow); attempts are listed oldest first.
 //
+// GetJob keeps finished jobs (the job and all its tasks terminal) in a
+// ReadCache that each write to the job invalidates once it has committed:
+// every write to jobs, tasks and attempts goes through this table.
+//
 // Owner: the Store, over its StoreConnection; callers use it through
 // `store->jobs()`. Thread-safe (the connection serialises the statements;
-// writes take their turn at the write gate).
+// writes take their turn at the write gate; the cache has its own lock).
 #ifndef ARENA_CONTROLLER_STORE_JOB_TABLE_H_
 #define ARENA_CONTROLLER_STORE_JOB_TABLE_H_
 
@@ -17,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "arena/v1/jobs.pb.h"
 #include "common/states.h"
+#include "controller/store/read_cache.h"
 #include "controller/store/records.h"
 #include "controller/store/store_connection.h"
 
@@ -54,21 +59,38 @@ class JobTable {
   // Appends tasks to an existing job (tests found by a list task), after its
   // last one.
   absl::Status AddTasks(const std::string& job_id, const std::vector<v1::Task>& tasks);
-  // Writes the task's state, result, placement and marks.
-  absl::Status UpdateTask(const v1::Task& task);
+  // Writes the task's state, result, placement and marks. `job_id` is the
+  // task's job (a task of another job is not written).
+  absl::Status UpdateTask(const std::string& job_id, const v1::Task& task);
   // Number of tasks in each state, over every job.
   absl::StatusOr<std::map<int, int64_t>> CountTasksByState();
   absl::Status UpdateJobState(const std::string& job_id, v1::State state, const std::string& reason,
                               int64_t finished_ms);
 
   absl::Status InsertAttempt(const AttemptRecord& attempt);
-  // Writes the attempt's outcome (state, result, times, notes, image).
+  // Writes the attempt's outcome (state, result, times, notes, image);
+  // `attempt.job_id` names its job (an attempt of another job is not written).
   absl::Status UpdateAttempt(const AttemptRecord& attempt);
   // NotFound for an unknown id.
   absl::StatusOr<AttemptRecord> GetAttempt(const std::string& id);
 
  private:
+  // Invalidates the job's cached reads when it goes out of scope, that is
+  // after the write it guards has committed (or failed).
+  class Invalidation {
+   public:
+    Invalidation(JobTable* table, const std::string& job_id) : table_(table), job_id_(job_id) {}
+    ~Invalidation() { table_->finished_jobs_.Invalidate(job_id_); }
+    Invalidation(const Invalidation&) = delete;
+    Invalidation& operator=(const Invalidation&) = delete;
+
+   private:
+    JobTable* const table_;
+    const std::string& job_id_;
+  };
+
   StoreConnection* const connection_;
+  ReadCache<v1::Job> finished_jobs_;
 };
 
 }  // namespace arena

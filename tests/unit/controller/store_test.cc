@@ -153,7 +153,7 @@ TEST(Store, TaskAndJobUpdatesPersist) {
   task.set_state(v1::FAILED);
   task.set_exit_code(7);
   task.set_reason("exited with code 7");
-  ASSERT_TRUE(store->jobs().UpdateTask(task).ok());
+  ASSERT_TRUE(store->jobs().UpdateTask("job-b", task).ok());
   ASSERT_TRUE(store->jobs().UpdateJobState("job-b", v1::FAILED, "", 2000).ok());
   auto job = store->jobs().GetJob("job-b");
   EXPECT_EQ(job->state(), v1::FAILED);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "controller/store/sql_query.h"
 #include "tests/unit/controller/store/table_fixture.h"
 
 namespace arena {
@@ -39,6 +40,32 @@ TEST_F(AccessTableTest, RevokingByNameRevokesEveryTokenOfThatName) {
   EXPECT_EQ((*tokens)[2].expires_ms, 99);
   EXPECT_EQ(access_->RevokeApiToken("tok-3")->name, "ops");
   EXPECT_EQ(access_->LookupApiToken("h3")->role, "admin");
+}
+
+TEST_F(AccessTableTest, AFoundTokenIsKeptUntilARevocationOrANewInsertOfItsHash) {
+  EXPECT_TRUE(absl::IsNotFound(access_->LookupApiToken("h1").status()));
+  ASSERT_TRUE(access_->InsertApiToken("h1", {"tok-1", "ci", "submitter", 1, 0, false}).ok());
+  EXPECT_EQ(access_->LookupApiToken("h1")->role, "submitter");  // a miss is not kept
+  auto set_role_directly = [&](const std::string& role) {
+    ASSERT_TRUE(connection_
+                    ->Write([&](Database& db) {
+                      return SqlQuery(db, "UPDATE api_tokens SET role = ? WHERE hash = 'h1'")
+                          .Bind(role)
+                          .Run()
+                          .status();
+                    })
+                    .ok());
+  };
+  set_role_directly("operator");
+  EXPECT_EQ(access_->LookupApiToken("h1")->role, "submitter");  // kept: no query ran
+  ASSERT_TRUE(access_->RevokeApiToken("ci").ok());
+  auto revoked = access_->LookupApiToken("h1");
+  EXPECT_TRUE(revoked->revoked);
+  EXPECT_EQ(revoked->role, "operator");
+  EXPECT_TRUE(absl::IsAlreadyExists(
+      access_->InsertApiToken("h1", {"tok-9", "again", "admin", 9, 0, false})));
+  set_role_directly("admin");
+  EXPECT_EQ(access_->LookupApiToken("h1")->role, "admin");  // the failed insert invalidated it
 }
 
 TEST_F(AccessTableTest, TheAuditIsListedNewestFirstUpToTheLimit) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "controller/store/sql_query.h"
 #include "tests/unit/controller/store/table_fixture.h"
 
 namespace arena {
@@ -41,6 +42,25 @@ class JobTableTest : public TableTest {
   void SetUp() override {
     TableTest::SetUp();
     jobs_ = std::make_unique<JobTable>(connection_.get());
+  }
+  // Changes the job's reason behind the table's back (as another process
+  // on the same file would): only a read that reaches SQLite sees it.
+  void SetReasonDirectly(const std::string& job_id, const std::string& reason) {
+    ASSERT_TRUE(connection_
+                    ->Write([&](Database& db) {
+                      return SqlQuery(db, "UPDATE jobs SET reason = ? WHERE id = ?")
+                          .Bind(reason, job_id)
+                          .Run()
+                          .status();
+                    })
+                    .ok());
+  }
+  // Finishes job-a's one task and then the job.
+  void FinishJobA() {
+    v1::Task task = *jobs_->GetTask("job-a-t0");
+    task.set_state(v1::PASSED);
+    ASSERT_TRUE(jobs_->UpdateTask("job-a", task).ok());
+    ASSERT_TRUE(jobs_->UpdateJobState("job-a", v1::PASSED, "done", 500).ok());
   }
   std::unique_ptr<JobTable> jobs_;
 };
@@ -123,7 +143,7 @@ TEST_F(JobTableTest, CountsTasksByStateAndQuarantineMark) {
   v1::Task task = *jobs_->GetTask("job-a-t0");
   task.set_state(v1::FAILED);
   task.set_quarantined(true);
-  ASSERT_TRUE(jobs_->UpdateTask(task).ok());
+  ASSERT_TRUE(jobs_->UpdateTask("job-a", task).ok());
   auto counts = jobs_->CountJobTasks("job-a");
   ASSERT_TRUE(counts.ok()) << counts.status();
   std::map<std::pair<int, bool>, int64_t> by_key;
@@ -158,11 +178,49 @@ TEST_F(JobTableTest, ATaskUpdateAndAnAttemptsOutcomeAreReadBack) {
   task.set_started_unix_ms(100);
   task.set_finished_unix_ms(400);
   task.set_agent_id("agent-1");
-  ASSERT_TRUE(jobs_->UpdateTask(task).ok());
+  ASSERT_TRUE(jobs_->UpdateTask("job-a", task).ok());
   v1::Task updated = *jobs_->GetTask("job-a-t0");
   EXPECT_EQ(updated.agent_id(), "agent-1");
   EXPECT_EQ(updated.duration_ms(), 300);
   EXPECT_TRUE(absl::IsNotFound(jobs_->GetAttempt("att-none").status()));
+}
+
+TEST_F(JobTableTest, AFinishedJobIsReadOnceAndEachWriteToItIsSeenAtOnce) {
+  ASSERT_TRUE(jobs_->InsertJob(NewJob("job-a", 1), "").ok());
+  SetReasonDirectly("job-a", "running, read each time");
+  EXPECT_EQ(jobs_->GetJob("job-a")->reason(), "running, read each time");
+  FinishJobA();
+  EXPECT_EQ(jobs_->GetJob("job-a")->reason(), "done");
+  SetReasonDirectly("job-a", "behind the table's back");
+  EXPECT_EQ(jobs_->GetJob("job-a")->reason(), "done");  // kept: no query ran
+  // Each write through the table is seen by the next read.
+  ASSERT_TRUE(jobs_->InsertAttempt(NewAttempt("att-late", "job-a-t0", 600)).ok());
+  auto read = jobs_->GetJob("job-a");
+  EXPECT_EQ(read->reason(), "behind the table's back");
+  ASSERT_EQ(read->tasks(0).attempts_size(), 1);
+  AttemptRecord late = NewAttempt("att-late", "job-a-t0", 600);
+  late.state = v1::CANCELLED;
+  ASSERT_TRUE(jobs_->UpdateAttempt(late).ok());
+  EXPECT_EQ(jobs_->GetJob("job-a")->tasks(0).attempts(0).state(), v1::CANCELLED);
+  late.job_id = "job-b";  // not its job: nothing written
+  late.state = v1::LOST;
+  ASSERT_TRUE(jobs_->UpdateAttempt(late).ok());
+  EXPECT_EQ(jobs_->GetAttempt("att-late")->state, v1::CANCELLED);
+  v1::Task task = *jobs_->GetTask("job-a-t0");
+  task.set_flaky(true);
+  ASSERT_TRUE(jobs_->UpdateTask("job-a", task).ok());
+  EXPECT_TRUE(jobs_->GetJob("job-a")->tasks(0).flaky());
+  v1::Task added = NewJob("job-a", 1).tasks(0);
+  added.set_id("job-a-extra");
+  ASSERT_TRUE(jobs_->AddTasks("job-a", {added}).ok());
+  read = jobs_->GetJob("job-a");
+  EXPECT_EQ(read->task_total(), 2);  // a queued task: not kept any more
+  SetReasonDirectly("job-a", "read again");
+  EXPECT_EQ(jobs_->GetJob("job-a")->reason(), "read again");
+  ASSERT_TRUE(jobs_->UpdateJobState("job-a", v1::FAILED, "rerun", 700).ok());
+  EXPECT_EQ(jobs_->GetJob("job-a")->state(), v1::FAILED);
+  // Another page of the same job is its own entry, invalidated with it.
+  EXPECT_EQ(jobs_->GetJob("job-a", RowPage{1, 1})->tasks(0).id(), "job-a-extra");
 }
 
 TEST_F(JobTableTest, ListsJobsByOwnerAndArchitecture) {
