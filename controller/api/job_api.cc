@@ -137,8 +137,6 @@ absl::StatusOr<v1::Job> JobApi::Get(const Principal& who, const v1::GetJobReques
     task.set_waiting_reason(reason->second);
   }
   RETURN_IF_ERROR(FillAllure(&job));
-  ASSIGN_OR_RETURN(std::vector<std::string> reruns, store_->jobs().Reruns(job.id()));
-  for (std::string& id : reruns) job.add_reruns(std::move(id));
   return job;
 }
 

@@ -183,6 +183,13 @@ absl::Status LoadTaskCounts(Database& db, v1::Job* job) {
       });
 }
 
+// Sets the ids of the jobs rerunning the job, oldest first.
+absl::Status LoadReruns(Database& db, v1::Job* job) {
+  return SqlQuery(db, "SELECT id FROM jobs WHERE rerun_of = ? AND rerun_of != '' ORDER BY rowid")
+      .Bind(job->id())
+      .Each([&](const Statement& row) { job->add_reruns(row.Text(0)); });
+}
+
 // Whether nothing of the job will change but by a write this table sees:
 // the job and every one of its tasks are in a terminal state.
 bool Finished(const v1::Job& job) {
@@ -197,6 +204,7 @@ bool Finished(const v1::Job& job) {
 
 absl::Status JobTable::InsertJob(const v1::Job& job, const std::string& idempotency_key) {
   Invalidation after(this, job.id());
+  Invalidation rerun(this, job.rerun_of());  // its list of reruns grows
   return connection_->Transaction([&](Database& db) -> absl::Status {
     RETURN_IF_ERROR(SqlQuery(db,
                              "INSERT INTO jobs(id, spec, state, reason, created_ms, "
@@ -207,14 +215,6 @@ absl::Status JobTable::InsertJob(const v1::Job& job, const std::string& idempote
                         .Run()
                         .status());
     return InsertTasks(db, job.id(), {job.tasks().begin(), job.tasks().end()}, 0);
-  });
-}
-
-absl::StatusOr<std::vector<std::string>> JobTable::Reruns(const std::string& job_id) {
-  return connection_->Read([&](Database& db) {
-    return SqlQuery(db, "SELECT id FROM jobs WHERE rerun_of = ? AND rerun_of != '' ORDER BY rowid")
-        .Bind(job_id)
-        .All([](const Statement& row) { return row.Text(0); });
   });
 }
 
@@ -238,6 +238,7 @@ absl::StatusOr<v1::Job> JobTable::GetJob(const std::string& id, const RowPage& p
       RETURN_IF_ERROR(LoadAttempts(db, id, &tasks.rows));
       for (v1::Task& task : tasks.rows) *job.add_tasks() = std::move(task);
       RETURN_IF_ERROR(LoadTaskCounts(db, &job));
+      RETURN_IF_ERROR(LoadReruns(db, &job));
       return job;
     });
   };

@@ -39,11 +39,10 @@ class JobTable {
   absl::StatusOr<std::string> FindJobByIdempotencyKey(const std::string& key);
   // The job with one page of its tasks in creation order (`page.after` is
   // the first sequence number to include; the job's next_task_page_token
-  // names the next page), their attempts and the job's task counts by
-  // state. NotFound for an unknown id.
+  // names the next page), their attempts, the job's task counts by state
+  // and the jobs rerunning it (Job.reruns, oldest first). NotFound for an
+  // unknown id.
   absl::StatusOr<v1::Job> GetJob(const std::string& id, const RowPage& page = {});
-  // The ids of the jobs rerunning `job_id` (Job.rerun_of), oldest first.
-  absl::StatusOr<std::vector<std::string>> Reruns(const std::string& job_id);
   // The job without its tasks (spec, state, owner, times): what the
   // scheduler needs per event, at a cost that does not grow with the job.
   absl::StatusOr<v1::Job> GetJobHeader(const std::string& id);

@@ -193,6 +193,13 @@ TEST_F(JobTableTest, AFinishedJobIsReadOnceAndEachWriteToItIsSeenAtOnce) {
   EXPECT_EQ(jobs_->GetJob("job-a")->reason(), "done");
   SetReasonDirectly("job-a", "behind the table's back");
   EXPECT_EQ(jobs_->GetJob("job-a")->reason(), "done");  // kept: no query ran
+  v1::Job rerun = NewJob("job-r", 1);
+  rerun.set_rerun_of("job-a");
+  ASSERT_TRUE(jobs_->InsertJob(rerun).ok());  // job-a's reruns grow
+  auto with_rerun = jobs_->GetJob("job-a");
+  ASSERT_EQ(with_rerun->reruns_size(), 1);
+  EXPECT_EQ(with_rerun->reruns(0), "job-r");
+  EXPECT_EQ(jobs_->GetJob("job-r")->rerun_of(), "job-a");
   // Each write through the table is seen by the next read.
   ASSERT_TRUE(jobs_->InsertAttempt(NewAttempt("att-late", "job-a-t0", 600)).ok());
   auto read = jobs_->GetJob("job-a");
